@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# One image for both processes:
+#   api     node dist/api/main.js      (the default CMD)
+#   worker  node dist/worker/main.js
+
+# --- build: all dependencies, compile TypeScript to dist/ ------------------------------------
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# --- deps: production dependencies only --------------------------------------------------------
+FROM node:20-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime -----------------------------------------------------------------------------------
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json ./
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/main.js"]

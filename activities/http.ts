@@ -1,0 +1,53 @@
+import { ApplicationFailure } from '@temporalio/activity';
+
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * One outbound JSON call with a deadline. A network error or timeout throws a retryable failure
+ * (the activity's retry policy backs off); the caller decides what a non-2xx answer means.
+ */
+export async function callJson(
+  method: 'GET' | 'POST',
+  url: string,
+  timeoutMs: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
+  let res: Response;
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  try {
+    res = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: payload,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw ApplicationFailure.retryable(`${method} ${safeUrl(url)} failed: ${(err as Error).name}`, 'OutboundUnreachable');
+  }
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Errors carry where we called, never the query string or body (which may hold a code). */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}

@@ -1,0 +1,102 @@
+import { isDuplicateKeyError } from '../db/store';
+import type { DeliveredKey } from '../domain/order';
+import type { ActivityDeps } from './deps';
+
+export interface SlotClaim {
+  orderId: string;
+  sku: string;
+  slot: number;
+  attempt: number;
+}
+
+/** How many unclaimed keys one reservation looks at; others racing for stock spread over them. */
+const CANDIDATES = 16;
+
+export function inventoryActivities({ store }: ActivityDeps) {
+  return {
+    /**
+     * Take one available key for an order's slot, or null when none is left. The claim's insert is
+     * the arbiter: its _id is the key's id (a key is claimed once) and (order, slot, attempt) is
+     * unique (a retried activity finds its own claim instead of taking a second key).
+     */
+    async reserveKey(claim: SlotClaim): Promise<DeliveredKey | null> {
+      const { orderId, sku, slot, attempt } = claim;
+      for (;;) {
+        const mine = await store.claims.findOne({ orderId, slot, attempt }).lean();
+        if (mine) {
+          const key = await store.keys.findById(mine._id).lean();
+          return { keyId: mine._id, masked: key?.masked ?? '****' };
+        }
+        const candidates = await store.keys
+          .find({ sku, claimed: false })
+          .sort({ importedAt: 1, _id: 1 })
+          .limit(CANDIDATES)
+          .lean();
+        if (candidates.length === 0) return null;
+        // Start at a random place so concurrent orders don't all collide on the oldest key.
+        const offset = Math.floor(Math.random() * candidates.length);
+        for (let i = 0; i < candidates.length; i++) {
+          const key = candidates[(offset + i) % candidates.length];
+          const now = new Date();
+          try {
+            await store.claims.create({ _id: key._id, sku, orderId, slot, attempt, state: 'reserved', claimedAt: now, updatedAt: now });
+          } catch (err) {
+            if (!isDuplicateKeyError(err)) throw err;
+            // Someone holds this key (or our own retry claimed this slot): mark the hint, look again.
+            await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+            const ours = await store.claims.findOne({ orderId, slot, attempt }).lean();
+            if (ours) break;
+            continue;
+          }
+          await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+          return { keyId: key._id, masked: key.masked };
+        }
+      }
+    },
+
+    /**
+     * Give back every key an order holds but has not received. The hint is cleared before the claim
+     * goes, so a crash in between leaves a key marked claimed-but-free for a moment, never hidden.
+     */
+    async releaseReservedKeys({ orderId }: { orderId: string }): Promise<number> {
+      const held = await store.claims.find({ orderId, state: 'reserved' }).lean();
+      for (const claim of held) {
+        await store.keys.updateOne({ _id: claim._id }, { $set: { claimed: false } });
+        await store.claims.deleteOne({ _id: claim._id, orderId, state: 'reserved' });
+      }
+      return held.length;
+    },
+
+    async markKeyInvalid({ orderId, keyId }: { orderId: string; keyId: string }): Promise<void> {
+      await setClaimState(orderId, [keyId], ['reserved', 'delivered', 'invalid'], 'invalid');
+    },
+
+    async markKeysDelivered({ orderId, keyIds }: { orderId: string; keyIds: string[] }): Promise<void> {
+      await setClaimState(orderId, keyIds, ['reserved', 'delivered'], 'delivered');
+    },
+
+    /** After a refund the buyer no longer owns the keys; they are not sold again either. */
+    async revokeKeys({ orderId, keyIds }: { orderId: string; keyIds: string[] }): Promise<void> {
+      await setClaimState(orderId, keyIds, ['delivered', 'revoked'], 'revoked');
+    },
+  };
+
+  async function setClaimState(
+    orderId: string,
+    keyIds: string[],
+    from: string[],
+    to: 'delivered' | 'revoked' | 'invalid',
+  ): Promise<void> {
+    for (const keyId of keyIds) {
+      const claim = await store.claims.findOne({ _id: keyId }).lean();
+      if (!claim || claim.orderId !== orderId) {
+        throw new Error(`key ${keyId} is not held by order ${orderId}`);
+      }
+      if (claim.state === to) continue;
+      if (!from.includes(claim.state)) {
+        throw new Error(`key ${keyId} is ${claim.state}; it cannot become ${to}`);
+      }
+      await store.claims.updateOne({ _id: keyId, orderId }, { $set: { state: to, updatedAt: new Date() } });
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { isDuplicateKeyError } from '../db/store';
+import { sign } from '../security/signature';
+import type { ActivityDeps } from './deps';
+import { callJson, isSuccess, safeUrl } from './http';
+
+/** What the storefront is told. Statuses and ids only: a key's code never leaves this way. */
+export interface Notification {
+  eventId: string;
+  type: string;
+  orderId: string;
+  complaintId?: string;
+  status: string;
+  at: string;
+}
+
+export function notificationActivities({ store, config }: ActivityDeps) {
+  return {
+    /** Keep the notification in the outbox (once per event id); says whether a webhook should carry it. */
+    async recordNotification(n: Notification): Promise<{ webhook: boolean }> {
+      const webhook = config.storefrontWebhook !== undefined;
+      try {
+        await store.outbox.create({ _id: n.eventId, ...n, at: new Date(n.at), delivery: webhook ? 'pending' : 'not_configured', attempts: 0 });
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+      return { webhook };
+    },
+
+    /** POST one outbox entry to the storefront, signed; anything but a 2xx is retried with backoff. */
+    async sendStorefrontWebhook({ eventId }: { eventId: string }): Promise<void> {
+      const target = config.storefrontWebhook;
+      const entry = await store.outbox.findById(eventId).lean();
+      if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
+      if (!target || entry.delivery === 'sent') return;
+      const body = JSON.stringify({
+        eventId: entry._id,
+        type: entry.type,
+        orderId: entry.orderId,
+        ...(entry.complaintId ? { complaintId: entry.complaintId } : {}),
+        status: entry.status,
+        at: entry.at.toISOString(),
+      });
+      await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });
+      const answer = await callJson('POST', target.url, config.outboundHttpTimeoutMs, body, {
+        'X-Signature': sign(body, target.secret),
+      });
+      if (!isSuccess(answer.status)) {
+        throw ApplicationFailure.retryable(`storefront webhook at ${safeUrl(target.url)} answered ${answer.status}`, 'WebhookRejected');
+      }
+      await store.outbox.updateOne({ _id: eventId }, { $set: { delivery: 'sent', sentAt: new Date() } });
+    },
+  };
+}

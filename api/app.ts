@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import { bearerAuth } from './auth';
+import type { ApiDeps } from './deps';
+import { errorHandler, notFoundRoute } from './errors';
+import { createMetrics } from './metrics';
+import type { RawBodyRequest } from './routes/payments';
+import { opsRoutes } from './routes/ops';
+import { orderRoutes } from './routes/orders';
+import { paymentRoutes } from './routes/payments';
+import { productRoutes } from './routes/products';
+import { systemRoutes } from './routes/system';
+
+/** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  const metrics = createMetrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(metrics.middleware);
+  app.use(
+    express.json({
+      limit: '2mb',
+      // The payment signature is over the raw bytes, so keep them.
+      verify: (req, _res, buf) => {
+        (req as RawBodyRequest).rawBody = buf;
+      },
+    }),
+  );
+  app.use(systemRoutes(deps, metrics));
+  app.use(bearerAuth(deps.config.apiKeys));
+  app.use(productRoutes(deps));
+  app.use(orderRoutes(deps));
+  app.use(paymentRoutes(deps));
+  app.use(opsRoutes(deps));
+  app.use(notFoundRoute);
+  app.use(
+    errorHandler((err, status) => {
+      if (status >= 500) deps.logger.error({ err }, 'request failed');
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,23 @@
+import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import type { Config } from '../config';
+import type { Logger } from '../config/logger';
+import type { Store } from '../db/store';
+import type { Vault } from '../db/vault';
+import type { OrderGateway } from './gateway';
+
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  vault: Vault;
+  client: Client;
+  orders: OrderGateway;
+  logger: Logger;
+}
+
+/** Express 4 does not catch a rejected promise; this hands it to the error handler. */
+export function handle(fn: (...args: Parameters<RequestHandler>) => Promise<unknown>): RequestHandler {
+  return (req, res, next) => {
+    fn(req, res, next).catch(next);
+  };
+}

@@ -1,0 +1,69 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+
+export interface ErrorDetail {
+  path: string;
+  reason: string;
+}
+
+/** An answer other than success, in the contract's shape: {"error": {code, message, details}}. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, details: ErrorDetail[] = []) => new HttpError(400, 'invalid_request', message, details);
+export const unauthenticated = (message = 'a valid API key or order token is required') => new HttpError(401, 'unauthenticated', message);
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) => new HttpError(409, 'conflict', message, [], extra);
+export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
+
+export function zodDetails(err: ZodError): ErrorDetail[] {
+  return err.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', reason: issue.message }));
+}
+
+export const notFoundRoute: RequestHandler = (req, _res, next) => next(notFound(`no route ${req.method} ${req.path}`));
+
+/**
+ * The last middleware: every failure becomes a contract error. Bad input is a 4xx; an unreachable
+ * dependency is a 503; anything else is a 500 whose message reveals nothing.
+ */
+export function errorHandler(log: (err: unknown, status: number) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const http = toHttpError(err);
+    log(err, http.status);
+    res.status(http.status).json({ error: { code: http.code, message: http.message, details: http.details, ...http.extra } });
+  };
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ZodError) return badRequest('the request is not valid', zodDetails(err));
+  const e = err as { type?: string; status?: number; name?: string; message?: string };
+  // body-parser's own failures: malformed JSON, a body too large, an unsupported encoding.
+  if (e.type === 'entity.parse.failed') return badRequest('the body is not valid JSON', [{ path: '(body)', reason: 'malformed JSON' }]);
+  if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'the body is too large');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'invalid_request', e.message ?? 'bad request');
+  if (isUnavailable(err)) return unavailable('a dependency (Temporal or the database) is unreachable; try again');
+  return new HttpError(500, 'internal', 'something went wrong on our side; it has been logged');
+}
+
+function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: number | string; message?: string };
+  return (
+    e.name === 'ServiceError' ||
+    e.name === 'MongoServerSelectionError' ||
+    e.name === 'MongoNetworkError' ||
+    e.name === 'MongoNotConnectedError' ||
+    e.code === 14 /* gRPC UNAVAILABLE */ ||
+    e.code === 4 /* gRPC DEADLINE_EXCEEDED */
+  );
+}

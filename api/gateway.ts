@@ -1,0 +1,129 @@
+import {
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Store } from '../db/store';
+import { isTerminal, orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
+import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
+import { CONFLICT, offerRestock, orderView, paymentNotified } from '../workflows/messages';
+import { conflict, notFound } from './errors';
+
+/**
+ * Everything the API asks of Temporal about orders: start, signal, update, query. It never writes
+ * an order's state itself; the order workflow is the single writer.
+ */
+export class OrderGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly store: Store,
+  ) {}
+
+  /** Start the order's workflow; starting it again (an idempotent retry) is not an error. */
+  async start(input: OrderInput): Promise<void> {
+    try {
+      await this.client.workflow.start('orderWorkflow', {
+        taskQueue: this.taskQueue,
+        workflowId: orderWorkflowId(input.orderId),
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: ORDER_STATUS, value: 'AWAITING_PAYMENT' },
+          { key: SKU, value: input.sku },
+        ]),
+        memo: {
+          summary: `${input.quantity} × ${input.sku} for ${input.amount.amount} ${input.amount.currency}, buyer ${input.buyerEmailMasked}`,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** The live view from the workflow; the read model once the workflow has closed or is gone. */
+  async view(orderId: string): Promise<OrderView> {
+    const projected = await this.store.orderViews.findById(orderId).lean();
+    if (projected && isTerminal(projected.status)) {
+      const described = await this.handle(orderId).describe().catch(() => undefined);
+      if (!described || described.status.name !== 'RUNNING') return projected.view;
+    }
+    try {
+      return await this.handle(orderId).query(orderView);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (projected) return projected.view;
+      throw notFound(`order ${orderId} does not exist`);
+    }
+  }
+
+  /** A human action on the order. A validator's refusal is a 409 with its reason. */
+  async act<Ret, Arg>(orderId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+    try {
+      return await this.handle(orderId).executeUpdate(update, { args: [arg] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CONFLICT) {
+        throw conflict(err.cause.message);
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        const projected = await this.store.orderViews.findById(orderId).lean();
+        if (!projected) throw notFound(`order ${orderId} does not exist`);
+        throw conflict(`the order is ${projected.status} and closed`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Hand a payment notice to its order. An order whose workflow has closed (or never existed)
+   * cannot take it; a success then goes to its own workflow, which refunds it unless it is the
+   * very payment the order was paid with.
+   */
+  async notifyPayment(notice: PaymentNotice): Promise<'signalled' | 'stray' | 'ignored'> {
+    try {
+      await this.handle(notice.orderId).signal(paymentNotified, notice);
+      return 'signalled';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    if (notice.status !== 'succeeded') return 'ignored';
+    try {
+      await this.client.workflow.start('strayPaymentWorkflow', {
+        taskQueue: this.taskQueue,
+        workflowId: `stray-payment-${notice.orderId}-${notice.paymentId}`,
+        args: [notice],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return 'stray';
+  }
+
+  /**
+   * After an import, offer the new stock to the orders waiting for this sku, oldest payment first,
+   * one at a time: each answers once it has tried to take its keys.
+   */
+  async offerRestock(sku: string): Promise<number> {
+    const waiting = await this.store.orderViews.find({ sku, status: 'OUT_OF_STOCK' }).sort({ paidAt: 1, _id: 1 }).lean();
+    let resumed = 0;
+    for (const order of waiting) {
+      try {
+        const answer = await this.handle(order._id).executeUpdate(offerRestock, { args: [] });
+        if (answer.status !== 'OUT_OF_STOCK') resumed += 1;
+      } catch (err) {
+        // Already resumed or closed since the read model was written: nothing to offer it.
+        if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) continue;
+        throw err;
+      }
+    }
+    return resumed;
+  }
+
+  handle(orderId: string) {
+    return this.client.workflow.getHandle(orderWorkflowId(orderId));
+  }
+}

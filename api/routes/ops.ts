@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { parseDuration } from '../../domain/duration';
+import { PATIENT_ORDER_STATUSES, TERMINAL_ORDER_STATUSES, orderWorkflowId } from '../../domain/order';
+import { requireRole } from '../auth';
+import { handle, type ApiDeps } from '../deps';
+import { StuckQuery } from '../schemas';
+import { parse } from '../validate';
+
+/** What an ops engineer looks for first: orders that sit where they should not, and why. */
+export function opsRoutes({ store, orders }: ApiDeps): Router {
+  const router = Router();
+  router.get(
+    '/v1/ops/stuck',
+    requireRole('ops'),
+    handle(async (req, res) => {
+      const { olderThan } = parse(StuckQuery, req.query, 'query');
+      const before = new Date(Date.now() - parseDuration(olderThan));
+      const rows = await store.orderViews
+        .find({ status: { $nin: [...TERMINAL_ORDER_STATUSES, ...PATIENT_ORDER_STATUSES] }, statusSince: { $lt: before } })
+        .sort({ statusSince: 1 })
+        .limit(200)
+        .lean();
+      const items = await Promise.all(
+        rows.map(async (row) => {
+          const item = { orderId: row._id, workflowId: orderWorkflowId(row._id), status: row.status, since: row.statusSince.toISOString() };
+          const described = await orders.handle(row._id).describe().catch(() => undefined);
+          const pending = described?.raw.pendingActivities?.[0];
+          if (!pending) return item;
+          return {
+            ...item,
+            pendingActivity: pending.activityType?.name ?? undefined,
+            attempts: pending.attempt ?? undefined,
+            lastFailure: pending.lastFailure?.message ?? undefined,
+          };
+        }),
+      );
+      res.json({ items });
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,100 @@
+import { Router } from 'express';
+import type { OrderView } from '../../domain/order';
+import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
+import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
+import { handle, type ApiDeps } from '../deps';
+import { badRequest, conflict } from '../errors';
+import { takeOrder } from '../orderIntake';
+import { CancelOrder, CreateOrder, OrderId, RefundDecision, RefundRequest } from '../schemas';
+import { parse } from '../validate';
+
+/** Statuses in which the buyer holds their keys. */
+const HOLDING_KEYS = new Set(['DELIVERED', 'REFUND_REQUESTED', 'COMPLETED']);
+
+export function orderRoutes(deps: ApiDeps): Router {
+  const { store, vault, orders } = deps;
+  const router = Router();
+
+  router.post(
+    '/v1/orders',
+    requireRole('storefront'),
+    handle(async (req, res) => {
+      const body = parse(CreateOrder, req.body, 'body');
+      const key = req.header('idempotency-key');
+      if (key !== undefined && (key.length < 1 || key.length > 200)) {
+        throw badRequest('the Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', reason: 'must be 1-200 characters' }]);
+      }
+      const { created, ...answer } = await takeOrder(deps, actorName(callerOf(req)), body, key);
+      res.status(created ? 201 : 200).json(answer);
+    }),
+  );
+
+  router.get(
+    '/v1/orders/:orderId',
+    requireBuyerOr(store, 'storefront', 'agent', 'ops'),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const view = await orders.view(orderId);
+      // The workflow only ever holds the masked email; the buyer alone sees their own.
+      res.json(callerOf(req).kind === 'buyer' ? await withBuyerEmail(view) : view);
+    }),
+  );
+
+  router.get(
+    '/v1/orders/:orderId/keys',
+    requireBuyerOr(store),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const view = await orders.view(orderId);
+      if (!HOLDING_KEYS.has(view.status) || view.keys.length === 0) {
+        throw conflict(`the order is ${view.status}; keys are available once delivered and until refunded`);
+      }
+      const keyIds = view.keys.map((k) => k.keyId);
+      const [keys, claims] = await Promise.all([
+        store.keys.find({ _id: { $in: keyIds } }).lean(),
+        store.claims.find({ _id: { $in: keyIds } }).lean(),
+      ]);
+      const held = new Set(claims.filter((c) => c.orderId === orderId && c.state === 'delivered').map((c) => c._id));
+      const codes = keyIds.filter((id) => held.has(id)).map((id) => ({ keyId: id, code: vault.open(keys.find((k) => k._id === id)!.code) }));
+      if (codes.length === 0) throw conflict('the keys of this order are no longer valid');
+      res.set('cache-control', 'no-store').json({ keys: codes });
+    }),
+  );
+
+  router.post(
+    '/v1/orders/:orderId/cancel',
+    requireBuyerOr(store, 'storefront'),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const { reason } = parse(CancelOrder, req.body ?? {}, 'body');
+      res.json(await orders.act(orderId, cancelOrder, { actor: actorName(callerOf(req)), ...(reason ? { reason } : {}) }));
+    }),
+  );
+
+  router.post(
+    '/v1/orders/:orderId/refund-request',
+    requireBuyerOr(store),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const { reason } = parse(RefundRequest, req.body, 'body');
+      res.status(202).json(await orders.act(orderId, requestRefund, { actor: 'buyer', reason }));
+    }),
+  );
+
+  router.post(
+    '/v1/orders/:orderId/refund-decision',
+    requireRole('agent'),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const { approve, note } = parse(RefundDecision, req.body, 'body');
+      res.json(await orders.act(orderId, decideRefund, { actor: actorName(callerOf(req)), approve, ...(note ? { note } : {}) }));
+    }),
+  );
+
+  return router;
+
+  async function withBuyerEmail(view: OrderView): Promise<OrderView> {
+    const access = await store.orderAccess.findById(view.orderId).lean();
+    return access ? { ...view, buyer: { email: vault.open(access.email) } } : view;
+  }
+}

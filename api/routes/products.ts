@@ -1,0 +1,76 @@
+import { Router } from 'express';
+import { importKeys, stockOf } from '../../db/inventory';
+import type { ProductDoc } from '../../db/schemas';
+import { requireRole } from '../auth';
+import { handle, type ApiDeps } from '../deps';
+import { notFound } from '../errors';
+import { KeyImport, ProductInput, Sku } from '../schemas';
+import { parse } from '../validate';
+
+export function productRoutes({ store, vault, orders, config }: ApiDeps): Router {
+  const router = Router();
+
+  router.put(
+    '/v1/products/:sku',
+    requireRole('admin'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const body = parse(ProductInput, req.body, 'body');
+      const fields = {
+        name: body.name,
+        price: body.price,
+        refundWindow: body.refundWindow ?? config.defaultRefundWindow,
+        complaintWindow: body.complaintWindow ?? config.defaultComplaintWindow,
+        keyPattern: body.keyPattern,
+        validationUrl: body.validationUrl,
+      };
+      const unset = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => [k, 1]));
+      await store.products.updateOne(
+        { _id: sku },
+        { $set: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+        { upsert: true },
+      );
+      const product = await store.products.findById(sku).lean();
+      res.json(present(product!));
+    }),
+  );
+
+  router.get(
+    '/v1/products/:sku',
+    requireRole('admin', 'storefront', 'agent', 'ops'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const product = await store.products.findById(sku).lean();
+      if (!product) throw notFound(`product ${sku} does not exist`);
+      res.json({ ...present(product), stock: await stockOf(store, sku) });
+    }),
+  );
+
+  router.post(
+    '/v1/products/:sku/keys',
+    requireRole('admin'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const { keys } = parse(KeyImport, req.body, 'body');
+      const product = await store.products.findById(sku).lean();
+      if (!product) throw notFound(`product ${sku} does not exist`);
+      const result = await importKeys(store, vault, sku, keys, product.keyPattern);
+      const resumedOrders = result.imported > 0 ? await orders.offerRestock(sku) : 0;
+      res.json({ ...result, resumedOrders });
+    }),
+  );
+
+  return router;
+}
+
+function present(p: ProductDoc) {
+  return {
+    sku: p._id,
+    name: p.name,
+    price: { amount: p.price.amount, currency: p.price.currency },
+    refundWindow: p.refundWindow,
+    complaintWindow: p.complaintWindow,
+    ...(p.keyPattern ? { keyPattern: p.keyPattern } : {}),
+    ...(p.validationUrl ? { validationUrl: p.validationUrl } : {}),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Every request and answer body of the HTTP contract, as zod schemas. Routes validate with them
+ * and the OpenAPI description is generated from them, so the two never drift apart.
+ */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { isDuration } from '../domain/duration';
+import { ORDER_STATUSES } from '../domain/order';
+
+extendZodWithOpenApi(z);
+export { z };
+
+const ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const Sku = z.string().regex(ID, 'must be 1-64 letters, digits, ".", "_" or "-"').openapi({ example: 'steam-wallet-100' });
+export const OrderId = z.string().regex(ID, 'is not an order id');
+
+export const Money = z
+  .object({
+    amount: z.number().int('must be a whole number of minor units').nonnegative('must not be negative'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like "CNY"'),
+  })
+  .strict()
+  .openapi('Money', { example: { amount: 1999, currency: 'CNY' } });
+
+export const Duration = z.string().refine(isDuration, 'must be a duration like "90s", "15m", "24h" or "7d"').openapi({ example: '24h' });
+
+const regex = z
+  .string()
+  .max(500)
+  .refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid regular expression');
+
+export const ProductInput = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(200),
+    price: Money,
+    refundWindow: Duration.optional(),
+    complaintWindow: Duration.optional(),
+    keyPattern: regex.optional(),
+    validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+  })
+  .strict()
+  .openapi('ProductInput');
+
+export const Stock = z
+  .object({ available: z.number(), reserved: z.number(), delivered: z.number(), revoked: z.number(), invalid: z.number() })
+  .openapi('Stock');
+
+export const Product = z
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    price: Money,
+    refundWindow: z.string(),
+    complaintWindow: z.string(),
+    keyPattern: z.string().optional(),
+    validationUrl: z.string().optional(),
+    stock: Stock.optional(),
+  })
+  .openapi('Product');
+
+export const KeyImport = z
+  .object({ keys: z.array(z.string().min(1, 'must not be empty').max(512)).min(1, 'must hold at least one key').max(10_000, 'must hold at most 10000 keys') })
+  .strict()
+  .openapi('KeyImport');
+
+export const KeyImportResult = z
+  .object({ imported: z.number(), duplicates: z.number(), rejected: z.number(), resumedOrders: z.number() })
+  .openapi('KeyImportResult');
+
+export const CreateOrder = z
+  .object({
+    sku: Sku,
+    quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
+    buyer: z.object({ email: z.string().email('must be an email address').max(254) }).strict(),
+  })
+  .strict()
+  .openapi('CreateOrder');
+
+export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
+
+export const OrderCreated = z
+  .object({ orderId: z.string(), orderToken: z.string(), status: OrderStatus, amount: Money, paymentDueAt: z.string() })
+  .openapi('OrderCreated');
+
+const TimelineEntry = z.object({ at: z.string(), type: z.string(), actor: z.string().optional(), detail: z.string().optional() });
+
+export const OrderView = z
+  .object({
+    orderId: z.string(),
+    sku: z.string(),
+    quantity: z.number(),
+    amount: Money,
+    status: OrderStatus,
+    buyer: z.object({ email: z.string() }),
+    createdAt: z.string(),
+    paymentDueAt: z.string(),
+    paidAt: z.string().optional(),
+    deliveredAt: z.string().optional(),
+    refundWindowEndsAt: z.string().optional(),
+    keys: z.array(z.object({ keyId: z.string(), masked: z.string() })),
+    refund: z
+      .object({
+        status: z.string(),
+        reason: z.string(),
+        requestedAt: z.string(),
+        decidedBy: z.string().optional(),
+        decidedAt: z.string().optional(),
+        note: z.string().optional(),
+        refundedAt: z.string().optional(),
+      })
+      .nullable(),
+    complaints: z.array(z.string()),
+    timeline: z.array(TimelineEntry),
+  })
+  .openapi('OrderView');
+
+export const OrderKeys = z.object({ keys: z.array(z.object({ keyId: z.string(), code: z.string() })) }).openapi('OrderKeys');
+
+export const CancelOrder = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelOrder');
+export const RefundRequest = z
+  .object({ reason: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2000 characters') })
+  .strict()
+  .openapi('RefundRequest');
+export const RefundDecision = z
+  .object({ approve: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }), note: z.string().max(2000).optional() })
+  .strict()
+  .openapi('RefundDecision');
+export const StatusAnswer = z.object({ status: OrderStatus }).openapi('StatusAnswer');
+
+export const PaymentNotice = z
+  .object({
+    eventId: z.string().min(1).max(200),
+    orderId: z.string().min(1).max(200),
+    paymentId: z.string().min(1).max(200),
+    status: z.enum(['succeeded', 'failed']),
+    amount: Money,
+  })
+  .strict()
+  .openapi('PaymentNotice');
+
+export const StuckQuery = z.object({ olderThan: Duration.default('30m') });
+export const StuckOrder = z
+  .object({
+    orderId: z.string(),
+    workflowId: z.string(),
+    status: OrderStatus,
+    since: z.string(),
+    pendingActivity: z.string().optional(),
+    attempts: z.number().optional(),
+    lastFailure: z.string().optional(),
+  })
+  .openapi('StuckOrder');
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), reason: z.string() })),
+    }),
+  })
+  .openapi('Error');

@@ -1,0 +1,40 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Logger } from '../config/logger';
+import { openStore } from '../db/store';
+import { Vault } from '../db/vault';
+import { createApp } from './app';
+import { OrderGateway } from './gateway';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Connect to Temporal and the store, then serve. */
+export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const store = await openStore(config.mongodbUri);
+  const vault = new Vault(config.keyEncryptionKey);
+  const orders = new OrderGateway(client, config.temporal.taskQueue, store);
+  const app = createApp({ config, store, vault, client, orders, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'api listening');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await store.close();
+      await connection.close();
+    },
+  };
+}

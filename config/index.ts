@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseDuration, isDuration } from '../domain/duration';
+
+export const ROLES = ['admin', 'storefront', 'agent', 'ops'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKey {
+  role: Role;
+  name: string;
+  secret: string;
+}
+
+/** Documented development keys, used only when API_KEYS is unset outside production. */
+export const DEV_API_KEYS: ApiKey[] = [
+  { role: 'admin', name: 'dev-admin', secret: 'dev-admin-key' },
+  { role: 'storefront', name: 'dev-shop', secret: 'dev-storefront-key' },
+  { role: 'agent', name: 'dev-agent', secret: 'dev-agent-key' },
+  { role: 'ops', name: 'dev-ops', secret: 'dev-ops-key' },
+];
+export const DEV_PAYMENT_WEBHOOK_SECRET = 'dev-webhook-secret';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(isDuration, 'must be a duration like "90s", "15m", "24h" or "7d"')
+    .transform(parseDuration);
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const apiKeys = z
+  .string()
+  .transform((text, ctx) => {
+    const keys: ApiKey[] = [];
+    for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [role, name, ...rest] = entry.split(':');
+      const secret = rest.join(':');
+      if (!ROLES.includes(role as Role) || !name || secret.length < 8) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `entry "${role}:${name ?? ''}:…" must be role:name:secret with a role of ${ROLES.join(', ')} and a secret of at least 8 characters`,
+        });
+        return z.NEVER;
+      }
+      keys.push({ role: role as Role, name, secret });
+    }
+    if (keys.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must list at least one role:name:secret' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
+const encryptionKey = z.string().transform((text, ctx) => {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be 32 bytes, as 64 hex characters or base64' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TASK_QUEUE: z.string().min(1).default('kamiflow'),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+      .default('mongodb://127.0.0.1:27017/kamiflow'),
+    API_KEYS: apiKeys.optional(),
+    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    KEY_ENCRYPTION_KEY: encryptionKey.optional(),
+    PAYMENT_TIMEOUT: duration('15m'),
+    RESTOCK_WAIT: duration('30m'),
+    MAX_KEY_ATTEMPTS: positiveInt(3),
+    COMPLAINT_FIRST_RESPONSE: duration('1h'),
+    COMPLAINT_RESOLUTION: duration('24h'),
+    COMPLAINT_AUTO_CLOSE: duration('3d'),
+    MAX_REOPENS: z.coerce.number().int().min(0).default(2),
+    DEFAULT_REFUND_WINDOW: z.string().default('24h').refine(isDuration, 'must be a duration like "24h"'),
+    DEFAULT_COMPLAINT_WINDOW: z.string().default('7d').refine(isDuration, 'must be a duration like "7d"'),
+    PAYMENT_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
+    PAYMENT_PROVIDER_URL: z.string().url().optional(),
+    STOREFRONT_WEBHOOK_URL: z.string().url().optional(),
+    STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    OUTBOUND_HTTP_TIMEOUT: duration('10s'),
+    DATA_DIR: z.string().default('.data'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.PAYMENT_PROVIDER === 'http' && !env.PAYMENT_PROVIDER_URL) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PAYMENT_PROVIDER_URL'], message: 'is required when PAYMENT_PROVIDER=http' });
+    }
+    if (env.STOREFRONT_WEBHOOK_URL && !env.STOREFRONT_WEBHOOK_SECRET && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['STOREFRONT_WEBHOOK_SECRET'], message: 'is required when STOREFRONT_WEBHOOK_URL is set in production' });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY'] as const) {
+        if (env[name] === undefined) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: 'is required when NODE_ENV=production' });
+        }
+      }
+    }
+  });
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  port: number;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  mongodbUri: string;
+  apiKeys: ApiKey[];
+  usingDevApiKeys: boolean;
+  paymentWebhookSecret: string;
+  keyEncryptionKey: Buffer;
+  paymentTimeoutMs: number;
+  restockWaitMs: number;
+  maxKeyAttempts: number;
+  complaint: { firstResponseMs: number; resolutionMs: number; autoCloseMs: number; maxReopens: number };
+  /** Per-product windows when the catalog names none, kept as written ("24h"). */
+  defaultRefundWindow: string;
+  defaultComplaintWindow: string;
+  paymentProvider: { kind: 'sandbox' } | { kind: 'http'; url: string };
+  storefrontWebhook?: { url: string; secret: string };
+  outboundHttpTimeoutMs: number;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parse and validate the environment once. A bad value throws a ConfigError naming the variable;
+ * entry points print it and exit.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TASK_QUEUE },
+    mongodbUri: e.MONGODB_URI,
+    apiKeys: e.API_KEYS ?? DEV_API_KEYS,
+    usingDevApiKeys: e.API_KEYS === undefined,
+    paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_WEBHOOK_SECRET,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY ?? devEncryptionKey(dataDir),
+    paymentTimeoutMs: e.PAYMENT_TIMEOUT,
+    restockWaitMs: e.RESTOCK_WAIT,
+    maxKeyAttempts: e.MAX_KEY_ATTEMPTS,
+    complaint: {
+      firstResponseMs: e.COMPLAINT_FIRST_RESPONSE,
+      resolutionMs: e.COMPLAINT_RESOLUTION,
+      autoCloseMs: e.COMPLAINT_AUTO_CLOSE,
+      maxReopens: e.MAX_REOPENS,
+    },
+    defaultRefundWindow: e.DEFAULT_REFUND_WINDOW,
+    defaultComplaintWindow: e.DEFAULT_COMPLAINT_WINDOW,
+    paymentProvider:
+      e.PAYMENT_PROVIDER === 'http' ? { kind: 'http', url: e.PAYMENT_PROVIDER_URL as string } : { kind: 'sandbox' },
+    storefrontWebhook: e.STOREFRONT_WEBHOOK_URL
+      ? { url: e.STOREFRONT_WEBHOOK_URL, secret: e.STOREFRONT_WEBHOOK_SECRET ?? DEV_PAYMENT_WEBHOOK_SECRET }
+      : undefined,
+    outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
+    dataDir,
+  };
+}
+
+/**
+ * Development only: a random key kept under the data folder, so codes imported yesterday still
+ * decrypt today. Production refuses to start without KEY_ENCRYPTION_KEY (checked above).
+ */
+function devEncryptionKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'dev-key-encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process (the worker beside the API) made it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+}
+
+/** For entry points: load the config or print why not and exit non-zero. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,233 @@
+import { Schema } from 'mongoose';
+import type { Money } from '../domain/money';
+import type { OrderStatus, OrderView } from '../domain/order';
+import type { Sealed } from './vault';
+
+/*
+ * Every race in the store is settled by a unique index, never by a conditional update:
+ * FerretDB applies updates as read-modify-write, so only an insert that collides (E11000)
+ * is a safe arbiter on both FerretDB and MongoDB.
+ */
+
+const money = new Schema<Money>({ amount: { type: Number, required: true }, currency: { type: String, required: true } }, { _id: false });
+const sealed = new Schema<Sealed>({ iv: String, tag: String, data: String }, { _id: false });
+
+export interface ProductDoc {
+  _id: string;
+  name: string;
+  price: Money;
+  /** As the admin wrote it ("24h"); parsed where an order is priced. */
+  refundWindow: string;
+  complaintWindow: string;
+  keyPattern?: string;
+  validationUrl?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export const productSchema = new Schema<ProductDoc>(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    price: { type: money, required: true },
+    refundWindow: { type: String, required: true },
+    complaintWindow: { type: String, required: true },
+    keyPattern: String,
+    validationUrl: String,
+  },
+  { timestamps: true, versionKey: false },
+);
+
+export interface KeyDoc {
+  _id: string;
+  sku: string;
+  fingerprint: string;
+  code: Sealed;
+  /** The last characters only, computed at import so showing a key never needs decrypting it. */
+  masked: string;
+  importedAt: Date;
+  /** A hint that lets reservation skip claimed keys; the claim itself is the truth. */
+  claimed: boolean;
+}
+export const keySchema = new Schema<KeyDoc>(
+  {
+    _id: String,
+    sku: { type: String, required: true },
+    fingerprint: { type: String, required: true, unique: true },
+    code: { type: sealed, required: true },
+    masked: { type: String, required: true },
+    importedAt: { type: Date, required: true },
+    claimed: { type: Boolean, default: false },
+  },
+  { versionKey: false },
+);
+keySchema.index({ sku: 1, claimed: 1, importedAt: 1 });
+
+export const CLAIM_STATES = ['reserved', 'delivered', 'revoked', 'invalid'] as const;
+export type ClaimState = (typeof CLAIM_STATES)[number];
+
+/** A key taken by an order's slot. Its _id is the key's id, so a key can be claimed once only. */
+export interface ClaimDoc {
+  _id: string;
+  sku: string;
+  orderId: string;
+  slot: number;
+  attempt: number;
+  state: ClaimState;
+  claimedAt: Date;
+  updatedAt: Date;
+}
+export const claimSchema = new Schema<ClaimDoc>(
+  {
+    _id: String,
+    sku: { type: String, required: true },
+    orderId: { type: String, required: true },
+    slot: { type: Number, required: true },
+    attempt: { type: Number, required: true },
+    state: { type: String, enum: CLAIM_STATES, required: true },
+    claimedAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+claimSchema.index({ orderId: 1, slot: 1, attempt: 1 }, { unique: true });
+claimSchema.index({ sku: 1, state: 1 });
+
+/** How a buyer proves an order is theirs, and their email, sealed. Written once by the API. */
+export interface OrderAccessDoc {
+  _id: string;
+  tokenHash: string;
+  email: Sealed;
+  storefront: string;
+  createdAt: Date;
+}
+export const orderAccessSchema = new Schema<OrderAccessDoc>(
+  {
+    _id: String,
+    tokenHash: { type: String, required: true },
+    email: { type: sealed, required: true },
+    storefront: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/** A storefront's Idempotency-Key: the first request's fingerprint and the order it made. */
+export interface IdempotencyDoc {
+  _id: string;
+  requestHash: string;
+  orderId: string;
+  token: Sealed;
+  createdAt: Date;
+}
+export const idempotencySchema = new Schema<IdempotencyDoc>(
+  {
+    _id: String,
+    requestHash: { type: String, required: true },
+    orderId: { type: String, required: true },
+    token: { type: sealed, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/** The order read model, projected by the workflow's activities at each change. */
+export interface OrderViewDoc {
+  _id: string;
+  seq: number;
+  sku: string;
+  status: OrderStatus;
+  statusSince: Date;
+  createdAt: Date;
+  paidAt?: Date;
+  deliveredAt?: Date;
+  paymentId?: string;
+  view: OrderView;
+}
+export const orderViewSchema = new Schema<OrderViewDoc>(
+  {
+    _id: String,
+    seq: { type: Number, required: true },
+    sku: { type: String, required: true },
+    status: { type: String, required: true },
+    statusSince: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+    paidAt: Date,
+    deliveredAt: Date,
+    paymentId: String,
+    view: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+orderViewSchema.index({ status: 1, statusSince: 1 });
+orderViewSchema.index({ sku: 1, status: 1, paidAt: 1 });
+orderViewSchema.index({ createdAt: 1 });
+
+/** Every signed payment notice, kept so reconciliation can find one whose signal was lost. */
+export interface PaymentEventDoc {
+  _id: string;
+  orderId: string;
+  paymentId: string;
+  status: 'succeeded' | 'failed';
+  amount: Money;
+  receivedAt: Date;
+}
+export const paymentEventSchema = new Schema<PaymentEventDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true, index: true },
+    paymentId: { type: String, required: true },
+    status: { type: String, required: true },
+    amount: { type: money, required: true },
+    receivedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/** The sandbox provider's ledger of refunds paid out; one row per refund id. */
+export interface RefundDoc {
+  _id: string;
+  orderId: string;
+  paymentId: string;
+  amount: Money;
+  reason: string;
+  refundedAt: Date;
+}
+export const refundSchema = new Schema<RefundDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true, index: true },
+    paymentId: { type: String, required: true },
+    amount: { type: money, required: true },
+    reason: { type: String, required: true },
+    refundedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export type OutboxDelivery = 'pending' | 'sent' | 'not_configured';
+/** Every notification to the buyer's storefront, kept whether or not a webhook is configured. */
+export interface OutboxDoc {
+  _id: string;
+  type: string;
+  orderId: string;
+  complaintId?: string;
+  status: string;
+  at: Date;
+  delivery: OutboxDelivery;
+  attempts: number;
+  sentAt?: Date;
+}
+export const outboxSchema = new Schema<OutboxDoc>(
+  {
+    _id: String,
+    type: { type: String, required: true },
+    orderId: { type: String, required: true, index: true },
+    complaintId: String,
+    status: { type: String, required: true },
+    at: { type: Date, required: true },
+    delivery: { type: String, required: true },
+    attempts: { type: Number, default: 0 },
+    sentAt: Date,
+  },
+  { versionKey: false },
+);

@@ -1,0 +1,70 @@
+import mongoose, { type Connection, type Model } from 'mongoose';
+import {
+  claimSchema,
+  idempotencySchema,
+  keySchema,
+  orderAccessSchema,
+  orderViewSchema,
+  outboxSchema,
+  paymentEventSchema,
+  productSchema,
+  refundSchema,
+  type ClaimDoc,
+  type IdempotencyDoc,
+  type KeyDoc,
+  type OrderAccessDoc,
+  type OrderViewDoc,
+  type OutboxDoc,
+  type PaymentEventDoc,
+  type ProductDoc,
+  type RefundDoc,
+} from './schemas';
+
+export interface Store {
+  connection: Connection;
+  products: Model<ProductDoc>;
+  keys: Model<KeyDoc>;
+  claims: Model<ClaimDoc>;
+  orderAccess: Model<OrderAccessDoc>;
+  idempotency: Model<IdempotencyDoc>;
+  orderViews: Model<OrderViewDoc>;
+  paymentEvents: Model<PaymentEventDoc>;
+  refunds: Model<RefundDoc>;
+  outbox: Model<OutboxDoc>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connect and make sure every index exists before anyone relies on one to settle a race. */
+export async function openStore(uri: string): Promise<Store> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false });
+  await connection.asPromise();
+  const store: Store = {
+    connection,
+    products: connection.model('Product', productSchema, 'products'),
+    keys: connection.model('Key', keySchema, 'keys'),
+    claims: connection.model('Claim', claimSchema, 'key_claims'),
+    orderAccess: connection.model('OrderAccess', orderAccessSchema, 'order_access'),
+    idempotency: connection.model('Idempotency', idempotencySchema, 'idempotency'),
+    orderViews: connection.model('OrderView', orderViewSchema, 'order_views'),
+    paymentEvents: connection.model('PaymentEvent', paymentEventSchema, 'payment_events'),
+    refunds: connection.model('Refund', refundSchema, 'refunds'),
+    outbox: connection.model('Outbox', outboxSchema, 'outbox'),
+    async ping() {
+      await connection.db!.admin().command({ ping: 1 });
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+  const models: Model<any>[] = [
+    store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
+    store.orderViews, store.paymentEvents, store.refunds, store.outbox,
+  ];
+  for (const model of models) await model.createIndexes();
+  return store;
+}
+
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,104 @@
+import type { Money } from './money';
+
+export const ORDER_STATUSES = [
+  'AWAITING_PAYMENT',
+  'PAID',
+  'DELIVERING',
+  'DELIVERED',
+  'COMPLETED',
+  'OUT_OF_STOCK',
+  'REFUND_REQUESTED',
+  'REFUNDING',
+  'REFUNDED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'REFUNDED', 'CANCELLED'];
+
+export function isTerminal(status: OrderStatus): boolean {
+  return TERMINAL_ORDER_STATUSES.includes(status);
+}
+
+/** Statuses where an order is waiting on people or the outside world by design, so not "stuck". */
+export const PATIENT_ORDER_STATUSES: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'DELIVERED'];
+
+/** What an order's timer windows are, fixed when it is created so later catalog edits don't move them. */
+export interface OrderPolicy {
+  paymentTimeoutMs: number;
+  restockWaitMs: number;
+  maxKeyAttempts: number;
+  refundWindowMs: number;
+  complaintWindowMs: number;
+}
+
+/** Everything the order workflow starts from. No secrets: the buyer's email arrives masked. */
+export interface OrderInput {
+  orderId: string;
+  sku: string;
+  quantity: number;
+  unitPrice: Money;
+  amount: Money;
+  buyerEmailMasked: string;
+  createdAt: string;
+  paymentDueAt: string;
+  policy: OrderPolicy;
+}
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  actor?: string;
+  detail?: string;
+}
+
+export type RefundStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'REFUNDED';
+
+export interface RefundView {
+  status: RefundStatus;
+  reason: string;
+  requestedAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  note?: string;
+  refundedAt?: string;
+}
+
+export interface DeliveredKey {
+  keyId: string;
+  masked: string;
+}
+
+/** The order as every caller sees it; the API swaps in the buyer's own email for the buyer. */
+export interface OrderView {
+  orderId: string;
+  sku: string;
+  quantity: number;
+  amount: Money;
+  status: OrderStatus;
+  buyer: { email: string };
+  createdAt: string;
+  paymentDueAt: string;
+  paidAt?: string;
+  paymentId?: string;
+  deliveredAt?: string;
+  refundWindowEndsAt?: string;
+  complaintWindowEndsAt?: string;
+  keys: DeliveredKey[];
+  refund: RefundView | null;
+  complaints: string[];
+  timeline: TimelineEntry[];
+}
+
+/** A payment provider's notice, as the signed webhook carries it. */
+export interface PaymentNotice {
+  eventId: string;
+  orderId: string;
+  paymentId: string;
+  status: 'succeeded' | 'failed';
+  amount: Money;
+}
+
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}

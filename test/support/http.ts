@@ -1,0 +1,83 @@
+import { sign } from '../../security/signature';
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+}
+
+/** Speak to the API as a storefront, an agent, ops, or a buyer with their order token. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  as(secret: string): ApiClient {
+    return new ApiClient(this.baseUrl, { authorization: `Bearer ${secret}` });
+  }
+
+  buyer(orderToken: string): ApiClient {
+    return new ApiClient(this.baseUrl, { 'x-order-token': orderToken });
+  }
+
+  with(headers: Record<string, string>): ApiClient {
+    return new ApiClient(this.baseUrl, { ...this.headers, ...headers });
+  }
+
+  get<T = any>(path: string): Promise<Answer<T>> {
+    return this.send('GET', path);
+  }
+  post<T = any>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+    return this.send('POST', path, body, headers);
+  }
+  put<T = any>(path: string, body?: unknown): Promise<Answer<T>> {
+    return this.send('PUT', path, body);
+  }
+
+  async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+    const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { ...(raw !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers, ...headers },
+      body: raw,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  /** The payment provider's signed notice, exactly as a provider would send it. */
+  notifyPayment(notice: object, secret: string): Promise<Answer> {
+    const raw = JSON.stringify(notice);
+    return this.send('POST', '/v1/payments/notify', raw, { 'x-signature': sign(raw, secret) });
+  }
+}
+
+export const DEV = {
+  admin: 'dev-admin-key',
+  storefront: 'dev-storefront-key',
+  agent: 'dev-agent-key',
+  ops: 'dev-ops-key',
+};
+
+/** Poll until `check` returns a value; fails with the last seen value after the deadline. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+      last = value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

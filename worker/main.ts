@@ -1,0 +1,23 @@
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config';
+import { createLogger } from '../config/logger';
+import { startWorker } from './worker';
+import { pinoLogger } from './runtimeLogger';
+
+async function main() {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  Runtime.install({
+    logger: pinoLogger(logger),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+  const running = await startWorker(config, logger);
+  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; we then close our connections.
+  await running.done;
+  await running.stop();
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

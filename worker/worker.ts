@@ -1,0 +1,53 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from '../config';
+import type { Logger } from '../config/logger';
+import { openStore, type Store } from '../db/store';
+import { Vault } from '../db/vault';
+
+export interface RunningWorker {
+  worker: Worker;
+  store: Store;
+  /** Resolves when the worker has stopped; rejects if it crashed. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Workflows come either from source (bundled at start) or from a prebuilt bundle (tests build
+ * one bundle for all their workers; production could ship one).
+ */
+export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'>;
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export async function startWorker(
+  config: Config,
+  logger: Logger,
+  source: WorkflowSource = { workflowsPath: WORKFLOWS_PATH },
+  connection?: NativeConnection,
+): Promise<RunningWorker> {
+  const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const store = await openStore(config.mongodbUri);
+  const vault = new Vault(config.keyEncryptionKey);
+  const worker = await Worker.create({
+    connection: conn,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ store, vault, config, logger }),
+    ...source,
+  });
+  const done = worker.run();
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  return {
+    worker,
+    store,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+      await store.close();
+      if (!connection) await conn.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/*
+ * Retry policies say how patient each kind of work is. Nothing that touches money or keys gives up:
+ * a paid order must end delivered or refunded, so its activities retry until the world answers,
+ * and ops see them as pending activities with their attempt count.
+ */
+
+/** Our own store: quick, and retried until it is back. */
+export const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/** The supplier's validity check: an error or timeout is not a verdict, so back off and ask again. */
+export const supplier = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    nonRetryableErrorTypes: ['UnknownKey', 'KeyNotHeld', 'UnknownProduct'],
+  },
+});
+
+/** The payment provider: refunds and reconciliation, idempotent by refund id. */
+export const provider = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+});
+
+/** The storefront's webhook receiver, which may be down for a while. */
+export const storefront = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});

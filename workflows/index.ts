@@ -1,0 +1,3 @@
+export { orderWorkflow } from './order';
+export { storefrontNotificationWorkflow } from './notification';
+export { strayPaymentWorkflow } from './strayPayment';

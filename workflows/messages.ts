@@ -1,0 +1,26 @@
+/**
+ * The one vocabulary the API and the workflows share. Signals carry outside events that must not be
+ * lost; updates carry human actions that need a yes or no at once; queries serve views.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
+
+export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
+
+export interface ActorInput {
+  actor: string;
+}
+export interface StatusAnswer {
+  status: OrderStatus;
+}
+
+export const cancelOrder = defineUpdate<StatusAnswer, [ActorInput & { reason?: string }]>('cancelOrder');
+export const requestRefund = defineUpdate<StatusAnswer, [ActorInput & { reason: string }]>('requestRefund');
+export const decideRefund = defineUpdate<StatusAnswer, [ActorInput & { approve: boolean; note?: string }]>('decideRefund');
+/** Offered to an OUT_OF_STOCK order after an import; answers once the order has tried to take keys. */
+export const offerRestock = defineUpdate<StatusAnswer, []>('offerRestock');
+
+export const orderView = defineQuery<OrderView>('orderView');
+
+/** The failure type a validator throws when an action does not fit the state; the API answers 409. */
+export const CONFLICT = 'Conflict';

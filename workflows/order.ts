@@ -1,0 +1,204 @@
+import { ApplicationFailure, condition, setHandler, sleep, allHandlersFinished } from '@temporalio/workflow';
+import type { OrderInput, OrderView } from '../domain/order';
+import { provider, store } from './activities';
+import {
+  CONFLICT,
+  cancelOrder,
+  decideRefund,
+  offerRestock,
+  orderView,
+  paymentNotified,
+  requestRefund,
+} from './messages';
+import { KeyPicker } from './order/fulfilment';
+import { PaymentDesk, refundIdFor } from './order/payments';
+import { OrderRecord, after, msUntil, now } from './order/record';
+
+/**
+ * One card-key order, from the storefront's request to its end. A paid order always ends with its
+ * keys delivered or its payment refunded, exactly once.
+ *
+ *   AWAITING_PAYMENT ─paid─▶ PAID ─▶ DELIVERING ─▶ DELIVERED ─window ends─▶ COMPLETED
+ *        │                     │ no stock: OUT_OF_STOCK ─restock─▶ DELIVERING
+ *        │                     │           └─ RESTOCK_WAIT passes ─▶ REFUNDING ─▶ REFUNDED
+ *        └─ due, nothing found at the provider, or cancelled ─▶ CANCELLED
+ *   DELIVERED ─buyer asks─▶ REFUND_REQUESTED ─agent approves─▶ REFUNDING ─▶ REFUNDED
+ *                                           └─ agent rejects ─▶ DELIVERED
+ */
+export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
+  const order = new OrderRecord(input);
+  const payments = new PaymentDesk(order);
+  let restockOffers = 0;
+  let restockTries = 0;
+  let refundWindowOver = false;
+  let refundApprovedBy: string | undefined;
+
+  setHandler(orderView, () => order.view);
+  setHandler(paymentNotified, (notice) => payments.receive(notice));
+
+  setHandler(
+    cancelOrder,
+    async ({ actor, reason }) => {
+      await order.moveTo('CANCELLED', reason ? `cancelled: ${reason}` : 'cancelled', actor);
+      return { status: order.status };
+    },
+    {
+      validator: (_request) => {
+        if (order.status !== 'AWAITING_PAYMENT' || payments.paid) conflict(`the order is ${order.status}; only an unpaid order can be cancelled`);
+      },
+    },
+  );
+
+  setHandler(
+    requestRefund,
+    async ({ actor, reason }) => {
+      order.view.refund = { status: 'REQUESTED', reason, requestedAt: now() };
+      await order.moveTo('REFUND_REQUESTED', reason, actor);
+      return { status: order.status };
+    },
+    {
+      validator: ({ reason }) => {
+        if (order.status === 'REFUND_REQUESTED') conflict('a refund request is already pending');
+        if (order.status !== 'DELIVERED') conflict(`the order is ${order.status}; refunds are requested on delivered orders`);
+        if (refundWindowOver || msUntil(order.view.refundWindowEndsAt as string) === 0) {
+          conflict(`the refund window closed at ${order.view.refundWindowEndsAt}`);
+        }
+        if (typeof reason !== 'string' || reason.trim().length === 0) conflict('a reason is required');
+      },
+    },
+  );
+
+  setHandler(
+    decideRefund,
+    async ({ actor, approve, note }) => {
+      const refund = order.view.refund!;
+      refund.decidedBy = actor;
+      refund.decidedAt = now();
+      if (note) refund.note = note;
+      if (approve) {
+        refund.status = 'APPROVED';
+        refundApprovedBy = actor;
+        order.note('refund_approved', note, actor);
+        // The main flow pays it out; the agent's answer is the order's new status.
+        return { status: 'REFUNDING' as const };
+      }
+      refund.status = 'REJECTED';
+      order.note('refund_rejected', note, actor);
+      await order.moveTo('DELIVERED', 'refund request rejected', actor);
+      return { status: order.status };
+    },
+    {
+      validator: (_decision) => {
+        if (order.status !== 'REFUND_REQUESTED' || order.view.refund?.status !== 'REQUESTED') {
+          conflict(`no refund request is pending; the order is ${order.status}`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    offerRestock,
+    async () => {
+      const offer = ++restockOffers;
+      await condition(() => restockTries >= offer || order.status !== 'OUT_OF_STOCK');
+      return { status: order.status };
+    },
+    {
+      validator: () => {
+        if (order.status !== 'OUT_OF_STOCK') conflict(`the order is ${order.status}, not waiting for stock`);
+      },
+    },
+  );
+
+  // Payment notices are handled beside the main flow for the order's whole life.
+  void payments.run();
+
+  await order.project();
+  await order.notify('order.created');
+
+  // 1. Payment: wait until it is due; before giving up, ask the provider (a lost notice must
+  //    never leave a buyer paid without keys).
+  await condition(() => payments.paid || order.status === 'CANCELLED', msUntil(input.paymentDueAt));
+  await payments.settled();
+  if (!payments.paid && order.status === 'AWAITING_PAYMENT') {
+    order.note('payment_due', 'no payment notice by the due time; asking the provider');
+    const found = await provider.findProviderPayments({ orderId: input.orderId });
+    for (const p of found) {
+      payments.receive({ eventId: `reconciled:${p.paymentId}:${p.status}`, orderId: input.orderId, ...p });
+    }
+    await payments.settled();
+    if (!payments.paid) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
+  }
+  if (order.status === 'CANCELLED') return finish();
+
+  // 2. Keys: reserve and check one per slot; wait for a restock when there are not enough.
+  await order.moveTo('PAID', `payment ${payments.paymentId}`);
+  const picker = new KeyPicker(order);
+  let restockDeadline: string | undefined;
+  for (;;) {
+    const result = await picker.pick();
+    if (result.outcome === 'ready') {
+      await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
+      order.setKeys(result.keys);
+      break;
+    }
+    await store.releaseReservedKeys({ orderId: input.orderId });
+    if (result.outcome === 'keys_exhausted') {
+      await refund(`no valid key for slot ${result.slot + 1} after ${input.policy.maxKeyAttempts} attempts`, 'system');
+      return finish();
+    }
+    restockDeadline ??= after(now(), input.policy.restockWaitMs);
+    if (order.status !== 'OUT_OF_STOCK') await order.moveTo('OUT_OF_STOCK', `waiting for stock until ${restockDeadline}`);
+    restockTries = restockOffers;
+    const offered = await condition(() => restockOffers > restockTries, msUntil(restockDeadline));
+    if (!offered) {
+      await refund(`out of stock for longer than ${input.policy.restockWaitMs / 60_000} minutes`, 'system');
+      return finish();
+    }
+  }
+  const deliveredAt = now();
+  order.view.deliveredAt = deliveredAt;
+  order.view.refundWindowEndsAt = after(deliveredAt, input.policy.refundWindowMs);
+  order.view.complaintWindowEndsAt = after(deliveredAt, input.policy.complaintWindowMs);
+  restockTries = restockOffers;
+  await order.moveTo('DELIVERED', `${order.view.keys.length} key(s) ready for the buyer`);
+
+  // 3. The refund window: a request pending when it ends is still decided.
+  void sleep(msUntil(order.view.refundWindowEndsAt)).then(() => {
+    refundWindowOver = true;
+  });
+  await condition(() => refundApprovedBy !== undefined || (refundWindowOver && order.status === 'DELIVERED'));
+  if (refundApprovedBy !== undefined) {
+    await refund(order.view.refund?.reason ?? 'approved', refundApprovedBy);
+    return finish();
+  }
+  await order.moveTo('COMPLETED', 'refund window ended');
+  return finish();
+
+  /** Give the order's payment back, once; revoke what was delivered. */
+  async function refund(reason: string, actor: string): Promise<void> {
+    const paymentId = payments.paymentId as string;
+    order.view.refund ??= { status: 'APPROVED', reason, requestedAt: now(), decidedBy: actor, decidedAt: now() };
+    await order.moveTo('REFUNDING', reason, actor);
+    const refundId = refundIdFor(input.orderId, paymentId);
+    await provider.refundPayment({ refundId, orderId: input.orderId, paymentId, amount: input.amount, reason });
+    if (order.view.keys.length > 0) {
+      await store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
+    }
+    order.view.refund.status = 'REFUNDED';
+    order.view.refund.refundedAt = now();
+    order.note('refunded', `payment ${paymentId} refunded as ${refundId}`, actor);
+    await order.moveTo('REFUNDED', reason, actor);
+  }
+
+  /** Let in-flight notices and handlers finish, then leave the final view in the read model. */
+  async function finish(): Promise<OrderView> {
+    await condition(() => payments.idle && allHandlersFinished());
+    await order.project();
+    return order.view;
+  }
+}
+
+function conflict(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, CONFLICT);
+}

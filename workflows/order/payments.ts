@@ -1,0 +1,93 @@
+import { condition } from '@temporalio/workflow';
+import { formatMoney, sameMoney } from '../../domain/money';
+import type { PaymentNotice } from '../../domain/order';
+import { provider } from '../activities';
+import type { OrderRecord } from './record';
+
+/** The one refund id a payment can ever have, whichever path refunds it: it pays out once. */
+export function refundIdFor(orderId: string, paymentId: string): string {
+  return `refund-${orderId}-${paymentId}`;
+}
+
+/**
+ * Receives every payment notice of one order, in arrival order, exactly once per event id.
+ * The first matching success pays the order while it awaits payment; any other success (after a
+ * cancel, a second payment, a wrong amount) is money we must give back, and is refunded at once.
+ */
+export class PaymentDesk {
+  private readonly inbox: PaymentNotice[] = [];
+  private readonly seenEvents = new Set<string>();
+  private readonly settledPayments = new Set<string>();
+  private busy = false;
+  paymentId: string | undefined;
+
+  constructor(private readonly order: OrderRecord) {}
+
+  receive(notice: PaymentNotice): void {
+    if (this.seenEvents.has(notice.eventId)) return;
+    this.seenEvents.add(notice.eventId);
+    this.inbox.push(notice);
+  }
+
+  get paid(): boolean {
+    return this.paymentId !== undefined;
+  }
+
+  get idle(): boolean {
+    return this.inbox.length === 0 && !this.busy;
+  }
+
+  /** Runs beside the order's main flow for the workflow's whole life. */
+  async run(): Promise<never> {
+    for (;;) {
+      await condition(() => this.inbox.length > 0);
+      this.busy = true;
+      try {
+        while (this.inbox.length > 0) await this.handle(this.inbox.shift() as PaymentNotice);
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  /** Drain what has arrived; used before the order decides anything that depends on payment. */
+  async settled(): Promise<void> {
+    await condition(() => this.idle);
+  }
+
+  private async handle(notice: PaymentNotice): Promise<void> {
+    const { order } = this;
+    const { paymentId } = notice;
+    if (notice.status === 'failed') {
+      order.note('payment_failed', `payment ${paymentId}`);
+      return;
+    }
+    if (paymentId === this.paymentId || this.settledPayments.has(paymentId)) {
+      order.note('payment_duplicate_notice', `payment ${paymentId} was already handled`);
+      return;
+    }
+    this.settledPayments.add(paymentId);
+    if (!sameMoney(notice.amount, order.input.amount)) {
+      order.note('payment_amount_mismatch', `payment ${paymentId} of ${formatMoney(notice.amount)}; the order costs ${formatMoney(order.input.amount)}`);
+      await this.giveBack(notice, 'amount does not match the order');
+      return;
+    }
+    if (order.status === 'AWAITING_PAYMENT' && !this.paid) {
+      this.paymentId = paymentId;
+      order.view.paidAt = new Date(Date.now()).toISOString();
+      order.view.paymentId = paymentId;
+      order.note('payment_received', `payment ${paymentId} of ${formatMoney(notice.amount)}`);
+      return;
+    }
+    const why = order.status === 'CANCELLED' ? 'paid after the order was cancelled' : 'a second payment for an order already paid';
+    order.note('payment_unexpected', `payment ${paymentId}: ${why}`);
+    await this.giveBack(notice, why);
+  }
+
+  private async giveBack(notice: PaymentNotice, reason: string): Promise<void> {
+    const refundId = refundIdFor(this.order.id, notice.paymentId);
+    await provider.refundPayment({ refundId, orderId: this.order.id, paymentId: notice.paymentId, amount: notice.amount, reason });
+    this.order.note('payment_refunded', `payment ${notice.paymentId} refunded as ${refundId}: ${reason}`);
+    await this.order.notify('payment.refunded');
+  }
+}

@@ -1,0 +1,107 @@
+import { ParentClosePolicy, startChild, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
+import type { DeliveredKey, OrderInput, OrderStatus, OrderView, TimelineEntry } from '../../domain/order';
+import { ORDER_STATUS } from '../../domain/searchAttributes';
+import { store } from '../activities';
+import { storefrontNotificationWorkflow } from '../notification';
+
+/**
+ * The order as its workflow knows it: the single writer of its state. Every status change is
+ * mirrored to the search attributes (for ops) and the read model (for lists and closed orders),
+ * and every step is appended to the timeline, never rewritten.
+ */
+export class OrderRecord {
+  readonly view: OrderView;
+  private seq = 0;
+  private statusSince: string;
+
+  constructor(readonly input: OrderInput) {
+    this.view = {
+      orderId: input.orderId,
+      sku: input.sku,
+      quantity: input.quantity,
+      amount: input.amount,
+      status: 'AWAITING_PAYMENT',
+      buyer: { email: input.buyerEmailMasked },
+      createdAt: input.createdAt,
+      paymentDueAt: input.paymentDueAt,
+      keys: [],
+      refund: null,
+      complaints: [],
+      timeline: [],
+    };
+    this.statusSince = input.createdAt;
+  }
+
+  get id(): string {
+    return this.input.orderId;
+  }
+
+  get status(): OrderStatus {
+    return this.view.status;
+  }
+
+  note(type: string, detail?: string, actor?: string): void {
+    const entry: TimelineEntry = { at: now(), type };
+    if (actor) entry.actor = actor;
+    if (detail) entry.detail = detail;
+    this.view.timeline.push(entry);
+  }
+
+  /** Move to a status: timeline, search attribute, read model, and the storefront told. */
+  async moveTo(status: OrderStatus, detail?: string, actor?: string): Promise<void> {
+    const from = this.view.status;
+    this.view.status = status;
+    this.statusSince = now();
+    this.note(`status:${status}`, detail ?? `from ${from}`, actor);
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
+    log.info('order status changed', { orderId: this.id, from, to: status });
+    await this.notify(`order.${status.toLowerCase()}`);
+  }
+
+  setKeys(keys: DeliveredKey[]): void {
+    this.view.keys = keys;
+  }
+
+  /** Keep the read model in step; called after each change the outside world may look for. */
+  async project(): Promise<void> {
+    this.seq += 1;
+    await store.projectOrder({ seq: this.seq, view: this.view, statusSince: this.statusSince });
+  }
+
+  /** An outbox entry for every event, carried to the storefront's webhook by its own workflow. */
+  async notify(type: string, complaintId?: string): Promise<void> {
+    await this.project();
+    const eventId = `${this.id}.${this.seq}.${type}`;
+    const at = now();
+    const { webhook } = await store.recordNotification({
+      eventId,
+      type,
+      orderId: this.id,
+      ...(complaintId ? { complaintId } : {}),
+      status: this.view.status,
+      at,
+    });
+    this.note('notified', type);
+    if (webhook) {
+      await startChild(storefrontNotificationWorkflow, {
+        args: [eventId],
+        workflowId: `notify-${eventId}`,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        taskQueue: workflowInfo().taskQueue,
+      });
+    }
+  }
+}
+
+/** Workflow time: deterministic, and skipped by the time-skipping test server. */
+export function now(): string {
+  return new Date(Date.now()).toISOString();
+}
+
+export function after(startIso: string, ms: number): string {
+  return new Date(Date.parse(startIso) + ms).toISOString();
+}
+
+export function msUntil(iso: string): number {
+  return Math.max(0, Date.parse(iso) - Date.now());
+}

@@ -1,0 +1,22 @@
+import type { PaymentNotice } from '../domain/order';
+import { provider, store } from './activities';
+import { refundIdFor } from './order/payments';
+
+/**
+ * A successful payment for an order whose workflow has already closed (cancelled, refunded,
+ * completed) or that never existed. Unless it is the very payment that order was paid with,
+ * the money goes back, once.
+ */
+export async function strayPaymentWorkflow(notice: PaymentNotice): Promise<'refunded' | 'already_applied'> {
+  const order = await store.paymentOfOrder({ orderId: notice.orderId });
+  if (order.paymentId === notice.paymentId) return 'already_applied';
+  const refundId = refundIdFor(notice.orderId, notice.paymentId);
+  await provider.refundPayment({
+    refundId,
+    orderId: notice.orderId,
+    paymentId: notice.paymentId,
+    amount: notice.amount,
+    reason: !order.known ? 'payment for an unknown order' : 'payment after the order had closed',
+  });
+  return 'refunded';
+}
