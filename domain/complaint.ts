@@ -24,3 +24,77 @@ export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 export function complaintWorkflowId(complaintId: string): string {
   return `complaint-${complaintId}`;
 }
+
+/** A complaint's clocks and limits, fixed when it is filed. */
+export interface ComplaintPolicy {
+  firstResponseMs: number;
+  resolutionMs: number;
+  autoCloseMs: number;
+  maxReopens: number;
+}
+
+/** What a buyer files on an order. */
+export interface ComplaintFiling {
+  category: ComplaintCategory;
+  description: string;
+  evidence: string[];
+}
+
+/** Everything a complaint workflow starts from; the order workflow starts it as its child. */
+export interface ComplaintInput extends ComplaintFiling {
+  complaintId: string;
+  orderId: string;
+  sku: string;
+  createdAt: string;
+  policy: ComplaintPolicy;
+}
+
+export interface ComplaintMessage {
+  at: string;
+  from: 'buyer' | 'agent' | 'system';
+  actor?: string;
+  text: string;
+}
+
+export interface ComplaintView {
+  complaintId: string;
+  orderId: string;
+  sku: string;
+  category: ComplaintCategory;
+  description: string;
+  evidence: string[];
+  status: ComplaintStatus;
+  resolution?: 'replaced' | 'refunded' | 'rejected';
+  createdAt: string;
+  firstResponseDueAt: string;
+  resolutionDueAt: string;
+  firstRespondedAt?: string;
+  resolvedAt?: string;
+  closedAt?: string;
+  escalated: boolean;
+  reopenCount: number;
+  satisfaction?: { satisfied: boolean; rating?: number };
+  messages: ComplaintMessage[];
+}
+
+/** The order's answer to a complaint filed on it. */
+export interface ComplaintFiled {
+  complaintId: string;
+  status: 'OPEN';
+  firstResponseDueAt: string;
+  resolutionDueAt: string;
+}
+
+/** A remedy a complaint asks its order to carry out; the order is the only one that moves keys and money. */
+export interface RemedyRequest {
+  complaintId: string;
+  remedy: 'replace' | 'refund';
+  actor: string;
+  note?: string;
+}
+
+export interface RemedyOutcome {
+  ok: boolean;
+  /** What happened, in words fit for the complaint's messages (never a code). */
+  detail: string;
+}

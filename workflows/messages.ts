@@ -3,6 +3,15 @@
  * lost; updates carry human actions that need a yes or no at once; queries serve views.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ComplaintAction,
+  ComplaintFiled,
+  ComplaintFiling,
+  ComplaintPolicy,
+  ComplaintView,
+  RemedyOutcome,
+  RemedyRequest,
+} from '../domain/complaint';
 import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
 
 export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
@@ -24,3 +33,18 @@ export const orderView = defineQuery<OrderView>('orderView');
 
 /** The failure type a validator throws when an action does not fit the state; the API answers 409. */
 export const CONFLICT = 'Conflict';
+
+// ── Complaints ──────────────────────────────────────────────────────────────────────────────────
+
+/** Buyer files a complaint on the order; the order starts the complaint workflow as its child. */
+export const fileComplaint = defineUpdate<ComplaintFiled, [ComplaintFiling & { policy: ComplaintPolicy }]>('fileComplaint');
+/** Complaint → order: carry out a remedy (new key, or refund); the order answers with remedyApplied. */
+export const complaintRemedy = defineSignal<[RemedyRequest]>('complaintRemedy');
+/** Order → complaint: how the remedy went. */
+export const remedyApplied = defineSignal<[RemedyOutcome]>('remedyApplied');
+
+/** Agent actions on a complaint; answers the complaint view, or 409 (Conflict) when it does not fit. */
+export const complaintAction = defineUpdate<ComplaintView, [{ action: ComplaintAction; note?: string; actor: string }]>('complaintAction');
+export const buyerReply = defineUpdate<ComplaintView, [{ message: string }]>('buyerReply');
+export const buyerConfirm = defineUpdate<ComplaintView, [{ satisfied: boolean; rating?: number; comment?: string }]>('buyerConfirm');
+export const complaintView = defineQuery<ComplaintView>('complaintView');
