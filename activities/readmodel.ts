@@ -17,6 +17,7 @@ export function readModelActivities({ store }: ActivityDeps) {
         createdAt: new Date(view.createdAt),
         paidAt: view.paidAt ? new Date(view.paidAt) : undefined,
         deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
+        refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
         paymentId: view.paymentId,
         view,
       };

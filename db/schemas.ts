@@ -140,6 +140,7 @@ export interface OrderViewDoc {
   createdAt: Date;
   paidAt?: Date;
   deliveredAt?: Date;
+  refundedAt?: Date;
   paymentId?: string;
   view: OrderView;
 }
@@ -153,6 +154,7 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     createdAt: { type: Date, required: true },
     paidAt: Date,
     deliveredAt: Date,
+    refundedAt: Date,
     paymentId: String,
     view: { type: Schema.Types.Mixed, required: true },
   },

@@ -1,15 +1,19 @@
-import { ApplicationFailure, condition, setHandler, sleep, allHandlersFinished } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, setHandler, sleep } from '@temporalio/workflow';
+import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import type { OrderInput, OrderView } from '../domain/order';
 import { provider, store } from './activities';
 import {
   CONFLICT,
   cancelOrder,
+  complaintRemedy,
   decideRefund,
+  fileComplaint,
   offerRestock,
   orderView,
   paymentNotified,
   requestRefund,
 } from './messages';
+import { ComplaintDesk } from './order/complaints';
 import { KeyPicker } from './order/fulfilment';
 import { PaymentDesk, refundIdFor } from './order/payments';
 import { OrderRecord, after, msUntil, now } from './order/record';
@@ -18,23 +22,30 @@ import { OrderRecord, after, msUntil, now } from './order/record';
  * One card-key order, from the storefront's request to its end. A paid order always ends with its
  * keys delivered or its payment refunded, exactly once.
  *
- *   AWAITING_PAYMENT ─paid─▶ PAID ─▶ DELIVERING ─▶ DELIVERED ─window ends─▶ COMPLETED
+ *   AWAITING_PAYMENT ─paid─▶ PAID ─▶ DELIVERING ─▶ DELIVERED ─refund window ends─▶ COMPLETED
  *        │                     │ no stock: OUT_OF_STOCK ─restock─▶ DELIVERING
  *        │                     │           └─ RESTOCK_WAIT passes ─▶ REFUNDING ─▶ REFUNDED
- *        └─ due, nothing found at the provider, or cancelled ─▶ CANCELLED
+ *        └─ due with nothing found at the provider, or cancelled ─▶ CANCELLED
  *   DELIVERED ─buyer asks─▶ REFUND_REQUESTED ─agent approves─▶ REFUNDING ─▶ REFUNDED
  *                                           └─ agent rejects ─▶ DELIVERED
+ *
+ * The workflow stays open while a complaint on the order is open and until the complaint window
+ * ends, to carry out what a complaint's resolution needs: a new key, or the refund.
  */
 export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   const order = new OrderRecord(input);
   const payments = new PaymentDesk(order);
+  const complaints = new ComplaintDesk(order);
+  const picker = new KeyPicker(order);
   let restockOffers = 0;
   let restockTries = 0;
   let refundWindowOver = false;
+  let complaintWindowOver = false;
   let refundApprovedBy: string | undefined;
 
   setHandler(orderView, () => order.view);
   setHandler(paymentNotified, (notice) => payments.receive(notice));
+  setHandler(complaintRemedy, (request) => complaints.receive(request));
 
   setHandler(
     cancelOrder,
@@ -79,7 +90,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
         refund.status = 'APPROVED';
         refundApprovedBy = actor;
         order.note('refund_approved', note, actor);
-        // The main flow pays it out; the agent's answer is the order's new status.
+        // The main flow pays it out; the agent's answer is where the order now goes.
         return { status: 'REFUNDING' as const };
       }
       refund.status = 'REJECTED';
@@ -89,7 +100,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     },
     {
       validator: (_decision) => {
-        if (order.status !== 'REFUND_REQUESTED' || order.view.refund?.status !== 'REQUESTED') {
+        if (order.status !== 'REFUND_REQUESTED' || order.view.refund?.status !== 'REQUESTED' || refundApprovedBy !== undefined) {
           conflict(`no refund request is pending; the order is ${order.status}`);
         }
       },
@@ -109,6 +120,13 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       },
     },
   );
+
+  setHandler(fileComplaint, (filing) => complaints.file(filing), {
+    validator: (_filing) => {
+      const refusal = complaints.refusal(payments.paid);
+      if (refusal) conflict(refusal);
+    },
+  });
 
   // Payment notices are handled beside the main flow for the order's whole life.
   void payments.run();
@@ -133,7 +151,6 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   // 2. Keys: reserve and check one per slot; wait for a restock when there are not enough.
   await order.moveTo('PAID', `payment ${payments.paymentId}`);
-  const picker = new KeyPicker(order);
   let restockDeadline: string | undefined;
   for (;;) {
     const result = await picker.pick();
@@ -150,9 +167,11 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     restockDeadline ??= after(now(), input.policy.restockWaitMs);
     if (order.status !== 'OUT_OF_STOCK') await order.moveTo('OUT_OF_STOCK', `waiting for stock until ${restockDeadline}`);
     restockTries = restockOffers;
-    const offered = await condition(() => restockOffers > restockTries, msUntil(restockDeadline));
-    if (!offered) {
-      await refund(`out of stock for longer than ${input.policy.restockWaitMs / 60_000} minutes`, 'system');
+    const woken = await condition(() => restockOffers > restockTries || complaints.hasRemedy, msUntil(restockDeadline));
+    while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
+    if (order.status === 'REFUNDED') return finish();
+    if (!woken) {
+      await refund(`out of stock: no restock by ${restockDeadline}`, 'system');
       return finish();
     }
   }
@@ -163,17 +182,30 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   restockTries = restockOffers;
   await order.moveTo('DELIVERED', `${order.view.keys.length} key(s) ready for the buyer`);
 
-  // 3. The refund window: a request pending when it ends is still decided.
-  void sleep(msUntil(order.view.refundWindowEndsAt)).then(() => {
-    refundWindowOver = true;
-  });
-  await condition(() => refundApprovedBy !== undefined || (refundWindowOver && order.status === 'DELIVERED'));
-  if (refundApprovedBy !== undefined) {
-    await refund(order.view.refund?.reason ?? 'approved', refundApprovedBy);
-    return finish();
+  // 3. After delivery: the refund window, then the complaint window. A refund request pending when
+  //    the window ends is still decided; complaints' remedies are carried out as they come.
+  void sleep(msUntil(order.view.refundWindowEndsAt)).then(() => (refundWindowOver = true));
+  void sleep(msUntil(order.view.complaintWindowEndsAt)).then(() => (complaintWindowOver = true));
+  for (;;) {
+    await condition(
+      () =>
+        complaints.hasRemedy ||
+        refundApprovedBy !== undefined ||
+        (refundWindowOver && order.status === 'DELIVERED') ||
+        (complaintWindowOver && !complaints.open && order.status === 'COMPLETED'),
+    );
+    if (complaints.hasRemedy) {
+      await carryOutRemedy(complaints.next() as RemedyRequest);
+      if (order.status === 'REFUNDED') return finish();
+    } else if (refundApprovedBy !== undefined) {
+      await refund(order.view.refund?.reason ?? 'approved', refundApprovedBy);
+      return finish();
+    } else if (refundWindowOver && order.status === 'DELIVERED') {
+      await order.moveTo('COMPLETED', 'refund window ended');
+    } else {
+      return finish();
+    }
   }
-  await order.moveTo('COMPLETED', 'refund window ended');
-  return finish();
 
   /** Give the order's payment back, once; revoke what was delivered. */
   async function refund(reason: string, actor: string): Promise<void> {
@@ -191,9 +223,52 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     await order.moveTo('REFUNDED', reason, actor);
   }
 
-  /** Let in-flight notices and handlers finish, then leave the final view in the read model. */
+  /** What a complaint's resolution asks of the order: a new checked key per slot, or the refund. */
+  async function carryOutRemedy(request: RemedyRequest): Promise<void> {
+    let outcome: RemedyOutcome;
+    if (order.status === 'REFUNDED') {
+      outcome = request.remedy === 'refund' ? { ok: true, detail: 'the order had already been refunded' } : { ok: false, detail: 'the order has been refunded; there is no key to replace' };
+    } else if (request.remedy === 'refund') {
+      if (order.view.refund?.status === 'REQUESTED') {
+        Object.assign(order.view.refund, { decidedBy: request.actor, decidedAt: now(), note: request.note ?? 'refunded on a complaint' });
+      }
+      await refund(`refund granted on complaint ${request.complaintId}`, request.actor);
+      outcome = { ok: true, detail: `the payment was refunded and the order's keys revoked` };
+    } else if (order.view.keys.length === 0) {
+      outcome = { ok: false, detail: `the order is ${order.status}; no key has been delivered yet to replace` };
+    } else {
+      outcome = await replaceKeys(request);
+    }
+    await complaints.answer(request, outcome);
+  }
+
+  async function replaceKeys(request: RemedyRequest): Promise<RemedyOutcome> {
+    const old = order.view.keys;
+    const result = await picker.pickReplacements();
+    if (result.outcome !== 'ready') {
+      await store.releaseReservedKeys({ orderId: input.orderId });
+      return { ok: false, detail: result.outcome === 'out_of_stock' ? 'no stock to replace the key; import keys or refund instead' : 'no valid replacement key passed the check' };
+    }
+    await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
+    for (const key of old) await store.markKeyInvalid({ orderId: input.orderId, keyId: key.keyId });
+    order.setKeys(result.keys);
+    const masked = result.keys.map((k) => k.masked).join(', ');
+    order.note('keys_replaced', `on complaint ${request.complaintId}: ${masked} replace the reported key(s)`, request.actor);
+    await order.notify('order.keys_replaced', request.complaintId);
+    return { ok: true, detail: `new key(s) ${masked} delivered; the reported key(s) are marked invalid` };
+  }
+
+  /**
+   * Let in-flight notices, handlers and any open complaint finish (carrying out what it still
+   * asks), then leave the final view in the read model.
+   */
   async function finish(): Promise<OrderView> {
-    await condition(() => payments.idle && allHandlersFinished());
+    for (;;) {
+      await condition(() => complaints.hasRemedy || (!complaints.open && payments.idle && allHandlersFinished()));
+      const request = complaints.next();
+      if (!request) break;
+      await carryOutRemedy(request);
+    }
     await order.project();
     return order.view;
   }
