@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 
 export interface HttpAnswer {
   status: number;
@@ -8,6 +8,8 @@ export interface HttpAnswer {
 /**
  * One outbound JSON call with a deadline. A network error or timeout throws a retryable failure
  * (the activity's retry policy backs off); the caller decides what a non-2xx answer means.
+ * While it waits it heartbeats, so a worker that dies mid-call is noticed in seconds rather than at
+ * the activity's full timeout, and the call is retried elsewhere.
  */
 export async function callJson(
   method: 'GET' | 'POST',
@@ -16,8 +18,23 @@ export async function callJson(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<HttpAnswer> {
-  let res: Response;
+  const beat = setInterval(heartbeat, 1_000);
+  try {
+    return await send(method, url, timeoutMs, body, headers);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function send(
+  method: string,
+  url: string,
+  timeoutMs: number,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<HttpAnswer> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  let res: Response;
   try {
     res = await fetch(url, {
       method,
@@ -36,6 +53,14 @@ export async function callJson(
     parsed = undefined;
   }
   return { status: res.status, body: parsed };
+}
+
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Not inside an activity (a script or test calling directly): nobody to tell.
+  }
 }
 
 /** Errors carry where we called, never the query string or body (which may hold a code). */

@@ -16,6 +16,7 @@ export const store = proxyActivities<Activities>({
 /** The supplier's validity check: an error or timeout is not a verdict, so back off and ask again. */
 export const supplier = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: '5s',
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,
@@ -27,11 +28,13 @@ export const supplier = proxyActivities<Activities>({
 /** The payment provider: refunds and reconciliation, idempotent by refund id. */
 export const provider = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
 /** The storefront's webhook receiver, which may be down for a while. */
 export const storefront = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
