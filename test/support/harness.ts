@@ -42,11 +42,11 @@ function required(name: string): string {
   return v;
 }
 
-/** A config of the product's own parser, pointed at a fresh database and task queue. */
-export function testConfig(env: Record<string, string> = {}): Config {
+/** The environment of one product under test: a fresh database and task queue on the shared stack. */
+export function testEnv(env: Record<string, string> = {}): Record<string, string> {
   const id = randomBytes(5).toString('hex');
   const base = required('KAMIFLOW_TEST_MONGODB_URI').replace(/\/[^/]*$/, '');
-  return loadConfig({
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
     PORT: '0',
@@ -58,13 +58,19 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DATA_DIR: required('KAMIFLOW_TEST_DIR'),
     OUTBOUND_HTTP_TIMEOUT: '3s',
     ...env,
-  });
+  };
+}
+
+/** A config of the product's own parser, pointed at a fresh database and task queue. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(env));
 }
 
 export interface Product {
   config: Config;
   api: RunningApi;
-  worker: RunningWorker;
+  /** Absent when the test runs its workers itself (as separate processes, to kill them). */
+  worker?: RunningWorker;
   store: Store;
   vault: Vault;
   client: Client;
@@ -73,11 +79,14 @@ export interface Product {
 }
 
 /** The whole product as it runs: worker and API against the real dev server and store. */
-export async function startProduct(env: Record<string, string> = {}): Promise<Product> {
-  const config = testConfig(env);
+export async function startProduct(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Product> {
+  const config = loadConfig(env.MONGODB_URI && env.TASK_QUEUE ? env : testEnv(env));
   const logger = captureLogger();
   installRuntime(logger);
-  const worker = await startWorker(config, logger, { workflowBundle: { codePath: required('KAMIFLOW_TEST_WORKFLOW_BUNDLE') } });
+  const worker =
+    options.worker === false
+      ? undefined
+      : await startWorker(config, logger, { workflowBundle: { codePath: required('KAMIFLOW_TEST_WORKFLOW_BUNDLE') } });
   const api = await startApi(config, logger);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -92,7 +101,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Pr
     logger,
     async stop() {
       await api.stop();
-      await worker.stop();
+      await worker?.stop();
       await connection.close();
       await store.connection.dropDatabase().catch(() => undefined);
       await store.close();
