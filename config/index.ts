@@ -93,22 +93,27 @@ const envSchema = z
     STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
-  })
-  .superRefine((env, ctx) => {
-    if (env.PAYMENT_PROVIDER === 'http' && !env.PAYMENT_PROVIDER_URL) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['PAYMENT_PROVIDER_URL'], message: 'is required when PAYMENT_PROVIDER=http' });
-    }
-    if (env.STOREFRONT_WEBHOOK_URL && !env.STOREFRONT_WEBHOOK_SECRET && env.NODE_ENV === 'production') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['STOREFRONT_WEBHOOK_SECRET'], message: 'is required when STOREFRONT_WEBHOOK_URL is set in production' });
-    }
-    if (env.NODE_ENV === 'production') {
-      for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY'] as const) {
-        if (env[name] === undefined) {
-          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: 'is required when NODE_ENV=production' });
-        }
-      }
-    }
   });
+
+/**
+ * What must be set given what else is: checked on the raw environment beside the schema, so a
+ * missing secret is named even when another variable's value is bad too.
+ */
+function missingTogether(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (env.PAYMENT_PROVIDER === 'http' && !env.PAYMENT_PROVIDER_URL) {
+    problems.push('PAYMENT_PROVIDER_URL: is required when PAYMENT_PROVIDER=http');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (env.STOREFRONT_WEBHOOK_URL && !env.STOREFRONT_WEBHOOK_SECRET) {
+      problems.push('STOREFRONT_WEBHOOK_SECRET: is required when STOREFRONT_WEBHOOK_URL is set in production');
+    }
+    for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY']) {
+      if (!env[name]) problems.push(`${name}: is required when NODE_ENV=production`);
+    }
+  }
+  return problems;
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -147,9 +152,11 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+    ...missingTogether(present),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
   return {

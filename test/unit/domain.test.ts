@@ -1,0 +1,84 @@
+import { isDuration, parseDuration } from '../../domain/duration';
+import { maskCode, maskEmail } from '../../domain/masking';
+import { formatMoney, multiply, sameMoney } from '../../domain/money';
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['90s', 90_000],
+    ['15m', 900_000],
+    ['24h', 86_400_000],
+    ['7d', 604_800_000],
+    [' 3d ', 259_200_000],
+  ])('reads %s as %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+    expect(isDuration(text)).toBe(true);
+  });
+
+  it.each(['', '15', 'm', '15x', '1.5h', '-5m', '0s', '0d', '15 m', '15M', '1h30m', 'PT15M'])('refuses %j', (text) => {
+    expect(() => parseDuration(text)).toThrow(/duration|longer than zero/);
+    expect(isDuration(text)).toBe(false);
+  });
+});
+
+describe('masking', () => {
+  it.each([
+    'STEAM-AAAA-1111-ZZ01',
+    'ABCDEFGHI',
+    'ABCDEFGH',
+    'ABCDE',
+    'ABC',
+    'AB',
+    'A',
+    'XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-1234',
+  ])('shows at most the last 4 characters of %s', (code) => {
+    const masked = maskCode(code);
+    const visible = masked.replace(/^\*+/, '');
+    expect(visible.length).toBeLessThanOrEqual(4);
+    expect(code.endsWith(visible)).toBe(true);
+    // Short codes are never shown whole, and the mask does not tell a short code's length.
+    expect(visible.length).toBeLessThan(code.length);
+    expect(masked.length).toBeGreaterThanOrEqual(4);
+    expect(masked.startsWith('****')).toBe(true);
+  });
+
+  it('keeps the last 4 of a long code and the length of the rest', () => {
+    expect(maskCode('STEAM-AAAA-1111-ZZ01')).toBe('****************ZZ01');
+  });
+
+  it('masks an email down to its first character and domain', () => {
+    expect(maskEmail('alice@example.com')).toBe('a***@example.com');
+    expect(maskEmail('Bob.Smith+shop@mail.example.cn')).toBe('B***@mail.example.cn');
+    expect(maskEmail('x@y.io')).toBe('x***@y.io');
+  });
+
+  it.each(['', 'no-at-sign', '@example.com'])('masks %j without revealing it', (email) => {
+    expect(maskEmail(email)).toBe('***');
+  });
+
+  it('never leaves the local part readable', () => {
+    for (const email of ['alice@example.com', 'a.very.long.local.part@example.com', 'al@example.com']) {
+      const masked = maskEmail(email);
+      expect(masked.slice(0, masked.indexOf('@'))).toBe(`${email[0]}***`);
+    }
+  });
+});
+
+describe('money', () => {
+  it('multiplies in minor units, keeping the currency', () => {
+    expect(multiply({ amount: 1999, currency: 'CNY' }, 3)).toEqual({ amount: 5997, currency: 'CNY' });
+    expect(multiply({ amount: 0, currency: 'USD' }, 10)).toEqual({ amount: 0, currency: 'USD' });
+  });
+
+  it('is the same money only with the same amount and currency', () => {
+    expect(sameMoney({ amount: 9900, currency: 'CNY' }, { amount: 9900, currency: 'CNY' })).toBe(true);
+    expect(sameMoney({ amount: 9900, currency: 'CNY' }, { amount: 9901, currency: 'CNY' })).toBe(false);
+    expect(sameMoney({ amount: 9900, currency: 'CNY' }, { amount: 9900, currency: 'USD' })).toBe(false);
+  });
+
+  it('formats two-decimal currencies', () => {
+    expect(formatMoney({ amount: 1999, currency: 'CNY' })).toBe('19.99 CNY');
+    expect(formatMoney({ amount: 5, currency: 'USD' })).toBe('0.05 USD');
+    expect(formatMoney({ amount: 123456, currency: 'EUR' })).toBe('1234.56 EUR');
+  });
+});
