@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Config } from '../../config';
+import { importKeys, type ImportResult } from '../../db/inventory';
+import type { Store } from '../../db/store';
+import { newId, type Vault } from '../../db/vault';
+import { parseDuration } from '../../domain/duration';
+import { maskEmail } from '../../domain/masking';
+import { multiply, type Money } from '../../domain/money';
+import { isTerminal, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
+import { orderView } from '../../workflows/messages';
+import { ApiClient, DEV, eventually, type Answer } from './http';
+
+/*
+ * The steps every order test repeats: a product with keys, an order, its payment, waiting for a
+ * status. Two levels: through the store and the workflow client (time-skipping tests start the
+ * order workflow directly), and through the HTTP API as a storefront, buyer, agent and provider.
+ */
+
+export const PRICE: Money = { amount: 1999, currency: 'CNY' };
+
+export interface ProductSpec {
+  name?: string;
+  price?: Money;
+  refundWindow?: string;
+  complaintWindow?: string;
+  keyPattern?: string;
+  validationUrl?: string;
+}
+
+/** Distinct key codes no other test uses. */
+export function keyCodes(n: number, prefix = 'KEY'): string[] {
+  const run = randomBytes(4).toString('hex').toUpperCase();
+  return Array.from({ length: n }, (_, i) => `${prefix}-${run}-${String(i + 1).padStart(4, '0')}`);
+}
+
+/** A payment provider's notice for an order: a success of the right amount unless told otherwise. */
+export function paymentNotice(order: { orderId: string; amount: Money }, fields: Partial<PaymentNotice> = {}): PaymentNotice {
+  return {
+    eventId: `evt-${randomBytes(6).toString('hex')}`,
+    orderId: order.orderId,
+    paymentId: 'pay-1',
+    status: 'succeeded',
+    amount: order.amount,
+    ...fields,
+  };
+}
+
+// ── Through the store and the workflow client ───────────────────────────────────────────────────
+
+export interface Backend {
+  store: Store;
+  vault: Vault;
+  config: Config;
+  client: Client;
+}
+
+/** A catalog entry and its keys, written as the products route writes them. */
+export async function seedProduct(b: Backend, sku: string, spec: ProductSpec = {}, codes: string[] = []): Promise<ImportResult> {
+  await b.store.products.create({
+    _id: sku,
+    name: spec.name ?? sku,
+    price: spec.price ?? PRICE,
+    refundWindow: spec.refundWindow ?? b.config.defaultRefundWindow,
+    complaintWindow: spec.complaintWindow ?? b.config.defaultComplaintWindow,
+    ...(spec.keyPattern ? { keyPattern: spec.keyPattern } : {}),
+    ...(spec.validationUrl ? { validationUrl: spec.validationUrl } : {}),
+  });
+  return addKeys(b, sku, codes);
+}
+
+export async function addKeys(b: Backend, sku: string, codes: string[]): Promise<ImportResult> {
+  const product = await b.store.products.findById(sku).lean();
+  if (!product) throw new Error(`no product ${sku}`);
+  return importKeys(b.store, b.vault, sku, codes, product.keyPattern);
+}
+
+/**
+ * Start an order's workflow the way the API's intake does (api/orderIntake.ts), created at `nowMs`
+ * (the workflow clock: the time-skipping server's time runs ahead of the wall clock).
+ */
+export async function startOrder(
+  b: Backend,
+  sku: string,
+  nowMs: number,
+  quantity = 1,
+): Promise<{ input: OrderInput; handle: WorkflowHandle }> {
+  const product = await b.store.products.findById(sku).lean();
+  if (!product) throw new Error(`no product ${sku}`);
+  const createdAt = new Date(nowMs).toISOString();
+  const input: OrderInput = {
+    orderId: newId(),
+    sku,
+    quantity,
+    unitPrice: product.price,
+    amount: multiply(product.price, quantity),
+    buyerEmailMasked: maskEmail('buyer@example.com'),
+    createdAt,
+    paymentDueAt: new Date(nowMs + b.config.paymentTimeoutMs).toISOString(),
+    policy: {
+      paymentTimeoutMs: b.config.paymentTimeoutMs,
+      restockWaitMs: b.config.restockWaitMs,
+      maxKeyAttempts: b.config.maxKeyAttempts,
+      refundWindowMs: parseDuration(product.refundWindow),
+      complaintWindowMs: parseDuration(product.complaintWindow),
+    },
+  };
+  const handle = await b.client.workflow.start('orderWorkflow', {
+    taskQueue: b.config.temporal.taskQueue,
+    workflowId: orderWorkflowId(input.orderId),
+    args: [input],
+  });
+  return { input, handle };
+}
+
+/** Query the workflow until its view satisfies `ready` (real time passes; workflow time is not skipped). */
+export function queryUntil(handle: WorkflowHandle, ready: (v: OrderView) => boolean, what: string): Promise<OrderView> {
+  return eventually(async () => {
+    const view = await handle.query(orderView);
+    return ready(view) ? view : false;
+  }, what);
+}
+
+export function timelineTypes(view: OrderView): string[] {
+  return view.timeline.map((e) => e.type);
+}
+
+export function countOf<T>(items: readonly T[], item: T): number {
+  return items.filter((x) => x === item).length;
+}
+
+// ── Through the HTTP API ─────────────────────────────────────────────────────────────────────────
+
+export interface PlacedOrder {
+  orderId: string;
+  orderToken: string;
+  amount: Money;
+  /** The API as this order's buyer (their order token). */
+  buyer: ApiClient;
+}
+
+/** A storefront, its admin, an agent, ops and the payment provider, speaking to the running API. */
+export class Shop {
+  readonly admin: ApiClient;
+  readonly storefront: ApiClient;
+  readonly agent: ApiClient;
+  readonly ops: ApiClient;
+
+  constructor(
+    readonly http: ApiClient,
+    private readonly webhookSecret: string,
+  ) {
+    this.admin = http.as(DEV.admin);
+    this.storefront = http.as(DEV.storefront);
+    this.agent = http.as(DEV.agent);
+    this.ops = http.as(DEV.ops);
+  }
+
+  async product(sku: string, spec: ProductSpec = {}, codes: string[] = []): Promise<void> {
+    const put = await this.admin.put(`/v1/products/${sku}`, { name: spec.name ?? sku, price: spec.price ?? PRICE, ...spec });
+    expectStatus(put, 200, `PUT product ${sku}`);
+    if (codes.length > 0) await this.importKeys(sku, codes);
+  }
+
+  async importKeys(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number; rejected: number; resumedOrders: number }> {
+    const answer = await this.admin.post(`/v1/products/${sku}/keys`, { keys: codes });
+    expectStatus(answer, 200, `import keys for ${sku}`);
+    return answer.body;
+  }
+
+  async order(sku: string, quantity = 1, email = 'buyer@example.com'): Promise<PlacedOrder> {
+    const answer = await this.storefront.post('/v1/orders', { sku, quantity, buyer: { email } });
+    expectStatus(answer, 201, `order ${quantity} × ${sku}`);
+    const { orderId, orderToken, amount } = answer.body;
+    return { orderId, orderToken, amount, buyer: this.http.buyer(orderToken) };
+  }
+
+  /** The provider's signed webhook: a success of the order's amount unless told otherwise. */
+  async pay(order: { orderId: string; amount: Money }, fields: Partial<PaymentNotice> = {}): Promise<PaymentNotice> {
+    const notice = paymentNotice(order, fields);
+    await this.notify(notice);
+    return notice;
+  }
+
+  /** Send a notice exactly as given (a replay sends the same one again). */
+  async notify(notice: PaymentNotice): Promise<void> {
+    expectStatus(await this.http.notifyPayment(notice, this.webhookSecret), 200, `payment notice ${notice.eventId}`);
+  }
+
+  async view(orderId: string): Promise<OrderView> {
+    const answer = await this.ops.get(`/v1/orders/${orderId}`);
+    expectStatus(answer, 200, `GET order ${orderId}`);
+    return answer.body;
+  }
+
+  /** Poll the order view until it is in one of `statuses`. */
+  waitFor(orderId: string, ...statuses: OrderStatus[]): Promise<OrderView> {
+    return eventually(async () => {
+      const view = await this.view(orderId);
+      return statuses.includes(view.status) ? view : false;
+    }, `order ${orderId} to be ${statuses.join(' or ')}`);
+  }
+
+  /** Poll until the order is terminal and its workflow has closed (late messages then take the stray path). */
+  async waitClosed(client: Client, orderId: string, ...statuses: OrderStatus[]): Promise<OrderView> {
+    const view = await this.waitFor(orderId, ...statuses);
+    if (!isTerminal(view.status)) throw new Error(`${view.status} is not terminal`);
+    await client.workflow.getHandle(orderWorkflowId(orderId)).result();
+    return view;
+  }
+
+  async stock(sku: string): Promise<Record<string, number>> {
+    const answer = await this.ops.get(`/v1/products/${sku}`);
+    expectStatus(answer, 200, `GET product ${sku}`);
+    return answer.body.stock;
+  }
+}
+
+export function expectStatus(answer: Answer, status: number, what: string): void {
+  if (answer.status !== status) {
+    throw new Error(`${what}: expected HTTP ${status}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+}
