@@ -26,8 +26,13 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new HttpError(409, 'conflict', message, [], extra);
 export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
 
+/** One entry per bad field; an unknown field is named by its own path, not its parent's. */
 export function zodDetails(err: ZodError): ErrorDetail[] {
-  return err.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', reason: issue.message }));
+  return err.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), reason: 'is not a known field' }))
+      : [{ path: issue.path.join('.') || '(body)', reason: issue.message }],
+  );
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) => next(notFound(`no route ${req.method} ${req.path}`));
@@ -51,6 +56,8 @@ function toHttpError(err: unknown): HttpError {
   // body-parser's own failures: malformed JSON, a body too large, an unsupported encoding.
   if (e.type === 'entity.parse.failed') return badRequest('the body is not valid JSON', [{ path: '(body)', reason: 'malformed JSON' }]);
   if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'the body is too large');
+  // Express could not decode a percent-encoded path parameter.
+  if (err instanceof URIError && e.status === 400) return badRequest('the path is not valid', [{ path: 'path', reason: 'has malformed percent-encoding' }]);
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'invalid_request', e.message ?? 'bad request');
   if (isUnavailable(err)) return unavailable('a dependency (Temporal or the database) is unreachable; try again');
   return new HttpError(500, 'internal', 'something went wrong on our side; it has been logged');

@@ -29,7 +29,14 @@ const duration = (fallback: string) =>
     .refine(isDuration, 'must be a duration like "90s", "15m", "24h" or "7d"')
     .transform(parseDuration);
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Decimal digits only: Number() would also take " ", "0x50" and "1e3". */
+const wholeNumber = (min: number, fallback: number, max = 999_999_999) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .default(String(fallback))
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const apiKeys = z
   .string()
@@ -67,7 +74,7 @@ const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: wholeNumber(0, 3000, 65535),
     TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TASK_QUEUE: z.string().min(1).default('kamiflow'),
@@ -80,11 +87,11 @@ const envSchema = z
     KEY_ENCRYPTION_KEY: encryptionKey.optional(),
     PAYMENT_TIMEOUT: duration('15m'),
     RESTOCK_WAIT: duration('30m'),
-    MAX_KEY_ATTEMPTS: positiveInt(3),
+    MAX_KEY_ATTEMPTS: wholeNumber(1, 3),
     COMPLAINT_FIRST_RESPONSE: duration('1h'),
     COMPLAINT_RESOLUTION: duration('24h'),
     COMPLAINT_AUTO_CLOSE: duration('3d'),
-    MAX_REOPENS: z.coerce.number().int().min(0).default(2),
+    MAX_REOPENS: wholeNumber(0, 2),
     DEFAULT_REFUND_WINDOW: z.string().default('24h').refine(isDuration, 'must be a duration like "24h"'),
     DEFAULT_COMPLAINT_WINDOW: z.string().default('7d').refine(isDuration, 'must be a duration like "7d"'),
     PAYMENT_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),

@@ -6,6 +6,7 @@ import { importKeys, stockOf, type Stock } from '../../db/inventory';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
 import { testConfig } from '../support/harness';
+import { keyCodes } from '../support/orders';
 
 /*
  * Rung 3: the inventory against the real FerretDB the global setup started. These prove the
@@ -31,8 +32,7 @@ afterAll(async () => {
 
 /** A sku and codes no other test in this file uses. */
 function fresh(n: number, prefix = 'K'): { sku: string; codes: string[] } {
-  const run = randomBytes(4).toString('hex').toUpperCase();
-  return { sku: `sku-${run.toLowerCase()}`, codes: Array.from({ length: n }, (_, i) => `${prefix}-${run}-${String(i).padStart(5, '0')}`) };
+  return { sku: `sku-${randomBytes(4).toString('hex')}`, codes: keyCodes(n, prefix) };
 }
 
 function total(stock: Stock): number {
@@ -254,8 +254,8 @@ describe('importing keys', () => {
 
   it("rejects codes that do not match the product's key pattern, and blank ones", async () => {
     const { sku, codes } = fresh(3, 'STEAM');
-    const pattern = '^STEAM-[0-9A-F]{8}-\\d{5}$';
-    const result = await importKeys(store, vault, sku, [...codes, 'steam-lowercase-00001', `${codes[0]}-extra`, '   ', 'XBOX-1234', ` ${codes[2]} `], pattern);
+    const pattern = '^STEAM-[0-9A-F]{8}-\\d{4}$';
+    const result = await importKeys(store, vault, sku, [...codes, 'steam-lowercase-0001', `${codes[0]}-extra`, '   ', 'XBOX-1234', ` ${codes[2]} `], pattern);
     expect(result).toEqual({ imported: 3, duplicates: 1, rejected: 4 });
     expect(await storedCodes(sku)).toEqual(codes);
   });
