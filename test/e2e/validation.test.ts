@@ -1,5 +1,6 @@
 import { orderWorkflowId } from '../../domain/order';
 import { sign } from '../../security/signature';
+import { startWorker, type RunningWorker } from '../../worker/worker';
 import { startProduct, type Product } from '../support/harness';
 import { ApiClient, DEV, eventually, type Answer } from '../support/http';
 import { expectStatus, keyCodes, paymentNotice, PRICE, Shop, type PlacedOrder } from '../support/orders';
@@ -42,9 +43,9 @@ async function storeState() {
 }
 
 /** The ids of the workflows a visibility query finds now. */
-async function workflowIds(query: string): Promise<string[]> {
+async function workflowIds(on: Product, query: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of product.client.workflow.list({ query })) ids.push(wf.workflowId);
+  for await (const wf of on.client.workflow.list({ query })) ids.push(wf.workflowId);
   return ids;
 }
 
@@ -343,58 +344,75 @@ describe('Idempotency-Key', () => {
   async function workflowsOf(orderId: string): Promise<string[]> {
     const query = `WorkflowType = 'orderWorkflow' AND WorkflowId = '${orderWorkflowId(orderId)}'`;
     return eventually(async () => {
-      const ids = await workflowIds(query);
+      const ids = await workflowIds(product, query);
       return ids.length > 0 ? ids : undefined;
     }, `workflows of ${orderId} in visibility`);
   }
 });
 
 describe('a closed order', () => {
+  // A product of its own, whose worker this test stops: a closed order must then still be served,
+  // from the read model, since no worker is left to answer a query.
+  let own: Product;
+  let worker: RunningWorker | undefined;
+
+  beforeAll(async () => {
+    own = await startProduct({}, { worker: false });
+    worker = await startWorker(own.config, own.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await own?.stop();
+  });
+
   it('is still served from the read model once its workflow has completed', async () => {
+    const ownShop = new Shop(new ApiClient(own.api.url), own.config.paymentWebhookSecret);
+    await ownShop.product(SKU, PRODUCT, keyCodes(1));
     const request = { sku: SKU, buyer: { email: 'closed@example.com' } };
-    const created = await shop.storefront.post('/v1/orders', request, { 'idempotency-key': 'cart-closed' });
+    const created = await ownShop.storefront.post('/v1/orders', request, { 'idempotency-key': 'cart-closed' });
     expectStatus(created, 201, 'order to cancel');
-    const placed = { ...created.body, buyer: http.buyer(created.body.orderToken) };
-    const cancel = await shop.storefront.post(`/v1/orders/${placed.orderId}/cancel`, { reason: 'changed their mind' });
+    const { orderId } = created.body;
+    const buyer = ownShop.http.buyer(created.body.orderToken);
+    const cancel = await ownShop.storefront.post(`/v1/orders/${orderId}/cancel`, { reason: 'changed their mind' });
     expect(cancel.status).toBe(200);
     expect(cancel.body).toEqual({ status: 'CANCELLED' });
 
-    const handle = product.client.workflow.getHandle(orderWorkflowId(placed.orderId));
+    const handle = own.client.workflow.getHandle(orderWorkflowId(orderId));
     await handle.result();
-    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const closed = await handle.describe();
+    expect(closed.status.name).toBe('COMPLETED');
+    // Ops find it in the Temporal UI by its final status.
+    await eventually(
+      async () => (await workflowIds(own, `OrderStatus = 'CANCELLED' AND Sku = '${SKU}'`)).includes(orderWorkflowId(orderId)),
+      'the cancelled order in visibility',
+    );
 
-    const projected = await product.store.orderViews.findById(placed.orderId).lean();
+    await worker!.stop();
+    worker = undefined;
+
+    const projected = await own.store.orderViews.findById(orderId).lean();
     expect(projected!.status).toBe('CANCELLED');
-    const asShop = await shop.storefront.get(`/v1/orders/${placed.orderId}`);
+    const asShop = await ownShop.storefront.get(`/v1/orders/${orderId}`);
     expect(asShop.status).toBe(200);
     expect(asShop.body).toEqual(projected!.view);
     expect(asShop.body).toMatchObject({ status: 'CANCELLED', buyer: { email: 'c***@example.com' } });
     expect(asShop.body.timeline).toContainEqual(expect.objectContaining({ type: 'status:CANCELLED', actor: 'dev-shop', detail: 'cancelled: changed their mind' }));
-    const asBuyer = await placed.buyer.get(`/v1/orders/${placed.orderId}`);
+    const asBuyer = await buyer.get(`/v1/orders/${orderId}`);
     expect(asBuyer.status).toBe(200);
     expect(asBuyer.body).toMatchObject({ status: 'CANCELLED', buyer: { email: 'closed@example.com' } });
 
-    // Acting on it now is a conflict that names its state; its keys were never there.
-    const again = await shop.storefront.post(`/v1/orders/${placed.orderId}/cancel`, {});
+    // Acting on it now is a conflict that names its state; it never had keys.
+    const again = await ownShop.storefront.post(`/v1/orders/${orderId}/cancel`, {});
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain('CANCELLED');
-    expect((await placed.buyer.get(`/v1/orders/${placed.orderId}/keys`)).status).toBe(409);
+    expect((await buyer.get(`/v1/orders/${orderId}/keys`)).status).toBe(409);
 
     // A replay of its request answers the same, closed order; nothing starts again.
-    const lastRun = (await handle.describe()).runId;
-    const replay = await shop.storefront.post('/v1/orders', request, { 'idempotency-key': 'cart-closed' });
+    const replay = await ownShop.storefront.post('/v1/orders', request, { 'idempotency-key': 'cart-closed' });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual({ ...created.body, status: 'CANCELLED' });
-    expect((await product.client.workflow.getHandle(orderWorkflowId(placed.orderId)).describe()).runId).toBe(lastRun);
-    const runs: string[] = [];
-    for await (const wf of product.client.workflow.list({ query: `WorkflowId = '${orderWorkflowId(placed.orderId)}'` })) runs.push(wf.runId);
-    expect(runs).toHaveLength(1);
-
-    // Ops find it in the Temporal UI by its final status.
-    await eventually(
-      async () => (await workflowIds(`OrderStatus = 'CANCELLED' AND Sku = '${SKU}'`)).includes(orderWorkflowId(placed.orderId)),
-      'the cancelled order in visibility',
-    );
+    expect((await handle.describe()).runId).toBe(closed.runId);
   });
 
   it('answers 404 for an order that never existed', async () => {
@@ -413,12 +431,12 @@ describe('search attributes', () => {
     await shop.waitFor(delivered.orderId, 'DELIVERED');
 
     const found = await eventually(async () => {
-      const ids = await workflowIds(`OrderStatus = 'DELIVERED' AND Sku = '${sku}'`);
+      const ids = await workflowIds(product, `OrderStatus = 'DELIVERED' AND Sku = '${sku}'`);
       return ids.length > 0 ? ids : undefined;
     }, 'the delivered order in visibility');
     expect(found).toEqual([orderWorkflowId(delivered.orderId)]);
 
-    expect(await workflowIds(`OrderStatus = 'AWAITING_PAYMENT' AND Sku = '${sku}'`)).toEqual([orderWorkflowId(waiting.orderId)]);
+    expect(await workflowIds(product, `OrderStatus = 'AWAITING_PAYMENT' AND Sku = '${sku}'`)).toEqual([orderWorkflowId(waiting.orderId)]);
   });
 });
 
