@@ -59,6 +59,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
       PORT: '8080',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
       API_KEYS: 'admin:root:secret-0001, storefront:shop-a:secret:with:colons',
       PAYMENT_WEBHOOK_SECRET: 'a-webhook-secret-of-length',
       KEY_ENCRYPTION_KEY: base64Key.toString('base64'),
@@ -71,6 +72,8 @@ describe('loadConfig', () => {
       STOREFRONT_WEBHOOK_SECRET: 'storefront-secret-0123',
     });
     expect(config.port).toBe(8080);
+    expect(config.temporal.address).toBe('temporal.internal:7233');
+    expect(loadConfig({ KEY_ENCRYPTION_KEY: HEX_KEY, TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe('[::1]:7233');
     expect(config.apiKeys).toEqual([
       { role: 'admin', name: 'root', secret: 'secret-0001' },
       { role: 'storefront', name: 'shop-a', secret: 'secret:with:colons' },
@@ -112,6 +115,8 @@ describe('loadConfig', () => {
     ['KEY_ENCRYPTION_KEY', randomBytes(31).toString('base64')],
     ['PAYMENT_WEBHOOK_SECRET', 'short'],
     ['MONGODB_URI', 'postgres://localhost/kamiflow'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['TEMPORAL_ADDRESS', 'temporal'],
     ['PAYMENT_PROVIDER', 'paypal'],
     ['PAYMENT_PROVIDER_URL', 'not a url'],
     ['STOREFRONT_WEBHOOK_URL', 'shop.example/hooks'],
