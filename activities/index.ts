@@ -1,3 +1,4 @@
+import { complaintActivities } from './complaints';
 import type { ActivityDeps } from './deps';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...paymentActivities(deps),
     ...notificationActivities(deps),
     ...readModelActivities(deps),
+    ...complaintActivities(deps),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { Sealed } from './vault';
@@ -233,3 +234,57 @@ export const outboxSchema = new Schema<OutboxDoc>(
   },
   { versionKey: false },
 );
+
+/**
+ * The complaint read model, projected by the complaint workflow's activity at each step: the
+ * agents' queue and the complaint ranking read from it. The report's figures are kept as plain
+ * fields so the store can group and count them without reading the view.
+ */
+export interface ComplaintViewDoc {
+  _id: string;
+  seq: number;
+  orderId: string;
+  sku: string;
+  category: ComplaintCategory;
+  status: ComplaintStatus;
+  createdAt: Date;
+  /** The earliest deadline still ahead of the agents; NO_DEADLINE once resolved or closed. */
+  dueAt: Date;
+  /** null while it is still open to either answer. */
+  firstResponseOnTime: boolean | null;
+  resolutionOnTime: boolean | null;
+  firstResponseMinutes: number | null;
+  resolutionMinutes: number | null;
+  satisfied: boolean | null;
+  rating: number | null;
+  view: ComplaintView;
+}
+/** Sorts after every real deadline, so the queue shows what is due first. */
+export const NO_DEADLINE = new Date('9999-12-31T00:00:00.000Z');
+export const complaintViewSchema = new Schema<ComplaintViewDoc>(
+  {
+    _id: String,
+    seq: { type: Number, required: true },
+    orderId: { type: String, required: true },
+    sku: { type: String, required: true },
+    category: { type: String, required: true },
+    status: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    dueAt: { type: Date, required: true },
+    firstResponseOnTime: { type: Boolean, default: null },
+    resolutionOnTime: { type: Boolean, default: null },
+    firstResponseMinutes: { type: Number, default: null },
+    resolutionMinutes: { type: Number, default: null },
+    satisfied: { type: Boolean, default: null },
+    rating: { type: Number, default: null },
+    view: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+// The queue: oldest due first, filtered by status, category or sku; the report: by filing time.
+complaintViewSchema.index({ dueAt: 1, _id: 1 });
+complaintViewSchema.index({ status: 1, dueAt: 1, _id: 1 });
+complaintViewSchema.index({ sku: 1, dueAt: 1, _id: 1 });
+complaintViewSchema.index({ category: 1, dueAt: 1, _id: 1 });
+complaintViewSchema.index({ createdAt: 1 });
+complaintViewSchema.index({ orderId: 1 });

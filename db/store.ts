@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import {
   claimSchema,
+  complaintViewSchema,
   idempotencySchema,
   keySchema,
   orderAccessSchema,
@@ -10,6 +11,7 @@ import {
   productSchema,
   refundSchema,
   type ClaimDoc,
+  type ComplaintViewDoc,
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
@@ -31,6 +33,7 @@ export interface Store {
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
   outbox: Model<OutboxDoc>;
+  complaintViews: Model<ComplaintViewDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function openStore(uri: string): Promise<Store> {
     paymentEvents: connection.model('PaymentEvent', paymentEventSchema, 'payment_events'),
     refunds: connection.model('Refund', refundSchema, 'refunds'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
+    complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -59,7 +63,7 @@ export async function openStore(uri: string): Promise<Store> {
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox,
+    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews,
   ];
   for (const model of models) await model.createIndexes();
   return store;

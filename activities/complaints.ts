@@ -1,0 +1,50 @@
+import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
+import { projectNewer } from '../db/projection';
+import type { ComplaintView } from '../domain/complaint';
+import type { ActivityDeps } from './deps';
+
+/** Which of a complaint's deadlines passed unmet, as only its workflow knows for sure. */
+export interface Breaches {
+  firstResponse: boolean;
+  resolution: boolean;
+}
+
+export function complaintActivities({ store }: ActivityDeps) {
+  return {
+    /** Project the complaint for the agents' queue and the complaint ranking. */
+    async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
+      await projectNewer(store.complaintViews, complaintRow(seq, view, breaches));
+    },
+  };
+}
+
+/** The read-model row of a complaint: its view, and the figures the queue and the report need. */
+export function complaintRow(seq: number, view: ComplaintView, breaches: Breaches): ComplaintViewDoc {
+  const settled = view.status === 'RESOLVED' || view.status === 'CLOSED';
+  return {
+    _id: view.complaintId,
+    seq,
+    orderId: view.orderId,
+    sku: view.sku,
+    category: view.category,
+    status: view.status,
+    createdAt: new Date(view.createdAt),
+    dueAt: settled ? NO_DEADLINE : earliest(view.firstRespondedAt ? [view.resolutionDueAt] : [view.firstResponseDueAt, view.resolutionDueAt]),
+    firstResponseOnTime: breaches.firstResponse ? false : view.firstRespondedAt ? view.firstRespondedAt <= view.firstResponseDueAt : null,
+    // A reopened complaint was resolved once; it stays on time unless a deadline is breached.
+    resolutionOnTime: breaches.resolution ? false : view.resolvedAt || view.reopenCount > 0 ? true : null,
+    firstResponseMinutes: minutesBetween(view.createdAt, view.firstRespondedAt),
+    resolutionMinutes: minutesBetween(view.createdAt, view.resolvedAt),
+    satisfied: view.satisfaction?.satisfied ?? null,
+    rating: view.satisfaction?.rating ?? null,
+    view,
+  };
+}
+
+function earliest(isoTimes: string[]): Date {
+  return new Date(Math.min(...isoTimes.map((t) => Date.parse(t))));
+}
+
+function minutesBetween(fromIso: string, toIso: string | undefined): number | null {
+  return toIso === undefined ? null : (Date.parse(toIso) - Date.parse(fromIso)) / 60_000;
+}

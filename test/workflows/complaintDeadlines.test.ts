@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { complaintWorkflowId, type ComplaintInput, type ComplaintPolicy, type ComplaintView } from '../../domain/complaint';
+import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
+import { buyerConfirm, buyerReply, complaintAction, complaintView } from '../../workflows/messages';
+import type { TimeSkipping } from '../support/harness';
+import { startTimeSkippingWithSearchAttributes } from '../support/timeSkipping';
+
+/**
+ * The complaint's clocks on the time-skipping test server, with the real activities and store:
+ * hours and days pass in milliseconds. No order stands behind these complaints; the clocks and the
+ * agents' and buyer's moves are the complaint's own.
+ */
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const POLICY: ComplaintPolicy = { firstResponseMs: HOUR, resolutionMs: DAY, autoCloseMs: 3 * DAY, maxReopens: 2 };
+
+describe('a complaint against its deadlines', () => {
+  let ts: TimeSkipping;
+
+  beforeAll(async () => {
+    ts = await startTimeSkippingWithSearchAttributes();
+  });
+  afterAll(async () => {
+    await ts?.stop();
+  });
+
+  async function file(policy: ComplaintPolicy = POLICY): Promise<{ handle: WorkflowHandle; input: ComplaintInput }> {
+    const complaintId = `c${randomBytes(6).toString('hex')}`;
+    const input: ComplaintInput = {
+      complaintId,
+      orderId: `o${randomBytes(6).toString('hex')}`,
+      sku: 'steam-100',
+      category: 'key_invalid',
+      description: 'The key says it was already redeemed.',
+      evidence: ['screenshot-1'],
+      createdAt: new Date(await ts.env.currentTimeMs()).toISOString(),
+      policy,
+    };
+    const handle = await ts.client.workflow.start('complaintWorkflow', {
+      taskQueue: ts.config.temporal.taskQueue,
+      workflowId: complaintWorkflowId(complaintId),
+      args: [input],
+    });
+    return { handle, input };
+  }
+
+  const view = (handle: WorkflowHandle) => handle.query(complaintView);
+  const agent = (handle: WorkflowHandle, action: string, note?: string) =>
+    handle.executeUpdate(complaintAction, { args: [{ action: action as never, actor: 'agent-ann', ...(note ? { note } : {}) }] });
+  const row = (id: string) => ts.store.complaintViews.findById(id).lean();
+  const systemTexts = (v: ComplaintView) => v.messages.filter((m) => m.from === 'system').map((m) => m.text);
+
+  /** Wait (in real time) until the workflow has projected the step it took. */
+  const projected = (id: string, status: string) => eventuallyRow(id, (r) => r.status === status);
+
+  async function conflictOf(promise: Promise<unknown>): Promise<string> {
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe('Conflict');
+    return (cause as ApplicationFailure).message;
+  }
+
+  it('escalates when no agent answers by the first-response deadline, then again records the resolution breach', async () => {
+    const { handle, input } = await file();
+    const opened = await projected(input.complaintId, 'OPEN');
+    expect(opened.dueAt.toISOString()).toBe(new Date(Date.parse(input.createdAt) + HOUR).toISOString());
+
+    await ts.env.sleep(HOUR - MINUTE);
+    expect((await view(handle)).status).toBe('OPEN');
+
+    await ts.env.sleep(2 * MINUTE);
+    const escalated = await view(handle);
+    expect(escalated).toMatchObject({ status: 'ESCALATED', escalated: true });
+    expect(escalated.firstRespondedAt).toBeUndefined();
+    expect(systemTexts(escalated)).toEqual([expect.stringContaining('first response deadline')]);
+    const breached = await projected(input.complaintId, 'ESCALATED');
+    expect(breached.firstResponseOnTime).toBe(false);
+    expect(breached.resolutionOnTime).toBeNull();
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(COMPLAINT_STATUS)).toBe('ESCALATED');
+
+    await ts.env.sleep(DAY);
+    const late = await view(handle);
+    expect(late.status).toBe('ESCALATED');
+    expect(systemTexts(late)).toEqual([expect.stringContaining('first response deadline'), expect.stringContaining('resolution deadline')]);
+    await eventuallyRow(input.complaintId, (r) => r.resolutionOnTime === false);
+  });
+
+  it('does not escalate an acknowledged complaint until its resolution deadline passes', async () => {
+    const { handle, input } = await file();
+    await ts.env.sleep(10 * MINUTE);
+    const acknowledged = await agent(handle, 'acknowledge');
+    expect(acknowledged.status).toBe('ACKNOWLEDGED');
+    expect(Date.parse(acknowledged.firstRespondedAt!) - Date.parse(input.createdAt)).toBeGreaterThanOrEqual(10 * MINUTE);
+
+    await ts.env.sleep(DAY - 20 * MINUTE);
+    const before = await view(handle);
+    expect(before).toMatchObject({ status: 'ACKNOWLEDGED', escalated: false });
+    expect(systemTexts(before)).toEqual([]);
+
+    await ts.env.sleep(20 * MINUTE);
+    const after = await view(handle);
+    expect(after).toMatchObject({ status: 'ESCALATED', escalated: true });
+    expect(systemTexts(after)).toEqual([expect.stringContaining('resolution deadline')]);
+    const r = await projected(input.complaintId, 'ESCALATED');
+    expect(r.firstResponseOnTime).toBe(true);
+    expect(r.resolutionOnTime).toBe(false);
+    expect(r.firstResponseMinutes).toBeGreaterThanOrEqual(10);
+  });
+
+  it('pauses the resolution clock while the buyer is asked for information', async () => {
+    const { handle, input } = await file();
+    await agent(handle, 'acknowledge');
+    await ts.env.sleep(2 * HOUR);
+    const asked = await agent(handle, 'request_info', 'Which email did the key arrive at?');
+    expect(asked.status).toBe('AWAITING_BUYER');
+    const originalDue = Date.parse(asked.resolutionDueAt);
+    expect(originalDue).toBe(Date.parse(input.createdAt) + DAY);
+
+    // Two days without an answer: the agents' deadline has not passed, because it is paused.
+    await ts.env.sleep(2 * DAY);
+    const waiting = await view(handle);
+    expect(waiting).toMatchObject({ status: 'AWAITING_BUYER', escalated: false });
+    expect(systemTexts(waiting)).toEqual([]);
+
+    const replied = await handle.executeUpdate(buyerReply, { args: [{ message: 'It arrived at the address on the order.' }] });
+    expect(replied.status).toBe('ACKNOWLEDGED');
+    const extendedBy = Date.parse(replied.resolutionDueAt) - originalDue;
+    expect(extendedBy).toBeGreaterThanOrEqual(2 * DAY);
+    expect(extendedBy).toBeLessThan(2 * DAY + 5 * MINUTE);
+    expect(replied.messages.map((m) => m.from)).toEqual(['buyer', 'agent', 'agent', 'buyer']);
+    const r = await projected(input.complaintId, 'ACKNOWLEDGED');
+    expect(r.dueAt.toISOString()).toBe(replied.resolutionDueAt);
+
+    // 22h of the agents' 24h were left when the buyer was asked.
+    await ts.env.sleep(22 * HOUR - 10 * MINUTE);
+    expect((await view(handle)).status).toBe('ACKNOWLEDGED');
+    await ts.env.sleep(20 * MINUTE);
+    expect((await view(handle)).status).toBe('ESCALATED');
+  });
+
+  it('closes a resolved complaint the buyer does not answer', async () => {
+    const { handle, input } = await file();
+    const rejected = await agent(handle, 'reject', 'The key was redeemed from your account on the day of delivery.');
+    expect(rejected).toMatchObject({ status: 'RESOLVED', resolution: 'rejected' });
+    expect(rejected.resolvedAt).toBeDefined();
+
+    await ts.env.sleep(3 * DAY - HOUR);
+    expect((await view(handle)).status).toBe('RESOLVED');
+    await ts.env.sleep(2 * HOUR);
+    const closed = (await handle.result()) as ComplaintView;
+    expect(closed.status).toBe('CLOSED');
+    expect(closed.closedAt).toBeDefined();
+    expect(closed.satisfaction).toBeUndefined();
+    expect(systemTexts(closed)).toEqual([expect.stringContaining('no answer from the buyer')]);
+    const r = await projected(input.complaintId, 'CLOSED');
+    expect(r.resolutionOnTime).toBe(true);
+    expect(r.dueAt.getUTCFullYear()).toBe(9999);
+    const outbox = await ts.store.outbox.find({ complaintId: input.complaintId }).lean();
+    expect(outbox.map((o) => o.type)).toEqual(expect.arrayContaining(['complaint.opened', 'complaint.resolved', 'complaint.closed']));
+  });
+
+  it('reopens when the buyer is not satisfied, up to the limit, then escalates', async () => {
+    const { handle, input } = await file({ ...POLICY, maxReopens: 1 });
+    await agent(handle, 'reject', 'The key works on our side.');
+    await ts.env.sleep(HOUR);
+
+    const reopened = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: false, rating: 1, comment: 'It still does not work.' }] });
+    expect(reopened).toMatchObject({ status: 'ACKNOWLEDGED', reopenCount: 1, escalated: false, satisfaction: { satisfied: false, rating: 1 } });
+    expect(reopened.resolution).toBeUndefined();
+    const now = await ts.env.currentTimeMs();
+    expect(Math.abs(Date.parse(reopened.resolutionDueAt) - (now + DAY))).toBeLessThan(5 * MINUTE);
+
+    await agent(handle, 'reject', 'We checked again: it was redeemed.');
+    const second = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: false }] });
+    expect(second).toMatchObject({ status: 'ESCALATED', reopenCount: 1, escalated: true });
+    expect(systemTexts(second)).toEqual([expect.stringContaining('the most allowed')]);
+    expect(await conflictOf(handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true }] }))).toMatch(/ESCALATED/);
+
+    // Settled at last: the buyer's satisfaction closes it.
+    await agent(handle, 'reject', 'Final answer.');
+    const closed = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true, rating: 4 }] });
+    expect(closed).toMatchObject({ status: 'CLOSED', satisfaction: { satisfied: true, rating: 4 } });
+    const r = await projected(input.complaintId, 'CLOSED');
+    expect(r).toMatchObject({ satisfied: true, rating: 4 });
+  });
+
+  it('refuses actions that do not fit the complaint, and leaves it as it was', async () => {
+    const { handle } = await file();
+    expect(await conflictOf(agent(handle, 'reject'))).toMatch(/note/);
+    expect(await conflictOf(handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true }] }))).toMatch(/OPEN/);
+    await agent(handle, 'acknowledge');
+    expect(await conflictOf(agent(handle, 'acknowledge'))).toMatch(/ACKNOWLEDGED/);
+    await agent(handle, 'request_info', 'Which platform?');
+    expect(await conflictOf(agent(handle, 'request_info', 'Again?'))).toMatch(/AWAITING_BUYER/);
+    // No order stands behind this complaint: the remedy cannot be carried out, and the agent hears why.
+    expect(await conflictOf(agent(handle, 'resolve_replace'))).toMatch(/replace could not be carried out/);
+    const v = await view(handle);
+    expect(v.status).toBe('AWAITING_BUYER');
+    expect(v.messages.map((m) => m.from)).toEqual(['buyer', 'agent', 'agent', 'system']);
+  });
+
+  async function eventuallyRow(id: string, ok: (r: NonNullable<Awaited<ReturnType<typeof row>>>) => boolean) {
+    for (let i = 0; i < 100; i++) {
+      const r = await row(id);
+      if (r && ok(r)) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error(`complaint ${id} read model never matched; last ${JSON.stringify(await row(id))}`);
+  }
+});

@@ -1,0 +1,186 @@
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import type { ComplaintAction, ComplaintInput, ComplaintView, RemedyOutcome } from '../domain/complaint';
+import { orderWorkflowId } from '../domain/order';
+import { type Deadline, type Said, ComplaintRecord } from './complaint/record';
+import { actionRefusal, confirmRefusal, replyRefusal } from './complaint/rules';
+import {
+  CONFLICT,
+  buyerConfirm,
+  buyerReply,
+  complaintAction,
+  complaintRemedy,
+  complaintView,
+  remedyApplied,
+} from './messages';
+import { msUntil, now } from './order/record';
+
+/**
+ * One buyer's complaint on one order, from filing to closing, with deadlines nobody can forget.
+ *
+ *   OPEN ─acknowledge─▶ ACKNOWLEDGED ─request_info─▶ AWAITING_BUYER ─buyer replies─▶ (back where it was)
+ *     │                     │   (the resolution clock is paused while the buyer is asked)
+ *     └──── resolve_replace · resolve_refund · reject ────▶ RESOLVED ─buyer satisfied─▶ CLOSED
+ *                                                              │  └─ no answer in autoClose ─▶ CLOSED
+ *                                                              └─ not satisfied ─▶ ACKNOWLEDGED (reopened,
+ *                                                                 a new resolution deadline) or, past
+ *                                                                 maxReopens, ESCALATED
+ *   A first response or resolution deadline that passes unmet escalates it (ESCALATED) and says so.
+ *
+ * A reopened complaint goes to ACKNOWLEDGED, not OPEN: the agents already know it, and the
+ * first-response clock measures the first answer only.
+ */
+export async function complaintWorkflow(input: ComplaintInput): Promise<ComplaintView> {
+  const complaint = new ComplaintRecord(input);
+  const { policy } = input;
+  let remedyPending = false;
+  let remedyOutcome: RemedyOutcome | undefined;
+
+  setHandler(complaintView, () => complaint.view);
+  setHandler(remedyApplied, (outcome) => {
+    if (remedyPending) remedyOutcome = outcome;
+  });
+
+  setHandler(
+    complaintAction,
+    async ({ action, note, actor }) => {
+      complaint.markResponded();
+      const said = { from: 'agent' as const, actor };
+      switch (action) {
+        case 'acknowledge':
+          await complaint.step('acknowledged', { ...said, text: note ?? 'We are looking into your complaint.' }, 'ACKNOWLEDGED');
+          break;
+        case 'request_info':
+          await complaint.step('info_requested', { ...said, text: note ?? 'Please tell us more about the problem.' }, 'AWAITING_BUYER');
+          break;
+        case 'escalate':
+          await complaint.step('escalated', { ...said, text: note ?? 'Escalated to a senior agent.' }, 'ESCALATED');
+          break;
+        case 'reject':
+          await resolve('rejected', { ...said, text: note as string });
+          break;
+        case 'resolve_replace':
+        case 'resolve_refund':
+          await applyRemedy(action, actor, note);
+          break;
+      }
+      return complaint.view;
+    },
+    {
+      validator: ({ action, note }) => {
+        const refusal = actionRefusal(complaint.status, action, note, remedyPending);
+        if (refusal) conflict(refusal);
+      },
+    },
+  );
+
+  setHandler(
+    buyerReply,
+    async ({ message }) => {
+      const returnTo = complaint.status === 'AWAITING_BUYER' ? complaint.statusBeforeWaiting : undefined;
+      await complaint.step('buyer_replied', { from: 'buyer', text: message }, returnTo);
+      return complaint.view;
+    },
+    {
+      validator: ({ message }) => {
+        const refusal = replyRefusal(complaint.status, message);
+        if (refusal) conflict(refusal);
+      },
+    },
+  );
+
+  setHandler(
+    buyerConfirm,
+    async ({ satisfied, rating, comment }) => {
+      const { view } = complaint;
+      view.satisfaction = rating === undefined ? { satisfied } : { satisfied, rating };
+      const said: Said = { from: 'buyer', text: comment ?? (satisfied ? 'Solved, thank you.' : 'This is not solved.') };
+      if (satisfied) {
+        await complaint.step('closed', said, 'CLOSED');
+      } else if (view.reopenCount < policy.maxReopens) {
+        view.reopenCount += 1;
+        delete view.resolution;
+        delete view.resolvedAt;
+        complaint.restartResolutionClock();
+        await complaint.step('reopened', said, 'ACKNOWLEDGED');
+      } else {
+        delete view.resolution;
+        delete view.resolvedAt;
+        complaint.restartResolutionClock();
+        const limit: Said = { from: 'system', text: `reopened ${view.reopenCount} time(s) already, the most allowed; escalated to a senior agent` };
+        await complaint.step('escalated', [said, limit], 'ESCALATED');
+      }
+      return complaint.view;
+    },
+    {
+      validator: ({ rating }) => {
+        const refusal = confirmRefusal(complaint.status, rating);
+        if (refusal) conflict(refusal);
+      },
+    },
+  );
+
+  await complaint.open();
+
+  // The clock: wait for the next deadline; any step may move it, so look again after each one.
+  while (complaint.status !== 'CLOSED') {
+    const due = complaint.nextDeadline();
+    const seen = complaint.steps;
+    if (due && msUntil(due.at) === 0) {
+      await onDeadline(due);
+      continue;
+    }
+    const moved = () => complaint.steps !== seen;
+    await (due ? condition(moved, msUntil(due.at)) : condition(moved));
+  }
+  await condition(allHandlersFinished);
+  return complaint.view;
+
+  async function onDeadline(due: Deadline): Promise<void> {
+    if (due.kind === 'auto_close') {
+      const hours = policy.autoCloseMs / 3_600_000;
+      await complaint.step('closed', { from: 'system', text: `closed: no answer from the buyer within ${hours}h of the resolution` }, 'CLOSED');
+      return;
+    }
+    complaint.noteBreach(due.kind);
+    const what = due.kind === 'first_response' ? 'first response' : 'resolution';
+    const text = `the ${what} deadline (${due.at}) passed without ${due.kind === 'first_response' ? 'an answer from an agent' : 'a resolution'}; escalated`;
+    await complaint.step(`${due.kind}_overdue`, { from: 'system', text }, 'ESCALATED');
+  }
+
+  async function resolve(resolution: NonNullable<ComplaintView['resolution']>, message: Said): Promise<void> {
+    complaint.view.resolution = resolution;
+    complaint.view.resolvedAt = now();
+    await complaint.step('resolved', message, 'RESOLVED');
+  }
+
+  /** Ask the order (the only one that moves keys and money) to carry out a remedy, and wait for it. */
+  async function applyRemedy(action: Extract<ComplaintAction, 'resolve_replace' | 'resolve_refund'>, actor: string, note?: string): Promise<void> {
+    const remedy = action === 'resolve_replace' ? 'replace' : 'refund';
+    remedyPending = true;
+    remedyOutcome = undefined;
+    try {
+      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, {
+        complaintId: input.complaintId,
+        remedy,
+        actor,
+        ...(note ? { note } : {}),
+      });
+      await condition(() => remedyOutcome !== undefined);
+    } catch {
+      remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
+    } finally {
+      remedyPending = false;
+    }
+    const outcome = remedyOutcome as RemedyOutcome;
+    if (!outcome.ok) {
+      await complaint.step('remedy_failed', { from: 'system', text: `${remedy} failed: ${outcome.detail}` });
+      conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
+    }
+    const text = note ? `${outcome.detail}. ${note}` : outcome.detail;
+    await resolve(remedy === 'replace' ? 'replaced' : 'refunded', { from: 'agent', actor, text });
+  }
+}
+
+function conflict(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, CONFLICT);
+}

@@ -1,0 +1,41 @@
+import type { ComplaintAction, ComplaintStatus } from '../../domain/complaint';
+
+/** Where agents can still act: the complaint is neither resolved nor closed. */
+const UNRESOLVED: readonly ComplaintStatus[] = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED'];
+
+/** Where each agent action fits. Anything else is a conflict the agent is told about. */
+const FITS: Record<ComplaintAction, readonly ComplaintStatus[]> = {
+  // An escalated complaint may still be waiting for its first look.
+  acknowledge: ['OPEN', 'ESCALATED'],
+  request_info: ['OPEN', 'ACKNOWLEDGED', 'ESCALATED'],
+  resolve_replace: UNRESOLVED,
+  resolve_refund: UNRESOLVED,
+  reject: UNRESOLVED,
+  escalate: ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER'],
+};
+
+/** Why an agent's action does not fit the complaint now, or undefined when it does. */
+export function actionRefusal(status: ComplaintStatus, action: ComplaintAction, note: string | undefined, remedyPending: boolean): string | undefined {
+  if (!(action in FITS)) return `unknown action "${action}"`;
+  if (remedyPending) return 'a remedy is being applied to the order; wait for its outcome';
+  if (!FITS[action].includes(status)) {
+    const where = FITS[action].join(', ');
+    return `the complaint is ${status}; ${action} fits a complaint that is ${where}`;
+  }
+  if (action === 'reject' && !note?.trim()) return 'a rejection needs a note telling the buyer why';
+  return undefined;
+}
+
+/** Why the buyer cannot reply now, or undefined. */
+export function replyRefusal(status: ComplaintStatus, message: string): string | undefined {
+  if (status === 'CLOSED') return 'the complaint is CLOSED';
+  if (typeof message !== 'string' || !message.trim()) return 'a reply needs a message';
+  return undefined;
+}
+
+/** Why the buyer cannot confirm now, or undefined. */
+export function confirmRefusal(status: ComplaintStatus, rating: number | undefined): string | undefined {
+  if (status !== 'RESOLVED') return `the complaint is ${status}; only a RESOLVED complaint is confirmed`;
+  if (rating !== undefined && !(Number.isInteger(rating) && rating >= 1 && rating <= 5)) return 'a rating is a whole number from 1 to 5';
+  return undefined;
+}
