@@ -4,10 +4,12 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { createMetrics } from './metrics';
 import type { RawBodyRequest } from './routes/payments';
+import { complaintRoutes } from './routes/complaints';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
+import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 
 /** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
@@ -32,6 +34,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(orderRoutes(deps));
   app.use(paymentRoutes(deps));
   app.use(opsRoutes(deps));
+  app.use(complaintRoutes(deps));
+  app.use(reportRoutes(deps));
   app.use(notFoundRoute);
   app.use(
     errorHandler((err, status) => {

@@ -58,22 +58,51 @@ export function requireRole(...roles: Role[]): RequestHandler {
 export function requireBuyerOr(store: Store, ...roles: Role[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const token = req.header('x-order-token');
-    if (token === undefined) {
-      if (roles.length === 0) return next(req.caller ? forbidden('only the buyer, with the order token, can do this') : unauthenticated('the X-Order-Token header is required'));
-      return requireRole(...roles)(req, res, next);
-    }
+    if (token === undefined) return staffInstead(roles, req, res, next);
     const orderId = req.params.orderId;
-    store.orderAccess
-      .findById(orderId)
-      .lean()
-      .then((access) => {
-        if (!access) return next(notFound(`order ${orderId} does not exist`));
-        const want = Buffer.from(access.tokenHash, 'hex');
-        const got = Buffer.from(hashToken(token), 'hex');
-        if (!timingSafeEqual(want, got)) return next(forbidden('the order token does not open this order'));
+    tokenOpens(store, orderId, token)
+      .then((opens) => {
+        if (opens === undefined) return next(notFound(`order ${orderId} does not exist`));
+        if (!opens) return next(forbidden('the order token does not open this order'));
         req.caller = { kind: 'buyer', orderId };
         next();
       })
       .catch(next);
   };
+}
+
+/**
+ * For routes on one complaint (`:complaintId`): the buyer's order token opens the complaints of
+ * that order only; staff of the given roles pass. With `roles` empty, only the buyer may act.
+ */
+export function requireComplainantOr(store: Store, orderOf: (complaintId: string) => Promise<string | undefined>, ...roles: Role[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = req.header('x-order-token');
+    if (token === undefined) return staffInstead(roles, req, res, next);
+    const complaintId = req.params.complaintId;
+    orderOf(complaintId)
+      .then(async (orderId) => {
+        const opens = orderId === undefined ? undefined : await tokenOpens(store, orderId, token);
+        if (opens === undefined) return next(notFound(`complaint ${complaintId} does not exist`));
+        if (!opens) return next(forbidden('the order token does not open this complaint'));
+        req.caller = { kind: 'buyer', orderId: orderId as string };
+        next();
+      })
+      .catch(next);
+  };
+}
+
+/** No order token: staff of these roles may pass; with none, the route is the buyer's alone. */
+function staffInstead(roles: Role[], req: Request, res: Response, next: NextFunction): void {
+  if (roles.length === 0) return next(req.caller ? forbidden('only the buyer, with the order token, can do this') : unauthenticated('the X-Order-Token header is required'));
+  return requireRole(...roles)(req, res, next);
+}
+
+/** Whether the token is the one issued for the order; undefined when the order does not exist. */
+async function tokenOpens(store: Store, orderId: string, token: string): Promise<boolean | undefined> {
+  const access = await store.orderAccess.findById(orderId).lean();
+  if (!access) return undefined;
+  const want = Buffer.from(access.tokenHash, 'hex');
+  const got = Buffer.from(hashToken(token), 'hex');
+  return timingSafeEqual(want, got);
 }

@@ -65,9 +65,7 @@ export class OrderGateway {
     try {
       return await this.handle(orderId).executeUpdate(update, { args: [arg] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CONFLICT) {
-        throw conflict(err.cause.message);
-      }
+      conflictOfUpdate(err);
       if (err instanceof WorkflowNotFoundError) {
         const projected = await this.store.orderViews.findById(orderId).lean();
         if (!projected) throw notFound(`order ${orderId} does not exist`);
@@ -125,5 +123,12 @@ export class OrderGateway {
 
   handle(orderId: string) {
     return this.client.workflow.getHandle(orderWorkflowId(orderId));
+  }
+}
+
+/** An update's validator (or handler) refused with a Conflict: the caller hears a 409 with its reason. */
+export function conflictOfUpdate(err: unknown): void {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === CONFLICT) {
+    throw conflict(err.cause.message);
   }
 }

@@ -41,6 +41,14 @@ export function buildOpenApi(): object {
   route('post', '/v1/orders/{orderId}/refund-decision', "An agent decides a pending refund request", { security: staff, request: { params: orderParam, ...body(s.RefundDecision) } }, { 200: json(s.StatusAnswer) });
   route('post', '/v1/payments/notify', 'Payment provider notice, signed with HMAC-SHA256 over the raw body', { security: [{ [signature.name]: [] }], request: body(s.PaymentNotice) }, { 200: json(z.object({ received: z.boolean() })) });
   route('get', '/v1/ops/stuck', 'Orders sitting in a working status longer than olderThan (ops)', { security: staff, request: { query: s.StuckQuery } }, { 200: json(z.object({ items: z.array(s.StuckOrder) })) });
+  const complaintParam = z.object({ complaintId: s.ComplaintId });
+  route('post', '/v1/orders/{orderId}/complaints', 'The buyer files a complaint on a paid order inside its complaint window', { security: buyer, request: { params: orderParam, ...body(s.FileComplaint) } }, { 201: json(s.ComplaintFiled, 'filed') });
+  route('get', '/v1/complaints', "The agents' queue, oldest deadline first; cursor pagination (agent, ops)", { security: staff, request: { query: s.ComplaintQueueQuery } }, { 200: json(s.ComplaintQueue) });
+  route('get', '/v1/complaints/{complaintId}', 'The complaint view (agent, ops, or the buyer)', { security: [...staff, ...buyer], request: { params: complaintParam } }, { 200: json(s.ComplaintView) });
+  route('post', '/v1/complaints/{complaintId}/actions', "An agent's action on a complaint", { security: staff, request: { params: complaintParam, ...body(s.ComplaintActionInput) } }, { 200: json(s.ComplaintView) });
+  route('post', '/v1/complaints/{complaintId}/replies', "The buyer's reply", { security: buyer, request: { params: complaintParam, ...body(s.ComplaintReply) } }, { 200: json(s.ComplaintView) });
+  route('post', '/v1/complaints/{complaintId}/confirm', 'The buyer confirms a resolution: satisfied closes it, not satisfied reopens it', { security: buyer, request: { params: complaintParam, ...body(s.ComplaintConfirm) } }, { 200: json(s.ComplaintView) });
+  route('get', '/v1/reports/complaints', 'The complaint ranking for a period, worst first (agent, ops, admin)', { security: staff, request: { query: s.ReportQuery } }, { 200: json(s.ComplaintReport) });
   for (const [path, summary] of [['/healthz', 'The process is up'], ['/readyz', 'Temporal and the database answer'], ['/metrics', 'Prometheus metrics']]) {
     registry.registerPath({ method: 'get', path, summary, responses: { 200: { description: 'OK' }, 503: { description: 'not ready' } } });
   }

@@ -4,6 +4,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
 import { isDuration } from '../domain/duration';
 import { ORDER_STATUSES } from '../domain/order';
 
@@ -168,3 +169,110 @@ export const ErrorBody = z
     }),
   })
   .openapi('Error');
+
+// ── Complaints ──────────────────────────────────────────────────────────────────────────────────
+
+export const ComplaintId = z.string().regex(ID, 'is not a complaint id');
+export const ComplaintCategory = z.enum(COMPLAINT_CATEGORIES).openapi('ComplaintCategory');
+export const ComplaintStatus = z.enum(COMPLAINT_STATUSES).openapi('ComplaintStatus');
+
+export const FileComplaint = z
+  .object({
+    category: ComplaintCategory,
+    description: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters'),
+    evidence: z
+      .array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'))
+      .max(10, 'must hold at most 10 items')
+      .optional(),
+  })
+  .strict()
+  .openapi('FileComplaint');
+
+export const ComplaintFiled = z
+  .object({ complaintId: z.string(), status: z.literal('OPEN'), firstResponseDueAt: z.string(), resolutionDueAt: z.string() })
+  .openapi('ComplaintFiled');
+
+export const ComplaintView = z
+  .object({
+    complaintId: z.string(),
+    orderId: z.string(),
+    sku: z.string(),
+    category: ComplaintCategory,
+    description: z.string(),
+    evidence: z.array(z.string()),
+    status: ComplaintStatus,
+    resolution: z.enum(['replaced', 'refunded', 'rejected']).optional(),
+    createdAt: z.string(),
+    firstResponseDueAt: z.string(),
+    resolutionDueAt: z.string(),
+    firstRespondedAt: z.string().optional(),
+    resolvedAt: z.string().optional(),
+    closedAt: z.string().optional(),
+    escalated: z.boolean(),
+    reopenCount: z.number(),
+    satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    messages: z.array(z.object({ at: z.string(), from: z.enum(['buyer', 'agent', 'system']), actor: z.string().optional(), text: z.string() })),
+  })
+  .openapi('ComplaintView');
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+export const ComplaintQueueQuery = z
+  .object({
+    status: ComplaintStatus.optional(),
+    category: ComplaintCategory.optional(),
+    sku: Sku.optional(),
+    limit: wholeNumber(1, 100).default('20'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const ComplaintQueue = z.object({ items: z.array(ComplaintView), nextCursor: z.string().nullable() }).openapi('ComplaintQueue');
+
+export const ComplaintActionInput = z
+  .object({
+    action: z.enum(COMPLAINT_ACTIONS),
+    note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict()
+  .openapi('ComplaintAction');
+
+export const ComplaintReply = z
+  .object({ message: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters') })
+  .strict()
+  .openapi('ComplaintReply');
+
+export const ComplaintConfirm = z
+  .object({
+    satisfied: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }),
+    rating: z.number().int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5').optional(),
+    comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict()
+  .openapi('ComplaintConfirm');
+
+// ── Reports ─────────────────────────────────────────────────────────────────────────────────────
+
+const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time like 2025-01-31T00:00:00Z' });
+
+/** Without from, 30 days before to; without to, now. */
+export const ReportQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict();
+
+const share = z.number().nullable();
+export const ComplaintReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }),
+    totals: z.object({ orders: z.number(), complaints: z.number(), refunds: z.number() }),
+    byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
+    bySku: z.array(
+      z.object({ sku: z.string(), orders: z.number(), complaints: z.number(), complaintRate: share, refunds: z.number(), refundRate: share }),
+    ),
+    sla: z.object({ firstResponseOnTime: share, resolutionOnTime: share, medianFirstResponseMinutes: share, medianResolutionMinutes: share }),
+    satisfaction: z.object({ responses: z.number(), satisfiedShare: share, averageRating: share }),
+  })
+  .openapi('ComplaintReport');

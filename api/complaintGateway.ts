@@ -1,0 +1,59 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Store } from '../db/store';
+import { complaintWorkflowId, type ComplaintView } from '../domain/complaint';
+import { complaintView } from '../workflows/messages';
+import { conflict, notFound } from './errors';
+import { conflictOfUpdate } from './gateway';
+
+/**
+ * Everything the API asks of Temporal about complaints. The complaint workflow is the single
+ * writer of its complaint; the API reads the live view, or the read model once it has closed.
+ */
+export class ComplaintGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly store: Store,
+  ) {}
+
+  async view(complaintId: string): Promise<ComplaintView> {
+    try {
+      return await this.handle(complaintId).query(complaintView);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const projected = await this.store.complaintViews.findById(complaintId).lean();
+      if (projected) return projected.view;
+      throw notFound(`complaint ${complaintId} does not exist`);
+    }
+  }
+
+  /** The order a complaint belongs to, which decides whose token opens it; undefined if none. */
+  async orderOf(complaintId: string): Promise<string | undefined> {
+    const projected = await this.store.complaintViews.findById(complaintId).lean();
+    if (projected) return projected.orderId;
+    // Filed a moment ago: its first projection may not be written yet.
+    return this.view(complaintId).then(
+      (v) => v.orderId,
+      () => undefined,
+    );
+  }
+
+  /** An agent's or the buyer's action. A validator's refusal is a 409 with its reason. */
+  async act<Arg>(complaintId: string, update: UpdateDefinition<ComplaintView, [Arg]>, arg: Arg): Promise<ComplaintView> {
+    try {
+      return await this.handle(complaintId).executeUpdate(update, { args: [arg] });
+    } catch (err) {
+      conflictOfUpdate(err);
+      if (err instanceof WorkflowNotFoundError) {
+        const projected = await this.store.complaintViews.findById(complaintId).lean();
+        if (!projected) throw notFound(`complaint ${complaintId} does not exist`);
+        throw conflict(`the complaint is ${projected.status}`);
+      }
+      throw err;
+    }
+  }
+
+  handle(complaintId: string) {
+    return this.client.workflow.getHandle(complaintWorkflowId(complaintId));
+  }
+}

@@ -1,0 +1,107 @@
+import { Router } from 'express';
+import type { FilterQuery } from 'mongoose';
+import type { ComplaintViewDoc } from '../../db/schemas';
+import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
+import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
+import { ComplaintGateway } from '../complaintGateway';
+import { handle, type ApiDeps } from '../deps';
+import { badRequest } from '../errors';
+import { ComplaintActionInput, ComplaintConfirm, ComplaintId, ComplaintQueueQuery, ComplaintReply, FileComplaint, OrderId } from '../schemas';
+import { parse } from '../validate';
+
+/**
+ * Complaints: the buyer files one on their order, the agents work the queue, the buyer replies and
+ * confirms. Each complaint is a workflow; these routes validate, ask it, and map its answer.
+ */
+export function complaintRoutes({ store, client, orders, config }: ApiDeps): Router {
+  const complaints = new ComplaintGateway(client, store);
+  const router = Router();
+  const complainant = (...roles: Parameters<typeof requireRole>) => requireComplainantOr(store, (id) => complaints.orderOf(id), ...roles);
+
+  router.post(
+    '/v1/orders/:orderId/complaints',
+    requireBuyerOr(store),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const { category, description, evidence } = parse(FileComplaint, req.body, 'body');
+      const filed = await orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint });
+      res.status(201).json(filed);
+    }),
+  );
+
+  router.get(
+    '/v1/complaints',
+    requireRole('agent', 'ops'),
+    handle(async (req, res) => {
+      const { status, category, sku, limit, cursor } = parse(ComplaintQueueQuery, req.query, 'query');
+      const filter: FilterQuery<ComplaintViewDoc> = {};
+      if (status) filter.status = status;
+      if (category) filter.category = category;
+      if (sku) filter.sku = sku;
+      if (cursor) {
+        const after = readCursor(cursor);
+        filter.$or = [{ dueAt: { $gt: after.dueAt } }, { dueAt: after.dueAt, _id: { $gt: after.id } }];
+      }
+      // One more than asked tells whether another page follows.
+      const rows = await store.complaintViews.find(filter).sort({ dueAt: 1, _id: 1 }).limit(limit + 1).lean();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      res.json({ items: page.map((r) => r.view), nextCursor: rows.length > limit ? writeCursor(last.dueAt, last._id) : null });
+    }),
+  );
+
+  router.get(
+    '/v1/complaints/:complaintId',
+    complainant('agent', 'ops'),
+    handle(async (req, res) => {
+      res.json(await complaints.view(parse(ComplaintId, req.params.complaintId, 'complaintId')));
+    }),
+  );
+
+  router.post(
+    '/v1/complaints/:complaintId/actions',
+    requireRole('agent'),
+    handle(async (req, res) => {
+      const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
+      const { action, note } = parse(ComplaintActionInput, req.body, 'body');
+      res.json(await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }));
+    }),
+  );
+
+  router.post(
+    '/v1/complaints/:complaintId/replies',
+    complainant(),
+    handle(async (req, res) => {
+      const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
+      const { message } = parse(ComplaintReply, req.body, 'body');
+      res.json(await complaints.act(complaintId, buyerReply, { message }));
+    }),
+  );
+
+  router.post(
+    '/v1/complaints/:complaintId/confirm',
+    complainant(),
+    handle(async (req, res) => {
+      const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
+      const { satisfied, rating, comment } = parse(ComplaintConfirm, req.body, 'body');
+      res.json(await complaints.act(complaintId, buyerConfirm, { satisfied, ...(rating ? { rating } : {}), ...(comment ? { comment } : {}) }));
+    }),
+  );
+
+  return router;
+}
+
+/** The queue's place after a page: opaque to callers, (dueAt, id) to us. */
+function writeCursor(dueAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([dueAt.getTime(), id])).toString('base64url');
+}
+
+function readCursor(cursor: string): { dueAt: Date; id: string } {
+  try {
+    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ms === 'number' && Number.isFinite(ms) && typeof id === 'string') return { dueAt: new Date(ms), id };
+  } catch {
+    // fall through: not one of ours
+  }
+  throw badRequest('the query is not valid', [{ path: 'cursor', reason: 'is not a cursor this API gave out' }]);
+}

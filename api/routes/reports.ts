@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { complaintReport } from '../../db/complaintReport';
+import { requireRole } from '../auth';
+import { handle, type ApiDeps } from '../deps';
+import { badRequest } from '../errors';
+import { ReportQuery } from '../schemas';
+import { parse } from '../validate';
+
+/** Without a period, the report covers the last 30 days. */
+const DEFAULT_PERIOD_MS = 30 * 86_400_000;
+
+export function reportRoutes({ store }: ApiDeps): Router {
+  const router = Router();
+  router.get(
+    '/v1/reports/complaints',
+    requireRole('agent', 'ops'),
+    handle(async (req, res) => {
+      const query = parse(ReportQuery, req.query, 'query');
+      const to = query.to ? new Date(query.to) : new Date();
+      const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_PERIOD_MS);
+      if (from >= to) throw badRequest('the query is not valid', [{ path: 'from', reason: 'must be before to' }]);
+      res.json(await complaintReport(store, { from, to }));
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,203 @@
+import { complaintRow } from '../../activities/complaints';
+import { complaintReport } from '../../db/complaintReport';
+import { openStore, type Store } from '../../db/store';
+import { COMPLAINT_CATEGORIES, type ComplaintCategory, type ComplaintView } from '../../domain/complaint';
+import type { OrderStatus } from '../../domain/order';
+import { testConfig } from '../support/harness';
+
+/**
+ * The complaint ranking against the real store (FerretDB here), on a seeded set of orders and
+ * complaints whose counts, rates and medians this test works out on its own from the seed.
+ */
+const MINUTE = 60_000;
+const FROM = new Date('2025-03-01T00:00:00.000Z');
+const TO = new Date('2025-04-01T00:00:00.000Z');
+
+/** A small deterministic generator, so a failure can be replayed. */
+function lcg(seed: number) {
+  let x = seed;
+  return (n: number) => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((x / 2 ** 31) * n); // the high bits: an LCG's low bits repeat quickly
+  };
+}
+
+interface SeedOrder {
+  id: string;
+  sku: string;
+  status: OrderStatus;
+  createdAt: Date;
+}
+interface SeedComplaint {
+  id: string;
+  sku: string;
+  category: ComplaintCategory;
+  createdAt: Date;
+  respondedAfterMin?: number;
+  firstResponseBreached: boolean;
+  resolvedAfterMin?: number;
+  resolutionBreached: boolean;
+  satisfied?: boolean;
+  rating?: number;
+}
+
+const SKUS = ['steam-100', 'psn-50', 'xbox-25', 'netflix-1m'];
+const STATUSES: OrderStatus[] = ['COMPLETED', 'DELIVERED', 'REFUNDED', 'CANCELLED', 'AWAITING_PAYMENT', 'REFUNDING'];
+
+function seed(): { orders: SeedOrder[]; complaints: SeedComplaint[] } {
+  const rnd = lcg(42);
+  const span = TO.getTime() - FROM.getTime();
+  // Some fall before, some after, one exactly at `to` (excluded) and one exactly at `from` (included).
+  const when = (i: number) =>
+    i === 0 ? FROM : i === 1 ? TO : new Date(FROM.getTime() - span / 4 + rnd(Math.floor(span * 1.5) / MINUTE) * MINUTE);
+  const orders = Array.from({ length: 400 }, (_, i) => ({
+    id: `o${i}`,
+    sku: SKUS[rnd(SKUS.length - (i % 3 === 0 ? 0 : 1))],
+    status: STATUSES[rnd(STATUSES.length)],
+    createdAt: when(i),
+  }));
+  const complaints = Array.from({ length: 150 }, (_, i) => {
+    const responded = rnd(5) > 0;
+    const resolved = responded && rnd(3) > 0;
+    const confirmed = resolved && rnd(2) === 0;
+    const c: SeedComplaint = {
+      id: `c${i}`,
+      sku: SKUS[rnd(SKUS.length)],
+      category: COMPLAINT_CATEGORIES[rnd(COMPLAINT_CATEGORIES.length)],
+      createdAt: when(i),
+      firstResponseBreached: !responded ? rnd(2) === 0 : rnd(6) === 0,
+      resolutionBreached: rnd(5) === 0,
+    };
+    if (responded) c.respondedAfterMin = 1 + rnd(180);
+    if (resolved) c.resolvedAfterMin = (c.respondedAfterMin as number) + rnd(3000);
+    if (confirmed) {
+      c.satisfied = rnd(3) > 0;
+      if (rnd(4) > 0) c.rating = 1 + rnd(5);
+    }
+    return c;
+  });
+  // A product complained about in the period but not sold in it: no rate, ranked after the rest.
+  complaints.push({ id: 'c-unsold', sku: 'retired-sku', category: 'service', createdAt: new Date(FROM.getTime() + MINUTE), firstResponseBreached: true, resolutionBreached: false });
+  return { orders, complaints };
+}
+
+/** A complaint view as its workflow would hold it, for the seed's facts. */
+function viewOf(c: SeedComplaint): ComplaintView {
+  const at = (min: number) => new Date(c.createdAt.getTime() + min * MINUTE).toISOString();
+  return {
+    complaintId: c.id,
+    orderId: `order-of-${c.id}`,
+    sku: c.sku,
+    category: c.category,
+    description: 'seeded',
+    evidence: [],
+    status: c.satisfied !== undefined ? 'CLOSED' : c.resolvedAfterMin !== undefined ? 'RESOLVED' : c.respondedAfterMin !== undefined ? 'ACKNOWLEDGED' : 'OPEN',
+    createdAt: c.createdAt.toISOString(),
+    firstResponseDueAt: at(60),
+    resolutionDueAt: at(24 * 60),
+    ...(c.respondedAfterMin !== undefined ? { firstRespondedAt: at(c.respondedAfterMin) } : {}),
+    ...(c.resolvedAfterMin !== undefined ? { resolvedAt: at(c.resolvedAfterMin), resolution: 'rejected' as const } : {}),
+    escalated: c.firstResponseBreached || c.resolutionBreached,
+    reopenCount: 0,
+    ...(c.satisfied !== undefined ? { satisfaction: { satisfied: c.satisfied, ...(c.rating ? { rating: c.rating } : {}) } } : {}),
+    messages: [],
+  };
+}
+
+describe('the complaint ranking', () => {
+  let store: Store;
+  const { orders, complaints } = seed();
+
+  beforeAll(async () => {
+    store = await openStore(testConfig().mongodbUri);
+    await store.orderViews.insertMany(
+      orders.map((o, i) => ({ _id: o.id, seq: 1, sku: o.sku, status: o.status, statusSince: o.createdAt, createdAt: o.createdAt, view: { n: i } })),
+    );
+    await store.complaintViews.insertMany(
+      complaints.map((c) => complaintRow(1, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached })),
+    );
+  });
+  afterAll(async () => {
+    await store?.connection.dropDatabase().catch(() => undefined);
+    await store?.close();
+  });
+
+  it('counts, rates, shares and medians what was created in [from, to), worst first', async () => {
+    const inPeriod = <T extends { createdAt: Date }>(xs: T[]) => xs.filter((x) => x.createdAt >= FROM && x.createdAt < TO);
+    const sold = inPeriod(orders).filter((o) => o.status !== 'CANCELLED' && o.status !== 'AWAITING_PAYMENT');
+    const filed = inPeriod(complaints);
+    expect(filed.length).toBeGreaterThan(50);
+    expect(filed.length).toBeLessThan(complaints.length);
+
+    const report = await complaintReport(store, { from: FROM, to: TO });
+
+    expect(report.period).toEqual({ from: FROM.toISOString(), to: TO.toISOString() });
+    expect(report.totals).toEqual({
+      orders: sold.length,
+      complaints: filed.length,
+      refunds: sold.filter((o) => o.status === 'REFUNDED').length,
+    });
+
+    const expectedCategories = COMPLAINT_CATEGORIES.map((category) => {
+      const n = filed.filter((c) => c.category === category).length;
+      return { category, complaints: n, share: n / filed.length };
+    });
+    expect(report.byCategory.map((c) => c.category).sort()).toEqual([...COMPLAINT_CATEGORIES].sort());
+    for (const want of expectedCategories) {
+      const got = report.byCategory.find((c) => c.category === want.category)!;
+      expect(got.complaints).toBe(want.complaints);
+      expect(got.share).toBeCloseTo(want.share, 4);
+    }
+    expect(report.byCategory.map((c) => c.complaints)).toEqual(expectedCategories.map((c) => c.complaints).sort((a, b) => b - a));
+
+    const skus = [...new Set([...sold.map((o) => o.sku), ...filed.map((c) => c.sku)])];
+    expect(report.bySku.map((s) => s.sku).sort()).toEqual(skus.sort());
+    for (const sku of skus) {
+      const o = sold.filter((x) => x.sku === sku).length;
+      const c = filed.filter((x) => x.sku === sku).length;
+      const r = sold.filter((x) => x.sku === sku && x.status === 'REFUNDED').length;
+      const got = report.bySku.find((s) => s.sku === sku)!;
+      expect(got).toMatchObject({ orders: o, complaints: c, refunds: r });
+      if (o === 0) {
+        expect(got).toMatchObject({ complaintRate: null, refundRate: null });
+        continue;
+      }
+      expect(got.complaintRate).toBeCloseTo(c / o, 4);
+      expect(got.refundRate).toBeCloseTo(r / o, 4);
+    }
+    expect(report.bySku[report.bySku.length - 1]).toMatchObject({ sku: 'retired-sku', orders: 0, complaints: 1, complaintRate: null });
+    const rates = report.bySku.slice(0, -1).map((s) => s.complaintRate as number);
+    expect(rates).toEqual([...rates].sort((a, b) => b - a));
+
+    const share = (yes: number, of: number) => yes / of;
+    const firstSettled = filed.filter((c) => c.firstResponseBreached || c.respondedAfterMin !== undefined);
+    const firstOnTime = firstSettled.filter((c) => !c.firstResponseBreached && (c.respondedAfterMin as number) <= 60);
+    const resolutionSettled = filed.filter((c) => c.resolutionBreached || c.resolvedAfterMin !== undefined);
+    const resolvedOnTime = resolutionSettled.filter((c) => !c.resolutionBreached);
+    expect(report.sla.firstResponseOnTime).toBeCloseTo(share(firstOnTime.length, firstSettled.length), 4);
+    expect(report.sla.resolutionOnTime).toBeCloseTo(share(resolvedOnTime.length, resolutionSettled.length), 4);
+    expect(report.sla.medianFirstResponseMinutes).toBeCloseTo(median(filed.map((c) => c.respondedAfterMin)), 1);
+    expect(report.sla.medianResolutionMinutes).toBeCloseTo(median(filed.map((c) => c.resolvedAfterMin)), 1);
+
+    const answered = filed.filter((c) => c.satisfied !== undefined);
+    const rated = answered.filter((c) => c.rating !== undefined);
+    expect(rated.length).toBeGreaterThan(5);
+    expect(report.satisfaction.responses).toBe(answered.length);
+    expect(report.satisfaction.satisfiedShare).toBeCloseTo(share(answered.filter((c) => c.satisfied).length, answered.length), 4);
+    expect(report.satisfaction.averageRating).toBeCloseTo(rated.reduce((sum, c) => sum + (c.rating as number), 0) / rated.length, 2);
+  });
+
+  it('answers an empty period with zeros and no made-up shares', async () => {
+    const report = await complaintReport(store, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-02-01T00:00:00Z') });
+    expect(report.totals).toEqual({ orders: 0, complaints: 0, refunds: 0 });
+    expect(report.bySku).toEqual([]);
+    expect(report.byCategory.every((c) => c.complaints === 0 && c.share === 0)).toBe(true);
+    expect(report.sla).toEqual({ firstResponseOnTime: null, resolutionOnTime: null, medianFirstResponseMinutes: null, medianResolutionMinutes: null });
+    expect(report.satisfaction).toEqual({ responses: 0, satisfiedShare: null, averageRating: null });
+  });
+});
+
+function median(values: (number | undefined)[]): number {
+  const xs = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+}
