@@ -32,7 +32,10 @@ export function inventoryActivities({ store }: ActivityDeps) {
           .sort({ importedAt: 1, _id: 1 })
           .limit(CANDIDATES)
           .lean();
-        if (candidates.length === 0) return null;
+        if (candidates.length === 0) {
+          if (await unhideFreeKeys(sku)) continue;
+          return null;
+        }
         // Start at a random place so concurrent orders don't all collide on the oldest key.
         const offset = Math.floor(Math.random() * candidates.length);
         for (let i = 0; i < candidates.length; i++) {
@@ -80,6 +83,21 @@ export function inventoryActivities({ store }: ActivityDeps) {
       await setClaimState(orderId, keyIds, ['delivered', 'revoked'], 'revoked');
     },
   };
+
+  /**
+   * The `claimed` hint may lie the other way too: a reservation that collides with a claim being
+   * released marks the key claimed just before the claim goes. So before answering "none left",
+   * count against the claims (the truth), and clear the hint on any free key it hides.
+   */
+  async function unhideFreeKeys(sku: string): Promise<boolean> {
+    const [imported, claimed] = await Promise.all([store.keys.countDocuments({ sku }), store.claims.countDocuments({ sku })]);
+    if (imported <= claimed) return false;
+    const marked = (await store.keys.find({ sku, claimed: true }, { _id: 1 }).lean()).map((k) => k._id);
+    const held = new Set((await store.claims.find({ _id: { $in: marked } }, { _id: 1 }).lean()).map((c) => c._id));
+    const hidden = marked.filter((id) => !held.has(id));
+    for (const id of hidden) await store.keys.updateOne({ _id: id }, { $set: { claimed: false } });
+    return hidden.length > 0;
+  }
 
   async function setClaimState(
     orderId: string,

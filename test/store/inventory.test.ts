@@ -104,10 +104,9 @@ describe('reserving keys', () => {
     expect(await stockOf(store, sku)).toEqual({ available: 7, reserved: 3, delivered: 0, revoked: 0, invalid: 0 });
   });
 
-  // KNOWN BUG (activities/inventory.ts, not ours to edit): a retry that loses the race on its own
-  // (order, slot, attempt) marks the free key it tried as claimed, hiding it from every later order.
-  // `it.failing` until the fix lands; then this turns red and must become `it`.
-  it.failing('gives racing retries of one slot one key, and hides no other key from later orders', async () => {
+  // A retry that loses the race on its own (order, slot, attempt) marks the free key it tried as
+  // claimed; reservation clears such a hint before it answers that none is left.
+  it('gives racing retries of one slot one key, and hides no other key from later orders', async () => {
     const { sku, codes } = fresh(20);
     await importKeys(store, vault, sku, codes);
     const claim = { orderId: 'retry-race', sku, slot: 0, attempt: 1 };
@@ -122,6 +121,25 @@ describe('reserving keys', () => {
     expect(taken).toHaveLength(19);
     expect(taken).not.toContain(answers[0]!.keyId);
     expect(await stockOf(store, sku)).toMatchObject({ available: 0, reserved: 20 });
+  });
+
+  it('never hides a key released while another order reaches for it', async () => {
+    const hidden: number[] = [];
+    for (let round = 0; round < 40; round++) {
+      const { sku, codes } = fresh(1, 'REL');
+      await importKeys(store, vault, sku, codes);
+      expect(await inventory.reserveKey({ orderId: `holder-${round}`, sku, slot: 0, attempt: 1 })).not.toBeNull();
+
+      const [, racer] = await Promise.all([
+        inventory.releaseReservedKeys({ orderId: `holder-${round}` }),
+        // Start the racer a store round trip or so behind the release, so the two overlap.
+        new Promise((r) => setTimeout(r, round % 5)).then(() => inventory.reserveKey({ orderId: `racer-${round}`, sku, slot: 0, attempt: 1 })),
+      ]);
+      if (racer) continue; // the racer took it
+      expect(await stockOf(store, sku)).toMatchObject({ available: 1, reserved: 0 });
+      if (!(await inventory.reserveKey({ orderId: `later-${round}`, sku, slot: 0, attempt: 1 }))) hidden.push(round);
+    }
+    expect(hidden).toEqual([]);
   });
 
   it('answers null when the sku has no keys at all', async () => {

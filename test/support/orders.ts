@@ -9,6 +9,7 @@ import { maskEmail } from '../../domain/masking';
 import { multiply, type Money } from '../../domain/money';
 import { isTerminal, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
 import { orderView } from '../../workflows/messages';
+import { startProduct, type Product } from './harness';
 import { ApiClient, DEV, eventually, type Answer } from './http';
 
 /*
@@ -214,6 +215,23 @@ export class Shop {
     expectStatus(answer, 200, `GET product ${sku}`);
     return answer.body.stock;
   }
+}
+
+/**
+ * The whole product for a describe block (started in its beforeAll, stopped in its afterAll), and a
+ * shop speaking to it. `env` is read when the block starts, so it may name fake servers started
+ * by an earlier beforeAll.
+ */
+export function productWithShop(env: () => Record<string, string> = () => ({})): { product: Product; shop: Shop } {
+  const ctx = {} as { product: Product; shop: Shop };
+  beforeAll(async () => {
+    ctx.product = await startProduct(env());
+    ctx.shop = new Shop(new ApiClient(ctx.product.api.url), ctx.product.config.paymentWebhookSecret);
+  });
+  afterAll(async () => {
+    await ctx.product?.stop();
+  });
+  return ctx;
 }
 
 export function expectStatus(answer: Answer, status: number, what: string): void {
