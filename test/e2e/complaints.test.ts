@@ -1,0 +1,234 @@
+import { FakeServer } from '../support/fakeServer';
+import { eventually } from '../support/http';
+import { keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
+import type { Product } from '../support/harness';
+
+/**
+ * Complaints end to end through HTTP against the dev server, the worker and the store: buyers file,
+ * agents work the queue and resolve by a new key or a refund, buyers confirm, and every step is
+ * told to the storefront without a key's code.
+ */
+describe('complaints through the API', () => {
+  let storefrontHook: FakeServer;
+  beforeAll(async () => {
+    storefrontHook = await new FakeServer(() => ({ status: 204 })).start();
+  });
+  afterAll(() => storefrontHook?.stop());
+  const ctx = productWithShop(() => ({
+    STOREFRONT_WEBHOOK_URL: `${storefrontHook.url}/hooks`,
+    STOREFRONT_WEBHOOK_SECRET: 'storefront-secret-0123456789',
+  }));
+  let product: Product;
+  let shop: Shop;
+  const sku = 'steam-complaints';
+  const codes = keyCodes(12, 'STEAM');
+
+  beforeAll(async () => {
+    ({ product, shop } = ctx);
+    await shop.product(sku, { keyPattern: '^STEAM-' }, codes);
+  });
+
+  async function delivered(): Promise<PlacedOrder> {
+    const order = await shop.order(sku);
+    await shop.pay(order);
+    await shop.waitFor(order.orderId, 'DELIVERED');
+    return order;
+  }
+
+  const file = (order: PlacedOrder, body: object) => order.buyer.post(`/v1/orders/${order.orderId}/complaints`, body);
+  const act = (complaintId: string, action: string, note?: string) =>
+    shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action, ...(note ? { note } : {}) });
+
+  it('an invalid key: filed, replaced with a new checked key, confirmed by a satisfied buyer, closed', async () => {
+    const order = await delivered();
+    const before = await order.buyer.get(`/v1/orders/${order.orderId}/keys`);
+    const oldCode = before.body.keys[0].code as string;
+
+    const filedAt = Date.now();
+    const filed = await file(order, { category: 'key_invalid', description: 'The store says this key was already redeemed.', evidence: ['screenshot: code already used'] });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+    expect(filed.body).toEqual({ complaintId, status: 'OPEN', firstResponseDueAt: expect.any(String), resolutionDueAt: expect.any(String) });
+    expect(Math.abs(Date.parse(filed.body.firstResponseDueAt) - (filedAt + 3_600_000))).toBeLessThan(60_000);
+    expect(Math.abs(Date.parse(filed.body.resolutionDueAt) - (filedAt + 86_400_000))).toBeLessThan(60_000);
+
+    // One open complaint per order; the answer names it.
+    const again = await file(order, { category: 'service', description: 'And nobody answers.' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain(complaintId);
+
+    const seen = await order.buyer.get(`/v1/complaints/${complaintId}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ complaintId, orderId: order.orderId, sku, category: 'key_invalid', status: 'OPEN', escalated: false, reopenCount: 0, evidence: ['screenshot: code already used'] });
+    expect((await shop.view(order.orderId)).complaints).toEqual([complaintId]);
+
+    // The agents' queue shows it from the read model.
+    const queued = await eventually(async () => {
+      const page = await shop.agent.get(`/v1/complaints?status=OPEN&sku=${sku}`);
+      return page.body.items?.some((c: { complaintId: string }) => c.complaintId === complaintId) ? page : false;
+    }, 'the complaint in the queue');
+    expect(queued.status).toBe(200);
+
+    const acknowledged = await act(complaintId, 'acknowledge', 'Checking the key with the supplier.');
+    expect(acknowledged.status).toBe(200);
+    expect(acknowledged.body).toMatchObject({ status: 'ACKNOWLEDGED', firstRespondedAt: expect.any(String) });
+    const twice = await act(complaintId, 'acknowledge');
+    expect(twice.status).toBe(409);
+    expect(twice.body.error.code).toBe('conflict');
+    expect(twice.body.error.message).toContain('ACKNOWLEDGED');
+
+    const replaced = await act(complaintId, 'resolve_replace', 'Sorry: here is a new key.');
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ status: 'RESOLVED', resolution: 'replaced', resolvedAt: expect.any(String) });
+
+    const after = await order.buyer.get(`/v1/orders/${order.orderId}/keys`);
+    expect(after.status).toBe(200);
+    expect(after.body.keys).toHaveLength(1);
+    const newCode = after.body.keys[0].code as string;
+    expect(newCode).not.toBe(oldCode);
+    expect(codes).toContain(newCode);
+    expect(await shop.stock(sku)).toMatchObject({ invalid: 1 });
+
+    const confirmed = await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true, rating: 5, comment: 'Works now.' });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ status: 'CLOSED', satisfaction: { satisfied: true, rating: 5 }, closedAt: expect.any(String) });
+    expect(confirmed.body.messages.map((m: { from: string }) => m.from)).toEqual(['buyer', 'agent', 'agent', 'buyer']);
+    const late = await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: false });
+    expect(late.status).toBe(409);
+
+    // Once the workflow has closed, the read model answers.
+    await product.client.workflow.getHandle(`complaint-${complaintId}`).result();
+    const closed = await shop.agent.get(`/v1/complaints/${complaintId}`);
+    expect(closed.body).toMatchObject({ status: 'CLOSED', resolution: 'replaced' });
+
+    // The storefront heard every step, signed, and never a code.
+    const hooks = await eventually(async () => {
+      const mine = storefrontHook.requests.filter((r) => r.body?.complaintId === complaintId);
+      return mine.some((r) => r.body.type === 'complaint.closed') ? mine : false;
+    }, 'the complaint webhooks');
+    expect(hooks.map((h) => h.body.type)).toEqual(expect.arrayContaining(['complaint.opened', 'complaint.acknowledged', 'complaint.resolved', 'complaint.closed']));
+    for (const hook of storefrontHook.requests) {
+      expect(hook.headers['x-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+      for (const code of codes) expect(hook.raw).not.toContain(code);
+    }
+    const history = JSON.stringify(await product.client.workflow.getHandle(`complaint-${complaintId}`).fetchHistory());
+    for (const code of codes) expect(history).not.toContain(code);
+  });
+
+  it('resolved by refund: the order is REFUNDED exactly once and its keys are gone', async () => {
+    const order = await delivered();
+    const filed = await file(order, { category: 'key_not_received', description: 'Nothing arrived in my account.' });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+
+    const refunded = await act(complaintId, 'resolve_refund', 'Refunded in full.');
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ status: 'RESOLVED', resolution: 'refunded' });
+    const view = await shop.waitFor(order.orderId, 'REFUNDED');
+    expect(view.refund).toMatchObject({ status: 'REFUNDED', refundedAt: expect.any(String) });
+
+    const keys = await order.buyer.get(`/v1/orders/${order.orderId}/keys`);
+    expect(keys.status).toBe(409);
+    expect(await product.store.refunds.countDocuments({ orderId: order.orderId })).toBe(1);
+    // Resolved already: a second remedy does not fit.
+    const second = await act(complaintId, 'resolve_refund');
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toContain('RESOLVED');
+  });
+
+  it('the queue: oldest deadline first, a page at a time, with filters', async () => {
+    const queueSku = 'psn-queue';
+    await shop.product(queueSku, {}, keyCodes(3, 'PSN'));
+    const filed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const order = await shop.order(queueSku);
+      await shop.pay(order);
+      await shop.waitFor(order.orderId, 'DELIVERED');
+      const answer = await file(order, { category: i === 1 ? 'wrong_item' : 'service', description: `complaint ${i}` });
+      expect(answer.status).toBe(201);
+      filed.push(answer.body.complaintId);
+    }
+    // Acknowledged, the first is next due at its resolution deadline, after the others' first response.
+    expect((await act(filed[0], 'acknowledge')).status).toBe(200);
+    const expected = [filed[1], filed[2], filed[0]];
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    await eventually(async () => {
+      const all = await shop.ops.get(`/v1/complaints?sku=${queueSku}`);
+      return all.body.items.length === 3 && all.body.items[2].status === 'ACKNOWLEDGED';
+    }, 'three projected complaints');
+    do {
+      const page: { status: number; body: { items: { complaintId: string }[]; nextCursor: string | null } } = await shop.agent.get(
+        `/v1/complaints?sku=${queueSku}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.body.items.map((c) => c.complaintId));
+      cursor = page.body.nextCursor;
+    } while (cursor && seen.length < 10);
+    expect(seen).toEqual(expected);
+
+    const wrongItems = await shop.agent.get(`/v1/complaints?sku=${queueSku}&category=wrong_item`);
+    expect(wrongItems.body.items.map((c: { complaintId: string }) => c.complaintId)).toEqual([filed[1]]);
+    const acknowledged = await shop.agent.get(`/v1/complaints?sku=${queueSku}&status=ACKNOWLEDGED`);
+    expect(acknowledged.body).toEqual({ items: [expect.objectContaining({ complaintId: filed[0] })], nextCursor: null });
+
+    // A token opens its own order's complaints only.
+    const other = await shop.order(queueSku);
+    const foreign = await other.buyer.get(`/v1/complaints/${filed[0]}`);
+    expect(foreign.status).toBe(403);
+    expect((await other.buyer.get('/v1/complaints/no-such-complaint')).status).toBe(404);
+    expect((await shop.storefront.get(`/v1/complaints?sku=${queueSku}`)).status).toBe(403);
+  });
+
+  it('bad input answers 400 naming each field, and changes nothing', async () => {
+    const order = await delivered();
+    const bad = await file(order, { category: 'bogus', description: '', evidence: Array.from({ length: 11 }, (_, i) => `e${i}`) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('invalid_request');
+    expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['category', 'description', 'evidence']);
+    expect((await shop.view(order.orderId)).complaints).toEqual([]);
+
+    const filed = await file(order, { category: 'other', description: 'Testing the rules.' });
+    const { complaintId } = filed.body;
+    const pathsOf = (answer: { status: number; body: { error: { details: { path: string }[] } } }) => {
+      expect(answer.status).toBe(400);
+      return answer.body.error.details.map((d) => d.path);
+    };
+    expect(pathsOf(await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'dance' }))).toEqual(['action']);
+    expect(pathsOf(await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: 'yes', rating: 7 })).sort()).toEqual(['rating', 'satisfied']);
+    expect(pathsOf(await order.buyer.post(`/v1/complaints/${complaintId}/replies`, { message: '   ' }))).toEqual(['message']);
+    expect(pathsOf(await shop.agent.get('/v1/complaints?limit=0&status=NOPE')).sort()).toEqual(['limit', 'status']);
+    expect(pathsOf(await shop.agent.get('/v1/complaints?cursor=not-a-cursor'))).toEqual(['cursor']);
+    expect(pathsOf(await shop.ops.get('/v1/reports/complaints?from=yesterday'))).toEqual(['from']);
+    expect(pathsOf(await shop.ops.get('/v1/reports/complaints?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).toEqual(['from']);
+
+    // A reject without a note does not fit; the buyer is told nothing changed.
+    const reject = await act(complaintId, 'reject');
+    expect(reject.status).toBe(409);
+    expect(reject.body.error.message).toMatch(/note/);
+    const view = await order.buyer.get(`/v1/complaints/${complaintId}`);
+    expect(view.body).toMatchObject({ status: 'OPEN', messages: [expect.objectContaining({ from: 'buyer' })] });
+    expect(view.body.messages).toHaveLength(1);
+    // Buyers cannot act as agents, agents cannot confirm for buyers.
+    expect((await order.buyer.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge' })).status).toBe(401);
+    expect((await shop.agent.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true })).status).toBe(403);
+  });
+
+  it('the complaint ranking over HTTP counts what happened here', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const report = await eventually(async () => {
+      const answer = await shop.ops.get(`/v1/reports/complaints?from=${from}&to=${to}`);
+      return answer.body.totals?.complaints === 6 ? answer : false;
+    }, 'six complaints in the report');
+    expect(report.status).toBe(200);
+    const bySku = Object.fromEntries(report.body.bySku.map((s: { sku: string }) => [s.sku, s]));
+    expect(bySku[sku]).toMatchObject({ orders: 3, complaints: 3, refunds: 1, complaintRate: 1, refundRate: expect.closeTo(1 / 3, 4) });
+    expect(bySku['psn-queue']).toMatchObject({ complaints: 3 });
+    expect(report.body.satisfaction).toEqual({ responses: 1, satisfiedShare: 1, averageRating: 5 });
+    expect(report.body.byCategory[0]).toMatchObject({ category: 'service', complaints: 2 });
+    expect((await shop.storefront.get('/v1/reports/complaints')).status).toBe(403);
+  });
+});
