@@ -26,7 +26,7 @@ const COMPLAINTS = Number(process.env.BENCH_COMPLAINTS ?? 100_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
 const SKUS = Array.from({ length: 40 }, (_, i) => `sku-${i}`);
 const DAYS = 90;
-const RUNS = 5;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BATCH = 2_000;
 const MINUTE = 60_000;
 const END = Date.parse('2025-06-01T00:00:00Z');

@@ -67,6 +67,7 @@ export class ComplaintRecord {
   nextDeadline(): Deadline | undefined {
     const { view } = this;
     if (view.status === 'CLOSED') return undefined;
+    // Counted from the resolution: only the buyer's confirmation answers it, not a reply.
     if (view.status === 'RESOLVED') return { kind: 'auto_close', at: after(view.resolvedAt as string, this.input.policy.autoCloseMs) };
     const due: Deadline[] = [];
     if (!view.firstRespondedAt && !this.breaches.firstResponse) due.push({ kind: 'first_response', at: view.firstResponseDueAt });
