@@ -37,7 +37,7 @@ export function complaintRow(seq: number, view: ComplaintView, breaches: Breache
     resolutionMinutes: minutesBetween(view.createdAt, view.resolvedAt),
     satisfied: view.satisfaction?.satisfied ?? null,
     rating: view.satisfaction?.rating ?? null,
-    view,
+    view: JSON.stringify(view),
   };
 }
 

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { complaintViewOf } from '../db/schemas';
 import type { Store } from '../db/store';
 import { complaintWorkflowId, type ComplaintView } from '../domain/complaint';
 import { complaintView } from '../workflows/messages';
@@ -22,7 +23,7 @@ export class ComplaintGateway {
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const projected = await this.store.complaintViews.findById(complaintId).lean();
-      if (projected) return projected.view;
+      if (projected) return complaintViewOf(projected);
       throw notFound(`complaint ${complaintId} does not exist`);
     }
   }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { FilterQuery } from 'mongoose';
-import type { ComplaintViewDoc } from '../../db/schemas';
+import { complaintViewOf, type ComplaintViewDoc } from '../../db/schemas';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
 import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
@@ -46,7 +46,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const rows = await store.complaintViews.find(filter).sort({ dueAt: 1, _id: 1 }).limit(limit + 1).lean();
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      res.json({ items: page.map((r) => r.view), nextCursor: rows.length > limit ? writeCursor(last.dueAt, last._id) : null });
+      res.json({ items: page.map(complaintViewOf), nextCursor: rows.length > limit ? writeCursor(last.dueAt, last._id) : null });
     }),
   );
 
