@@ -12,6 +12,13 @@ import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { CONFLICT, offerRestock, orderView, paymentNotified } from '../workflows/messages';
 import { conflict, notFound } from './errors';
 
+const QUERY_DEADLINE_MS = 5_000;
+
+function isDeadlineExceeded(err: unknown): boolean {
+  const e = err as { code?: number; cause?: { code?: number } };
+  return e.code === 4 || e.cause?.code === 4; // gRPC DEADLINE_EXCEEDED
+}
+
 /**
  * Everything the API asks of Temporal about orders: start, signal, update, query. It never writes
  * an order's state itself; the order workflow is the single writer.
@@ -52,11 +59,16 @@ export class OrderGateway {
       if (!described || described.status.name !== 'RUNNING') return projected.view;
     }
     try {
-      return await this.handle(orderId).query(orderView);
+      // A query waits for a worker; when none answers soon (one just died holding the order's
+      // cache), the read model is a better answer than a hanging request.
+      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.handle(orderId).query(orderView));
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      if (projected) return projected.view;
-      throw notFound(`order ${orderId} does not exist`);
+      if (err instanceof WorkflowNotFoundError) {
+        if (projected) return projected.view;
+        throw notFound(`order ${orderId} does not exist`);
+      }
+      if (projected && isDeadlineExceeded(err)) return projected.view;
+      throw err;
     }
   }
 

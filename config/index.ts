@@ -103,6 +103,7 @@ const envSchema = z
     STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
+    WORKFLOW_BUNDLE_PATH: z.string().optional(),
   });
 
 /**
@@ -146,6 +147,8 @@ export interface Config {
   storefrontWebhook?: { url: string; secret: string };
   outboundHttpTimeoutMs: number;
   dataDir: string;
+  /** A prebuilt workflow bundle (bundleWorkflowCode); without one the worker bundles at start. */
+  workflowBundlePath?: string;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
     dataDir,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
   };
 }
 

@@ -11,7 +11,11 @@ async function main() {
     logger: pinoLogger(logger),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
-  const running = await startWorker(config, logger);
+  const running = await startWorker(
+    config,
+    logger,
+    config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
+  );
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; we then close our connections.
   await running.done;
   await running.stop();
