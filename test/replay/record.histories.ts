@@ -1,0 +1,64 @@
+/**
+ * Records the histories test/replay/replay.test.ts replays. Run it when a workflow gains a path
+ * worth guarding (never to "fix" a replay failure: that needs patched()):
+ *
+ *   npx jest --testMatch '**\/record.histories.ts' test/replay
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decideRefund, paymentNotified, requestRefund } from '../../workflows/messages';
+import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
+import { startTimeSkippingWithSearchAttributes } from '../support/timeSkipping';
+import type { TimeSkipping } from '../support/harness';
+
+let t: TimeSkipping;
+let b: Backend;
+
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const history = await handle.fetchHistory();
+  const file = join(__dirname, 'histories', `${name}.json`);
+  writeFileSync(file, JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1));
+}
+
+beforeAll(async () => {
+  t = await startTimeSkippingWithSearchAttributes({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m' });
+  b = { store: t.store, vault: t.vault, config: t.config, client: t.client };
+  await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(3, 'REPLAY'));
+  await seedProduct(b, 'replay-empty', {}, []);
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+it('records an order delivered and completed', async () => {
+  const { input, handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await handle.result();
+  await save('order-completed', handle);
+});
+
+it('records an order cancelled for want of payment', async () => {
+  const { handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
+  await handle.result();
+  await save('order-cancelled-unpaid', handle);
+});
+
+it('records a paid order refunded after waiting for stock', async () => {
+  const { input, handle } = await startOrder(b, 'replay-empty', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await handle.result();
+  await save('order-refunded-out-of-stock', handle);
+});
+
+it('records a refund requested by the buyer and approved by an agent', async () => {
+  const { input, handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+  await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'bought the wrong region' }] });
+  await handle.executeUpdate(decideRefund, { args: [{ actor: 'agent-li', approve: true, note: 'region mismatch confirmed' }] });
+  await handle.result();
+  await save('order-refunded-on-request', handle);
+});
