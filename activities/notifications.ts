@@ -1,18 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isDuplicateKeyError } from '../db/store';
 import { sign } from '../security/signature';
+import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
 import { callJson, isSuccess, safeUrl } from './http';
 
-/** What the storefront is told. Statuses and ids only: a key's code never leaves this way. */
-export interface Notification {
-  eventId: string;
-  type: string;
-  orderId: string;
-  complaintId?: string;
-  status: string;
-  at: string;
-}
 
 export function notificationActivities({ store, config }: ActivityDeps) {
   return {

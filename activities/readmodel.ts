@@ -1,15 +1,13 @@
-import { isDuplicateKeyError } from '../db/store';
+import { projectNewer } from '../db/projection';
+import type { OrderViewDoc } from '../db/schemas';
 import type { OrderView } from '../domain/order';
 import type { ActivityDeps } from './deps';
 
 export function readModelActivities({ store }: ActivityDeps) {
   return {
-    /**
-     * Project the order's view for lists, reports and closed orders. `seq` only grows, so a
-     * retried older projection never overwrites a newer one.
-     */
+    /** Project the order's view for lists, reports and closed orders. */
     async projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
-      const fields = {
+      const fields: Omit<OrderViewDoc, '_id'> = {
         seq,
         sku: view.sku,
         status: view.status,
@@ -21,18 +19,7 @@ export function readModelActivities({ store }: ActivityDeps) {
         paymentId: view.paymentId,
         view,
       };
-      const current = await store.orderViews.findById(view.orderId).lean();
-      if (current && current.seq >= seq) return;
-      if (!current) {
-        try {
-          await store.orderViews.create({ _id: view.orderId, ...fields });
-          return;
-        } catch (err) {
-          if (!isDuplicateKeyError(err)) throw err;
-        }
-      }
-      // One workflow writes each order's view, one activity at a time, so this update has no rival.
-      await store.orderViews.updateOne({ _id: view.orderId, seq: { $lt: seq } }, { $set: fields });
+      await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
     },
 
     /** Which payment an order was paid with, from its read model (the order may be long closed). */

@@ -12,7 +12,7 @@ import {
   complaintView,
   remedyApplied,
 } from './messages';
-import { msUntil, now } from './order/record';
+import { msUntil, now } from './time';
 
 /**
  * One buyer's complaint on one order, from filing to closing, with deadlines nobody can forget.

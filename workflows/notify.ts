@@ -1,5 +1,5 @@
 import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
-import type { Notification } from '../activities/notifications';
+import type { Notification } from '../domain/notification';
 import { store } from './activities';
 import { storefrontNotificationWorkflow } from './notification';
 

@@ -16,7 +16,8 @@ import {
 import { ComplaintDesk } from './order/complaints';
 import { KeyPicker } from './order/fulfilment';
 import { PaymentDesk, refundIdFor } from './order/payments';
-import { OrderRecord, after, msUntil, now } from './order/record';
+import { OrderRecord } from './order/record';
+import { after, msUntil, now } from './time';
 
 /**
  * One card-key order, from the storefront's request to its end. A paid order always ends with its

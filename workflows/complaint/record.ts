@@ -3,7 +3,7 @@ import type { ComplaintInput, ComplaintMessage, ComplaintStatus, ComplaintView }
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { store } from '../activities';
 import { tellStorefront } from '../notify';
-import { after, now } from '../order/record';
+import { after, now } from '../time';
 
 /** Statuses in which agents are working on the complaint and its resolution clock runs. */
 export type WorkingStatus = 'OPEN' | 'ACKNOWLEDGED' | 'ESCALATED';

@@ -8,7 +8,8 @@ import {
   type RemedyRequest,
 } from '../../domain/complaint';
 import { remedyApplied } from '../messages';
-import { after, msUntil, now, type OrderRecord } from './record';
+import { after, msUntil, now } from '../time';
+import type { OrderRecord } from './record';
 
 /**
  * The order's side of its complaints: at most one open at a time, each a child workflow of its own;

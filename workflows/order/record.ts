@@ -1,8 +1,9 @@
-import { ParentClosePolicy, startChild, upsertSearchAttributes, workflowInfo, log } from '@temporalio/workflow';
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DeliveredKey, OrderInput, OrderStatus, OrderView, TimelineEntry } from '../../domain/order';
 import { ORDER_STATUS } from '../../domain/searchAttributes';
 import { store } from '../activities';
-import { storefrontNotificationWorkflow } from '../notification';
+import { tellStorefront } from '../notify';
+import { now } from '../time';
 
 /**
  * The order as its workflow knows it: the single writer of its state. Every status change is
@@ -73,35 +74,7 @@ export class OrderRecord {
     await this.project();
     const eventId = `${this.id}.${this.seq}.${type}`;
     const at = now();
-    const { webhook } = await store.recordNotification({
-      eventId,
-      type,
-      orderId: this.id,
-      ...(complaintId ? { complaintId } : {}),
-      status: this.view.status,
-      at,
-    });
+    await tellStorefront({ eventId, type, orderId: this.id, ...(complaintId ? { complaintId } : {}), status: this.view.status, at });
     this.note('notified', type);
-    if (webhook) {
-      await startChild(storefrontNotificationWorkflow, {
-        args: [eventId],
-        workflowId: `notify-${eventId}`,
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        taskQueue: workflowInfo().taskQueue,
-      });
-    }
   }
-}
-
-/** Workflow time: deterministic, and skipped by the time-skipping test server. */
-export function now(): string {
-  return new Date(Date.now()).toISOString();
-}
-
-export function after(startIso: string, ms: number): string {
-  return new Date(Date.parse(startIso) + ms).toISOString();
-}
-
-export function msUntil(iso: string): number {
-  return Math.max(0, Date.parse(iso) - Date.now());
 }
