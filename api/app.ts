@@ -3,7 +3,6 @@ import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { createMetrics } from './metrics';
-import type { RawBodyRequest } from './routes/payments';
 import { complaintRoutes } from './routes/complaints';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -19,20 +18,13 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(metrics.middleware);
-  app.use(
-    express.json({
-      limit: '2mb',
-      // The payment signature is over the raw bytes, so keep them.
-      verify: (req, _res, buf) => {
-        (req as RawBodyRequest).rawBody = buf;
-      },
-    }),
-  );
   app.use(systemRoutes(deps, metrics));
+  // Before the JSON parser: the provider's signature is over the raw bytes.
+  app.use(paymentRoutes(deps));
+  app.use(express.json({ limit: '2mb' }));
   app.use(bearerAuth(deps.config.apiKeys));
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
-  app.use(paymentRoutes(deps));
   app.use(opsRoutes(deps));
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));

@@ -12,6 +12,16 @@ export function sameMoney(a: Money, b: Money): boolean {
   return a.amount === b.amount && a.currency === b.currency;
 }
 
+/** Minor units per major unit differ by currency: 2 for CNY, 0 for JPY, 3 for KWD. */
+function fractionDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
 export function formatMoney(m: Money): string {
-  return `${(m.amount / 100).toFixed(2)} ${m.currency}`;
+  const digits = fractionDigits(m.currency);
+  return `${(m.amount / 10 ** digits).toFixed(digits)} ${m.currency}`;
 }

@@ -1,29 +1,34 @@
-import { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
 import { verifySignature } from '../../security/signature';
 import { handle, type ApiDeps } from '../deps';
-import { unauthenticated } from '../errors';
+import { badRequest, unauthenticated } from '../errors';
 import { PaymentNotice } from '../schemas';
 import { parse } from '../validate';
 
-export interface RawBodyRequest extends Request {
-  rawBody?: Buffer;
-}
-
 /**
- * The payment provider's webhook. Only a correctly signed notice is recorded; every well-formed
- * signed notice answers 200, also a duplicate or a late one, so the provider stops retrying.
+ * The payment provider's webhook. The signature is checked over the raw bytes before anything is
+ * parsed, so an unsigned request learns nothing about what we accept. Only a correctly signed notice
+ * is recorded; every well-formed signed notice answers 200, also a duplicate or a late one, so the
+ * provider stops retrying.
  */
 export function paymentRoutes({ config, store, orders, logger }: ApiDeps): Router {
   const router = Router();
   router.post(
     '/v1/payments/notify',
+    express.raw({ type: () => true, limit: '64kb' }),
     handle(async (req, res) => {
-      const raw = (req as RawBodyRequest).rawBody ?? Buffer.alloc(0);
+      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (!verifySignature(raw, req.header('x-signature'), config.paymentWebhookSecret)) {
         throw unauthenticated('the X-Signature header is missing or does not match the body');
       }
-      const notice = parse(PaymentNotice, req.body, 'body');
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw badRequest('the body is not valid JSON', [{ path: '(body)', reason: 'malformed JSON' }]);
+      }
+      const notice = parse(PaymentNotice, body, 'body');
       try {
         await store.paymentEvents.create({ _id: notice.eventId, ...notice, receivedAt: new Date() });
       } catch (err) {

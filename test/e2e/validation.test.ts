@@ -200,6 +200,8 @@ describe('POST /v1/payments/notify', () => {
       send(raw, { 'x-signature': sign(raw, secret).slice(0, -2) }),
       send(raw, { 'x-signature': 'sha256=zz' }),
       send(raw.replace('"pay-1"', '"pay-2"'), { 'x-signature': sign(raw, secret) }),
+      // Unsigned garbage is refused for its signature before anything is parsed.
+      send('{"eventId": ', {}),
     );
     for (const answer of answers) expect(answer.body.error.code).toBe('unauthenticated');
     expect(await product.store.paymentEvents.countDocuments()).toBe(0);

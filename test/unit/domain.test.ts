@@ -79,6 +79,7 @@ describe('money', () => {
   it('formats two-decimal currencies', () => {
     expect(formatMoney({ amount: 1999, currency: 'CNY' })).toBe('19.99 CNY');
     expect(formatMoney({ amount: 5, currency: 'USD' })).toBe('0.05 USD');
+    expect(formatMoney({ amount: 500, currency: 'JPY' })).toBe('500 JPY');
     expect(formatMoney({ amount: 123456, currency: 'EUR' })).toBe('1234.56 EUR');
   });
 });
