@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { parseDuration } from '../domain/duration';
-import { multiply } from '../domain/money';
-import { maskEmail } from '../domain/masking';
-import type { OrderInput } from '../domain/order';
+import { newOrderInput } from '../domain/order';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
@@ -71,24 +68,14 @@ export async function takeOrder(
     }
     access = await store.orderAccess.findById(orderId).lean();
   }
-  const createdAt = access!.createdAt.toISOString();
-  const input: OrderInput = {
+  const input = newOrderInput({
     orderId,
-    sku: request.sku,
+    product: { ...product, sku: product._id },
     quantity: request.quantity,
-    unitPrice: product.price,
-    amount: multiply(product.price, request.quantity),
-    buyerEmailMasked: maskEmail(request.buyer.email),
-    createdAt,
-    paymentDueAt: new Date(Date.parse(createdAt) + config.paymentTimeoutMs).toISOString(),
-    policy: {
-      paymentTimeoutMs: config.paymentTimeoutMs,
-      restockWaitMs: config.restockWaitMs,
-      maxKeyAttempts: config.maxKeyAttempts,
-      refundWindowMs: parseDuration(product.refundWindow),
-      complaintWindowMs: parseDuration(product.complaintWindow),
-    },
-  };
+    buyerEmail: request.buyer.email,
+    createdAt: access!.createdAt.toISOString(),
+    terms: config,
+  });
   await orders.start(input);
   const view = created ? undefined : await orders.view(orderId);
   return {

@@ -1,4 +1,6 @@
-import type { Money } from './money';
+import { parseDuration } from './duration';
+import { maskEmail } from './masking';
+import { multiply, type Money } from './money';
 
 export const ORDER_STATUSES = [
   'AWAITING_PAYMENT',
@@ -88,6 +90,45 @@ export interface OrderView {
   refund: RefundView | null;
   complaints: string[];
   timeline: TimelineEntry[];
+}
+
+/** The shop's standing terms an order is taken under (from configuration). */
+export interface OrderTerms {
+  paymentTimeoutMs: number;
+  restockWaitMs: number;
+  maxKeyAttempts: number;
+}
+
+/**
+ * An order's workflow input, priced from the catalog and fixed at creation: later catalog or
+ * configuration changes do not move an order's windows. The buyer's email goes in masked only.
+ */
+export function newOrderInput(order: {
+  orderId: string;
+  product: { sku: string; price: Money; refundWindow: string; complaintWindow: string };
+  quantity: number;
+  buyerEmail: string;
+  createdAt: string;
+  terms: OrderTerms;
+}): OrderInput {
+  const { product, terms, createdAt } = order;
+  return {
+    orderId: order.orderId,
+    sku: product.sku,
+    quantity: order.quantity,
+    unitPrice: product.price,
+    amount: multiply(product.price, order.quantity),
+    buyerEmailMasked: maskEmail(order.buyerEmail),
+    createdAt,
+    paymentDueAt: new Date(Date.parse(createdAt) + terms.paymentTimeoutMs).toISOString(),
+    policy: {
+      paymentTimeoutMs: terms.paymentTimeoutMs,
+      restockWaitMs: terms.restockWaitMs,
+      maxKeyAttempts: terms.maxKeyAttempts,
+      refundWindowMs: parseDuration(product.refundWindow),
+      complaintWindowMs: parseDuration(product.complaintWindow),
+    },
+  };
 }
 
 /** A payment provider's notice, as the signed webhook carries it. */
