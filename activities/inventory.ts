@@ -12,6 +12,20 @@ export interface SlotClaim {
 /** How many unclaimed keys one reservation looks at; others racing for stock spread over them. */
 const CANDIDATES = 16;
 
+/** A slot of an order and the attempt number of the key it is taking. */
+export interface SlotAttempt {
+  slot: number;
+  attempt: number;
+}
+
+/**
+ * When an order cannot have keys for all its slots while other orders hold reserved keys of the sku
+ * (mid-reservation, or keys being checked), it looks again this many times, a short random pause
+ * apart, before it calls the sku out of stock: those keys may be back in a moment.
+ */
+const BUSY_RETRIES = 8;
+const BUSY_PAUSE_MS = [50, 250] as const;
+
 export function inventoryActivities({ store }: ActivityDeps) {
   return {
     /**
@@ -19,54 +33,35 @@ export function inventoryActivities({ store }: ActivityDeps) {
      * the arbiter: its _id is the key's id (a key is claimed once) and (order, slot, attempt) is
      * unique (a retried activity finds its own claim instead of taking a second key).
      */
-    async reserveKey(claim: SlotClaim): Promise<DeliveredKey | null> {
-      const { orderId, sku, slot, attempt } = claim;
-      for (;;) {
-        const mine = await store.claims.findOne({ orderId, slot, attempt }).lean();
-        if (mine) {
-          const key = await store.keys.findById(mine._id).lean();
-          return { keyId: mine._id, masked: key?.masked ?? '****' };
+    reserveKey: reserveOne,
+
+    /**
+     * Keys for several slots of one order, all or none. An order that cannot have them all gives back
+     * at once what it took, so it never holds keys another order could use while it waits for stock;
+     * and while other orders hold reserved keys that may come back, it looks again before answering
+     * null (out of stock).
+     */
+    async reserveKeys({ orderId, sku, slots }: { orderId: string; sku: string; slots: SlotAttempt[] }): Promise<DeliveredKey[] | null> {
+      for (let round = 0; ; round++) {
+        const taken: DeliveredKey[] = [];
+        for (const { slot, attempt } of slots) {
+          const key = await reserveOne({ orderId, sku, slot, attempt });
+          if (!key) break;
+          taken.push(key);
         }
-        const candidates = await store.keys
-          .find({ sku, claimed: false })
-          .sort({ importedAt: 1, _id: 1 })
-          .limit(CANDIDATES)
-          .lean();
-        if (candidates.length === 0) {
-          if (await unhideFreeKeys(sku)) continue;
-          return null;
-        }
-        // Start at a random place so concurrent orders don't all collide on the oldest key.
-        const offset = Math.floor(Math.random() * candidates.length);
-        for (let i = 0; i < candidates.length; i++) {
-          const key = candidates[(offset + i) % candidates.length];
-          const now = new Date();
-          try {
-            await store.claims.create({ _id: key._id, sku, orderId, slot, attempt, state: 'reserved', claimedAt: now, updatedAt: now });
-          } catch (err) {
-            if (!isDuplicateKeyError(err)) throw err;
-            // Someone holds this key (or our own retry claimed this slot): mark the hint, look again.
-            await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
-            const ours = await store.claims.findOne({ orderId, slot, attempt }).lean();
-            if (ours) break;
-            continue;
-          }
-          await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
-          return { keyId: key._id, masked: key.masked };
-        }
+        if (taken.length === slots.length) return taken;
+        await release(orderId, taken.map((k) => k.keyId));
+        const othersHolding = await store.claims.countDocuments({ sku, state: 'reserved', orderId: { $ne: orderId } });
+        if (othersHolding === 0 || round >= BUSY_RETRIES) return null;
+        const [least, most] = BUSY_PAUSE_MS;
+        await new Promise((resolve) => setTimeout(resolve, least + Math.random() * (most - least)));
       }
     },
 
-    /**
-     * Give back every key an order holds but has not received. The hint is cleared before the claim
-     * goes, so a crash in between leaves a key marked claimed-but-free for a moment, never hidden.
-     */
+    /** Give back every key an order holds but has not received. */
     async releaseReservedKeys({ orderId }: { orderId: string }): Promise<number> {
       const held = await store.claims.find({ orderId, state: 'reserved' }).lean();
-      for (const claim of held) {
-        await store.keys.updateOne({ _id: claim._id }, { $set: { claimed: false } });
-        await store.claims.deleteOne({ _id: claim._id, orderId, state: 'reserved' });
-      }
+      await release(orderId, held.map((c) => c._id));
       return held.length;
     },
 
@@ -83,6 +78,55 @@ export function inventoryActivities({ store }: ActivityDeps) {
       await setClaimState(orderId, keyIds, ['delivered', 'revoked'], 'revoked');
     },
   };
+
+  async function reserveOne(claim: SlotClaim): Promise<DeliveredKey | null> {
+    const { orderId, sku, slot, attempt } = claim;
+    for (;;) {
+      const mine = await store.claims.findOne({ orderId, slot, attempt }).lean();
+      if (mine) {
+        const key = await store.keys.findById(mine._id).lean();
+        return { keyId: mine._id, masked: key?.masked ?? '****' };
+      }
+      const candidates = await store.keys
+        .find({ sku, claimed: false })
+        .sort({ importedAt: 1, _id: 1 })
+        .limit(CANDIDATES)
+        .lean();
+      if (candidates.length === 0) {
+        if (await unhideFreeKeys(sku)) continue;
+        return null;
+      }
+      // Start at a random place so concurrent orders don't all collide on the oldest key.
+      const offset = Math.floor(Math.random() * candidates.length);
+      for (let i = 0; i < candidates.length; i++) {
+        const key = candidates[(offset + i) % candidates.length];
+        const now = new Date();
+        try {
+          await store.claims.create({ _id: key._id, sku, orderId, slot, attempt, state: 'reserved', claimedAt: now, updatedAt: now });
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+          // Someone holds this key (or our own retry claimed this slot): mark the hint, look again.
+          await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+          const ours = await store.claims.findOne({ orderId, slot, attempt }).lean();
+          if (ours) break;
+          continue;
+        }
+        await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+        return { keyId: key._id, masked: key.masked };
+      }
+    }
+  }
+
+  /**
+   * Give back keys the order holds reserved. The hint is cleared before the claim goes, so a crash
+   * in between leaves a key marked claimed-but-free for a moment, never hidden.
+   */
+  async function release(orderId: string, keyIds: string[]): Promise<void> {
+    for (const keyId of keyIds) {
+      await store.keys.updateOne({ _id: keyId }, { $set: { claimed: false } });
+      await store.claims.deleteOne({ _id: keyId, orderId, state: 'reserved' });
+    }
+  }
 
   /**
    * The `claimed` hint may lie the other way too: a reservation that collides with a claim being

@@ -142,6 +142,21 @@ describe('reserving keys', () => {
     expect(hidden).toEqual([]);
   });
 
+  it('reserves keys for several slots all or none, and a retry gets the same keys', async () => {
+    const { sku, codes } = fresh(3, 'ALL');
+    await importKeys(store, vault, sku, codes);
+    const slots = [{ slot: 0, attempt: 1 }, { slot: 1, attempt: 1 }];
+    const pair = await inventory.reserveKeys({ orderId: 'pair-a', sku, slots });
+    expect(pair).toHaveLength(2);
+    expect(await inventory.reserveKeys({ orderId: 'pair-a', sku, slots })).toEqual(pair);
+
+    // One key left for an order of two: it takes none (after looking again while pair-a holds its own).
+    expect(await inventory.reserveKeys({ orderId: 'pair-b', sku, slots })).toBeNull();
+    expect(await store.claims.countDocuments({ orderId: 'pair-b' })).toBe(0);
+    expect(await stockOf(store, sku)).toMatchObject({ available: 1, reserved: 2 });
+    expect(await inventory.reserveKeys({ orderId: 'single-c', sku, slots: [{ slot: 0, attempt: 1 }] })).toHaveLength(1);
+  });
+
   it('answers null when the sku has no keys at all', async () => {
     expect(await inventory.reserveKey({ orderId: 'none-1', sku: 'sku-without-keys', slot: 0, attempt: 1 })).toBeNull();
     expect(await store.claims.countDocuments({ orderId: 'none-1' })).toBe(0);

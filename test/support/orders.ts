@@ -85,6 +85,7 @@ export async function startOrder(
   sku: string,
   nowMs: number,
   quantity = 1,
+  taskQueue = b.config.temporal.taskQueue,
 ): Promise<{ input: OrderInput; handle: WorkflowHandle }> {
   const product = await b.store.products.findById(sku).lean();
   if (!product) throw new Error(`no product ${sku}`);
@@ -107,7 +108,7 @@ export async function startOrder(
     },
   };
   const handle = await b.client.workflow.start('orderWorkflow', {
-    taskQueue: b.config.temporal.taskQueue,
+    taskQueue,
     workflowId: orderWorkflowId(input.orderId),
     args: [input],
   });

@@ -38,24 +38,40 @@ export class KeyPicker {
 
   private async pickAll(firstDelivery: boolean): Promise<Fulfilment> {
     const { order } = this;
-    const { orderId, sku, policy } = order.input;
-    const ready: DeliveredKey[] = [];
-    for (let slot = 0; slot < order.input.quantity; slot++) {
+    const { orderId, sku } = order.input;
+    // First a key for every slot, all or none, then the checks: an order that cannot have them all
+    // holds nothing another order could use, and a stock-out moves nothing and asks no supplier.
+    const slots = this.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1 }));
+    const spent = slots.find(({ slot }) => this.exhausted(slot));
+    if (spent) return { outcome: 'keys_exhausted', slot: spent.slot };
+    const held = await store.reserveKeys({ orderId, sku, slots });
+    if (!held) return { outcome: 'out_of_stock' };
+    for (let slot = 0; slot < held.length; slot++) {
       for (;;) {
-        if (this.attempts[slot] - this.allowanceFrom[slot] >= policy.maxKeyAttempts) return { outcome: 'keys_exhausted', slot };
-        const key = await store.reserveKey({ orderId, sku, slot, attempt: this.attempts[slot] + 1 });
-        if (!key) return { outcome: 'out_of_stock' };
         if (firstDelivery && order.status !== 'DELIVERING') await order.moveTo('DELIVERING');
+        const key = held[slot];
         const verdict = await supplier.checkKey({ orderId, keyId: key.keyId });
-        if (verdict.valid) {
-          ready.push(key);
-          break;
-        }
+        if (verdict.valid) break;
         this.attempts[slot] += 1;
         await store.markKeyInvalid({ orderId, keyId: key.keyId });
         order.note('key_invalid', `key ${key.keyId} (${key.masked}) refused: ${verdict.reason ?? 'invalid'}`);
+        const next = await this.reserve(slot);
+        if (next.outcome !== 'ready') return next;
+        held[slot] = next.key;
       }
     }
-    return { outcome: 'ready', keys: ready };
+    return { outcome: 'ready', keys: held };
+  }
+
+  /** The slot's next key, unless its attempts are used up or the stock is out. */
+  private async reserve(slot: number): Promise<{ outcome: 'ready'; key: DeliveredKey } | Exclude<Fulfilment, { outcome: 'ready' }>> {
+    const { orderId, sku } = this.order.input;
+    if (this.exhausted(slot)) return { outcome: 'keys_exhausted', slot };
+    const key = await store.reserveKey({ orderId, sku, slot, attempt: this.attempts[slot] + 1 });
+    return key ? { outcome: 'ready', key } : { outcome: 'out_of_stock' };
+  }
+
+  private exhausted(slot: number): boolean {
+    return this.attempts[slot] - this.allowanceFrom[slot] >= this.order.input.policy.maxKeyAttempts;
   }
 }
