@@ -4,10 +4,8 @@ import type { Config } from '../../config';
 import { importKeys, type ImportResult } from '../../db/inventory';
 import type { Store } from '../../db/store';
 import { newId, type Vault } from '../../db/vault';
-import { parseDuration } from '../../domain/duration';
-import { maskEmail } from '../../domain/masking';
-import { multiply, type Money } from '../../domain/money';
-import { isTerminal, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
+import type { Money } from '../../domain/money';
+import { isTerminal, newOrderInput, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
 import { orderView } from '../../workflows/messages';
 import { startProduct, type Product } from './harness';
 import { ApiClient, DEV, eventually, type Answer } from './http';
@@ -77,7 +75,7 @@ export async function addKeys(b: Backend, sku: string, codes: string[]): Promise
 }
 
 /**
- * Start an order's workflow the way the API's intake does (api/orderIntake.ts), created at `nowMs`
+ * Start an order's workflow with the input the API's intake gives it (newOrderInput), created at `nowMs`
  * (the workflow clock: the time-skipping server's time runs ahead of the wall clock).
  */
 export async function startOrder(
@@ -89,24 +87,14 @@ export async function startOrder(
 ): Promise<{ input: OrderInput; handle: WorkflowHandle }> {
   const product = await b.store.products.findById(sku).lean();
   if (!product) throw new Error(`no product ${sku}`);
-  const createdAt = new Date(nowMs).toISOString();
-  const input: OrderInput = {
+  const input = newOrderInput({
     orderId: newId(),
-    sku,
+    product: { ...product, sku },
     quantity,
-    unitPrice: product.price,
-    amount: multiply(product.price, quantity),
-    buyerEmailMasked: maskEmail('buyer@example.com'),
-    createdAt,
-    paymentDueAt: new Date(nowMs + b.config.paymentTimeoutMs).toISOString(),
-    policy: {
-      paymentTimeoutMs: b.config.paymentTimeoutMs,
-      restockWaitMs: b.config.restockWaitMs,
-      maxKeyAttempts: b.config.maxKeyAttempts,
-      refundWindowMs: parseDuration(product.refundWindow),
-      complaintWindowMs: parseDuration(product.complaintWindow),
-    },
-  };
+    buyerEmail: 'buyer@example.com',
+    createdAt: new Date(nowMs).toISOString(),
+    terms: b.config,
+  });
   const handle = await b.client.workflow.start('orderWorkflow', {
     taskQueue,
     workflowId: orderWorkflowId(input.orderId),
@@ -189,6 +177,18 @@ export class Shop {
     expectStatus(await this.http.notifyPayment(notice, this.webhookSecret), 200, `payment notice ${notice.eventId}`);
   }
 
+  /**
+   * Wait until every notice sent to an open order so far has been handled: notices are handled in
+   * the order they come, so once a failed notice sent now shows in the timeline, all before it did.
+   */
+  async noticesHandled(order: { orderId: string; amount: Money }): Promise<OrderView> {
+    const marker = await this.pay(order, { paymentId: `marker-${randomBytes(4).toString('hex')}`, status: 'failed' });
+    return eventually(async () => {
+      const view = await this.view(order.orderId);
+      return view.timeline.some((e) => e.detail?.includes(marker.paymentId)) ? view : false;
+    }, `the marker notice on ${order.orderId}`);
+  }
+
   async view(orderId: string): Promise<OrderView> {
     const answer = await this.ops.get(`/v1/orders/${orderId}`);
     expectStatus(answer, 200, `GET order ${orderId}`);
@@ -208,7 +208,7 @@ export class Shop {
     const view = await this.waitFor(orderId, ...statuses);
     if (!isTerminal(view.status)) throw new Error(`${view.status} is not terminal`);
     await client.workflow.getHandle(orderWorkflowId(orderId)).result();
-    return view;
+    return this.view(orderId);
   }
 
   async stock(sku: string): Promise<Record<string, number>> {
