@@ -1,6 +1,6 @@
 import type { OrderView } from '../../domain/order';
 import type { ApiClient } from '../support/http';
-import { expectKeysConserved, expectMoneyConserved, sandboxRefunds } from '../support/invariants';
+import { expectKeysConserved, expectMoneyConserved, expectNoCodeLeaked, sandboxRefunds } from '../support/invariants';
 import { keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
 
 /**
@@ -49,6 +49,7 @@ describe('orders racing for too few keys', () => {
 
     expect(await expectKeysConserved(product.store, product.vault, sku)).toEqual({ available: 0, reserved: 0, delivered: 8, revoked: 0, invalid: 0 });
     await expectMoneyConserved(product.store, ledger);
+    await expectNoCodeLeaked(product.client, orders.map((o) => o.orderId), imported);
   });
 });
 

@@ -1,5 +1,6 @@
 import { FakeServer, type Reply } from '../support/fakeServer';
 import { eventually } from '../support/http';
+import { expectNoCodeLeaked } from '../support/invariants';
 import { countOf, keyCodes, productWithShop, timelineTypes } from '../support/orders';
 
 /**
@@ -48,7 +49,8 @@ describe('a supplier that is down for a while', () => {
     expect(timelineTypes(view)).not.toContain('key_invalid');
     expect(await shop.stock(sku)).toEqual({ available: 1, reserved: 0, delivered: 1, revoked: 0, invalid: 0 });
     expect(await ctx.product.store.refunds.countDocuments({ orderId: order.orderId })).toBe(0);
-    // What ops were shown named no code.
+    // What ops were shown, the order's history and the logs of the failed checks name no code.
     for (const code of codes) expect(JSON.stringify(stuck)).not.toContain(code);
+    await expectNoCodeLeaked(ctx.product.client, [order.orderId], codes);
   });
 });

@@ -1,10 +1,13 @@
+import type { Client } from '@temporalio/client';
 import { stockOf, type Stock } from '../../db/inventory';
 import type { Store } from '../../db/store';
 import type { Vault } from '../../db/vault';
-import type { OrderStatus } from '../../domain/order';
+import { orderWorkflowId, type OrderStatus } from '../../domain/order';
+import { capturedLogs } from './harness';
+import { historyText } from './history';
 
 /*
- * design.md's invariants 1 and 2, checked from the database and the provider's ledger once every
+ * design.md's invariants 1, 2 and 3, checked from the database and the provider's ledger once every
  * order under test has settled (delivered or refunded, nothing in flight).
  */
 
@@ -75,4 +78,13 @@ export async function expectMoneyConserved(store: Store, refunds: readonly Refun
 /** The sandbox provider's ledger: the refunds it paid out. */
 export async function sandboxRefunds(store: Store): Promise<RefundRecord[]> {
   return store.refunds.find().lean();
+}
+
+/** No secret leaks: no key code in these orders' Temporal histories (payloads decoded) or in any log line. */
+export async function expectNoCodeLeaked(client: Client, orderIds: readonly string[], codes: readonly string[]): Promise<void> {
+  const histories = await Promise.all(orderIds.map(async (id) => historyText(await client.workflow.getHandle(orderWorkflowId(id)).fetchHistory())));
+  const logs = capturedLogs.join('');
+  for (const code of codes) {
+    expect({ code, histories: histories.filter((h) => h.includes(code)).length, inLogs: logs.includes(code) }).toEqual({ code, histories: 0, inLogs: false });
+  }
 }
