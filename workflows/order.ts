@@ -1,6 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, setHandler, sleep } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
-import type { OrderInput, OrderView } from '../domain/order';
+import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
 import { provider, store } from './activities';
 import {
   CONFLICT,
@@ -40,6 +40,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   const picker = new KeyPicker(order);
   let restockOffers = 0;
   let restockTries = 0;
+  let afterLastTry: OrderStatus = 'OUT_OF_STOCK';
   let refundWindowOver = false;
   let complaintWindowOver = false;
   let refundApprovedBy: string | undefined;
@@ -113,7 +114,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     async () => {
       const offer = ++restockOffers;
       await condition(() => restockTries >= offer || order.status !== 'OUT_OF_STOCK');
-      return { status: order.status };
+      // The outcome of the try this offer caused, not of a later one another offer caused.
+      return { status: restockTries >= offer ? afterLastTry : order.status };
     },
     {
       validator: () => {
@@ -154,6 +156,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   await order.moveTo('PAID', `payment ${payments.paymentId}`);
   let restockDeadline: string | undefined;
   for (;;) {
+    const offersBefore = restockOffers; // an offer that comes while this try runs asks for another
     const result = await picker.pick();
     if (result.outcome === 'ready') {
       await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
@@ -165,9 +168,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       await refund(`no valid key for slot ${result.slot + 1} after ${input.policy.maxKeyAttempts} attempts`, 'system');
       return finish();
     }
+    const firstWait = restockDeadline === undefined;
     restockDeadline ??= after(now(), input.policy.restockWaitMs);
     if (order.status !== 'OUT_OF_STOCK') await order.moveTo('OUT_OF_STOCK', `waiting for stock until ${restockDeadline}`);
-    restockTries = restockOffers;
+    restockTries = offersBefore;
+    afterLastTry = order.status;
+    // Imports offer stock to the orders the read model shows waiting; one that landed before this
+    // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows.
+    if (firstWait) continue;
     const woken = await condition(() => restockOffers > restockTries || complaints.hasRemedy, msUntil(restockDeadline));
     while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
     if (order.status === 'REFUNDED') return finish();
@@ -181,6 +189,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   order.view.refundWindowEndsAt = after(deliveredAt, input.policy.refundWindowMs);
   order.view.complaintWindowEndsAt = after(deliveredAt, input.policy.complaintWindowMs);
   restockTries = restockOffers;
+  afterLastTry = 'DELIVERED';
   await order.moveTo('DELIVERED', `${order.view.keys.length} key(s) ready for the buyer`);
 
   // 3. After delivery: the refund window, then the complaint window. A refund request pending when

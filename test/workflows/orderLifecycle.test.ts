@@ -338,10 +338,8 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
   });
 
   /*
-   * KNOWN BUGS in workflows/order.ts (the lead's file; patch in .notes/issue3-bugs.md). A restock that
-   * lands while an order is between finding no stock and waiting for one is never offered to it, and
-   * the order is refunded after RESTOCK_WAIT with the keys on the shelf. `it.failing` until fixed:
-   * once the patch lands these pass, jest reports it, and `.failing` goes.
+   * A restock that lands while an order is between finding no stock and waiting for one must still
+   * reach it: otherwise the order is refunded after RESTOCK_WAIT with the keys on the shelf.
    */
   describe('restocks racing a stock-out', () => {
     let gate: Gate;
@@ -378,7 +376,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       return order;
     }
 
-    it.failing('takes keys imported before it showed OUT_OF_STOCK (no one could offer them to it)', async () => {
+    it('takes keys imported before it showed OUT_OF_STOCK (no one could offer them to it)', async () => {
       const sku = await o.product();
       const { input, handle } = await gatedOrder(sku);
       gate.armed = true;
@@ -394,7 +392,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       expect(await o.refundsOf(input.orderId)).toEqual([]);
     });
 
-    it.failing('tries again for an offer that came while it was already trying', async () => {
+    it('tries again for an offer that came while it was already trying', async () => {
       const sku = await o.product();
       const { input, handle } = await gatedOrder(sku);
       await notify(handle, paymentNotice(input), (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
