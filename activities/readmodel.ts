@@ -1,6 +1,7 @@
 import { projectNewer } from '../db/projection';
 import type { OrderViewDoc } from '../db/schemas';
-import type { OrderView } from '../domain/order';
+import { isDuplicateKeyError } from '../db/store';
+import type { OrderView, TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
 
 export function readModelActivities({ store }: ActivityDeps) {
@@ -20,6 +21,15 @@ export function readModelActivities({ store }: ActivityDeps) {
         view,
       };
       await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
+    },
+
+    /** Add a line to a closed order's timeline, once per noteId. */
+    async noteClosedOrder({ noteId, orderId, entry }: { noteId: string; orderId: string; entry: TimelineEntry }): Promise<void> {
+      try {
+        await store.orderNotes.create({ _id: noteId, orderId, ...entry, at: new Date(entry.at) });
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
     },
 
     /** Which payment an order was paid with, from its read model (the order may be long closed). */

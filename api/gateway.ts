@@ -56,7 +56,7 @@ export class OrderGateway {
     const projected = await this.store.orderViews.findById(orderId).lean();
     if (projected && isTerminal(projected.status)) {
       const described = await this.handle(orderId).describe().catch(() => undefined);
-      if (!described || described.status.name !== 'RUNNING') return projected.view;
+      if (!described || described.status.name !== 'RUNNING') return this.withLateNotes(projected.view);
     }
     try {
       // A query waits for a worker; when none answers soon (one just died holding the order's
@@ -64,7 +64,7 @@ export class OrderGateway {
       return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.handle(orderId).query(orderView));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        if (projected) return projected.view;
+        if (projected) return this.withLateNotes(projected.view);
         throw notFound(`order ${orderId} does not exist`);
       }
       if (projected && isDeadlineExceeded(err)) return projected.view;
@@ -131,6 +131,14 @@ export class OrderGateway {
       }
     }
     return resumed;
+  }
+
+  /** A closed order's timeline, with what happened to it after its workflow closed. */
+  private async withLateNotes(view: OrderView): Promise<OrderView> {
+    const notes = await this.store.orderNotes.find({ orderId: view.orderId }).sort({ at: 1, _id: 1 }).lean();
+    if (notes.length === 0) return view;
+    const late = notes.map(({ at, type, actor, detail }) => ({ at: at.toISOString(), type, ...(actor ? { actor } : {}), ...(detail ? { detail } : {}) }));
+    return { ...view, timeline: [...view.timeline, ...late] };
   }
 
   handle(orderId: string) {

@@ -295,3 +295,28 @@ complaintViewSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ category: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ createdAt: 1 });
 complaintViewSchema.index({ orderId: 1 });
+
+/**
+ * A line for the timeline of an order whose workflow has closed (a payment refunded after it was
+ * cancelled, say). The workflow's own timeline is final; these are added to it when it is shown.
+ * One document per event, keyed by what raised it, so a retry adds nothing.
+ */
+export interface OrderNoteDoc {
+  _id: string;
+  orderId: string;
+  at: Date;
+  type: string;
+  actor?: string;
+  detail?: string;
+}
+export const orderNoteSchema = new Schema<OrderNoteDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true, index: true },
+    at: { type: Date, required: true },
+    type: { type: String, required: true },
+    actor: String,
+    detail: String,
+  },
+  { versionKey: false },
+);

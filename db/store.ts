@@ -5,6 +5,7 @@ import {
   idempotencySchema,
   keySchema,
   orderAccessSchema,
+  orderNoteSchema,
   orderViewSchema,
   outboxSchema,
   paymentEventSchema,
@@ -15,6 +16,7 @@ import {
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
+  type OrderNoteDoc,
   type OrderViewDoc,
   type OutboxDoc,
   type PaymentEventDoc,
@@ -30,6 +32,7 @@ export interface Store {
   orderAccess: Model<OrderAccessDoc>;
   idempotency: Model<IdempotencyDoc>;
   orderViews: Model<OrderViewDoc>;
+  orderNotes: Model<OrderNoteDoc>;
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
   outbox: Model<OutboxDoc>;
@@ -54,6 +57,7 @@ export async function openStore(uri: string): Promise<Store> {
     refunds: connection.model('Refund', refundSchema, 'refunds'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
+    orderNotes: connection.model('OrderNote', orderNoteSchema, 'order_notes'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -63,7 +67,7 @@ export async function openStore(uri: string): Promise<Store> {
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews,
+    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.orderNotes,
   ];
   for (const model of models) await model.createIndexes();
   return store;

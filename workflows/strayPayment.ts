@@ -1,6 +1,8 @@
+import { formatMoney } from '../domain/money';
 import type { PaymentNotice } from '../domain/order';
 import { provider, store } from './activities';
 import { refundIdFor } from './order/payments';
+import { now } from './time';
 
 /**
  * A successful payment for an order whose workflow has already closed (cancelled, refunded,
@@ -11,12 +13,14 @@ export async function strayPaymentWorkflow(notice: PaymentNotice): Promise<'refu
   const order = await store.paymentOfOrder({ orderId: notice.orderId });
   if (order.paymentId === notice.paymentId) return 'already_applied';
   const refundId = refundIdFor(notice.orderId, notice.paymentId);
-  await provider.refundPayment({
-    refundId,
-    orderId: notice.orderId,
-    paymentId: notice.paymentId,
-    amount: notice.amount,
-    reason: !order.known ? 'payment for an unknown order' : 'payment after the order had closed',
-  });
+  const reason = !order.known ? 'payment for an unknown order' : 'payment after the order had closed';
+  await provider.refundPayment({ refundId, orderId: notice.orderId, paymentId: notice.paymentId, amount: notice.amount, reason });
+  if (order.known) {
+    await store.noteClosedOrder({
+      noteId: refundId,
+      orderId: notice.orderId,
+      entry: { at: now(), type: 'payment_refunded', actor: 'system', detail: `payment ${notice.paymentId} of ${formatMoney(notice.amount)} refunded as ${refundId}: ${reason}` },
+    });
+  }
   return 'refunded';
 }

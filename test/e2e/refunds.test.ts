@@ -178,11 +178,9 @@ describe('refunds through an http payment provider', () => {
     expect(await product.store.claims.countDocuments({ orderId: order.orderId })).toBe(0);
   });
 
-  // CONTRACT GAP, reported to the lead (.notes/issue3-bugs.md): "a success for an order that was already
-  // cancelled ... is refunded automatically and shows in the timeline". Once the order's workflow has
-  // closed, the stray path refunds but the order's timeline never hears of it. `.failing` until fixed:
-  // when this starts to pass, jest reports it, and `.failing` goes.
-  it.failing('a refunded success after cancellation shows in the closed order timeline', async () => {
+  // The contract: "a success for an order that was already cancelled ... is refunded automatically and
+  // shows in the timeline", also once the order's workflow has closed.
+  it('a refunded success after cancellation shows in the closed order timeline', async () => {
     const { order } = await paidAfterCancel();
     const view = await shop.view(order.orderId);
     expect(view.timeline.find((e) => e.type === 'payment_refunded')?.detail).toContain('pay-late');

@@ -10,8 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { decideRefund, paymentNotified, requestRefund } from '../../workflows/messages';
 import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
-import { startTimeSkippingWithSearchAttributes } from '../support/timeSkipping';
-import type { TimeSkipping } from '../support/harness';
+import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 let t: TimeSkipping;
 let b: Backend;
@@ -23,7 +22,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await startTimeSkippingWithSearchAttributes({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m' });
+  t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m' });
   b = { store: t.store, vault: t.vault, config: t.config, client: t.client };
   await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(3, 'REPLAY'));
   await seedProduct(b, 'replay-empty', {}, []);

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../config/logger';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
 import { startApi, type RunningApi } from '../../api/server';
+import { SEARCH_ATTRIBUTES } from '../../scripts/stack';
 import { toolPaths } from '../../scripts/tools';
 import { pinoLogger } from '../../worker/runtimeLogger';
 import { startWorker, type RunningWorker } from '../../worker/worker';
@@ -109,6 +110,9 @@ export async function startProduct(env: Record<string, string> = {}, options: { 
   };
 }
 
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
+
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
   config: Config;
@@ -126,6 +130,12 @@ export interface TimeSkipping {
 export async function startTimeSkipping(env: Record<string, string> = {}): Promise<TimeSkipping> {
   const testEnv = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: toolPaths.temporalTestServer } },
+  });
+  // The stack launcher registers these on the dev server; the test server starts with none, and a
+  // workflow's upsertSearchAttributes fails its task until they exist.
+  await testEnv.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((name) => [name, INDEXED_VALUE_TYPE_KEYWORD])),
   });
   const config = testConfig(env);
   const logger = captureLogger();

@@ -4,8 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { complaintWorkflowId, type ComplaintInput, type ComplaintPolicy, type ComplaintView } from '../../domain/complaint';
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { buyerConfirm, buyerReply, complaintAction, complaintView } from '../../workflows/messages';
-import type { TimeSkipping } from '../support/harness';
-import { startTimeSkippingWithSearchAttributes } from '../support/timeSkipping';
+import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 /**
  * The complaint's clocks on the time-skipping test server, with the real activities and store:
@@ -21,7 +20,7 @@ describe('a complaint against its deadlines', () => {
   let ts: TimeSkipping;
 
   beforeAll(async () => {
-    ts = await startTimeSkippingWithSearchAttributes();
+    ts = await startTimeSkipping();
   });
   afterAll(async () => {
     await ts?.stop();

@@ -3,9 +3,8 @@ import { stockOf } from '../../db/inventory';
 import { complaintWorkflowId, type ComplaintFiled, type ComplaintView } from '../../domain/complaint';
 import type { OrderView } from '../../domain/order';
 import { buyerConfirm, complaintAction, fileComplaint, orderView, paymentNotified } from '../../workflows/messages';
-import type { TimeSkipping } from '../support/harness';
 import { keyCodes, paymentNotice, queryUntil, seedProduct, startOrder } from '../support/orders';
-import { startTimeSkippingWithSearchAttributes } from '../support/timeSkipping';
+import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 /**
  * A complaint's remedies carried out by its order, on the time-skipping server with the real
@@ -17,7 +16,7 @@ const DAY = 24 * 3_600_000;
 describe('complaint remedies on the order (time-skipping server)', () => {
   let t: TimeSkipping;
   beforeAll(async () => {
-    t = await startTimeSkippingWithSearchAttributes();
+    t = await startTimeSkipping();
   });
   afterAll(async () => {
     await t?.stop();

@@ -5,7 +5,6 @@ import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
 import { CONFLICT, cancelOrder, decideRefund, offerRestock, orderView, paymentNotified, requestRefund } from '../../workflows/messages';
 import { FakeServer } from '../support/fakeServer';
-import type { TimeSkipping } from '../support/harness';
 import {
   addKeys,
   countOf,
@@ -18,7 +17,8 @@ import {
   type ProductSpec,
 } from '../support/orders';
 import { FakeProvider } from '../support/provider';
-import { Gate, startTimeSkippingWithSearchAttributes, startWorkerWith } from '../support/timeSkipping';
+import { Gate, startWorkerWith } from '../support/timeSkipping';
+import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 /*
  * Every branch of an order on the time-skipping server, with the real activities and the real store:
@@ -71,7 +71,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
 
   beforeAll(async () => {
     supplier = await new FakeServer(() => ({ status: 200, body: { valid: true } })).start();
-    t = await startTimeSkippingWithSearchAttributes();
+    t = await startTimeSkipping();
   });
 
   afterAll(async () => {
@@ -518,7 +518,7 @@ describe('reconciliation with an http payment provider (time-skipping server)', 
 
   beforeAll(async () => {
     provider = await new FakeProvider().start();
-    t = await startTimeSkippingWithSearchAttributes({ PAYMENT_PROVIDER: 'http', PAYMENT_PROVIDER_URL: provider.url });
+    t = await startTimeSkipping({ PAYMENT_PROVIDER: 'http', PAYMENT_PROVIDER_URL: provider.url });
   });
 
   afterAll(async () => {
