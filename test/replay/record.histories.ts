@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { decideRefund, paymentNotified, requestRefund } from '../../workflows/messages';
+import { complaintWorkflowId } from '../../domain/complaint';
+import { buyerConfirm, complaintAction, decideRefund, fileComplaint, paymentNotified, requestRefund } from '../../workflows/messages';
 import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
@@ -24,7 +25,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
 beforeAll(async () => {
   t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m' });
   b = { store: t.store, vault: t.vault, config: t.config, client: t.client };
-  await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(3, 'REPLAY'));
+  await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(6, 'REPLAY'));
   await seedProduct(b, 'replay-empty', {}, []);
 });
 
@@ -60,4 +61,21 @@ it('records a refund requested by the buyer and approved by an agent', async () 
   await handle.executeUpdate(decideRefund, { args: [{ actor: 'agent-li', approve: true, note: 'region mismatch confirmed' }] });
   await handle.result();
   await save('order-refunded-on-request', handle);
+});
+
+it('records a key_invalid complaint resolved by a replacement key, and its order', async () => {
+  const { input, handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+  const filed = await handle.executeUpdate(fileComplaint, {
+    args: [{ category: 'key_invalid', description: 'The key was already used.', evidence: [], policy: t.config.complaint }],
+  });
+  const complaint = t.client.workflow.getHandle(complaintWorkflowId(filed.complaintId));
+  await complaint.executeUpdate(complaintAction, { args: [{ action: 'acknowledge', actor: 'agent-li' }] });
+  await complaint.executeUpdate(complaintAction, { args: [{ action: 'resolve_replace', actor: 'agent-li' }] });
+  await complaint.executeUpdate(buyerConfirm, { args: [{ satisfied: true, rating: 5 }] });
+  await complaint.result();
+  await handle.result();
+  await save('complaint-replaced-closed', complaint);
+  await save('order-key-replaced-completed', handle);
 });
