@@ -1,3 +1,4 @@
+import { stockOf } from '../db/inventory';
 import { isDuplicateKeyError } from '../db/store';
 import type { DeliveredKey } from '../domain/order';
 import type { ActivityDeps } from './deps';
@@ -41,6 +42,11 @@ export function inventoryActivities({ store }: ActivityDeps) {
      * and while other orders hold reserved keys that may come back, it looks again before answering
      * null (out of stock).
      */
+    /** How many keys of a product no order holds: a cheap look before trying to reserve. */
+    async countAvailableKeys({ sku }: { sku: string }): Promise<number> {
+      return (await stockOf(store, sku)).available;
+    },
+
     async reserveKeys({ orderId, sku, slots }: { orderId: string; sku: string; slots: SlotAttempt[] }): Promise<DeliveredKey[] | null> {
       for (let round = 0; ; round++) {
         const taken: DeliveredKey[] = [];

@@ -175,7 +175,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     afterLastTry = order.status;
     // Imports offer stock to the orders the read model shows waiting; one that landed before this
     // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows.
-    if (firstWait) continue;
+    if (firstWait && (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) continue;
     const woken = await condition(() => restockOffers > restockTries || complaints.hasRemedy, msUntil(restockDeadline));
     while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
     if (order.status === 'REFUNDED') return finish();
