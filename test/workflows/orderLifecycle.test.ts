@@ -5,6 +5,7 @@ import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
 import { CONFLICT, cancelOrder, decideRefund, offerRestock, orderView, paymentNotified, requestRefund } from '../../workflows/messages';
 import { FakeServer } from '../support/fakeServer';
+import { eventually } from '../support/http';
 import {
   addKeys,
   countOf,
@@ -369,6 +370,15 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       await gated?.stop();
     });
 
+    /** The workflow has stopped to wait on a timer: its last command started one, no activity since. */
+    async function waitingOnTimer(handle: WorkflowHandle): Promise<void> {
+      await eventually(async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const lastIndex = (has: (e: (typeof events)[number]) => unknown) => events.reduce((at, e, i) => (has(e) ? i : at), -1);
+        return lastIndex((e) => e.timerStartedEventAttributes) > lastIndex((e) => e.activityTaskScheduledEventAttributes);
+      }, 'the order to wait on its restock timer');
+    }
+
     const started: WorkflowHandle[] = [];
     async function gatedOrder(sku: string) {
       const order = await o.order(sku, 1, gated.taskQueue);
@@ -396,6 +406,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       const sku = await o.product();
       const { input, handle } = await gatedOrder(sku);
       await notify(handle, paymentNotice(input), (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+      await waitingOnTimer(handle); // done with every look it takes on its own: now it waits
 
       gate.armed = true;
       const first = handle.executeUpdate(offerRestock, { args: [] }); // nothing imported: it tries, finds none
