@@ -148,7 +148,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       payments.receive({ eventId: `reconciled:${p.paymentId}:${p.status}`, orderId: input.orderId, ...p });
     }
     await payments.settled();
-    if (!payments.paid) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
+    // A cancel accepted while the provider was being asked has already closed it.
+    if (!payments.paid && (order.status as OrderStatus) !== 'CANCELLED') await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
   }
   if (order.status === 'CANCELLED') return finish();
 

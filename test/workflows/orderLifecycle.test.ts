@@ -254,6 +254,35 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
     });
   });
 
+  describe('a cancel that lands while the provider is asked at the due time', () => {
+    it('closes the order once: one CANCELLED, one notification', async () => {
+      const gate = new Gate();
+      const gated = await startWorkerWith(t, (real) => ({
+        async findProviderPayments(args) {
+          await gate.pass();
+          return real.findProviderPayments(args);
+        },
+      }));
+      const sku = await o.product({}, keyCodes(1));
+      const { handle } = await o.order(sku, 1, gated.taskQueue);
+      try {
+        gate.armed = true;
+        const result = handle.result(); // lets the server skip to the due time
+        await gate.reached; // due, and asking the provider
+        expect(await handle.executeUpdate(cancelOrder, { args: [{ actor: 'buyer' }] })).toEqual({ status: 'CANCELLED' });
+        gate.open();
+        const view: OrderView = await result;
+        expect(view.status).toBe('CANCELLED');
+        expect(countOf(timelineTypes(view), 'status:CANCELLED')).toBe(1);
+        expect(await t.store.outbox.countDocuments({ orderId: view.orderId, type: 'order.cancelled' })).toBe(1);
+      } finally {
+        gate.open();
+        await handle.terminate().catch(() => undefined);
+        await gated.stop();
+      }
+    });
+  });
+
   describe('payments for closed orders (strayPaymentWorkflow)', () => {
     async function stray(notice: PaymentNotice, run: string): Promise<string> {
       return t.client.workflow.execute('strayPaymentWorkflow', {
