@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, patched, setHandler, sleep } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
 import { provider, store } from './activities';
@@ -177,7 +177,11 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     // Imports offer stock to the orders the read model shows waiting; one that landed before this
     // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows.
     if (firstWait && (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) continue;
-    const woken = await condition(() => restockOffers > restockTries || complaints.hasRemedy, msUntil(restockDeadline));
+    const offered = () => restockOffers > restockTries || complaints.hasRemedy;
+    // Versioned: orders already waiting when this shipped keep waiting for offers only.
+    const woken = patched(PERIODIC_RESTOCK_LOOK)
+      ? await waitForStock(offered, restockDeadline)
+      : await condition(offered, msUntil(restockDeadline));
     while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
     if (order.status === 'REFUNDED') return finish();
     if (!woken) {
@@ -215,6 +219,20 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       await order.moveTo('COMPLETED', 'refund window ended');
     } else {
       return finish();
+    }
+  }
+
+  /**
+   * Wait for an offer, and look at the stock now and then meanwhile: keys can come back without an
+   * import (another order's reservation given up, a replacement refused), and nobody offers those.
+   * True when there is something to try, false when the deadline passed.
+   */
+  async function waitForStock(offered: () => boolean, deadline: string): Promise<boolean> {
+    const every = Math.min(60_000, Math.max(1_000, Math.floor(input.policy.restockWaitMs / 10)));
+    for (;;) {
+      if (await condition(offered, Math.min(every, msUntil(deadline)))) return true;
+      if (msUntil(deadline) === 0) return false;
+      if ((await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
     }
   }
 
@@ -284,6 +302,9 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     return order.view;
   }
 }
+
+/** Patch ids: each names a change to running orders' logic, kept until no order runs without it. */
+const PERIODIC_RESTOCK_LOOK = 'periodic-restock-look';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

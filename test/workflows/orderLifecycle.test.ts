@@ -328,6 +328,20 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
   });
 
   describe('stock-outs', () => {
+    it('notices keys that come back without an import (no offer) at its next look, well before RESTOCK_WAIT', async () => {
+      const sku = await o.product({}, keyCodes(1));
+      const { input, handle } = await o.order(sku, 2);
+      await notify(handle, paymentNotice(input), (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+      // Keys appear with nobody offering them (as when another order gives its reservation up).
+      await addKeys(t, sku, keyCodes(1));
+      await t.env.sleep(t.config.restockWaitMs / 10 + MINUTE);
+      const view = await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery from the periodic look');
+      expect(view.keys).toHaveLength(2);
+      const waitedMs = Date.parse(view.deliveredAt!) - Date.parse(view.timeline.find((e) => e.type === 'status:OUT_OF_STOCK')!.at);
+      expect(waitedMs).toBeLessThan(t.config.restockWaitMs);
+      expect(await o.refundsOf(input.orderId)).toEqual([]);
+    });
+
     it('waits OUT_OF_STOCK holding nothing, then refunds the whole order when RESTOCK_WAIT passes', async () => {
       const sku = await o.product({}, keyCodes(1));
       const { input, handle } = await o.order(sku, 2);
