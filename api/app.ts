@@ -3,6 +3,7 @@ import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { createMetrics } from './metrics';
+import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -16,13 +17,15 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   const metrics = createMetrics();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Only proxies on private networks may tell us the client's address (rate limits key on it).
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(metrics.middleware);
   app.use(systemRoutes(deps, metrics));
+  app.use(bearerAuth(deps.config.apiKeys));
+  app.use(limitAnonymous(deps.config.rateLimitPerMinute));
   // Before the JSON parser: the provider's signature is over the raw bytes.
   app.use(paymentRoutes(deps));
   app.use(express.json({ limit: '2mb' }));
-  app.use(bearerAuth(deps.config.apiKeys));
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
   app.use(opsRoutes(deps));

@@ -104,6 +104,7 @@ const envSchema = z
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
 /**
@@ -149,6 +150,8 @@ export interface Config {
   dataDir: string;
   /** A prebuilt workflow bundle (bundleWorkflowCode); without one the worker bundles at start. */
   workflowBundlePath?: string;
+  /** Requests a minute from one address without a staff key (buyers, the payment webhook). */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
 }
 

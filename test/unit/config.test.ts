@@ -105,6 +105,8 @@ describe('loadConfig', () => {
     ['MAX_KEY_ATTEMPTS', '0'],
     ['MAX_KEY_ATTEMPTS', 'three'],
     ['MAX_REOPENS', '-1'],
+    ['RATE_LIMIT_PER_MINUTE', '0'],
+    ['RATE_LIMIT_PER_MINUTE', 'lots'],
     ['API_KEYS', 'admin-root-secret0001'],
     ['API_KEYS', 'boss:root:secret-0001'],
     ['API_KEYS', 'admin:root:short'],
