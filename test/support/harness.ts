@@ -58,6 +58,8 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
     DATA_DIR: required('KAMIFLOW_TEST_DIR'),
     OUTBOUND_HTTP_TIMEOUT: '3s',
+    // Tests poll as buyers far faster than any buyer; test/e2e/rateLimit.test.ts sets its own limit.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...env,
   };
 }
