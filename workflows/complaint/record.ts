@@ -45,7 +45,8 @@ export class ComplaintRecord {
       resolutionDueAt: after(createdAt, policy.resolutionMs),
       escalated: false,
       reopenCount: 0,
-      messages: [],
+      // The buyer's own words come first, whatever reaches the workflow in its first moment.
+      messages: [{ at: createdAt, from: 'buyer', text: description }],
     };
   }
 
@@ -93,7 +94,7 @@ export class ComplaintRecord {
   /** Filed: ops can find it by status from its first moment, and the buyer is told. */
   async open(): Promise<void> {
     upsertSearchAttributes([{ key: COMPLAINT_STATUS, value: this.view.status }]);
-    await this.step('opened', { from: 'buyer', text: this.view.description });
+    await this.step('opened', []);
   }
 
   /**
