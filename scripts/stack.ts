@@ -20,6 +20,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
 import { REPO_ROOT, assertToolsInstalled, toolPaths } from './tools';
 
 export interface StackOptions {
@@ -46,7 +47,7 @@ export interface Stack {
 }
 
 /** Search attributes the workflows set; registered as Keyword. */
-export const SEARCH_ATTRIBUTES = ['OrderStatus', 'Sku', 'ComplaintStatus'] as const;
+export const SEARCH_ATTRIBUTES: readonly string[] = CUSTOM_SEARCH_ATTRIBUTES.map((key) => key.name);
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
 const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
