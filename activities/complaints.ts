@@ -1,5 +1,7 @@
 import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
 import { projectNewer } from '../db/projection';
+import { complaintEntry } from '../db/report/entries';
+import { recordEntry } from '../db/report/ledger';
 import type { ComplaintView } from '../domain/complaint';
 import type { ActivityDeps } from './deps';
 
@@ -13,7 +15,9 @@ export function complaintActivities({ store }: ActivityDeps) {
   return {
     /** Project the complaint for the agents' queue and the complaint ranking. */
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
-      await projectNewer(store.complaintViews, complaintRow(seq, view, breaches));
+      const row = complaintRow(seq, view, breaches);
+      await projectNewer(store.complaintViews, row);
+      await recordEntry(store, complaintEntry(row));
     },
   };
 }

@@ -4,6 +4,7 @@ import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
 import { readModelActivities } from './readmodel';
+import { reportActivities } from './reports';
 import { validationActivities } from './validation';
 
 /** Every activity the worker registers, bound to its connections (as in Temporal's samples). */
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notificationActivities(deps),
     ...readModelActivities(deps),
     ...complaintActivities(deps),
+    ...reportActivities(deps),
   };
 }
 

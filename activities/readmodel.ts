@@ -1,4 +1,6 @@
 import { projectNewer } from '../db/projection';
+import { orderEntry } from '../db/report/entries';
+import { recordEntry } from '../db/report/ledger';
 import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { OrderView, TimelineEntry } from '../domain/order';
@@ -6,7 +8,7 @@ import type { ActivityDeps } from './deps';
 
 export function readModelActivities({ store }: ActivityDeps) {
   return {
-    /** Project the order's view for lists, reports and closed orders. */
+    /** Project the order's view for lists and closed orders, and what the complaint ranking counts of it. */
     async projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
       const fields: Omit<OrderViewDoc, '_id'> = {
         seq,
@@ -21,6 +23,7 @@ export function readModelActivities({ store }: ActivityDeps) {
         view,
       };
       await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
+      await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
     },
 
     /** Add a line to a closed order's timeline, once per noteId. */

@@ -261,7 +261,12 @@ export const ComplaintConfirm = z
 const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time like 2025-01-31T00:00:00Z' });
 
 /** Without from, 30 days before to; without to, now. */
-export const ReportQuery = z.object({ from: instant.optional(), to: instant.optional() }).strict();
+export const ReportQuery = z
+  .object({
+    from: instant.optional().openapi({ description: 'Start of the period (inclusive); default 30 days before `to`. The period spans at most 366 days.' }),
+    to: instant.optional().openapi({ description: 'End of the period (exclusive); default now.' }),
+  })
+  .strict();
 
 const share = z.number().nullable();
 export const ComplaintReport = z

@@ -104,6 +104,7 @@ const envSchema = z
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    REPORT_FOLD_EVERY: duration('30s'),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
@@ -152,6 +153,8 @@ export interface Config {
   workflowBundlePath?: string;
   /** Requests a minute from one address without a staff key (buyers, the payment webhook). */
   rateLimitPerMinute: number;
+  /** How often the scheduled fold merges recorded facts into the report ledger. */
+  reportFoldEveryMs: number;
 }
 
 export class ConfigError extends Error {
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    reportFoldEveryMs: e.REPORT_FOLD_EVERY,
   };
 }
 

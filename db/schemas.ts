@@ -320,3 +320,45 @@ export const orderNoteSchema = new Schema<OrderNoteDoc>(
   },
   { versionKey: false },
 );
+
+/*
+ * The report ledger: what the complaint ranking counts, kept so that it is read by _id only.
+ * FerretDB uses an index for nothing but an exact _id, so a ranking over 100,000 complaints grouped
+ * from the read models would scan them all; the ledger reads one document per day instead.
+ * Projections record facts; one fold (a scheduled workflow, the only writer of hours and days)
+ * merges them into hours and recounts their days. Entries are JSON text: FerretDB's cost is per
+ * value it decodes, and one string is one value.
+ */
+
+/** A read-model change the ranking counts, waiting to be folded: _id `<entry key>@<seq>`, so a retry adds nothing. */
+export interface ReportFactDoc {
+  _id: string;
+  entry: string;
+  recordedAt: Date;
+}
+export const reportFactSchema = new Schema<ReportFactDoc>(
+  { _id: String, entry: { type: String, required: true }, recordedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+/** The newest entry of every order and complaint created in one UTC hour (_id `YYYY-MM-DDTHH`). */
+export interface ReportHourDoc {
+  _id: string;
+  entries: string;
+  foldedAt: Date;
+}
+export const reportHourSchema = new Schema<ReportHourDoc>(
+  { _id: String, entries: { type: String, required: true }, foldedAt: { type: Date, required: true } },
+  { versionKey: false },
+);
+
+/** One UTC day's figures (_id `YYYY-MM-DD`), recounted from its hours whenever one of them changes. */
+export interface ReportDayDoc {
+  _id: string;
+  tally: string;
+  foldedAt: Date;
+}
+export const reportDaySchema = new Schema<ReportDayDoc>(
+  { _id: String, tally: { type: String, required: true }, foldedAt: { type: Date, required: true } },
+  { versionKey: false },
+);

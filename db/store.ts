@@ -11,6 +11,9 @@ import {
   paymentEventSchema,
   productSchema,
   refundSchema,
+  reportDaySchema,
+  reportFactSchema,
+  reportHourSchema,
   type ClaimDoc,
   type ComplaintViewDoc,
   type IdempotencyDoc,
@@ -22,6 +25,9 @@ import {
   type PaymentEventDoc,
   type ProductDoc,
   type RefundDoc,
+  type ReportDayDoc,
+  type ReportFactDoc,
+  type ReportHourDoc,
 } from './schemas';
 
 export interface Store {
@@ -37,6 +43,10 @@ export interface Store {
   refunds: Model<RefundDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
+  /** The report ledger (see db/report): facts waiting to be folded, hours and days. */
+  reportInbox: Model<ReportFactDoc>;
+  reportHours: Model<ReportHourDoc>;
+  reportDays: Model<ReportDayDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -58,6 +68,9 @@ export async function openStore(uri: string): Promise<Store> {
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
     orderNotes: connection.model('OrderNote', orderNoteSchema, 'order_notes'),
+    reportInbox: connection.model('ReportFact', reportFactSchema, 'report_inbox'),
+    reportHours: connection.model('ReportHour', reportHourSchema, 'report_hours'),
+    reportDays: connection.model('ReportDay', reportDaySchema, 'report_days'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -75,4 +88,15 @@ export async function openStore(uri: string): Promise<Store> {
 
 export function isDuplicateKeyError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** An unordered insertMany whose only failures were documents already there. */
+export function onlyDuplicateKeyErrors(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown[] } | null)?.writeErrors;
+  // Mongoose copies the driver's write errors into plain objects, which keep the code under `err`.
+  return (
+    Array.isArray(writeErrors) &&
+    writeErrors.length > 0 &&
+    writeErrors.every((e) => isDuplicateKeyError(e) || isDuplicateKeyError((e as { err?: unknown }).err))
+  );
 }

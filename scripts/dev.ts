@@ -8,6 +8,7 @@ import { loadConfigOrExit } from '../config';
 import { createLogger } from '../config/logger';
 import { startApi } from '../api/server';
 import { pinoLogger } from '../worker/runtimeLogger';
+import { keepSchedules } from '../worker/schedules';
 import { startWorker } from '../worker/worker';
 import { startStack } from './stack';
 
@@ -20,6 +21,7 @@ async function main() {
   const logger = createLogger(config.logLevel);
   Runtime.install({ logger: pinoLogger(logger) });
   const worker = await startWorker(config, logger);
+  await keepSchedules(config, logger);
   const api = await startApi(config, logger);
 
   say('');

@@ -1,6 +1,7 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../config/logger';
+import { keepSchedules } from './schedules';
 import { startWorker } from './worker';
 import { pinoLogger } from './runtimeLogger';
 
@@ -16,6 +17,7 @@ async function main() {
     logger,
     config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
   );
+  await keepSchedules(config, logger);
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM; we then close our connections.
   await running.done;
   await running.stop();

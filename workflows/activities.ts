@@ -38,3 +38,10 @@ export const storefront = proxyActivities<Activities>({
   heartbeatTimeout: '5s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
+
+/** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */
+export const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
+});

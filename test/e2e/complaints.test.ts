@@ -1,3 +1,6 @@
+import { daysBetween } from '../../db/report/entries';
+import { combine, emptyTally } from '../../db/report/tally';
+import { keepReportFoldSchedule, reportFoldScheduleId } from '../../worker/schedules';
 import { FakeServer } from '../support/fakeServer';
 import { eventually } from '../support/http';
 import { keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
@@ -203,6 +206,7 @@ describe('complaints through the API', () => {
     expect(pathsOf(await shop.agent.get('/v1/complaints?cursor=not-a-cursor'))).toEqual(['cursor']);
     expect(pathsOf(await shop.ops.get('/v1/reports/complaints?from=yesterday'))).toEqual(['from']);
     expect(pathsOf(await shop.ops.get('/v1/reports/complaints?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).toEqual(['from']);
+    expect(pathsOf(await shop.ops.get('/v1/reports/complaints?from=2023-01-01T00:00:00Z&to=2025-01-01T00:00:00Z'))).toEqual(['from']);
 
     // A reject without a note does not fit; the buyer is told nothing changed.
     const reject = await act(complaintId, 'reject');
@@ -230,5 +234,37 @@ describe('complaints through the API', () => {
     expect(report.body.satisfaction).toEqual({ responses: 1, satisfiedShare: 1, averageRating: 5 });
     expect(report.body.byCategory[0]).toMatchObject({ category: 'service', complaints: 2 });
     expect((await shop.storefront.get('/v1/reports/complaints')).status).toBe(403);
+  });
+
+  it('the scheduled fold carries the ranking into the ledger, and the ranking stays the same', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const before = await shop.ops.get(`/v1/reports/complaints?from=${from}&to=${to}`);
+    expect(await product.store.reportInbox.countDocuments()).toBeGreaterThan(0);
+
+    const config = { ...product.config, reportFoldEveryMs: 60_000 };
+    const schedule = product.client.schedule.getHandle(reportFoldScheduleId(config));
+    await keepReportFoldSchedule(product.client, config, product.logger);
+    try {
+      // A second worker starting with another interval brings the schedule up to date.
+      await keepReportFoldSchedule(product.client, { ...config, reportFoldEveryMs: 1_000 }, product.logger);
+      const described = await schedule.describe();
+      expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 1_000 })]);
+      expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reportFoldWorkflow' });
+
+      await eventually(async () => (await product.store.reportInbox.countDocuments()) === 0, 'the inbox folded');
+      const folded = emptyTally();
+      for (const day of daysBetween(Date.parse(from), Date.parse(to))) {
+        const doc = await product.store.reportDays.findById(day).lean();
+        if (doc) combine(folded, JSON.parse(doc.tally));
+      }
+      expect(folded.skus[sku]).toEqual({ orders: 3, complaints: 3, refunds: 1 });
+      expect((await schedule.describe()).info.recentActions.length).toBeGreaterThan(0);
+
+      const after = await shop.ops.get(`/v1/reports/complaints?from=${from}&to=${to}`);
+      expect(after.body).toEqual(before.body);
+    } finally {
+      await schedule.delete();
+    }
   });
 });

@@ -1,5 +1,8 @@
 import { complaintRow } from '../../activities/complaints';
-import { complaintReport } from '../../db/complaintReport';
+import { complaintReport, type ComplaintReport } from '../../db/report/complaintReport';
+import { backfillLedger } from '../../db/report/backfill';
+import { complaintEntry, orderEntry, type LedgerEntry } from '../../db/report/entries';
+import { foldFacts, recordEntry } from '../../db/report/ledger';
 import { openStore, type Store } from '../../db/store';
 import { COMPLAINT_CATEGORIES, type ComplaintCategory, type ComplaintView } from '../../domain/complaint';
 import type { OrderStatus } from '../../domain/order';
@@ -7,11 +10,15 @@ import { testConfig } from '../support/harness';
 
 /**
  * The complaint ranking against the real store (FerretDB here), on a seeded set of orders and
- * complaints whose counts, rates and medians this test works out on its own from the seed.
+ * complaints whose counts, rates and medians this test works out on its own from the seed: with
+ * every fact still waiting in the ledger's inbox, part folded, all folded, and with stale and
+ * repeated facts recorded after the fold, for whole days and for a period cut mid-hour.
  */
 const MINUTE = 60_000;
 const FROM = new Date('2025-03-01T00:00:00.000Z');
 const TO = new Date('2025-04-01T00:00:00.000Z');
+/** A period whose ends cut through a day and an hour, so the ledger must count from its entries. */
+const CUT = { from: new Date(FROM.getTime() + (5 * 60 + 37) * MINUTE), to: new Date(TO.getTime() - (2 * 60 + 13) * MINUTE) };
 
 /** A small deterministic generator, so a failure can be replayed. */
 function lcg(seed: number) {
@@ -47,9 +54,9 @@ const STATUSES: OrderStatus[] = ['COMPLETED', 'DELIVERED', 'REFUNDED', 'CANCELLE
 function seed(): { orders: SeedOrder[]; complaints: SeedComplaint[] } {
   const rnd = lcg(42);
   const span = TO.getTime() - FROM.getTime();
-  // Some fall before, some after, one exactly at `to` (excluded) and one exactly at `from` (included).
-  const when = (i: number) =>
-    i === 0 ? FROM : i === 1 ? TO : new Date(FROM.getTime() - span / 4 + rnd(Math.floor(span * 1.5) / MINUTE) * MINUTE);
+  // Some fall before, some after, some exactly at an end: `from` is in a period, `to` is not.
+  const edges = [FROM, TO, CUT.from, CUT.to];
+  const when = (i: number) => edges[i] ?? new Date(FROM.getTime() - span / 4 + rnd(Math.floor(span * 1.5) / MINUTE) * MINUTE);
   const orders = Array.from({ length: 400 }, (_, i) => ({
     id: `o${i}`,
     sku: SKUS[rnd(SKUS.length - (i % 3 === 0 ? 0 : 1))],
@@ -77,7 +84,7 @@ function seed(): { orders: SeedOrder[]; complaints: SeedComplaint[] } {
     return c;
   });
   // A product complained about in the period but not sold in it: no rate, ranked after the rest.
-  complaints.push({ id: 'c-unsold', sku: 'retired-sku', category: 'service', createdAt: new Date(FROM.getTime() + MINUTE), firstResponseBreached: true, resolutionBreached: false });
+  complaints.push({ id: 'c-unsold', sku: 'retired-sku', category: 'service', createdAt: new Date(FROM.getTime() + 6 * 60 * MINUTE), firstResponseBreached: true, resolutionBreached: false });
   return { orders, complaints };
 }
 
@@ -107,84 +114,72 @@ function viewOf(c: SeedComplaint): ComplaintView {
 describe('the complaint ranking', () => {
   let store: Store;
   const { orders, complaints } = seed();
+  const current: LedgerEntry[] = [
+    ...orders.map((o) => orderEntry({ _id: o.id, seq: 2, sku: o.sku, status: o.status, createdAt: o.createdAt })),
+    ...complaints.map((c) => complaintEntry(complaintRow(2, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached }))),
+  ];
+  // Earlier steps of a third of them, which a report must never count once a later step is known.
+  const stale: LedgerEntry[] = current
+    .filter((_, i) => i % 3 === 0)
+    .map((e) =>
+      e.kind === 'order'
+        ? { ...e, seq: 1, sold: !e.sold, refunded: false, sku: 'stale-sku' }
+        : { ...e, seq: 1, category: 'other', sku: 'stale-sku', firstResponseOnTime: null, resolutionOnTime: null, firstResponseMinutes: 9999, resolutionMinutes: null, satisfied: null, rating: null },
+    );
 
   beforeAll(async () => {
     store = await openStore(testConfig().mongodbUri);
-    await store.orderViews.insertMany(
-      orders.map((o, i) => ({ _id: o.id, seq: 1, sku: o.sku, status: o.status, statusSince: o.createdAt, createdAt: o.createdAt, view: { n: i } })),
-    );
-    await store.complaintViews.insertMany(
-      complaints.map((c) => complaintRow(1, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached })),
-    );
+    // Stale and current interleaved, the way retried activities may record them: half of the
+    // earlier steps arrive before the later one, half after it.
+    for (let i = 0; i < current.length; i++) {
+      const earlier = i % 3 === 0 ? stale[i / 3] : undefined;
+      if (earlier && i % 2 === 0) await recordEntry(store, earlier);
+      await recordEntry(store, current[i]);
+      if (earlier && i % 2 === 1) await recordEntry(store, earlier);
+    }
   });
   afterAll(async () => {
     await store?.connection.dropDatabase().catch(() => undefined);
     await store?.close();
   });
 
-  it('counts, rates, shares and medians what was created in [from, to), worst first', async () => {
-    const inPeriod = <T extends { createdAt: Date }>(xs: T[]) => xs.filter((x) => x.createdAt >= FROM && x.createdAt < TO);
-    const sold = inPeriod(orders).filter((o) => o.status !== 'CANCELLED' && o.status !== 'AWAITING_PAYMENT');
-    const filed = inPeriod(complaints);
-    expect(filed.length).toBeGreaterThan(50);
-    expect(filed.length).toBeLessThan(complaints.length);
+  const periods = [
+    ['whole days', { from: FROM, to: TO }],
+    ['a period cut mid-hour at both ends', CUT],
+  ] as const;
 
-    const report = await complaintReport(store, { from: FROM, to: TO });
+  const expectReports = async () => {
+    for (const [, period] of periods) expectReport(await complaintReport(store, period), period, { orders, complaints });
+  };
 
-    expect(report.period).toEqual({ from: FROM.toISOString(), to: TO.toISOString() });
-    expect(report.totals).toEqual({
-      orders: sold.length,
-      complaints: filed.length,
-      refunds: sold.filter((o) => o.status === 'REFUNDED').length,
-    });
+  it('counts every fact still waiting in the inbox, the newest step of each', async () => {
+    expect(await store.reportInbox.countDocuments()).toBe(current.length + stale.length);
+    expect(await store.reportDays.countDocuments()).toBe(0);
+    await expectReports();
+  });
 
-    const expectedCategories = COMPLAINT_CATEGORIES.map((category) => {
-      const n = filed.filter((c) => c.category === category).length;
-      return { category, complaints: n, share: n / filed.length };
-    });
-    expect(report.byCategory.map((c) => c.category).sort()).toEqual([...COMPLAINT_CATEGORIES].sort());
-    for (const want of expectedCategories) {
-      const got = report.byCategory.find((c) => c.category === want.category)!;
-      expect(got.complaints).toBe(want.complaints);
-      expect(got.share).toBeCloseTo(want.share, 4);
-    }
-    expect(report.byCategory.map((c) => c.complaints)).toEqual(expectedCategories.map((c) => c.complaints).sort((a, b) => b - a));
+  it('gives the same answer with part of the facts folded into hours and days', async () => {
+    const folded = await foldFacts(store, { limit: 200 });
+    expect(folded.facts).toBe(200);
+    expect(await store.reportInbox.countDocuments()).toBe(current.length + stale.length - 200);
+    await expectReports();
+  });
 
-    const skus = [...new Set([...sold.map((o) => o.sku), ...filed.map((c) => c.sku)])];
-    expect(report.bySku.map((s) => s.sku).sort()).toEqual(skus.sort());
-    for (const sku of skus) {
-      const o = sold.filter((x) => x.sku === sku).length;
-      const c = filed.filter((x) => x.sku === sku).length;
-      const r = sold.filter((x) => x.sku === sku && x.status === 'REFUNDED').length;
-      const got = report.bySku.find((s) => s.sku === sku)!;
-      expect(got).toMatchObject({ orders: o, complaints: c, refunds: r });
-      if (o === 0) {
-        expect(got).toMatchObject({ complaintRate: null, refundRate: null });
-        continue;
-      }
-      expect(got.complaintRate).toBeCloseTo(c / o, 4);
-      expect(got.refundRate).toBeCloseTo(r / o, 4);
-    }
-    expect(report.bySku[report.bySku.length - 1]).toMatchObject({ sku: 'retired-sku', orders: 0, complaints: 1, complaintRate: null });
-    const rates = report.bySku.slice(0, -1).map((s) => s.complaintRate as number);
-    expect(rates).toEqual([...rates].sort((a, b) => b - a));
+  it('gives the same answer with everything folded, one document per day', async () => {
+    while ((await foldFacts(store, { limit: 250 })).facts > 0);
+    expect(await store.reportInbox.countDocuments()).toBe(0);
+    const days = new Set(current.map((e) => new Date(e.at).toISOString().slice(0, 10)));
+    expect(await store.reportDays.countDocuments()).toBe(days.size);
+    await expectReports();
+  });
 
-    const share = (yes: number, of: number) => yes / of;
-    const firstSettled = filed.filter((c) => c.firstResponseBreached || c.respondedAfterMin !== undefined);
-    const firstOnTime = firstSettled.filter((c) => !c.firstResponseBreached && (c.respondedAfterMin as number) <= 60);
-    const resolutionSettled = filed.filter((c) => c.resolutionBreached || c.resolvedAfterMin !== undefined);
-    const resolvedOnTime = resolutionSettled.filter((c) => !c.resolutionBreached);
-    expect(report.sla.firstResponseOnTime).toBeCloseTo(share(firstOnTime.length, firstSettled.length), 4);
-    expect(report.sla.resolutionOnTime).toBeCloseTo(share(resolvedOnTime.length, resolutionSettled.length), 4);
-    expect(report.sla.medianFirstResponseMinutes).toBeCloseTo(median(filed.map((c) => c.respondedAfterMin)), 1);
-    expect(report.sla.medianResolutionMinutes).toBeCloseTo(median(filed.map((c) => c.resolvedAfterMin)), 1);
-
-    const answered = filed.filter((c) => c.satisfied !== undefined);
-    const rated = answered.filter((c) => c.rating !== undefined);
-    expect(rated.length).toBeGreaterThan(5);
-    expect(report.satisfaction.responses).toBe(answered.length);
-    expect(report.satisfaction.satisfiedShare).toBeCloseTo(share(answered.filter((c) => c.satisfied).length, answered.length), 4);
-    expect(report.satisfaction.averageRating).toBeCloseTo(rated.reduce((sum, c) => sum + (c.rating as number), 0) / rated.length, 2);
+  it('is not moved by facts recorded again or late, before or after they are folded', async () => {
+    // A retried projection records its fact again, and a slow one an earlier step after a later.
+    for (const entry of [...stale.slice(0, 40), ...current.slice(0, 40)]) await recordEntry(store, entry);
+    await store.reportInbox.create({ _id: 'late-duplicate', entry: JSON.stringify(current[5]), recordedAt: new Date() });
+    await expectReports();
+    while ((await foldFacts(store, { limit: 250 })).facts > 0);
+    await expectReports();
   });
 
   it('answers an empty period with zeros and no made-up shares', async () => {
@@ -196,6 +191,111 @@ describe('the complaint ranking', () => {
     expect(report.satisfaction).toEqual({ responses: 0, satisfiedShare: null, averageRating: null });
   });
 });
+
+describe('a ledger filled from the read models', () => {
+  let store: Store;
+  const { orders, complaints } = seed();
+
+  beforeAll(async () => {
+    store = await openStore(testConfig().mongodbUri);
+    // Read-model rows as projections wrote them before the ledger existed.
+    await store.orderViews.insertMany(
+      orders.map((o, i) => ({ _id: o.id, seq: 2, sku: o.sku, status: o.status, statusSince: o.createdAt, createdAt: o.createdAt, view: { n: i } })),
+    );
+    await store.complaintViews.insertMany(
+      complaints.map((c) => complaintRow(2, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached })),
+    );
+  });
+  afterAll(async () => {
+    await store?.connection.dropDatabase().catch(() => undefined);
+    await store?.close();
+  });
+
+  it('counts every order and complaint once, however often it runs', async () => {
+    const o = orders[7];
+    await recordEntry(store, orderEntry({ _id: o.id, seq: 2, sku: o.sku, status: o.status, createdAt: o.createdAt }));
+    // The first run folds after each batch, as the scheduled fold would; the second does not.
+    const foldAll = async () => {
+      while ((await foldFacts(store, { limit: 500 })).facts > 0);
+    };
+    expect(await backfillLedger(store, foldAll)).toEqual({ orders: orders.length, complaints: complaints.length });
+    expect(await store.reportInbox.countDocuments()).toBe(0);
+    for (const period of [{ from: FROM, to: TO }, CUT]) expectReport(await complaintReport(store, period), period, { orders, complaints });
+    await backfillLedger(store, async () => undefined);
+    expect(await store.reportInbox.countDocuments()).toBe(orders.length + complaints.length);
+    for (const period of [{ from: FROM, to: TO }, CUT]) expectReport(await complaintReport(store, period), period, { orders, complaints });
+    while ((await foldFacts(store, { limit: 500 })).facts > 0);
+    for (const period of [{ from: FROM, to: TO }, CUT]) expectReport(await complaintReport(store, period), period, { orders, complaints });
+  });
+});
+
+/** The report's figures, worked out from the seed itself. */
+function expectReport(
+  report: ComplaintReport,
+  { from, to }: { from: Date; to: Date },
+  { orders, complaints }: { orders: SeedOrder[]; complaints: SeedComplaint[] },
+): void {
+  const inPeriod = <T extends { createdAt: Date }>(xs: T[]) => xs.filter((x) => x.createdAt >= from && x.createdAt < to);
+  const sold = inPeriod(orders).filter((o) => o.status !== 'CANCELLED' && o.status !== 'AWAITING_PAYMENT');
+  const filed = inPeriod(complaints);
+  expect(filed.length).toBeGreaterThan(50);
+  expect(filed.length).toBeLessThan(complaints.length);
+
+  expect(report.period).toEqual({ from: from.toISOString(), to: to.toISOString() });
+  expect(report.totals).toEqual({
+    orders: sold.length,
+    complaints: filed.length,
+    refunds: sold.filter((o) => o.status === 'REFUNDED').length,
+  });
+
+  const expectedCategories = COMPLAINT_CATEGORIES.map((category) => {
+    const n = filed.filter((c) => c.category === category).length;
+    return { category, complaints: n, share: n / filed.length };
+  });
+  expect(report.byCategory.map((c) => c.category).sort()).toEqual([...COMPLAINT_CATEGORIES].sort());
+  for (const want of expectedCategories) {
+    const got = report.byCategory.find((c) => c.category === want.category)!;
+    expect(got.complaints).toBe(want.complaints);
+    expect(got.share).toBeCloseTo(want.share, 4);
+  }
+  expect(report.byCategory.map((c) => c.complaints)).toEqual(expectedCategories.map((c) => c.complaints).sort((a, b) => b - a));
+
+  const skus = [...new Set([...sold.map((o) => o.sku), ...filed.map((c) => c.sku)])];
+  expect(report.bySku.map((s) => s.sku).sort()).toEqual(skus.sort());
+  for (const sku of skus) {
+    const o = sold.filter((x) => x.sku === sku).length;
+    const c = filed.filter((x) => x.sku === sku).length;
+    const r = sold.filter((x) => x.sku === sku && x.status === 'REFUNDED').length;
+    const got = report.bySku.find((s) => s.sku === sku)!;
+    expect(got).toMatchObject({ orders: o, complaints: c, refunds: r });
+    if (o === 0) {
+      expect(got).toMatchObject({ complaintRate: null, refundRate: null });
+      continue;
+    }
+    expect(got.complaintRate).toBeCloseTo(c / o, 4);
+    expect(got.refundRate).toBeCloseTo(r / o, 4);
+  }
+  expect(report.bySku[report.bySku.length - 1]).toMatchObject({ sku: 'retired-sku', orders: 0, complaints: 1, complaintRate: null });
+  const rates = report.bySku.slice(0, -1).map((s) => s.complaintRate as number);
+  expect(rates).toEqual([...rates].sort((a, b) => b - a));
+
+  const share = (yes: number, of: number) => yes / of;
+  const firstSettled = filed.filter((c) => c.firstResponseBreached || c.respondedAfterMin !== undefined);
+  const firstOnTime = firstSettled.filter((c) => !c.firstResponseBreached && (c.respondedAfterMin as number) <= 60);
+  const resolutionSettled = filed.filter((c) => c.resolutionBreached || c.resolvedAfterMin !== undefined);
+  const resolvedOnTime = resolutionSettled.filter((c) => !c.resolutionBreached);
+  expect(report.sla.firstResponseOnTime).toBeCloseTo(share(firstOnTime.length, firstSettled.length), 4);
+  expect(report.sla.resolutionOnTime).toBeCloseTo(share(resolvedOnTime.length, resolutionSettled.length), 4);
+  expect(report.sla.medianFirstResponseMinutes).toBeCloseTo(median(filed.map((c) => c.respondedAfterMin)), 1);
+  expect(report.sla.medianResolutionMinutes).toBeCloseTo(median(filed.map((c) => c.resolvedAfterMin)), 1);
+
+  const answered = filed.filter((c) => c.satisfied !== undefined);
+  const rated = answered.filter((c) => c.rating !== undefined);
+  expect(rated.length).toBeGreaterThan(5);
+  expect(report.satisfaction.responses).toBe(answered.length);
+  expect(report.satisfaction.satisfiedShare).toBeCloseTo(share(answered.filter((c) => c.satisfied).length, answered.length), 4);
+  expect(report.satisfaction.averageRating).toBeCloseTo(rated.reduce((sum, c) => sum + (c.rating as number), 0) / rated.length, 2);
+}
 
 function median(values: (number | undefined)[]): number {
   const xs = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);

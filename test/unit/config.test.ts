@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       paymentProvider: { kind: 'sandbox' },
       storefrontWebhook: undefined,
       dataDir: dir,
+      rateLimitPerMinute: 600,
+      reportFoldEveryMs: 30_000,
     });
     // Development without KEY_ENCRYPTION_KEY: a key generated once under the data folder, then reused.
     expect(config.keyEncryptionKey).toHaveLength(32);
@@ -107,6 +109,7 @@ describe('loadConfig', () => {
     ['MAX_REOPENS', '-1'],
     ['RATE_LIMIT_PER_MINUTE', '0'],
     ['RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['REPORT_FOLD_EVERY', 'often'],
     ['API_KEYS', 'admin-root-secret0001'],
     ['API_KEYS', 'boss:root:secret-0001'],
     ['API_KEYS', 'admin:root:short'],

@@ -1,0 +1,176 @@
+import { COMPLAINT_CATEGORIES, type ComplaintCategory } from '../../domain/complaint';
+import type { LedgerEntry } from './entries';
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+export interface ComplaintReport {
+  period: { from: string; to: string };
+  totals: { orders: number; complaints: number; refunds: number };
+  byCategory: { category: ComplaintCategory; complaints: number; share: number }[];
+  bySku: { sku: string; orders: number; complaints: number; complaintRate: number | null; refunds: number; refundRate: number | null }[];
+  sla: {
+    firstResponseOnTime: number | null;
+    resolutionOnTime: number | null;
+    medianFirstResponseMinutes: number | null;
+    medianResolutionMinutes: number | null;
+  };
+  satisfaction: { responses: number; satisfiedShare: number | null; averageRating: number | null };
+}
+
+/**
+ * The ranking's raw figures for a set of orders and complaints. Tallies add up, so a day's tally
+ * is kept in the ledger and a period's is the sum of its days. The minutes are kept whole, since
+ * medians do not add up.
+ */
+export interface Tally {
+  skus: Record<string, { orders: number; refunds: number; complaints: number }>;
+  categories: Record<string, number>;
+  firstOnTime: number;
+  firstSettled: number;
+  resolvedOnTime: number;
+  resolutionSettled: number;
+  responses: number;
+  satisfied: number;
+  rated: number;
+  ratingSum: number;
+  firstResponseMinutes: number[];
+  resolutionMinutes: number[];
+}
+
+export function emptyTally(): Tally {
+  return {
+    skus: {},
+    categories: {},
+    firstOnTime: 0,
+    firstSettled: 0,
+    resolvedOnTime: 0,
+    resolutionSettled: 0,
+    responses: 0,
+    satisfied: 0,
+    rated: 0,
+    ratingSum: 0,
+    firstResponseMinutes: [],
+    resolutionMinutes: [],
+  };
+}
+
+function skuOf(tally: Tally, sku: string) {
+  return (tally.skus[sku] ??= { orders: 0, refunds: 0, complaints: 0 });
+}
+
+/** Count one order or complaint into the tally. */
+export function count(tally: Tally, entry: LedgerEntry): void {
+  if (entry.kind === 'order') {
+    if (!entry.sold) return;
+    skuOf(tally, entry.sku).orders += 1;
+    if (entry.refunded) skuOf(tally, entry.sku).refunds += 1;
+    return;
+  }
+  skuOf(tally, entry.sku).complaints += 1;
+  tally.categories[entry.category] = (tally.categories[entry.category] ?? 0) + 1;
+  if (entry.firstResponseOnTime !== null) {
+    tally.firstSettled += 1;
+    if (entry.firstResponseOnTime) tally.firstOnTime += 1;
+  }
+  if (entry.resolutionOnTime !== null) {
+    tally.resolutionSettled += 1;
+    if (entry.resolutionOnTime) tally.resolvedOnTime += 1;
+  }
+  if (entry.satisfied !== null) {
+    tally.responses += 1;
+    if (entry.satisfied) tally.satisfied += 1;
+    if (entry.rating !== null) {
+      tally.rated += 1;
+      tally.ratingSum += entry.rating;
+    }
+  }
+  if (entry.firstResponseMinutes !== null) tally.firstResponseMinutes.push(entry.firstResponseMinutes);
+  if (entry.resolutionMinutes !== null) tally.resolutionMinutes.push(entry.resolutionMinutes);
+}
+
+/** Add another tally (another day's) into this one. */
+export function combine(into: Tally, other: Tally): void {
+  for (const [sku, s] of Object.entries(other.skus)) {
+    const mine = skuOf(into, sku);
+    mine.orders += s.orders;
+    mine.refunds += s.refunds;
+    mine.complaints += s.complaints;
+  }
+  for (const [category, n] of Object.entries(other.categories)) into.categories[category] = (into.categories[category] ?? 0) + n;
+  for (const field of ['firstOnTime', 'firstSettled', 'resolvedOnTime', 'resolutionSettled', 'responses', 'satisfied', 'rated', 'ratingSum'] as const) {
+    into[field] += other[field];
+  }
+  into.firstResponseMinutes.push(...other.firstResponseMinutes);
+  into.resolutionMinutes.push(...other.resolutionMinutes);
+}
+
+/** The complaint ranking (投诉排行榜) of a tally: shares, rates and medians, worst first. */
+export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {
+  const totals = { orders: 0, complaints: 0, refunds: 0 };
+  for (const s of Object.values(tally.skus)) {
+    totals.orders += s.orders;
+    totals.complaints += s.complaints;
+    totals.refunds += s.refunds;
+  }
+  return {
+    period: { from: from.toISOString(), to: to.toISOString() },
+    totals,
+    byCategory: COMPLAINT_CATEGORIES.map((category) => {
+      const n = tally.categories[category] ?? 0;
+      return { category, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
+    }).sort((a, b) => b.complaints - a.complaints),
+    bySku: Object.entries(tally.skus)
+      .map(([sku, s]) => ({
+        sku,
+        orders: s.orders,
+        complaints: s.complaints,
+        complaintRate: ratio(s.complaints, s.orders),
+        refunds: s.refunds,
+        refundRate: ratio(s.refunds, s.orders),
+      }))
+      .sort(worstFirst),
+    sla: {
+      firstResponseOnTime: ratio(tally.firstOnTime, tally.firstSettled),
+      resolutionOnTime: ratio(tally.resolvedOnTime, tally.resolutionSettled),
+      medianFirstResponseMinutes: median(tally.firstResponseMinutes),
+      medianResolutionMinutes: median(tally.resolutionMinutes),
+    },
+    satisfaction: {
+      responses: tally.responses,
+      satisfiedShare: ratio(tally.satisfied, tally.responses),
+      averageRating: tally.rated === 0 ? null : round(tally.ratingSum / tally.rated, 2),
+    },
+  };
+}
+
+/**
+ * The ranking: the highest complaint rate first (a product with complaints but no sales in the
+ * period goes after those with a rate), then more complaints, then the higher refund rate.
+ */
+function worstFirst(a: ComplaintReport['bySku'][number], b: ComplaintReport['bySku'][number]): number {
+  return (
+    (b.complaintRate ?? -1) - (a.complaintRate ?? -1) ||
+    b.complaints - a.complaints ||
+    (b.refundRate ?? -1) - (a.refundRate ?? -1) ||
+    (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)
+  );
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : round(part / whole, 4);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return round(sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, 1);
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
