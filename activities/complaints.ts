@@ -1,3 +1,4 @@
+import { syncQueueEntry } from '../db/complaintQueue';
 import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
 import { projectNewer } from '../db/projection';
 import type { ComplaintView } from '../domain/complaint';
@@ -14,6 +15,7 @@ export function complaintActivities({ store }: ActivityDeps) {
     /** Project the complaint for the agents' queue and the complaint ranking. */
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
       await projectNewer(store.complaintViews, complaintRow(seq, view, breaches));
+      await syncQueueEntry(store, view.complaintId);
     },
   };
 }

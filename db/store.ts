@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import {
   claimSchema,
+  complaintQueueSchema,
   complaintViewSchema,
   idempotencySchema,
   keySchema,
@@ -12,6 +13,7 @@ import {
   productSchema,
   refundSchema,
   type ClaimDoc,
+  type ComplaintQueueDoc,
   type ComplaintViewDoc,
   type IdempotencyDoc,
   type KeyDoc,
@@ -37,6 +39,7 @@ export interface Store {
   refunds: Model<RefundDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
+  complaintQueue: Model<ComplaintQueueDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function openStore(uri: string): Promise<Store> {
     refunds: connection.model('Refund', refundSchema, 'refunds'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
+    complaintQueue: connection.model('ComplaintQueueEntry', complaintQueueSchema, 'complaint_queue'),
     orderNotes: connection.model('OrderNote', orderNoteSchema, 'order_notes'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
@@ -67,7 +71,7 @@ export async function openStore(uri: string): Promise<Store> {
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.orderNotes,
+    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
   ];
   for (const model of models) await model.createIndexes();
   return store;

@@ -1,0 +1,77 @@
+/**
+ * The agents' queue: the complaints that still need someone, oldest due first. complaint_queue
+ * holds a row for each complaint until it is CLOSED, kept in step with complaint_views, which stays
+ * the authority on every complaint.
+ */
+import type { FilterQuery } from 'mongoose';
+import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
+import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
+import type { Store } from './store';
+
+/** Where a page of the queue ends: the next one starts after this (dueAt, _id). */
+export interface QueuePlace {
+  dueAt: Date;
+  id: string;
+}
+
+export interface QueueQuery {
+  /** Without it, every complaint but the CLOSED ones. */
+  status?: ComplaintStatus;
+  category?: ComplaintCategory;
+  sku?: string;
+  limit: number;
+  after?: QueuePlace;
+}
+
+export interface QueuePage {
+  items: ComplaintView[];
+  next: QueuePlace | null;
+}
+
+/** A page of the queue, or of the closed complaints when asked for by status. */
+export async function complaintQueuePage(store: Store, { status, category, sku, limit, after }: QueueQuery): Promise<QueuePage> {
+  const filter: FilterQuery<ComplaintQueueDoc> = {};
+  if (status) filter.status = status;
+  if (category) filter.category = category;
+  if (sku) filter.sku = sku;
+  if (after) filter.$or = [{ dueAt: { $gt: after.dueAt } }, { dueAt: after.dueAt, _id: { $gt: after.id } }];
+  const oldestDueFirst = { dueAt: 1, _id: 1 } as const;
+  // One more than asked tells whether another page follows.
+  if (status === 'CLOSED') {
+    // Closed complaints have left the queue, so they are listed from the read model itself: a scan
+    // of every complaint on FerretDB, the {status, dueAt, _id} index on MongoDB.
+    const rows = await store.complaintViews.find(filter).sort(oldestDueFirst).limit(limit + 1).lean();
+    return pageOf(rows, limit, rows.slice(0, limit).map(complaintViewOf));
+  }
+  const rows = await store.complaintQueue.find(filter).sort(oldestDueFirst).limit(limit + 1).lean();
+  // One lookup by _id each: the only query FerretDB answers from an index.
+  const found = await Promise.all(rows.slice(0, limit).map((row) => store.complaintViews.findById(row._id).lean()));
+  return pageOf(rows, limit, found.flatMap((row) => (row ? [complaintViewOf(row)] : [])));
+}
+
+function pageOf(rows: { _id: string; dueAt: Date }[], limit: number, items: ComplaintView[]): QueuePage {
+  const last = rows[limit - 1];
+  return { items, next: rows.length > limit ? { dueAt: last.dueAt, id: last._id } : null };
+}
+
+/** A complaint's queue row, as its read-model row says. */
+export function queueEntryOf({ _id, seq, status, category, sku, dueAt }: ComplaintViewDoc): ComplaintQueueDoc {
+  return { _id, seq, status, category, sku, dueAt };
+}
+
+/**
+ * Put a complaint's queue row in step with its read-model row: gone once CLOSED, else a copy. The
+ * read-model row is seq-guarded, so a retried older projection cannot bring a closed complaint back.
+ * The row is read again after each write until it has not moved, so a writer that copied a row
+ * just before it changed (the backfill beside a live worker) puts right what it wrote.
+ */
+export async function syncQueueEntry(store: Store, complaintId: string): Promise<void> {
+  let copiedSeq: number | undefined;
+  for (;;) {
+    const current = await store.complaintViews.findById(complaintId).lean();
+    if (!current || current.seq === copiedSeq) return;
+    if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: complaintId });
+    else await store.complaintQueue.replaceOne({ _id: complaintId }, queueEntryOf(current), { upsert: true });
+    copiedSeq = current.seq;
+  }
+}
