@@ -6,7 +6,7 @@
 import type { FilterQuery } from 'mongoose';
 import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
-import type { Store } from './store';
+import { isDuplicateKeyError, type Store } from './store';
 
 /** Where a page of the queue ends: the next one starts after this (dueAt, _id). */
 export interface QueuePlace {
@@ -62,16 +62,31 @@ export function queueEntryOf({ _id, seq, status, category, sku, dueAt }: Complai
 /**
  * Put a complaint's queue row in step with its read-model row: gone once CLOSED, else a copy. The
  * read-model row is seq-guarded, so a retried older projection cannot bring a closed complaint back.
- * The row is read again after each write until it has not moved, so a writer that copied a row
- * just before it changed (the backfill beside a live worker) puts right what it wrote.
  */
 export async function syncQueueEntry(store: Store, complaintId: string): Promise<void> {
-  let copiedSeq: number | undefined;
-  for (;;) {
-    const current = await store.complaintViews.findById(complaintId).lean();
-    if (!current || current.seq === copiedSeq) return;
-    if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: complaintId });
-    else await store.complaintQueue.replaceOne({ _id: complaintId }, queueEntryOf(current), { upsert: true });
-    copiedSeq = current.seq;
+  const current = await store.complaintViews.findById(complaintId).lean();
+  if (!current) return;
+  if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: complaintId });
+  else await store.complaintQueue.replaceOne({ _id: complaintId }, queueEntryOf(current), { upsert: true });
+}
+
+/**
+ * Give every complaint projected before the queue existed its row. Safe to run again, and beside
+ * the workers: it only adds rows that are missing, so a row a projection wrote stands, and it
+ * then takes out any complaint closed while it ran. Whole collections at a time, since FerretDB
+ * reads a whole collection for almost any query, even one by _id.
+ */
+export async function backfillComplaintQueue(store: Store): Promise<number> {
+  const live = await store.complaintViews.find({ status: { $ne: 'CLOSED' } }).select(['seq', 'status', 'category', 'sku', 'dueAt']).lean();
+  for (let i = 0; i < live.length; i += 1_000) {
+    await store.complaintQueue.insertMany(live.slice(i, i + 1_000).map(queueEntryOf), { ordered: false }).catch((err: unknown) => {
+      if (!isDuplicateKeyError(err)) throw err;
+    });
   }
+  // A complaint closed while this ran may have been copied after its projection took its row out.
+  const queued = new Set((await store.complaintQueue.find().select('_id').lean()).map((row) => row._id));
+  for await (const { _id } of store.complaintViews.find({ status: 'CLOSED' }).select('_id').lean().cursor()) {
+    if (queued.has(_id)) await store.complaintQueue.deleteOne({ _id });
+  }
+  return live.length;
 }

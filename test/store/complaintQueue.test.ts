@@ -1,6 +1,6 @@
-import { complaintActivities } from '../../activities/complaints';
+import { complaintActivities, complaintRow } from '../../activities/complaints';
 import { createLogger } from '../../config/logger';
-import { complaintQueuePage, type QueueQuery } from '../../db/complaintQueue';
+import { backfillComplaintQueue, complaintQueuePage, type QueueQuery } from '../../db/complaintQueue';
 import { NO_DEADLINE } from '../../db/schemas';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -140,5 +140,40 @@ describe("the agents' queue", () => {
     expect(await ids({ after: fifth.next! })).toEqual(['g']);
     expect(await ids({ status: 'CLOSED', after: { dueAt: NO_DEADLINE, id: 'b' } })).toEqual(['c']);
     expect(await ids({ status: 'CLOSED', after: { dueAt: NO_DEADLINE, id: 'c' } })).toEqual([]);
+  });
+});
+
+describe('the backfill of the queue', () => {
+  let store: Store;
+  afterAll(async () => {
+    await store?.connection.dropDatabase().catch(() => undefined);
+    await store?.close();
+  });
+
+  it('queues every complaint projected before the queue existed but the closed ones, leaves newer rows, and again changes nothing', async () => {
+    store = await openStore(testConfig().mongodbUri);
+    const noBreach = { firstResponse: false, resolution: false };
+    const legacy: [Filing, ComplaintStatus][] = [
+      [{ id: 'h', filedAfterMin: 0, sku: 'steam-100', category: 'service' }, 'OPEN'],
+      [{ id: 'i', filedAfterMin: 1, sku: 'steam-100', category: 'service' }, 'CLOSED'],
+      [{ id: 'j', filedAfterMin: 2, sku: 'psn-50', category: 'other' }, 'ESCALATED'],
+      [{ id: 'k', filedAfterMin: 3, sku: 'psn-50', category: 'other' }, 'RESOLVED'],
+    ];
+    await store.complaintViews.insertMany(legacy.map(([filing, status]) => complaintRow(3, viewAt(filing, status), noBreach)));
+    // Projections running beside it: one wrote its newer row already, one copied a complaint just before it closed.
+    await store.complaintQueue.create({ _id: 'h', seq: 4, status: 'ACKNOWLEDGED', category: 'service', sku: 'steam-100', dueAt: new Date(T0 + 1440 * MINUTE) });
+    await store.complaintQueue.create({ _id: 'i', seq: 2, status: 'RESOLVED', category: 'service', sku: 'steam-100', dueAt: NO_DEADLINE });
+
+    expect(await backfillComplaintQueue(store)).toBe(3);
+    expect(await backfillComplaintQueue(store)).toBe(3);
+
+    const rows = await store.complaintQueue.find().sort({ _id: 1 }).lean();
+    expect(rows.map((r) => [r._id, r.seq, r.status])).toEqual([
+      ['h', 4, 'ACKNOWLEDGED'],
+      ['j', 3, 'ESCALATED'],
+      ['k', 3, 'RESOLVED'],
+    ]);
+    const page = await complaintQueuePage(store, { limit: 20 });
+    expect(page.items.map((v) => v.complaintId)).toEqual(['h', 'j', 'k']);
   });
 });
