@@ -3,7 +3,7 @@
  * holds a row for each complaint until it is CLOSED, kept in step with complaint_views, which stays
  * the authority on every complaint.
  */
-import type { FilterQuery } from 'mongoose';
+import type { FilterQuery, Model } from 'mongoose';
 import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
 import { isDuplicateKeyError, type Store } from './store';
@@ -35,28 +35,23 @@ export async function complaintQueuePage(store: Store, { status, category, sku, 
   if (category) filter.category = category;
   if (sku) filter.sku = sku;
   if (after) filter.$or = [{ dueAt: { $gt: after.dueAt } }, { dueAt: after.dueAt, _id: { $gt: after.id } }];
-  const oldestDueFirst = { dueAt: 1, _id: 1 } as const;
-  // One more than asked tells whether another page follows.
-  if (status === 'CLOSED') {
-    // Closed complaints have left the queue, so they are listed from the read model itself: a scan
-    // of every complaint on FerretDB, the {status, dueAt, _id} index on MongoDB.
-    const rows = await store.complaintViews.find(filter).sort(oldestDueFirst).limit(limit + 1).lean();
-    return pageOf(rows, limit, rows.slice(0, limit).map(complaintViewOf));
-  }
-  const rows = await store.complaintQueue.find(filter).sort(oldestDueFirst).limit(limit + 1).lean();
-  // One lookup by _id each: the only query FerretDB answers from an index.
-  const found = await Promise.all(rows.slice(0, limit).map((row) => store.complaintViews.findById(row._id).lean()));
-  return pageOf(rows, limit, found.flatMap((row) => (row ? [complaintViewOf(row)] : [])));
+  // One more than asked tells whether another page follows. Closed complaints have left the queue,
+  // so they are listed from the read model itself: a scan of every complaint on FerretDB, the
+  // {status, dueAt, _id} index on MongoDB.
+  const rows = await (status === 'CLOSED'
+    ? oldestDueFirst(store.complaintViews, filter, limit + 1)
+    : oldestDueFirst(store.complaintQueue, filter, limit + 1));
+  const last = rows[limit - 1];
+  return { items: rows.slice(0, limit).map(complaintViewOf), next: rows.length > limit ? { dueAt: last.dueAt, id: last._id } : null };
 }
 
-function pageOf(rows: { _id: string; dueAt: Date }[], limit: number, items: ComplaintView[]): QueuePage {
-  const last = rows[limit - 1];
-  return { items, next: rows.length > limit ? { dueAt: last.dueAt, id: last._id } : null };
+function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: FilterQuery<ComplaintQueueDoc>, n: number): Promise<T[]> {
+  return model.find(filter as FilterQuery<T>).sort({ dueAt: 1, _id: 1 }).limit(n).lean<T[]>().exec();
 }
 
 /** A complaint's queue row, as its read-model row says. */
-export function queueEntryOf({ _id, seq, status, category, sku, dueAt }: ComplaintViewDoc): ComplaintQueueDoc {
-  return { _id, seq, status, category, sku, dueAt };
+export function queueEntryOf({ _id, seq, status, category, sku, dueAt, view }: ComplaintViewDoc): ComplaintQueueDoc {
+  return { _id, seq, status, category, sku, dueAt, view };
 }
 
 /**
@@ -77,7 +72,7 @@ export async function syncQueueEntry(store: Store, complaintId: string): Promise
  * reads a whole collection for almost any query, even one by _id.
  */
 export async function backfillComplaintQueue(store: Store): Promise<number> {
-  const live = await store.complaintViews.find({ status: { $ne: 'CLOSED' } }).select(['seq', 'status', 'category', 'sku', 'dueAt']).lean();
+  const live = await store.complaintViews.find({ status: { $ne: 'CLOSED' } }).lean();
   for (let i = 0; i < live.length; i += 1_000) {
     await store.complaintQueue.insertMany(live.slice(i, i + 1_000).map(queueEntryOf), { ordered: false }).catch((err: unknown) => {
       if (!isDuplicateKeyError(err)) throw err;

@@ -297,10 +297,12 @@ complaintViewSchema.index({ orderId: 1 });
 
 /**
  * The agents' queue: one row per complaint not yet CLOSED, copied from its complaint_views row.
- * It stays as small as the live work, so even a store that scans it (FerretDB) lists it quickly;
- * the complaint itself is then read from complaint_views by _id.
+ * It stays as small as the live work, so even a store that scans it (FerretDB) lists it quickly.
+ * It carries the view too, so a page reads nothing else: FerretDB 1.24 on SQLite scans even for a
+ * lookup by _id (its query does not match its own _id index), and fifty of them on a large
+ * complaint_views take longer than the old scan of it.
  */
-export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'sku' | 'dueAt'>;
+export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'sku' | 'dueAt' | 'view'>;
 export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
   {
     _id: String,
@@ -309,6 +311,7 @@ export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
     category: { type: String, required: true },
     sku: { type: String, required: true },
     dueAt: { type: Date, required: true },
+    view: { type: String, required: true },
   },
   { versionKey: false },
 );

@@ -1,6 +1,6 @@
 import { complaintActivities, complaintRow } from '../../activities/complaints';
 import { createLogger } from '../../config/logger';
-import { backfillComplaintQueue, complaintQueuePage, type QueueQuery } from '../../db/complaintQueue';
+import { backfillComplaintQueue, complaintQueuePage, queueEntryOf, type QueueQuery } from '../../db/complaintQueue';
 import { NO_DEADLINE } from '../../db/schemas';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -98,7 +98,7 @@ describe("the agents' queue", () => {
       ['g', 2, 'RESOLVED'],
     ]);
     const resolved = rows.find((r) => r._id === 'e')!;
-    expect(resolved).toEqual({ _id: 'e', seq: 2, status: 'RESOLVED', category: 'other', sku: 'steam-100', dueAt: NO_DEADLINE });
+    expect(resolved).toEqual({ _id: 'e', seq: 2, status: 'RESOLVED', category: 'other', sku: 'steam-100', dueAt: NO_DEADLINE, view: JSON.stringify(viewAt(e, 'RESOLVED')) });
     expect(await store.complaintQueue.findById('c').lean()).toBeNull();
     expect(await store.complaintViews.findById('c').lean()).toMatchObject({ seq: 4, status: 'CLOSED' });
   });
@@ -161,8 +161,9 @@ describe('the backfill of the queue', () => {
     ];
     await store.complaintViews.insertMany(legacy.map(([filing, status]) => complaintRow(3, viewAt(filing, status), noBreach)));
     // Projections running beside it: one wrote its newer row already, one copied a complaint just before it closed.
-    await store.complaintQueue.create({ _id: 'h', seq: 4, status: 'ACKNOWLEDGED', category: 'service', sku: 'steam-100', dueAt: new Date(T0 + 1440 * MINUTE) });
-    await store.complaintQueue.create({ _id: 'i', seq: 2, status: 'RESOLVED', category: 'service', sku: 'steam-100', dueAt: NO_DEADLINE });
+    const [[h], [i], [j], [k]] = legacy;
+    await store.complaintQueue.create(queueEntryOf(complaintRow(4, viewAt(h, 'ACKNOWLEDGED'), noBreach)));
+    await store.complaintQueue.create(queueEntryOf(complaintRow(2, viewAt(i, 'RESOLVED'), noBreach)));
 
     expect(await backfillComplaintQueue(store)).toBe(3);
     expect(await backfillComplaintQueue(store)).toBe(3);
@@ -174,6 +175,6 @@ describe('the backfill of the queue', () => {
       ['k', 3, 'RESOLVED'],
     ]);
     const page = await complaintQueuePage(store, { limit: 20 });
-    expect(page.items.map((v) => v.complaintId)).toEqual(['h', 'j', 'k']);
+    expect(page.items).toEqual([viewAt(h, 'ACKNOWLEDGED'), viewAt(j, 'ESCALATED'), viewAt(k, 'RESOLVED')]);
   });
 });
