@@ -1,3 +1,4 @@
+import { syncQueueEntry } from '../db/complaintQueue';
 import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
 import { projectNewer } from '../db/projection';
 import { complaintEntry } from '../db/report/entries';
@@ -17,6 +18,7 @@ export function complaintActivities({ store }: ActivityDeps) {
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
       const row = complaintRow(seq, view, breaches);
       await projectNewer(store.complaintViews, row);
+      await syncQueueEntry(store, view.complaintId);
       await recordEntry(store, complaintEntry(row));
     },
   };

@@ -43,7 +43,7 @@ export function buildOpenApi(): object {
   route('get', '/v1/ops/stuck', 'Orders sitting in a working status longer than olderThan (ops)', { security: staff, request: { query: s.StuckQuery } }, { 200: json(z.object({ items: z.array(s.StuckOrder) })) });
   const complaintParam = z.object({ complaintId: s.ComplaintId });
   route('post', '/v1/orders/{orderId}/complaints', 'The buyer files a complaint on a paid order inside its complaint window', { security: buyer, request: { params: orderParam, ...body(s.FileComplaint) } }, { 201: json(s.ComplaintFiled, 'filed') });
-  route('get', '/v1/complaints', "The agents' queue, oldest deadline first; cursor pagination (agent, ops)", { security: staff, request: { query: s.ComplaintQueueQuery } }, { 200: json(s.ComplaintQueue) });
+  route('get', '/v1/complaints', "The agents' queue, oldest deadline first; cursor pagination (agent, ops)", { description: 'Lists the complaints not yet CLOSED unless status=CLOSED asks for the closed ones.', security: staff, request: { query: s.ComplaintQueueQuery } }, { 200: json(s.ComplaintQueue) });
   route('get', '/v1/complaints/{complaintId}', 'The complaint view (agent, ops, or the buyer)', { security: [...staff, ...buyer], request: { params: complaintParam } }, { 200: json(s.ComplaintView) });
   route('post', '/v1/complaints/{complaintId}/actions', "An agent's action on a complaint", { security: staff, request: { params: complaintParam, ...body(s.ComplaintActionInput) } }, { 200: json(s.ComplaintView) });
   route('post', '/v1/complaints/{complaintId}/replies', "The buyer's reply", { security: buyer, request: { params: complaintParam, ...body(s.ComplaintReply) } }, { 200: json(s.ComplaintView) });

@@ -224,7 +224,9 @@ const wholeNumber = (min: number, max: number) =>
 
 export const ComplaintQueueQuery = z
   .object({
-    status: ComplaintStatus.optional(),
+    status: ComplaintStatus.optional().openapi({
+      param: { description: 'Without it, every complaint that still needs someone: all but CLOSED. CLOSED lists the closed complaints.' },
+    }),
     category: ComplaintCategory.optional(),
     sku: Sku.optional(),
     limit: wholeNumber(1, 100).default('20'),

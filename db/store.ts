@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model } from 'mongoose';
 import {
   claimSchema,
+  complaintQueueSchema,
   complaintViewSchema,
   idempotencySchema,
   keySchema,
@@ -15,6 +16,7 @@ import {
   reportFactSchema,
   reportHourSchema,
   type ClaimDoc,
+  type ComplaintQueueDoc,
   type ComplaintViewDoc,
   type IdempotencyDoc,
   type KeyDoc,
@@ -43,6 +45,7 @@ export interface Store {
   refunds: Model<RefundDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
+  complaintQueue: Model<ComplaintQueueDoc>;
   /** The report ledger (see db/report): facts waiting to be folded, hours and days. */
   reportInbox: Model<ReportFactDoc>;
   reportHours: Model<ReportHourDoc>;
@@ -67,6 +70,7 @@ export async function openStore(uri: string): Promise<Store> {
     refunds: connection.model('Refund', refundSchema, 'refunds'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
+    complaintQueue: connection.model('ComplaintQueueEntry', complaintQueueSchema, 'complaint_queue'),
     orderNotes: connection.model('OrderNote', orderNoteSchema, 'order_notes'),
     reportInbox: connection.model('ReportFact', reportFactSchema, 'report_inbox'),
     reportHours: connection.model('ReportHour', reportHourSchema, 'report_hours'),
@@ -80,7 +84,7 @@ export async function openStore(uri: string): Promise<Store> {
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.orderNotes,
+    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
   ];
   for (const model of models) await model.createIndexes();
   return store;

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { complaintRow } from '../activities/complaints';
+import { queueEntryOf } from '../db/complaintQueue';
 import { complaintEntry, orderEntry, type LedgerEntry } from '../db/report/entries';
 import { factOf, foldFacts } from '../db/report/ledger';
 import { startApi } from '../api/server';
@@ -166,6 +167,7 @@ async function seed(store: Store): Promise<LedgerEntry[]> {
       return complaintRow(2, view, { firstResponse: status === 'ESCALATED', resolution: rnd(10) === 0 });
     });
     await store.complaintViews.insertMany(rows, { ordered: false });
+    await store.complaintQueue.insertMany(rows.filter((row) => row.status !== 'CLOSED').map(queueEntryOf), { ordered: false });
     entries.push(...rows.map(complaintEntry));
   }
   return entries;

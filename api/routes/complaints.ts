@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import type { FilterQuery } from 'mongoose';
-import { complaintViewOf, type ComplaintViewDoc } from '../../db/schemas';
+import { complaintQueuePage, type QueuePlace } from '../../db/complaintQueue';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
 import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
@@ -33,20 +32,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     '/v1/complaints',
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
-      const { status, category, sku, limit, cursor } = parse(ComplaintQueueQuery, req.query, 'query');
-      const filter: FilterQuery<ComplaintViewDoc> = {};
-      if (status) filter.status = status;
-      if (category) filter.category = category;
-      if (sku) filter.sku = sku;
-      if (cursor) {
-        const after = readCursor(cursor);
-        filter.$or = [{ dueAt: { $gt: after.dueAt } }, { dueAt: after.dueAt, _id: { $gt: after.id } }];
-      }
-      // One more than asked tells whether another page follows.
-      const rows = await store.complaintViews.find(filter).sort({ dueAt: 1, _id: 1 }).limit(limit + 1).lean();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      res.json({ items: page.map(complaintViewOf), nextCursor: rows.length > limit ? writeCursor(last.dueAt, last._id) : null });
+      const { cursor, ...query } = parse(ComplaintQueueQuery, req.query, 'query');
+      const { items, next } = await complaintQueuePage(store, { ...query, ...(cursor ? { after: readCursor(cursor) } : {}) });
+      res.json({ items, nextCursor: next ? writeCursor(next) : null });
     }),
   );
 
@@ -92,11 +80,11 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
 }
 
 /** The queue's place after a page: opaque to callers, (dueAt, id) to us. */
-function writeCursor(dueAt: Date, id: string): string {
+function writeCursor({ dueAt, id }: QueuePlace): string {
   return Buffer.from(JSON.stringify([dueAt.getTime(), id])).toString('base64url');
 }
 
-function readCursor(cursor: string): { dueAt: Date; id: string } {
+function readCursor(cursor: string): QueuePlace {
   try {
     const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     if (typeof ms === 'number' && Number.isFinite(ms) && typeof id === 'string') return { dueAt: new Date(ms), id };

@@ -83,6 +83,11 @@ describe('complaints through the API', () => {
     const replaced = await act(complaintId, 'resolve_replace', 'Sorry: here is a new key.');
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ status: 'RESOLVED', resolution: 'replaced', resolvedAt: expect.any(String) });
+    // Resolved, it stays in the queue, after everything with a deadline, until the buyer confirms.
+    await eventually(async () => {
+      const page = await shop.agent.get(`/v1/complaints?sku=${sku}`);
+      return page.body.items?.some((c: { complaintId: string; status: string }) => c.complaintId === complaintId && c.status === 'RESOLVED');
+    }, 'the resolved complaint in the default queue');
 
     const after = await order.buyer.get(`/v1/orders/${order.orderId}/keys`);
     expect(after.status).toBe(200);
@@ -103,6 +108,12 @@ describe('complaints through the API', () => {
     await product.client.workflow.getHandle(`complaint-${complaintId}`).result();
     const closed = await shop.agent.get(`/v1/complaints/${complaintId}`);
     expect(closed.body).toMatchObject({ status: 'CLOSED', resolution: 'replaced' });
+    // Closed, it has left the agents' queue; asked for by status, it is listed still.
+    const listed = async (query: string) =>
+      (await shop.agent.get(`/v1/complaints?sku=${sku}${query}`)).body.items.map((c: { complaintId: string }) => c.complaintId);
+    expect(await listed('')).not.toContain(complaintId);
+    expect(await listed('&status=CLOSED')).toEqual([complaintId]);
+    expect(await product.store.complaintQueue.findById(complaintId).lean()).toBeNull();
 
     // The storefront heard every step, signed, and never a code.
     const hooks = await eventually(async () => {
