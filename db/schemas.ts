@@ -347,12 +347,13 @@ export const orderNoteSchema = new Schema<OrderNoteDoc>(
 );
 
 /*
- * The report ledger: what the complaint ranking counts, kept so that it is read by _id only.
- * FerretDB uses an index for nothing but an exact _id, so a ranking over 100,000 complaints grouped
- * from the read models would scan them all; the ledger reads one document per day instead.
- * Projections record facts; one fold (a scheduled workflow, the only writer of hours and days)
- * merges them into hours and recounts their days. Entries are JSON text: FerretDB's cost is per
- * value it decodes, and one string is one value.
+ * The report ledger: what the complaint ranking counts, kept so a report reads little and never
+ * groups the read models. FerretDB 1.24 answers every query by reading its collection row by row
+ * (even a lookup by _id: its index on _id is not the expression it queries by), so the ledger's
+ * collections are cut by month and stay small however old the shop grows. Projections record
+ * facts; one fold (a scheduled workflow, the only writer of hours and days) merges them into their
+ * hours and keeps each hour's tally in its day. Entries and tallies are JSON text: FerretDB's cost
+ * is per value it decodes, and one string is one value.
  */
 
 /** A read-model change the ranking counts, waiting to be folded: _id `<entry key>@<seq>`, so a retry adds nothing. */
@@ -366,7 +367,7 @@ export const reportFactSchema = new Schema<ReportFactDoc>(
   { versionKey: false },
 );
 
-/** The newest entry of every order and complaint created in one UTC hour (_id `YYYY-MM-DDTHH`). */
+/** The newest entry of every order and complaint created in one UTC hour (_id `YYYY-MM-DDTHH`), in `report_hours_<YYYY-MM>`. */
 export interface ReportHourDoc {
   _id: string;
   entries: string;
@@ -377,13 +378,13 @@ export const reportHourSchema = new Schema<ReportHourDoc>(
   { versionKey: false },
 );
 
-/** One UTC day's figures (_id `YYYY-MM-DD`), recounted from its hours whenever one of them changes. */
+/** The tally of each folded hour of one UTC day (_id `YYYY-MM-DD`; `hours` keyed `00`..`23`), in `report_days_<YYYY-MM>`. */
 export interface ReportDayDoc {
   _id: string;
-  tally: string;
+  hours: string;
   foldedAt: Date;
 }
 export const reportDaySchema = new Schema<ReportDayDoc>(
-  { _id: String, tally: { type: String, required: true }, foldedAt: { type: Date, required: true } },
+  { _id: String, hours: { type: String, required: true }, foldedAt: { type: Date, required: true } },
   { versionKey: false },
 );

@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
+import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import {
   claimSchema,
   complaintQueueSchema,
@@ -46,10 +46,10 @@ export interface Store {
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
   complaintQueue: Model<ComplaintQueueDoc>;
-  /** The report ledger (see db/report): facts waiting to be folded, hours and days. */
+  /** The report ledger (see db/report): facts waiting to be folded, and a month's hours and days. */
   reportInbox: Model<ReportFactDoc>;
-  reportHours: Model<ReportHourDoc>;
-  reportDays: Model<ReportDayDoc>;
+  reportHours(month: string): Model<ReportHourDoc>;
+  reportDays(month: string): Model<ReportDayDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,8 +73,8 @@ export async function openStore(uri: string): Promise<Store> {
     complaintQueue: connection.model('ComplaintQueueEntry', complaintQueueSchema, 'complaint_queue'),
     orderNotes: connection.model('OrderNote', orderNoteSchema, 'order_notes'),
     reportInbox: connection.model('ReportFact', reportFactSchema, 'report_inbox'),
-    reportHours: connection.model('ReportHour', reportHourSchema, 'report_hours'),
-    reportDays: connection.model('ReportDay', reportDaySchema, 'report_days'),
+    reportHours: (month) => monthly(connection, 'ReportHours', reportHourSchema, 'report_hours', month),
+    reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -88,6 +88,13 @@ export async function openStore(uri: string): Promise<Store> {
   ];
   for (const model of models) await model.createIndexes();
   return store;
+}
+
+/** A collection of one month (`YYYY-MM`), its model made once per connection. */
+function monthly<T>(connection: Connection, model: string, schema: Schema<T>, collection: string, month: string): Model<T> {
+  if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`not a month: ${month}`);
+  const name = `${model}_${month}`;
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, `${collection}_${month.replace('-', '_')}`);
 }
 
 export function isDuplicateKeyError(err: unknown): boolean {

@@ -1,7 +1,7 @@
 import type { Store } from '../store';
-import { DAY_MS, dayOf, daysBetween, hoursOfDay, mergeNewest, startOfDay, type LedgerEntry } from './entries';
-import { dayTally, hourEntries, waitingEntries } from './ledger';
-import { combine, count, emptyTally, reportOf, type ComplaintReport, type Period, type Tally } from './tally';
+import { HOUR_MS, dayOfHour, hourOf, hourOfDay, hoursBetween, mergeNewest, monthsBetween, startOfHour, type LedgerEntry } from './entries';
+import { hourEntries, monthDays, tallyOf, waitingEntries, type DayHours } from './ledger';
+import { combine, emptyTally, reportOf, type ComplaintReport, type Period, type Tally } from './tally';
 
 export type { ComplaintReport, Period };
 
@@ -10,35 +10,36 @@ export type { ComplaintReport, Period };
  * complain about, which products draw complaints and refunds, whether the agents keep their
  * deadlines, and whether buyers were satisfied. Worst first.
  *
- * It reads the ledger by _id only, the one lookup FerretDB serves from an index: a whole day that
- * nothing has changed since its last fold is one document; a day cut by the period, or with facts
- * still waiting, is counted from its hours with those facts merged in. So the answer is as current
- * as the read models, and the same on FerretDB and MongoDB.
+ * It reads the ledger, never the read models: the folded days of each month the period touches
+ * (one small collection each), and an hour's entries only where the period cuts that hour or facts
+ * for it still wait to be folded, with those facts merged in. So the answer is as current as the
+ * read models, and the same on FerretDB and MongoDB.
  */
 export async function complaintReport(store: Store, period: Period): Promise<ComplaintReport> {
   const from = period.from.getTime();
   const to = period.to.getTime();
+  const inPeriod = (entry: LedgerEntry) => entry.at >= from && entry.at < to;
   // The waiting facts are read first: a fold that runs meanwhile leaves their entries in the hours.
   const waiting = new Map<string, LedgerEntry[]>();
-  for (const entry of await waitingEntries(store)) {
-    if (entry.at < from || entry.at >= to) continue;
-    const day = dayOf(entry.at);
-    waiting.set(day, [...(waiting.get(day) ?? []), entry]);
+  for (const entry of (await waitingEntries(store)).filter(inPeriod)) {
+    const hour = hourOf(entry.at);
+    waiting.set(hour, [...(waiting.get(hour) ?? []), entry]);
+  }
+  const days = new Map<string, DayHours>();
+  for (const month of await Promise.all(monthsBetween(from, to).map((m) => monthDays(store, m)))) {
+    for (const [day, hours] of month) days.set(day, hours);
   }
 
-  const days = await Promise.all(
-    daysBetween(from, to).map(async (day): Promise<Tally | null> => {
-      const whole = startOfDay(day) >= from && startOfDay(day) + DAY_MS <= to;
-      if (whole && !waiting.has(day)) return dayTally(store, day);
-      const hours = await Promise.all(hoursOfDay(day, from, to).map((hour) => hourEntries(store, hour)));
-      const entries = mergeNewest(new Map(hours.flatMap((h) => [...h])), waiting.get(day) ?? []);
-      const tally = emptyTally();
-      for (const entry of entries.values()) if (entry.at >= from && entry.at < to) count(tally, entry);
-      return tally;
+  const hours = await Promise.all(
+    hoursBetween(from, to).map(async (hour): Promise<Tally | undefined> => {
+      const whole = startOfHour(hour) >= from && startOfHour(hour) + HOUR_MS <= to;
+      if (whole && !waiting.has(hour)) return days.get(dayOfHour(hour))?.[hourOfDay(hour)];
+      const entries = mergeNewest(await hourEntries(store, hour), waiting.get(hour) ?? []);
+      return tallyOf([...entries.values()].filter(inPeriod));
     }),
   );
 
   const tally = emptyTally();
-  for (const day of days) if (day) combine(tally, day);
+  for (const hour of hours) if (hour) combine(tally, hour);
   return reportOf(tally, period);
 }

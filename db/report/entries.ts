@@ -75,31 +75,38 @@ export function mergeNewest(into: Map<string, LedgerEntry>, entries: Iterable<Le
   return into;
 }
 
-const HOUR_MS = 3_600_000;
-export const DAY_MS = 24 * HOUR_MS;
+export const HOUR_MS = 3_600_000;
 
-/** The ledger's buckets are UTC hours and days, named by their ISO prefix. */
+/**
+ * The ledger's buckets are UTC hours, named by their ISO prefix (`2025-03-01T07`); an hour's day
+ * is its first ten characters and its month its first seven.
+ */
 export function hourOf(at: number): string {
   return new Date(at).toISOString().slice(0, 13);
 }
-export function dayOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
+export function startOfHour(hour: string): number {
+  return Date.parse(`${hour}:00:00.000Z`);
 }
-export function startOfDay(day: string): number {
-  return Date.parse(`${day}T00:00:00.000Z`);
-}
+export const dayOfHour = (hour: string): string => hour.slice(0, 10);
+export const monthOfHour = (hour: string): string => hour.slice(0, 7);
+/** The hour of its day, `00` to `23`. */
+export const hourOfDay = (hour: string): string => hour.slice(11, 13);
 
-/** The hours of a day that overlap [from, to). */
-export function hoursOfDay(day: string, from = -Infinity, to = Infinity): string[] {
-  const start = startOfDay(day);
+/** The hours that overlap [from, to). */
+export function hoursBetween(from: number, to: number): string[] {
   const hours: string[] = [];
-  for (let h = start; h < start + DAY_MS; h += HOUR_MS) if (h + HOUR_MS > from && h < to) hours.push(hourOf(h));
+  for (let h = from - (from % HOUR_MS); h < to; h += HOUR_MS) hours.push(hourOf(h));
   return hours;
 }
 
-/** The days that overlap [from, to). */
-export function daysBetween(from: number, to: number): string[] {
-  const days: string[] = [];
-  for (let d = startOfDay(dayOf(from)); d < to; d += DAY_MS) days.push(dayOf(d));
-  return days;
+/** The months that overlap [from, to), as `YYYY-MM`. */
+export function monthsBetween(from: number, to: number): string[] {
+  const months: string[] = [];
+  const at = new Date(from);
+  for (let m = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1); m < to; ) {
+    const d = new Date(m);
+    months.push(d.toISOString().slice(0, 7));
+    m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  }
+  return months;
 }

@@ -1,14 +1,14 @@
 import type { ReportFactDoc } from '../schemas';
 import { isDuplicateKeyError, type Store } from '../store';
 import { count, emptyTally, type Tally } from './tally';
-import { entryKey, hourOf, hoursOfDay, mergeNewest, type LedgerEntry } from './entries';
+import { dayOfHour, entryKey, hourOf, hourOfDay, mergeNewest, monthOfHour, type LedgerEntry } from './entries';
 
 /*
  * The ledger is written in two steps so that nothing but an insert ever races:
  * - any activity records a fact (an insert keyed by the entry and its step; a retry collides);
  * - the fold, the ledger's only writer, merges facts into their hours (newest step wins, so
- *   folding a fact twice changes nothing), recounts those hours' days, and only then deletes the
- *   facts. A fold that dies part way leaves its facts behind, and the next one does it again.
+ *   folding a fact twice changes nothing), sets those hours' tallies in their days, and only then
+ *   deletes the facts. A fold that dies part way leaves its facts behind; the next does it again.
  * Readers merge the facts still waiting, so a report is as current as the read models.
  */
 
@@ -34,14 +34,17 @@ export async function waitingEntries(store: Store): Promise<LedgerEntry[]> {
 
 /** The folded entries of one hour, by entry key. */
 export async function hourEntries(store: Store, hour: string): Promise<Map<string, LedgerEntry>> {
-  const doc = await store.reportHours.findById(hour).lean();
+  const doc = await store.reportHours(monthOfHour(hour)).findById(hour).lean();
   return new Map(doc ? (Object.entries(JSON.parse(doc.entries)) as [string, LedgerEntry][]) : []);
 }
 
-/** A folded day's tally; null for a day nothing was folded into. */
-export async function dayTally(store: Store, day: string): Promise<Tally | null> {
-  const doc = await store.reportDays.findById(day).lean();
-  return doc ? (JSON.parse(doc.tally) as Tally) : null;
+/** The tallies of a day's folded hours, by hour of the day (`00`..`23`). */
+export type DayHours = Record<string, Tally>;
+
+/** Every folded day of a month with its hours' tallies: one read of a collection of at most 31 documents. */
+export async function monthDays(store: Store, month: string): Promise<Map<string, DayHours>> {
+  const docs = await store.reportDays(month).find({}).lean();
+  return new Map(docs.map((doc) => [doc._id, JSON.parse(doc.hours) as DayHours]));
 }
 
 export interface FoldResult {
@@ -66,24 +69,23 @@ export async function foldFacts(store: Store, { limit, progress }: { limit: numb
     byHour.set(hour, [...(byHour.get(hour) ?? []), entry]);
   }
 
-  const folded = new Map<string, Map<string, LedgerEntry>>();
+  const hourTallies = new Map<string, Tally>();
   await inGroups([...byHour], async ([hour, entries]) => {
     const merged = mergeNewest(await hourEntries(store, hour), entries);
-    await store.reportHours.replaceOne(
-      { _id: hour },
-      { _id: hour, entries: JSON.stringify(Object.fromEntries(merged)), foldedAt: new Date() },
-      { upsert: true },
-    );
-    folded.set(hour, merged);
+    await store
+      .reportHours(monthOfHour(hour))
+      .replaceOne({ _id: hour }, { _id: hour, entries: JSON.stringify(Object.fromEntries(merged)), foldedAt: new Date() }, { upsert: true });
+    hourTallies.set(hour, tallyOf(merged.values()));
   });
   progress?.();
 
-  const days = new Set([...byHour.keys()].map((hour) => hour.slice(0, 10)));
+  const days = new Set([...byHour.keys()].map(dayOfHour));
   await inGroups([...days], async (day) => {
-    const hours = await Promise.all(hoursOfDay(day).map((hour) => folded.get(hour) ?? hourEntries(store, hour)));
-    const tally = emptyTally();
-    for (const entries of hours) for (const entry of entries.values()) count(tally, entry);
-    await store.reportDays.replaceOne({ _id: day }, { _id: day, tally: JSON.stringify(tally), foldedAt: new Date() }, { upsert: true });
+    const month = monthOfHour(day);
+    const doc = await store.reportDays(month).findById(day).lean();
+    const hours: DayHours = doc ? JSON.parse(doc.hours) : {};
+    for (const [hour, tally] of hourTallies) if (dayOfHour(hour) === day) hours[hourOfDay(hour)] = tally;
+    await store.reportDays(month).replaceOne({ _id: day }, { _id: day, hours: JSON.stringify(hours), foldedAt: new Date() }, { upsert: true });
   });
   progress?.();
 
@@ -91,6 +93,13 @@ export async function foldFacts(store: Store, { limit, progress }: { limit: numb
   // fact costs a commit apiece, while a single $in costs one read of the (small) inbox.
   await store.reportInbox.deleteMany({ _id: { $in: facts.map((fact) => fact._id) } });
   return { facts: facts.length, hours: byHour.size, days: days.size };
+}
+
+/** The tally of a set of entries. */
+export function tallyOf(entries: Iterable<LedgerEntry>): Tally {
+  const tally = emptyTally();
+  for (const entry of entries) count(tally, entry);
+  return tally;
 }
 
 /** Each document is its own; a few at a time keeps a large fold quick without crowding the store. */

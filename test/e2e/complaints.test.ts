@@ -1,4 +1,5 @@
-import { daysBetween } from '../../db/report/entries';
+import { monthsBetween } from '../../db/report/entries';
+import { monthDays } from '../../db/report/ledger';
 import { combine, emptyTally } from '../../db/report/tally';
 import { keepReportFoldSchedule, reportFoldScheduleId } from '../../worker/schedules';
 import { FakeServer } from '../support/fakeServer';
@@ -265,9 +266,8 @@ describe('complaints through the API', () => {
 
       await eventually(async () => (await product.store.reportInbox.countDocuments()) === 0, 'the inbox folded');
       const folded = emptyTally();
-      for (const day of daysBetween(Date.parse(from), Date.parse(to))) {
-        const doc = await product.store.reportDays.findById(day).lean();
-        if (doc) combine(folded, JSON.parse(doc.tally));
+      for (const month of monthsBetween(Date.parse(from), Date.parse(to))) {
+        for (const hours of (await monthDays(product.store, month)).values()) for (const tally of Object.values(hours)) combine(folded, tally);
       }
       expect(folded.skus[sku]).toEqual({ orders: 3, complaints: 3, refunds: 1 });
       expect((await schedule.describe()).info.recentActions.length).toBeGreaterThan(0);
