@@ -6,7 +6,7 @@
 import type { FilterQuery, Model } from 'mongoose';
 import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
-import { isDuplicateKeyError, type Store } from './store';
+import { onlyDuplicateKeyErrors, type Store } from './store';
 
 /** Where a page of the queue ends: the next one starts after this (dueAt, _id). */
 export interface QueuePlace {
@@ -75,7 +75,7 @@ export async function backfillComplaintQueue(store: Store): Promise<number> {
   const live = await store.complaintViews.find({ status: { $ne: 'CLOSED' } }).lean();
   for (let i = 0; i < live.length; i += 1_000) {
     await store.complaintQueue.insertMany(live.slice(i, i + 1_000).map(queueEntryOf), { ordered: false }).catch((err: unknown) => {
-      if (!isDuplicateKeyError(err)) throw err;
+      if (!onlyDuplicateKeyErrors(err)) throw err;
     });
   }
   // A complaint closed while this ran may have been copied after its projection took its row out.
