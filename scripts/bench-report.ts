@@ -109,10 +109,14 @@ async function main(): Promise<void> {
 /** Orders and complaints spread over the period, written as their projections would write them. */
 async function seed(store: Store): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
+  // mulberry32: consecutive draws of a plain LCG are correlated, which left some (status, sku)
+  // pairs of recent complaints empty.
   let x = 7;
   const rnd = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    return Math.floor((x / 2 ** 31) * n);
+    x = (x + 0x6d2b79f5) | 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
   };
   const at = () => new Date(END - rnd(DAYS * 24 * 60) * MINUTE);
   for (let i = 0; i < ORDERS; i += BATCH) {
