@@ -1,8 +1,14 @@
 import type { RequestHandler } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus metrics of one API process: its runtime and every request by route and status. */
-export function createMetrics() {
+/** What the metrics read from the store when scraped. */
+export interface MetricSources {
+  /** Facts the report ledger's fold has not reached yet; a count that keeps growing means the fold is not running. */
+  reportFactsWaiting(): Promise<number>;
+}
+
+/** Prometheus metrics of one API process: its runtime, every request by route and status, and the report ledger's backlog. */
+export function createMetrics(sources: MetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Histogram({
@@ -17,6 +23,15 @@ export function createMetrics() {
     help: 'Signed payment notices by outcome',
     labelNames: ['outcome'],
     registers: [registry],
+  });
+
+  new Gauge({
+    name: 'kamiflow_report_facts_waiting',
+    help: 'Facts recorded for the complaint ranking and not yet folded into its ledger',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.reportFactsWaiting());
+    },
   });
 
   const middleware: RequestHandler = (req, res, next) => {

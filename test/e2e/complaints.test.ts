@@ -252,7 +252,10 @@ describe('complaints through the API', () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
     const before = await shop.ops.get(`/v1/reports/complaints?from=${from}&to=${to}`);
-    expect(await product.store.reportInbox.countDocuments()).toBeGreaterThan(0);
+    const waiting = await product.store.reportInbox.countDocuments();
+    expect(waiting).toBeGreaterThan(0);
+    const factsWaiting = async () => (await (await fetch(`${product.api.url}/metrics`)).text()).match(/^kamiflow_report_facts_waiting (\d+)$/m)?.[1];
+    expect(await factsWaiting()).toBe(String(waiting));
 
     const config = { ...product.config, reportFoldEveryMs: 60_000 };
     const schedule = product.client.schedule.getHandle(reportFoldScheduleId(config));
@@ -265,6 +268,7 @@ describe('complaints through the API', () => {
       expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reportFoldWorkflow' });
 
       await eventually(async () => (await product.store.reportInbox.countDocuments()) === 0, 'the inbox folded');
+      expect(await factsWaiting()).toBe('0');
       const folded = emptyTally();
       for (const month of monthsBetween(Date.parse(from), Date.parse(to))) {
         for (const hours of (await monthDays(product.store, month)).values()) for (const tally of Object.values(hours)) combine(folded, tally);
