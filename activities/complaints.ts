@@ -17,8 +17,7 @@ export function complaintActivities({ store }: ActivityDeps) {
     /** Project the complaint for the agents' queue and the complaint ranking. */
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
       const row = complaintRow(seq, view, breaches);
-      await projectNewer(store.complaintViews, row);
-      await syncQueueEntry(store, view.complaintId);
+      await syncQueueEntry(store, await projectNewer(store.complaintViews, row));
       await recordEntry(store, complaintEntry(row));
     },
   };

@@ -55,14 +55,13 @@ export function queueEntryOf({ _id, seq, status, category, sku, dueAt, view }: C
 }
 
 /**
- * Put a complaint's queue row in step with its read-model row: gone once CLOSED, else a copy. The
- * read-model row is seq-guarded, so a retried older projection cannot bring a closed complaint back.
+ * Put a complaint's queue row in step with its read-model row as it stands after a projection
+ * (projectNewer's answer): gone once CLOSED, else a copy. That row is seq-guarded, so a retried
+ * older projection cannot bring a closed complaint back.
  */
-export async function syncQueueEntry(store: Store, complaintId: string): Promise<void> {
-  const current = await store.complaintViews.findById(complaintId).lean();
-  if (!current) return;
-  if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: complaintId });
-  else await store.complaintQueue.replaceOne({ _id: complaintId }, queueEntryOf(current), { upsert: true });
+export async function syncQueueEntry(store: Store, current: ComplaintViewDoc): Promise<void> {
+  if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: current._id });
+  else await store.complaintQueue.replaceOne({ _id: current._id }, queueEntryOf(current), { upsert: true });
 }
 
 /**

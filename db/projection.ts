@@ -2,26 +2,28 @@ import type { Model } from 'mongoose';
 import { isDuplicateKeyError } from './store';
 
 /**
- * Write a read-model row unless a newer one is already there. `seq` only grows with each step of
+ * Write a read-model row unless a newer one is already there, and answer the row that stands.
+ * Callers that keep something in step with the row take it from here rather than read it again. `seq` only grows with each step of
  * the one workflow that writes the row, so a retried older projection never overwrites a newer one.
  * The insert settles the first write (a unique _id); a later one may trust the read just before it,
  * since one workflow writes each row one activity at a time. Every statement names the row by _id
  * alone: FerretDB hands only that filter to SQLite, which finds the row about ten times faster than
  * FerretDB matching every document itself.
  */
-export async function projectNewer<T extends { _id: string; seq: number }>(model: Model<T>, row: T): Promise<void> {
-  const current = await model.findById(row._id).lean();
-  if (current && current.seq >= row.seq) return;
+export async function projectNewer<T extends { _id: string; seq: number }>(model: Model<T>, row: T): Promise<T> {
+  const current = (await model.findById(row._id).lean()) as T | null;
+  if (current && current.seq >= row.seq) return current;
   const { _id, ...fields } = row;
   if (current) {
     await model.updateOne({ _id } as never, { $set: fields } as never);
-    return;
+    return row;
   }
   try {
     await model.create(row);
+    return row;
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     // Another attempt wrote it first: compare with what it wrote.
-    await projectNewer(model, row);
+    return projectNewer(model, row);
   }
 }

@@ -1,7 +1,7 @@
 import type { Store } from '../store';
-import { HOUR_MS, dayOfHour, hourOf, hourOfDay, hoursBetween, mergeNewest, monthsBetween, startOfHour, type LedgerEntry } from './entries';
-import { hourEntries, monthDays, tallyOf, waitingEntries, type DayHours } from './ledger';
-import { combine, emptyTally, reportOf, type ComplaintReport, type Period, type Tally } from './tally';
+import { HOUR_MS, byHour, dayOfHour, hourOfDay, hoursBetween, mergeNewest, monthsBetween, startOfHour, type LedgerEntry } from './entries';
+import { hourEntries, monthDays, waitingEntries, type DayHours } from './ledger';
+import { combine, emptyTally, reportOf, tallyOf, type ComplaintReport, type Period, type Tally } from './tally';
 
 export type { ComplaintReport, Period };
 
@@ -20,11 +20,7 @@ export async function complaintReport(store: Store, period: Period): Promise<Com
   const to = period.to.getTime();
   const inPeriod = (entry: LedgerEntry) => entry.at >= from && entry.at < to;
   // The waiting facts are read first: a fold that runs meanwhile leaves their entries in the hours.
-  const waiting = new Map<string, LedgerEntry[]>();
-  for (const entry of (await waitingEntries(store)).filter(inPeriod)) {
-    const hour = hourOf(entry.at);
-    waiting.set(hour, [...(waiting.get(hour) ?? []), entry]);
-  }
+  const waiting = byHour((await waitingEntries(store)).filter(inPeriod));
   const days = new Map<string, DayHours>();
   for (const month of await Promise.all(monthsBetween(from, to).map((m) => monthDays(store, m)))) {
     for (const [day, hours] of month) days.set(day, hours);

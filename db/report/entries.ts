@@ -61,16 +61,12 @@ export function entryKey(entry: LedgerEntry): string {
   return `${entry.kind === 'order' ? 'o' : 'c'}:${entry.id}`;
 }
 
-/** The later of two steps of the same order or complaint; workflows number their steps. */
-export function isNewer(candidate: LedgerEntry, current: LedgerEntry | undefined): boolean {
-  return current === undefined || candidate.seq > current.seq;
-}
-
-/** Keep the newest entry per order or complaint. */
+/** Keep the newest entry per order or complaint: workflows number their steps. */
 export function mergeNewest(into: Map<string, LedgerEntry>, entries: Iterable<LedgerEntry>): Map<string, LedgerEntry> {
   for (const entry of entries) {
     const key = entryKey(entry);
-    if (isNewer(entry, into.get(key))) into.set(key, entry);
+    const current = into.get(key);
+    if (current === undefined || entry.seq > current.seq) into.set(key, entry);
   }
   return into;
 }
@@ -91,6 +87,18 @@ export const dayOfHour = (hour: string): string => hour.slice(0, 10);
 export const monthOfHour = (hour: string): string => hour.slice(0, 7);
 /** The hour of its day, `00` to `23`. */
 export const hourOfDay = (hour: string): string => hour.slice(11, 13);
+
+/** Entries by the hour they were created in. */
+export function byHour(entries: Iterable<LedgerEntry>): Map<string, LedgerEntry[]> {
+  const hours = new Map<string, LedgerEntry[]>();
+  for (const entry of entries) {
+    const hour = hourOf(entry.at);
+    const list = hours.get(hour);
+    if (list) list.push(entry);
+    else hours.set(hour, [entry]);
+  }
+  return hours;
+}
 
 /** The hours that overlap [from, to). */
 export function hoursBetween(from: number, to: number): string[] {

@@ -1,7 +1,7 @@
 import type { ReportFactDoc } from '../schemas';
 import { isDuplicateKeyError, type Store } from '../store';
-import { count, emptyTally, type Tally } from './tally';
-import { dayOfHour, entryKey, hourOf, hourOfDay, mergeNewest, monthOfHour, type LedgerEntry } from './entries';
+import { tallyOf, type Tally } from './tally';
+import { byHour, dayOfHour, entryKey, hourOfDay, mergeNewest, monthOfHour, type LedgerEntry } from './entries';
 
 /*
  * The ledger is written in two steps so that nothing but an insert ever races:
@@ -62,15 +62,9 @@ export async function foldFacts(store: Store, { limit, progress }: { limit: numb
   const facts = await store.reportInbox.find({}).limit(limit).lean();
   if (facts.length === 0) return { facts: 0, hours: 0, days: 0 };
 
-  const byHour = new Map<string, LedgerEntry[]>();
-  for (const fact of facts) {
-    const entry = JSON.parse(fact.entry) as LedgerEntry;
-    const hour = hourOf(entry.at);
-    byHour.set(hour, [...(byHour.get(hour) ?? []), entry]);
-  }
-
+  const hours = byHour(facts.map((fact) => JSON.parse(fact.entry) as LedgerEntry));
   const hourTallies = new Map<string, Tally>();
-  await inGroups([...byHour], async ([hour, entries]) => {
+  await inGroups([...hours], async ([hour, entries]) => {
     const merged = mergeNewest(await hourEntries(store, hour), entries);
     await store
       .reportHours(monthOfHour(hour))
@@ -79,7 +73,7 @@ export async function foldFacts(store: Store, { limit, progress }: { limit: numb
   });
   progress?.();
 
-  const days = new Set([...byHour.keys()].map(dayOfHour));
+  const days = new Set([...hours.keys()].map(dayOfHour));
   await inGroups([...days], async (day) => {
     const month = monthOfHour(day);
     const doc = await store.reportDays(month).findById(day).lean();
@@ -92,14 +86,7 @@ export async function foldFacts(store: Store, { limit, progress }: { limit: numb
   // One statement for the batch: FerretDB commits each statement on its own, so deleting fact by
   // fact costs a commit apiece, while a single $in costs one read of the (small) inbox.
   await store.reportInbox.deleteMany({ _id: { $in: facts.map((fact) => fact._id) } });
-  return { facts: facts.length, hours: byHour.size, days: days.size };
-}
-
-/** The tally of a set of entries. */
-export function tallyOf(entries: Iterable<LedgerEntry>): Tally {
-  const tally = emptyTally();
-  for (const entry of entries) count(tally, entry);
-  return tally;
+  return { facts: facts.length, hours: hours.size, days: days.size };
 }
 
 /** Each document is its own; a few at a time keeps a large fold quick without crowding the store. */

@@ -91,7 +91,14 @@ export function count(tally: Tally, entry: LedgerEntry): void {
   if (entry.resolutionMinutes !== null) tally.resolutionMinutes.push(entry.resolutionMinutes);
 }
 
-/** Add another tally (another day's) into this one. */
+/** The tally of a set of entries. */
+export function tallyOf(entries: Iterable<LedgerEntry>): Tally {
+  const tally = emptyTally();
+  for (const entry of entries) count(tally, entry);
+  return tally;
+}
+
+/** Add another tally (another hour's) into this one. */
 export function combine(into: Tally, other: Tally): void {
   for (const [sku, s] of Object.entries(other.skus)) {
     const mine = skuOf(into, sku);
