@@ -22,9 +22,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(metrics.middleware);
   app.use(systemRoutes(deps, metrics));
   app.use(bearerAuth(deps.config.apiKeys));
-  app.use(limitAnonymous(deps.config.rateLimitPerMinute));
-  // Before the JSON parser: the provider's signature is over the raw bytes.
-  app.use(paymentRoutes(deps));
+  const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
+  // Before the JSON parser (the provider's signature is over the raw bytes) and before the
+  // anonymous limit, which the route applies once it knows whether the notice is signed.
+  app.use(paymentRoutes(deps, anonymousLimit));
+  app.use(anonymousLimit);
   app.use(express.json({ limit: '2mb' }));
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));

@@ -3,8 +3,11 @@ import { rateLimit } from 'express-rate-limit';
 import { HttpError } from './errors';
 
 /**
- * Buyers and the payment webhook carry no staff key, so they are limited by address; staff keys
- * are trusted. Over the limit is a 429 in the contract's error shape.
+ * Buyers carry no staff key, so they are limited by address; staff keys are trusted. The payment
+ * provider's correctly signed notices are not buyers either: a sale's notices all come from the
+ * provider's few addresses, so they pass (the payment route marks them once the signature holds),
+ * while a notice with a missing or wrong signature counts against its address like any anonymous
+ * request. Over the limit is a 429 in the contract's error shape.
  */
 export function limitAnonymous(perMinute: number): RequestHandler {
   return rateLimit({
@@ -12,7 +15,7 @@ export function limitAnonymous(perMinute: number): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    skip: (req) => req.caller?.kind === 'staff',
+    skip: (req, res) => req.caller?.kind === 'staff' || res.locals.signedByProvider === true,
     handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute from this address; try again shortly`)),
   });
 }

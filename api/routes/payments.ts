@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
 import { verifySignature } from '../../security/signature';
 import { handle, type ApiDeps } from '../deps';
@@ -10,21 +10,27 @@ import { parse } from '../validate';
  * The payment provider's webhook. The signature is checked over the raw bytes before anything is
  * parsed, so an unsigned request learns nothing about what we accept. Only a correctly signed notice
  * is recorded; every well-formed signed notice answers 200, also a duplicate or a late one, so the
- * provider stops retrying.
+ * provider stops retrying. `limit` is the anonymous rate limit: signed notices pass it, the rest
+ * count against their address.
  */
-export function paymentRoutes({ config, store, orders, logger }: ApiDeps): Router {
+export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit: RequestHandler): Router {
   const router = Router();
   router.post(
     '/v1/payments/notify',
     express.raw({ type: () => true, limit: '64kb' }),
-    handle(async (req, res) => {
+    (req, res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (!verifySignature(raw, req.header('x-signature'), config.paymentWebhookSecret)) {
+      res.locals.signedByProvider = verifySignature(raw, req.header('x-signature'), config.paymentWebhookSecret);
+      next();
+    },
+    limit,
+    handle(async (req, res) => {
+      if (res.locals.signedByProvider !== true) {
         throw unauthenticated('the X-Signature header is missing or does not match the body');
       }
       let body: unknown;
       try {
-        body = JSON.parse(raw.toString('utf8'));
+        body = JSON.parse((req.body as Buffer).toString('utf8'));
       } catch {
         throw badRequest('the body is not valid JSON', [{ path: '(body)', reason: 'malformed JSON' }]);
       }

@@ -3,6 +3,8 @@ import { ApiClient, DEV } from '../support/http';
 
 /** Requests without a staff key (buyers, the payment webhook) are limited per address; staff are not. */
 describe('rate limits', () => {
+  const notice = (i: number) => ({ eventId: `sale-${i}`, orderId: `no-such-order-${i}`, paymentId: `p-${i}`, status: 'failed', amount: { amount: 100, currency: 'CNY' } });
+
   let product: Product;
   let http: ApiClient;
 
@@ -28,9 +30,41 @@ describe('rate limits', () => {
     const limited = await buyer.get(`/v1/orders/${created.body.orderId}`);
     expect(limited.body.error).toMatchObject({ code: 'rate_limited', details: [] });
 
-    // The webhook shares the anonymous limit of its address.
-    expect((await http.notifyPayment({ eventId: 'e', orderId: created.body.orderId, paymentId: 'p', status: 'failed', amount: { amount: 100, currency: 'CNY' } }, product.config.paymentWebhookSecret)).status).toBe(429);
+    // A notice with a wrong signature shares the anonymous limit of its address.
+    expect((await http.notifyPayment({ eventId: 'e', orderId: created.body.orderId, paymentId: 'p', status: 'failed', amount: { amount: 100, currency: 'CNY' } }, 'not-the-webhook-secret-at-all')).status).toBe(429);
 
     for (let i = 0; i < 10; i++) expect((await http.as(DEV.agent).get(`/v1/orders/${created.body.orderId}`)).status).toBe(200);
+  });
+
+  it("does not limit the provider's signed notices: a sale's 700 from one address in a minute all pass, while bad signatures from it are limited", async () => {
+    // A fresh limiter window for this address: the test above spent its budget.
+    const sale = await startProduct({ RATE_LIMIT_PER_MINUTE: '5' });
+    try {
+      const api = new ApiClient(sale.api.url);
+      const statuses: number[] = [];
+      const started = Date.now();
+      for (let batch = 0; batch < 700; batch += 20) {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => api.notifyPayment(notice(batch + i), sale.config.paymentWebhookSecret)),
+        );
+        statuses.push(...answers.map((a) => a.status));
+      }
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(statuses).toHaveLength(700);
+      expect(await sale.store.paymentEvents.countDocuments()).toBe(700);
+
+      const forged: number[] = [];
+      for (let i = 0; i < 7; i++) forged.push((await api.notifyPayment(notice(1000 + i), 'not-the-webhook-secret-at-all')).status);
+      expect(forged).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      const unsigned = await api.post('/v1/payments/notify', notice(2000));
+      expect(unsigned.status).toBe(429);
+      expect(unsigned.body.error).toMatchObject({ code: 'rate_limited' });
+      // Signed notices still pass once the address is over its anonymous limit.
+      expect((await api.notifyPayment(notice(3000), sale.config.paymentWebhookSecret)).status).toBe(200);
+      expect(await sale.store.paymentEvents.countDocuments()).toBe(701);
+    } finally {
+      await sale.stop();
+    }
   });
 });
