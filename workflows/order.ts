@@ -148,8 +148,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       payments.receive({ eventId: `reconciled:${p.paymentId}:${p.status}`, orderId: input.orderId, ...p });
     }
     await payments.settled();
-    // A cancel accepted while the provider was being asked has already closed it.
-    if (!payments.paid && (order.status as OrderStatus) !== 'CANCELLED') await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
+    // A cancel accepted while the provider was being asked has already closed it (versioned: an
+    // order of the release that recorded a second CANCELLED keeps it).
+    const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && patched(CANCEL_CLOSES_ONCE);
+    if (!payments.paid && !cancelledMeanwhile) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
   }
   if (order.status === 'CANCELLED') return finish();
 
@@ -175,8 +177,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     restockTries = offersBefore;
     afterLastTry = order.status;
     // Imports offer stock to the orders the read model shows waiting; one that landed before this
-    // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows.
-    if (firstWait && (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) continue;
+    // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows; only
+    // when enough keys are free, so a waiting order never holds one (versioned: an order of the
+    // release that tried at once keeps doing so).
+    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
     const offered = () => restockOffers > restockTries || complaints.hasRemedy;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
@@ -305,6 +309,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
 /** Patch ids: each names a change to running orders' logic, kept until no order runs without it. */
 const PERIODIC_RESTOCK_LOOK = 'periodic-restock-look';
+const COUNT_BEFORE_SECOND_LOOK = 'count-before-second-look';
+const CANCEL_CLOSES_ONCE = 'cancel-closes-once';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

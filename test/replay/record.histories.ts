@@ -2,9 +2,13 @@
  * Records the histories test/replay/replay.test.ts replays. Run it when a workflow gains a path
  * worth guarding (never to "fix" a replay failure: that needs patched()):
  *
- *   npx jest --testMatch '**\/record.histories.ts' test/replay
+ *   RECORDING=<tag> npx jest --testMatch '**\/record.histories.ts' test/replay
+ *
+ * Recordings are only ever added: each is written as <name>.<tag>.json beside the others, never over
+ * one, and its sha256 appended to manifest.sha256 (which replay.test.ts holds every file to).
  */
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -17,9 +21,15 @@ let t: TimeSkipping;
 let b: Backend;
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const tag = process.env.RECORDING;
+  if (!tag || !/^[a-z0-9-]+$/.test(tag)) throw new Error('RECORDING=<tag> (lowercase letters, digits, dashes) names this set of recordings');
   const history = await handle.fetchHistory();
-  const file = join(__dirname, 'histories', `${name}.json`);
-  writeFileSync(file, JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1));
+  const relative = `histories/${name}.${tag}.json`;
+  const file = join(__dirname, relative);
+  if (existsSync(file)) throw new Error(`${relative} exists; recordings are never overwritten: choose another RECORDING tag`);
+  const text = JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1);
+  writeFileSync(file, text);
+  appendFileSync(join(__dirname, 'manifest.sha256'), `${createHash('sha256').update(text).digest('hex')}  ${relative}\n`);
 }
 
 beforeAll(async () => {
