@@ -234,7 +234,15 @@ export const ComplaintQueueQuery = z
   })
   .strict();
 
-export const ComplaintQueue = z.object({ items: z.array(ComplaintView), nextCursor: z.string().nullable() }).openapi('ComplaintQueue');
+export const ComplaintQueueItem = ComplaintView.extend({
+  orderStatus: OrderStatus.nullable().openapi({ description: "The order's status; null if its order is not in the read model yet." }),
+  amount: Money.nullable().openapi({ description: 'What the buyer paid for the order.' }),
+  waitingOn: z.enum(['agent', 'buyer']).nullable().openapi({
+    description: "Whose move it is: the agents' (OPEN, ACKNOWLEDGED, ESCALATED) or the buyer's (AWAITING_BUYER: an answer asked for; RESOLVED: a confirmation); null once CLOSED.",
+  }),
+}).openapi('ComplaintQueueItem');
+
+export const ComplaintQueue = z.object({ items: z.array(ComplaintQueueItem), nextCursor: z.string().nullable() }).openapi('ComplaintQueue');
 
 export const ComplaintActionInput = z
   .object({

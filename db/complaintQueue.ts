@@ -4,9 +4,11 @@
  * the authority on every complaint.
  */
 import type { FilterQuery, Model } from 'mongoose';
-import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
+import { waitingOn, type ComplaintCategory, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
+import type { Money } from '../domain/money';
+import type { OrderStatus } from '../domain/order';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
-import { onlyDuplicateKeyErrors, type Store } from './store';
+import { isDuplicateKeyError, onlyDuplicateKeyErrors, type Store } from './store';
 
 /** Where a page of the queue ends: the next one starts after this (dueAt, _id). */
 export interface QueuePlace {
@@ -23,8 +25,11 @@ export interface QueueQuery {
   after?: QueuePlace;
 }
 
+/** A complaint as the agents' queue lists it: its view, its order's status and amount, and whose turn it is. */
+export type QueueItem = ComplaintView & { orderStatus: OrderStatus | null; amount: Money | null; waitingOn: WaitingOn | null };
+
 export interface QueuePage {
-  items: ComplaintView[];
+  items: QueueItem[];
   next: QueuePlace | null;
 }
 
@@ -42,7 +47,22 @@ export async function complaintQueuePage(store: Store, { status, category, sku, 
     ? oldestDueFirst(store.complaintViews, filter, limit + 1)
     : oldestDueFirst(store.complaintQueue, filter, limit + 1));
   const last = rows[limit - 1];
-  return { items: rows.slice(0, limit).map(complaintViewOf), next: rows.length > limit ? { dueAt: last.dueAt, id: last._id } : null };
+  return { items: await withOrders(store, rows.slice(0, limit).map(complaintViewOf)), next: rows.length > limit ? { dueAt: last.dueAt, id: last._id } : null };
+}
+
+/**
+ * What an agent needs beside each complaint to pick one up without another request: its order's
+ * status and amount (from the order read model, one read for the page) and whose turn it is.
+ * An order not projected yet shows null rather than a guess.
+ */
+async function withOrders(store: Store, views: ComplaintView[]): Promise<QueueItem[]> {
+  const ids = [...new Set(views.map((v) => v.orderId))];
+  const orders = ids.length === 0 ? [] : await store.orderViews.find({ _id: { $in: ids } }).select({ status: 1, 'view.amount': 1 }).lean();
+  const byId = new Map(orders.map((o) => [o._id, o]));
+  return views.map((view) => {
+    const order = byId.get(view.orderId);
+    return { ...view, orderStatus: order?.status ?? null, amount: order?.view?.amount ?? null, waitingOn: waitingOn(view.status) };
+  });
 }
 
 function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: FilterQuery<ComplaintQueueDoc>, n: number): Promise<T[]> {
@@ -56,12 +76,32 @@ export function queueEntryOf({ _id, seq, status, category, sku, dueAt, view }: C
 
 /**
  * Put a complaint's queue row in step with its read-model row as it stands after a projection
- * (projectNewer's answer): gone once CLOSED, else a copy. That row is seq-guarded, so a retried
- * older projection cannot bring a closed complaint back.
+ * (projectNewer's answer): gone once CLOSED, else a copy. Projections of one complaint may finish
+ * out of order (a handler's step beside the main flow's, a retried attempt), so each write is one
+ * conditional statement that only a newer step passes: an older one never takes a row back.
+ * A closed complaint has no row left to compare with, so a late older step that finds none and
+ * inserts one looks at the complaint itself afterwards, and takes the row out again if it has
+ * closed: CLOSED is final, and the close writes complaint_views before it deletes its row.
  */
 export async function syncQueueEntry(store: Store, current: ComplaintViewDoc): Promise<void> {
-  if (current.status === 'CLOSED') await store.complaintQueue.deleteOne({ _id: current._id });
-  else await store.complaintQueue.replaceOne({ _id: current._id }, queueEntryOf(current), { upsert: true });
+  const { _id, seq } = current;
+  if (current.status === 'CLOSED') {
+    await store.complaintQueue.deleteOne({ _id });
+    return;
+  }
+  const { _id: _, ...fields } = queueEntryOf(current);
+  let inserted: boolean;
+  try {
+    const written = await store.complaintQueue.updateOne({ _id, seq: { $lt: seq } }, { $set: fields }, { upsert: true });
+    inserted = written.upsertedCount > 0;
+  } catch (err) {
+    // The row is there with this step or a newer one: the filter missed it, so the upsert tried to add a second.
+    if (isDuplicateKeyError(err)) return;
+    throw err;
+  }
+  if (inserted && (await store.complaintViews.findById(_id).select('status').lean())?.status === 'CLOSED') {
+    await store.complaintQueue.deleteOne({ _id });
+  }
 }
 
 /**

@@ -3,20 +3,22 @@ import { isDuplicateKeyError } from './store';
 
 /**
  * Write a read-model row unless a newer one is already there, and answer the row that stands.
- * Callers that keep something in step with the row take it from here rather than read it again. `seq` only grows with each step of
- * the one workflow that writes the row, so a retried older projection never overwrites a newer one.
- * The insert settles the first write (a unique _id); a later one may trust the read just before it,
- * since one workflow writes each row one activity at a time. Every statement names the row by _id
- * alone: FerretDB hands only that filter to SQLite, which finds the row about ten times faster than
- * FerretDB matching every document itself.
+ * Callers that keep something in step with the row take it from here rather than read it again.
+ * `seq` only grows with each step of the one workflow that writes the row, so a retried older
+ * projection never overwrites a newer one. The insert settles the first write (a unique _id); a
+ * later one is a single conditional update, since projections of one row can be in flight at once
+ * (a handler's step beside the main flow's): one that a newer step overtook after the read changes
+ * nothing. Every statement names the row by _id (plus the seq guard): FerretDB hands the _id to
+ * SQLite, which finds the row about ten times faster than FerretDB matching every document itself.
  */
 export async function projectNewer<T extends { _id: string; seq: number }>(model: Model<T>, row: T): Promise<T> {
   const current = (await model.findById(row._id).lean()) as T | null;
   if (current && current.seq >= row.seq) return current;
   const { _id, ...fields } = row;
   if (current) {
-    await model.updateOne({ _id } as never, { $set: fields } as never);
-    return row;
+    // Conditional: another projection of the same row may have written a newer step since the read.
+    const written = await model.updateOne({ _id, seq: { $lt: row.seq } } as never, { $set: fields } as never);
+    return written.matchedCount > 0 ? row : projectNewer(model, row);
   }
   try {
     await model.create(row);

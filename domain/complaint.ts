@@ -21,6 +21,13 @@ export type ComplaintAction = (typeof COMPLAINT_ACTIONS)[number];
 export const COMPLAINT_STATUSES = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED', 'RESOLVED', 'CLOSED'] as const;
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 
+/** Whose move a complaint waits for: the agents', or the buyer's (an answer asked for, a resolution to confirm). */
+export type WaitingOn = 'agent' | 'buyer';
+export function waitingOn(status: ComplaintStatus): WaitingOn | null {
+  if (status === 'CLOSED') return null;
+  return status === 'AWAITING_BUYER' || status === 'RESOLVED' ? 'buyer' : 'agent';
+}
+
 export function complaintWorkflowId(complaintId: string): string {
   return `complaint-${complaintId}`;
 }

@@ -188,6 +188,15 @@ describe('complaints through the API', () => {
     expect(wrongItems.body.items.map((c: { complaintId: string }) => c.complaintId)).toEqual([filed[1]]);
     const acknowledged = await shop.agent.get(`/v1/complaints?sku=${queueSku}&status=ACKNOWLEDGED`);
     expect(acknowledged.body).toEqual({ items: [expect.objectContaining({ complaintId: filed[0] })], nextCursor: null });
+    // Each item says what an agent needs to pick it up: the order's status and amount, and whose turn it is.
+    const amount = (await shop.view(acknowledged.body.items[0].orderId)).amount;
+    expect(acknowledged.body.items[0]).toMatchObject({ orderStatus: 'DELIVERED', amount, waitingOn: 'agent' });
+    expect((await act(filed[1], 'request_info', 'Which region is your account?')).status).toBe(200);
+    const asked = await eventually(async () => {
+      const page = await shop.agent.get(`/v1/complaints?sku=${queueSku}&status=AWAITING_BUYER`);
+      return page.body.items.length === 1 ? page : false;
+    }, 'the complaint waiting on the buyer');
+    expect(asked.body.items[0]).toMatchObject({ complaintId: filed[1], orderStatus: 'DELIVERED', waitingOn: 'buyer' });
 
     // A token opens its own order's complaints only.
     const other = await shop.order(queueSku);

@@ -1,6 +1,7 @@
 import { complaintActivities, complaintRow } from '../../activities/complaints';
 import { createLogger } from '../../config/logger';
-import { backfillComplaintQueue, complaintQueuePage, queueEntryOf, type QueueQuery } from '../../db/complaintQueue';
+import { backfillComplaintQueue, complaintQueuePage, queueEntryOf, syncQueueEntry, type QueueQuery } from '../../db/complaintQueue';
+import { projectNewer } from '../../db/projection';
 import { NO_DEADLINE } from '../../db/schemas';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -103,11 +104,37 @@ describe("the agents' queue", () => {
     expect(await store.complaintViews.findById('c').lean()).toMatchObject({ seq: 4, status: 'CLOSED' });
   });
 
-  it('lists what still needs someone, oldest due first, as full complaint views', async () => {
+  it('lists what still needs someone, oldest due first, as full complaint views with their order and whose turn it is', async () => {
+    const amount = { amount: 1999, currency: 'CNY' };
+    await store.orderViews.create({
+      _id: 'order-of-b',
+      seq: 7,
+      sku: 'steam-100',
+      status: 'DELIVERED',
+      statusSince: new Date(T0),
+      createdAt: new Date(T0),
+      view: { orderId: 'order-of-b', amount } as never,
+    });
     const page = await complaintQueuePage(store, { limit: 20 });
     expect(page.items.map((v) => v.complaintId)).toEqual(['a', 'f', 'b', 'd', 'e', 'g']);
-    expect(page.items[2]).toEqual(viewAt(b, 'ACKNOWLEDGED'));
+    expect(page.items[2]).toEqual({ ...viewAt(b, 'ACKNOWLEDGED'), orderStatus: 'DELIVERED', amount, waitingOn: 'agent' });
+    // An order the read model does not hold yet is not guessed at; a resolved complaint waits on the buyer's confirmation.
+    expect(page.items[4]).toEqual({ ...viewAt(e, 'RESOLVED'), orderStatus: null, amount: null, waitingOn: 'buyer' });
     expect(page.next).toBeNull();
+  });
+
+  it('a late older step never takes a queue row back, nor brings a closed complaint back', async () => {
+    const noBreach = { firstResponse: false, resolution: false };
+    // d stands at step 3; a step 2 whose projection read the row before step 3 was written syncs late.
+    await syncQueueEntry(store, complaintRow(2, viewAt(d, 'OPEN'), noBreach));
+    expect(await store.complaintQueue.findById('d').lean()).toMatchObject({ seq: 3, status: 'ACKNOWLEDGED' });
+    // c closed at step 4; its step 3 (RESOLVED) syncs after the close took the row out.
+    await syncQueueEntry(store, complaintRow(3, viewAt(c, 'RESOLVED'), noBreach));
+    expect(await store.complaintQueue.findById('c').lean()).toBeNull();
+    // Nor does a late step take complaint_views back.
+    const stood = await projectNewer(store.complaintViews, complaintRow(3, viewAt(c, 'RESOLVED'), noBreach));
+    expect(stood).toMatchObject({ seq: 4, status: 'CLOSED' });
+    expect(await ids({ status: 'RESOLVED' })).toEqual(['e', 'g']);
   });
 
   it('filters by status, category and sku; CLOSED lists the closed complaints', async () => {
@@ -175,6 +202,11 @@ describe('the backfill of the queue', () => {
       ['k', 3, 'RESOLVED'],
     ]);
     const page = await complaintQueuePage(store, { limit: 20 });
-    expect(page.items).toEqual([viewAt(h, 'ACKNOWLEDGED'), viewAt(j, 'ESCALATED'), viewAt(k, 'RESOLVED')]);
+    expect(page.items).toEqual([
+      { ...viewAt(h, 'ACKNOWLEDGED'), orderStatus: null, amount: null, waitingOn: 'agent' },
+      { ...viewAt(j, 'ESCALATED'), orderStatus: null, amount: null, waitingOn: 'agent' },
+      { ...viewAt(k, 'RESOLVED'), orderStatus: null, amount: null, waitingOn: 'buyer' },
+    ]);
   });
 });
+
