@@ -1,0 +1,133 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { stockOf } from '../../db/inventory';
+import type { OrderView } from '../../domain/order';
+import { paymentNotified } from '../../workflows/messages';
+import { keyCodes, paymentNotice, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
+import { Gate, startWorkerWith } from '../support/timeSkipping';
+import { startTimeSkipping, type TimeSkipping } from '../support/harness';
+
+/*
+ * A paid order always ends delivered or refunded, exactly once, whatever the activities and the
+ * timing do: permanent activity failures, notices that land while the order is closing, long waits.
+ * Time-skipping server, real activities and store; the faults are put in by wrapping a real activity.
+ */
+
+let skus = 0;
+
+describe('a paid order is never stranded (time-skipping server)', () => {
+  let t: TimeSkipping;
+
+  beforeAll(async () => {
+    t = await startTimeSkipping();
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  async function product(spec: ProductSpec = {}, codes: string[] = []): Promise<string> {
+    const sku = `correct-${++skus}`;
+    await seedProduct(t, sku, spec, codes);
+    return sku;
+  }
+
+  const refundsOf = (orderId: string, paymentId?: string) => t.store.refunds.find({ orderId, ...(paymentId ? { paymentId } : {}) }).lean();
+
+  /** Pay an order of `sku` on a worker whose activities `wrap` changes, and wait for its end. */
+  async function paidOrderEnd(sku: string, wrap: Parameters<typeof startWorkerWith>[1]): Promise<{ orderId: string; view: OrderView }> {
+    const gated = await startWorkerWith(t, wrap);
+    const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue);
+    try {
+      await handle.signal(paymentNotified, paymentNotice(input));
+      return { orderId: input.orderId, view: await handle.result() };
+    } finally {
+      await handle.terminate().catch(() => undefined);
+      await gated.stop();
+    }
+  }
+
+  describe('a permanent activity failure while keys are taken', () => {
+    it('refunds the order, holding no key, when its key is taken from under it during the check (KeyNotHeld)', async () => {
+      const sku = await product({}, keyCodes(2, 'HELD'));
+      const { orderId, view } = await paidOrderEnd(sku, (real) => ({
+        // What a reservation attempt that timed out but ran on does: it gives the key back while the
+        // retry that adopted its claim is already checking it.
+        async checkKey(args) {
+          await t.store.keys.updateOne({ _id: args.keyId }, { $set: { claimed: false } });
+          await t.store.claims.deleteOne({ _id: args.keyId });
+          return real.checkKey(args);
+        },
+      }));
+
+      expect(view.status).toBe('REFUNDED');
+      expect(view.keys).toEqual([]);
+      expect(timelineTypes(view)).toEqual(expect.arrayContaining(['keys_failed', 'refunded']));
+      expect(view.timeline.find((e) => e.type === 'keys_failed')?.detail).toMatch(/checkKey gave up: .*not held/);
+      expect(await refundsOf(orderId)).toHaveLength(1);
+      expect(await t.store.claims.countDocuments({ orderId })).toBe(0);
+      expect(await stockOf(t.store, sku)).toEqual({ available: 2, reserved: 0, delivered: 0, revoked: 0, invalid: 0 });
+    });
+
+    it('refunds the order when its product disappears while a key is checked (UnknownProduct)', async () => {
+      const sku = await product({}, keyCodes(1, 'GONE'));
+      const { orderId, view } = await paidOrderEnd(sku, (real) => ({
+        async checkKey(args) {
+          await t.store.products.deleteOne({ _id: sku });
+          return real.checkKey(args);
+        },
+      }));
+
+      expect(view.status).toBe('REFUNDED');
+      expect(await refundsOf(orderId)).toHaveLength(1);
+      expect(await t.store.claims.countDocuments({ orderId, state: 'reserved' })).toBe(0);
+    });
+  });
+
+  describe('a notice that lands while the order writes its final view', () => {
+    it('still gives back a payment that arrives then, even when the first refund attempt fails', async () => {
+      const lastWrite = new Gate();
+      const refundTried = new Gate();
+      let cancelledWrites = 0;
+      let refundAttempts = 0;
+      const gated = await startWorkerWith(t, (real) => ({
+        async projectOrder(args) {
+          // The second CANCELLED projection is finish()'s last write (the first is the status change).
+          if (args.view.status === 'CANCELLED' && ++cancelledWrites === 2) await lastWrite.pass();
+          return real.projectOrder(args);
+        },
+        async refundPayment(args) {
+          if (++refundAttempts === 1) {
+            await refundTried.pass();
+            throw ApplicationFailure.retryable('the provider is down for a moment', 'OutboundUnreachable');
+          }
+          return real.refundPayment(args);
+        },
+      }));
+      const sku = await product({}, keyCodes(1, 'LATE'));
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue);
+      try {
+        lastWrite.armed = true;
+        refundTried.armed = true;
+        const result = handle.result(); // lets the server skip to the due time: cancelled unpaid
+        await lastWrite.reached;
+        await handle.signal(paymentNotified, paymentNotice(input, { paymentId: 'pay-in-the-door' }));
+        await refundTried.reached; // the order is giving it back; its first attempt will fail
+        lastWrite.open();
+        await new Promise((resolve) => setTimeout(resolve, 1_000)); // room for the order to close, were it to
+        refundTried.open();
+        const view: OrderView = await result;
+
+        expect(view.status).toBe('CANCELLED');
+        expect(await refundsOf(input.orderId, 'pay-in-the-door')).toHaveLength(1);
+        expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_unexpected', 'payment_refunded']));
+        const row = await t.store.orderViews.findById(input.orderId).lean();
+        expect(timelineTypes(row!.view as OrderView)).toContain('payment_refunded');
+      } finally {
+        lastWrite.open();
+        refundTried.open();
+        await handle.terminate().catch(() => undefined);
+        await gated.stop();
+      }
+    });
+  });
+});
