@@ -43,6 +43,8 @@ export interface Stack {
   namespace: string;
   mongoUri: string;
   uiUrl?: string;
+  /** Process ids of the servers this call started (`temporal`, `ferretdb`), e.g. to read their memory. */
+  pids: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -442,6 +444,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       namespace,
       mongoUri,
       uiUrl,
+      pids: Object.fromEntries(mine.filter((m) => m.child.pid !== undefined).map((m) => [m.name, m.child.pid as number])),
       stop: () => {
         stopping ??= Promise.all(mine.reverse().map(stopChild)).then(() => {
           if (mine.length > 0) log(`stopped ${mine.map((m) => m.name).join(', ')}`);

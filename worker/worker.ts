@@ -21,6 +21,14 @@ export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath' | 'workflowBund
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * Where the worker polls and how it runs its tasks. Tuning (pollers, concurrency, cache) goes here:
+ * the benchmark's ceiling worker runs with these same options on its own task queue.
+ */
+export function workerOptions(config: Config, connection: NativeConnection): Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue'> & Partial<WorkerOptions> {
+  return { connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue };
+}
+
 export async function startWorker(
   config: Config,
   logger: Logger,
@@ -31,9 +39,7 @@ export async function startWorker(
   const store = await openStore(config.mongodbUri);
   const vault = new Vault(config.keyEncryptionKey);
   const worker = await Worker.create({
-    connection: conn,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
+    ...workerOptions(config, conn),
     activities: createActivities({ store, vault, config, logger }),
     ...source,
   });

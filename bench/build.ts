@@ -1,0 +1,35 @@
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { REPO_ROOT } from '../scripts/tools';
+
+/** The folders the running product (and the ceiling's worker) is made of. */
+const SOURCES = ['domain', 'config', 'security', 'db', 'activities', 'workflows', 'api', 'worker', 'bench'];
+
+/**
+ * The product compiled to JavaScript as it ships (the Dockerfile runs `node dist/...`), so the
+ * processes measured carry no TypeScript loader. Each file is transpiled on its own with the
+ * project's compiler options (the project sets isolatedModules, so this is what tsc emits);
+ * type-checking stays `npm run typecheck`'s job. Packages resolve through a node_modules link.
+ */
+export function buildProduct(outDir: string): string {
+  const { config } = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, REPO_ROOT);
+  const compilerOptions = { ...options, sourceMap: false, outDir: undefined, rootDir: undefined };
+  for (const file of SOURCES.flatMap((dir) => tsFiles(join(REPO_ROOT, dir)))) {
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file });
+    const target = join(outDir, relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+  return outDir;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'results' ? [] : tsFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT } from '../scripts/tools';
+
+/**
+ * A product process (API, worker, ceiling worker) started by the benchmark from the compiled
+ * JavaScript, as it ships: one node process, so its pid is the product's own and its memory can be
+ * read from /proc. Output goes to <logsDir>/<name>.log.
+ */
+export class BenchChild {
+  private child?: ChildProcess;
+  private exitInfo?: string;
+  readonly logFile: string;
+
+  constructor(
+    readonly name: string,
+    private readonly entry: string,
+    private readonly env: Record<string, string>,
+    logsDir: string,
+  ) {
+    this.logFile = join(logsDir, `${name}.log`);
+  }
+
+  get pid(): number | undefined {
+    return this.exitInfo === undefined ? this.child?.pid : undefined;
+  }
+
+  /** Start, then wait until `ready()` says yes; fails early if the process exits. */
+  async start(ready: (log: string) => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
+    mkdirSync(dirname(this.logFile), { recursive: true });
+    const fd = openSync(this.logFile, 'a');
+    try {
+      this.child = spawn(process.execPath, [this.entry], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...this.env },
+        stdio: ['ignore', fd, fd],
+      });
+    } finally {
+      closeSync(fd);
+    }
+    this.child.once('exit', (code, signal) => {
+      this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exitInfo !== undefined) throw new Error(`${this.name} ${this.exitInfo} before it was ready:\n${this.tail()}`);
+      if (await Promise.resolve().then(() => ready(this.log())).catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s:\n${this.tail()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** SIGTERM (the product's graceful shutdown), SIGKILL after 15 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitInfo !== undefined) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  private tail(lines = 30): string {
+    return this.log().split('\n').slice(-lines).join('\n');
+  }
+}

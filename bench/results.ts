@@ -1,0 +1,246 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LevelFigures } from './load';
+import type { TimeSpent } from './whereTimeGoes';
+
+/*
+ * What a run found, and how it is written: the JSON (everything), the Markdown table (README), the
+ * SVG chart, and the issue's "Done when" criteria judged against this run's own ceiling.
+ */
+
+export type Phase = 'ceiling' | 'empty' | 'grown';
+export const PHASE_TITLES: Record<Phase, string> = {
+  ceiling: 'ceiling (bare Temporal)',
+  empty: 'product, empty store',
+  grown: 'product, grown shop',
+};
+
+export interface Level extends LevelFigures {
+  /** orders/s ÷ the ceiling's at the same concurrency (product phases). */
+  ratioToCeiling: number | null;
+  /** Highest resident memory in MB: the product's API + worker summed (or the ceiling's worker), each alone, the store, Temporal. */
+  rssMb: { workerAndApi: number | null; api: number | null; worker: number | null; store: number | null; temporal: number | null };
+  timeSpent?: TimeSpent | null;
+}
+
+export interface Criterion {
+  id: string;
+  text: string;
+  measured: string;
+  verdict: 'PASS' | 'FAIL' | 'SKIP';
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[] };
+  options: Record<string, unknown>;
+  grownShop: { orders: number; keys: number; seedSeconds: number } | null;
+  phases: Record<Phase, Level[]>;
+  criteria: Criterion[];
+}
+
+// ── Criteria (issue 8, "Done when"): the thresholds live here and nowhere else ──────────────────
+
+export const THRESHOLDS = {
+  ceilingShareAt32: 0.6,
+  p99At8Ms: 500,
+  peakShareAt64: 0.9,
+  grownP99FactorAt8: 1.2,
+  workerAndApiRssMb: 512,
+};
+
+export function judge(phases: Record<Phase, Level[]>): Criterion[] {
+  const at = (phase: Phase, c: number) => phases[phase].find((l) => l.concurrency === c);
+  const T = THRESHOLDS;
+  const criteria: Criterion[] = [];
+  const add = (id: string, text: string, inputs: unknown[], check: () => [boolean, string]) => {
+    if (inputs.some((x) => x === undefined || x === null)) {
+      criteria.push({ id, text, measured: 'not measured in this run', verdict: 'SKIP' });
+      return;
+    }
+    const [ok, measured] = check();
+    criteria.push({ id, text, measured, verdict: ok ? 'PASS' : 'FAIL' });
+  };
+
+  const e32 = at('empty', 32);
+  const c32 = at('ceiling', 32);
+  add('ceiling-share-32', `32 storefronts: throughput ≥ ${pct(T.ceilingShareAt32)} of the ceiling`, [e32, c32], () => {
+    const share = c32!.ordersPerSecond > 0 ? e32!.ordersPerSecond / c32!.ordersPerSecond : 0;
+    return [share >= T.ceilingShareAt32, `${e32!.ordersPerSecond} of ${c32!.ordersPerSecond} orders/s = ${pct(share)}`];
+  });
+
+  const e8 = at('empty', 8);
+  add('p99-8', `8 storefronts: notice → keys p99 ≤ ${T.p99At8Ms / 1000} s`, [e8?.latencyMs.p99], () => [
+    e8!.latencyMs.p99! <= T.p99At8Ms,
+    `p99 ${secs(e8!.latencyMs.p99)}`,
+  ]);
+
+  const e64 = at('empty', 64);
+  const peak = Math.max(0, ...phases.empty.map((l) => l.ordersPerSecond));
+  add('clean-64', `64 storefronts: no error, no timeout, throughput ≥ ${pct(T.peakShareAt64)} of the peak`, [e64], () => {
+    const share = peak > 0 ? e64!.ordersPerSecond / peak : 0;
+    return [
+      e64!.errors === 0 && e64!.timeouts === 0 && share >= T.peakShareAt64,
+      `${e64!.errors} errors, ${e64!.timeouts} timeouts, ${e64!.ordersPerSecond} of peak ${peak} orders/s = ${pct(share)}`,
+    ];
+  });
+
+  const g8 = at('grown', 8);
+  add('grown-p99-8', `grown shop, 8 storefronts: p99 within ${T.grownP99FactorAt8}× the empty store's`, [g8?.latencyMs.p99, e8?.latencyMs.p99], () => {
+    const factor = g8!.latencyMs.p99! / Math.max(1, e8!.latencyMs.p99!);
+    return [factor <= T.grownP99FactorAt8, `p99 ${secs(g8!.latencyMs.p99)} vs ${secs(e8!.latencyMs.p99)} = ${factor.toFixed(2)}×`];
+  });
+
+  const product = [...phases.empty, ...phases.grown];
+  const rss = product.map((l) => l.rssMb.workerAndApi).filter((x): x is number => x !== null);
+  add('rss', `worker + API RSS ≤ ${T.workerAndApiRssMb} MB throughout`, [product.length && rss.length === product.length ? rss : undefined], () => {
+    const max = Math.max(...rss);
+    return [max <= T.workerAndApiRssMb, `max ${max} MB`];
+  });
+  return criteria;
+}
+
+// ── Text ────────────────────────────────────────────────────────────────────────────────────────
+
+const HEADER = ['phase', 'storefronts', 'orders/s', '× ceiling', 'p50', 'p95', 'p99', 'errors', 'timeouts', 'worker+API RSS', 'store RSS'];
+
+function rows(results: BenchResults): string[][] {
+  return (Object.keys(PHASE_TITLES) as Phase[]).flatMap((phase) =>
+    results.phases[phase].map((l) => [
+      PHASE_TITLES[phase],
+      String(l.concurrency),
+      l.ordersPerSecond.toFixed(2),
+      l.ratioToCeiling === null ? '—' : pct(l.ratioToCeiling),
+      secs(l.latencyMs.p50),
+      secs(l.latencyMs.p95),
+      secs(l.latencyMs.p99),
+      String(l.errors),
+      String(l.timeouts),
+      mb(l.rssMb.workerAndApi),
+      mb(l.rssMb.store),
+    ]),
+  );
+}
+
+export function textTable(results: BenchResults): string {
+  const all = [HEADER, ...rows(results)];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows(results).map(line)].join('\n');
+}
+
+export function criteriaText(criteria: Criterion[]): string {
+  return criteria.map((c) => `${c.verdict.padEnd(4)}  ${c.text}: ${c.measured}`).join('\n');
+}
+
+export function markdown(results: BenchResults): string {
+  const table = [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
+    ...rows(results).map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+  const o = results.options;
+  const grown = results.grownShop ? `${results.grownShop.orders.toLocaleString('en')} finished orders and ${results.grownShop.keys.toLocaleString('en')} keys seeded in ${results.grownShop.seedSeconds} s` : 'not run';
+  const steps = (Object.keys(PHASE_TITLES) as Phase[])
+    .flatMap((phase) =>
+      results.phases[phase]
+        .filter((l) => l.timeSpent)
+        .map((l) => {
+          const t = l.timeSpent!;
+          const top = t.steps.slice(0, 6).map((s) => `${s.step} ×${s.perOrder} (queue ${s.queueMs} ms, run ${s.runMs} ms)`).join('; ');
+          return `- ${PHASE_TITLES[phase]}, ${l.concurrency} storefronts (${t.orders} orders): signal → idle ${t.signalToIdleMs} ms; ${top}`;
+        }),
+    );
+  return [
+    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (the buyer polls every ${o.pollMs} ms); grown shop: ${grown}.`,
+    '',
+    table,
+    '',
+    '| criterion | measured | verdict |',
+    '|---|---|---|',
+    ...results.criteria.map((c) => `| ${c.text} | ${c.measured} | ${c.verdict} |`),
+    '',
+    ...(steps.length ? ['Where an order\'s time goes after its payment signal (sampled histories, per step kind: calls per order, wait in the task queue, run):', '', ...steps, ''] : []),
+  ].join('\n');
+}
+
+// ── Chart ───────────────────────────────────────────────────────────────────────────────────────
+
+const COLORS: Record<Phase, string> = { ceiling: '#888888', empty: '#1f77b4', grown: '#ff7f0e' };
+
+/** Two panels against concurrency: orders/s, and notice → keys p99 in seconds. */
+export function chart(results: BenchResults): string {
+  const levels = [...new Set((Object.values(results.phases) as Level[][]).flat().map((l) => l.concurrency))].sort((a, b) => a - b);
+  const W = 420;
+  const H = 300;
+  const M = { left: 56, right: 16, top: 34, bottom: 44 };
+  const panel = (x0: number, title: string, value: (l: Level) => number | null, unit: string) => {
+    const values = (Object.keys(PHASE_TITLES) as Phase[]).flatMap((p) => results.phases[p].map(value)).filter((v): v is number => v !== null);
+    const top = niceCeil(Math.max(1e-9, ...values));
+    const x = (c: number) => x0 + M.left + (levels.length === 1 ? 0.5 : levels.indexOf(c) / (levels.length - 1)) * (W - M.left - M.right);
+    const y = (v: number) => M.top + (1 - v / top) * (H - M.top - M.bottom);
+    const out: string[] = [`<text x="${x0 + W / 2}" y="18" text-anchor="middle" font-weight="bold">${title}</text>`];
+    for (let i = 0; i <= 4; i++) {
+      const v = (top * i) / 4;
+      out.push(`<line x1="${x0 + M.left}" x2="${x0 + W - M.right}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/>`);
+      out.push(`<text x="${x0 + M.left - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`);
+    }
+    for (const c of levels) out.push(`<text x="${x(c)}" y="${H - M.bottom + 16}" text-anchor="middle">${c}</text>`);
+    out.push(`<text x="${x0 + W / 2}" y="${H - 8}" text-anchor="middle">concurrent storefronts</text>`);
+    out.push(`<text x="${x0 + 14}" y="${M.top + (H - M.top - M.bottom) / 2}" text-anchor="middle" transform="rotate(-90 ${x0 + 14} ${M.top + (H - M.top - M.bottom) / 2})">${unit}</text>`);
+    for (const phase of Object.keys(PHASE_TITLES) as Phase[]) {
+      const points = results.phases[phase].filter((l) => value(l) !== null).map((l) => [x(l.concurrency), y(value(l) as number)]);
+      if (points.length === 0) continue;
+      out.push(`<polyline fill="none" stroke="${COLORS[phase]}" stroke-width="2" points="${points.map((p) => p.join(',')).join(' ')}"/>`);
+      for (const [px, py] of points) out.push(`<circle cx="${px}" cy="${py}" r="3" fill="${COLORS[phase]}"/>`);
+    }
+    return out.join('\n');
+  };
+  const legend = (Object.keys(PHASE_TITLES) as Phase[])
+    .map((p, i) => `<rect x="${60 + i * 230}" y="${H + 6}" width="14" height="4" fill="${COLORS[p]}"/><text x="${80 + i * 230}" y="${H + 12}">${PHASE_TITLES[p]}</text>`)
+    .join('\n');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(0, 'Throughput', (l) => l.ordersPerSecond, 'orders/s'),
+    panel(W, 'Payment notice → keys, p99', (l) => (l.latencyMs.p99 === null ? null : l.latencyMs.p99 / 1000), 'seconds'),
+    legend,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+function niceCeil(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * p >= v) as number) * p;
+}
+
+function fmt(v: number): string {
+  return v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2);
+}
+
+// ── Files ───────────────────────────────────────────────────────────────────────────────────────
+
+export function writeResults(dir: string, results: BenchResults): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: [string, string][] = [
+    ['latest.json', `${JSON.stringify(results, null, 2)}\n`],
+    ['latest.md', markdown(results)],
+    ['latest.svg', chart(results)],
+  ];
+  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function secs(ms: number | null): string {
+  return ms === null ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 3 : 1)} s`;
+}
+
+function mb(x: number | null): string {
+  return x === null ? '—' : `${Math.round(x)} MB`;
+}

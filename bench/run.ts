@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import mongoose from 'mongoose';
+import { openStore } from '../db/store';
+import { Vault } from '../db/vault';
+import type { Money } from '../domain/money';
+import { freePort, startStack, type Stack } from '../scripts/stack';
+import { WORKFLOWS_PATH } from '../worker/worker';
+import { buildProduct } from './build';
+import { BenchChild } from './children';
+import { ceilingOrders, ceilingWorkflowId } from './ceiling/driver';
+import { seedGrownShop } from './grownShop';
+import { runLevel, type PlaceOrder } from './load';
+import { judge, type BenchResults, type Level, type Phase } from './results';
+import { RssWatch } from './rss';
+import { storefrontOrders } from './storefront';
+import { whereTimeGoes } from './whereTimeGoes';
+
+export interface BenchOptions {
+  /** Concurrent virtual storefronts, one level after another. */
+  levels: number[];
+  /** How long each level places orders. */
+  seconds: number;
+  /** Finished orders (and so keys) the grown shop holds; 0 skips the grown-shop phase. */
+  grownOrders: number;
+  /** An order whose keys are not fetchable this long after its notice counts as a timeout. */
+  orderTimeoutSeconds: number;
+  /** How often the buyer asks for the keys. */
+  pollMs: number;
+  /** Products on sale; storefronts spread over them. */
+  saleSkus: number;
+  /** Products in the grown shop's history (the ones on sale among them). */
+  catalogSkus: number;
+  /** The product's LOG_LEVEL (its default is info). */
+  logLevel: string;
+  /** Histories read per product level to show where the time goes (0: none). */
+  sampleHistories: number;
+  smoke: boolean;
+}
+
+export const FULL: BenchOptions = {
+  levels: [1, 8, 32, 64],
+  seconds: 20,
+  grownOrders: 100_000,
+  orderTimeoutSeconds: 30,
+  pollMs: 50,
+  saleSkus: 4,
+  catalogSkus: 20,
+  logLevel: 'info',
+  sampleHistories: 10,
+  smoke: false,
+};
+
+/** A few seconds in all: proves every part still runs, measures nothing worth quoting. */
+export const SMOKE: BenchOptions = { ...FULL, levels: [1, 2], seconds: 3, grownOrders: 500, catalogSkus: 4, sampleHistories: 2, smoke: true };
+
+const PRICE: Money = { amount: 1999, currency: 'CNY' };
+/** More than any level sells: its ceiling's throughput over the level, and some to spare. */
+const STOCK_MARGIN = 1.5;
+
+/**
+ * One benchmark run: the ceiling, then the product on an empty store, then the product after the
+ * store has grown, every level on the same Temporal server and store, one after another.
+ */
+export async function runBench(opts: BenchOptions, say: (line: string) => void): Promise<BenchResults> {
+  const startedAt = new Date();
+  const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
+  const dir = mkdtempSync(join(tmpdir(), 'kamiflow-bench-'));
+  const logsDir = join(dir, 'logs');
+  const children: BenchChild[] = [];
+  let stack: Stack | undefined;
+  let connection: Connection | undefined;
+  try {
+    stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
+    const run = randomBytes(4).toString('hex');
+    const secret = () => randomBytes(18).toString('base64url');
+    const keys = { admin: secret(), storefront: secret() };
+    const webhookSecret = secret();
+    const encryptionKey = randomBytes(32).toString('hex');
+    const mongodbUri = `${stack.mongoUri.replace(/\/[^/?]*(\?.*)?$/, '')}/kamiflow_bench_${run}`;
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: opts.logLevel,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_NAMESPACE: stack.namespace,
+      MONGODB_URI: mongodbUri,
+      TASK_QUEUE: `kamiflow-bench-${run}`,
+      API_KEYS: `admin:bench-admin:${keys.admin},storefront:bench-shop:${keys.storefront}`,
+      PAYMENT_WEBHOOK_SECRET: webhookSecret,
+      KEY_ENCRYPTION_KEY: encryptionKey,
+      // Only the pipeline is measured: every buyer polls from 127.0.0.1.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      DATA_DIR: dir,
+    };
+
+    say('bundling the workflows');
+    const bundle = async (workflowsPath: string, name: string) => {
+      const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+      const file = join(dir, name);
+      writeFileSync(file, code);
+      return file;
+    };
+    const productBundle = await bundle(WORKFLOWS_PATH, 'workflows.js');
+    const ceilingBundle = await bundle(require.resolve('./ceiling/workflow'), 'ceiling-workflows.js');
+    say('compiling the product');
+    const build = buildProduct(join(dir, 'build'));
+
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace: stack.namespace });
+    const stackPids = stack.pids;
+    const phases: Record<Phase, Level[]> = { ceiling: [], empty: [], grown: [] };
+    const timeoutMs = opts.orderTimeoutSeconds * 1000;
+
+    const measure = async (
+      phase: Phase,
+      concurrency: number,
+      place: PlaceOrder,
+      product: { api?: BenchChild; worker: BenchChild },
+      histories?: (ids: string[]) => ReturnType<typeof whereTimeGoes>,
+    ) => {
+      const watch = new RssWatch(() => ({
+        workerAndApi: [product.worker.pid, ...(product.api ? [product.api.pid] : [])],
+        api: product.api ? [product.api.pid] : [undefined],
+        worker: [product.worker.pid],
+        store: [stackPids.ferretdb],
+        temporal: [stackPids.temporal],
+      })).start();
+      const { figures, completedIds } = await runLevel(concurrency, opts.seconds, timeoutMs, place);
+      const rss = watch.stop();
+      const ceiling = phases.ceiling.find((l) => l.concurrency === concurrency);
+      const level: Level = {
+        ...figures,
+        ratioToCeiling: phase === 'ceiling' || !ceiling?.ordersPerSecond ? null : Math.round((figures.ordersPerSecond / ceiling.ordersPerSecond) * 100) / 100,
+        rssMb: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, v === undefined ? null : Math.round(v / 1048576)])) as Level['rssMb'],
+      };
+      if (histories && opts.sampleHistories > 0) level.timeSpent = await histories(spread(completedIds, opts.sampleHistories));
+      phases[phase].push(level);
+      const l = level.latencyMs;
+      say(
+        `${phase} ×${concurrency}: ${level.ordersPerSecond} orders/s${level.ratioToCeiling === null ? '' : ` (${Math.round(level.ratioToCeiling * 100)}% of the ceiling)`}, ` +
+          `p50/p95/p99 ${l.p50}/${l.p95}/${l.p99} ms, ${level.errors} errors, ${level.timeouts} timeouts, RSS worker+API ${level.rssMb.workerAndApi} MB, store ${level.rssMb.store} MB` +
+          (level.problems.length ? `\n    ${level.problems.map((p) => `${p.count}× ${p.what}`).join('\n    ')}` : ''),
+      );
+    };
+
+    // ── The ceiling ──────────────────────────────────────────────────────────────────────────
+    const ceilingQueue = `kamiflow-bench-ceiling-${run}`;
+    const ceilingWorker = new BenchChild('ceiling-worker', join(build, 'bench/ceiling/main.js'), { ...env, TASK_QUEUE: ceilingQueue, CEILING_WORKFLOW_BUNDLE: ceilingBundle }, logsDir);
+    children.push(ceilingWorker);
+    say('starting the ceiling worker');
+    await ceilingWorker.start((log) => log.includes('ceiling worker running'));
+    for (const c of opts.levels) {
+      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { worker: ceilingWorker }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
+    }
+    await ceilingWorker.stop();
+
+    // ── The product ──────────────────────────────────────────────────────────────────────────
+    const apiPort = await freePort();
+    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle }, logsDir);
+    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort) }, logsDir);
+    children.push(worker, api);
+    say('starting the product (worker, API)');
+    await worker.start(async () => (await client.workflowService.describeTaskQueue({ namespace: stack!.namespace, taskQueue: { name: env.TASK_QUEUE }, taskQueueType: 1 })).pollers!.length > 0);
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await api.start(async () => (await fetch(`${apiUrl}/readyz`)).status === 200);
+
+    const admin = adminOf(apiUrl, keys.admin);
+    const catalog = Array.from({ length: Math.max(opts.catalogSkus, opts.saleSkus) }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
+    const onSale = catalog.slice(0, opts.saleSkus);
+    for (const sku of catalog) await admin('PUT', `/v1/products/${sku}`, { name: `Bench card ${sku}`, price: PRICE });
+    const shop = storefrontOrders({ apiUrl, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs });
+    const histories = (ids: string[]) => whereTimeGoes(client, ids);
+
+    const productLevel = async (phase: Phase, c: number) => {
+      const ceilingRate = phases.ceiling.find((l) => l.concurrency === c)?.ordersPerSecond ?? 20;
+      const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / onSale.length) + 10;
+      for (const sku of onSale) await importStock(admin, sku, perSku, `${phase}-${c}`);
+      await measure(phase, c, shop, { api, worker }, histories);
+    };
+    for (const c of opts.levels) await productLevel('empty', c);
+
+    // ── The grown shop ───────────────────────────────────────────────────────────────────────
+    let grownShop: BenchResults['grownShop'] = null;
+    if (opts.grownOrders > 0) {
+      say(`seeding the grown shop: ${opts.grownOrders} finished orders, each with its key`);
+      const store = await openStore(mongodbUri);
+      const seeding = Date.now();
+      try {
+        let next = 0;
+        await seedGrownShop(store, new Vault(Buffer.from(encryptionKey, 'hex')), { orders: opts.grownOrders, skus: catalog, price: PRICE }, (done) => {
+          if (done >= next) {
+            say(`  ${done} orders (${Math.round((Date.now() - seeding) / 1000)} s)`);
+            next += 20_000;
+          }
+        });
+      } finally {
+        await store.close();
+      }
+      grownShop = { orders: opts.grownOrders, keys: opts.grownOrders, seedSeconds: Math.round((Date.now() - seeding) / 1000) };
+      for (const c of opts.levels) await productLevel('grown', c);
+    }
+
+    for (const child of children.reverse()) await child.stop();
+    // Leave nothing behind on a store named by MONGODB_URI.
+    const db = await mongoose.createConnection(mongodbUri).asPromise();
+    await db.dropDatabase().finally(() => db.close());
+    return {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? '?', node: process.version, loadAverageAtStart: loadAtStart },
+      options: { ...opts, productProcesses: 'API and worker as child processes of the compiled JavaScript (node api/main.js, node worker/main.js), NODE_ENV=production' },
+      grownShop,
+      phases,
+      criteria: judge(phases),
+    };
+  } catch (err) {
+    for (const child of children) say(`(${child.name} log: ${child.logFile})`);
+    throw err;
+  } finally {
+    for (const child of children) await child.stop().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Admin = (method: string, path: string, body: unknown) => Promise<any>;
+
+function adminOf(apiUrl: string, key: string): Admin {
+  return async (method, path, body) => {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(body),
+    });
+    const answer = await res.json().catch(() => undefined);
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+}
+
+/** Import `n` new keys for a sku through the admin API, as a shop restocks before a sale. */
+async function importStock(admin: Admin, sku: string, n: number, batch: string): Promise<void> {
+  const run = randomBytes(4).toString('hex').toUpperCase();
+  for (let from = 0; from < n; from += 10_000) {
+    const codes = Array.from({ length: Math.min(10_000, n - from) }, (_, i) => `${sku.toUpperCase()}-${batch.toUpperCase()}-${run}-${from + i}`);
+    const result = await admin('POST', `/v1/products/${sku}/keys`, { keys: codes });
+    if (result.imported !== codes.length) throw new Error(`importing keys for ${sku}: ${JSON.stringify(result)}`);
+  }
+}
+
+/** Up to n items spread evenly over the list (early, middle and late orders of a level). */
+function spread<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import type { Money } from '../domain/money';
+import type { PaymentNotice } from '../domain/order';
+import { sign } from '../security/signature';
+import { describe, type OrderOutcome, type PlaceOrder } from './load';
+
+/** How a virtual storefront reaches the product: the API's URL, its keys, the provider's secret. */
+export interface ShopAccess {
+  apiUrl: string;
+  storefrontKey: string;
+  webhookSecret: string;
+  /** Storefront n sells skus[n % skus.length]. */
+  skus: string[];
+  /** How often the buyer asks for the keys while the order is on its way. */
+  pollMs: number;
+}
+
+/** No single request should hang a storefront: past this it counts as an error. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+async function call(url: string, init: RequestInit): Promise<Answer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep the text */
+  }
+  return { status: res.status, body };
+}
+
+function refused(step: string, answer: Answer): OrderOutcome {
+  const code = typeof answer.body === 'object' && answer.body?.error?.code ? ` ${answer.body.error.code}` : '';
+  return { kind: 'error', what: `${step} answered ${answer.status}${code}` };
+}
+
+/**
+ * One order as a storefront, its buyer and the payment provider make it over HTTP: the storefront
+ * creates it, the provider sends the signed payment notice, the buyer asks for the keys until they
+ * come. The latency measured is notice sent → keys answered.
+ */
+export function storefrontOrders(shop: ShopAccess): PlaceOrder {
+  let n = 0;
+  return async (storefront, timeoutMs) => {
+    const sku = shop.skus[storefront % shop.skus.length];
+    const step = { current: 'create' };
+    try {
+      const created = await call(`${shop.apiUrl}/v1/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${shop.storefrontKey}` },
+        body: JSON.stringify({ sku, quantity: 1, buyer: { email: `buyer${++n}@example.com` } }),
+      });
+      if (created.status !== 201) return refused('create', created);
+      const { orderId, orderToken, amount } = created.body as { orderId: string; orderToken: string; amount: Money };
+
+      step.current = 'notice';
+      const notice: PaymentNotice = { eventId: `evt-${randomBytes(8).toString('hex')}`, orderId, paymentId: `pay-${orderId}`, status: 'succeeded', amount };
+      const raw = JSON.stringify(notice);
+      const noticeSent = performance.now();
+      const deadline = Date.now() + timeoutMs;
+      const noticed = await call(`${shop.apiUrl}/v1/payments/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': sign(raw, shop.webhookSecret) },
+        body: raw,
+      });
+      if (noticed.status !== 200) return refused('notice', noticed);
+
+      step.current = 'keys';
+      for (;;) {
+        const keys = await call(`${shop.apiUrl}/v1/orders/${orderId}/keys`, { headers: { 'x-order-token': orderToken } });
+        if (keys.status === 200) {
+          const held = (keys.body as { keys?: { code?: string }[] }).keys ?? [];
+          if (held.length !== 1 || !held[0].code) return { kind: 'error', what: `keys answered 200 with ${held.length} key(s)` };
+          return { kind: 'ok', orderId, latencyMs: performance.now() - noticeSent, completedAt: Date.now() };
+        }
+        // 409: not delivered yet. Anything else is a failure of the product.
+        if (keys.status !== 409) return refused('keys', keys);
+        if (Date.now() + shop.pollMs > deadline) return { kind: 'timeout', what: `keys not fetchable within ${timeoutMs / 1000} s of the notice` };
+        await new Promise((r) => setTimeout(r, shop.pollMs));
+      }
+    } catch (err) {
+      return { kind: 'error', what: `${step.current}: ${describe(err)}` };
+    }
+  };
+}

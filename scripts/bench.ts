@@ -1,0 +1,88 @@
+/**
+ * The order pipeline's benchmark (`npm run bench`): the ceiling (a minimal durable order on bare
+ * Temporal), the product over HTTP on an empty store, and the product again once the store holds a
+ * grown shop, at 1, 8, 32 and 64 concurrent storefronts, in one run on the embedded stack (or on
+ * TEMPORAL_ADDRESS / MONGODB_URI when set). Prints the table and the issue's criteria, and writes
+ * latest.json, latest.md and latest.svg under bench/results/.
+ *
+ *   npm run bench                          # the full run, a few minutes
+ *   npm run bench -- --seconds 10 --levels 1,8
+ *   npm run bench -- --smoke               # a few seconds, results under bench/results/smoke/
+ *   npm run bench -- --check               # exit 3 when a criterion fails
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FULL, SMOKE, runBench, type BenchOptions } from '../bench/run';
+import { criteriaText, textTable, writeResults } from '../bench/results';
+import { REPO_ROOT } from './tools';
+
+const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
+  [--order-timeout N] [--poll-ms N] [--sale-skus N] [--log-level info] [--histories N] [--out DIR] [--check]`;
+
+function options(): { bench: BenchOptions; out: string; check: boolean } {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+      levels: { type: 'string' },
+      'grown-orders': { type: 'string' },
+      'order-timeout': { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'sale-skus': { type: 'string' },
+      'log-level': { type: 'string' },
+      histories: { type: 'string' },
+      out: { type: 'string' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const base = values.smoke ? SMOKE : FULL;
+  const whole = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
+    return Number(raw);
+  };
+  const levels = values.levels === undefined ? base.levels : values.levels.split(',').map((x) => whole('levels', x.trim(), 0, 1));
+  return {
+    bench: {
+      ...base,
+      levels,
+      seconds: whole('seconds', values.seconds, base.seconds, 1),
+      grownOrders: whole('grown-orders', values['grown-orders'], base.grownOrders, 0),
+      orderTimeoutSeconds: whole('order-timeout', values['order-timeout'], base.orderTimeoutSeconds, 1),
+      pollMs: whole('poll-ms', values['poll-ms'], base.pollMs, 1),
+      saleSkus: whole('sale-skus', values['sale-skus'], base.saleSkus, 1),
+      logLevel: values['log-level'] ?? base.logLevel,
+      sampleHistories: whole('histories', values.histories, base.sampleHistories, 0),
+    },
+    out: values.out ?? join(REPO_ROOT, 'bench', 'results', ...(values.smoke ? ['smoke'] : [])),
+    check: values.check ?? false,
+  };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof options>;
+  try {
+    parsed = options();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+  const results = await runBench(parsed.bench, say);
+  process.stdout.write(`\n${textTable(results)}\n\n${criteriaText(results.criteria)}\n\n`);
+  for (const file of writeResults(parsed.out, results)) say(`wrote ${file}`);
+  if (parsed.check && results.criteria.some((c) => c.verdict === 'FAIL')) process.exit(3);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

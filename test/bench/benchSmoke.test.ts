@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../scripts/tools';
+import type { BenchResults, Phase } from '../../bench/results';
+
+/*
+ * `npm run bench -- --smoke` on the test stack, so the benchmark cannot rot: every phase places
+ * real orders through the real product, and the results are written whole. Timing thresholds are
+ * the bench's own business (its criteria); here only that it ran and measured something.
+ */
+
+function runBench(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the benchmark, smoke-sized', () => {
+  const out = mkdtempSync(join(tmpdir(), 'kamiflow-bench-smoke-'));
+  let run: { code: number | null; output: string };
+  let results: BenchResults;
+
+  beforeAll(async () => {
+    run = await runBench(['--smoke', '--out', out], {
+      TEMPORAL_ADDRESS: process.env.KAMIFLOW_TEST_TEMPORAL_ADDRESS as string,
+      MONGODB_URI: process.env.KAMIFLOW_TEST_MONGODB_URI as string,
+    });
+    if (run.code !== 0) throw new Error(`the bench exited with ${run.code}:\n${run.output.slice(-4000)}`);
+    results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+  }, 600_000);
+
+  it.each(['ceiling', 'empty', 'grown'] as Phase[])('completes orders at every level of the %s phase, without errors or timeouts', (phase) => {
+    expect(results.phases[phase].map((l) => l.concurrency)).toEqual([1, 2]);
+    for (const level of results.phases[phase]) {
+      expect({ level: level.concurrency, errors: level.errors, timeouts: level.timeouts, problems: level.problems }).toEqual({
+        level: level.concurrency,
+        errors: 0,
+        timeouts: 0,
+        problems: [],
+      });
+      expect(level.completedAll).toBeGreaterThanOrEqual(level.concurrency);
+      expect(level.latencyMs.p50).toBeGreaterThan(0);
+      expect(level.latencyMs.p99!).toBeGreaterThanOrEqual(level.latencyMs.p50!);
+      expect(level.rssMb.workerAndApi).toBeGreaterThan(0);
+    }
+  });
+
+  it('compares the product with the ceiling and reads where the time went', () => {
+    for (const level of [...results.phases.empty, ...results.phases.grown]) {
+      expect(level.ratioToCeiling).not.toBeNull();
+      expect(level.timeSpent?.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['projectOrder']));
+    }
+    expect(results.grownShop).toEqual(expect.objectContaining({ orders: 500, keys: 500 }));
+  });
+
+  it('judges every criterion of the issue, skipping those its levels do not reach', () => {
+    expect(results.criteria.map((c) => c.id)).toEqual(['ceiling-share-32', 'p99-8', 'clean-64', 'grown-p99-8', 'rss']);
+    for (const c of results.criteria) expect(['PASS', 'FAIL', 'SKIP']).toContain(c.verdict);
+    expect(results.criteria.find((c) => c.id === 'p99-8')?.verdict).toBe('SKIP');
+    expect(results.criteria.find((c) => c.id === 'rss')?.verdict).not.toBe('SKIP');
+  });
+
+  it('prints the table and writes it as Markdown and an SVG chart', () => {
+    expect(run.output).toMatch(/phase\s+storefronts\s+orders\/s/);
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toContain('| phase | storefronts | orders/s |');
+    expect(md.match(/^\| product, (empty store|grown shop) \| [12] \|/gm)).toHaveLength(4);
+    const svg = readFileSync(join(out, 'latest.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<polyline /g)!.length).toBe(6);
+  });
+});
