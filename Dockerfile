@@ -23,6 +23,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The console's and the public report's pages, served by the api as static files.
+COPY --chown=node:node web ./web
 COPY --chown=node:node package.json ./
 USER node
 EXPOSE 3000

@@ -5,6 +5,8 @@ import { errorHandler, notFoundRoute } from './errors';
 import { createMetrics } from './metrics';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
+import { consoleRoutes } from './routes/console';
+import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
@@ -21,6 +23,8 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(metrics.middleware);
   app.use(systemRoutes(deps, metrics));
+  // The console's and the report's static pages: public files, before auth and rate limits.
+  app.use(consoleRoutes());
   app.use(bearerAuth(deps.config.apiKeys));
   const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
   // Before the JSON parser (the provider's signature is over the raw bytes) and before the
@@ -28,6 +32,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(paymentRoutes(deps, anonymousLimit));
   app.use(anonymousLimit);
   app.use(express.json({ limit: '2mb' }));
+  app.use(meRoutes());
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
   app.use(opsRoutes(deps));

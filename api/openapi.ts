@@ -31,6 +31,8 @@ export function buildOpenApi(): object {
     registry.registerPath({ method, path, summary, ...extra, responses: { ...ok, ...errors } as RouteConfig['responses'] });
 
   route('put', '/v1/products/{sku}', 'Create or change a product (admin)', { security: staff, request: { params: skuParam, ...body(s.ProductInput) } }, { 200: json(s.Product) });
+  route('get', '/v1/me', 'Who the API key is: its role and name (any staff key)', { security: staff }, { 200: json(s.Me) });
+  route('get', '/v1/products', 'Every product with its stock counts (admin, agent, ops)', { security: staff }, { 200: json(s.ProductList) });
   route('get', '/v1/products/{sku}', 'A product with its stock counts', { security: staff, request: { params: skuParam } }, { 200: json(s.Product) });
   route('post', '/v1/products/{sku}/keys', 'Import key codes; waiting orders are offered the new stock (admin)', { security: staff, request: { params: skuParam, ...body(s.KeyImport) } }, { 200: json(s.KeyImportResult) });
   route('post', '/v1/orders', 'Start an order (storefront); Idempotency-Key header supported', { security: staff, request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().optional() }) } }, { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') });

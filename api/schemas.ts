@@ -46,6 +46,7 @@ export const ProductInput = z
     complaintWindow: Duration.optional(),
     keyPattern: regex.optional(),
     validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+    lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
   })
   .strict()
   .openapi('ProductInput');
@@ -63,9 +64,14 @@ export const Product = z
     complaintWindow: z.string(),
     keyPattern: z.string().optional(),
     validationUrl: z.string().optional(),
+    lowStockThreshold: z.number().openapi({ description: "Available stock at or below which stock.low is sent (the product's own, else LOW_STOCK_THRESHOLD)" }),
     stock: Stock.optional(),
   })
   .openapi('Product');
+
+export const ProductList = z.object({ items: z.array(Product) }).openapi('ProductList');
+
+export const Me = z.object({ role: z.enum(['admin', 'storefront', 'agent', 'ops']), name: z.string() }).openapi('Me');
 
 export const KeyImport = z
   .object({ keys: z.array(z.string().min(1, 'must not be empty').max(512)).min(1, 'must hold at least one key').max(10_000, 'must hold at most 10000 keys') })
@@ -157,6 +163,7 @@ export const StuckOrder = z
     pendingActivity: z.string().optional(),
     attempts: z.number().optional(),
     lastFailure: z.string().optional(),
+    temporalUiUrl: z.string().openapi({ description: "The workflow's page in the Temporal UI (TEMPORAL_UI_URL)" }),
   })
   .openapi('StuckOrder');
 

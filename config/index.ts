@@ -105,6 +105,8 @@ const envSchema = z
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     REPORT_FOLD_EVERY: duration('30s'),
+    TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
+    LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
@@ -155,6 +157,10 @@ export interface Config {
   rateLimitPerMinute: number;
   /** How often the scheduled fold merges recorded facts into the report ledger. */
   reportFoldEveryMs: number;
+  /** Where ops open a workflow: the Temporal UI (the dev server's own by default). */
+  temporalUiUrl: string;
+  /** Available stock at or below which a product without its own threshold raises stock.low. */
+  lowStockThreshold: number;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
+    temporalUiUrl: e.TEMPORAL_UI_URL,
+    lowStockThreshold: e.LOW_STOCK_THRESHOLD,
   };
 }
 

@@ -22,6 +22,10 @@ export interface ProductDoc {
   complaintWindow: string;
   keyPattern?: string;
   validationUrl?: string;
+  /** Available stock at or below which stock.low is sent; LOW_STOCK_THRESHOLD when unset. */
+  lowStockThreshold?: number;
+  /** Each alert's arming generation: an import that lifts the stock back over its line re-arms it. */
+  stockArming?: { low: number; out: number };
   createdAt: Date;
   updatedAt: Date;
 }
@@ -34,6 +38,8 @@ export const productSchema = new Schema<ProductDoc>(
     complaintWindow: { type: String, required: true },
     keyPattern: String,
     validationUrl: String,
+    lowStockThreshold: Number,
+    stockArming: { low: { type: Number, default: 0 }, out: { type: Number, default: 0 } },
   },
   { timestamps: true, versionKey: false },
 );
@@ -388,3 +394,44 @@ export const reportDaySchema = new Schema<ReportDayDoc>(
   { _id: String, hours: { type: String, required: true }, foldedAt: { type: Date, required: true } },
   { versionKey: false },
 );
+
+/** A shop's published note on what it improved, shown with its month's public complaint report. */
+export interface ReportNoteDoc {
+  _id: string;
+  month: string;
+  text: string;
+  at: Date;
+}
+export const reportNoteSchema = new Schema<ReportNoteDoc>(
+  { _id: String, month: { type: String, required: true }, text: { type: String, required: true }, at: { type: Date, required: true } },
+  { versionKey: false },
+);
+reportNoteSchema.index({ month: 1, at: 1 });
+
+export const STOCK_ALERT_KINDS = ['low', 'out'] as const;
+export type StockAlertKind = (typeof STOCK_ALERT_KINDS)[number];
+
+/**
+ * One stock alert raised. Its _id is `<sku>:<kind>:<arming generation>`, so however many orders
+ * cross the line at once, one insert wins and one webhook goes: the unique _id is the arbiter.
+ */
+export interface StockAlertDoc {
+  _id: string;
+  sku: string;
+  kind: StockAlertKind;
+  generation: number;
+  available: number;
+  at: Date;
+}
+export const stockAlertSchema = new Schema<StockAlertDoc>(
+  {
+    _id: String,
+    sku: { type: String, required: true },
+    kind: { type: String, required: true, enum: STOCK_ALERT_KINDS },
+    generation: { type: Number, required: true },
+    available: { type: Number, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+stockAlertSchema.index({ sku: 1, at: -1 });

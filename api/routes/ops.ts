@@ -2,12 +2,13 @@ import { Router } from 'express';
 import { parseDuration } from '../../domain/duration';
 import { PATIENT_ORDER_STATUSES, TERMINAL_ORDER_STATUSES, orderWorkflowId } from '../../domain/order';
 import { requireRole } from '../auth';
+import type { Config } from '../../config';
 import { handle, type ApiDeps } from '../deps';
 import { StuckQuery } from '../schemas';
 import { parse } from '../validate';
 
 /** What an ops engineer looks for first: orders that sit where they should not, and why. */
-export function opsRoutes({ store, orders }: ApiDeps): Router {
+export function opsRoutes({ store, orders, config }: ApiDeps): Router {
   const router = Router();
   router.get(
     '/v1/ops/stuck',
@@ -22,7 +23,8 @@ export function opsRoutes({ store, orders }: ApiDeps): Router {
         .lean();
       const items = await Promise.all(
         rows.map(async (row) => {
-          const item = { orderId: row._id, workflowId: orderWorkflowId(row._id), status: row.status, since: row.statusSince.toISOString() };
+          const workflowId = orderWorkflowId(row._id);
+          const item = { orderId: row._id, workflowId, status: row.status, since: row.statusSince.toISOString(), temporalUiUrl: workflowLink(config, workflowId) };
           const described = await orders.handle(row._id).describe().catch(() => undefined);
           const pending = described?.raw.pendingActivities?.[0];
           if (!pending) return item;
@@ -38,4 +40,9 @@ export function opsRoutes({ store, orders }: ApiDeps): Router {
     }),
   );
   return router;
+}
+
+/** The workflow's page in the Temporal UI, where ops see its history and pending activities. */
+export function workflowLink(config: Config, workflowId: string): string {
+  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -23,6 +23,7 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
         complaintWindow: body.complaintWindow ?? config.defaultComplaintWindow,
         keyPattern: body.keyPattern,
         validationUrl: body.validationUrl,
+        lowStockThreshold: body.lowStockThreshold,
       };
       const unset = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => [k, 1]));
       await store.products.updateOne(
@@ -31,7 +32,17 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
         { upsert: true },
       );
       const product = await store.products.findById(sku).lean();
-      res.json(present(product!));
+      res.json(present(product!, config.lowStockThreshold));
+    }),
+  );
+
+  router.get(
+    '/v1/products',
+    requireRole('admin', 'agent', 'ops'),
+    handle(async (_req, res) => {
+      const products = await store.products.find().sort({ _id: 1 }).limit(MAX_LISTED).lean();
+      const items = await Promise.all(products.map(async (p) => ({ ...present(p, config.lowStockThreshold), stock: await stockOf(store, p._id) })));
+      res.json({ items });
     }),
   );
 
@@ -42,7 +53,7 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
       const sku = parse(Sku, req.params.sku, 'sku');
       const product = await store.products.findById(sku).lean();
       if (!product) throw notFound(`product ${sku} does not exist`);
-      res.json({ ...present(product), stock: await stockOf(store, sku) });
+      res.json({ ...present(product, config.lowStockThreshold), stock: await stockOf(store, sku) });
     }),
   );
 
@@ -63,7 +74,10 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
   return router;
 }
 
-function present(p: ProductDoc) {
+/** A catalog is a shop's list of products, not an open-ended collection: the list stops here. */
+const MAX_LISTED = 500;
+
+function present(p: ProductDoc, defaultThreshold: number) {
   return {
     sku: p._id,
     name: p.name,
@@ -72,5 +86,6 @@ function present(p: ProductDoc) {
     complaintWindow: p.complaintWindow,
     ...(p.keyPattern ? { keyPattern: p.keyPattern } : {}),
     ...(p.validationUrl ? { validationUrl: p.validationUrl } : {}),
+    lowStockThreshold: p.lowStockThreshold ?? defaultThreshold,
   };
 }

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import express, { Router, type Response } from 'express';
+
+/**
+ * The pages people open in a browser: `/console` for agents, ops and admins, `/report` for the
+ * public. Static files only: they call the public API like any other client, so they hold no
+ * privilege of their own. Scripts and styles come from this origin alone (no inline code, no
+ * eval), which the policy below enforces.
+ */
+export const PAGE_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** `web/` beside the sources (tsx) or beside `dist/` (the built image). */
+const WEB_DIR = [resolve(__dirname, '../../web'), resolve(__dirname, '../../../web')].find((dir) => existsSync(join(dir, 'console.html')));
+
+/** Preact, hooks and htm in one ES module with no imports of its own: no bundler needed. */
+const PREACT = require.resolve('htm/preact/standalone.module.js');
+
+function strict(res: Response): void {
+  res.setHeader('Content-Security-Policy', PAGE_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+export function consoleRoutes(): Router {
+  const router = Router();
+  if (!WEB_DIR) throw new Error('the web/ folder of the console is missing next to the api');
+  const page = (file: string) => (_req: unknown, res: Response) => {
+    strict(res);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(join(WEB_DIR, file));
+  };
+  router.get(['/console', '/console/'], page('console.html'));
+  router.get('/console/vendor/preact.js', (_req, res) => {
+    strict(res);
+    res.type('application/javascript').sendFile(PREACT);
+  });
+  router.use(
+    '/console/assets',
+    express.static(join(WEB_DIR, 'assets'), {
+      fallthrough: true,
+      index: false,
+      setHeaders: (res) => {
+        strict(res);
+        res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,180 @@
+import { FakeServer } from '../support/fakeServer';
+import { openBrowser, type BrowserSession } from '../support/browser';
+import { DEV, eventually } from '../support/http';
+import { keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
+import type { Product } from '../support/harness';
+import { orderWorkflowId } from '../../domain/order';
+
+/**
+ * The console in a real Chromium, at a phone's width, against the running product: an agent signs
+ * in, works the queue, acts on a complaint (and sees a 409 when another agent got there first),
+ * approves a refund; ops find a stuck order and its link into the Temporal UI.
+ */
+describe('the console in a browser', () => {
+  let supplier: FakeServer;
+  let supplierUp = true;
+  beforeAll(async () => {
+    supplier = await new FakeServer(() => (supplierUp ? { status: 200, body: { valid: true } } : { status: 503, body: { error: 'down' } })).start();
+  });
+  afterAll(() => supplier?.stop());
+  const ctx = productWithShop(() => ({ TEMPORAL_UI_URL: 'http://temporal-ui.example:8080/' }));
+  let product: Product;
+  let shop: Shop;
+  let b: BrowserSession;
+  const sku = 'steam-console';
+  const slowSku = 'steam-console-checked';
+
+  beforeAll(async () => {
+    ({ product, shop } = ctx);
+    await shop.product(sku, { keyPattern: '^STEAM-' }, keyCodes(10, 'STEAM'));
+    await shop.product(slowSku, { keyPattern: '^STEAM-', validationUrl: `${supplier.url}/check` }, keyCodes(3, 'STEAM'));
+    b = await openBrowser('console');
+  });
+  afterAll(async () => {
+    supplierUp = true;
+    await b?.close();
+  });
+  afterEach(() => {
+    // Everything the page loads comes from its own origin under its CSP; a violation or an
+    // exception in its scripts would show here. Refused calls (409s) are logged by Chromium as
+    // failed loads and are expected.
+    expect(b.problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]);
+  });
+
+  async function delivered(): Promise<PlacedOrder> {
+    const order = await shop.order(sku);
+    await shop.pay(order);
+    await shop.waitFor(order.orderId, 'DELIVERED');
+    return order;
+  }
+
+  async function signIn(key: string): Promise<void> {
+    const { page } = b;
+    await page.goto(`${product.api.url}/console`);
+    if (await page.locator('[data-me]').count()) {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+    }
+    await page.locator('#api-key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-me]').waitFor();
+  }
+
+  it('serves the page under a strict CSP and refuses a wrong key on sign-in', async () => {
+    await b.step('sign-in', async () => {
+      const answer = await fetch(`${product.api.url}/console`);
+      expect(answer.status).toBe(200);
+      const csp = answer.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+
+      const { page } = b;
+      await page.goto(`${product.api.url}/console`);
+      await page.locator('#api-key').fill('not-a-key-at-all');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.locator('.notice-error').textContent()).resolves.toContain('not valid');
+      expect(await page.evaluate('sessionStorage.getItem("kamiflow.apiKey")')).toBeNull();
+
+      await signIn(DEV.agent);
+      expect(await page.locator('[data-me]').getAttribute('data-me')).toBe('agent');
+      expect(await page.evaluate('sessionStorage.getItem("kamiflow.apiKey")')).toBe(DEV.agent);
+      expect(await page.evaluate('localStorage.getItem("kamiflow.apiKey")')).toBeNull();
+      // The agent's tabs; ops' stuck orders and the admin's products are not among them.
+      expect(await page.locator('[data-tab]').evaluateAll((as) => as.map((a) => a.getAttribute('data-tab')))).toEqual(['queue', 'refunds', 'stock', 'ranking']);
+    });
+  });
+
+  it('an agent works a complaint from the queue: a 409 when another agent was first, then resolved and closed', async () => {
+    const order = await delivered();
+    const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'key_invalid', description: 'The key says already redeemed.' });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+    const { page } = b;
+
+    const card = page.locator(`[data-complaint="${complaintId}"]`);
+    await b.step('queue', async () => {
+      await signIn(DEV.agent);
+      await page.goto(`${product.api.url}/console#/queue`);
+      await eventually(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await card.count()) > 0;
+      }, 'the complaint in the queue');
+      await expect(card.textContent()).resolves.toMatch(/First response due in (59|60)m/);
+      // The filters narrow the queue: another category hides it.
+      await page.locator('select[name="category"]').selectOption('service');
+      await card.waitFor({ state: 'detached' });
+      await page.locator('select[name="category"]').selectOption('key_invalid');
+      await card.waitFor();
+    });
+
+    await b.step('complaint-409', async () => {
+      await card.locator('a').click();
+      await page.getByText('The key says already redeemed.').waitFor();
+      // The order's timeline beside the complaint.
+      await page.locator('.timeline li', { hasText: 'order.delivered' }).first().waitFor();
+      // Another agent acknowledges it while this page still shows it OPEN.
+      expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge', note: 'On it.' })).status).toBe(200);
+      await page.locator('button[data-action="acknowledge"]').click();
+      const notice = page.locator('.notice-conflict');
+      await notice.waitFor();
+      expect(await notice.textContent()).toContain('ACKNOWLEDGED');
+      // The page shows what the complaint is now, including the other agent's message.
+      await page.locator('.msg', { hasText: 'On it.' }).waitFor();
+    });
+
+    await b.step('complaint-resolve', async () => {
+      await page.locator('textarea[name="note"]').fill('Here is a new key, sorry.');
+      await page.locator('button[data-action="resolve_replace"]').click();
+      await page.locator('.notice-ok, .notice-info').first().waitFor();
+      const view = await eventually(async () => {
+        const v = await shop.agent.get(`/v1/complaints/${complaintId}`);
+        return v.body.status === 'RESOLVED' ? v.body : false;
+      }, 'the complaint resolved');
+      expect(view.messages.map((m: { text: string }) => m.text)).toEqual(expect.arrayContaining([expect.stringContaining('Here is a new key, sorry.')]));
+      expect((await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true, rating: 5 })).status).toBe(200);
+      await page.reload();
+      await page.locator('h2 .badge', { hasText: 'CLOSED' }).waitFor();
+    });
+  });
+
+  it('ops see a stuck order linked to its workflow in the Temporal UI', async () => {
+    supplierUp = false;
+    const order = await shop.order(slowSku);
+    await shop.pay(order);
+    await shop.waitFor(order.orderId, 'DELIVERING');
+    await new Promise((r) => setTimeout(r, 2500));
+    const { page } = b;
+    await b.step('stuck', async () => {
+      await signIn(DEV.ops);
+      await page.goto(`${product.api.url}/console#/stuck`);
+      await page.locator('input[name="olderThan"]').fill('2s');
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      const card = page.locator(`[data-order="${order.orderId}"]`);
+      await card.waitFor();
+      expect(await card.textContent()).toContain('DELIVERING');
+      const link = card.locator('a.temporal-link');
+      expect(await link.getAttribute('href')).toBe(`http://temporal-ui.example:8080/namespaces/default/workflows/${orderWorkflowId(order.orderId)}`);
+      expect(await link.getAttribute('target')).toBe('_blank');
+      // Ops' other views: stock levels and the ranking chart.
+      await page.locator('[data-tab="stock"]').click();
+      await page.locator(`[data-sku="${sku}"]`).waitFor();
+      await page.locator('[data-tab="ranking"]').click();
+      await page.locator('svg.bars').first().waitFor();
+    });
+    supplierUp = true;
+    await shop.waitFor(order.orderId, 'DELIVERED');
+  });
+
+  it('the console reads in Chinese and fits a phone', async () => {
+    const { page } = b;
+    await b.step('chinese', async () => {
+      await signIn(DEV.admin);
+      await page.locator('[data-lang-toggle]').click();
+      await page.locator('[data-tab="queue"]', { hasText: '投诉' }).waitFor();
+      expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+      // Nothing wider than the phone's screen.
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      await page.locator('[data-lang-toggle]').click();
+    });
+  });
+});

@@ -1,0 +1,104 @@
+// The console: sign in with an API key, then the views the key's role may use.
+import { html, render, useEffect, useState } from '/console/vendor/preact.js';
+import { get, session } from './api.js';
+import { ComplaintView, QueueView, RefundsView } from './complaints.js';
+import { currentLang, setLang, translate } from './i18n.js';
+import { RankingView, StockView, StuckView } from './ops.js';
+import { ProductsView } from './products.js';
+import { I18n, Notice, useI18n } from './ui.js';
+
+const VIEWS = {
+  queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
+  refunds: { roles: ['agent', 'admin'], view: RefundsView },
+  stuck: { roles: ['ops', 'admin'], view: StuckView },
+  stock: { roles: ['agent', 'ops', 'admin'], view: StockView },
+  ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
+  products: { roles: ['admin'], view: ProductsView },
+};
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const on = () => setHash(location.hash);
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return hash.replace(/^#\/?/, '').split('/');
+}
+
+function SignIn({ onSignedIn }) {
+  const { t } = useI18n();
+  const [key, setKey] = useState('');
+  const [notice, setNotice] = useState(null);
+  async function submit(e) {
+    e.preventDefault();
+    session.signIn(key.trim());
+    try {
+      onSignedIn(await get('/v1/me'));
+    } catch (err) {
+      session.signOut();
+      setNotice({ kind: 'error', text: t('badKey', { message: err.message }) });
+    }
+  }
+  return html`
+    <form class="panel signin" onSubmit=${submit}>
+      <label>${t('apiKey')}<input id="api-key" name="apiKey" type="password" autocomplete="off" required value=${key} onInput=${(e) => setKey(e.currentTarget.value)} /></label>
+      <p class="muted small">${t('apiKeyHint')}</p>
+      <div class="buttons"><button type="submit">${t('signIn')}</button></div>
+      <${Notice} notice=${notice} />
+    </form>`;
+}
+
+function App() {
+  const [lang, setLangState] = useState(currentLang());
+  const [me, setMe] = useState(null);
+  const [checking, setChecking] = useState(Boolean(session.key()));
+  const [name, arg] = useHash();
+  const i18nValue = { lang, t: (key, vars) => translate(lang, key, vars) };
+  const { t } = i18nValue;
+
+  useEffect(() => {
+    setLang(lang);
+    document.title = t('title');
+  }, [lang]);
+  useEffect(() => {
+    if (!session.key()) return;
+    get('/v1/me')
+      .then(setMe, () => session.signOut())
+      .finally(() => setChecking(false));
+  }, []);
+
+  const allowed = me ? Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role)) : [];
+  let content;
+  if (checking) content = html`<p class="muted">${t('loading')}</p>`;
+  else if (!me) content = html`<${SignIn} onSignedIn=${setMe} />`;
+  else if (allowed.length === 0) content = html`<p class="notice notice-error">${t('failed', { message: me.role })}</p>`;
+  else if (name === 'complaints' && arg) content = html`<${ComplaintView} id=${decodeURIComponent(arg)} role=${me.role} />`;
+  else {
+    const current = allowed.includes(name) ? name : allowed[0];
+    const View = VIEWS[current].view;
+    content = html`<${View} key=${current} role=${me.role} />`;
+  }
+  const current = name === 'complaints' ? 'queue' : allowed.includes(name) ? name : allowed[0];
+
+  return html`<${I18n.Provider} value=${i18nValue}>
+    <header class="top">
+      <h1>${t('title')}</h1>
+      <div class="row">
+        <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
+        ${me
+          ? html`<span class="muted small" data-me=${me.role}>${t('signedInAs', me)}</span>
+            <button type="button" class="link" onClick=${() => { session.signOut(); setMe(null); location.hash = ''; }}>${t('signOut')}</button>`
+          : null}
+      </div>
+    </header>
+    ${me && allowed.length
+      ? html`<nav class="tabs">${allowed.map((v) => html`<a href=${`#/${v}`} class=${v === current ? 'active' : ''} data-tab=${v}>${t(v)}</a>`)}</nav>`
+      : null}
+    <main>${content}</main>
+  <//>`;
+}
+
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);
