@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import express, { Router, type Response } from 'express';
 
 /**
@@ -24,7 +24,8 @@ export const PAGE_POLICY = [
 const WEB_DIR = [resolve(__dirname, '../../web'), resolve(__dirname, '../../../web')].find((dir) => existsSync(join(dir, 'console.html')));
 
 /** Preact, hooks and htm in one ES module with no imports of its own: no bundler needed. */
-const PREACT = require.resolve('htm/preact/standalone.module.js');
+// htm's exports map names no file path, so find it beside the package's main file (dist/htm.js).
+const PREACT = join(dirname(require.resolve('htm')), '..', 'preact', 'standalone.module.js');
 
 function strict(res: Response): void {
   res.setHeader('Content-Security-Policy', PAGE_POLICY);
@@ -35,7 +36,7 @@ function strict(res: Response): void {
 
 export function consoleRoutes(): Router {
   const router = Router();
-  if (!WEB_DIR) throw new Error('the web/ folder of the console is missing next to the api');
+  if (!WEB_DIR || !existsSync(PREACT)) throw new Error(`the console's files are missing: web/ next to the api, and ${PREACT}`);
   const page = (file: string) => (_req: unknown, res: Response) => {
     strict(res);
     res.setHeader('Cache-Control', 'no-cache');
