@@ -11,6 +11,7 @@ import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
+import { publicReportRoutes } from './routes/publicReport';
 import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(opsRoutes(deps));
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));
+  app.use(publicReportRoutes(deps));
   app.use(notFoundRoute);
   app.use(
     errorHandler((err, status) => {

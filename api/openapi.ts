@@ -51,6 +51,8 @@ export function buildOpenApi(): object {
   route('post', '/v1/complaints/{complaintId}/replies', "The buyer's reply", { security: buyer, request: { params: complaintParam, ...body(s.ComplaintReply) } }, { 200: json(s.ComplaintView) });
   route('post', '/v1/complaints/{complaintId}/confirm', 'The buyer confirms a resolution: satisfied closes it, not satisfied reopens it', { security: buyer, request: { params: complaintParam, ...body(s.ComplaintConfirm) } }, { 200: json(s.ComplaintView) });
   route('get', '/v1/reports/complaints', 'The complaint ranking for a period, worst first (agent, ops, admin)', { security: staff, request: { query: s.ReportQuery } }, { 200: json(s.ComplaintReport) });
+  route('get', '/v1/public/complaint-report', "The month's complaint handling as the shop publishes it; no auth, limited per address; no order ids, emails or codes", { request: { query: s.PublicReportQuery } }, { 200: json(s.PublicComplaintReport) });
+  route('post', '/v1/public/complaint-report/notes', "The shop's note on what it improved, published with that month's report (admin)", { security: staff, request: body(s.ReportNoteInput) }, { 201: json(s.ReportNote, 'added') });
   for (const [path, summary] of [['/healthz', 'The process is up'], ['/readyz', 'Temporal and the database answer'], ['/metrics', 'Prometheus metrics']]) {
     registry.registerPath({ method: 'get', path, summary, responses: { 200: { description: 'OK' }, 503: { description: 'not ready' } } });
   }

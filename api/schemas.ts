@@ -298,3 +298,28 @@ export const ComplaintReport = z
     satisfaction: z.object({ responses: z.number(), satisfiedShare: share, averageRating: share }),
   })
   .openapi('ComplaintReport');
+
+// ── The public complaint report ─────────────────────────────────────────────────────────────────
+
+export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-11').openapi({ example: '2026-11' });
+export const PublicReportQuery = z.object({ month: Month.optional().openapi({ description: 'Default: the current UTC month' }) }).strict();
+export const ReportNoteInput = z
+  .object({ month: Month, text: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2000 characters') })
+  .strict()
+  .openapi('ReportNoteInput');
+export const ReportNote = z.object({ month: z.string(), at: z.string(), text: z.string() }).openapi('ReportNote');
+export const PublicComplaintReport = z
+  .object({
+    month: z.string(),
+    orders: z.number(),
+    complaints: z.number(),
+    complaintRate: share,
+    firstResponseOnTime: share,
+    resolutionOnTime: share,
+    medianFirstResponseMinutes: share,
+    medianResolutionHours: share,
+    byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
+    satisfaction: z.object({ responses: z.number(), satisfiedShare: share, averageRating: share }),
+    notes: z.array(z.object({ at: z.string(), text: z.string() })),
+  })
+  .openapi('PublicComplaintReport');

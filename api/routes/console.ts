@@ -43,6 +43,7 @@ export function consoleRoutes(): Router {
     res.sendFile(join(WEB_DIR, file));
   };
   router.get(['/console', '/console/'], page('console.html'));
+  router.get(['/report', '/report/'], page('report.html'));
   router.get('/console/vendor/preact.js', (_req, res) => {
     strict(res);
     res.type('application/javascript').sendFile(PREACT);

@@ -177,4 +177,19 @@ describe('the console in a browser', () => {
       await page.locator('[data-lang-toggle]').click();
     });
   });
+
+  it("the public report page shows the month's published figures, in Chinese too", async () => {
+    const { page } = b;
+    const month = new Date().toISOString().slice(0, 7);
+    const published = (await shop.http.get(`/v1/public/complaint-report?month=${month}`)).body;
+    await b.step('report', async () => {
+      await page.goto(`${product.api.url}/report?month=${month}`);
+      await page.locator(`[data-report="${month}"]`).waitFor();
+      expect(await page.locator('[data-figure="orders"]').textContent()).toBe(String(published.orders));
+      expect(await page.locator('[data-figure="complaints"]').textContent()).toBe(String(published.complaints));
+      if ((await page.evaluate('document.documentElement.lang')) !== 'zh-CN') await page.locator('[data-lang-toggle]').click();
+      await page.getByRole('heading', { name: '投诉处理进展和改进措施' }).waitFor();
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    });
+  });
 });
