@@ -73,7 +73,7 @@ describe('the public complaint report', () => {
     expect(res.status).toBe(200);
     // The anonymous limiter counted this request (staff keys carry no such header).
     expect(res.headers.get('ratelimit')).toMatch(/limit=\d+/);
-    expect((await res.json()).month).toBe('2026-01');
+    expect(((await res.json()) as { month: string }).month).toBe('2026-01');
 
     for (const bad of ['2026-13', '2026-1', 'last-month']) {
       const answer = await shop.http.get(`/v1/public/complaint-report?month=${bad}`);
