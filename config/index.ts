@@ -91,6 +91,7 @@ const envSchema = z
     PAYMENT_TIMEOUT: duration('15m'),
     RESTOCK_WAIT: duration('30m'),
     MAX_KEY_ATTEMPTS: wholeNumber(1, 3),
+    REFUND_DECISION_WAIT: duration('48h'),
     COMPLAINT_FIRST_RESPONSE: duration('1h'),
     COMPLAINT_RESOLUTION: duration('24h'),
     COMPLAINT_AUTO_CLOSE: duration('3d'),
@@ -143,6 +144,8 @@ export interface Config {
   paymentTimeoutMs: number;
   restockWaitMs: number;
   maxKeyAttempts: number;
+  /** How long a buyer's refund request waits for an agent before it is approved without one. */
+  refundDecisionWaitMs: number;
   complaint: { firstResponseMs: number; resolutionMs: number; autoCloseMs: number; maxReopens: number };
   /** Per-product windows when the catalog names none, kept as written ("24h"). */
   defaultRefundWindow: string;
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentTimeoutMs: e.PAYMENT_TIMEOUT,
     restockWaitMs: e.RESTOCK_WAIT,
     maxKeyAttempts: e.MAX_KEY_ATTEMPTS,
+    refundDecisionWaitMs: e.REFUND_DECISION_WAIT,
     complaint: {
       firstResponseMs: e.COMPLAINT_FIRST_RESPONSE,
       resolutionMs: e.COMPLAINT_RESOLUTION,

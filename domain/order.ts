@@ -32,6 +32,8 @@ export interface OrderPolicy {
   maxKeyAttempts: number;
   refundWindowMs: number;
   complaintWindowMs: number;
+  /** How long a refund request waits for an agent's decision; absent in orders taken before it existed. */
+  refundDecisionWaitMs?: number;
 }
 
 /** Everything the order workflow starts from. No secrets: the buyer's email arrives masked. */
@@ -60,6 +62,8 @@ export interface RefundView {
   status: RefundStatus;
   reason: string;
   requestedAt: string;
+  /** When a request no agent has decided is approved without one. */
+  decisionDueAt?: string;
   decidedBy?: string;
   decidedAt?: string;
   note?: string;
@@ -97,6 +101,7 @@ export interface OrderTerms {
   paymentTimeoutMs: number;
   restockWaitMs: number;
   maxKeyAttempts: number;
+  refundDecisionWaitMs: number;
 }
 
 /**
@@ -127,6 +132,7 @@ export function newOrderInput(order: {
       maxKeyAttempts: terms.maxKeyAttempts,
       refundWindowMs: parseDuration(product.refundWindow),
       complaintWindowMs: parseDuration(product.complaintWindow),
+      refundDecisionWaitMs: terms.refundDecisionWaitMs,
     },
   };
 }

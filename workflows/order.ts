@@ -27,7 +27,9 @@ import { after, msUntil, now } from './time';
  *        │                     │ no stock: OUT_OF_STOCK ─restock─▶ DELIVERING
  *        │                     │           └─ RESTOCK_WAIT passes ─▶ REFUNDING ─▶ REFUNDED
  *        └─ due with nothing found at the provider, or cancelled ─▶ CANCELLED
+ *   OUT_OF_STOCK ─buyer asks─▶ REFUNDING ─▶ REFUNDED (no key was delivered: no agent needed)
  *   DELIVERED ─buyer asks─▶ REFUND_REQUESTED ─agent approves─▶ REFUNDING ─▶ REFUNDED
+ *                                           ├─ no decision by REFUND_DECISION_WAIT ─▶ approved
  *                                           └─ agent rejects ─▶ DELIVERED
  *
  * The workflow stays open while a complaint on the order is open and until the complaint window
@@ -44,6 +46,11 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   let refundWindowOver = false;
   let complaintWindowOver = false;
   let refundApprovedBy: string | undefined;
+  /** A paid buyer waiting for stock who asked for the money back: the reason they gave. */
+  let buyerGaveUpWaiting: string | undefined;
+  let refundRequests = 0;
+  let overdueRequest = 0;
+  const refundOverdue = () => overdueRequest === refundRequests && overdueRequest > 0 && order.status === 'REFUND_REQUESTED' && refundApprovedBy === undefined;
 
   setHandler(orderView, () => order.view);
   setHandler(paymentNotified, (notice) => payments.receive(notice));
@@ -65,14 +72,34 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   setHandler(
     requestRefund,
     async ({ actor, reason }) => {
-      order.view.refund = { status: 'REQUESTED', reason, requestedAt: now() };
+      if (order.status === 'OUT_OF_STOCK') {
+        // No key was delivered, so there is nothing to decide: the main flow refunds at once.
+        buyerGaveUpWaiting = reason;
+        order.view.refund = { status: 'APPROVED', reason, requestedAt: now(), decidedBy: 'system', decidedAt: now(), note: 'paid and still waiting for stock' };
+        order.note('refund_requested', reason, actor);
+        return { status: 'REFUNDING' as const };
+      }
+      const requestedAt = now();
+      order.view.refund = { status: 'REQUESTED', reason, requestedAt };
+      // Versioned: a request pending when this shipped waits for an agent as it did.
+      if (patched(REFUND_DECISION_DEADLINE)) {
+        const request = ++refundRequests;
+        const wait = input.policy.refundDecisionWaitMs ?? DEFAULT_REFUND_DECISION_WAIT_MS;
+        order.view.refund.decisionDueAt = after(requestedAt, wait);
+        void sleep(wait).then(() => (overdueRequest = request));
+      }
       await order.moveTo('REFUND_REQUESTED', reason, actor);
       return { status: order.status };
     },
     {
       validator: ({ reason }) => {
         if (order.status === 'REFUND_REQUESTED') conflict('a refund request is already pending');
-        if (order.status !== 'DELIVERED') conflict(`the order is ${order.status}; refunds are requested on delivered orders`);
+        if (order.status === 'OUT_OF_STOCK') {
+          if (buyerGaveUpWaiting !== undefined) conflict('the refund is already being paid out');
+          if (typeof reason !== 'string' || reason.trim().length === 0) conflict('a reason is required');
+          return;
+        }
+        if (order.status !== 'DELIVERED') conflict(`the order is ${order.status}; refunds are requested on delivered orders, or while waiting for stock`);
         if (refundWindowOver || msUntil(order.view.refundWindowEndsAt as string) === 0) {
           conflict(`the refund window closed at ${order.view.refundWindowEndsAt}`);
         }
@@ -89,9 +116,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       refund.decidedAt = now();
       if (note) refund.note = note;
       if (approve) {
-        refund.status = 'APPROVED';
-        refundApprovedBy = actor;
-        order.note('refund_approved', note, actor);
+        approveRefund(actor, note);
         // The main flow pays it out; the agent's answer is where the order now goes.
         return { status: 'REFUNDING' as const };
       }
@@ -166,6 +191,10 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       await refund(`the keys could not be delivered: ${result.reason}`, 'system');
       return finish();
     }
+    if (result.outcome === 'withdrawn') {
+      await carryOutAsks();
+      return finish();
+    }
     if (result.outcome === 'keys_exhausted') {
       await refund(`no valid key for slot ${result.slot + 1} after ${input.policy.maxKeyAttempts} attempts`, 'system');
       return finish();
@@ -180,13 +209,12 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
     if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
-    const offered = () => restockOffers > restockTries || complaints.hasRemedy;
+    const offered = () => restockOffers > restockTries || complaints.hasRemedy || buyerGaveUpWaiting !== undefined;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
       ? await waitForStock(offered, restockDeadline)
       : await condition(offered, msUntil(restockDeadline));
-    while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
-    if (order.status === 'REFUNDED') return finish();
+    if (await carryOutAsks()) return finish();
     if (!woken) {
       await refund(`out of stock: no restock by ${restockDeadline}`, 'system');
       return finish();
@@ -209,12 +237,16 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       () =>
         complaints.hasRemedy ||
         refundApprovedBy !== undefined ||
+        refundOverdue() ||
         (refundWindowOver && order.status === 'DELIVERED') ||
         (complaintWindowOver && !complaints.open && order.status === 'COMPLETED'),
     );
     if (complaints.hasRemedy) {
       await carryOutRemedy(complaints.next() as RemedyRequest);
       if (order.status === 'REFUNDED') return finish();
+    } else if (refundOverdue()) {
+      // The shop's promise to the buyer: a request no agent decides in time is granted.
+      approveRefund('system', `no agent decided by ${order.view.refund?.decisionDueAt}; approved as the shop's terms promise`);
     } else if (refundApprovedBy !== undefined) {
       await refund(order.view.refund?.reason ?? 'approved', refundApprovedBy);
       return finish();
@@ -230,9 +262,16 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
    * that gives up for good (a key taken from under the order, a product deleted) is no reason to keep
    * a paid order's money: it answers `failed`, holding nothing, and the order is refunded.
    */
-  async function deliverOrRelease(): Promise<Fulfilment | { outcome: 'failed'; reason: string }> {
+  async function deliverOrRelease(): Promise<Fulfilment | { outcome: 'failed'; reason: string } | { outcome: 'withdrawn' }> {
     try {
       const result = await picker.pick();
+      // A refund asked while the keys were checked: the buyer never saw them, so they go back to
+      // stock rather than being delivered and revoked (versioned: orders of before deliver them).
+      if (result.outcome === 'ready' && (buyerGaveUpWaiting !== undefined || complaints.refundAsked) && patched(UNSEEN_KEYS_BACK_TO_STOCK)) {
+        await store.releaseReservedKeys({ orderId: input.orderId });
+        order.note('keys_released', 'a refund was asked before the buyer could see the keys; they go back to stock');
+        return { outcome: 'withdrawn' };
+      }
       if (result.outcome === 'ready') {
         await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
         order.setKeys(result.keys);
@@ -261,6 +300,26 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       if (msUntil(deadline) === 0) return false;
       if ((await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
     }
+  }
+
+  function approveRefund(actor: string, note?: string): void {
+    const refund = order.view.refund!;
+    refund.status = 'APPROVED';
+    refund.decidedBy = actor;
+    refund.decidedAt = now();
+    if (note) refund.note = note;
+    refundApprovedBy = actor;
+    order.note('refund_approved', note, actor);
+  }
+
+  /**
+   * What was asked while the order had no keys to show: a complaint's remedies, the buyer's refund.
+   * True when the order is refunded.
+   */
+  async function carryOutAsks(): Promise<boolean> {
+    while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
+    if (order.status !== 'REFUNDED' && buyerGaveUpWaiting !== undefined) await refund(buyerGaveUpWaiting, 'buyer');
+    return order.status === 'REFUNDED';
   }
 
   /** Give the order's payment back, once; revoke what was delivered. */
@@ -363,6 +422,11 @@ const COUNT_BEFORE_SECOND_LOOK = 'count-before-second-look';
 const CANCEL_CLOSES_ONCE = 'cancel-closes-once';
 const REFUND_ON_PERMANENT_FAILURE = 'refund-on-permanent-failure';
 const FINISH_AFTER_LAST_WRITE = 'finish-after-last-write';
+const REFUND_DECISION_DEADLINE = 'refund-decision-deadline';
+const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
+
+/** Orders taken before REFUND_DECISION_WAIT existed wait this long for an agent's decision. */
+const DEFAULT_REFUND_DECISION_WAIT_MS = 48 * 60 * 60 * 1000;
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

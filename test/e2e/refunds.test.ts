@@ -122,6 +122,28 @@ describe('refunds through an http payment provider', () => {
     }
   });
 
+  it('a paid buyer waiting for stock asks for the money back: 202 at once, paid out once, REFUNDED long before RESTOCK_WAIT', async () => {
+    const emptySku = 'gift-none-left';
+    await shop.product(emptySku, { price: { amount: 5000, currency: 'CNY' } });
+    const order = await shop.order(emptySku);
+    await shop.pay(order);
+    const waiting = await shop.waitFor(order.orderId, 'OUT_OF_STOCK');
+    expect(await refundRequest(order, '')).toMatchObject({ status: 400 }); // a reason is still required
+
+    const asked = await refundRequest(order, 'I cannot wait any longer');
+    expect(asked.status).toBe(202);
+    expect(asked.body).toEqual({ status: 'REFUNDING' });
+
+    const view = await shop.waitFor(order.orderId, 'REFUNDED');
+    expectPaidOutOnce(order.orderId, 'pay-1', order.amount);
+    expect(Date.parse(view.refund!.refundedAt!)).toBeLessThan(Date.parse(waiting.paidAt!) + product.config.restockWaitMs);
+    expect(view.refund).toMatchObject({ status: 'REFUNDED', reason: 'I cannot wait any longer', decidedBy: 'system' });
+    expect(view.timeline.find((e) => e.type === 'refund_requested')).toMatchObject({ actor: 'buyer', detail: 'I cannot wait any longer' });
+    expect(await product.store.claims.countDocuments({ orderId: order.orderId })).toBe(0);
+    const again = await refundRequest(order, 'once more');
+    expect(again.status).toBe(409);
+  });
+
   it('409 for a refund request once the refund window has closed', async () => {
     const shortSku = 'gift-short-window';
     await shop.product(shortSku, { refundWindow: '1s', complaintWindow: '2s' }, keyCodes(1, 'SHORT'));

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView } from '../../domain/order';
-import { paymentNotified } from '../../workflows/messages';
-import { keyCodes, paymentNotice, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
+import { offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
+import { addKeys, keyCodes, paymentNotice, queryUntil, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
 import { Gate, startWorkerWith } from '../support/timeSkipping';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
@@ -125,6 +125,65 @@ describe('a paid order is never stranded (time-skipping server)', () => {
       } finally {
         lastWrite.open();
         refundTried.open();
+        await handle.terminate().catch(() => undefined);
+        await gated.stop();
+      }
+    });
+  });
+
+  describe('a buyer who asks for the money back', () => {
+    const HOUR = 60 * 60 * 1000;
+
+    it('is refunded without an agent once a request waits REFUND_DECISION_WAIT with no decision', async () => {
+      const sku = await product({ refundWindow: '24h', complaintWindow: '1h' }, keyCodes(1, 'UNDECIDED'));
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs());
+      await handle.signal(paymentNotified, paymentNotice(input));
+      await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+      expect(await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'wrong region' }] })).toEqual({ status: 'REFUND_REQUESTED' });
+      const asked = await handle.query('orderView') as OrderView;
+      expect(Date.parse(asked.refund!.decisionDueAt!) - Date.parse(asked.refund!.requestedAt)).toBe(t.config.refundDecisionWaitMs);
+
+      await t.env.sleep(t.config.refundDecisionWaitMs - HOUR);
+      expect((await handle.query('orderView') as OrderView).status).toBe('REFUND_REQUESTED'); // an agent still has time
+      await t.env.sleep(2 * HOUR);
+      const view = await queryUntil(handle, (v) => v.status === 'REFUNDED', 'the refund once no agent decided');
+
+      expect(view.refund).toMatchObject({ status: 'REFUNDED', decidedBy: 'system', reason: 'wrong region' });
+      expect(view.refund?.note).toMatch(/no agent decided by/);
+      expect(await refundsOf(input.orderId)).toHaveLength(1);
+      expect(await t.store.claims.find({ orderId: input.orderId }, { state: 1 }).lean()).toEqual([expect.objectContaining({ state: 'revoked' })]);
+    });
+
+    it('while the order takes keys offered after a stock-out: they go back to stock, not to revoked, and the order is refunded', async () => {
+      const reserving = new Gate();
+      const gated = await startWorkerWith(t, (real) => ({
+        async reserveKeys(args) {
+          await reserving.pass();
+          return real.reserveKeys(args);
+        },
+      }));
+      const sku = await product({}, []);
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue);
+      try {
+        await handle.signal(paymentNotified, paymentNotice(input));
+        await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+        await addKeys(t, sku, keyCodes(1, 'COMEBACK'));
+        reserving.armed = true;
+        const offered = handle.executeUpdate(offerRestock);
+        await reserving.reached; // trying the offered stock, still showing OUT_OF_STOCK
+        expect(await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'too slow' }] })).toEqual({ status: 'REFUNDING' });
+        reserving.open();
+        await offered;
+        const view: OrderView = await handle.result();
+
+        expect(view.status).toBe('REFUNDED');
+        expect(view.keys).toEqual([]);
+        expect(timelineTypes(view)).toContain('keys_released');
+        expect(await refundsOf(input.orderId)).toHaveLength(1);
+        expect(await t.store.claims.countDocuments({ orderId: input.orderId })).toBe(0);
+        expect(await stockOf(t.store, sku)).toEqual({ available: 1, reserved: 0, delivered: 0, revoked: 0, invalid: 0 });
+      } finally {
+        reserving.open();
         await handle.terminate().catch(() => undefined);
         await gated.stop();
       }
