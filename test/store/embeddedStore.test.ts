@@ -1,0 +1,234 @@
+import { mongo, type Model } from 'mongoose';
+import { openStore, type Store } from '../../db/store';
+import { testConfig } from '../support/harness';
+
+/*
+ * Rung 3: the embedded store (FerretDB 1.24.2 with kamiflow's patches, see README "The embedded
+ * store") behaves like MongoDB where the product depends on it: the product's lookups are index
+ * searches, not scans; equality it pushes down to SQLite still returns what MongoDB would; and a
+ * conditional single-document write has exactly one winner however many race for it.
+ * Timings belong to `scripts/store-probe.ts` and the bench, not here.
+ */
+
+/** Documents of any shape, _id of any type, as the raw driver sees them. */
+interface Document {
+  _id: string | mongo.ObjectId;
+  [field: string]: any;
+}
+type Collection<T extends Document> = mongo.Collection<T>;
+type Filter<T> = mongo.Filter<T>;
+const { ObjectId } = mongo;
+
+let store: Store;
+
+beforeAll(async () => {
+  store = await openStore(testConfig().mongodbUri);
+  // Explain needs the collections' tables; init() creates a model's collection if it is missing.
+  for (const model of allModels()) await model.init();
+});
+
+afterAll(async () => {
+  await store?.connection.dropDatabase().catch(() => undefined);
+  await store?.close();
+});
+
+function allModels(): Model<any>[] {
+  return [
+    store.products, store.keys, store.claims, store.orderAccess, store.idempotency, store.orderViews,
+    store.orderNotes, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue,
+    store.reportInbox, store.reportHours('2026-11'), store.reportDays('2026-11'),
+  ];
+}
+
+function raw(name: string): Collection<Document> {
+  return store.connection.db!.collection<Document>(name);
+}
+
+/** SQLite's plan for the query FerretDB runs for `filter` (one row per step), and whether it pushed the filter down. */
+async function planOf(model: Model<any>, filter: Filter<Document>): Promise<{ steps: string[]; pushedDown: boolean }> {
+  const explained = (await raw(model.collection.collectionName).find(filter).limit(1).explain()) as {
+    queryPlanner: { Plan?: string[] };
+    filterPushdown: boolean;
+  };
+  const steps = (explained.queryPlanner.Plan ?? []).map((row) => row.replace(/^.*detail=/, ''));
+  return { steps, pushedDown: explained.filterPushdown };
+}
+
+/** Every step of the plan searches the named index (FerretDB names it `<table>_<index name>`); none scans. */
+async function expectIndexSearch(model: Model<any>, filter: Filter<Document>, indexNames: string[]): Promise<void> {
+  const { steps, pushedDown } = await planOf(model, filter);
+  const searches = steps.filter((s) => s.startsWith('SEARCH '));
+  expect({ filter, pushedDown, scans: steps.filter((s) => s.startsWith('SCAN')) }).toEqual({ filter, pushedDown: true, scans: [] });
+  expect(searches.length).toBeGreaterThan(0);
+  for (const step of searches) {
+    const index = /USING (?:COVERING )?INDEX (\S+) /.exec(step)?.[1] ?? step;
+    expect(indexNames.some((name) => index.endsWith(`_${name}`))).toBe(true);
+  }
+}
+
+describe('the lookups the product makes are index searches', () => {
+  it.each([
+    ['order_views', () => store.orderViews],
+    ['keys', () => store.keys],
+    ['key_claims', () => store.claims],
+    ['idempotency', () => store.idempotency],
+    ['order_access', () => store.orderAccess],
+    ['products', () => store.products],
+    ['outbox', () => store.outbox],
+    ['refunds', () => store.refunds],
+    ['complaint_views', () => store.complaintViews],
+    ['complaint_queue', () => store.complaintQueue],
+    ['report hours of a month', () => store.reportHours('2026-11')],
+    ['report days of a month', () => store.reportDays('2026-11')],
+  ])('findById on %s', async (_name, model) => {
+    await expectIndexSearch(model(), { _id: 'some-id' }, ['_id_']);
+  });
+
+  it('an ObjectId _id too', async () => {
+    await expectIndexSearch(store.outbox, { _id: new ObjectId() }, ['_id_']);
+  });
+
+  it('conditional writes by _id (claims: set state, release) find their document by the _id index', async () => {
+    await expectIndexSearch(store.claims, { _id: 'k1', orderId: 'o1' }, ['_id_']);
+    await expectIndexSearch(store.claims, { _id: 'k1', orderId: 'o1', state: 'reserved' }, ['_id_']);
+  });
+
+  it.each<[string, () => Model<any>, Filter<Document>, string[]]>([
+    ['a slot claim (reserveOne)', () => store.claims, { orderId: 'o1', slot: 0, attempt: 1 }, ['orderId_1_slot_1_attempt_1']],
+    ['the keys an order holds (releaseReservedKeys)', () => store.claims, { orderId: 'o1', state: 'reserved' }, ['orderId_1_slot_1_attempt_1']],
+    ['others holding a sku (reserveKeys)', () => store.claims, { sku: 's', state: 'reserved', orderId: { $ne: 'o1' } }, ['sku_1_state_1']],
+    ['free keys of a sku (reserveOne)', () => store.keys, { sku: 's', claimed: false }, ['sku_1_claimed_1_importedAt_1']],
+    ['a key\'s twin by fingerprint (checkKey)', () => store.keys, { fingerprint: 'f', _id: { $ne: 'k1' } }, ['fingerprint_1']],
+    ['payment events of an order', () => store.paymentEvents, { orderId: 'o1' }, ['orderId_1']],
+    ['notes of an order', () => store.orderNotes, { orderId: 'o1' }, ['orderId_1']],
+    ['orders waiting for stock of a sku', () => store.orderViews, { sku: 's', status: 'OUT_OF_STOCK' }, ['sku_1_status_1_paidAt_1', 'status_1_statusSince_1']],
+    ['complaints of a closed status', () => store.complaintViews, { status: 'CLOSED' }, ['status_1_dueAt_1__id_1']],
+  ])('find by indexed equality: %s', async (_name, model, filter, indexes) => {
+    await expectIndexSearch(model(), filter, indexes);
+  });
+
+  it('a field without an index is still scanned, so the check above can tell', async () => {
+    const { steps } = await planOf(store.keys, { masked: '****1234' });
+    expect(steps).toEqual([expect.stringMatching(/^SCAN /)]);
+  });
+});
+
+describe('equality pushed down to SQLite answers as MongoDB does', () => {
+  let things: Collection<Document>;
+  const oid = new ObjectId();
+  const awkward = 'a<b&"c\\d é\u2028';
+
+  beforeAll(async () => {
+    things = raw('pushdown_things');
+    await things.createIndexes([{ key: { tag: 1 } }, { key: { ref: 1 } }, { key: { flag: 1 } }]);
+    await things.insertMany([
+      { _id: 'plain', tag: 'x', ref: oid, flag: true },
+      { _id: 'array', tag: ['y', 'x'], ref: [oid], flag: [false, true] },
+      { _id: 'other', tag: 'y', ref: oid.toHexString(), flag: false },
+      { _id: 'empty-array', tag: [], flag: 'true' },
+      { _id: 'nested', tag: { x: 'x' }, flag: 1 },
+      { _id: awkward, tag: awkward },
+      { _id: oid, tag: 'by-object-id' },
+      { _id: 'rowid', rowid: 'x' },
+    ]);
+  });
+
+  async function ids(filter: Filter<Document>): Promise<string[]> {
+    return (await things.find(filter).toArray()).map((d) => String(d._id)).sort();
+  }
+
+  it('a string matches the equal string and arrays holding it, nothing else', async () => {
+    expect(await ids({ tag: 'x' })).toEqual(['array', 'plain']);
+    expect(await ids({ tag: 'y' })).toEqual(['array', 'other']);
+    expect(await ids({ tag: 'z' })).toEqual([]);
+  });
+
+  it('an ObjectId matches ObjectIds only, not its hex string', async () => {
+    expect(await ids({ ref: oid })).toEqual(['array', 'plain']);
+    expect(await ids({ ref: oid.toHexString() })).toEqual(['other']);
+    expect(await ids({ _id: oid })).toEqual([oid.toHexString()]);
+    expect(await ids({ _id: oid.toHexString() })).toEqual([]);
+  });
+
+  it('a bool matches bools only', async () => {
+    expect(await ids({ flag: true })).toEqual(['array', 'plain']);
+    expect(await ids({ flag: false })).toEqual(['array', 'other']);
+  });
+
+  it('strings that JSON escapes are found by _id and by field', async () => {
+    expect(await ids({ _id: awkward })).toEqual([awkward]);
+    expect(await ids({ tag: awkward })).toEqual([awkward]);
+  });
+
+  it('several conditions: every one must hold', async () => {
+    expect(await ids({ _id: 'plain', tag: 'x', flag: true })).toEqual(['plain']);
+    expect(await ids({ _id: 'plain', tag: 'y' })).toEqual([]);
+    expect(await ids({ tag: 'x', flag: false })).toEqual(['array']);
+  });
+
+  it('a field SQLite would read as its own rowid is left to FerretDB', async () => {
+    expect(await ids({ rowid: 'x' })).toEqual(['rowid']);
+  });
+});
+
+describe('a conditional single-document write has exactly one winner', () => {
+  const ROUNDS = 5;
+  const RACERS = 20;
+
+  it(`${RACERS} racing findOneAndUpdate({_id, state: 'free'}), ${ROUNDS} times`, async () => {
+    const slots = raw('race_slots');
+    for (let round = 0; round < ROUNDS; round++) {
+      const _id = `slot-${round}`;
+      await slots.insertOne({ _id: _id, state: 'free' });
+      const results = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) =>
+          slots.findOneAndUpdate({ _id: _id, state: 'free' }, { $set: { state: 'taken', by: i } }, { returnDocument: 'after' }),
+        ),
+      );
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      expect(await slots.findOne({ _id: _id })).toEqual(winners[0]);
+    }
+  });
+
+  it(`${RACERS} racing updateOne({_id, state: 'free'}) modify it once, ${ROUNDS} times`, async () => {
+    const slots = raw('race_updates');
+    for (let round = 0; round < ROUNDS; round++) {
+      const _id = `slot-${round}`;
+      await slots.insertOne({ _id: _id, state: 'free' });
+      const results = await Promise.all(
+        Array.from({ length: RACERS }, () => slots.updateOne({ _id: _id, state: 'free' }, { $set: { state: 'taken' } })),
+      );
+      expect(results.reduce((n, r) => n + r.modifiedCount, 0)).toBe(1);
+    }
+  });
+
+  it('a release (deleteOne if still reserved) racing deliveries: one of them, never both', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const keyId = `race-key-${round}`;
+      const now = new Date();
+      await store.claims.create({ _id: keyId, sku: 'race', orderId: 'o-race', slot: round, attempt: 1, state: 'reserved', claimedAt: now, updatedAt: now });
+      const outcomes = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) =>
+          i % 2 === 0
+            ? store.claims.deleteOne({ _id: keyId, orderId: 'o-race', state: 'reserved' }).then((r) => (r.deletedCount === 1 ? 'released' : null))
+            : store.claims
+                .findOneAndUpdate({ _id: keyId, state: 'reserved' }, { $set: { state: 'delivered' } }, { new: true })
+                .lean()
+                .then((doc) => (doc ? 'delivered' : null)),
+        ),
+      );
+      const won = outcomes.filter((o) => o !== null);
+      expect(won).toHaveLength(1);
+      const left = await store.claims.findById(keyId).lean();
+      expect(left === null ? 'released' : left.state).toBe(won[0]);
+    }
+  });
+
+  it('concurrent $inc loses no count', async () => {
+    const counters = raw('race_counters');
+    await counters.insertOne({ _id: 'c', n: 0 });
+    await Promise.all(Array.from({ length: 50 }, () => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 } })));
+    expect(await counters.findOne({ _id: 'c' })).toEqual({ _id: 'c', n: 50 });
+  });
+});
