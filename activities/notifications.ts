@@ -1,10 +1,27 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isDuplicateKeyError } from '../db/store';
 import { sign } from '../security/signature';
+import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
 import { callJson, isSuccess, safeUrl } from './http';
 
+
+/** What the storefront receives: an order's or complaint's event, or a product's stock event. */
+function webhookBody(entry: OutboxDoc): Record<string, unknown> {
+  const at = entry.at.toISOString();
+  if (entry.sku !== undefined && entry.orderId === undefined) {
+    return { eventId: entry._id, type: entry.type, sku: entry.sku, available: entry.available, at };
+  }
+  return {
+    eventId: entry._id,
+    type: entry.type,
+    orderId: entry.orderId,
+    ...(entry.complaintId ? { complaintId: entry.complaintId } : {}),
+    status: entry.status,
+    at,
+  };
+}
 
 export function notificationActivities({ store, config }: ActivityDeps) {
   return {
@@ -25,14 +42,7 @@ export function notificationActivities({ store, config }: ActivityDeps) {
       const entry = await store.outbox.findById(eventId).lean();
       if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
       if (!target || entry.delivery === 'sent') return;
-      const body = JSON.stringify({
-        eventId: entry._id,
-        type: entry.type,
-        orderId: entry.orderId,
-        ...(entry.complaintId ? { complaintId: entry.complaintId } : {}),
-        status: entry.status,
-        at: entry.at.toISOString(),
-      });
+      const body = JSON.stringify(webhookBody(entry));
       await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });
       const answer = await callJson('POST', target.url, config.outboundHttpTimeoutMs, body, {
         'X-Signature': sign(body, target.secret),

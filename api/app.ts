@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { stockLevels } from '../db/stockAlerts';
 import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
@@ -18,7 +19,7 @@ import { systemRoutes } from './routes/system';
 /** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
-  const metrics = createMetrics({ reportFactsWaiting: () => deps.store.reportInbox.countDocuments() });
+  const metrics = createMetrics({ reportFactsWaiting: () => deps.store.reportInbox.countDocuments(), stockLevels: () => stockLevels(deps.store) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');

@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricSources {
   /** Facts the report ledger's fold has not reached yet; a count that keeps growing means the fold is not running. */
   reportFactsWaiting(): Promise<number>;
+  /** Each product's available keys. */
+  stockLevels(): Promise<{ sku: string; available: number }[]>;
 }
 
 /** Prometheus metrics of one API process: its runtime, every request by route and status, and the report ledger's backlog. */
@@ -31,6 +33,17 @@ export function createMetrics(sources: MetricSources) {
     registers: [registry],
     async collect() {
       this.set(await sources.reportFactsWaiting());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_stock_available',
+    help: 'Keys of a product no order holds, by sku',
+    labelNames: ['sku'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { sku, available } of await sources.stockLevels()) this.set({ sku }, available);
     },
   });
 

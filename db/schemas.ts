@@ -218,8 +218,11 @@ export type OutboxDelivery = 'pending' | 'sent' | 'not_configured';
 export interface OutboxDoc {
   _id: string;
   type: string;
-  orderId: string;
+  /** Absent on stock events, which are about a product (sku, available), not an order. */
+  orderId?: string;
   complaintId?: string;
+  sku?: string;
+  available?: number;
   status: string;
   at: Date;
   delivery: OutboxDelivery;
@@ -230,8 +233,10 @@ export const outboxSchema = new Schema<OutboxDoc>(
   {
     _id: String,
     type: { type: String, required: true },
-    orderId: { type: String, required: true, index: true },
+    orderId: { type: String, index: true },
     complaintId: String,
+    sku: String,
+    available: Number,
     status: { type: String, required: true },
     at: { type: Date, required: true },
     delivery: { type: String, required: true },
@@ -422,6 +427,8 @@ export interface StockAlertDoc {
   generation: number;
   available: number;
   at: Date;
+  /** Kept in the outbox and handed to the webhook's workflow; until then, the next look hands it over. */
+  dispatched: boolean;
 }
 export const stockAlertSchema = new Schema<StockAlertDoc>(
   {
@@ -431,6 +438,7 @@ export const stockAlertSchema = new Schema<StockAlertDoc>(
     generation: { type: Number, required: true },
     available: { type: Number, required: true },
     at: { type: Date, required: true },
+    dispatched: { type: Boolean, default: false },
   },
   { versionKey: false },
 );

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { importKeys, stockOf } from '../../db/inventory';
 import type { ProductDoc } from '../../db/schemas';
+import { rearmStockAlerts } from '../../db/stockAlerts';
 import { requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { notFound } from '../errors';
@@ -66,6 +67,7 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
       const product = await store.products.findById(sku).lean();
       if (!product) throw notFound(`product ${sku} does not exist`);
       const result = await importKeys(store, vault, sku, keys, product.keyPattern);
+      if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
       const resumedOrders = result.imported > 0 ? await orders.offerRestock(sku) : 0;
       res.json({ ...result, resumedOrders });
     }),

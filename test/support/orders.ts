@@ -25,6 +25,7 @@ export interface ProductSpec {
   complaintWindow?: string;
   keyPattern?: string;
   validationUrl?: string;
+  lowStockThreshold?: number;
 }
 
 /** Distinct key codes no other test uses. */

@@ -1,0 +1,58 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { alertEventId, markAlertDispatched, raiseStockAlerts } from '../db/stockAlerts';
+import { isDuplicateKeyError } from '../db/store';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Watches a product's stock after an order took from it, and tells the storefront `stock.low` /
+ * `stock.out` once per crossing: kept in the outbox, carried by the same notification workflow as
+ * every other event (retried until the storefront answers 2xx).
+ */
+export function stockWatch({ store, config, logger }: ActivityDeps) {
+  async function dispatch(alert: Awaited<ReturnType<typeof raiseStockAlerts>>[number]): Promise<void> {
+    const eventId = alertEventId(alert);
+    const webhook = config.storefrontWebhook !== undefined;
+    try {
+      await store.outbox.create({
+        _id: eventId,
+        type: `stock.${alert.kind}`,
+        sku: alert.sku,
+        available: alert.available,
+        status: alert.kind,
+        at: alert.at,
+        delivery: webhook ? 'pending' : 'not_configured',
+        attempts: 0,
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    if (webhook) {
+      try {
+        await Context.current().client.workflow.start('storefrontNotificationWorkflow', {
+          args: [eventId],
+          workflowId: `notify-${eventId}`,
+          taskQueue: config.temporal.taskQueue,
+        });
+      } catch (err) {
+        // Handed over already (two orders saw it at once); the workflow sends it once.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    await markAlertDispatched(store, alert._id);
+  }
+
+  return {
+    /**
+     * Never fails the order that took the stock: an alert that could not be handed over stays
+     * undispatched and the next order's look hands it over.
+     */
+    async afterTaking(sku: string): Promise<void> {
+      try {
+        for (const alert of await raiseStockAlerts(store, sku, config.lowStockThreshold)) await dispatch(alert);
+      } catch (err) {
+        logger.warn({ err, sku }, 'stock alert not handed over yet; the next reservation retries');
+      }
+    },
+  };
+}
