@@ -107,6 +107,11 @@ describe('the lookups the product makes are index searches', () => {
     await expectIndexSearch(model(), filter, indexes);
   });
 
+  it('the keys a buyer fetches: keys and claims by _id $in', async () => {
+    await expectIndexSearch(store.keys, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
+    await expectIndexSearch(store.claims, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
+  });
+
   it('a field without an index is still scanned, so the check above can tell', async () => {
     const { steps } = await planOf(store.keys, { masked: '****1234' });
     expect(steps).toEqual([expect.stringMatching(/^SCAN /)]);
@@ -164,6 +169,21 @@ describe('equality pushed down to SQLite answers as MongoDB does', () => {
     expect(await ids({ _id: 'plain', tag: 'x', flag: true })).toEqual(['plain']);
     expect(await ids({ _id: 'plain', tag: 'y' })).toEqual([]);
     expect(await ids({ tag: 'x', flag: false })).toEqual(['array']);
+  });
+
+  it('$eq and $in answer as plain equality does, arrays included', async () => {
+    expect(await ids({ tag: { $eq: 'x' } })).toEqual(['array', 'plain']);
+    expect(await ids({ tag: { $in: ['x', 'z'] } })).toEqual(['array', 'plain']);
+    expect(await ids({ tag: { $in: ['y', awkward] } })).toEqual(['array', awkward, 'other'].sort());
+    expect(await ids({ _id: { $in: ['plain', 'other', 'missing', oid] } })).toEqual([oid.toHexString(), 'other', 'plain'].sort());
+    expect(await ids({ ref: { $in: [oid, 'nothing'] } })).toEqual(['array', 'plain']);
+  });
+
+  it('conditions it cannot push down still hold: $in with other types, $ne, dotted paths', async () => {
+    expect(await ids({ flag: { $in: [1, 'true'] } })).toEqual(['empty-array', 'nested']);
+    expect(await ids({ tag: { $in: [] } })).toEqual([]);
+    expect(await ids({ tag: 'x', _id: { $ne: 'plain' } })).toEqual(['array']);
+    expect(await ids({ 'tag.x': 'x' })).toEqual(['nested']);
   });
 
   it('a field SQLite would read as its own rowid is left to FerretDB', async () => {
