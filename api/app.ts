@@ -3,6 +3,7 @@ import { stockLevels } from '../db/stockAlerts';
 import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
+import { corsFor, guardOrderTokens, jsonBodies, securityHeaders } from './httpGuards';
 import { createMetrics } from './metrics';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
@@ -24,16 +25,19 @@ export function createApp(deps: ApiDeps): Express {
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.use(metrics.middleware);
+  app.use(securityHeaders());
+  app.use(corsFor(deps.config.corsOrigins));
   app.use(systemRoutes(deps, metrics));
   // The console's and the report's static pages: public files, before auth and rate limits.
   app.use(consoleRoutes());
   app.use(bearerAuth(deps.config.apiKeys));
+  app.use(guardOrderTokens(deps.config.orderTokenFailuresPerHour, deps.logger));
   const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
   // Before the JSON parser (the provider's signature is over the raw bytes) and before the
   // anonymous limit, which the route applies once it knows whether the notice is signed.
   app.use(paymentRoutes(deps, anonymousLimit));
   app.use(anonymousLimit);
-  app.use(express.json({ limit: '2mb' }));
+  app.use(jsonBodies());
   app.use(meRoutes());
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));

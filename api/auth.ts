@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKey, Role } from '../config';
 import type { Store } from '../db/store';
@@ -11,6 +11,8 @@ export type Caller = { kind: 'staff'; role: Role; name: string } | { kind: 'buye
 declare module 'express-serve-static-core' {
   interface Request {
     caller?: Caller;
+    /** Set when an order token was presented and did not open what it named. */
+    orderTokenRefused?: boolean;
   }
 }
 
@@ -24,19 +26,28 @@ export function actorName(caller: Caller): string {
   return caller.kind === 'staff' ? caller.name : 'buyer';
 }
 
+/**
+ * Staff keys from the Authorization header. Every configured key is compared, by digest and in
+ * constant time, so neither the answer's timing nor its length says how close a guess came.
+ */
 export function bearerAuth(keys: ApiKey[]): RequestHandler {
-  const byLength = keys.map((k) => ({ ...k, secretBuf: Buffer.from(k.secret) }));
+  const digests = keys.map((k) => ({ ...k, digest: sha256(k.secret) }));
   return (req, _res, next) => {
     const header = req.header('authorization');
     if (!header) return next();
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match) return next(unauthenticated('the Authorization header must be "Bearer <api key>"'));
-    const given = Buffer.from(match[1]);
-    const key = byLength.find((k) => k.secretBuf.length === given.length && timingSafeEqual(k.secretBuf, given));
-    if (!key) return next(unauthenticated('the API key is not valid'));
-    req.caller = { kind: 'staff', role: key.role, name: key.name };
+    const given = sha256(match[1]);
+    let found: ApiKey | undefined;
+    for (const k of digests) if (timingSafeEqual(k.digest, given) && !found) found = k;
+    if (!found) return next(unauthenticated('the API key is not valid'));
+    req.caller = { kind: 'staff', role: found.role, name: found.name };
     next();
   };
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }
 
 /** Staff of these roles (admin always) may pass. */
@@ -53,17 +64,23 @@ export function requireRole(...roles: Role[]): RequestHandler {
 
 /**
  * For routes on one order (`:orderId`): the buyer's order token opens that order only; staff of
- * the given roles pass. With `roles` empty, only the buyer may act.
+ * the given roles pass, a storefront only for the orders it created. With `roles` empty, only the
+ * buyer may act. Whoever may not see the order hears the same 404 whether it exists or not, so
+ * order ids cannot be probed.
  */
 export function requireBuyerOr(store: Store, ...roles: Role[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const token = req.header('x-order-token');
-    if (token === undefined) return staffInstead(roles, req, res, next);
     const orderId = req.params.orderId;
+    const token = req.header('x-order-token');
+    if (token === undefined) {
+      return staffInstead(roles, req, res, (err?: unknown) => {
+        if (err) return next(err);
+        storefrontSees(store, callerOf(req), orderId).then((sees) => next(sees ? undefined : orderNotFound(orderId)), next);
+      });
+    }
     tokenOpens(store, orderId, token)
       .then((opens) => {
-        if (opens === undefined) return next(notFound(`order ${orderId} does not exist`));
-        if (!opens) return next(forbidden('the order token does not open this order'));
+        if (!opens) return next(tokenRefused(req, orderNotFound(orderId)));
         req.caller = { kind: 'buyer', orderId };
         next();
       })
@@ -82,14 +99,24 @@ export function requireComplainantOr(store: Store, orderOf: (complaintId: string
     const complaintId = req.params.complaintId;
     orderOf(complaintId)
       .then(async (orderId) => {
-        const opens = orderId === undefined ? undefined : await tokenOpens(store, orderId, token);
-        if (opens === undefined) return next(notFound(`complaint ${complaintId} does not exist`));
-        if (!opens) return next(forbidden('the order token does not open this complaint'));
+        const opens = orderId !== undefined && (await tokenOpens(store, orderId, token));
+        if (!opens) return next(tokenRefused(req, notFound(`complaint ${complaintId} does not exist`)));
         req.caller = { kind: 'buyer', orderId: orderId as string };
         next();
       })
       .catch(next);
   };
+}
+
+/** The one answer for an order the caller may not see, whether or not it exists. */
+export function orderNotFound(orderId: string) {
+  return notFound(`order ${orderId} does not exist`);
+}
+
+/** Marks the request as a refused order token, which the token guard counts per address. */
+function tokenRefused(req: Request, err: Error): Error {
+  req.orderTokenRefused = true;
+  return err;
 }
 
 /** No order token: staff of these roles may pass; with none, the route is the buyer's alone. */
@@ -98,11 +125,18 @@ function staffInstead(roles: Role[], req: Request, res: Response, next: NextFunc
   return requireRole(...roles)(req, res, next);
 }
 
-/** Whether the token is the one issued for the order; undefined when the order does not exist. */
-async function tokenOpens(store: Store, orderId: string, token: string): Promise<boolean | undefined> {
-  const access = await store.orderAccess.findById(orderId).lean();
-  if (!access) return undefined;
-  const want = Buffer.from(access.tokenHash, 'hex');
+/** A storefront sees the orders it created; other staff roles see every order. */
+async function storefrontSees(store: Store, caller: Caller, orderId: string): Promise<boolean> {
+  if (caller.kind !== 'staff' || caller.role !== 'storefront') return true;
+  const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
+  return access?.storefront === caller.name;
+}
+
+/** Whether the token is the one issued for the order (false too when the order does not exist). */
+async function tokenOpens(store: Store, orderId: string, token: string): Promise<boolean> {
+  const access = await store.orderAccess.findById(orderId, { tokenHash: 1 }).lean();
+  // Hash even when there is no order, so the answer takes as long either way.
   const got = Buffer.from(hashToken(token), 'hex');
-  return timingSafeEqual(want, got);
+  if (!access) return false;
+  return timingSafeEqual(Buffer.from(access.tokenHash, 'hex'), got);
 }

@@ -39,10 +39,10 @@ export class ComplaintGateway {
     );
   }
 
-  /** An agent's or the buyer's action. A validator's refusal is a 409 with its reason. */
-  async act<Arg>(complaintId: string, update: UpdateDefinition<ComplaintView, [Arg]>, arg: Arg): Promise<ComplaintView> {
+  /** An agent's or the buyer's action. A validator's refusal is a 409 with its reason; `updateId` makes a retry harmless. */
+  async act<Arg>(complaintId: string, update: UpdateDefinition<ComplaintView, [Arg]>, arg: Arg, updateId?: string): Promise<ComplaintView> {
     try {
-      return await this.handle(complaintId).executeUpdate(update, { args: [arg] });
+      return await this.handle(complaintId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       conflictOfUpdate(err);
       if (err instanceof WorkflowNotFoundError) {

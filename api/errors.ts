@@ -55,7 +55,10 @@ function toHttpError(err: unknown): HttpError {
   const e = err as { type?: string; status?: number; name?: string; message?: string };
   // body-parser's own failures: malformed JSON, a body too large, an unsupported encoding.
   if (e.type === 'entity.parse.failed') return badRequest('the body is not valid JSON', [{ path: '(body)', reason: 'malformed JSON' }]);
-  if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'the body is too large');
+  if (e.type === 'entity.too.large') {
+    const limit = (err as { limit?: number }).limit;
+    return new HttpError(413, 'payload_too_large', `the body is too large${limit ? ` (at most ${limit} bytes on this route)` : ''}`);
+  }
   // Express could not decode a percent-encoded path parameter.
   if (err instanceof URIError && e.status === 400) return badRequest('the path is not valid', [{ path: 'path', reason: 'has malformed percent-encoding' }]);
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'invalid_request', e.message ?? 'bad request');

@@ -72,10 +72,13 @@ export class OrderGateway {
     }
   }
 
-  /** A human action on the order. A validator's refusal is a 409 with its reason. */
-  async act<Ret, Arg>(orderId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg): Promise<Ret> {
+  /**
+   * A human action on the order. A validator's refusal is a 409 with its reason. `updateId` makes a
+   * retry of the same request harmless (see actionIds.ts).
+   */
+  async act<Ret, Arg>(orderId: string, update: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId?: string): Promise<Ret> {
     try {
-      return await this.handle(orderId).executeUpdate(update, { args: [arg] });
+      return await this.handle(orderId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       conflictOfUpdate(err);
       if (err instanceof WorkflowNotFoundError) {
@@ -115,22 +118,28 @@ export class OrderGateway {
 
   /**
    * After an import, offer the new stock to the orders waiting for this sku, oldest payment first,
-   * one at a time: each answers once it has tried to take its keys.
+   * one at a time: each answers once it has tried to take its keys (`onResumed` hears each that
+   * left OUT_OF_STOCK). Best effort: an order that cannot be reached now is skipped, since waiting
+   * orders also look at the stock themselves now and then.
    */
-  async offerRestock(sku: string): Promise<number> {
+  async offerRestock(sku: string, onResumed: () => void = () => undefined): Promise<{ resumed: number; unreachable: number }> {
     const waiting = await this.store.orderViews.find({ sku, status: 'OUT_OF_STOCK' }).sort({ paidAt: 1, _id: 1 }).lean();
     let resumed = 0;
+    let unreachable = 0;
     for (const order of waiting) {
       try {
         const answer = await this.handle(order._id).executeUpdate(offerRestock, { args: [] });
-        if (answer.status !== 'OUT_OF_STOCK') resumed += 1;
+        if (answer.status !== 'OUT_OF_STOCK') {
+          resumed += 1;
+          onResumed();
+        }
       } catch (err) {
         // Already resumed or closed since the read model was written: nothing to offer it.
         if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) continue;
-        throw err;
+        unreachable += 1;
       }
     }
-    return resumed;
+    return { resumed, unreachable };
   }
 
   /** A closed order's timeline, with what happened to it after its workflow closed. */

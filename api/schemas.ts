@@ -5,7 +5,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
-import { isDuration } from '../domain/duration';
+import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES } from '../domain/order';
 
 extendZodWithOpenApi(z);
@@ -26,6 +26,14 @@ export const Money = z
 
 export const Duration = z.string().refine(isDuration, 'must be a duration like "90s", "15m", "24h" or "7d"').openapi({ example: '24h' });
 
+/** The longest window a product may set (and a look back may span): beyond it dates stop making sense. */
+export const MAX_DURATION_DAYS = 365;
+/** A duration of at most 365 days: `"100000000d"` would put an order's deadlines past the last valid date. */
+export const BoundedDuration = Duration.refine(
+  (text) => !isDuration(text) || parseDuration(text) <= MAX_DURATION_DAYS * 86_400_000,
+  `must be at most ${MAX_DURATION_DAYS} days`,
+).openapi({ example: '24h', description: `A duration like "90s", "15m", "24h" or "7d", at most ${MAX_DURATION_DAYS} days.` });
+
 const regex = z
   .string()
   .max(500)
@@ -42,8 +50,8 @@ export const ProductInput = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
     price: Money,
-    refundWindow: Duration.optional(),
-    complaintWindow: Duration.optional(),
+    refundWindow: BoundedDuration.optional(),
+    complaintWindow: BoundedDuration.optional(),
     keyPattern: regex.optional(),
     validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
@@ -79,7 +87,16 @@ export const KeyImport = z
   .openapi('KeyImport');
 
 export const KeyImportResult = z
-  .object({ imported: z.number(), duplicates: z.number(), rejected: z.number(), resumedOrders: z.number() })
+  .object({
+    imported: z.number(),
+    duplicates: z.number(),
+    rejected: z.number(),
+    details: z
+      .array(z.object({ index: z.number(), key: z.string(), outcome: z.enum(['rejected', 'duplicate']), reason: z.string() }))
+      .openapi({ description: 'The codes not stored (at most 100, in list order): their place in the list, the code masked, and why.' }),
+    resumedOrders: z.number().openapi({ description: 'Orders waiting for stock that took keys from this import before it answered.' }),
+    offerPending: z.literal(true).optional().openapi({ description: 'The new stock is still being offered to waiting orders.' }),
+  })
   .openapi('KeyImportResult');
 
 export const CreateOrder = z
@@ -153,7 +170,7 @@ export const PaymentNotice = z
   .strict()
   .openapi('PaymentNotice');
 
-export const StuckQuery = z.object({ olderThan: Duration.default('30m') });
+export const StuckQuery = z.object({ olderThan: BoundedDuration.default('30m') });
 export const StuckOrder = z
   .object({
     orderId: z.string(),
@@ -275,13 +292,34 @@ export const ComplaintConfirm = z
 
 // ── Reports ─────────────────────────────────────────────────────────────────────────────────────
 
-const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 time like 2025-01-31T00:00:00Z' });
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/**
+ * A date (`2026-11-30`, a whole UTC day) or a time (`2026-11-30T08:00:00Z`). As the start of a
+ * period a date means its first moment; as the (exclusive) end, the day is included: the period
+ * ends when the next day begins.
+ */
+const dateOrTime = (edge: 'start' | 'end') =>
+  z
+    .string()
+    .refine((text) => (DAY.test(text) ? dayStart(text) !== undefined : isoTime.safeParse(text).success), 'must be a date like 2026-11-30 or an ISO-8601 time like 2026-11-30T00:00:00Z')
+    .transform((text) => (DAY.test(text) ? new Date(dayStart(text)! + (edge === 'end' ? DAY_MS : 0)) : new Date(text)));
+const isoTime = z.string().datetime({ offset: true });
+
+/** The first moment of a calendar day (UTC), or undefined for a day that does not exist (2026-02-30). */
+function dayStart(day: string): number | undefined {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day ? undefined : ms;
+}
 
 /** Without from, 30 days before to; without to, now. */
 export const ReportQuery = z
   .object({
-    from: instant.optional().openapi({ description: 'Start of the period (inclusive); default 30 days before `to`. The period spans at most 366 days.' }),
-    to: instant.optional().openapi({ description: 'End of the period (exclusive); default now.' }),
+    from: dateOrTime('start')
+      .optional()
+      .openapi({ description: 'Start of the period (inclusive), a date (2026-11-01) or a time; default 30 days before `to`. The period spans at most 366 days.' }),
+    to: dateOrTime('end').optional().openapi({ description: 'End of the period: a date includes that whole day (UTC); a time is exclusive. Default now.' }),
   })
   .strict();
 

@@ -19,7 +19,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const store = await openStore(config.mongodbUri);
-  const vault = new Vault(config.keyEncryptionKey);
+  const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
   const app = createApp({ config, store, vault, client, orders, logger });
   const server: Server = await new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -28,6 +29,14 @@ const duration = (fallback: string) =>
     .default(fallback)
     .refine(isDuration, 'must be a duration like "90s", "15m", "24h" or "7d"')
     .transform(parseDuration);
+
+/** A product's default window, kept as written; bounded like the windows the catalog takes. */
+const productWindow = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(isDuration, `must be a duration like "${fallback}"`)
+    .refine((text) => !isDuration(text) || parseDuration(text) <= 365 * 86_400_000, 'must be at most 365 days');
 
 /** Decimal digits only: Number() would also take " ", "0x50" and "1e3". */
 const wholeNumber = (min: number, fallback: number, max = 999_999_999) =>
@@ -70,6 +79,38 @@ const encryptionKey = z.string().transform((text, ctx) => {
   return bytes;
 });
 
+/** Earlier encryption keys, comma-separated, each like KEY_ENCRYPTION_KEY: codes sealed under them still open. */
+const oldEncryptionKeys = z.string().transform((text, ctx) => {
+  const keys: Buffer[] = [];
+  for (const [i, entry] of text.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    const parsed = encryptionKey.safeParse(entry);
+    if (!parsed.success) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${i + 1} must be 32 bytes, as 64 hex characters or base64` });
+      return z.NEVER;
+    }
+    keys.push(parsed.data);
+  }
+  return keys;
+});
+
+/** Browser origins allowed to call the API; none unless configured. */
+const corsOrigins = z.string().transform((text, ctx) => {
+  const origins = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${origin}" must be an origin like https://shop.example.com (scheme, host, optional port; no path)` });
+      return z.NEVER;
+    }
+  }
+  return origins;
+});
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -88,6 +129,9 @@ const envSchema = z
     API_KEYS: apiKeys.optional(),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     KEY_ENCRYPTION_KEY: encryptionKey.optional(),
+    KEY_ENCRYPTION_KEYS_OLD: oldEncryptionKeys.optional(),
+    CORS_ORIGINS: corsOrigins.optional(),
+    ORDER_TOKEN_FAILURES_PER_HOUR: z.string().regex(/^\d+$/, 'must be a whole number').default('30').transform(Number).pipe(z.number().int().positive('must be at least 1')),
     PAYMENT_TIMEOUT: duration('15m'),
     RESTOCK_WAIT: duration('30m'),
     MAX_KEY_ATTEMPTS: wholeNumber(1, 3),
@@ -96,8 +140,8 @@ const envSchema = z
     COMPLAINT_RESOLUTION: duration('24h'),
     COMPLAINT_AUTO_CLOSE: duration('3d'),
     MAX_REOPENS: wholeNumber(0, 2),
-    DEFAULT_REFUND_WINDOW: z.string().default('24h').refine(isDuration, 'must be a duration like "24h"'),
-    DEFAULT_COMPLAINT_WINDOW: z.string().default('7d').refine(isDuration, 'must be a duration like "7d"'),
+    DEFAULT_REFUND_WINDOW: productWindow('24h'),
+    DEFAULT_COMPLAINT_WINDOW: productWindow('7d'),
     PAYMENT_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
     PAYMENT_PROVIDER_URL: z.string().url().optional(),
     STOREFRONT_WEBHOOK_URL: z.string().url().optional(),
@@ -141,6 +185,12 @@ export interface Config {
   usingDevApiKeys: boolean;
   paymentWebhookSecret: string;
   keyEncryptionKey: Buffer;
+  /** Earlier keys, for codes sealed before a rotation; the rotation job re-seals them. */
+  oldKeyEncryptionKeys: Buffer[];
+  /** Browser origins allowed by CORS; empty: no CORS headers at all. */
+  corsOrigins: string[];
+  /** Wrong order tokens one address may present an hour before it gets 429s. */
+  orderTokenFailuresPerHour: number;
   paymentTimeoutMs: number;
   restockWaitMs: number;
   maxKeyAttempts: number;
@@ -187,7 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
-  return {
+  return withRedactedDump({
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -197,6 +247,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usingDevApiKeys: e.API_KEYS === undefined,
     paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_WEBHOOK_SECRET,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY ?? devEncryptionKey(dataDir),
+    oldKeyEncryptionKeys: e.KEY_ENCRYPTION_KEYS_OLD ?? [],
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    orderTokenFailuresPerHour: e.ORDER_TOKEN_FAILURES_PER_HOUR,
     paymentTimeoutMs: e.PAYMENT_TIMEOUT,
     restockWaitMs: e.RESTOCK_WAIT,
     maxKeyAttempts: e.MAX_KEY_ATTEMPTS,
@@ -221,7 +274,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+  });
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * The config as it may be shown: every secret replaced. A config logged (`logger.info({config})`),
+ * serialised or inspected shows this, so no dump carries a key, a secret or a password in a URI.
+ */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    mongodbUri: redactUri(config.mongodbUri),
+    apiKeys: config.apiKeys.map(({ role, name }) => ({ role, name, secret: REDACTED })),
+    paymentWebhookSecret: REDACTED,
+    keyEncryptionKey: REDACTED,
+    oldKeyEncryptionKeys: config.oldKeyEncryptionKeys.map(() => REDACTED),
+    ...(config.storefrontWebhook ? { storefrontWebhook: { url: redactUri(config.storefrontWebhook.url), secret: REDACTED } } : {}),
+    ...(config.paymentProvider.kind === 'http' ? { paymentProvider: { kind: 'http', url: redactUri(config.paymentProvider.url) } } : {}),
   };
+}
+
+/** A URI with its password (and any query, which may carry tokens) hidden. */
+function redactUri(uri: string): string {
+  return uri.replace(/^([a-z+]+:\/\/[^:/@]*):[^@/]*@/i, `$1:${REDACTED}@`).replace(/\?.*$/, (q) => (q ? `?${REDACTED}` : q));
+}
+
+function withRedactedDump(config: Config): Config {
+  const dump = () => redactedConfig(config);
+  Object.defineProperty(config, 'toJSON', { value: dump, enumerable: false });
+  Object.defineProperty(config, inspect.custom, { value: dump, enumerable: false });
+  return config;
 }
 
 /**

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactedConfig, type Config } from './index';
 
 /**
  * Structured logs. Secrets are redacted by path as a second line of defence: the code never
@@ -9,6 +10,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: { service: 'kamiflow' },
+      // pino's redaction serialises past toJSON, so a logged config is redacted here too.
+      serializers: { config: (value: unknown) => (isConfig(value) ? redactedConfig(value) : value) },
       redact: {
         paths: ['code', 'codes', 'keys[*].code', '*.code', 'orderToken', 'token', 'email', '*.email', 'req.headers.authorization', 'req.headers["x-order-token"]'],
         censor: '[redacted]',
@@ -19,3 +22,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 export type { Logger };
+
+function isConfig(value: unknown): value is Config {
+  return typeof value === 'object' && value !== null && 'apiKeys' in value && 'keyEncryptionKey' in value;
+}

@@ -1,6 +1,6 @@
 import { maskCode } from '../domain/masking';
 import { newId, type Vault } from './vault';
-import type { Store } from './store';
+import { onlyDuplicateKeyErrors, type Store } from './store';
 import type { ClaimState } from './schemas';
 
 export interface Stock {
@@ -11,16 +11,29 @@ export interface Stock {
   invalid: number;
 }
 
+/** Why one code of an import was not stored: its place in the list and the code masked, never in full. */
+export interface ImportProblem {
+  index: number;
+  key: string;
+  outcome: 'rejected' | 'duplicate';
+  reason: string;
+}
+
 export interface ImportResult {
   imported: number;
   duplicates: number;
   rejected: number;
+  /** The first MAX_IMPORT_DETAILS codes not stored, in list order; the counts cover them all. */
+  details: ImportProblem[];
 }
+
+/** An import of 10000 bad codes still answers a small body. */
+export const MAX_IMPORT_DETAILS = 100;
 
 /**
  * Add codes to a product's inventory, sealed. A code already held for any product is a
  * duplicate: its fingerprint collides on the unique index, so it is never stored twice,
- * even when two imports of the same code race.
+ * even when two imports of the same code race. Each code not stored is named (masked) with why.
  */
 export async function importKeys(
   store: Store,
@@ -30,23 +43,52 @@ export async function importKeys(
   keyPattern?: string,
 ): Promise<ImportResult> {
   const pattern = keyPattern ? new RegExp(keyPattern) : undefined;
-  const result: ImportResult = { imported: 0, duplicates: 0, rejected: 0 };
+  const result: ImportResult = { imported: 0, duplicates: 0, rejected: 0, details: [] };
+  const problems: ImportProblem[] = [];
   const seen = new Set<string>();
   const docs = [];
+  const indexOf: number[] = [];
+  const older: string[][] = [];
   const now = new Date();
-  for (const raw of codes) {
+  for (const [index, raw] of codes.entries()) {
     const code = raw.trim();
-    if (!code || (pattern && !pattern.test(code))) {
+    const problem = (outcome: ImportProblem['outcome'], reason: string) => problems.push({ index, key: maskCode(code), outcome, reason });
+    if (!code) {
       result.rejected += 1;
+      problem('rejected', 'is blank');
+      continue;
+    }
+    if (pattern && !pattern.test(code)) {
+      result.rejected += 1;
+      problem('rejected', `does not match the product's keyPattern ${keyPattern}`);
       continue;
     }
     const fingerprint = vault.fingerprint(code);
     if (seen.has(fingerprint)) {
       result.duplicates += 1;
+      problem('duplicate', 'appears earlier in this import');
       continue;
     }
     seen.add(fingerprint);
     docs.push({ _id: newId(), sku, fingerprint, code: vault.seal(code), masked: maskCode(code), importedAt: now, claimed: false });
+    indexOf.push(index);
+    older.push(vault.olderFingerprints(code));
+  }
+  // Until the rotation job has re-keyed every code, codes imported earlier carry an older key's fingerprint.
+  if (older.some((fps) => fps.length > 0)) {
+    const held = new Set<string>();
+    const all = older.flat();
+    for (let i = 0; i < all.length; i += 1000) {
+      const rows = await store.keys.find({ fingerprint: { $in: all.slice(i, i + 1000) } }, { fingerprint: 1 }).lean();
+      for (const row of rows) held.add(row.fingerprint);
+    }
+    for (let d = docs.length - 1; d >= 0; d -= 1) {
+      if (!older[d].some((fp) => held.has(fp))) continue;
+      result.duplicates += 1;
+      problems.push({ index: indexOf[d], key: docs[d].masked, outcome: 'duplicate', reason: 'is already in inventory' });
+      docs.splice(d, 1);
+      indexOf.splice(d, 1);
+    }
   }
   // Unordered so one duplicate does not stop the rest; each collision is counted, not stored.
   for (let i = 0; i < docs.length; i += 1000) {
@@ -55,14 +97,18 @@ export async function importKeys(
       const inserted = await store.keys.insertMany(batch, { ordered: false, rawResult: true });
       result.imported += inserted.insertedCount;
     } catch (err) {
-      const bulk = err as { insertedDocs?: unknown[]; result?: { insertedCount?: number }; writeErrors?: unknown[] };
-      const writeErrors = (bulk.writeErrors ?? []) as { code?: number; err?: { code?: number } }[];
-      const dupes = writeErrors.filter((e) => (e.code ?? e.err?.code) === 11000).length;
-      if (dupes !== writeErrors.length || writeErrors.length === 0) throw err;
-      result.duplicates += dupes;
-      result.imported += batch.length - dupes;
+      if (!onlyDuplicateKeyErrors(err)) throw err;
+      const writeErrors = (err as { writeErrors: { index?: number; err?: { index?: number } }[] }).writeErrors;
+      result.duplicates += writeErrors.length;
+      result.imported += batch.length - writeErrors.length;
+      for (const e of writeErrors) {
+        const at = e.index ?? e.err?.index;
+        if (at === undefined) continue;
+        problems.push({ index: indexOf[i + at], key: batch[at].masked, outcome: 'duplicate', reason: 'is already in inventory' });
+      }
     }
   }
+  result.details = problems.sort((a, b) => a.index - b.index).slice(0, MAX_IMPORT_DETAILS);
   return result;
 }
 
@@ -83,4 +129,14 @@ export async function stockOf(store: Store, sku: string): Promise<Stock> {
   }
   stock.available = imported - claimed;
   return stock;
+}
+
+/** Keys of a sku still to be delivered (available or reserved) whose code the pattern would reject. */
+export async function countNotMatching(store: Store, vault: Vault, sku: string, pattern: RegExp): Promise<number> {
+  const [keys, gone] = await Promise.all([
+    store.keys.find({ sku }, { code: 1 }).lean(),
+    store.claims.find({ sku, state: { $in: ['delivered', 'revoked', 'invalid'] } }, { _id: 1 }).lean(),
+  ]);
+  const settled = new Set(gone.map((c) => c._id));
+  return keys.filter((k) => !settled.has(k._id) && !pattern.test(vault.open(k.code))).length;
 }

@@ -11,7 +11,7 @@ import type { Sealed } from './vault';
  */
 
 const money = new Schema<Money>({ amount: { type: Number, required: true }, currency: { type: String, required: true } }, { _id: false });
-const sealed = new Schema<Sealed>({ iv: String, tag: String, data: String }, { _id: false });
+const sealed = new Schema<Sealed>({ kid: String, salt: String, iv: String, tag: String, data: String }, { _id: false });
 
 export interface ProductDoc {
   _id: string;
@@ -134,6 +134,21 @@ export const idempotencySchema = new Schema<IdempotencyDoc>(
     token: { type: sealed, required: true },
     createdAt: { type: Date, required: true },
   },
+  { versionKey: false },
+);
+
+/**
+ * A human action as first received (keyed by a hash of who sent what where), and the update id it
+ * was given: a retry of the same request within a few minutes reuses the id, so the workflow
+ * applies it once.
+ */
+export interface ActionRequestDoc {
+  _id: string;
+  updateId: string;
+  at: Date;
+}
+export const actionRequestSchema = new Schema<ActionRequestDoc>(
+  { _id: String, updateId: { type: String, required: true }, at: { type: Date, required: true } },
   { versionKey: false },
 );
 

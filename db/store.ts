@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import {
+  actionRequestSchema,
   claimSchema,
   complaintQueueSchema,
   complaintViewSchema,
@@ -17,6 +18,7 @@ import {
   reportHourSchema,
   reportNoteSchema,
   stockAlertSchema,
+  type ActionRequestDoc,
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
@@ -43,6 +45,7 @@ export interface Store {
   claims: Model<ClaimDoc>;
   orderAccess: Model<OrderAccessDoc>;
   idempotency: Model<IdempotencyDoc>;
+  actionRequests: Model<ActionRequestDoc>;
   orderViews: Model<OrderViewDoc>;
   orderNotes: Model<OrderNoteDoc>;
   paymentEvents: Model<PaymentEventDoc>;
@@ -73,6 +76,7 @@ export async function openStore(uri: string): Promise<Store> {
     claims: connection.model('Claim', claimSchema, 'key_claims'),
     orderAccess: connection.model('OrderAccess', orderAccessSchema, 'order_access'),
     idempotency: connection.model('Idempotency', idempotencySchema, 'idempotency'),
+    actionRequests: connection.model('ActionRequest', actionRequestSchema, 'action_requests'),
     orderViews: connection.model('OrderView', orderViewSchema, 'order_views'),
     paymentEvents: connection.model('PaymentEvent', paymentEventSchema, 'payment_events'),
     refunds: connection.model('Refund', refundSchema, 'refunds'),

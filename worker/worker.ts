@@ -37,7 +37,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const store = await openStore(config.mongodbUri);
-  const vault = new Vault(config.keyEncryptionKey);
+  const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const worker = await Worker.create({
     ...workerOptions(config, conn),
     activities: createActivities({ store, vault, config, logger }),

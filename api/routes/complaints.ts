@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { complaintQueuePage, type QueuePlace } from '../../db/complaintQueue';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
+import { actionId } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
 import { handle, type ApiDeps } from '../deps';
@@ -22,8 +23,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     requireBuyerOr(store),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
-      const { category, description, evidence } = parse(FileComplaint, req.body, 'body');
-      const filed = await orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint });
+      const body = parse(FileComplaint, req.body, 'body');
+      const { category, description, evidence } = body;
+      const filed = await orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint }, await actionId(store, req, body));
       res.status(201).json(filed);
     }),
   );
@@ -51,8 +53,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     requireRole('agent'),
     handle(async (req, res) => {
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
-      const { action, note } = parse(ComplaintActionInput, req.body, 'body');
-      res.json(await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }));
+      const body = parse(ComplaintActionInput, req.body, 'body');
+      const { action, note } = body;
+      res.json(await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }, await actionId(store, req, body)));
     }),
   );
 
@@ -61,8 +64,8 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     complainant(),
     handle(async (req, res) => {
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
-      const { message } = parse(ComplaintReply, req.body, 'body');
-      res.json(await complaints.act(complaintId, buyerReply, { message }));
+      const body = parse(ComplaintReply, req.body, 'body');
+      res.json(await complaints.act(complaintId, buyerReply, { message: body.message }, await actionId(store, req, body)));
     }),
   );
 
@@ -71,8 +74,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     complainant(),
     handle(async (req, res) => {
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
-      const { satisfied, rating, comment } = parse(ComplaintConfirm, req.body, 'body');
-      res.json(await complaints.act(complaintId, buyerConfirm, { satisfied, ...(rating ? { rating } : {}), ...(comment ? { comment } : {}) }));
+      const body = parse(ComplaintConfirm, req.body, 'body');
+      const { satisfied, rating, comment } = body;
+      res.json(await complaints.act(complaintId, buyerConfirm, { satisfied, ...(rating ? { rating } : {}), ...(comment ? { comment } : {}) }, await actionId(store, req, body)));
     }),
   );
 

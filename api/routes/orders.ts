@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
+import { actionId, idempotencyKeyOf } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
-import { badRequest, conflict } from '../errors';
+import { conflict } from '../errors';
 import { takeOrder } from '../orderIntake';
 import { CancelOrder, CreateOrder, OrderId, RefundDecision, RefundRequest } from '../schemas';
 import { parse } from '../validate';
@@ -20,10 +21,7 @@ export function orderRoutes(deps: ApiDeps): Router {
     requireRole('storefront'),
     handle(async (req, res) => {
       const body = parse(CreateOrder, req.body, 'body');
-      const key = req.header('idempotency-key');
-      if (key !== undefined && (key.length < 1 || key.length > 200)) {
-        throw badRequest('the Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', reason: 'must be 1-200 characters' }]);
-      }
+      const key = idempotencyKeyOf(req);
       const { created, ...answer } = await takeOrder(deps, actorName(callerOf(req)), body, key);
       res.status(created ? 201 : 200).json(answer);
     }),
@@ -66,8 +64,9 @@ export function orderRoutes(deps: ApiDeps): Router {
     requireBuyerOr(store, 'storefront'),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
-      const { reason } = parse(CancelOrder, req.body ?? {}, 'body');
-      res.json(await orders.act(orderId, cancelOrder, { actor: actorName(callerOf(req)), ...(reason ? { reason } : {}) }));
+      const body = parse(CancelOrder, req.body ?? {}, 'body');
+      const { reason } = body;
+      res.json(await orders.act(orderId, cancelOrder, { actor: actorName(callerOf(req)), ...(reason ? { reason } : {}) }, await actionId(store, req, body)));
     }),
   );
 
@@ -76,8 +75,8 @@ export function orderRoutes(deps: ApiDeps): Router {
     requireBuyerOr(store),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
-      const { reason } = parse(RefundRequest, req.body, 'body');
-      res.status(202).json(await orders.act(orderId, requestRefund, { actor: 'buyer', reason }));
+      const body = parse(RefundRequest, req.body, 'body');
+      res.status(202).json(await orders.act(orderId, requestRefund, { actor: 'buyer', reason: body.reason }, await actionId(store, req, body)));
     }),
   );
 
@@ -86,8 +85,9 @@ export function orderRoutes(deps: ApiDeps): Router {
     requireRole('agent'),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
-      const { approve, note } = parse(RefundDecision, req.body, 'body');
-      res.json(await orders.act(orderId, decideRefund, { actor: actorName(callerOf(req)), approve, ...(note ? { note } : {}) }));
+      const body = parse(RefundDecision, req.body, 'body');
+      const { approve, note } = body;
+      res.json(await orders.act(orderId, decideRefund, { actor: actorName(callerOf(req)), approve, ...(note ? { note } : {}) }, await actionId(store, req, body)));
     }),
   );
 

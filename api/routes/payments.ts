@@ -1,6 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
-import { verifySignature } from '../../security/signature';
+import { checkSignature, SIGNATURE_REFUSALS, type SignatureCheck } from '../../security/signature';
 import { handle, type ApiDeps } from '../deps';
 import { badRequest, unauthenticated } from '../errors';
 import { PaymentNotice } from '../schemas';
@@ -20,14 +20,14 @@ export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit:
     express.raw({ type: () => true, limit: '64kb' }),
     (req, res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      res.locals.signedByProvider = verifySignature(raw, req.header('x-signature'), config.paymentWebhookSecret);
+      res.locals.signature = checkSignature(raw, req.header('x-signature'), config.paymentWebhookSecret);
+      res.locals.signedByProvider = res.locals.signature === 'ok';
       next();
     },
     limit,
     handle(async (req, res) => {
-      if (res.locals.signedByProvider !== true) {
-        throw unauthenticated('the X-Signature header is missing or does not match the body');
-      }
+      const signature = res.locals.signature as SignatureCheck;
+      if (signature !== 'ok') throw unauthenticated(SIGNATURE_REFUSALS[signature]);
       let body: unknown;
       try {
         body = JSON.parse((req.body as Buffer).toString('utf8'));

@@ -1,14 +1,17 @@
 import { Router } from 'express';
-import { importKeys, stockOf } from '../../db/inventory';
+import { countNotMatching, importKeys, stockOf } from '../../db/inventory';
 import type { ProductDoc } from '../../db/schemas';
 import { rearmStockAlerts } from '../../db/stockAlerts';
 import { requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
-import { notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { KeyImport, ProductInput, Sku } from '../schemas';
 import { parse } from '../validate';
 
-export function productRoutes({ store, vault, orders, config }: ApiDeps): Router {
+/** How long an import waits for waiting orders to take the new stock before it answers anyway. */
+const OFFER_WAIT_MS = 3_000;
+
+export function productRoutes({ store, vault, orders, config, logger }: ApiDeps): Router {
   const router = Router();
 
   router.put(
@@ -17,6 +20,7 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
       const body = parse(ProductInput, req.body, 'body');
+      await refuseStrandingPattern(sku, body.keyPattern);
       const fields = {
         name: body.name,
         price: body.price,
@@ -68,10 +72,43 @@ export function productRoutes({ store, vault, orders, config }: ApiDeps): Router
       if (!product) throw notFound(`product ${sku} does not exist`);
       const result = await importKeys(store, vault, sku, keys, product.keyPattern);
       if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
-      const resumedOrders = result.imported > 0 ? await orders.offerRestock(sku) : 0;
-      res.json({ ...result, resumedOrders });
+      res.json({ ...result, ...(result.imported > 0 ? await offerBriefly(sku) : { resumedOrders: 0 }) });
     }),
   );
+
+  /**
+   * Offer new stock to the orders waiting for it, but answer the import once its keys are stored:
+   * the offer goes on in the background (a slow supplier check must not hold the admin's request,
+   * and an order that cannot be reached must not turn a done import into an error).
+   */
+  async function offerBriefly(sku: string): Promise<{ resumedOrders: number; offerPending?: true }> {
+    let resumedOrders = 0;
+    const offering = orders.offerRestock(sku, () => (resumedOrders += 1)).then(
+      ({ unreachable }) => {
+        if (unreachable > 0) logger.warn({ sku, unreachable }, 'restock not offered to some waiting orders; they look at the stock themselves');
+      },
+      (err: unknown) => logger.warn({ sku, err }, 'restock not offered; waiting orders look at the stock themselves'),
+    );
+    const done = await Promise.race([offering.then(() => true), new Promise<false>((r) => setTimeout(r, OFFER_WAIT_MS, false).unref())]);
+    return done ? { resumedOrders } : { resumedOrders, offerPending: true };
+  }
+
+  /**
+   * A keyPattern applies to the keys in stock too (each is checked against it before it leaves), so
+   * a new pattern that would reject keys still to be delivered is refused, naming how many.
+   */
+  async function refuseStrandingPattern(sku: string, keyPattern: string | undefined): Promise<void> {
+    if (keyPattern === undefined) return;
+    const current = await store.products.findById(sku, { keyPattern: 1 }).lean();
+    if (!current || current.keyPattern === keyPattern) return;
+    const rejected = await countNotMatching(store, vault, sku, new RegExp(keyPattern));
+    if (rejected > 0) {
+      throw conflict(
+        `keyPattern ${keyPattern} would reject ${rejected} key${rejected === 1 ? '' : 's'} of ${sku} still in stock (available or reserved); remove or replace them first, or keep the pattern`,
+        { rejectedKeys: rejected },
+      );
+    }
+  }
 
   return router;
 }

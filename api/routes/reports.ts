@@ -19,8 +19,8 @@ export function reportRoutes({ store }: ApiDeps): Router {
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
       const query = parse(ReportQuery, req.query, 'query');
-      const to = query.to ? new Date(query.to) : new Date();
-      const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_PERIOD_MS);
+      const to = query.to ?? new Date();
+      const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_MS);
       if (from >= to) throw badRequest('the query is not valid', [{ path: 'from', reason: 'must be before to' }]);
       if (to.getTime() - from.getTime() > LONGEST_PERIOD_MS) {
         throw badRequest('the query is not valid', [{ path: 'from', reason: 'the period may span at most 366 days' }]);

@@ -4,7 +4,7 @@ import { handle, type ApiDeps } from '../deps';
 import type { Metrics } from '../metrics';
 import { buildOpenApi } from '../openapi';
 
-export function systemRoutes({ store, client }: ApiDeps, metrics: Metrics): Router {
+export function systemRoutes({ store, client, logger }: ApiDeps, metrics: Metrics): Router {
   const router = Router();
   const document = buildOpenApi();
 
@@ -15,9 +15,18 @@ export function systemRoutes({ store, client }: ApiDeps, metrics: Metrics): Rout
   router.get(
     '/readyz',
     handle(async (_req, res) => {
+      // Each dependency answers "ok" or "unreachable"; why goes to the log, never to the caller.
+      const check = (name: string, probe: Promise<unknown>) =>
+        probe.then(
+          () => 'ok' as const,
+          (err: unknown) => {
+            logger.warn({ dependency: name, err }, 'readiness check failed');
+            return 'unreachable' as const;
+          },
+        );
       const [temporal, database] = await Promise.all([
-        client.workflowService.getSystemInfo({}).then(() => 'ok', (e: Error) => e.message),
-        store.ping().then(() => 'ok', (e: Error) => e.message),
+        check('temporal', client.workflowService.getSystemInfo({})),
+        check('database', store.ping()),
       ]);
       const ready = temporal === 'ok' && database === 'ok';
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', temporal, database });

@@ -201,7 +201,7 @@ describe('complaints through the API', () => {
     // A token opens its own order's complaints only.
     const other = await shop.order(queueSku);
     const foreign = await other.buyer.get(`/v1/complaints/${filed[0]}`);
-    expect(foreign.status).toBe(403);
+    expect(foreign.status).toBe(404);
     expect((await other.buyer.get('/v1/complaints/no-such-complaint')).status).toBe(404);
     expect((await shop.storefront.get(`/v1/complaints?sku=${queueSku}`)).status).toBe(403);
   });

@@ -279,14 +279,18 @@ describe('auth', () => {
     expect((await shop.view(mine.orderId)).status).toBe('AWAITING_PAYMENT');
   });
 
-  it("answers 403 to a buyer's token on another order", async () => {
+  it("answers a buyer's token on another order exactly as on an order that does not exist (404)", async () => {
     const answers = await refusedWithoutChange(
-      403,
+      404,
       () => mine.buyer.get(`/v1/orders/${theirs.orderId}`),
       () => mine.buyer.get(`/v1/orders/${theirs.orderId}/keys`),
       () => mine.buyer.post(`/v1/orders/${theirs.orderId}/cancel`, {}),
     );
-    for (const answer of answers) expect(answer.body.error.code).toBe('forbidden');
+    const missing = await refusedWithoutChange(404, () => mine.buyer.get('/v1/orders/noSuchOrder0000'));
+    for (const answer of answers) {
+      expect(answer.body.error.code).toBe('not_found');
+      expect(JSON.stringify(answer.body).replaceAll(theirs.orderId, 'ID')).toBe(JSON.stringify(missing[0].body).replaceAll('noSuchOrder0000', 'ID'));
+    }
     expect((await shop.view(theirs.orderId)).status).toBe('AWAITING_PAYMENT');
     // The token opens its own order, and is no API key.
     expect((await mine.buyer.get(`/v1/orders/${mine.orderId}`)).status).toBe(200);

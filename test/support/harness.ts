@@ -60,6 +60,8 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     OUTBOUND_HTTP_TIMEOUT: '3s',
     // Tests poll as buyers far faster than any buyer; test/e2e/rateLimit.test.ts sets its own limit.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Likewise wrong order tokens (the role × route checks present many); test/e2e/apiSecurity.test.ts sets its own.
+    ORDER_TOKEN_FAILURES_PER_HOUR: '1000000',
     ...env,
   };
 }

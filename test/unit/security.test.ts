@@ -1,5 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { sign, verifySignature } from '../../security/signature';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import { ConfigError, loadConfig } from '../../config';
+import { createLogger } from '../../config/logger';
+import { checkSignature, sign, verifySignature } from '../../security/signature';
 import { Vault, hashToken, newId, newSecretToken } from '../../db/vault';
 
 describe('webhook signatures', () => {
@@ -116,5 +123,93 @@ describe('tokens and ids', () => {
     expect(ids.size).toBe(1000);
     for (const t of tokens) expect(t).toMatch(/^[A-Za-z0-9_-]{32}$/);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9]{16}$/);
+  });
+});
+
+describe('signature refusals', () => {
+  const secret = 'test-webhook-secret-0123456789';
+  const body = Buffer.from('{"eventId":"evt-1"}');
+
+  it('tells a missing header, a malformed one and a wrong secret apart', () => {
+    expect(checkSignature(body, undefined, secret)).toBe('missing');
+    expect(checkSignature(body, '  ', secret)).toBe('missing');
+    expect(checkSignature(body, sign(body, secret).slice('sha256='.length), secret)).toBe('malformed');
+    expect(checkSignature(body, sign(body, secret).toUpperCase(), secret)).toBe('malformed');
+    expect(checkSignature(body, sign(body, 'another-secret-0123456789'), secret)).toBe('mismatch');
+    expect(checkSignature(body, sign(body, secret), secret)).toBe('ok');
+  });
+});
+
+describe('key rotation and nonces', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+
+  it('opens values sealed under an old key while it is configured, and seals new ones under the current key', () => {
+    const sealedOld = new Vault(oldKey).seal('STEAM-OLD-0001');
+    const ring = new Vault(newKey, [oldKey]);
+    expect(ring.open(sealedOld)).toBe('STEAM-OLD-0001');
+    expect(ring.isStale(sealedOld)).toBe(true);
+    const sealedNew = ring.seal('STEAM-NEW-0001');
+    expect(sealedNew.kid).toBe(new Vault(newKey).kid);
+    expect(ring.isStale(sealedNew)).toBe(false);
+    expect(new Vault(newKey).open(sealedNew)).toBe('STEAM-NEW-0001');
+    expect(() => new Vault(newKey).open(sealedOld)).toThrow(/not configured/);
+    // A code's fingerprint under the old key is still known, for duplicates across the rotation.
+    expect(ring.olderFingerprints('STEAM-OLD-0001')).toEqual([new Vault(oldKey).fingerprint('STEAM-OLD-0001')]);
+    expect(ring.kid).not.toContain(newKey.toString('hex').slice(0, 12));
+  });
+
+  it('never encrypts two values under the same key and nonce: each gets its own subkey and iv', () => {
+    const vault = new Vault(randomBytes(32));
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      const sealed = vault.seal('same text');
+      expect(Buffer.from(sealed.salt!, 'base64')).toHaveLength(16);
+      seen.add(`${sealed.salt}/${sealed.iv}`);
+    }
+    expect(seen.size).toBe(20_000);
+    // The per-value subkey is not the key itself: the value does not open as a plain GCM seal under it.
+    const sealed = vault.seal('STEAM-AAAA-1111-ZZ01');
+    expect(() => new Vault(randomBytes(32)).open({ ...sealed, kid: undefined, salt: undefined })).toThrow();
+  });
+});
+
+describe('config dumps', () => {
+  it('show no secret when logged, serialised or inspected', () => {
+    const secrets = {
+      API_KEYS: 'admin:root:admin-secret-value-1,storefront:shop:shop-secret-value-2',
+      PAYMENT_WEBHOOK_SECRET: 'webhook-secret-value-3',
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      KEY_ENCRYPTION_KEYS_OLD: randomBytes(32).toString('hex'),
+      STOREFRONT_WEBHOOK_URL: 'https://hooks.example.com/in?token=hook-token-value-4',
+      STOREFRONT_WEBHOOK_SECRET: 'storefront-secret-value-5',
+      MONGODB_URI: 'mongodb://kami:db-password-value-6@db.example.com:27017/kamiflow',
+    };
+    const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'kamiflow-sec-')), ...secrets });
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk, _e, done) => (lines.push(chunk.toString()), done()) }));
+    logger.info({ config }, 'started');
+    const dumps = [JSON.stringify(config), inspect(config, { depth: 10 }), ...lines];
+    for (const dump of dumps) {
+      for (const value of ['admin-secret-value-1', 'shop-secret-value-2', 'webhook-secret-value-3', secrets.KEY_ENCRYPTION_KEY, secrets.KEY_ENCRYPTION_KEYS_OLD, 'hook-token-value-4', 'storefront-secret-value-5', 'db-password-value-6']) {
+        expect(dump).not.toContain(value);
+      }
+      expect(dump).toContain('[redacted]');
+    }
+    expect(JSON.parse(JSON.stringify(config))).toMatchObject({ apiKeys: [{ role: 'admin', name: 'root' }, { role: 'storefront', name: 'shop' }], mongodbUri: 'mongodb://kami:[redacted]@db.example.com:27017/kamiflow' });
+    // The config itself still carries them for the code that needs them.
+    expect(config.paymentWebhookSecret).toBe('webhook-secret-value-3');
+  });
+
+  it('names a bad secret without echoing it', () => {
+    for (const env of [{ KEY_ENCRYPTION_KEY: 'short-secret-xyz' }, { KEY_ENCRYPTION_KEYS_OLD: 'short-secret-xyz' }, { API_KEYS: 'admin:root:short-secret-xyz,boss:x:short-secret-xyz' }]) {
+      expect(() => loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'kamiflow-sec-')), ...env })).toThrow(ConfigError);
+      try {
+        loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'kamiflow-sec-')), ...env });
+      } catch (err) {
+        expect((err as Error).message).toContain(Object.keys(env)[0]);
+        expect((err as Error).message).not.toContain('short-secret-xyz');
+      }
+    }
   });
 });

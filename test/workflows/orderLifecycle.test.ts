@@ -437,7 +437,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       await gate.reached; // found no stock; the read model does not show it waiting yet
 
       await addKeys(t, sku, keyCodes(1));
-      expect(await new OrderGateway(t.client, gated.taskQueue, t.store).offerRestock(sku)).toBe(0);
+      expect(await new OrderGateway(t.client, gated.taskQueue, t.store).offerRestock(sku)).toEqual({ resumed: 0, unreachable: 0 });
       gate.open();
 
       const view: OrderView = await handle.result();
