@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { placeOf } from '../payments/rails/http';
 
 export interface HttpAnswer {
   status: number;
@@ -55,7 +56,7 @@ async function send(
   return { status: res.status, body: parsed };
 }
 
-function heartbeat(): void {
+export function heartbeat(): void {
   try {
     Context.current().heartbeat();
   } catch {
@@ -64,14 +65,7 @@ function heartbeat(): void {
 }
 
 /** Errors carry where we called, never the query string or body (which may hold a code). */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
+export const safeUrl = placeOf;
 
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;

@@ -14,6 +14,7 @@ import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
 import { productRoutes } from './routes/products';
 import { publicReportRoutes } from './routes/publicReport';
+import { railRoutes } from './routes/rails';
 import { reportRoutes } from './routes/reports';
 import { systemRoutes } from './routes/system';
 
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): Express {
   // Before the JSON parser (the provider's signature is over the raw bytes) and before the
   // anonymous limit, which the route applies once it knows whether the notice is signed.
   app.use(paymentRoutes(deps, anonymousLimit));
+  app.use(railRoutes(deps, anonymousLimit));
   app.use(anonymousLimit);
   app.use(jsonBodies());
   app.use(meRoutes());

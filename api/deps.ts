@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import type { Store } from '../db/store';
 import type { Vault } from '../db/vault';
+import type { Rails } from '../payments/rails';
 import type { OrderGateway } from './gateway';
 
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   client: Client;
   orders: OrderGateway;
   logger: Logger;
+  /** The payment rails that are on: checkouts at order creation, provider notices. */
+  rails: Rails;
 }
 
 /** Express 4 does not catch a rejected promise; this hands it to the error handler. */

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { newOrderInput } from '../domain/order';
+import type { Checkout, OrderPayment, PaymentMethod } from '../domain/payment';
+import type { Logger } from '../config/logger';
+import { openCheckout, type CheckoutFor } from '../payments/checkouts';
+import type { Rails } from '../payments/rails';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
-import { conflict, notFound } from './errors';
+import { badRequest, conflict, notFound } from './errors';
 import type { CreateOrder } from './schemas';
 
 export interface OrderCreated {
@@ -13,6 +17,7 @@ export interface OrderCreated {
   status: string;
   amount: { amount: number; currency: string };
   paymentDueAt: string;
+  payment: OrderPayment;
   /** False when an Idempotency-Key replayed an earlier order. */
   created: boolean;
 }
@@ -31,12 +36,14 @@ export async function takeOrder(
   const { store, vault, orders, config } = deps;
   const product = await store.products.findById(request.sku).lean();
   if (!product) throw notFound(`product ${request.sku} does not exist`);
+  const method = request.payment?.method ?? config.rails.defaultMethod;
+  refuseRailThatCannotTake(deps.rails, method, product.price.currency);
 
   let orderId = newId();
   let token = newSecretToken();
   let created = true;
   if (idempotencyKey !== undefined) {
-    const requestHash = createHash('sha256').update(JSON.stringify([request.sku, request.quantity, request.buyer.email])).digest('hex');
+    const requestHash = createHash('sha256').update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method])])).digest('hex');
     const _id = `${storefront}:${idempotencyKey}`;
     try {
       await store.idempotency.create({ _id, requestHash, orderId, token: vault.seal(token), createdAt: new Date() });
@@ -75,15 +82,59 @@ export async function takeOrder(
     buyerEmail: request.buyer.email,
     createdAt: access!.createdAt.toISOString(),
     terms: config,
+    method,
   });
   await orders.start(input);
   const view = created ? undefined : await orders.view(orderId);
+  const checkout = await firstCheckout(deps, {
+    orderId,
+    method: input.payment?.method ?? 'generic',
+    amount: input.amount,
+    dueAt: input.paymentDueAt,
+    sku: input.sku,
+    quantity: input.quantity,
+  });
   return {
     orderId,
     orderToken: token,
     status: view?.status ?? 'AWAITING_PAYMENT',
     amount: view?.amount ?? input.amount,
     paymentDueAt: view?.paymentDueAt ?? input.paymentDueAt,
+    payment: { method: input.payment?.method ?? 'generic', checkout: checkout ?? view?.payment?.checkout ?? null },
     created,
   };
+}
+
+/** How long a storefront waits for the provider at creation; the workflow keeps trying after. */
+const CHECKOUT_WAIT_MS = 5_000;
+
+/**
+ * The buyer's checkout, if the provider answers soon. A provider down now does not stop the order:
+ * the workflow retries, and the order view shows the checkout once it exists.
+ */
+async function firstCheckout(deps: { store: ApiDeps['store']; rails: Rails; logger: Logger; config: ApiDeps['config'] }, order: CheckoutFor): Promise<Checkout> {
+  if (order.method === 'generic') return null;
+  const attempt = openCheckout(deps.store, deps.rails, order).then((opened) => opened.checkout);
+  const wait = Math.min(CHECKOUT_WAIT_MS, deps.config.outboundHttpTimeoutMs + 500);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
+  try {
+    return await Promise.race([attempt, late]);
+  } catch (err) {
+    deps.logger.warn({ orderId: order.orderId, rail: order.method, why: (err as Error).message }, 'checkout not made yet; the order retries it');
+    return null;
+  } finally {
+    clearTimeout(timer);
+    attempt.catch(() => undefined);
+  }
+}
+
+/** An order may name only a rail that is on, and one that takes the product's currency. */
+function refuseRailThatCannotTake(rails: Rails, method: PaymentMethod, currency: string): void {
+  if (method === 'generic') return;
+  const rail = rails[method];
+  if (!rail) throw badRequest(`the ${method} rail is not configured on this shop`, [{ path: 'payment.method', reason: `${method} is not configured` }]);
+  if (rail.currencies && !rail.currencies.includes(currency)) {
+    throw badRequest(`the ${method} rail takes ${rail.currencies.join(', ')} only`, [{ path: 'payment.method', reason: `${method} cannot take ${currency}` }]);
+  }
 }

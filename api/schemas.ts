@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES } from '../domain/order';
+import { PAYMENT_METHODS } from '../domain/payment';
 
 extendZodWithOpenApi(z);
 export { z };
@@ -104,14 +105,20 @@ export const CreateOrder = z
     sku: Sku,
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
     buyer: z.object({ email: z.string().email('must be an email address').max(254) }).strict(),
+    payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
   })
   .strict()
   .openapi('CreateOrder');
 
+/** What the buyer pays with at the order's rail: {url} (alipay, epay), {codeUrl} (wechatpay), {paymentIntentId, clientSecret} (stripe). */
+export const OrderPayment = z
+  .object({ method: z.enum(PAYMENT_METHODS), checkout: z.record(z.string()).nullable() })
+  .openapi('OrderPayment');
+
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 
 export const OrderCreated = z
-  .object({ orderId: z.string(), orderToken: z.string(), status: OrderStatus, amount: Money, paymentDueAt: z.string() })
+  .object({ orderId: z.string(), orderToken: z.string(), status: OrderStatus, amount: Money, paymentDueAt: z.string(), payment: OrderPayment })
   .openapi('OrderCreated');
 
 const TimelineEntry = z.object({ at: z.string(), type: z.string(), actor: z.string().optional(), detail: z.string().optional() });
@@ -129,6 +136,7 @@ export const OrderView = z
     paidAt: z.string().optional(),
     deliveredAt: z.string().optional(),
     refundWindowEndsAt: z.string().optional(),
+    payment: OrderPayment.optional(),
     keys: z.array(z.object({ keyId: z.string(), masked: z.string() })),
     refund: z
       .object({

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import { openStore } from '../db/store';
 import { Vault } from '../db/vault';
+import { createRails } from '../payments/rails';
 import { createApp } from './app';
 import { OrderGateway } from './gateway';
 
@@ -21,7 +22,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const store = await openStore(config.mongodbUri);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
-  const app = createApp({ config, store, vault, client, orders, logger });
+  const app = createApp({ config, store, vault, client, orders, logger, rails: createRails(config, store) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));
   });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration, isDuration } from '../domain/duration';
+import { parseRails, redactedRails, type RailsConfig } from './rails';
 
 export const ROLES = ['admin', 'storefront', 'agent', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
@@ -214,6 +215,8 @@ export interface Config {
   temporalUiUrl: string;
   /** Available stock at or below which a product without its own threshold raises stock.low. */
   lowStockThreshold: number;
+  /** The payment rails that are on (config/rails.ts). */
+  rails: RailsConfig;
 }
 
 export class ConfigError extends Error {
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
     ...missingTogether(present),
   ];
+  const rails = parseRails(present, present.NODE_ENV === 'production', problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
@@ -274,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+    rails,
   });
 }
 
@@ -293,6 +298,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     oldKeyEncryptionKeys: config.oldKeyEncryptionKeys.map(() => REDACTED),
     ...(config.storefrontWebhook ? { storefrontWebhook: { url: redactUri(config.storefrontWebhook.url), secret: REDACTED } } : {}),
     ...(config.paymentProvider.kind === 'http' ? { paymentProvider: { kind: 'http', url: redactUri(config.paymentProvider.url) } } : {}),
+    rails: redactedRails(config.rails, REDACTED),
   };
 }
 

@@ -458,3 +458,25 @@ export const stockAlertSchema = new Schema<StockAlertDoc>(
   { versionKey: false },
 );
 stockAlertSchema.index({ sku: 1, at: -1 });
+/**
+ * What the buyer was given to pay an order through a provider's rail, one row per order (the first
+ * made wins, so the API and the workflow may both try). `providerRef` is what we ask the provider by
+ * later (Stripe's PaymentIntent id).
+ */
+export interface CheckoutDoc {
+  _id: string;
+  method: string;
+  checkout: Record<string, string>;
+  providerRef?: string;
+  createdAt: Date;
+}
+export const checkoutSchema = new Schema<CheckoutDoc>(
+  {
+    _id: String,
+    method: { type: String, required: true },
+    checkout: { type: Schema.Types.Mixed, required: true },
+    providerRef: String,
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);

@@ -1,6 +1,7 @@
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 import {
   actionRequestSchema,
+  checkoutSchema,
   claimSchema,
   complaintQueueSchema,
   complaintViewSchema,
@@ -19,6 +20,7 @@ import {
   reportNoteSchema,
   stockAlertSchema,
   type ActionRequestDoc,
+  type CheckoutDoc,
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
@@ -50,6 +52,7 @@ export interface Store {
   orderNotes: Model<OrderNoteDoc>;
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
+  checkouts: Model<CheckoutDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
   complaintQueue: Model<ComplaintQueueDoc>;
@@ -80,6 +83,7 @@ export async function openStore(uri: string): Promise<Store> {
     orderViews: connection.model('OrderView', orderViewSchema, 'order_views'),
     paymentEvents: connection.model('PaymentEvent', paymentEventSchema, 'payment_events'),
     refunds: connection.model('Refund', refundSchema, 'refunds'),
+    checkouts: connection.model('Checkout', checkoutSchema, 'checkouts'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
     complaintQueue: connection.model('ComplaintQueueEntry', complaintQueueSchema, 'complaint_queue'),

@@ -1,6 +1,7 @@
 import { parseDuration } from './duration';
 import { maskEmail } from './masking';
 import { multiply, type Money } from './money';
+import type { OrderPayment, PaymentMethod } from './payment';
 
 export const ORDER_STATUSES = [
   'AWAITING_PAYMENT',
@@ -47,6 +48,8 @@ export interface OrderInput {
   createdAt: string;
   paymentDueAt: string;
   policy: OrderPolicy;
+  /** The rail the order was created with, for its whole life; absent on orders older than rails (generic). */
+  payment?: { method: PaymentMethod };
 }
 
 export interface TimelineEntry {
@@ -87,6 +90,8 @@ export interface OrderView {
   paymentDueAt: string;
   paidAt?: string;
   paymentId?: string;
+  /** The rail and what the buyer pays with; on orders of a provider's rail only. */
+  payment?: OrderPayment;
   deliveredAt?: string;
   refundWindowEndsAt?: string;
   complaintWindowEndsAt?: string;
@@ -115,6 +120,7 @@ export function newOrderInput(order: {
   buyerEmail: string;
   createdAt: string;
   terms: OrderTerms;
+  method?: PaymentMethod;
 }): OrderInput {
   const { product, terms, createdAt } = order;
   return {
@@ -134,6 +140,7 @@ export function newOrderInput(order: {
       complaintWindowMs: parseDuration(product.complaintWindow),
       refundDecisionWaitMs: terms.refundDecisionWaitMs,
     },
+    ...(order.method ? { payment: { method: order.method } } : {}),
   };
 }
 
@@ -144,6 +151,8 @@ export interface PaymentNotice {
   paymentId: string;
   status: 'succeeded' | 'failed';
   amount: Money;
+  /** The rail that carried it, and so the one that refunds it; absent = generic. */
+  method?: PaymentMethod;
 }
 
 export function orderWorkflowId(orderId: string): string {

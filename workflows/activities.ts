@@ -32,6 +32,13 @@ export const provider = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
+/** The buyer's checkout at the order's rail: asked again soon, since a buyer waits to pay. */
+export const checkouts = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
+});
+
 /** The storefront's webhook receiver, which may be down for a while. */
 export const storefront = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

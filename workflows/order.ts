@@ -15,7 +15,7 @@ import {
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
 import { KeyPicker, type Fulfilment } from './order/fulfilment';
-import { PaymentDesk, refundIdFor } from './order/payments';
+import { PaymentDesk, refundIdFor, viaRail } from './order/payments';
 import { OrderRecord } from './order/record';
 import { after, msUntil, now } from './time';
 
@@ -158,6 +158,8 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
 
   // Payment notices are handled beside the main flow for the order's whole life.
   void payments.run();
+  // Versioned: orders on a provider's rail get their checkout made beside the flow, retried.
+  if (payments.method !== 'generic' && patched(PAYMENT_RAILS)) void payments.openCheckout();
 
   await order.project();
   await order.notify('order.created');
@@ -168,10 +170,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   await payments.settled();
   if (!payments.paid && order.status === 'AWAITING_PAYMENT') {
     order.note('payment_due', 'no payment notice by the due time; asking the provider');
-    const found = await provider.findProviderPayments({ orderId: input.orderId });
-    for (const p of found) {
-      payments.receive({ eventId: `reconciled:${p.paymentId}:${p.status}`, orderId: input.orderId, ...p });
-    }
+    await payments.reconcile();
     await payments.settled();
     // A cancel accepted while the provider was being asked has already closed it (versioned: an
     // order of the release that recorded a second CANCELLED keeps it).
@@ -328,7 +327,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
     order.view.refund ??= { status: 'APPROVED', reason, requestedAt: now(), decidedBy: actor, decidedAt: now() };
     await order.moveTo('REFUNDING', reason, actor);
     const refundId = refundIdFor(input.orderId, paymentId);
-    await provider.refundPayment({ refundId, orderId: input.orderId, paymentId, amount: input.amount, reason });
+    await provider.refundPayment({ refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) });
     if (order.view.keys.length > 0) {
       await store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
     }
@@ -427,6 +426,7 @@ const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
 
 /** Orders taken before REFUND_DECISION_WAIT existed wait this long for an agent's decision. */
 const DEFAULT_REFUND_DECISION_WAIT_MS = 48 * 60 * 60 * 1000;
+const PAYMENT_RAILS = 'payment-rails';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

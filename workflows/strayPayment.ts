@@ -1,7 +1,7 @@
 import { formatMoney } from '../domain/money';
 import type { PaymentNotice } from '../domain/order';
 import { provider, store } from './activities';
-import { refundIdFor } from './order/payments';
+import { refundIdFor, viaRail } from './order/payments';
 import { now } from './time';
 
 /**
@@ -14,7 +14,7 @@ export async function strayPaymentWorkflow(notice: PaymentNotice): Promise<'refu
   if (order.paymentId === notice.paymentId) return 'already_applied';
   const refundId = refundIdFor(notice.orderId, notice.paymentId);
   const reason = !order.known ? 'payment for an unknown order' : 'payment after the order had closed';
-  await provider.refundPayment({ refundId, orderId: notice.orderId, paymentId: notice.paymentId, amount: notice.amount, reason });
+  await provider.refundPayment({ refundId, orderId: notice.orderId, paymentId: notice.paymentId, amount: notice.amount, reason, ...viaRail(notice.method) });
   if (order.known) {
     await store.noteClosedOrder({
       noteId: refundId,

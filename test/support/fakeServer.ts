@@ -10,7 +10,8 @@ export interface Recorded {
   body: any;
 }
 
-export type Reply = { status: number; body?: unknown } | { hang: true };
+/** `text` is sent as it is (a provider that signs its exact bytes); otherwise `body` as JSON. */
+export type Reply = { status: number; body?: unknown; text?: string; headers?: Record<string, string> } | { hang: true };
 export type Route = (req: Recorded) => Reply | Promise<Reply>;
 
 /**
@@ -44,8 +45,8 @@ export class FakeServer {
       this.requests.push(recorded);
       const reply = await this.route(recorded);
       if ('hang' in reply) return; // never answers: the caller's timeout must fire
-      res.writeHead(reply.status, { 'content-type': 'application/json' });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      res.end(reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

@@ -1,12 +1,18 @@
 import { condition } from '@temporalio/workflow';
 import { formatMoney, sameMoney } from '../../domain/money';
 import type { PaymentNotice } from '../../domain/order';
-import { provider } from '../activities';
+import { methodOf, type PaymentMethod } from '../../domain/payment';
+import { checkouts, provider } from '../activities';
 import type { OrderRecord } from './record';
 
 /** The one refund id a payment can ever have, whichever path refunds it: it pays out once. */
 export function refundIdFor(orderId: string, paymentId: string): string {
   return `refund-${orderId}-${paymentId}`;
+}
+
+/** A refund goes back by the rail the payment came by; absent (generic) leaves the call as it was. */
+export function viaRail(method: PaymentMethod | undefined): { method?: PaymentMethod } {
+  return method && method !== 'generic' ? { method } : {};
 }
 
 /**
@@ -20,8 +26,43 @@ export class PaymentDesk {
   private readonly settledPayments = new Set<string>();
   private busy = false;
   paymentId: string | undefined;
+  /** The rail the paying payment came by: the one that refunds it. */
+  paidVia: PaymentMethod | undefined;
 
   constructor(private readonly order: OrderRecord) {}
+
+  /** The rail the order was created with, for its whole life. */
+  get method(): PaymentMethod {
+    return methodOf(this.order.input);
+  }
+
+  /**
+   * Make the buyer's checkout at the order's rail, retried until the provider answers (the API
+   * tried once at creation; a provider down then must not stop the order). Runs beside the main
+   * flow; the order view shows it as soon as it exists.
+   */
+  async openCheckout(): Promise<void> {
+    const { input, view } = this.order;
+    view.payment = { method: this.method, checkout: null };
+    const checkout = await checkouts.openCheckout({
+      orderId: input.orderId,
+      method: this.method,
+      amount: input.amount,
+      dueAt: input.paymentDueAt,
+      sku: input.sku,
+      quantity: input.quantity,
+    });
+    view.payment = { method: this.method, checkout };
+  }
+
+  /** Reconciliation: what the order's own rail knows of its payments, taken as notices would be. */
+  async reconcile(): Promise<void> {
+    const orderId = this.order.id;
+    const found = await provider.findProviderPayments({ orderId, ...(this.method !== 'generic' ? { method: this.method } : {}) });
+    for (const p of found) {
+      this.receive({ eventId: `reconciled:${p.paymentId}:${p.status}`, orderId, ...p, ...(this.method !== 'generic' ? { method: this.method } : {}) });
+    }
+  }
 
   receive(notice: PaymentNotice): void {
     if (this.seenEvents.has(notice.eventId)) return;
@@ -74,6 +115,7 @@ export class PaymentDesk {
     }
     if (order.status === 'AWAITING_PAYMENT' && !this.paid) {
       this.paymentId = paymentId;
+      this.paidVia = notice.method;
       order.view.paidAt = new Date(Date.now()).toISOString();
       order.view.paymentId = paymentId;
       order.note('payment_received', `payment ${paymentId} of ${formatMoney(notice.amount)}`);
@@ -86,7 +128,7 @@ export class PaymentDesk {
 
   private async giveBack(notice: PaymentNotice, reason: string): Promise<void> {
     const refundId = refundIdFor(this.order.id, notice.paymentId);
-    await provider.refundPayment({ refundId, orderId: this.order.id, paymentId: notice.paymentId, amount: notice.amount, reason });
+    await provider.refundPayment({ refundId, orderId: this.order.id, paymentId: notice.paymentId, amount: notice.amount, reason, ...viaRail(notice.method) });
     this.order.note('payment_refunded', `payment ${notice.paymentId} refunded as ${refundId}: ${reason}`);
     await this.order.notify('payment.refunded');
   }

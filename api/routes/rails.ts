@@ -1,0 +1,64 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { PaymentMethod } from '../../domain/payment';
+import type { NoticeOutcome, NoticeReply, ProviderRail } from '../../payments/rails';
+import { handle, type ApiDeps } from '../deps';
+import { notFound } from '../errors';
+
+type ProviderMethod = Exclude<PaymentMethod, 'generic'>;
+
+/**
+ * The providers' own notices. Each is verified over the raw bytes by its rail before anything is
+ * read from it; an authentic payment becomes the same signal a generic notice sends (same duplicate,
+ * late, second-payment and mismatch rules in the order), and the provider hears the answer it
+ * expects so it stops retrying. A refused notice records nothing. `limit` is the anonymous rate
+ * limit: authentic notices pass it, the rest count against their address.
+ */
+export function railRoutes({ rails, orders, logger }: ApiDeps, limit: RequestHandler): Router {
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: '64kb' });
+
+  const notice = (method: ProviderMethod): RequestHandler[] => [
+    (req, res, next) => {
+      const rail: ProviderRail | undefined = rails[method];
+      if (!rail) return next(notFound(`the ${method} rail is not configured`));
+      const outcome: NoticeOutcome = rail.verifyNotice({
+        method: req.method,
+        raw: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        query: new URL(req.originalUrl, 'http://notice').searchParams,
+        header: (name) => req.header(name),
+      });
+      res.locals.railOutcome = outcome;
+      res.locals.signedByProvider = outcome.kind !== 'refused';
+      next();
+    },
+    limit,
+    handle(async (_req: Request, res: Response) => {
+      const rail = rails[method] as ProviderRail;
+      const outcome = res.locals.railOutcome as NoticeOutcome;
+      if (outcome.kind === 'payment') {
+        const { notice: event } = outcome;
+        const handled = await orders.notifyPayment(event);
+        logger.info({ rail: method, orderId: event.orderId, eventId: event.eventId, paymentStatus: event.status, outcome: handled }, 'payment notice');
+      } else if (outcome.kind === 'refused') {
+        logger.warn({ rail: method, why: outcome.why }, 'payment notice refused');
+      } else {
+        logger.info({ rail: method, why: outcome.why }, 'payment notice acknowledged, nothing to pay');
+      }
+      send(res, rail.reply(outcome));
+    }),
+  ];
+
+  router.post('/v1/payments/alipay/notify', raw, ...notice('alipay'));
+  router.post('/v1/payments/wechatpay/notify', raw, ...notice('wechatpay'));
+  router.post('/v1/payments/stripe/webhook', raw, ...notice('stripe'));
+  router.get('/v1/payments/epay/notify', ...notice('epay'));
+  router.post('/v1/payments/epay/notify', raw, ...notice('epay'));
+  return router;
+}
+
+function send(res: Response, reply: NoticeReply): void {
+  res.status(reply.status);
+  if (reply.text !== undefined) res.type('text/plain').send(reply.text);
+  else if (reply.json !== undefined) res.json(reply.json);
+  else res.end();
+}

@@ -1,0 +1,82 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Money } from '../../domain/money';
+import type { PaymentNotice } from '../../domain/order';
+import type { Checkout, PaymentMethod } from '../../domain/payment';
+
+/** What a checkout is made for: the provider's order is our order, payable until the order is due. */
+export interface CheckoutOrder {
+  orderId: string;
+  amount: Money;
+  /** The provider's order expires then, so late payments (and the refunds they force) are rare. */
+  dueAt: string;
+  subject: string;
+}
+
+/** A checkout as created, and what we keep of it to ask the provider later (Stripe's PaymentIntent id). */
+export interface OpenedCheckout {
+  checkout: Checkout;
+  providerRef?: string;
+}
+
+export interface RailRefund {
+  /** The provider's idempotency key: one refund id pays out once, however often it is sent. */
+  refundId: string;
+  orderId: string;
+  paymentId: string;
+  amount: Money;
+  reason: string;
+}
+
+export interface FoundPayment {
+  paymentId: string;
+  status: 'succeeded' | 'failed';
+  amount: Money;
+}
+
+/** An incoming provider request exactly as it came: verified over these raw bytes first. */
+export interface NoticeRequest {
+  method: string;
+  raw: Buffer;
+  query: URLSearchParams;
+  header(name: string): string | undefined;
+}
+
+export type NoticeOutcome =
+  /** Authentic and a payment event: handed to the order like a generic notice. */
+  | { kind: 'payment'; notice: PaymentNotice }
+  /** Authentic, but nothing to pay (another event type, a refund's notice): acknowledged. */
+  | { kind: 'ignored'; why: string }
+  /** Not authentic, stale, or not for this merchant: nothing recorded, the provider hears no. */
+  | { kind: 'refused'; why: string };
+
+export interface NoticeReply {
+  status: number;
+  text?: string;
+  json?: unknown;
+}
+
+/**
+ * One way money comes in and goes back. Every rail makes a checkout for an order, refunds a payment
+ * under our refund id as its idempotency key, and says what it knows of an order's payments (for
+ * reconciliation when a notice is lost). A provider's rail also verifies its own notices.
+ */
+export interface PaymentRail {
+  readonly method: PaymentMethod;
+  /** Currencies the rail can take; absent = any. */
+  readonly currencies?: readonly string[];
+  checkout(order: CheckoutOrder): Promise<OpenedCheckout>;
+  refund(refund: RailRefund): Promise<void>;
+  findPayments(order: { orderId: string; providerRef?: string }): Promise<FoundPayment[]>;
+}
+
+export interface ProviderRail extends PaymentRail {
+  /** Verify over the raw bytes, then translate; never throws on what a caller sent. */
+  verifyNotice(request: NoticeRequest): NoticeOutcome;
+  /** The answer the provider expects, so it stops (or keeps) retrying. */
+  reply(outcome: NoticeOutcome): NoticeReply;
+}
+
+/** The provider did not answer as hoped; the activity backs off and asks again. */
+export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed', message: string): ApplicationFailure {
+  return ApplicationFailure.retryable(message, type);
+}

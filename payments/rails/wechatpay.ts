@@ -1,0 +1,179 @@
+import { createDecipheriv, createSign, createVerify, randomBytes, type KeyObject } from 'node:crypto';
+import type { Config } from '../../config';
+import type { RailsConfig } from '../../config/rails';
+import { beijingTime } from './clock';
+import { jsonOf, request, type RawAnswer } from './http';
+import { providerFailed, type NoticeOutcome, type NoticeRequest, type ProviderRail } from './rail';
+
+type WechatSettings = NonNullable<RailsConfig['wechatpay']>;
+
+/** WeChat Pay refuses a notice older than this, and so do we (a replayed one is stale). */
+const NOTICE_TOLERANCE_S = 300;
+
+/**
+ * WeChat Pay API v3 with node:crypto (its maintained Node libraries fix the host, which the tests'
+ * stand-in must move): requests signed WECHATPAY2-SHA256-RSA2048 with the merchant key, answers
+ * and notices verified by their Wechatpay-Serial against the platform keys (certificates and the
+ * newer 微信支付公钥 side by side, so a key switch-over does not fail), resources decrypted with
+ * the APIv3 key.
+ */
+export function wechatpayRail(settings: WechatSettings, config: Config): ProviderRail & WechatApi {
+  const timeout = config.outboundHttpTimeoutMs;
+  const notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/wechatpay/notify`;
+
+  /** A signed call; its answer's signature is checked before its body is believed. */
+  async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    const signature = createSign('RSA-SHA256').update(`${method}\n${path}\n${timestamp}\n${nonce}\n${text}\n`).sign(settings.privateKey, 'base64');
+    const authorization =
+      `WECHATPAY2-SHA256-RSA2048 mchid="${settings.mchid}",nonce_str="${nonce}",signature="${signature}",` +
+      `timestamp="${timestamp}",serial_no="${settings.serial}"`;
+    const answer = await request(method, `${settings.baseUrl}${path}`, timeout, {
+      headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: text }),
+    });
+    if (answer.status >= 500) return { status: answer.status, body: jsonOf(answer.text) };
+    if (!verifiedAnswer(answer)) return { status: 0, body: undefined }; // an answer we cannot trust is no answer
+    return { status: answer.status, body: jsonOf(answer.text) };
+  }
+
+  function verifiedAnswer(answer: RawAnswer): boolean {
+    const header = (name: string) => answer.headers.get(name) ?? undefined;
+    return signatureOk(header, Buffer.from(answer.text, 'utf8'));
+  }
+
+  function signatureOk(header: (name: string) => string | undefined, raw: Buffer): boolean {
+    const timestamp = header('wechatpay-timestamp');
+    const nonce = header('wechatpay-nonce');
+    const signature = header('wechatpay-signature');
+    const key = settings.platformKeys.get(header('wechatpay-serial') ?? '');
+    if (!timestamp || !nonce || !signature || !key) return false;
+    return verify(key, Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`), raw, Buffer.from('\n')]), signature);
+  }
+
+  function fresh(header: (name: string) => string | undefined): boolean {
+    const timestamp = Number(header('wechatpay-timestamp'));
+    return Number.isInteger(timestamp) && Math.abs(Date.now() / 1000 - timestamp) <= NOTICE_TOLERANCE_S;
+  }
+
+  /** A notice: signature over the raw bytes, then freshness, then the resource decrypted. */
+  function openNotice(req: NoticeRequest): { ok: true; event: any; resource: any } | { ok: false; why: string } {
+    if (!signatureOk(req.header, req.raw)) return { ok: false, why: 'Wechatpay-Signature does not verify with a platform key of that serial' };
+    if (!fresh(req.header)) return { ok: false, why: 'Wechatpay-Timestamp is more than 5 minutes away' };
+    const event = jsonOf(req.raw.toString('utf8'));
+    const resource = event?.resource;
+    if (resource?.algorithm !== 'AEAD_AES_256_GCM') return { ok: false, why: 'the resource is not AEAD_AES_256_GCM' };
+    const plain = decrypt(settings.apiV3Key, resource);
+    const decrypted = plain === undefined ? undefined : jsonOf(plain);
+    if (decrypted === undefined) return { ok: false, why: 'the resource does not decrypt with the APIv3 key' };
+    return { ok: true, event, resource: decrypted };
+  }
+
+  return {
+    method: 'wechatpay',
+    currencies: ['CNY'],
+    openNotice,
+
+    async checkout(order) {
+      const answer = await call('POST', '/v3/pay/transactions/native', {
+        appid: settings.appid,
+        mchid: settings.mchid,
+        description: order.subject.slice(0, 127),
+        out_trade_no: order.orderId,
+        time_expire: beijingTime(order.dueAt, 'T'),
+        notify_url: notifyUrl,
+        amount: { total: order.amount.amount, currency: 'CNY' },
+      });
+      if (answer.status !== 200 || typeof answer.body?.code_url !== 'string') {
+        throw providerFailed('ProviderCheckoutFailed', `wechatpay native order answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+      }
+      return { checkout: { codeUrl: answer.body.code_url } };
+    },
+
+    async refund({ refundId, paymentId, amount, reason }) {
+      const sent = await call('POST', '/v3/refund/domestic/refunds', {
+        transaction_id: paymentId,
+        out_refund_no: refundId,
+        reason: reason.slice(0, 80),
+        amount: { refund: amount.amount, total: amount.amount, currency: amount.currency },
+      });
+      if (sent.status !== 200) throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} answered ${sent.status} ${sent.body?.code ?? ''}`.trim());
+      // PROCESSING first; refunded is SUCCESS, asked by our refund number until it is.
+      let status = sent.body?.status;
+      if (status !== 'SUCCESS') {
+        const asked = await call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(refundId)}`);
+        if (asked.status === 200) status = asked.body?.status;
+      }
+      if (status === 'SUCCESS') return;
+      // ABNORMAL (the buyer's account cannot take it) needs a person: it stays pending for ops to see.
+      throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} is ${status ?? 'unknown'}${status === 'ABNORMAL' ? ': needs a person in the merchant console' : ''}`);
+    },
+
+    async findPayments({ orderId }) {
+      const answer = await call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(orderId)}?mchid=${encodeURIComponent(settings.mchid)}`);
+      if (answer.status === 404) return [];
+      if (answer.status !== 200) throw providerFailed('ProviderLookupFailed', `wechatpay order query answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+      const t = answer.body;
+      if (t?.trade_state !== 'SUCCESS' || t.mchid !== settings.mchid) return [];
+      if (typeof t.transaction_id !== 'string' || !Number.isSafeInteger(t.amount?.total)) throw providerFailed('ProviderLookupFailed', 'wechatpay order query answered a paid order without transaction_id or amount');
+      return [{ paymentId: t.transaction_id, status: 'succeeded', amount: { amount: t.amount.total, currency: t.amount.currency ?? 'CNY' } }];
+    },
+
+    verifyNotice(req): NoticeOutcome {
+      const opened = openNotice(req);
+      if (!opened.ok) return { kind: 'refused', why: opened.why };
+      const { event, resource: t } = opened;
+      if (t.mchid !== settings.mchid || t.appid !== settings.appid) return { kind: 'refused', why: `mchid ${t.mchid} / appid ${t.appid} are not this shop's` };
+      if (event.event_type !== 'TRANSACTION.SUCCESS' || t.trade_state !== 'SUCCESS') return { kind: 'ignored', why: `${event.event_type} ${t.trade_state}` };
+      if (typeof t.out_trade_no !== 'string' || typeof t.transaction_id !== 'string' || !Number.isSafeInteger(t.amount?.total) || t.amount.total < 0) {
+        return { kind: 'refused', why: 'out_trade_no, transaction_id or amount.total is missing' };
+      }
+      return {
+        kind: 'payment',
+        notice: {
+          eventId: `wechatpay:${t.transaction_id}`,
+          orderId: t.out_trade_no,
+          paymentId: t.transaction_id,
+          status: 'succeeded',
+          amount: { amount: t.amount.total, currency: typeof t.amount.currency === 'string' ? t.amount.currency : 'CNY' },
+          method: 'wechatpay',
+        },
+      };
+    },
+
+    reply(outcome) {
+      if (outcome.kind !== 'refused') return { status: 204 };
+      return { status: 401, json: { code: 'FAIL', message: outcome.why } };
+    },
+  };
+}
+
+/** What the complaint channel (消费者投诉2.0) shares with payment notices. */
+export interface WechatApi {
+  openNotice(req: NoticeRequest): { ok: true; event: any; resource: any } | { ok: false; why: string };
+}
+
+function verify(key: KeyObject, message: Buffer, signature: string): boolean {
+  try {
+    return createVerify('RSA-SHA256').update(message).verify(key, signature, 'base64');
+  } catch {
+    return false;
+  }
+}
+
+/** AEAD_AES_256_GCM: the ciphertext's last 16 bytes are the tag. */
+function decrypt(key: Buffer, resource: { ciphertext?: unknown; nonce?: unknown; associated_data?: unknown }): string | undefined {
+  if (typeof resource.ciphertext !== 'string' || typeof resource.nonce !== 'string') return undefined;
+  try {
+    const data = Buffer.from(resource.ciphertext, 'base64');
+    if (data.length < 17) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(resource.nonce, 'utf8'));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    decipher.setAAD(Buffer.from(typeof resource.associated_data === 'string' ? resource.associated_data : '', 'utf8'));
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import Stripe from 'stripe';
+import type { Money } from '../../../domain/money';
+import type { Recorded, Reply } from '../fakeServer';
+import type { Answer } from '../http';
+import { ProviderStandIn, randomId, type NoticeOptions, type SignedNotice } from './standIn';
+
+interface Intent {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_received: number;
+  currency: string;
+  status: string;
+  client_secret: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Stripe's API as its SDK speaks it (form-encoded requests, Bearer key, Idempotency-Key honoured for
+ * a day) for PaymentIntents and refunds, and its webhook events signed `t=…,v1=…`.
+ */
+export class StripeStandIn extends ProviderStandIn {
+  readonly method = 'stripe' as const;
+  readonly refusedStatus = 400;
+  readonly secretKey = `sk_test_${randomId('', 16)}`;
+  readonly webhookSecret = `whsec_${randomId('', 16)}`;
+  readonly intents = new Map<string, Intent>();
+  private readonly idempotent = new Map<string, Reply>();
+  private readonly signer = new Stripe('sk_test_signer_only');
+
+  env(): Record<string, string> {
+    return { STRIPE_SECRET_KEY: this.secretKey, STRIPE_WEBHOOK_SECRET: this.webhookSecret, STRIPE_API_BASE: this.url };
+  }
+
+  secrets(): string[] {
+    return [this.secretKey, this.webhookSecret];
+  }
+
+  protected newPaymentId(): string {
+    return randomId('pi_', 12);
+  }
+
+  protected route(req: Recorded): Reply {
+    if (req.headers.authorization !== `Bearer ${this.secretKey}`) return { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } } };
+    const form = Object.fromEntries(new URLSearchParams(req.raw));
+    const key = String(req.headers['idempotency-key'] ?? '');
+    const byId = /^\/v1\/payment_intents\/([^/]+)$/.exec(req.path);
+    if (req.method === 'POST' && req.path === '/v1/payment_intents') {
+      if (key && this.idempotent.has(key)) return this.idempotent.get(key) as Reply;
+      const intent = this.open(form['metadata[orderId]'], { amount: Number(form.amount), currency: String(form.currency).toUpperCase() });
+      const reply = { status: 200, body: intent };
+      if (key) this.idempotent.set(key, reply);
+      return reply;
+    }
+    if (req.method === 'GET' && byId) {
+      const intent = this.intents.get(byId[1]);
+      this.lookups.push(intent?.metadata.orderId ?? byId[1]);
+      return intent ? { status: 200, body: this.current(intent) } : { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing' } } };
+    }
+    if (req.method === 'POST' && req.path === '/v1/refunds') {
+      const intent = this.intents.get(form.payment_intent);
+      const trade = intent ? this.trades.get(intent.metadata.orderId) : undefined;
+      if (key && this.idempotent.has(key)) {
+        this.refundCall(key, trade?.orderId ?? '', form.payment_intent, Number(form.amount));
+        return this.idempotent.get(key) as Reply;
+      }
+      if (trade?.refunded) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded' } } };
+      const call = this.refundCall(key, trade?.orderId ?? '', form.payment_intent, Number(form.amount));
+      if (call.answer === 'failed') return { status: 500, body: { error: { type: 'api_error', message: 'try again' } } };
+      const reply = { status: 200, body: { id: randomId('re_', 12), object: 'refund', amount: Number(form.amount), payment_intent: form.payment_intent, status: 'succeeded' } };
+      if (key) this.idempotent.set(key, reply);
+      return reply;
+    }
+    return { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL' } } };
+  }
+
+  private open(orderId: string, amount: Money): Intent {
+    const trade = this.trade(orderId, amount);
+    const intent: Intent = {
+      id: trade.paymentId, object: 'payment_intent', amount: amount.amount, amount_received: 0, currency: amount.currency.toLowerCase(),
+      status: 'requires_payment_method', client_secret: `${trade.paymentId}_secret_${randomId('', 8)}`, metadata: { orderId },
+    };
+    this.intents.set(intent.id, intent);
+    return intent;
+  }
+
+  private current(intent: Intent): Intent {
+    const trade = this.trades.get(intent.metadata.orderId);
+    return trade?.paid ? { ...intent, status: 'succeeded', amount_received: trade.amount.amount } : intent;
+  }
+
+  event(type: string, object: unknown, options: NoticeOptions = {}): SignedNotice {
+    const payload = JSON.stringify({ id: randomId('evt_', 12), object: 'event', api_version: '2025-01-27', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
+    const header = this.signer.webhooks.generateTestHeaderString({
+      payload,
+      secret: options.forged ? 'whsec_someone_else' : this.webhookSecret,
+      timestamp: Math.floor(Date.now() / 1000) - (options.agedSeconds ?? 0),
+    });
+    return { path: '/v1/payments/stripe/webhook', method: 'POST', body: payload, headers: { 'content-type': 'application/json', 'stripe-signature': header } };
+  }
+
+  paidNotice(orderId: string, options: NoticeOptions = {}, amount?: Money): SignedNotice {
+    const trade = this.trade(orderId, amount);
+    trade.paid = true;
+    const intent = this.intents.get(trade.paymentId) ?? this.open(orderId, trade.amount);
+    return this.event('payment_intent.succeeded', { ...this.current(intent), amount_received: options.amount ?? trade.amount.amount }, options);
+  }
+
+  tamper(notice: SignedNotice): SignedNotice {
+    return { ...notice, body: notice.body.replace(/"amount_received":\d+/, '"amount_received":1') };
+  }
+
+  acknowledged(answer: Answer): boolean {
+    return answer.status === 200 && answer.body?.received === true;
+  }
+
+  checkoutFits(checkout: Record<string, string>, order: { orderId: string; amount: Money }): void {
+    const intent = this.intents.get(checkout.paymentIntentId);
+    expect(intent).toMatchObject({ amount: order.amount.amount, currency: order.amount.currency.toLowerCase(), metadata: { orderId: order.orderId } });
+    expect(checkout.clientSecret).toBe(intent?.client_secret);
+  }
+}
