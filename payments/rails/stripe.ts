@@ -15,6 +15,7 @@ const WEBHOOK_TOLERANCE_S = 300;
  */
 export function stripeRail(settings: StripeSettings, config: Config): ProviderRail & { client: Stripe; constructEvent(raw: Buffer, signature: string | undefined): Stripe.Event | undefined } {
   const base = settings.apiBase;
+  const live = /^(sk|rk)_live_/.test(settings.secretKey);
   const client = new Stripe(settings.secretKey, {
     maxNetworkRetries: 0, // the workflow's retry policy is the one that backs off
     timeout: config.outboundHttpTimeoutMs,
@@ -85,6 +86,8 @@ export function stripeRail(settings: StripeSettings, config: Config): ProviderRa
     verifyNotice({ raw, header }): NoticeOutcome {
       const event = constructEvent(raw, header('stripe-signature'));
       if (!event) return { kind: 'refused', why: 'Stripe-Signature does not verify, or is older than 300 s' };
+      // A connected account's event, or one of the other mode (test vs live), is not this shop's money.
+      if (event.account || event.livemode !== live) return { kind: 'refused', why: `event ${event.id} is from ${event.account ?? (event.livemode ? 'live' : 'test')} mode or account, not this shop's` };
       if (event.type !== 'payment_intent.succeeded' && event.type !== 'payment_intent.payment_failed') return { kind: 'ignored', why: event.type };
       const intent = event.data.object as Stripe.PaymentIntent;
       const orderId = intent.metadata?.orderId;

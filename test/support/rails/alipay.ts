@@ -83,7 +83,7 @@ export class AlipayStandIn extends ProviderStandIn {
     return { status: 200, text: `{"${key}":${text},"sign":"${sign}"}` };
   }
 
-  paidNotice(orderId: string, options: NoticeOptions = {}, amount?: Money): SignedNotice {
+  paidNotice(orderId: string, options: NoticeOptions, amount: Money): SignedNotice {
     const trade = this.trade(orderId, amount);
     trade.paid = true;
     const params: Record<string, string> = {

@@ -59,7 +59,7 @@ export class EpayStandIn extends ProviderStandIn {
     return { status: 200, body: { code: -1, msg: 'act not supported' } };
   }
 
-  paidNotice(orderId: string, options: NoticeOptions = {}, amount?: Money): SignedNotice {
+  paidNotice(orderId: string, options: NoticeOptions, amount: Money): SignedNotice {
     const trade = this.trade(orderId, amount);
     trade.paid = true;
     const params: Record<string, string> = {

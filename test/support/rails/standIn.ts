@@ -89,7 +89,7 @@ export abstract class ProviderStandIn {
   abstract secrets(): string[];
   protected abstract route(req: Recorded): Reply | Promise<Reply>;
   /** The buyer pays: the provider marks the trade paid and makes the notice it would send. */
-  abstract paidNotice(orderId: string, options?: NoticeOptions): SignedNotice;
+  abstract paidNotice(orderId: string, options: NoticeOptions, amount: Money): SignedNotice;
   /** The same notice with a paid field changed after it was signed. */
   abstract tamper(notice: SignedNotice): SignedNotice;
   /** Is this the answer that makes the provider stop retrying? */

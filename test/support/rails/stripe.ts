@@ -89,8 +89,9 @@ export class StripeStandIn extends ProviderStandIn {
     return trade?.paid ? { ...intent, status: 'succeeded', amount_received: trade.amount.amount } : intent;
   }
 
-  event(type: string, object: unknown, options: NoticeOptions = {}): SignedNotice {
-    const payload = JSON.stringify({ id: randomId('evt_', 12), object: 'event', api_version: '2025-01-27', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
+  /** An event as Stripe signs it; `account` marks one from a connected account (Connect). */
+  event(type: string, object: unknown, options: NoticeOptions = {}, account?: string): SignedNotice {
+    const payload = JSON.stringify({ id: randomId('evt_', 12), object: 'event', ...(account ? { account } : {}), api_version: '2025-01-27', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
     const header = this.signer.webhooks.generateTestHeaderString({
       payload,
       secret: options.forged ? 'whsec_someone_else' : this.webhookSecret,
@@ -99,11 +100,11 @@ export class StripeStandIn extends ProviderStandIn {
     return { path: '/v1/payments/stripe/webhook', method: 'POST', body: payload, headers: { 'content-type': 'application/json', 'stripe-signature': header } };
   }
 
-  paidNotice(orderId: string, options: NoticeOptions = {}, amount?: Money): SignedNotice {
+  paidNotice(orderId: string, options: NoticeOptions, amount: Money): SignedNotice {
     const trade = this.trade(orderId, amount);
     trade.paid = true;
     const intent = this.intents.get(trade.paymentId) ?? this.open(orderId, trade.amount);
-    return this.event('payment_intent.succeeded', { ...this.current(intent), amount_received: options.amount ?? trade.amount.amount }, options);
+    return this.event('payment_intent.succeeded', { ...this.current(intent), amount_received: options.amount ?? trade.amount.amount }, options, options.otherMerchant ? 'acct_someone_else' : undefined);
   }
 
   tamper(notice: SignedNotice): SignedNotice {

@@ -132,7 +132,7 @@ export class WechatPayStandIn extends ProviderStandIn {
     return { path, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } };
   }
 
-  paidNotice(orderId: string, options: NoticeOptions = {}, amount?: Money): SignedNotice {
+  paidNotice(orderId: string, options: NoticeOptions, amount: Money): SignedNotice {
     const trade = this.trade(orderId, amount);
     trade.paid = true;
     const total = options.amount ?? trade.amount.amount;
