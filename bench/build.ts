@@ -4,7 +4,7 @@ import ts from 'typescript';
 import { REPO_ROOT } from '../scripts/tools';
 
 /** The folders the running product (and the ceiling's worker) is made of. */
-const SOURCES = ['domain', 'config', 'security', 'db', 'activities', 'workflows', 'api', 'worker', 'bench'];
+const SOURCES = ['domain', 'config', 'security', 'db', 'payments', 'activities', 'workflows', 'api', 'worker', 'bench'];
 
 /**
  * The product compiled to JavaScript as it ships (the Dockerfile runs `node dist/...`), so the
