@@ -7,6 +7,12 @@ import type { OrderView, TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
 
 export function readModelActivities({ store }: ActivityDeps) {
+  /** Who the order list shows the order to, and its email hash: from order_access, which the API wrote at intake. */
+  async function listedBy(orderId: string): Promise<Pick<OrderViewDoc, 'storefront' | 'emailHash'>> {
+    const access = await store.orderAccess.findById(orderId, { storefront: 1, emailHash: 1 }).lean();
+    return access ? { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) } : {};
+  }
+
   return {
     /** Project the order's view for lists and closed orders, and what the complaint ranking counts of it. */
     async projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
@@ -20,6 +26,7 @@ export function readModelActivities({ store }: ActivityDeps) {
         deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
         refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
         paymentId: view.paymentId,
+        ...(await listedBy(view.orderId)),
         view,
       };
       await projectNewer(store.orderViews, { _id: view.orderId, ...fields });

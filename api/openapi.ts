@@ -19,6 +19,9 @@ export function buildOpenApi(): object {
       ['403', 'the caller may not do this'],
       ['404', 'no such resource'],
       ['409', 'the action does not fit the current state'],
+      ['413', 'the body is larger than this route takes'],
+      ['415', 'the body is not sent as application/json'],
+      ['429', 'too many requests (or wrong order tokens) from this address'],
       ['503', 'Temporal or the database is unreachable'],
     ].map(([code, description]) => [code, { description, content: { 'application/json': { schema: s.ErrorBody } } }]),
   );
@@ -36,13 +39,14 @@ export function buildOpenApi(): object {
   route('get', '/v1/products/{sku}', 'A product with its stock counts', { security: staff, request: { params: skuParam } }, { 200: json(s.Product) });
   route('post', '/v1/products/{sku}/keys', 'Import key codes; waiting orders are offered the new stock (admin)', { security: staff, request: { params: skuParam, ...body(s.KeyImport) } }, { 200: json(s.KeyImportResult) });
   route('post', '/v1/orders', 'Start an order (storefront); Idempotency-Key header supported', { security: staff, request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().optional() }) } }, { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') });
+  route('get', '/v1/orders', "Orders, newest first, filtered by status, sku, buyer email and creation date; status=REFUND_REQUESTED is the agents' refund queue, oldest first; cursor pagination (storefront: its own orders; agent, ops, admin: all)", { security: staff, request: { query: s.OrderListQuery } }, { 200: json(s.OrderList) });
   route('get', '/v1/orders/{orderId}', 'The order view', { security: [...staff, ...buyer], request: { params: orderParam } }, { 200: json(s.OrderView) });
   route('get', '/v1/orders/{orderId}/keys', "The buyer's delivered key codes", { security: buyer, request: { params: orderParam } }, { 200: json(s.OrderKeys) });
   route('post', '/v1/orders/{orderId}/cancel', 'Cancel an unpaid order', { security: [...staff, ...buyer], request: { params: orderParam, ...body(s.CancelOrder) } }, { 200: json(s.StatusAnswer) });
   route('post', '/v1/orders/{orderId}/refund-request', 'The buyer asks for a refund inside the refund window', { security: buyer, request: { params: orderParam, ...body(s.RefundRequest) } }, { 202: json(s.StatusAnswer, 'accepted') });
   route('post', '/v1/orders/{orderId}/refund-decision', "An agent decides a pending refund request", { security: staff, request: { params: orderParam, ...body(s.RefundDecision) } }, { 200: json(s.StatusAnswer) });
   route('post', '/v1/payments/notify', 'Payment provider notice, signed with HMAC-SHA256 over the raw body', { security: [{ [signature.name]: [] }], request: body(s.PaymentNotice) }, { 200: json(z.object({ received: z.boolean() })) });
-  route('get', '/v1/ops/stuck', 'Orders sitting in a working status longer than olderThan (ops)', { security: staff, request: { query: s.StuckQuery } }, { 200: json(z.object({ items: z.array(s.StuckOrder) })) });
+  route('get', '/v1/ops/stuck', 'Orders sitting in a working status longer than olderThan (ops, agent)', { security: staff, request: { query: s.StuckQuery } }, { 200: json(z.object({ items: z.array(s.StuckOrder) })) });
   const complaintParam = z.object({ complaintId: s.ComplaintId });
   route('post', '/v1/orders/{orderId}/complaints', 'The buyer files a complaint on a paid order inside its complaint window', { security: buyer, request: { params: orderParam, ...body(s.FileComplaint) } }, { 201: json(s.ComplaintFiled, 'filed') });
   route('get', '/v1/complaints', "The agents' queue, oldest deadline first; cursor pagination (agent, ops)", { description: 'Lists the complaints not yet CLOSED unless status=CLOSED asks for the closed ones.', security: staff, request: { query: s.ComplaintQueueQuery } }, { 200: json(s.ComplaintQueue) });

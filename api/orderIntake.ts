@@ -67,6 +67,7 @@ export async function takeOrder(
         _id: orderId,
         tokenHash: hashToken(token),
         email: vault.seal(request.buyer.email),
+        emailHash: vault.lookupHash(request.buyer.email),
         storefront,
         createdAt: new Date(),
       });

@@ -331,6 +331,26 @@ export const ReportQuery = z
   })
   .strict();
 
+// ── The order list ──────────────────────────────────────────────────────────────────────────────
+
+export const OrderListQuery = z
+  .object({
+    status: OrderStatus.optional().openapi({ param: { description: 'Only orders in this status. REFUND_REQUESTED lists oldest request first: the agents\' refund queue.' } }),
+    sku: Sku.optional(),
+    email: z.string().trim().email('must be an email address').max(254).optional().openapi({ param: { description: "The buyer's email, matched exactly (case aside) by a keyed hash; it is never stored in clear." } }),
+    from: dateOrTime('start').optional().openapi({ param: { description: 'Created at or after: a date (2026-11-30) or a time.' } }),
+    to: dateOrTime('end').optional().openapi({ param: { description: 'Created before: a date includes that whole day (UTC); a time is exclusive.' } }),
+    limit: wholeNumber(1, 100).default('20'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const OrderSummary = OrderView.pick({ orderId: true, sku: true, quantity: true, amount: true, status: true, createdAt: true, paidAt: true, deliveredAt: true, complaints: true })
+  .extend({ refund: z.object({ status: z.string(), requestedAt: z.string() }).nullable() })
+  .openapi('OrderSummary');
+
+export const OrderList = z.object({ items: z.array(OrderSummary), nextCursor: z.string().nullable() }).openapi('OrderList');
+
 const share = z.number().nullable();
 export const ComplaintReport = z
   .object({

@@ -18,7 +18,10 @@ const BATCH = 500;
  */
 export async function rotateKeys(store: Store, vault: Vault, progress: (what: string, n: number) => void = () => undefined): Promise<RotationResult> {
   const keys = await reseal(store.keys, 'code', vault, (_doc, plain) => ({ fingerprint: vault.fingerprint(plain) }), (n) => progress('keys', n));
-  const orderAccess = await reseal(store.orderAccess, 'email', vault, () => ({}), (n) => progress('order_access', n));
+  const orderAccess = await reseal(store.orderAccess, 'email', vault, (doc, plain) => ({ emailHash: vault.lookupHash(plain) }), (n) => progress('order_access', n), async (doc, set) => {
+    // The order list finds orders by the same hash.
+    await store.orderViews.updateOne({ _id: doc._id }, { $set: { emailHash: set.emailHash } });
+  });
   const idempotency = await reseal(store.idempotency, 'token', vault, () => ({}), (n) => progress('idempotency', n));
   return { keys, orderAccess, idempotency };
 }
@@ -30,6 +33,7 @@ async function reseal<T extends { _id: string }>(
   vault: Vault,
   alsoSet: (doc: T, plain: string) => Record<string, unknown>,
   progress: (n: number) => void,
+  afterwards: (doc: T, set: Record<string, unknown>) => Promise<void> = async () => undefined,
 ): Promise<number> {
   const stale = { $or: [{ [`${field}.kid`]: { $ne: vault.kid } }, { [`${field}.salt`]: { $exists: false } }] };
   let after = '';
@@ -45,7 +49,9 @@ async function reseal<T extends { _id: string }>(
       const sealed = (doc as unknown as Record<string, Sealed>)[field];
       if (vault.isStale(sealed)) {
         const plain = vault.open(sealed);
-        await model.updateOne({ _id: doc._id } as never, { $set: { [field]: vault.seal(plain), ...alsoSet(doc, plain) } } as never);
+        const set = alsoSet(doc, plain);
+        await model.updateOne({ _id: doc._id } as never, { $set: { [field]: vault.seal(plain), ...set } } as never);
+        await afterwards(doc, set);
         done += 1;
       }
       after = doc._id;

@@ -105,6 +105,8 @@ export interface OrderAccessDoc {
   tokenHash: string;
   email: Sealed;
   storefront: string;
+  /** The buyer's email as a keyed hash (Vault.lookupHash), so orders are found by email without it in clear. */
+  emailHash?: string;
   createdAt: Date;
 }
 export const orderAccessSchema = new Schema<OrderAccessDoc>(
@@ -113,6 +115,7 @@ export const orderAccessSchema = new Schema<OrderAccessDoc>(
     tokenHash: { type: String, required: true },
     email: { type: sealed, required: true },
     storefront: { type: String, required: true },
+    emailHash: String,
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -164,6 +167,9 @@ export interface OrderViewDoc {
   deliveredAt?: Date;
   refundedAt?: Date;
   paymentId?: string;
+  /** Who created the order and the buyer's email hash, copied from order_access for the order list. */
+  storefront?: string;
+  emailHash?: string;
   view: OrderView;
 }
 export const orderViewSchema = new Schema<OrderViewDoc>(
@@ -178,6 +184,8 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     deliveredAt: Date,
     refundedAt: Date,
     paymentId: String,
+    storefront: String,
+    emailHash: String,
     view: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false, minimize: false },
@@ -185,6 +193,10 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
 orderViewSchema.index({ status: 1, statusSince: 1 });
 orderViewSchema.index({ sku: 1, status: 1, paidAt: 1 });
 orderViewSchema.index({ createdAt: 1 });
+// The order list (GET /v1/orders): equality first (a storefront's own, a status, an email), then time.
+orderViewSchema.index({ storefront: 1, createdAt: 1 });
+orderViewSchema.index({ status: 1, createdAt: 1 });
+orderViewSchema.index({ emailHash: 1 }, { sparse: true });
 
 /** Every signed payment notice, kept so reconciliation can find one whose signal was lost. */
 export interface PaymentEventDoc {

@@ -29,6 +29,7 @@ export class Vault {
   readonly kid: string;
   private readonly ring: Map<string, Buffer>;
   private readonly fingerprintKeys: Buffer[];
+  private readonly lookupKeys: Buffer[];
 
   constructor(
     private readonly key: Buffer,
@@ -39,6 +40,7 @@ export class Vault {
     this.ring = new Map([key, ...oldKeys].map((k) => [keyId(k), k]));
     // Separate subkeys, so a fingerprint reveals nothing about the encryption key.
     this.fingerprintKeys = [...this.ring.values()].map((k) => createHmac('sha256', k).update('kamiflow:key-fingerprint:v1').digest());
+    this.lookupKeys = [...this.ring.values()].map((k) => createHmac('sha256', k).update('kamiflow:email-lookup:v1').digest());
   }
 
   seal(plain: string): Sealed {
@@ -81,6 +83,20 @@ export class Vault {
   /** Same code → same fingerprint, across all products; a unique index on it rejects re-imports. */
   fingerprint(code: string): string {
     return fingerprintUnder(this.fingerprintKeys[0], code);
+  }
+
+  /**
+   * A buyer's email as a keyed hash, for finding their orders without keeping the email in clear
+   * (case and surrounding spaces do not count). `lookupHashes` gives it under every key of the
+   * ring: until the rotation job has re-hashed them, older orders carry an older key's hash.
+   */
+  lookupHash(email: string): string {
+    return this.lookupHashes(email)[0];
+  }
+
+  lookupHashes(email: string): string[] {
+    const normal = email.trim().toLowerCase();
+    return this.lookupKeys.map((k) => createHmac('sha256', k).update(normal).digest('hex'));
   }
 
   /**

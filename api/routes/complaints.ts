@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { complaintQueuePage, type QueuePlace } from '../../db/complaintQueue';
+import { complaintQueuePage } from '../../db/complaintQueue';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
 import { actionId } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
 import { handle, type ApiDeps } from '../deps';
-import { badRequest } from '../errors';
+import { readCursor, writeCursor } from '../cursor';
 import { ComplaintActionInput, ComplaintConfirm, ComplaintId, ComplaintQueueQuery, ComplaintReply, FileComplaint, OrderId } from '../schemas';
 import { parse } from '../validate';
 
@@ -35,8 +35,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
       const { cursor, ...query } = parse(ComplaintQueueQuery, req.query, 'query');
-      const { items, next } = await complaintQueuePage(store, { ...query, ...(cursor ? { after: readCursor(cursor) } : {}) });
-      res.json({ items, nextCursor: next ? writeCursor(next) : null });
+      const after = cursor ? readCursor(cursor) : undefined;
+      const { items, next } = await complaintQueuePage(store, { ...query, ...(after ? { after: { dueAt: after.at, id: after.id } } : {}) });
+      res.json({ items, nextCursor: next ? writeCursor({ at: next.dueAt, id: next.id }) : null });
     }),
   );
 
@@ -81,19 +82,4 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
   );
 
   return router;
-}
-
-/** The queue's place after a page: opaque to callers, (dueAt, id) to us. */
-function writeCursor({ dueAt, id }: QueuePlace): string {
-  return Buffer.from(JSON.stringify([dueAt.getTime(), id])).toString('base64url');
-}
-
-function readCursor(cursor: string): QueuePlace {
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ms === 'number' && Number.isFinite(ms) && typeof id === 'string') return { dueAt: new Date(ms), id };
-  } catch {
-    // fall through: not one of ours
-  }
-  throw badRequest('the query is not valid', [{ path: 'cursor', reason: 'is not a cursor this API gave out' }]);
 }

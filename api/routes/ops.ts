@@ -12,7 +12,8 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
   const router = Router();
   router.get(
     '/v1/ops/stuck',
-    requireRole('ops'),
+    // Agents look here too: a refund or a replacement they started may be the one stuck.
+    requireRole('ops', 'agent'),
     handle(async (req, res) => {
       const { olderThan } = parse(StuckQuery, req.query, 'query');
       const before = new Date(Date.now() - parseDuration(olderThan));

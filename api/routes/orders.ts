@@ -1,12 +1,14 @@
 import { Router } from 'express';
+import { orderListPage } from '../../db/orderList';
 import type { OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
 import { actionId, idempotencyKeyOf } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
+import { readCursor, writeCursor } from '../cursor';
 import { conflict } from '../errors';
 import { takeOrder } from '../orderIntake';
-import { CancelOrder, CreateOrder, OrderId, RefundDecision, RefundRequest } from '../schemas';
+import { CancelOrder, CreateOrder, OrderListQuery, OrderId, RefundDecision, RefundRequest } from '../schemas';
 import { parse } from '../validate';
 
 /** Statuses in which the buyer holds their keys. */
@@ -24,6 +26,23 @@ export function orderRoutes(deps: ApiDeps): Router {
       const key = idempotencyKeyOf(req);
       const { created, ...answer } = await takeOrder(deps, actorName(callerOf(req)), body, key);
       res.status(created ? 201 : 200).json(answer);
+    }),
+  );
+
+  router.get(
+    '/v1/orders',
+    requireRole('storefront', 'agent', 'ops'),
+    handle(async (req, res) => {
+      const { cursor, email, ...filters } = parse(OrderListQuery, req.query, 'query');
+      const caller = callerOf(req);
+      const { items, next } = await orderListPage(store, {
+        ...filters,
+        // A storefront lists the orders it created; staff of other roles list every order.
+        ...(caller.kind === 'staff' && caller.role === 'storefront' ? { storefront: caller.name } : {}),
+        ...(email ? { emailHashes: vault.lookupHashes(email) } : {}),
+        ...(cursor ? { after: readCursor(cursor) } : {}),
+      });
+      res.json({ items, nextCursor: next ? writeCursor(next) : null });
     }),
   );
 

@@ -1,7 +1,7 @@
 import { sign } from '../../security/signature';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import { capturedLogs, startProduct, type Product } from '../support/harness';
-import { ApiClient, DEV, eventually } from '../support/http';
+import { ApiClient, DEV, eventually, OTHER_SHOP_KEY, TWO_STOREFRONTS } from '../support/http';
 import { expectStatus, keyCodes, productWithShop, Shop, type PlacedOrder } from '../support/orders';
 
 /*
@@ -10,18 +10,8 @@ import { expectStatus, keyCodes, productWithShop, Shop, type PlacedOrder } from 
  * once keys are stored, retries that act once, limits, headers, and messages that say what to fix.
  */
 
-const OTHER_SHOP_KEY = 'other-shop-key-0123456789';
-/** The dev keys plus a second storefront, `other-shop`. */
-const API_KEYS = [
-  `admin:dev-admin:${DEV.admin}`,
-  `storefront:dev-shop:${DEV.storefront}`,
-  `storefront:other-shop:${OTHER_SHOP_KEY}`,
-  `agent:dev-agent:${DEV.agent}`,
-  `ops:dev-ops:${DEV.ops}`,
-].join(',');
-
 describe('the API', () => {
-  const ctx = productWithShop(() => ({ API_KEYS, CORS_ORIGINS: 'https://shop.example.com' }));
+  const ctx = productWithShop(() => ({ API_KEYS: TWO_STOREFRONTS, CORS_ORIGINS: 'https://shop.example.com' }));
   let shop: Shop;
   let otherShop: ApiClient;
   const sku = 'sec-card';

@@ -3,6 +3,7 @@ import { inventoryActivities } from '../../activities/inventory';
 import type { Config } from '../../config';
 import { createLogger } from '../../config/logger';
 import { importKeys, stockOf, type Stock } from '../../db/inventory';
+import { maskCode } from '../../domain/masking';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
 import { testConfig } from '../support/harness';
@@ -58,7 +59,7 @@ async function drain(sku: string): Promise<string[]> {
 describe('reserving keys', () => {
   it('gives each of 25 keys to exactly one of 40 racing orders', async () => {
     const { sku, codes } = fresh(25);
-    expect(await importKeys(store, vault, sku, codes)).toEqual({ imported: 25, duplicates: 0, rejected: 0 });
+    expect(await importKeys(store, vault, sku, codes)).toEqual({ imported: 25, duplicates: 0, rejected: 0, details: [] });
     const keyIds = new Set((await store.keys.find({ sku }).lean()).map((k) => k._id));
 
     const results = await Promise.all(
@@ -273,15 +274,31 @@ describe('importing keys', () => {
   it('counts a code already held by another product as a duplicate and leaves it there', async () => {
     const { sku, codes } = fresh(3);
     const second = `${sku}-second`;
-    expect(await importKeys(store, vault, sku, codes)).toEqual({ imported: 3, duplicates: 0, rejected: 0 });
-    expect(await importKeys(store, vault, second, [codes[1], ` ${codes[2]} `, `${codes[0]}-NEW`])).toEqual({ imported: 1, duplicates: 2, rejected: 0 });
+    expect(await importKeys(store, vault, sku, codes)).toEqual({ imported: 3, duplicates: 0, rejected: 0, details: [] });
+    expect(await importKeys(store, vault, second, [codes[1], ` ${codes[2]} `, `${codes[0]}-NEW`])).toEqual({
+      imported: 1,
+      duplicates: 2,
+      rejected: 0,
+      details: [
+        { index: 0, key: maskCode(codes[1]), outcome: 'duplicate', reason: 'is already in inventory' },
+        { index: 1, key: maskCode(codes[2]), outcome: 'duplicate', reason: 'is already in inventory' },
+      ],
+    });
     expect(await storedCodes(sku)).toEqual(codes);
     expect(await storedCodes(second)).toEqual([`${codes[0]}-NEW`]);
   });
 
   it('counts repeats within one import as duplicates', async () => {
     const { sku, codes } = fresh(2);
-    expect(await importKeys(store, vault, sku, [codes[0], codes[1], codes[0], `  ${codes[1]}`])).toEqual({ imported: 2, duplicates: 2, rejected: 0 });
+    expect(await importKeys(store, vault, sku, [codes[0], codes[1], codes[0], `  ${codes[1]}`])).toEqual({
+      imported: 2,
+      duplicates: 2,
+      rejected: 0,
+      details: [
+        { index: 2, key: maskCode(codes[0]), outcome: 'duplicate', reason: 'appears earlier in this import' },
+        { index: 3, key: maskCode(codes[1]), outcome: 'duplicate', reason: 'appears earlier in this import' },
+      ],
+    });
     expect(await storedCodes(sku)).toEqual(codes);
   });
 
@@ -289,7 +306,19 @@ describe('importing keys', () => {
     const { sku, codes } = fresh(3, 'STEAM');
     const pattern = '^STEAM-[0-9A-F]{8}-\\d{4}$';
     const result = await importKeys(store, vault, sku, [...codes, 'steam-lowercase-0001', `${codes[0]}-extra`, '   ', 'XBOX-1234', ` ${codes[2]} `], pattern);
-    expect(result).toEqual({ imported: 3, duplicates: 1, rejected: 4 });
+    const unlike = `does not match the product's keyPattern ${pattern}`;
+    expect(result).toEqual({
+      imported: 3,
+      duplicates: 1,
+      rejected: 4,
+      details: [
+        { index: 3, key: maskCode('steam-lowercase-0001'), outcome: 'rejected', reason: unlike },
+        { index: 4, key: maskCode(`${codes[0]}-extra`), outcome: 'rejected', reason: unlike },
+        { index: 5, key: '****', outcome: 'rejected', reason: 'is blank' },
+        { index: 6, key: maskCode('XBOX-1234'), outcome: 'rejected', reason: unlike },
+        { index: 7, key: maskCode(codes[2]), outcome: 'duplicate', reason: 'appears earlier in this import' },
+      ],
+    });
     expect(await storedCodes(sku)).toEqual(codes);
   });
 

@@ -65,6 +65,17 @@ export const DEV = {
   ops: 'dev-ops-key',
 };
 
+/** A second storefront's key, for tests of what one storefront may see of another's orders. */
+export const OTHER_SHOP_KEY = 'other-shop-key-0123456789';
+/** API_KEYS of the dev keys plus that second storefront, `other-shop`. */
+export const TWO_STOREFRONTS = [
+  `admin:dev-admin:${DEV.admin}`,
+  `storefront:dev-shop:${DEV.storefront}`,
+  `storefront:other-shop:${OTHER_SHOP_KEY}`,
+  `agent:dev-agent:${DEV.agent}`,
+  `ops:dev-ops:${DEV.ops}`,
+].join(',');
+
 /** Poll until `check` returns a value; fails with the last seen value after the deadline. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
