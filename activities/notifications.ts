@@ -24,10 +24,23 @@ function webhookBody(entry: OutboxDoc): Record<string, unknown> {
 }
 
 export function notificationActivities({ store, config }: ActivityDeps) {
+  /**
+   * Where an order's event goes: the webhook of the storefront that created the order
+   * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own.
+   */
+  async function targetOf(orderId: string | undefined): Promise<{ url: string; secret: string } | undefined> {
+    if (orderId !== undefined && Object.keys(config.storefrontWebhooks).length > 0) {
+      const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
+      const own = access ? config.storefrontWebhooks[access.storefront] : undefined;
+      if (own) return own;
+    }
+    return config.storefrontWebhook;
+  }
+
   return {
     /** Keep the notification in the outbox (once per event id); says whether a webhook should carry it. */
     async recordNotification(n: Notification): Promise<{ webhook: boolean }> {
-      const webhook = config.storefrontWebhook !== undefined;
+      const webhook = (await targetOf(n.orderId)) !== undefined;
       try {
         await store.outbox.create({ _id: n.eventId, ...n, at: new Date(n.at), delivery: webhook ? 'pending' : 'not_configured', attempts: 0 });
       } catch (err) {
@@ -38,9 +51,9 @@ export function notificationActivities({ store, config }: ActivityDeps) {
 
     /** POST one outbox entry to the storefront, signed; anything but a 2xx is retried with backoff. */
     async sendStorefrontWebhook({ eventId }: { eventId: string }): Promise<void> {
-      const target = config.storefrontWebhook;
       const entry = await store.outbox.findById(eventId).lean();
       if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
+      const target = await targetOf(entry.orderId);
       if (!target || entry.delivery === 'sent') return;
       const body = JSON.stringify(webhookBody(entry));
       await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });

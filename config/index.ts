@@ -94,6 +94,32 @@ const oldEncryptionKeys = z.string().transform((text, ctx) => {
   return keys;
 });
 
+/**
+ * Each storefront's own webhook, as JSON: `{"<storefront key name>": {"url": "https://…", "secret":
+ * "…"}}`. A storefront is told about its own orders only; each signs with its own secret.
+ */
+const storefrontWebhooks = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be JSON like {"shop-name": {"url": "https://…", "secret": "…"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().min(1),
+      z
+        .object({
+          url: z.string().url('must be a URL').regex(/^https?:\/\//, 'must be an http(s) URL'),
+          secret: z.string().min(16, 'must be at least 16 characters'),
+        })
+        .strict(),
+    ),
+  );
+
 /** Browser origins allowed to call the API; none unless configured. */
 const corsOrigins = z.string().transform((text, ctx) => {
   const origins = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -147,6 +173,7 @@ const envSchema = z
     PAYMENT_PROVIDER_URL: z.string().url().optional(),
     STOREFRONT_WEBHOOK_URL: z.string().url().optional(),
     STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    STOREFRONT_WEBHOOKS: storefrontWebhooks.optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
@@ -176,6 +203,14 @@ function missingTogether(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
+/** A webhook for a name no storefront key has would never be used: a typo, said at start. */
+function unknownStorefronts(webhooks: Record<string, unknown>, keys: ApiKey[]): string[] {
+  const storefronts = new Set(keys.filter((k) => k.role === 'storefront').map((k) => k.name));
+  return Object.keys(webhooks)
+    .filter((name) => !storefronts.has(name))
+    .map((name) => `STOREFRONT_WEBHOOKS: "${name}" is not the name of a storefront key in API_KEYS`);
+}
+
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: string;
@@ -203,6 +238,8 @@ export interface Config {
   defaultComplaintWindow: string;
   paymentProvider: { kind: 'sandbox' } | { kind: 'http'; url: string };
   storefrontWebhook?: { url: string; secret: string };
+  /** Each storefront's own webhook by its key's name; events of other storefronts' orders go to storefrontWebhook. */
+  storefrontWebhooks: Record<string, { url: string; secret: string }>;
   outboundHttpTimeoutMs: number;
   dataDir: string;
   /** A prebuilt workflow bundle (bundleWorkflowCode); without one the worker bundles at start. */
@@ -238,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...missingTogether(present),
   ];
   const rails = parseRails(present, present.NODE_ENV === 'production', problems);
+  if (parsed.success) problems.push(...unknownStorefronts(parsed.data.STOREFRONT_WEBHOOKS ?? {}, parsed.data.API_KEYS ?? DEV_API_KEYS));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
@@ -271,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storefrontWebhook: e.STOREFRONT_WEBHOOK_URL
       ? { url: e.STOREFRONT_WEBHOOK_URL, secret: e.STOREFRONT_WEBHOOK_SECRET ?? DEV_PAYMENT_WEBHOOK_SECRET }
       : undefined,
+    storefrontWebhooks: e.STOREFRONT_WEBHOOKS ?? {},
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
@@ -297,6 +336,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     keyEncryptionKey: REDACTED,
     oldKeyEncryptionKeys: config.oldKeyEncryptionKeys.map(() => REDACTED),
     ...(config.storefrontWebhook ? { storefrontWebhook: { url: redactUri(config.storefrontWebhook.url), secret: REDACTED } } : {}),
+    storefrontWebhooks: Object.fromEntries(Object.entries(config.storefrontWebhooks).map(([name, { url }]) => [name, { url: redactUri(url), secret: REDACTED }])),
     ...(config.paymentProvider.kind === 'http' ? { paymentProvider: { kind: 'http', url: redactUri(config.paymentProvider.url) } } : {}),
     rails: redactedRails(config.rails, REDACTED),
   };

@@ -168,6 +168,19 @@ describe('loadConfig', () => {
     expect(existsSync(join(dir, 'dev-key-encryption.key'))).toBe(false);
   });
 
+  it("takes each storefront's own webhook, and refuses one it could never use", () => {
+    const hooks = { 'dev-shop': { url: 'https://shop.example/hooks', secret: 'shop-hook-secret-0123' } };
+    expect(loadConfig({ DATA_DIR: dataDir(), STOREFRONT_WEBHOOKS: JSON.stringify(hooks) }).storefrontWebhooks).toEqual(hooks);
+    expect(loadConfig({ DATA_DIR: dataDir() }).storefrontWebhooks).toEqual({});
+    expect(refusal({ STOREFRONT_WEBHOOKS: '{"dev-shop": ' }).problems).toEqual([expect.stringMatching(/^STOREFRONT_WEBHOOKS: must be JSON/)]);
+    expect(refusal({ STOREFRONT_WEBHOOKS: JSON.stringify({ 'no-such-shop': hooks['dev-shop'] }) }).problems).toEqual([
+      'STOREFRONT_WEBHOOKS: "no-such-shop" is not the name of a storefront key in API_KEYS',
+    ]);
+    const short = refusal({ STOREFRONT_WEBHOOKS: JSON.stringify({ 'dev-shop': { url: 'ftp://x.example/h', secret: 'short-one' } }) });
+    expect(short.problems.sort()).toEqual(['STOREFRONT_WEBHOOKS.dev-shop.secret: must be at least 16 characters', 'STOREFRONT_WEBHOOKS.dev-shop.url: must be an http(s) URL']);
+    expect(short.message).not.toContain('short-one');
+  });
+
   it('names every bad variable at once', () => {
     const err = refusal({ PORT: 'abc', PAYMENT_TIMEOUT: '15x', MAX_KEY_ATTEMPTS: '0', NODE_ENV: 'production' });
     const named = err.problems.map((p) => p.split(':')[0]).sort();
