@@ -163,6 +163,7 @@ const envSchema = z
     RESTOCK_WAIT: duration('30m'),
     MAX_KEY_ATTEMPTS: wholeNumber(1, 3),
     REFUND_DECISION_WAIT: duration('48h'),
+    ORDER_HISTORY_EVENTS: wholeNumber(200, 10_000, 40_000),
     COMPLAINT_FIRST_RESPONSE: duration('1h'),
     COMPLAINT_RESOLUTION: duration('24h'),
     COMPLAINT_AUTO_CLOSE: duration('3d'),
@@ -232,6 +233,8 @@ export interface Config {
   maxKeyAttempts: number;
   /** How long a buyer's refund request waits for an agent before it is approved without one. */
   refundDecisionWaitMs: number;
+  /** Past this many history events a waiting order carries on in a new run (continue-as-new). */
+  orderHistoryEvents: number;
   complaint: { firstResponseMs: number; resolutionMs: number; autoCloseMs: number; maxReopens: number };
   /** Per-product windows when the catalog names none, kept as written ("24h"). */
   defaultRefundWindow: string;
@@ -296,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     restockWaitMs: e.RESTOCK_WAIT,
     maxKeyAttempts: e.MAX_KEY_ATTEMPTS,
     refundDecisionWaitMs: e.REFUND_DECISION_WAIT,
+    orderHistoryEvents: e.ORDER_HISTORY_EVENTS,
     complaint: {
       firstResponseMs: e.COMPLAINT_FIRST_RESPONSE,
       resolutionMs: e.COMPLAINT_RESOLUTION,

@@ -35,6 +35,8 @@ export interface OrderPolicy {
   complaintWindowMs: number;
   /** How long a refund request waits for an agent's decision; absent in orders taken before it existed. */
   refundDecisionWaitMs?: number;
+  /** Past this many history events a waiting order carries on in a new run; absent in older orders. */
+  historyEvents?: number;
 }
 
 /** Everything the order workflow starts from. No secrets: the buyer's email arrives masked. */
@@ -107,6 +109,7 @@ export interface OrderTerms {
   restockWaitMs: number;
   maxKeyAttempts: number;
   refundDecisionWaitMs: number;
+  orderHistoryEvents: number;
 }
 
 /**
@@ -139,6 +142,7 @@ export function newOrderInput(order: {
       refundWindowMs: parseDuration(product.refundWindow),
       complaintWindowMs: parseDuration(product.complaintWindow),
       refundDecisionWaitMs: terms.refundDecisionWaitMs,
+      historyEvents: terms.orderHistoryEvents,
     },
     ...(order.method ? { payment: { method: order.method } } : {}),
   };

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, patched, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
 import { provider, store } from './activities';
@@ -14,10 +14,22 @@ import {
   requestRefund,
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
-import { KeyPicker, type Fulfilment } from './order/fulfilment';
-import { PaymentDesk, refundIdFor, viaRail } from './order/payments';
-import { OrderRecord } from './order/record';
+import { KeyPicker, type Fulfilment, type PickerState } from './order/fulfilment';
+import { PaymentDesk, refundIdFor, viaRail, type PaymentState } from './order/payments';
+import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
+
+/**
+ * What a paid order waiting for stock carries into a new run of its workflow (continue-as-new), so
+ * its long wait never outgrows a history: the order as it stands, the notices it has handled, each
+ * slot's key attempts, and when its wait ends.
+ */
+export interface WaitingOrder {
+  record: RecordState;
+  payments: PaymentState;
+  picker: PickerState;
+  restockDeadline: string;
+}
 
 /**
  * One card-key order, from the storefront's request to its end. A paid order always ends with its
@@ -35,11 +47,11 @@ import { after, msUntil, now } from './time';
  * The workflow stays open while a complaint on the order is open and until the complaint window
  * ends, to carry out what a complaint's resolution needs: a new key, or the refund.
  */
-export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
-  const order = new OrderRecord(input);
-  const payments = new PaymentDesk(order);
+export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
+  const order = new OrderRecord(input, resumed?.record);
+  const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
-  const picker = new KeyPicker(order);
+  const picker = new KeyPicker(order, resumed?.picker);
   let restockOffers = 0;
   let restockTries = 0;
   let afterLastTry: OrderStatus = 'OUT_OF_STOCK';
@@ -159,29 +171,14 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   // Payment notices are handled beside the main flow for the order's whole life.
   void payments.run();
   // Versioned: orders on a provider's rail get their checkout made beside the flow, retried.
-  if (payments.method !== 'generic' && patched(PAYMENT_RAILS)) void payments.openCheckout();
+  // A new run of a waiting order (continue-as-new) was paid: its checkout is long done.
+  if (resumed === undefined && payments.method !== 'generic' && patched(PAYMENT_RAILS)) void payments.openCheckout();
 
-  await order.project();
-  await order.notify('order.created');
-
-  // 1. Payment: wait until it is due; before giving up, ask the provider (a lost notice must
-  //    never leave a buyer paid without keys).
-  await condition(() => payments.paid || order.status === 'CANCELLED', msUntil(input.paymentDueAt));
-  await payments.settled();
-  if (!payments.paid && order.status === 'AWAITING_PAYMENT') {
-    order.note('payment_due', 'no payment notice by the due time; asking the provider');
-    await payments.reconcile();
-    await payments.settled();
-    // A cancel accepted while the provider was being asked has already closed it (versioned: an
-    // order of the release that recorded a second CANCELLED keeps it).
-    const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && patched(CANCEL_CLOSES_ONCE);
-    if (!payments.paid && !cancelledMeanwhile) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
-  }
-  if (order.status === 'CANCELLED') return finish();
+  // 1. Payment. A waiting order that carried on in a new run (continue-as-new) is paid already.
+  if (resumed === undefined && !(await takePayment())) return finish();
 
   // 2. Keys: reserve and check one per slot; wait for a restock when there are not enough.
-  await order.moveTo('PAID', `payment ${payments.paymentId}`);
-  let restockDeadline: string | undefined;
+  let restockDeadline: string | undefined = resumed?.restockDeadline;
   for (;;) {
     const offersBefore = restockOffers; // an offer that comes while this try runs asks for another
     const result = await deliverOrRelease();
@@ -257,6 +254,29 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   }
 
   /**
+   * The order's first part: created, then paid or cancelled. True when paid. Before giving up at the
+   * due time it asks the provider: a lost notice must never leave a buyer paid without keys.
+   */
+  async function takePayment(): Promise<boolean> {
+    await order.project();
+    await order.notify('order.created');
+    await condition(() => payments.paid || order.status === 'CANCELLED', msUntil(input.paymentDueAt));
+    await payments.settled();
+    if (!payments.paid && order.status === 'AWAITING_PAYMENT') {
+      order.note('payment_due', 'no payment notice by the due time; asking the provider');
+      await payments.reconcile();
+      await payments.settled();
+      // A cancel accepted while the provider was being asked has already closed it (versioned: an
+      // order of the release that recorded a second CANCELLED keeps it).
+      const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && patched(CANCEL_CLOSES_ONCE);
+      if (!payments.paid && !cancelledMeanwhile) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
+    }
+    if (order.status === 'CANCELLED') return false;
+    await order.moveTo('PAID', `payment ${payments.paymentId}`);
+    return true;
+  }
+
+  /**
    * Take checked keys for every slot and mark them delivered, or give back what is held. An activity
    * that gives up for good (a key taken from under the order, a product deleted) is no reason to keep
    * a paid order's money: it answers `failed`, holding nothing, and the order is refunded.
@@ -298,7 +318,25 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
       if (await condition(offered, Math.min(every, msUntil(deadline)))) return true;
       if (msUntil(deadline) === 0) return false;
       if ((await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
+      await carryOnInNewRunIfLong(deadline);
     }
+  }
+
+  /**
+   * A long wait polls the stock, and each look adds to the history; past the history bound (or when
+   * the server suggests it) the order carries on in a new run with what it needs, once nothing is in
+   * flight (no notice, complaint, offer or handler: they belong to this run). Versioned: orders
+   * already waiting when this shipped keep their one run.
+   */
+  async function carryOnInNewRunIfLong(restockDeadline: string): Promise<void> {
+    const info = workflowInfo();
+    const long = info.continueAsNewSuggested || info.historyLength >= (input.policy.historyEvents ?? DEFAULT_HISTORY_EVENTS);
+    if (!long) return;
+    const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && buyerGaveUpWaiting === undefined && allHandlersFinished();
+    if (!quiet || !patched(CONTINUE_AS_NEW_WHILE_WAITING)) return;
+    const next: WaitingOrder = { record: order.state(), payments: payments.state(), picker: picker.state(), restockDeadline };
+    // The ops' search attributes and the summary memo go with it, as the order's identity does.
+    await makeContinueAsNewFunc<typeof orderWorkflow>({ typedSearchAttributes: info.typedSearchAttributes, memo: info.memo })(input, next);
   }
 
   function approveRefund(actor: string, note?: string): void {
@@ -423,6 +461,10 @@ const REFUND_ON_PERMANENT_FAILURE = 'refund-on-permanent-failure';
 const FINISH_AFTER_LAST_WRITE = 'finish-after-last-write';
 const REFUND_DECISION_DEADLINE = 'refund-decision-deadline';
 const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
+const CONTINUE_AS_NEW_WHILE_WAITING = 'continue-as-new-while-waiting';
+
+/** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */
+const DEFAULT_HISTORY_EVENTS = 10_000;
 
 /** Orders taken before REFUND_DECISION_WAIT existed wait this long for an agent's decision. */
 const DEFAULT_REFUND_DECISION_WAIT_MS = 48 * 60 * 60 * 1000;

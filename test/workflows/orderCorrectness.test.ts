@@ -1,3 +1,4 @@
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView } from '../../domain/order';
@@ -13,12 +14,14 @@ import { startTimeSkipping, type TimeSkipping } from '../support/harness';
  */
 
 let skus = 0;
+const HISTORY_EVENTS = 200;
 
 describe('a paid order is never stranded (time-skipping server)', () => {
   let t: TimeSkipping;
 
   beforeAll(async () => {
-    t = await startTimeSkipping();
+    // A small history bound and a long restock wait, so a waiting order outgrows a run in seconds.
+    t = await startTimeSkipping({ ORDER_HISTORY_EVENTS: String(HISTORY_EVENTS), RESTOCK_WAIT: '4h' });
   });
 
   afterAll(async () => {
@@ -187,6 +190,50 @@ describe('a paid order is never stranded (time-skipping server)', () => {
         await handle.terminate().catch(() => undefined);
         await gated.stop();
       }
+    });
+  });
+
+  describe('a long wait for stock', () => {
+    /** Each run's history length, following the order's continue-as-new chain from its first run. */
+    async function runLengths(handle: WorkflowHandle): Promise<number[]> {
+      const lengths: number[] = [];
+      let runId: string | undefined = (handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId;
+      while (runId) {
+        const history: { events?: Array<{ workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }> | null } =
+          await t.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+        const events = history.events ?? [];
+        lengths.push(events.length);
+        runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      }
+      return lengths;
+    }
+
+    it('carries on in new runs, each history within the bound, keeping its view, notices seen and deadline', async () => {
+      const sku = await product({}, []);
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs());
+      const paid = paymentNotice(input);
+      await handle.signal(paymentNotified, paid);
+      await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+
+      await t.env.sleep(2 * 60 * 60 * 1000); // half the wait: several runs by now
+      await handle.signal(paymentNotified, paid); // the provider repeats a notice the first run handled
+      const view: OrderView = await handle.result();
+
+      const lengths = await runLengths(handle);
+      expect(lengths.length).toBeGreaterThan(3);
+      for (const length of lengths) expect(length).toBeLessThanOrEqual(HISTORY_EVENTS + 30);
+      expect(view.status).toBe('REFUNDED');
+      const types = timelineTypes(view);
+      expect(types.filter((x) => x === 'status:OUT_OF_STOCK')).toHaveLength(1);
+      expect(types).toEqual(expect.arrayContaining(['payment_received', 'status:PAID', 'status:REFUNDED']));
+      expect(types).not.toContain('payment_duplicate_notice'); // the repeated event id was known to the later run
+      const waitedMs = Date.parse(view.refund!.refundedAt!) - Date.parse(view.paidAt!);
+      expect(waitedMs).toBeGreaterThanOrEqual(4 * 60 * 60 * 1000);
+      expect(waitedMs).toBeLessThan(4 * 60 * 60 * 1000 + 5 * 60 * 1000);
+      expect(await refundsOf(input.orderId)).toHaveLength(1);
+      const described = await handle.describe();
+      expect(described.runId).not.toBe((handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
+      expect(described.searchAttributes.OrderStatus).toEqual(['REFUNDED']);
     });
   });
 });

@@ -7,6 +7,11 @@ export type Fulfilment =
   | { outcome: 'out_of_stock' }
   | { outcome: 'keys_exhausted'; slot: number };
 
+export interface PickerState {
+  attempts: number[];
+  allowanceFrom: number[];
+}
+
 /**
  * Reserve a checked key for every slot of the order, or report why not. A key that fails its check
  * is marked invalid and never leaves; its slot takes another, up to the attempt limit. Attempts
@@ -17,9 +22,17 @@ export class KeyPicker {
   private readonly attempts: number[];
   private readonly allowanceFrom: number[];
 
-  constructor(private readonly order: OrderRecord) {
-    this.attempts = new Array<number>(order.input.quantity).fill(0);
-    this.allowanceFrom = new Array<number>(order.input.quantity).fill(0);
+  constructor(
+    private readonly order: OrderRecord,
+    resumed?: PickerState,
+  ) {
+    this.attempts = resumed ? [...resumed.attempts] : new Array<number>(order.input.quantity).fill(0);
+    this.allowanceFrom = resumed ? [...resumed.allowanceFrom] : new Array<number>(order.input.quantity).fill(0);
+  }
+
+  /** Each slot's attempts so far, for a new run of the order's workflow. */
+  state(): PickerState {
+    return { attempts: [...this.attempts], allowanceFrom: [...this.allowanceFrom] };
   }
 
   /** Keys for the first delivery: the order shows DELIVERING while they are checked. */

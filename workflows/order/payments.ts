@@ -15,6 +15,13 @@ export function viaRail(method: PaymentMethod | undefined): { method?: PaymentMe
   return method && method !== 'generic' ? { method } : {};
 }
 
+export interface PaymentState {
+  paymentId?: string;
+  paidVia?: PaymentMethod;
+  seenEvents: string[];
+  settledPayments: string[];
+}
+
 /**
  * Receives every payment notice of one order, in arrival order, exactly once per event id.
  * The first matching success pays the order while it awaits payment; any other success (after a
@@ -29,7 +36,21 @@ export class PaymentDesk {
   /** The rail the paying payment came by: the one that refunds it. */
   paidVia: PaymentMethod | undefined;
 
-  constructor(private readonly order: OrderRecord) {}
+  constructor(
+    private readonly order: OrderRecord,
+    resumed?: PaymentState,
+  ) {
+    if (!resumed) return;
+    this.paymentId = resumed.paymentId;
+    this.paidVia = resumed.paidVia;
+    for (const id of resumed.seenEvents) this.seenEvents.add(id);
+    for (const id of resumed.settledPayments) this.settledPayments.add(id);
+  }
+
+  /** What a new run of the order's workflow needs to keep every notice handled once (call when idle). */
+  state(): PaymentState {
+    return { paymentId: this.paymentId, paidVia: this.paidVia, seenEvents: [...this.seenEvents], settledPayments: [...this.settledPayments] };
+  }
 
   /** The rail the order was created with, for its whole life. */
   get method(): PaymentMethod {

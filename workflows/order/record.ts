@@ -5,6 +5,12 @@ import { store } from '../activities';
 import { tellStorefront } from '../notify';
 import { now } from '../time';
 
+export interface RecordState {
+  view: OrderView;
+  seq: number;
+  statusSince: string;
+}
+
 /**
  * The order as its workflow knows it: the single writer of its state. Every status change is
  * mirrored to the search attributes (for ops) and the read model (for lists and closed orders),
@@ -15,7 +21,16 @@ export class OrderRecord {
   private seq = 0;
   private statusSince: string;
 
-  constructor(readonly input: OrderInput) {
+  constructor(
+    readonly input: OrderInput,
+    resumed?: RecordState,
+  ) {
+    if (resumed) {
+      this.view = resumed.view;
+      this.seq = resumed.seq;
+      this.statusSince = resumed.statusSince;
+      return;
+    }
     this.view = {
       orderId: input.orderId,
       sku: input.sku,
@@ -31,6 +46,11 @@ export class OrderRecord {
       timeline: [],
     };
     this.statusSince = input.createdAt;
+  }
+
+  /** What a new run of the order's workflow (continue-as-new) starts from. */
+  state(): RecordState {
+    return { view: this.view, seq: this.seq, statusSince: this.statusSince };
   }
 
   get id(): string {
