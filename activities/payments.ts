@@ -31,6 +31,12 @@ export function paymentActivities({ store, config }: ActivityDeps) {
       return beating(() => rail(method).findPayments({ orderId, ...(providerRef ? { providerRef } : {}) }));
     },
 
+    /** A cancelled order's provider order closed, so it cannot be paid late. */
+    async closeProviderOrder({ orderId, method }: { orderId: string; method: PaymentMethod }): Promise<boolean> {
+      const providerRef = await providerRefOf(store, orderId);
+      return beating(() => rail(method).close({ orderId, ...(providerRef ? { providerRef } : {}) }));
+    },
+
     /** The checkout the buyer pays with, made once; retried while the provider cannot be reached. */
     async openCheckout(order: CheckoutFor): Promise<Checkout> {
       return (await beating(() => openCheckout(store, rails, order))).checkout;

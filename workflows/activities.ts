@@ -39,6 +39,13 @@ export const checkouts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
 });
 
+/** Closing a cancelled order at its provider: worth a few tries, never worth holding the order open. */
+export const closing = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+});
+
 /** The storefront's webhook receiver, which may be down for a while. */
 export const storefront = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

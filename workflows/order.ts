@@ -271,7 +271,11 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
       const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && patched(CANCEL_CLOSES_ONCE);
       if (!payments.paid && !cancelledMeanwhile) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
     }
-    if (order.status === 'CANCELLED') return false;
+    if (order.status === 'CANCELLED') {
+      // Versioned: orders on a provider's rail close the provider's order too.
+      if (payments.method !== 'generic' && patched(CLOSE_PROVIDER_ORDER)) await payments.closeAtProvider();
+      return false;
+    }
     await order.moveTo('PAID', `payment ${payments.paymentId}`);
     return true;
   }
@@ -469,6 +473,7 @@ const DEFAULT_HISTORY_EVENTS = 10_000;
 /** Orders taken before REFUND_DECISION_WAIT existed wait this long for an agent's decision. */
 const DEFAULT_REFUND_DECISION_WAIT_MS = 48 * 60 * 60 * 1000;
 const PAYMENT_RAILS = 'payment-rails';
+const CLOSE_PROVIDER_ORDER = 'close-provider-order';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

@@ -70,6 +70,13 @@ export function alipayRail(settings: AlipaySettings, config: Config): ProviderRa
       throw providerFailed('ProviderRefundFailed', `alipay refund ${refundId} not settled yet (${query.code} ${query.refund_status ?? query.sub_code ?? ''})`.trim());
     },
 
+    async close({ orderId }) {
+      const answer = await call('alipay.trade.close', { out_trade_no: orderId }, 'ProviderCloseFailed');
+      // ACQ.TRADE_NOT_EXIST: the buyer never opened the page; ACQ.TRADE_STATUS_ERROR: paid or closed already.
+      if (answer.code === '10000' || answer.code === '40004') return true;
+      throw providerFailed('ProviderCloseFailed', `alipay.trade.close answered ${answer.code} ${answer.sub_code ?? ''}`.trim());
+    },
+
     async findPayments({ orderId }) {
       const answer = await call('alipay.trade.query', { out_trade_no: orderId }, 'ProviderLookupFailed');
       if (answer.code === '40004' && answer.sub_code === 'ACQ.TRADE_NOT_EXIST') return [];

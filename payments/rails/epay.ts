@@ -44,6 +44,10 @@ export function epayRail(settings: EpaySettings, config: Config): ProviderRail {
       throw providerFailed('ProviderRefundFailed', `epay refund ${refundId} answered ${answer.status} code ${body?.code ?? 'none'}`);
     },
 
+    async close() {
+      return false; // V1 has no close: the gateway's own expiry ends the order; a late payment is refunded
+    },
+
     async findPayments({ orderId }) {
       const known = await orderAtProvider(orderId, 'ProviderLookupFailed');
       if (Number(known.code) !== 1 || Number(known.status) !== 1) return [];

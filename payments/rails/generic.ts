@@ -19,6 +19,10 @@ export function genericRail(config: Config, store: Store): PaymentRail {
       return { checkout: null };
     },
 
+    async close() {
+      return false; // the shop's own payment page holds no order of ours to close
+    },
+
     async refund({ refundId, orderId, paymentId, amount, reason }) {
       if (provider.kind === 'http') {
         const url = `${base}/refunds`;

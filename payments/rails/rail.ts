@@ -67,6 +67,12 @@ export interface PaymentRail {
   checkout(order: CheckoutOrder): Promise<OpenedCheckout>;
   refund(refund: RailRefund): Promise<void>;
   findPayments(order: { orderId: string; providerRef?: string }): Promise<FoundPayment[]>;
+  /**
+   * Close the provider's order of a cancelled order, so it cannot be paid late (and refunded after).
+   * Done when closed, never opened, or already settled; only an unreachable provider is retried.
+   * False when the rail has nothing to close (no such API: its own expiry ends the order).
+   */
+  close(order: { orderId: string; providerRef?: string }): Promise<boolean>;
 }
 
 export interface ProviderRail extends PaymentRail {
@@ -77,6 +83,6 @@ export interface ProviderRail extends PaymentRail {
 }
 
 /** The provider did not answer as hoped; the activity backs off and asks again. */
-export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed', message: string): ApplicationFailure {
+export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed', message: string): ApplicationFailure {
   return ApplicationFailure.retryable(message, type);
 }

@@ -71,6 +71,18 @@ export function stripeRail(settings: StripeSettings, config: Config): ProviderRa
       }
     },
 
+    async close({ providerRef }) {
+      if (!providerRef) return true; // no PaymentIntent was made: nothing can be paid
+      try {
+        await client.paymentIntents.cancel(providerRef);
+        return true;
+      } catch (err) {
+        // Succeeded or canceled already: nothing left to close.
+        if ((err as { code?: string }).code === 'payment_intent_unexpected_state') return true;
+        throw providerFailed('ProviderCloseFailed', `stripe PaymentIntent ${providerRef} cancel failed: ${why(err)}`);
+      }
+    },
+
     async findPayments({ providerRef }) {
       if (!providerRef) return []; // no PaymentIntent was ever made: nothing can have been paid
       let intent: Stripe.PaymentIntent;

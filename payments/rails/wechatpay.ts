@@ -111,6 +111,13 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
       throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} is ${status ?? 'unknown'}${status === 'ABNORMAL' ? ': needs a person in the merchant console' : ''}`);
     },
 
+    async close({ orderId }) {
+      const answer = await call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(orderId)}/close`, { mchid: settings.mchid });
+      // 204 closed; a 4xx (ORDERPAID, ORDER_CLOSED, ORDER_NOT_EXIST) leaves nothing to close.
+      if (answer.status === 204 || (answer.status >= 400 && answer.status < 500)) return true;
+      throw providerFailed('ProviderCloseFailed', `wechatpay close answered ${answer.status}`);
+    },
+
     async findPayments({ orderId }) {
       const answer = await call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(orderId)}?mchid=${encodeURIComponent(settings.mchid)}`);
       if (answer.status === 404) return [];

@@ -96,3 +96,18 @@ describe('rail settings', () => {
     expect(problems({ DEFAULT_PAYMENT_METHOD: 'paypal' })).toEqual([expect.stringMatching(/^DEFAULT_PAYMENT_METHOD: must be one of generic, alipay/)]);
   });
 });
+
+describe('rail secrets in a config dump', () => {
+  it('shows no key or secret of any rail', () => {
+    const secretKey = `sk_live_${randomBytes(8).toString('hex')}`;
+    const config = loadConfig({
+      DATA_DIR: dir, PUBLIC_BASE_URL: 'https://shop.example.com',
+      ALIPAY_APP_ID: '2021000000000000', ALIPAY_PRIVATE_KEY: app.privateKey, ALIPAY_PUBLIC_KEY: platform.publicKey,
+      STRIPE_SECRET_KEY: secretKey, STRIPE_WEBHOOK_SECRET: 'whsec_abcdef123456',
+      EPAY_URL: 'https://pay.example.com', EPAY_PID: '1001', EPAY_KEY: 'epay-key-abcdef123456',
+    });
+    const dump = JSON.stringify(config);
+    expect(dump).toContain('"appId":"2021000000000000"');
+    for (const secret of [secretKey, 'whsec_abcdef123456', 'epay-key-abcdef123456', app.privateKey.split('\n')[1]]) expect(dump).not.toContain(secret);
+  });
+});

@@ -2,7 +2,7 @@ import { condition } from '@temporalio/workflow';
 import { formatMoney, sameMoney } from '../../domain/money';
 import type { PaymentNotice } from '../../domain/order';
 import { methodOf, type PaymentMethod } from '../../domain/payment';
-import { checkouts, provider } from '../activities';
+import { checkouts, closing, provider } from '../activities';
 import type { OrderRecord } from './record';
 
 /** The one refund id a payment can ever have, whichever path refunds it: it pays out once. */
@@ -74,6 +74,18 @@ export class PaymentDesk {
       quantity: input.quantity,
     });
     view.payment = { method: this.method, checkout };
+  }
+
+  /** A cancelled order's provider order is closed, so a late payment (and its refund) is rare. */
+  async closeAtProvider(): Promise<void> {
+    try {
+      const closed = await closing.closeProviderOrder({ orderId: this.order.id, method: this.method });
+      if (closed) this.order.note('provider_order_closed', `closed at ${this.method}`);
+      else this.order.note('provider_order_expires', `${this.method} has no close; the order expires there at ${this.order.input.paymentDueAt}`);
+    } catch {
+      // The provider kept failing: its own expiry (paymentDueAt) ends it; a late payment is refunded.
+      this.order.note('provider_order_close_failed', `${this.method} did not close the order; it expires at ${this.order.input.paymentDueAt}`);
+    }
   }
 
   /** Reconciliation: what the order's own rail knows of its payments, taken as notices would be. */

@@ -61,6 +61,13 @@ export class AlipayStandIn extends ProviderStandIn {
         trade_status: trade.paid ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY', total_amount: toMajorUnits(trade.amount),
       });
     }
+    if (method === 'alipay.trade.close') {
+      const trade = this.trades.get(biz.out_trade_no);
+      if (!trade) return this.answer(key, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST' });
+      if (trade.paid) return this.answer(key, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_STATUS_ERROR' });
+      this.closed.add(trade.orderId);
+      return this.answer(key, { code: '10000', msg: 'Success', out_trade_no: trade.orderId });
+    }
     if (method === 'alipay.trade.refund') {
       const earlier = this.refundsByKey.get(biz.out_request_no);
       const call = this.refundCall(biz.out_request_no, biz.out_trade_no, biz.trade_no, fromMajorUnits(biz.refund_amount, 'CNY')?.amount ?? -1);

@@ -61,6 +61,8 @@ export abstract class ProviderStandIn {
   readonly trades = new Map<string, Trade>();
   readonly refundCalls: RefundCall[] = [];
   readonly lookups: string[] = [];
+  /** Orders the merchant closed (cancelled before payment). */
+  readonly closed = new Set<string>();
   /** Every call fails (a provider outage) while this is set. */
   down = false;
   /** The first N refund calls of each refund key fail. */

@@ -52,6 +52,15 @@ export class StripeStandIn extends ProviderStandIn {
       if (key) this.idempotent.set(key, reply);
       return reply;
     }
+    const cancel = /^\/v1\/payment_intents\/([^/]+)\/cancel$/.exec(req.path);
+    if (req.method === 'POST' && cancel) {
+      const intent = this.intents.get(cancel[1]);
+      if (!intent) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing' } } };
+      if (this.trades.get(intent.metadata.orderId)?.paid) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state' } } };
+      intent.status = 'canceled';
+      this.closed.add(intent.metadata.orderId);
+      return { status: 200, body: intent };
+    }
     if (req.method === 'GET' && byId) {
       const intent = this.intents.get(byId[1]);
       this.lookups.push(intent?.metadata.orderId ?? byId[1]);

@@ -176,6 +176,25 @@ export function railSuite(standIn: ProviderStandIn): void {
     });
   }
 
+  it('a cancelled order is closed at the provider, so it cannot be paid late', async () => {
+    const placed = await order();
+    standIn.checkoutFits(placed.checkout as Record<string, string>, placed); // the buyer opened the checkout
+    expect((await ctx.shop.storefront.post(`/v1/orders/${placed.orderId}/cancel`, { reason: 'changed my mind' })).status).toBe(200);
+    const view = await eventually(async () => {
+      const v = await ctx.shop.view(placed.orderId);
+      return timelineTypes(v).some((t) => t.startsWith('provider_order_')) ? v : false;
+    }, 'the provider order closed');
+    expect(view.status).toBe('CANCELLED');
+    if (method === 'epay') {
+      // 易支付 V1 has no close: the gateway's own expiry ends it; a late payment is refunded.
+      expect(timelineTypes(view)).toContain('provider_order_expires');
+      expect(standIn.closed.has(placed.orderId)).toBe(false);
+    } else {
+      expect(timelineTypes(view)).toContain('provider_order_closed');
+      expect(standIn.closed.has(placed.orderId)).toBe(true);
+    }
+  });
+
   it('an order naming a rail that is off is refused, naming payment.method', async () => {
     const off = (['alipay', 'wechatpay', 'stripe', 'epay'] as const).find((m) => m !== method);
     const answer = await ctx.shop.storefront.post('/v1/orders', { sku, buyer: { email: 'buyer@example.com' }, payment: { method: off } });

@@ -59,6 +59,15 @@ export class WechatPayStandIn extends ProviderStandIn {
       this.trade(b.out_trade_no, { amount: b.amount.total, currency: 'CNY' });
       return this.answer(200, { code_url: `weixin://wxpay/bizpayurl?pr=${b.out_trade_no.slice(0, 8)}` });
     }
+    const closing = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(req.path);
+    if (req.method === 'POST' && closing) {
+      const trade = this.trades.get(decodeURIComponent(closing[1]));
+      if (req.body?.mchid !== this.mchid) return this.answer(400, { code: 'PARAM_ERROR', message: 'mchid' });
+      if (!trade) return this.answer(404, { code: 'ORDER_NOT_EXIST', message: '订单不存在' });
+      if (trade.paid) return this.answer(400, { code: 'ORDERPAID', message: '订单已支付' });
+      this.closed.add(trade.orderId);
+      return { status: 204, text: '', headers: this.signed('') };
+    }
     if (req.method === 'GET' && byTradeNo) {
       const orderId = decodeURIComponent(byTradeNo[1]);
       this.lookups.push(orderId);
