@@ -132,8 +132,10 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
       const opened = openNotice(req);
       if (!opened.ok) return { kind: 'refused', why: opened.why };
       const { event, resource: t } = opened;
-      if (t.mchid !== settings.mchid || t.appid !== settings.appid) return { kind: 'refused', why: `mchid ${t.mchid} / appid ${t.appid} are not this shop's` };
-      if (event.event_type !== 'TRANSACTION.SUCCESS' || t.trade_state !== 'SUCCESS') return { kind: 'ignored', why: `${event.event_type} ${t.trade_state}` };
+      if (t.mchid !== settings.mchid) return { kind: 'refused', why: `mchid ${t.mchid} is not this shop's` };
+      // A refund's notice (no appid in its resource) is ours too: acknowledged, so it is not resent.
+      if (event.event_type !== 'TRANSACTION.SUCCESS' || t.trade_state !== 'SUCCESS') return { kind: 'ignored', why: `${event.event_type} ${t.trade_state ?? t.refund_status ?? ''}`.trim() };
+      if (t.appid !== settings.appid) return { kind: 'refused', why: `appid ${t.appid} is not this shop's` };
       if (typeof t.out_trade_no !== 'string' || typeof t.transaction_id !== 'string' || !Number.isSafeInteger(t.amount?.total) || t.amount.total < 0) {
         return { kind: 'refused', why: 'out_trade_no, transaction_id or amount.total is missing' };
       }

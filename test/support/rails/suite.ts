@@ -195,6 +195,21 @@ export function railSuite(standIn: ProviderStandIn): void {
     }
   });
 
+  it('an Idempotency-Key replays the same order and checkout; the same key for another rail is a conflict', async () => {
+    const key = `idem-${method}-${Date.now()}`;
+    const body = { sku, buyer: { email: 'buyer@example.com' }, payment: { method } };
+    const first = await ctx.shop.storefront.post('/v1/orders', body, { 'idempotency-key': key });
+    expectStatus(first, 201, 'first order');
+    orders.push(first.body.orderId);
+    const again = await ctx.shop.storefront.post('/v1/orders', body, { 'idempotency-key': key });
+    expectStatus(again, 200, 'the same order again');
+    expect(again.body).toMatchObject({ orderId: first.body.orderId, orderToken: first.body.orderToken, payment: { method } });
+    if (first.body.payment.checkout) expect(again.body.payment.checkout).toEqual(first.body.payment.checkout);
+    const generic = await ctx.shop.storefront.post('/v1/orders', { ...body, payment: { method: 'generic' } }, { 'idempotency-key': key });
+    expect(generic.status).toBe(409);
+    await ctx.shop.storefront.post(`/v1/orders/${first.body.orderId}/cancel`, {});
+  });
+
   it('an order naming a rail that is off is refused, naming payment.method', async () => {
     const off = (['alipay', 'wechatpay', 'stripe', 'epay'] as const).find((m) => m !== method);
     const answer = await ctx.shop.storefront.post('/v1/orders', { sku, buyer: { email: 'buyer@example.com' }, payment: { method: off } });
