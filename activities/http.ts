@@ -67,6 +67,11 @@ export function heartbeat(): void {
 /** Errors carry where we called, never the query string or body (which may hold a code). */
 export const safeUrl = placeOf;
 
+/** A 4xx that says the request itself is wrong; 408, 409, 425 and 429 are about timing and are retried. */
+export function isRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && ![408, 409, 425, 429].includes(status);
+}
+
 export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }

@@ -4,7 +4,7 @@ import { sign } from '../security/signature';
 import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
-import { callJson, isSuccess, safeUrl } from './http';
+import { callJson, isRefusal, isSuccess, safeUrl } from './http';
 
 
 /** What the storefront receives: an order's or complaint's event, or a product's stock event. */
@@ -60,6 +60,11 @@ export function notificationActivities({ store, config }: ActivityDeps) {
       const answer = await callJson('POST', target.url, config.outboundHttpTimeoutMs, body, {
         'X-Signature': sign(body, target.secret),
       });
+      if (isRefusal(answer.status)) {
+        // The storefront says the event itself is wrong: asking again changes nothing.
+        await store.outbox.updateOne({ _id: eventId }, { $set: { delivery: 'refused', refusedStatus: answer.status } });
+        return;
+      }
       if (!isSuccess(answer.status)) {
         throw ApplicationFailure.retryable(`storefront webhook at ${safeUrl(target.url)} answered ${answer.status}`, 'WebhookRejected');
       }

@@ -26,6 +26,7 @@ export function readModelActivities({ store }: ActivityDeps) {
         deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
         refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
         paymentId: view.paymentId,
+        needsAttention: view.attention?.reason ?? null,
         ...(await listedBy(view.orderId)),
         view,
       };

@@ -21,7 +21,12 @@ import { systemRoutes } from './routes/system';
 /** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
-  const metrics = createMetrics({ reportFactsWaiting: () => deps.store.reportInbox.countDocuments(), stockLevels: () => stockLevels(deps.store) });
+  const metrics = createMetrics({
+    reportFactsWaiting: () => deps.store.reportInbox.countDocuments(),
+    stockLevels: () => stockLevels(deps.store),
+    ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
+    webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
+  });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');

@@ -7,6 +7,10 @@ export interface MetricSources {
   reportFactsWaiting(): Promise<number>;
   /** Each product's available keys. */
   stockLevels(): Promise<{ sku: string; available: number }[]>;
+  /** Orders waiting on a person (a refund the provider refused): each needs someone at the provider. */
+  ordersNeedingAttention(): Promise<number>;
+  /** Storefront events the storefront refused with a 4xx: kept, not retried. */
+  webhooksRefused(): Promise<number>;
 }
 
 /** Prometheus metrics of one API process: its runtime, every request by route and status, and the report ledger's backlog. */
@@ -25,6 +29,24 @@ export function createMetrics(sources: MetricSources) {
     help: 'Signed payment notices by outcome',
     labelNames: ['outcome'],
     registers: [registry],
+  });
+
+  new Gauge({
+    name: 'kamiflow_orders_needing_attention',
+    help: 'Orders waiting on a person, such as a refund the payment provider refused; /v1/ops/stuck lists them',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.ordersNeedingAttention());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_storefront_webhooks_refused',
+    help: 'Storefront events the storefront answered with a 4xx (not retried; kept in the outbox as refused)',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.webhooksRefused());
+    },
   });
 
   new Gauge({

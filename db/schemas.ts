@@ -170,6 +170,8 @@ export interface OrderViewDoc {
   /** Who created the order and the buyer's email hash, copied from order_access for the order list. */
   storefront?: string;
   emailHash?: string;
+  /** Why the order waits on a person, while it does (null otherwise): /v1/ops/stuck and metrics. */
+  needsAttention?: string | null;
   view: OrderView;
 }
 export const orderViewSchema = new Schema<OrderViewDoc>(
@@ -186,6 +188,7 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     paymentId: String,
     storefront: String,
     emailHash: String,
+    needsAttention: String,
     view: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false, minimize: false },
@@ -197,6 +200,7 @@ orderViewSchema.index({ createdAt: 1 });
 orderViewSchema.index({ storefront: 1, createdAt: 1 });
 orderViewSchema.index({ status: 1, createdAt: 1 });
 orderViewSchema.index({ emailHash: 1 }, { sparse: true });
+orderViewSchema.index({ needsAttention: 1 }, { sparse: true });
 
 /** Every signed payment notice, kept so reconciliation can find one whose signal was lost. */
 export interface PaymentEventDoc {
@@ -240,7 +244,8 @@ export const refundSchema = new Schema<RefundDoc>(
   { versionKey: false },
 );
 
-export type OutboxDelivery = 'pending' | 'sent' | 'not_configured';
+/** `refused`: the storefront answered a 4xx that retrying cannot change; kept, counted in metrics, not retried. */
+export type OutboxDelivery = 'pending' | 'sent' | 'not_configured' | 'refused';
 /** Every notification to the buyer's storefront, kept whether or not a webhook is configured. */
 export interface OutboxDoc {
   _id: string;
@@ -255,6 +260,8 @@ export interface OutboxDoc {
   delivery: OutboxDelivery;
   attempts: number;
   sentAt?: Date;
+  /** The storefront's answer when it refused the event. */
+  refusedStatus?: number;
 }
 export const outboxSchema = new Schema<OutboxDoc>(
   {
@@ -269,9 +276,11 @@ export const outboxSchema = new Schema<OutboxDoc>(
     delivery: { type: String, required: true },
     attempts: { type: Number, default: 0 },
     sentAt: Date,
+    refusedStatus: Number,
   },
   { versionKey: false },
 );
+outboxSchema.index({ delivery: 1 });
 
 /**
  * The complaint read model, projected by the complaint workflow's activity at each step: the

@@ -101,6 +101,8 @@ export interface OrderView {
   refund: RefundView | null;
   complaints: string[];
   timeline: TimelineEntry[];
+  /** Set while the order waits on a person (a refund the provider refused); ops list it as stuck. */
+  attention?: { reason: string; since: string };
 }
 
 /** The shop's standing terms an order is taken under (from configuration). */

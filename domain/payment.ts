@@ -5,6 +5,9 @@
 export const PAYMENT_METHODS = ['generic', 'alipay', 'wechatpay', 'stripe', 'epay'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
+/** The failure type of a refund the provider refused for good: the order waits on a person. */
+export const PROVIDER_REFUSED = 'ProviderRefused';
+
 /** What the storefront shows the buyer to pay, per rail; null while the provider has not answered. */
 export type Checkout =
   | { url: string } // alipay (signed page-pay request), epay (signed submit.php)

@@ -15,7 +15,7 @@ import {
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
 import { KeyPicker, type Fulfilment, type PickerState } from './order/fulfilment';
-import { PaymentDesk, refundIdFor, viaRail, type PaymentState } from './order/payments';
+import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
 
@@ -369,7 +369,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     order.view.refund ??= { status: 'APPROVED', reason, requestedAt: now(), decidedBy: actor, decidedAt: now() };
     await order.moveTo('REFUNDING', reason, actor);
     const refundId = refundIdFor(input.orderId, paymentId);
-    await provider.refundPayment({ refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) });
+    await payOut(order, { refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) });
     if (order.view.keys.length > 0) {
       await store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
     }

@@ -17,15 +17,25 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
     handle(async (req, res) => {
       const { olderThan } = parse(StuckQuery, req.query, 'query');
       const before = new Date(Date.now() - parseDuration(olderThan));
-      const rows = await store.orderViews
+      // Orders that wait on a person come first, however recent: retrying will not move them.
+      const waitingOnPeople = await store.orderViews.find({ needsAttention: { $gt: '' } }).sort({ statusSince: 1 }).limit(200).lean();
+      const sitting = await store.orderViews
         .find({ status: { $nin: [...TERMINAL_ORDER_STATUSES, ...PATIENT_ORDER_STATUSES] }, statusSince: { $lt: before } })
         .sort({ statusSince: 1 })
         .limit(200)
         .lean();
+      const rows = [...waitingOnPeople, ...sitting.filter((row) => !row.needsAttention)].slice(0, 200);
       const items = await Promise.all(
         rows.map(async (row) => {
           const workflowId = orderWorkflowId(row._id);
-          const item = { orderId: row._id, workflowId, status: row.status, since: row.statusSince.toISOString(), temporalUiUrl: workflowLink(config, workflowId) };
+          const item = {
+            orderId: row._id,
+            workflowId,
+            status: row.status,
+            since: row.statusSince.toISOString(),
+            temporalUiUrl: workflowLink(config, workflowId),
+            ...(row.needsAttention ? { needsAttention: row.needsAttention } : {}),
+          };
           const described = await orders.handle(row._id).describe().catch(() => undefined);
           const pending = described?.raw.pendingActivities?.[0];
           if (!pending) return item;

@@ -1,7 +1,8 @@
 import type { Config } from '../../config';
 import { isDuplicateKeyError, type Store } from '../../db/store';
 import { jsonOf, placeOf, request } from './http';
-import { providerFailed, type FoundPayment, type PaymentRail } from './rail';
+import { isRefusal } from '../../activities/http';
+import { providerFailed, providerRefused, type FoundPayment, type PaymentRail } from './rail';
 
 /**
  * Our own signed JSON notice (POST /v1/payments/notify). Refunds and lookups go to the provider
@@ -30,7 +31,9 @@ export function genericRail(config: Config, store: Store): PaymentRail {
           headers: { 'content-type': 'application/json', 'Idempotency-Key': refundId },
           body: JSON.stringify({ refundId, orderId, paymentId, amount }),
         });
-        if (answer.status < 200 || answer.status > 299) throw providerFailed('ProviderRefundFailed', `refund ${refundId} at ${placeOf(url)} answered ${answer.status}`);
+        const said = `refund ${refundId} at ${placeOf(url)} answered ${answer.status}`;
+        if (isRefusal(answer.status)) throw providerRefused(said);
+        if (answer.status < 200 || answer.status > 299) throw providerFailed('ProviderRefundFailed', said);
         return;
       }
       try {

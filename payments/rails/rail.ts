@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Money } from '../../domain/money';
 import type { PaymentNotice } from '../../domain/order';
-import type { Checkout, PaymentMethod } from '../../domain/payment';
+import { PROVIDER_REFUSED, type Checkout, type PaymentMethod } from '../../domain/payment';
 
 /** What a checkout is made for: the provider's order is our order, payable until the order is due. */
 export interface CheckoutOrder {
@@ -81,6 +81,15 @@ export interface ProviderRail extends PaymentRail {
   /** The answer the provider expects, so it stops (or keeps) retrying. */
   reply(outcome: NoticeOutcome): NoticeReply;
 }
+
+/**
+ * The provider refused for good (a 4xx that is not about timing): asking again changes nothing, so
+ * the activity fails at once and the order shows the refund as needing a person.
+ */
+export function providerRefused(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, PROVIDER_REFUSED);
+}
+
 
 /** The provider did not answer as hoped; the activity backs off and asks again. */
 export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed', message: string): ApplicationFailure {

@@ -5,7 +5,7 @@ import { FakeServer, type Recorded, type Reply } from './fakeServer';
 export interface RefundCall {
   idempotencyKey: string;
   body: { refundId: string; orderId: string; paymentId: string; amount: Money };
-  answer: 'failed' | 'paid' | 'replayed';
+  answer: 'failed' | 'paid' | 'replayed' | 'refused';
 }
 
 /**
@@ -19,6 +19,8 @@ export class FakeProvider {
   readonly server: FakeServer;
   failFirst = 0;
   lookupFailures = 0;
+  /** While true, every refund is refused with a 400, as a provider does for a disputed payment. */
+  refuseRefunds = false;
   readonly payments = new Map<string, FoundPayment[]>();
   readonly refundCalls: RefundCall[] = [];
   readonly lookups: string[] = [];
@@ -47,7 +49,7 @@ export class FakeProvider {
 
   /** Refund ids the provider answered with success more than once: sent again after it was paid. */
   honouredTwice(): string[] {
-    const ok = this.refundCalls.filter((c) => c.answer !== 'failed').map((c) => c.idempotencyKey);
+    const ok = this.refundCalls.filter((c) => c.answer === 'paid' || c.answer === 'replayed').map((c) => c.idempotencyKey);
     return [...new Set(ok.filter((k, i) => ok.indexOf(k) !== i))];
   }
 
@@ -56,8 +58,13 @@ export class FakeProvider {
       const key = String(req.headers['idempotency-key'] ?? '');
       const earlier = this.refundCalls.filter((c) => c.idempotencyKey === key);
       const call: RefundCall = { idempotencyKey: key, body: req.body, answer: 'paid' };
+      if (this.refuseRefunds) {
+        call.answer = 'refused';
+        this.refundCalls.push(call);
+        return { status: 400, body: { error: 'the payment is under dispute' } };
+      }
       if (earlier.length < this.failFirst) call.answer = 'failed';
-      else if (earlier.some((c) => c.answer !== 'failed')) call.answer = 'replayed';
+      else if (earlier.some((c) => c.answer === 'paid' || c.answer === 'replayed')) call.answer = 'replayed';
       this.refundCalls.push(call);
       return call.answer === 'failed' ? { status: 500, body: { error: 'try again' } } : { status: 200, body: { refundId: key } };
     }

@@ -4,6 +4,7 @@ import { stockOf } from '../../db/inventory';
 import type { OrderView } from '../../domain/order';
 import { offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
 import { addKeys, keyCodes, paymentNotice, queryUntil, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
+import { FakeProvider } from '../support/provider';
 import { Gate, startWorkerWith } from '../support/timeSkipping';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
@@ -235,5 +236,46 @@ describe('a paid order is never stranded (time-skipping server)', () => {
       expect(described.runId).not.toBe((handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
       expect(described.searchAttributes.OrderStatus).toEqual(['REFUNDED']);
     });
+  });
+});
+
+describe('a refund the provider refuses (time-skipping server, http provider)', () => {
+  const provider = new FakeProvider();
+  let t: TimeSkipping;
+
+  beforeAll(async () => {
+    await provider.start();
+    t = await startTimeSkipping({ PAYMENT_PROVIDER: 'http', PAYMENT_PROVIDER_URL: provider.url });
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+    await provider.stop();
+  });
+
+  it('waits on a person, asking again every hour, and is paid out once the provider takes it', async () => {
+    provider.refuseRefunds = true;
+    await seedProduct(t, 'refused-later-paid', {}, []);
+    const { input, handle } = await startOrder(t, 'refused-later-paid', await t.env.currentTimeMs());
+    await handle.signal(paymentNotified, paymentNotice(input));
+    await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+    await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'cannot wait' }] });
+    const refused = await queryUntil(handle, (v) => v.attention !== undefined, 'the refused refund');
+    expect(refused.status).toBe('REFUNDING');
+    const row = await t.store.orderViews.findById(input.orderId).lean();
+    expect(row?.needsAttention).toBe(refused.attention?.reason);
+
+    await t.env.sleep(3 * 60 * 60 * 1000); // still refused: asked again each hour, nothing paid
+    const asked = provider.refundCalls.filter((c) => c.body.orderId === input.orderId);
+    expect(asked.length).toBeGreaterThanOrEqual(3);
+    expect(asked.every((c) => c.answer === 'refused')).toBe(true);
+
+    provider.refuseRefunds = false; // a person settled the dispute at the provider
+    const view: OrderView = await handle.result();
+    expect(view.status).toBe('REFUNDED');
+    expect(view.attention).toBeUndefined();
+    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['refund_refused', 'refund_accepted', 'status:REFUNDED']));
+    expect(provider.payouts(input.orderId)).toHaveLength(1);
+    expect((await t.store.orderViews.findById(input.orderId).lean())?.needsAttention).toBeNull();
   });
 });

@@ -1,13 +1,42 @@
-import { condition } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, sleep } from '@temporalio/workflow';
 import { formatMoney, sameMoney } from '../../domain/money';
 import type { PaymentNotice } from '../../domain/order';
-import { methodOf, type PaymentMethod } from '../../domain/payment';
+import { PROVIDER_REFUSED, methodOf, type PaymentMethod } from '../../domain/payment';
 import { checkouts, closing, provider } from '../activities';
 import type { OrderRecord } from './record';
 
 /** The one refund id a payment can ever have, whichever path refunds it: it pays out once. */
 export function refundIdFor(orderId: string, paymentId: string): string {
   return `refund-${orderId}-${paymentId}`;
+}
+
+/** How long a refund the provider refused waits before it is asked again; a person settles the cause meanwhile. */
+const REFUSED_REFUND_RETRY = '1h';
+
+/**
+ * Pay a refund out. A provider that refuses it for good (a 4xx about the request) does not end the
+ * order with the money kept, nor retry unseen: the order shows `attention` (ops list it as stuck and
+ * count it in metrics) and asks again every hour until it goes through, then clears it.
+ */
+export async function payOut(order: OrderRecord, refund: Parameters<typeof provider.refundPayment>[0]): Promise<void> {
+  for (;;) {
+    try {
+      await provider.refundPayment(refund);
+      if (order.view.attention) {
+        delete order.view.attention;
+        order.note('refund_accepted', `refund ${refund.refundId} went through after being refused`);
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROVIDER_REFUSED)) throw err;
+      if (!order.view.attention) {
+        order.view.attention = { reason: `the provider refused refund ${refund.refundId}: ${err.cause.message}`, since: new Date(Date.now()).toISOString() };
+        order.note('refund_refused', `${err.cause.message}; asked again every hour until a person settles it at the provider`);
+        await order.project();
+      }
+      await sleep(REFUSED_REFUND_RETRY);
+    }
+  }
 }
 
 /** A refund goes back by the rail the payment came by; absent (generic) leaves the call as it was. */
@@ -161,7 +190,7 @@ export class PaymentDesk {
 
   private async giveBack(notice: PaymentNotice, reason: string): Promise<void> {
     const refundId = refundIdFor(this.order.id, notice.paymentId);
-    await provider.refundPayment({ refundId, orderId: this.order.id, paymentId: notice.paymentId, amount: notice.amount, reason, ...viaRail(notice.method) });
+    await payOut(this.order, { refundId, orderId: this.order.id, paymentId: notice.paymentId, amount: notice.amount, reason, ...viaRail(notice.method) });
     this.order.note('payment_refunded', `payment ${notice.paymentId} refunded as ${refundId}: ${reason}`);
     await this.order.notify('payment.refunded');
   }
