@@ -40,7 +40,7 @@ export class ComplaintGateway {
   }
 
   /** An agent's or the buyer's action. A validator's refusal is a 409 with its reason; `updateId` makes a retry harmless. */
-  async act<Arg>(complaintId: string, update: UpdateDefinition<ComplaintView, [Arg]>, arg: Arg, updateId?: string): Promise<ComplaintView> {
+  async act<Arg, Answer>(complaintId: string, update: UpdateDefinition<Answer, [Arg]>, arg: Arg, updateId?: string): Promise<Answer> {
     try {
       return await this.handle(complaintId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
     } catch (err) {

@@ -243,6 +243,10 @@ export const ComplaintView = z
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    remedy: z
+      .object({ remedy: z.enum(['replace', 'refund']), status: z.enum(['pending', 'failed']), actor: z.string(), requestedAt: z.string(), detail: z.string().optional() })
+      .optional()
+      .openapi({ description: 'A remedy the order is still carrying out (pending), or one that failed after the agent was answered 202; gone once it resolves the complaint.' }),
     messages: z.array(z.object({ at: z.string(), from: z.enum(['buyer', 'agent', 'system']), actor: z.string().optional(), text: z.string() })),
   })
   .openapi('ComplaintView');
@@ -265,6 +269,10 @@ export const ComplaintQueueQuery = z
     cursor: z.string().max(500).optional(),
   })
   .strict();
+
+export const RemedyPending = z
+  .object({ status: z.literal('pending'), orderId: z.string(), complaintId: z.string() })
+  .openapi('RemedyPending', { description: 'The remedy is under way at the order; the complaint and order views show it pending, then its outcome.' });
 
 export const ComplaintQueueItem = ComplaintView.extend({
   orderStatus: OrderStatus.nullable().openapi({ description: "The order's status; null if its order is not in the read model yet." }),

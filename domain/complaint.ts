@@ -81,7 +81,27 @@ export interface ComplaintView {
   escalated: boolean;
   reopenCount: number;
   satisfaction?: { satisfied: boolean; rating?: number };
+  /** A remedy an agent asked for that the order has not finished (pending), or that failed after the agent was told it was under way. */
+  remedy?: RemedyProgress;
   messages: ComplaintMessage[];
+}
+
+export interface RemedyProgress {
+  remedy: 'replace' | 'refund';
+  status: 'pending' | 'failed';
+  actor: string;
+  requestedAt: string;
+  detail?: string;
+}
+
+/** How long an agent's remedy may take before the answer is "pending" (HTTP 202) rather than its outcome. */
+export const REMEDY_ANSWER_WITHIN = '2s';
+
+/** The answer to a remedy still under way at the order. */
+export interface RemedyPending {
+  status: 'pending';
+  orderId: string;
+  complaintId: string;
 }
 
 /** The order's answer to a complaint filed on it. */

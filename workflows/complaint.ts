@@ -1,5 +1,5 @@
-import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
-import type { ComplaintAction, ComplaintInput, ComplaintView, RemedyOutcome } from '../domain/complaint';
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
+import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
 import { type Deadline, type Said, ComplaintRecord } from './complaint/record';
 import { actionRefusal, confirmRefusal, replyRefusal } from './complaint/rules';
@@ -43,7 +43,8 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
   setHandler(
     complaintAction,
     async ({ action, note, actor }) => {
-      complaint.markResponded();
+      // A remedy answers the first-response clock only once it is accepted: a refused one changes nothing.
+      if (action !== 'resolve_replace' && action !== 'resolve_refund') complaint.markResponded();
       const said = { from: 'agent' as const, actor };
       switch (action) {
         case 'acknowledge':
@@ -60,6 +61,8 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
           break;
         case 'resolve_replace':
         case 'resolve_refund':
+          if (patched(REMEDY_ANSWERS_IN_TIME)) return applyRemedyInTime(action, actor, note);
+          complaint.markResponded();
           await applyRemedy(action, actor, note);
           break;
       }
@@ -93,7 +96,8 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     async ({ satisfied, rating, comment }) => {
       const { view } = complaint;
       view.satisfaction = rating === undefined ? { satisfied } : { satisfied, rating };
-      const said: Said = { from: 'buyer', text: comment ?? (satisfied ? 'Solved, thank you.' : 'This is not solved.') };
+      // The buyer's own words when they wrote some, never words put in their mouth: satisfaction says the rest.
+      const said: Said[] = comment ? [{ from: 'buyer', text: comment }] : [];
       if (satisfied) {
         await complaint.step('closed', said, 'CLOSED');
       } else if (view.reopenCount < policy.maxReopens) {
@@ -107,7 +111,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
         delete view.resolvedAt;
         complaint.restartResolutionClock();
         const limit: Said = { from: 'system', text: `reopened ${view.reopenCount} time(s) already, the most allowed; escalated to a senior agent` };
-        await complaint.step('escalated', [said, limit], 'ESCALATED');
+        await complaint.step('escalated', [...said, limit], 'ESCALATED');
       }
       return complaint.view;
     },
@@ -153,18 +157,18 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     await complaint.step('resolved', message, 'RESOLVED');
   }
 
-  /** Ask the order (the only one that moves keys and money) to carry out a remedy, and wait for it. */
+  /** Ask the order (the only one that moves keys and money) to carry out a remedy; fails if it has closed. */
+  function askOrder(request: RemedyRequest): Promise<void> {
+    return getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, request);
+  }
+
+  /** Ask the order to carry out a remedy, and wait for it (complaints filed before REMEDY_ANSWERS_IN_TIME). */
   async function applyRemedy(action: Extract<ComplaintAction, 'resolve_replace' | 'resolve_refund'>, actor: string, note?: string): Promise<void> {
     const remedy = action === 'resolve_replace' ? 'replace' : 'refund';
     remedyPending = true;
     remedyOutcome = undefined;
     try {
-      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, {
-        complaintId: input.complaintId,
-        remedy,
-        actor,
-        ...(note ? { note } : {}),
-      });
+      await askOrder({ complaintId: input.complaintId, remedy, actor, ...(note ? { note } : {}) });
       await condition(() => remedyOutcome !== undefined);
     } catch {
       remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
@@ -176,10 +180,59 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
       await complaint.step('remedy_failed', { from: 'system', text: `${remedy} failed: ${outcome.detail}` });
       conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
     }
+    await remedied(remedy, outcome, actor, note);
+  }
+
+  /**
+   * Ask the order for a remedy and answer the agent within REMEDY_ANSWER_WITHIN either way: resolved,
+   * refused (a 409 that leaves the complaint exactly as it was), or pending when the order needs
+   * longer (a supplier that is down, a refund that takes its time). A pending remedy shows in the
+   * view, and its outcome lands there when the order answers.
+   */
+  async function applyRemedyInTime(action: Extract<ComplaintAction, 'resolve_replace' | 'resolve_refund'>, actor: string, note?: string): Promise<ComplaintView | RemedyPending> {
+    const remedy = action === 'resolve_replace' ? 'replace' : 'refund';
+    remedyPending = true;
+    remedyOutcome = undefined;
+    const requestedAt = now();
+    try {
+      await askOrder({ complaintId: input.complaintId, remedy, actor, ...(note ? { note } : {}) });
+    } catch {
+      remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
+    }
+    if (await condition(() => remedyOutcome !== undefined, REMEDY_ANSWER_WITHIN)) {
+      remedyPending = false;
+      const outcome = remedyOutcome as RemedyOutcome;
+      if (!outcome.ok) conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
+      complaint.markResponded();
+      await remedied(remedy, outcome, actor, note);
+      return complaint.view;
+    }
+    // Accepted, and under way: the agent has answered, and sees it pending until the order is done.
+    complaint.markResponded();
+    complaint.view.remedy = { remedy, status: 'pending', actor, requestedAt };
+    await complaint.step('remedy_pending', []);
+    void condition(() => remedyOutcome !== undefined).then(async () => {
+      remedyPending = false;
+      const outcome = remedyOutcome as RemedyOutcome;
+      if (outcome.ok) {
+        delete complaint.view.remedy;
+        await remedied(remedy, outcome, actor, note);
+      } else {
+        complaint.view.remedy = { remedy, status: 'failed', actor, requestedAt, detail: outcome.detail };
+        await complaint.step('remedy_failed', []);
+      }
+    });
+    return { status: 'pending', orderId: input.orderId, complaintId: input.complaintId };
+  }
+
+  async function remedied(remedy: 'replace' | 'refund', outcome: RemedyOutcome, actor: string, note?: string): Promise<void> {
     const text = note ? `${outcome.detail}. ${note}` : outcome.detail;
     await resolve(remedy === 'replace' ? 'replaced' : 'refunded', { from: 'agent', actor, text });
   }
 }
+
+/** Patch ids: each names a change to running complaints' logic, kept until no complaint runs without it. */
+const REMEDY_ANSWERS_IN_TIME = 'remedy-answers-in-time';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

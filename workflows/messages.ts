@@ -10,6 +10,7 @@ import type {
   ComplaintPolicy,
   ComplaintView,
   RemedyOutcome,
+  RemedyPending,
   RemedyRequest,
 } from '../domain/complaint';
 import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
@@ -43,8 +44,11 @@ export const complaintRemedy = defineSignal<[RemedyRequest]>('complaintRemedy');
 /** Order → complaint: how the remedy went. */
 export const remedyApplied = defineSignal<[RemedyOutcome]>('remedyApplied');
 
-/** Agent actions on a complaint; answers the complaint view, or 409 (Conflict) when it does not fit. */
-export const complaintAction = defineUpdate<ComplaintView, [{ action: ComplaintAction; note?: string; actor: string }]>('complaintAction');
+/**
+ * Agent actions on a complaint; answers the complaint view, or 409 (Conflict) when it does not fit,
+ * or pending when a remedy needs the order longer than REMEDY_ANSWER_WITHIN.
+ */
+export const complaintAction = defineUpdate<ComplaintView | RemedyPending, [{ action: ComplaintAction; note?: string; actor: string }]>('complaintAction');
 export const buyerReply = defineUpdate<ComplaintView, [{ message: string }]>('buyerReply');
 export const buyerConfirm = defineUpdate<ComplaintView, [{ satisfied: boolean; rating?: number; comment?: string }]>('buyerConfirm');
 export const complaintView = defineQuery<ComplaintView>('complaintView');

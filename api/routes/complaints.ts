@@ -56,7 +56,9 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
       const body = parse(ComplaintActionInput, req.body, 'body');
       const { action, note } = body;
-      res.json(await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }, await actionId(store, req, body)));
+      const answer = await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }, await actionId(store, req, body));
+      // A remedy the order is still carrying out: accepted, and shown pending on the complaint and the order.
+      res.status(answer.status === 'pending' ? 202 : 200).json(answer);
     }),
   );
 

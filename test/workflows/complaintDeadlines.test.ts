@@ -48,7 +48,7 @@ describe('a complaint against its deadlines', () => {
 
   const view = (handle: WorkflowHandle) => handle.query(complaintView);
   const agent = (handle: WorkflowHandle, action: string, note?: string) =>
-    handle.executeUpdate(complaintAction, { args: [{ action: action as never, actor: 'agent-ann', ...(note ? { note } : {}) }] });
+    handle.executeUpdate(complaintAction, { args: [{ action: action as never, actor: 'agent-ann', ...(note ? { note } : {}) }] }) as Promise<ComplaintView>;
   const row = (id: string) => ts.store.complaintViews.findById(id).lean();
   const systemTexts = (v: ComplaintView) => v.messages.filter((m) => m.from === 'system').map((m) => m.text);
 
@@ -181,6 +181,8 @@ describe('a complaint against its deadlines', () => {
     await agent(handle, 'reject', 'We checked again: it was redeemed.');
     const second = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: false }] });
     expect(second).toMatchObject({ status: 'ESCALATED', reopenCount: 1, escalated: true });
+    // Without a comment the buyer said nothing, and no words are put in their mouth.
+    expect(second.messages.filter((m) => m.from === 'buyer').map((m) => m.text)).toEqual(['The key says it was already redeemed.', 'It still does not work.']);
     expect(systemTexts(second)).toEqual([expect.stringContaining('the most allowed')]);
     expect(await conflictOf(handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true }] }))).toMatch(/ESCALATED/);
 
@@ -188,23 +190,35 @@ describe('a complaint against its deadlines', () => {
     await agent(handle, 'reject', 'Final answer.');
     const closed = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true, rating: 4 }] });
     expect(closed).toMatchObject({ status: 'CLOSED', satisfaction: { satisfied: true, rating: 4 } });
+    expect(closed.messages.filter((m) => m.from === 'buyer')).toHaveLength(2);
     const r = await projected(input.complaintId, 'CLOSED');
     expect(r).toMatchObject({ satisfied: true, rating: 4 });
   });
 
-  it('refuses actions that do not fit the complaint, and leaves it as it was', async () => {
-    const { handle } = await file();
-    expect(await conflictOf(agent(handle, 'reject'))).toMatch(/note/);
-    expect(await conflictOf(handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true }] }))).toMatch(/OPEN/);
+  it('refuses actions that do not fit the complaint, and leaves it byte for byte as it was', async () => {
+    const { handle, input } = await file();
+    const unchangedBy = async (refused: () => Promise<unknown>, reason: RegExp) => {
+      const before = JSON.stringify(await view(handle));
+      expect(await conflictOf(refused())).toMatch(reason);
+      expect(JSON.stringify(await view(handle))).toBe(before);
+    };
+    await unchangedBy(() => agent(handle, 'reject'), /note/);
+    await unchangedBy(() => handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true }] }), /OPEN/);
+    // No order stands behind this complaint: the remedy cannot be carried out, and the agent hears
+    // why; the refusal neither answers the first-response clock nor tells the buyer anything.
+    await unchangedBy(() => agent(handle, 'resolve_replace'), /replace could not be carried out/);
+    expect((await view(handle)).firstRespondedAt).toBeUndefined();
     await agent(handle, 'acknowledge');
-    expect(await conflictOf(agent(handle, 'acknowledge'))).toMatch(/ACKNOWLEDGED/);
+    await unchangedBy(() => agent(handle, 'acknowledge'), /ACKNOWLEDGED/);
     await agent(handle, 'request_info', 'Which platform?');
-    expect(await conflictOf(agent(handle, 'request_info', 'Again?'))).toMatch(/AWAITING_BUYER/);
-    // No order stands behind this complaint: the remedy cannot be carried out, and the agent hears why.
-    expect(await conflictOf(agent(handle, 'resolve_replace'))).toMatch(/replace could not be carried out/);
+    await unchangedBy(() => agent(handle, 'request_info', 'Again?'), /AWAITING_BUYER/);
+    await unchangedBy(() => agent(handle, 'resolve_refund'), /refund could not be carried out/);
     const v = await view(handle);
     expect(v.status).toBe('AWAITING_BUYER');
-    expect(v.messages.map((m) => m.from)).toEqual(['buyer', 'agent', 'agent', 'system']);
+    expect(v.messages.map((m) => m.from)).toEqual(['buyer', 'agent', 'agent']);
+    // Nothing of the refusals reached the read model or the storefront either.
+    const outbox = await ts.store.outbox.find({ complaintId: input.complaintId }).lean();
+    expect(outbox.map((o) => o.type).sort()).toEqual(['complaint.acknowledged', 'complaint.info_requested', 'complaint.opened']);
   });
 
   async function eventuallyRow(id: string, ok: (r: NonNullable<Awaited<ReturnType<typeof row>>>) => boolean) {

@@ -37,7 +37,7 @@ describe('complaint remedies on the order (time-skipping server)', () => {
   }
 
   const resolve = (complaint: WorkflowHandle, action: 'resolve_replace' | 'resolve_refund') =>
-    complaint.executeUpdate(complaintAction, { args: [{ action, actor: 'agent-kim' }] });
+    complaint.executeUpdate(complaintAction, { args: [{ action, actor: 'agent-kim' }] }) as Promise<ComplaintView>;
 
   it('replace: a new checked key for the order, the reported one marked invalid; closing the complaint lets the order finish', async () => {
     const { sku, order, complaint, filed, orderId } = await complainedAbout('key_invalid');

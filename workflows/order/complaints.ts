@@ -61,8 +61,10 @@ export class ComplaintDesk {
     };
   }
 
+  /** A remedy asked for: the order's timeline shows it pending until its outcome is noted. */
   receive(request: RemedyRequest): void {
     this.remedies.push(request);
+    this.order.note('complaint_remedy_requested', `${request.remedy} on complaint ${request.complaintId}`, request.actor);
   }
 
   get hasRemedy(): boolean {

@@ -1,11 +1,15 @@
 import type { DeliveredKey } from '../../domain/order';
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import type { KeyVerdict } from '../../activities/validation';
 import { store, supplier } from '../activities';
 import type { OrderRecord } from './record';
 
 export type Fulfilment =
   | { outcome: 'ready'; keys: DeliveredKey[] }
   | { outcome: 'out_of_stock' }
-  | { outcome: 'keys_exhausted'; slot: number };
+  | { outcome: 'keys_exhausted'; slot: number }
+  /** Given up while a supplier was being asked, because the order no longer wants the keys (a refund was granted). */
+  | { outcome: 'stopped' };
 
 export interface PickerState {
   attempts: number[];
@@ -20,6 +24,7 @@ export interface PickerState {
  */
 export class KeyPicker {
   private readonly attempts: number[];
+  private stopWhen: (() => boolean) | undefined;
   private readonly allowanceFrom: number[];
 
   constructor(
@@ -35,8 +40,13 @@ export class KeyPicker {
     return { attempts: [...this.attempts], allowanceFrom: [...this.allowanceFrom] };
   }
 
-  /** Keys for the first delivery: the order shows DELIVERING while they are checked. */
-  pick(): Promise<Fulfilment> {
+  /**
+   * Keys for the first delivery: the order shows DELIVERING while they are checked. When `stopWhen`
+   * becomes true while a supplier is being asked (it may be down for hours), the check is cancelled
+   * and the keys held are left for the caller to release: nobody has seen them.
+   */
+  pick(stopWhen?: () => boolean): Promise<Fulfilment> {
+    this.stopWhen = stopWhen;
     return this.pickAll(true);
   }
 
@@ -63,7 +73,8 @@ export class KeyPicker {
       for (;;) {
         if (firstDelivery && order.status !== 'DELIVERING') await order.moveTo('DELIVERING');
         const key = held[slot];
-        const verdict = await supplier.checkKey({ orderId, keyId: key.keyId });
+        const verdict = await this.check(key.keyId);
+        if (verdict === 'stopped') return { outcome: 'stopped' };
         if (verdict.valid) break;
         this.attempts[slot] += 1;
         await store.markKeyInvalid({ orderId, keyId: key.keyId });
@@ -74,6 +85,26 @@ export class KeyPicker {
       }
     }
     return { outcome: 'ready', keys: held };
+  }
+
+  /** The supplier's verdict on a key, unless the order stops wanting it first. */
+  private async check(keyId: string): Promise<KeyVerdict | 'stopped'> {
+    const { orderId } = this.order.input;
+    const stopWhen = this.stopWhen;
+    if (!stopWhen) return supplier.checkKey({ orderId, keyId });
+    if (stopWhen()) return 'stopped';
+    const scope = new CancellationScope();
+    let settled = false;
+    const checking = scope.run(() => supplier.checkKey({ orderId, keyId })).finally(() => (settled = true));
+    const stop = condition(() => settled || stopWhen()).then(() => 'stopped' as const);
+    const first = await Promise.race([checking, stop]);
+    if (first !== 'stopped' || settled) return checking;
+    // checkKey only reads; the attempt still running may finish or not, its verdict is not wanted.
+    scope.cancel();
+    await checking.catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
+    return 'stopped';
   }
 
   /** The slot's next key, unless its attempts are used up or the stock is out. */
