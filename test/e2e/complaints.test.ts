@@ -81,7 +81,7 @@ describe('complaints through the API', () => {
     expect(twice.body.error.code).toBe('conflict');
     expect(twice.body.error.message).toContain('ACKNOWLEDGED');
 
-    const replaced = await act(complaintId, 'resolve_replace', 'Sorry: here is a new key.');
+    const replaced = await shop.remedy(complaintId, 'resolve_replace', 'Sorry: here is a new key.');
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ status: 'RESOLVED', resolution: 'replaced', resolvedAt: expect.any(String) });
     // Resolved, it stays in the queue, after everything with a deadline, until the buyer confirms.
@@ -136,7 +136,7 @@ describe('complaints through the API', () => {
     expect(filed.status).toBe(201);
     const { complaintId } = filed.body;
 
-    const refunded = await act(complaintId, 'resolve_refund', 'Refunded in full.');
+    const refunded = await shop.remedy(complaintId, 'resolve_refund', 'Refunded in full.');
     expect(refunded.status).toBe(200);
     expect(refunded.body).toMatchObject({ status: 'RESOLVED', resolution: 'refunded' });
     const view = await shop.waitFor(order.orderId, 'REFUNDED');

@@ -32,7 +32,7 @@ describe('the public complaint report', () => {
     expect(filed.status).toBe(201);
     const { complaintId } = filed.body;
     expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge' })).status).toBe(200);
-    expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'resolve_replace', note: 'New key.' })).status).toBe(200);
+    expect((await shop.remedy(complaintId, 'resolve_replace', 'New key.')).status).toBe(200);
     expect((await orders[0].buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true, rating: 4 })).status).toBe(200);
     const second = await orders[1].buyer.post(`/v1/orders/${orders[1].orderId}/complaints`, { category: 'service', description: 'Slow answers.' });
     expect(second.status).toBe(201);

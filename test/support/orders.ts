@@ -196,6 +196,20 @@ export class Shop {
     return answer.body;
   }
 
+  /**
+   * An agent's remedy on a complaint, as an agent sees it through: answered at once (200, or 409),
+   * or 202 while the order carries it out, then the complaint view once it is resolved.
+   */
+  async remedy(complaintId: string, action: 'resolve_replace' | 'resolve_refund', note?: string): Promise<Answer> {
+    const answer = await this.agent.post(`/v1/complaints/${complaintId}/actions`, { action, ...(note ? { note } : {}) });
+    if (answer.status !== 202) return answer;
+    expect(answer.body).toEqual({ status: 'pending', orderId: expect.any(String), complaintId });
+    return eventually(async () => {
+      const seen = await this.agent.get(`/v1/complaints/${complaintId}`);
+      return seen.body.status === 'RESOLVED' || seen.body.remedy?.status === 'failed' ? { ...seen, status: 200 } : false;
+    }, `the ${action} on complaint ${complaintId} to be carried out`);
+  }
+
   /** Poll the order view until it is in one of `statuses`. */
   waitFor(orderId: string, ...statuses: OrderStatus[]): Promise<OrderView> {
     return eventually(async () => {

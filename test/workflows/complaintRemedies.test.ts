@@ -2,7 +2,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { stockOf } from '../../db/inventory';
 import { complaintWorkflowId, type ComplaintFiled, type ComplaintView } from '../../domain/complaint';
 import type { OrderView } from '../../domain/order';
-import { buyerConfirm, complaintAction, fileComplaint, orderView, paymentNotified } from '../../workflows/messages';
+import { buyerConfirm, complaintAction, complaintView, fileComplaint, orderView, paymentNotified } from '../../workflows/messages';
+import { eventually } from '../support/http';
 import { keyCodes, paymentNotice, queryUntil, seedProduct, startOrder } from '../support/orders';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
@@ -36,8 +37,15 @@ describe('complaint remedies on the order (time-skipping server)', () => {
     return { sku, order: handle, complaint: t.client.workflow.getHandle(complaintWorkflowId(filed.complaintId)), filed, orderId: input.orderId };
   }
 
-  const resolve = (complaint: WorkflowHandle, action: 'resolve_replace' | 'resolve_refund') =>
-    complaint.executeUpdate(complaintAction, { args: [{ action, actor: 'agent-kim' }] }) as Promise<ComplaintView>;
+  /** The agent's remedy, followed through when the order needs longer than the answer waits (pending). */
+  async function resolve(complaint: WorkflowHandle, action: 'resolve_replace' | 'resolve_refund'): Promise<ComplaintView> {
+    const answer = await complaint.executeUpdate(complaintAction, { args: [{ action, actor: 'agent-kim' }] });
+    if (answer.status !== 'pending') return answer as ComplaintView;
+    return eventually(async () => {
+      const view = await complaint.query(complaintView);
+      return view.status === 'RESOLVED' ? view : false;
+    }, `the ${action} carried out`);
+  }
 
   it('replace: a new checked key for the order, the reported one marked invalid; closing the complaint lets the order finish', async () => {
     const { sku, order, complaint, filed, orderId } = await complainedAbout('key_invalid');
