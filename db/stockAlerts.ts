@@ -22,6 +22,11 @@ export const alertEventId = (alert: Pick<StockAlertDoc, '_id'>) => `stock-${aler
 export async function rearmStockAlerts(store: Store, sku: string, defaultThreshold: number): Promise<void> {
   const product = await store.products.findById(sku).lean();
   if (!product) return;
+  // Only an alert that went off needs re-arming; asked by _id, so a large import's batches skip the count.
+  const fired = await store.stockAlerts
+    .find({ _id: { $in: (['low', 'out'] as const).map((kind) => alertId(sku, kind, product.stockArming?.[kind] ?? 0)) } }, { _id: 1 })
+    .lean();
+  if (fired.length === 0) return;
   const threshold = product.lowStockThreshold ?? defaultThreshold;
   const { available } = await stockOf(store, sku);
   const inc: Record<string, number> = {};
