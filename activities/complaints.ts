@@ -26,6 +26,7 @@ export function complaintActivities({ store }: ActivityDeps) {
 /** The read-model row of a complaint: its view, and the figures the queue and the report need. */
 export function complaintRow(seq: number, view: ComplaintView, breaches: Breaches): ComplaintViewDoc {
   const settled = view.status === 'RESOLVED' || view.status === 'CLOSED';
+  // On the buyer's turn nothing is due from the agents: the row sorts by when the buyer's time runs out.
   return {
     _id: view.complaintId,
     seq,
@@ -34,7 +35,7 @@ export function complaintRow(seq: number, view: ComplaintView, breaches: Breache
     category: view.category,
     status: view.status,
     createdAt: new Date(view.createdAt),
-    dueAt: settled ? NO_DEADLINE : earliest(view.firstRespondedAt ? [view.resolutionDueAt] : [view.firstResponseDueAt, view.resolutionDueAt]),
+    dueAt: settled ? NO_DEADLINE : view.status === 'AWAITING_BUYER' && view.buyerReplyDueAt ? new Date(view.buyerReplyDueAt) : earliest(view.firstRespondedAt ? [view.resolutionDueAt] : [view.firstResponseDueAt, view.resolutionDueAt]),
     firstResponseOnTime: breaches.firstResponse ? false : view.firstRespondedAt ? view.firstRespondedAt <= view.firstResponseDueAt : null,
     // A reopened complaint was resolved once; it stays on time unless a deadline is breached.
     resolutionOnTime: breaches.resolution ? false : view.resolvedAt || view.reopenCount > 0 ? true : null,

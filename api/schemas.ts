@@ -240,6 +240,8 @@ export const ComplaintView = z
     firstRespondedAt: z.string().optional(),
     resolvedAt: z.string().optional(),
     closedAt: z.string().optional(),
+    buyerReplyDueAt: z.string().optional().openapi({ description: 'While AWAITING_BUYER: when it closes unless the buyer answers (COMPLAINT_BUYER_REPLY).' }),
+    escalationReminderAt: z.string().optional().openapi({ description: 'Past its resolution deadline: when the agents are reminded next (COMPLAINT_ESCALATION_REMINDER).' }),
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),

@@ -1,3 +1,4 @@
+import type { ComplaintPolicy } from '../domain/complaint';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -167,6 +168,8 @@ const envSchema = z
     COMPLAINT_FIRST_RESPONSE: duration('1h'),
     COMPLAINT_RESOLUTION: duration('24h'),
     COMPLAINT_AUTO_CLOSE: duration('3d'),
+    COMPLAINT_BUYER_REPLY: duration('7d'),
+    COMPLAINT_ESCALATION_REMINDER: duration('24h'),
     MAX_REOPENS: wholeNumber(0, 2),
     DEFAULT_REFUND_WINDOW: productWindow('24h'),
     DEFAULT_COMPLAINT_WINDOW: productWindow('7d'),
@@ -235,7 +238,7 @@ export interface Config {
   refundDecisionWaitMs: number;
   /** Past this many history events a waiting order carries on in a new run (continue-as-new). */
   orderHistoryEvents: number;
-  complaint: { firstResponseMs: number; resolutionMs: number; autoCloseMs: number; maxReopens: number };
+  complaint: Required<ComplaintPolicy>;
   /** Per-product windows when the catalog names none, kept as written ("24h"). */
   defaultRefundWindow: string;
   defaultComplaintWindow: string;
@@ -304,6 +307,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       firstResponseMs: e.COMPLAINT_FIRST_RESPONSE,
       resolutionMs: e.COMPLAINT_RESOLUTION,
       autoCloseMs: e.COMPLAINT_AUTO_CLOSE,
+      buyerReplyMs: e.COMPLAINT_BUYER_REPLY,
+      escalationReminderMs: e.COMPLAINT_ESCALATION_REMINDER,
       maxReopens: e.MAX_REOPENS,
     },
     defaultRefundWindow: e.DEFAULT_REFUND_WINDOW,

@@ -38,6 +38,13 @@ export interface ComplaintPolicy {
   resolutionMs: number;
   autoCloseMs: number;
   maxReopens: number;
+  /**
+   * How long an AWAITING_BUYER complaint waits for the buyer's answer before it closes. Absent on
+   * complaints filed before it existed: they keep waiting, as they did (so recorded runs replay).
+   */
+  buyerReplyMs?: number;
+  /** After a resolution breach, how often the ESCALATED complaint reminds the agents (absent: never, as before). */
+  escalationReminderMs?: number;
 }
 
 /** What a buyer files on an order. */
@@ -78,6 +85,10 @@ export interface ComplaintView {
   firstRespondedAt?: string;
   resolvedAt?: string;
   closedAt?: string;
+  /** While AWAITING_BUYER: when it closes unless the buyer answers. */
+  buyerReplyDueAt?: string;
+  /** While ESCALATED past its resolution deadline: when the agents are reminded next. */
+  escalationReminderAt?: string;
   escalated: boolean;
   reopenCount: number;
   satisfaction?: { satisfied: boolean; rating?: number };

@@ -140,6 +140,19 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
   return complaint.view;
 
   async function onDeadline(due: Deadline): Promise<void> {
+    if (due.kind === 'buyer_reply') {
+      // A remedy under way settles it either way; the buyer's silence waits for its outcome.
+      if (remedyPending) return void (await condition(() => !remedyPending));
+      const days = (policy.buyerReplyMs as number) / 86_400_000;
+      await complaint.step('closed', { from: 'system', text: `closed: no answer from the buyer within ${days}d of the request for information` }, 'CLOSED');
+      return;
+    }
+    if (due.kind === 'escalation_reminder') {
+      complaint.scheduleReminder();
+      const hours = (policy.escalationReminderMs as number) / 3_600_000;
+      await complaint.step('escalation_reminder', { from: 'system', text: `still unresolved past its resolution deadline (${complaint.view.resolutionDueAt}); the agents are reminded every ${hours}h` });
+      return;
+    }
     if (due.kind === 'auto_close') {
       const hours = policy.autoCloseMs / 3_600_000;
       await complaint.step('closed', { from: 'system', text: `closed: no answer from the buyer within ${hours}h of the resolution` }, 'CLOSED');

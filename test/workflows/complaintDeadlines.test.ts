@@ -195,6 +195,62 @@ describe('a complaint against its deadlines', () => {
     expect(r).toMatchObject({ satisfied: true, rating: 4 });
   });
 
+  const BOUNDED: ComplaintPolicy = { ...POLICY, buyerReplyMs: 2 * DAY, escalationReminderMs: 6 * HOUR };
+
+  it('closes a complaint whose buyer never answers the request for information, and shows it due then, not overdue', async () => {
+    const { handle, input } = await file(BOUNDED);
+    await agent(handle, 'request_info', 'Which platform?');
+    const asked = await view(handle);
+    expect(asked.status).toBe('AWAITING_BUYER');
+    expect(asked.buyerReplyDueAt).toBe(new Date(Date.parse(asked.messages[1].at) + 2 * DAY).toISOString());
+    const waiting = await projected(input.complaintId, 'AWAITING_BUYER');
+    expect(waiting.dueAt.toISOString()).toBe(asked.buyerReplyDueAt);
+
+    await ts.env.sleep(2 * DAY - HOUR);
+    expect((await view(handle)).status).toBe('AWAITING_BUYER');
+    await ts.env.sleep(2 * HOUR);
+    const closed = (await handle.result()) as ComplaintView;
+    expect(closed).toMatchObject({ status: 'CLOSED', closedAt: expect.any(String) });
+    expect(closed.buyerReplyDueAt).toBeUndefined();
+    expect(systemTexts(closed)).toEqual([expect.stringContaining('no answer from the buyer within 2d')]);
+    await projected(input.complaintId, 'CLOSED');
+    expect(await ts.store.complaintQueue.findById(input.complaintId).lean()).toBeNull();
+  });
+
+  it('a buyer who answers in time brings it back to the agents, with no close pending', async () => {
+    const { handle } = await file(BOUNDED);
+    await agent(handle, 'acknowledge');
+    await agent(handle, 'request_info', 'Which platform?');
+    await ts.env.sleep(DAY);
+    const replied = (await handle.executeUpdate(buyerReply, { args: [{ message: 'Steam, EU.' }] })) as ComplaintView;
+    expect(replied.status).toBe('ACKNOWLEDGED');
+    expect(replied.buyerReplyDueAt).toBeUndefined();
+    await ts.env.sleep(3 * DAY);
+    expect((await view(handle)).status).not.toBe('CLOSED');
+  });
+
+  it('an escalated complaint past its resolution deadline reminds the agents every period, and can still be resolved', async () => {
+    const { handle, input } = await file(BOUNDED);
+    await agent(handle, 'acknowledge');
+    await ts.env.sleep(DAY + MINUTE);
+    const breached = await view(handle);
+    expect(breached.status).toBe('ESCALATED');
+    expect(Date.parse(breached.escalationReminderAt as string)).toBeGreaterThan(Date.parse(breached.resolutionDueAt));
+    await ts.env.sleep(6 * HOUR + MINUTE);
+    await ts.env.sleep(6 * HOUR);
+    const reminded = await view(handle);
+    expect(reminded.status).toBe('ESCALATED');
+    expect(systemTexts(reminded).filter((t) => t.includes('reminded every 6h'))).toHaveLength(2);
+    const outbox = await ts.store.outbox.find({ complaintId: input.complaintId, type: 'complaint.escalation_reminder' }).lean();
+    expect(outbox).toHaveLength(2);
+
+    const rejected = await agent(handle, 'reject', 'The key was redeemed on your account.');
+    expect(rejected).toMatchObject({ status: 'RESOLVED', resolution: 'rejected' });
+    expect(rejected.escalationReminderAt).toBeUndefined();
+    await ts.env.sleep(12 * HOUR);
+    expect(systemTexts(await view(handle)).filter((t) => t.includes('reminded'))).toHaveLength(2);
+  });
+
   it('refuses actions that do not fit the complaint, and leaves it byte for byte as it was', async () => {
     const { handle, input } = await file();
     const unchangedBy = async (refused: () => Promise<unknown>, reason: RegExp) => {

@@ -8,7 +8,9 @@ import { after, now } from '../time';
 /** Statuses in which agents are working on the complaint and its resolution clock runs. */
 export type WorkingStatus = 'OPEN' | 'ACKNOWLEDGED' | 'ESCALATED';
 
-export type Deadline = { kind: 'first_response' | 'resolution' | 'auto_close'; at: string };
+const WORKING: readonly ComplaintStatus[] = ['OPEN', 'ACKNOWLEDGED', 'ESCALATED'];
+
+export type Deadline = { kind: 'first_response' | 'resolution' | 'auto_close' | 'buyer_reply' | 'escalation_reminder'; at: string };
 
 /** What one step says: who said it and what. */
 export type Said = Omit<ComplaintMessage, 'at'>;
@@ -71,6 +73,8 @@ export class ComplaintRecord {
     // Counted from the resolution: only the buyer's confirmation answers it, not a reply.
     if (view.status === 'RESOLVED') return { kind: 'auto_close', at: after(view.resolvedAt as string, this.input.policy.autoCloseMs) };
     const due: Deadline[] = [];
+    if (view.buyerReplyDueAt && view.status === 'AWAITING_BUYER') due.push({ kind: 'buyer_reply', at: view.buyerReplyDueAt });
+    if (view.escalationReminderAt && WORKING.includes(view.status)) due.push({ kind: 'escalation_reminder', at: view.escalationReminderAt });
     if (!view.firstRespondedAt && !this.breaches.firstResponse) due.push({ kind: 'first_response', at: view.firstResponseDueAt });
     // While the buyer is asked for information the resolution clock is paused.
     if (this.resolutionClockRunning && view.status !== 'AWAITING_BUYER') due.push({ kind: 'resolution', at: view.resolutionDueAt });
@@ -82,7 +86,18 @@ export class ComplaintRecord {
     else {
       this.breaches.resolution = true;
       this.resolutionClockRunning = false;
+      this.scheduleReminder();
     }
+  }
+
+  /** The next reminder to the agents of an escalated complaint past its deadline (when the policy has them). */
+  scheduleReminder(): void {
+    this.scheduleReminderAt(now());
+  }
+
+  private scheduleReminderAt(from: string): void {
+    const every = this.input.policy.escalationReminderMs;
+    if (every) this.view.escalationReminderAt = after(from, every);
   }
 
   /** A fresh resolution deadline, counted from now: the complaint was reopened. */
@@ -127,10 +142,16 @@ export class ComplaintRecord {
       this.view.resolutionDueAt = after(this.view.resolutionDueAt, waited);
       this.awaitingBuyerSince = undefined;
     }
+    delete this.view.buyerReplyDueAt;
     if (status === 'AWAITING_BUYER') {
       this.awaitingBuyerSince = at;
       this.resumeTo = from as WorkingStatus;
+      const wait = this.input.policy.buyerReplyMs;
+      if (wait) this.view.buyerReplyDueAt = after(at, wait);
     }
+    // Past its resolution deadline, a complaint the agents hold keeps reminding them until it is settled.
+    if (!WORKING.includes(status)) delete this.view.escalationReminderAt;
+    else if (this.breaches.resolution && !this.resolutionClockRunning && !this.view.escalationReminderAt) this.scheduleReminderAt(at);
     if (status === 'ESCALATED') this.view.escalated = true;
     if (status === 'CLOSED') this.view.closedAt = at;
     this.view.status = status;
