@@ -50,10 +50,10 @@ describe('the console in a browser', () => {
 
   async function signIn(key: string): Promise<void> {
     const { page } = b;
+    // A fresh tab's session: no key kept from the previous sign-in.
     await page.goto(`${product.api.url}/console`);
-    if (await page.locator('[data-me]').count()) {
-      await page.getByRole('button', { name: 'Sign out' }).click();
-    }
+    await page.evaluate('sessionStorage.clear()');
+    await page.reload();
     await page.locator('#api-key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[data-me]').waitFor();
@@ -134,6 +134,46 @@ describe('the console in a browser', () => {
       expect((await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true, rating: 5 })).status).toBe(200);
       await page.reload();
       await page.locator('h2 .badge', { hasText: 'CLOSED' }).waitFor();
+    });
+  });
+
+  it('an agent approves a refund request', async () => {
+    const order = await delivered();
+    expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Bought the wrong region.' })).status).toBe(202);
+    await shop.waitFor(order.orderId, 'REFUND_REQUESTED');
+    const { page } = b;
+    await b.step('refund', async () => {
+      await signIn(DEV.agent);
+      await page.goto(`${product.api.url}/console#/refunds`);
+      const card = page.locator(`[data-order="${order.orderId}"]`);
+      await card.getByText('Bought the wrong region.').waitFor();
+      await card.locator('input[name="note"]').fill('Region mismatch, refunded.');
+      await card.locator('button[data-decision="approve"]').click();
+      await card.locator('.notice-ok, .notice-info').waitFor();
+      await shop.waitFor(order.orderId, 'REFUNDED');
+      // A second decision on the same order is refused, and the page says why.
+      await page.reload();
+      await card.waitFor({ state: 'detached' });
+    });
+  });
+
+  it('a refund decision that no longer fits shows the 409 reason', async () => {
+    const order = await delivered();
+    expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Changed my mind.' })).status).toBe(202);
+    await shop.waitFor(order.orderId, 'REFUND_REQUESTED');
+    const { page } = b;
+    await b.step('refund-409', async () => {
+      await signIn(DEV.agent);
+      await page.goto(`${product.api.url}/console#/refunds`);
+      const card = page.locator(`[data-order="${order.orderId}"]`);
+      await card.getByText('Changed my mind.').waitFor();
+      // Another agent rejects it first.
+      expect((await shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Key was used.' })).status).toBe(200);
+      await card.locator('button[data-decision="approve"]').click();
+      const notice = card.locator('.notice-conflict');
+      await notice.waitFor();
+      expect(await notice.textContent()).toMatch(/no refund request is pending|pending/i);
+      expect((await shop.view(order.orderId)).status).not.toMatch(/REFUND/);
     });
   });
 
