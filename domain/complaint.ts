@@ -43,6 +43,11 @@ export interface ComplaintPolicy {
    * complaints filed before it existed: they keep waiting, as they did (so recorded runs replay).
    */
   buyerReplyMs?: number;
+  /**
+   * How many replies a buyer may add to one complaint: each is up to 5,000 characters and the view
+   * travels with every step, so its size is bounded (absent on complaints filed before: no bound).
+   */
+  maxBuyerReplies?: number;
   /** After a resolution breach, how often the ESCALATED complaint reminds the agents (absent: never, as before). */
   escalationReminderMs?: number;
 }

@@ -85,7 +85,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     },
     {
       validator: ({ message }) => {
-        const refusal = replyRefusal(complaint.status, message);
+        const refusal = replyRefusal(complaint.status, message, complaint.buyerReplies, policy.maxBuyerReplies);
         if (refusal) conflict(refusal);
       },
     },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { complaintWorkflowId, type ComplaintInput, type ComplaintPolicy, type ComplaintView } from '../../domain/complaint';
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { buyerConfirm, buyerReply, complaintAction, complaintView } from '../../workflows/messages';
@@ -249,6 +250,24 @@ describe('a complaint against its deadlines', () => {
     expect(rejected.escalationReminderAt).toBeUndefined();
     await ts.env.sleep(12 * HOUR);
     expect(systemTexts(await view(handle)).filter((t) => t.includes('reminded'))).toHaveLength(2);
+  });
+
+  it("bounds a complaint's history: the buyer's replies stop at the limit, so a talkative complaint stays far below the history size limit", async () => {
+    const { handle } = await file({ ...POLICY, maxBuyerReplies: 10 });
+    const longest = 'x'.repeat(5_000); // the most one reply may hold
+    for (let i = 0; i < 10; i++) {
+      await agent(handle, 'request_info');
+      await handle.executeUpdate(buyerReply, { args: [{ message: longest }] });
+    }
+    expect(await conflictOf(handle.executeUpdate(buyerReply, { args: [{ message: longest }] }))).toMatch(/10 replies from the buyer, the most allowed/);
+    const v = await view(handle);
+    expect(v.messages.filter((m) => m.from === 'buyer')).toHaveLength(11);
+    // Every step carries the view, so the worst case is about 4 x 5 KB x (1 + 2 + ... + n) for n
+    // replies: 1.1 MB for 10, 4.2 MB for the default 20, against Temporal's 50 MB, which 140 replies
+    // reached before the limit; more are refused instead.
+    const historySize = temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish().length;
+    expect(historySize).toBeGreaterThan(10 * 5_000); // the replies themselves are in it
+    expect(historySize).toBeLessThan(2 * 1024 * 1024);
   });
 
   it('refuses actions that do not fit the complaint, and leaves it byte for byte as it was', async () => {

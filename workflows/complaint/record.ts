@@ -52,6 +52,11 @@ export class ComplaintRecord {
     };
   }
 
+  /** The buyer's replies so far: their messages after the description. */
+  get buyerReplies(): number {
+    return this.view.messages.filter((m) => m.from === 'buyer').length - 1;
+  }
+
   get status(): ComplaintStatus {
     return this.view.status;
   }

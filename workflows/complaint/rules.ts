@@ -27,9 +27,10 @@ export function actionRefusal(status: ComplaintStatus, action: ComplaintAction, 
 }
 
 /** Why the buyer cannot reply now, or undefined. */
-export function replyRefusal(status: ComplaintStatus, message: string): string | undefined {
+export function replyRefusal(status: ComplaintStatus, message: string, replies: number, maxReplies: number | undefined): string | undefined {
   if (status === 'CLOSED') return 'the complaint is CLOSED';
   if (typeof message !== 'string' || !message.trim()) return 'a reply needs a message';
+  if (maxReplies !== undefined && replies >= maxReplies) return `the complaint has ${replies} replies from the buyer, the most allowed; an agent will answer`;
   return undefined;
 }
 
