@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { stockLevels } from '../db/stockAlerts';
+import { ordersByStatus } from '../db/projection';
 import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
@@ -24,6 +25,7 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = createMetrics({
     reportFactsWaiting: () => deps.store.reportInbox.countDocuments(),
     stockLevels: () => stockLevels(deps.store),
+    ordersByStatus: () => ordersByStatus(deps.store),
     ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
     webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
   });

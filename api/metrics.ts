@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface MetricSources {
   /** Facts the report ledger's fold has not reached yet; a count that keeps growing means the fold is not running. */
   reportFactsWaiting(): Promise<number>;
+  /** How many orders stand in each status. */
+  ordersByStatus(): Promise<{ status: string; orders: number }[]>;
   /** Each product's available keys. */
   stockLevels(): Promise<{ sku: string; available: number }[]>;
   /** Orders waiting on a person (a refund the provider refused): each needs someone at the provider. */
@@ -55,6 +57,17 @@ export function createMetrics(sources: MetricSources) {
     registers: [registry],
     async collect() {
       this.set(await sources.reportFactsWaiting());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_orders',
+    help: 'Orders by status: the outcomes (COMPLETED, REFUNDED, CANCELLED) and where the rest stand',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { status, orders } of await sources.ordersByStatus()) this.set({ status }, orders);
     },
   });
 

@@ -185,6 +185,7 @@ const envSchema = z
     REPORT_FOLD_EVERY: duration('30s'),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
+    WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
@@ -259,6 +260,8 @@ export interface Config {
   temporalUiUrl: string;
   /** Available stock at or below which a product without its own threshold raises stock.low. */
   lowStockThreshold: number;
+  /** Where the worker serves the Temporal SDK's metrics for Prometheus (`/metrics`); off when unset. */
+  workerMetricsPort?: number;
   /** The payment rails that are on (config/rails.ts). */
   rails: RailsConfig;
 }
@@ -328,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     rails,
   });
 }

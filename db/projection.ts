@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { isDuplicateKeyError } from './store';
+import { isDuplicateKeyError, type Store } from './store';
 
 /**
  * Write a read-model row unless a newer one is already there, and answer the row that stands.
@@ -28,4 +28,10 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
     // Another attempt wrote it first: compare with what it wrote.
     return projectNewer(model, row);
   }
+}
+
+/** Orders counted by the status their read model shows, for the metrics. */
+export async function ordersByStatus(store: Store): Promise<{ status: string; orders: number }[]> {
+  const rows = await store.orderViews.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+  return rows.map((r: { _id: string; n: number }) => ({ status: r._id, orders: r.n }));
 }

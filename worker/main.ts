@@ -10,7 +10,13 @@ async function main() {
   const logger = createLogger(config.logLevel);
   Runtime.install({
     logger: pinoLogger(logger),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      // The SDK's own worker metrics (task slots, poll and schedule-to-start latencies, failures).
+      ...(config.workerMetricsPort
+        ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.workerMetricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } }
+        : {}),
+    },
   });
   const running = await startWorker(
     config,
