@@ -210,3 +210,34 @@ describe('the backfill of the queue', () => {
   });
 });
 
+
+describe('projections of one complaint in flight at once', () => {
+  let store: Store;
+  let project: ReturnType<typeof complaintActivities>['projectComplaint'];
+  beforeAll(async () => {
+    const config = testConfig();
+    store = await openStore(config.mongodbUri);
+    project = complaintActivities({ store, vault: new Vault(config.keyEncryptionKey), config, logger: createLogger('silent') }).projectComplaint;
+  });
+  afterAll(async () => {
+    await store?.connection.dropDatabase().catch(() => undefined);
+    await store?.close();
+  });
+
+  it('steps projected all at once in any order leave the newest standing', async () => {
+    const h: Filing = { id: 'h-race', filedAfterMin: 50, sku: 'race-1', category: 'other' };
+    const statuses: ComplaintStatus[] = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ACKNOWLEDGED', 'ESCALATED', 'RESOLVED'];
+    for (let round = 0; round < 5; round++) {
+      const id = `${h.id}-${round}`;
+      const steps = statuses.map((status, i) => ({ seq: i + 1, status }));
+      steps.push({ seq: steps.length + 1, status: 'CLOSED' });
+      // Newest first, then the rest: every older step races the close.
+      const order = [steps[steps.length - 1], ...steps.slice(0, -1).reverse()];
+      await Promise.all(order.map(({ seq, status }) => project({ seq, view: viewAt({ ...h, id }, status), breaches: { firstResponse: false, resolution: false } })));
+      expect(await store.complaintViews.findById(id).lean()).toMatchObject({ seq: steps.length, status: 'CLOSED' });
+      expect(await store.complaintQueue.findById(id).lean()).toBeNull();
+    }
+  });
+
+
+});
