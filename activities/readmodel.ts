@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { projectNewer } from '../db/projection';
 import { orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
@@ -5,6 +6,17 @@ import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { OrderView, TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
+
+/** The metric's name and buckets (seconds), shared with the worker's telemetry setup. */
+export const DELIVERY_LATENCY_METRIC = 'kamiflow_payment_to_delivery_seconds';
+export const DELIVERY_LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800];
+
+/** Payment notice taken → keys delivered, in the worker's metrics (exported with the SDK's). */
+function observeDelivery(seconds: number): void {
+  Context.current()
+    .metricMeter.createHistogram(DELIVERY_LATENCY_METRIC, 'float', 's', 'Seconds from the payment notice to the keys delivered')
+    .record(Math.max(0, seconds));
+}
 
 export function readModelActivities({ store }: ActivityDeps) {
   /** Who the order list shows the order to, and its email hash: from order_access, which the API wrote at intake. */
@@ -30,7 +42,12 @@ export function readModelActivities({ store }: ActivityDeps) {
         ...(await listedBy(view.orderId)),
         view,
       };
-      await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
+      // Only a DELIVERED projection reads what stood before: to time the delivery once.
+      const before = view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
+      const stands = await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
+      if (view.status === 'DELIVERED' && before?.status !== 'DELIVERED' && stands.seq === seq && view.paidAt && view.deliveredAt) {
+        observeDelivery((Date.parse(view.deliveredAt) - Date.parse(view.paidAt)) / 1000);
+      }
       await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
     },
 

@@ -1,4 +1,5 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DELIVERY_LATENCY_BUCKETS, DELIVERY_LATENCY_METRIC } from '../activities/readmodel';
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../config/logger';
 import { keepSchedules } from './schedules';
@@ -14,7 +15,16 @@ async function main() {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       // The SDK's own worker metrics (task slots, poll and schedule-to-start latencies, failures).
       ...(config.workerMetricsPort
-        ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.workerMetricsPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } }
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: `0.0.0.0:${config.workerMetricsPort}`,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: { [DELIVERY_LATENCY_METRIC]: DELIVERY_LATENCY_BUCKETS },
+              },
+            },
+          }
         : {}),
     },
   });

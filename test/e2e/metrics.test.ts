@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/stack';
-import { eventually } from '../support/http';
-import { keyCodes, productWithShop, type Shop } from '../support/orders';
+import { ApiClient, eventually } from '../support/http';
+import { keyCodes, Shop } from '../support/orders';
 import { workerProcess, type ChildProduct } from '../support/processes';
-import type { Product } from '../support/harness';
+import { startProduct, type Product } from '../support/harness';
 
 /** Metric names in a Prometheus text exposition. */
 function namesIn(text: string): Set<string> {
@@ -17,14 +17,15 @@ function namesIn(text: string): Set<string> {
  * metrics these really expose.
  */
 describe('metrics', () => {
-  const ctx = productWithShop();
   let product: Product;
   let shop: Shop;
   let worker: ChildProduct;
   let workerMetrics: string;
 
   beforeAll(async () => {
-    ({ product, shop } = ctx);
+    // The worker process below is the product's only worker, so it runs every activity.
+    product = await startProduct({}, { worker: false });
+    shop = new Shop(new ApiClient(product.api.url), product.config.paymentWebhookSecret);
     const port = await freePort();
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
     // A worker process of its own (the SDK's telemetry is installed once per process), polling the
@@ -44,6 +45,7 @@ describe('metrics', () => {
   });
   afterAll(async () => {
     await worker?.stop();
+    await product?.stop();
   });
 
   it('exposes orders by status, stock by sku, and the worker SDK metrics; the dashboard uses only those', async () => {
@@ -60,8 +62,9 @@ describe('metrics', () => {
 
     const sdk = await eventually(async () => {
       const text = await (await fetch(workerMetrics)).text();
-      return text.includes('temporal_') ? text : false;
-    }, "the worker's SDK metrics");
+      return /kamiflow_payment_to_delivery_seconds_count\{[^}]*\} 2\b/.test(text) ? text : false;
+    }, "the worker's SDK metrics and two deliveries timed");
+    expect(sdk).toContain('temporal_worker_task_slots_available');
     const exposed = new Set([...namesIn(api), ...namesIn(sdk)]);
 
     const dashboard = JSON.parse(readFileSync(join(__dirname, '..', '..', 'ops', 'grafana', 'kamiflow.json'), 'utf8'));
@@ -71,7 +74,7 @@ describe('metrics', () => {
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
     // What ops look at first is there.
-    for (const name of ['kamiflow_orders', 'kamiflow_stock_available']) expect(used).toContain(name);
+    for (const name of ['kamiflow_orders', 'kamiflow_stock_available', 'kamiflow_payment_to_delivery_seconds_bucket']) expect(used).toContain(name);
     expect([...used].some((n) => n.startsWith('temporal_'))).toBe(true);
   });
 });
