@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { isDuplicateKeyError } from '../db/store';
+import { isDuplicateKeyError, onlyDuplicateKeyErrors } from '../db/store';
 import { sign } from '../security/signature';
 import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
@@ -37,17 +37,25 @@ export function notificationActivities({ store, config }: ActivityDeps) {
     return config.storefrontWebhook;
   }
 
+  async function recordNotifications(events: Notification[]): Promise<{ webhook: boolean }> {
+    const webhook = (await targetOf(events[0]?.orderId)) !== undefined;
+    if (events.length === 0) return { webhook };
+    const entries = events.map((n) => ({ _id: n.eventId, ...n, at: new Date(n.at), delivery: webhook ? 'pending' : 'not_configured', attempts: 0 }));
+    try {
+      await store.outbox.insertMany(entries, { ordered: false });
+    } catch (err) {
+      // A retry finds its own entries there.
+      if (!onlyDuplicateKeyErrors(err) && !isDuplicateKeyError(err)) throw err;
+    }
+    return { webhook };
+  }
+
   return {
     /** Keep the notification in the outbox (once per event id); says whether a webhook should carry it. */
-    async recordNotification(n: Notification): Promise<{ webhook: boolean }> {
-      const webhook = (await targetOf(n.orderId)) !== undefined;
-      try {
-        await store.outbox.create({ _id: n.eventId, ...n, at: new Date(n.at), delivery: webhook ? 'pending' : 'not_configured', attempts: 0 });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-      return { webhook };
-    },
+    recordNotification: (n: Notification) => recordNotifications([n]),
+
+    /** Several events of one step at once, each kept once per event id; says whether a webhook should carry them. */
+    recordNotifications,
 
     /** POST one outbox entry to the storefront, signed; anything but a 2xx is retried with backoff. */
     async sendStorefrontWebhook({ eventId }: { eventId: string }): Promise<void> {

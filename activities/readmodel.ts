@@ -6,6 +6,8 @@ import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { OrderView, TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
+import type { Notification } from '../domain/notification';
+import { notificationActivities } from './notifications';
 
 /** The metric's name and buckets (seconds), shared with the worker's telemetry setup. */
 export const DELIVERY_LATENCY_METRIC = 'kamiflow_payment_to_delivery_seconds';
@@ -18,37 +20,58 @@ function observeDelivery(seconds: number): void {
     .record(Math.max(0, seconds));
 }
 
-export function readModelActivities({ store }: ActivityDeps) {
+/** One step of an order: its view at `seq`, and the events it raised since the last step. */
+export interface OrderStep {
+  seq: number;
+  view: OrderView;
+  statusSince: string;
+  events: Notification[];
+}
+
+export function readModelActivities(deps: ActivityDeps) {
+  const { store } = deps;
+  const notifications = notificationActivities(deps);
   /** Who the order list shows the order to, and its email hash: from order_access, which the API wrote at intake. */
   async function listedBy(orderId: string): Promise<Pick<OrderViewDoc, 'storefront' | 'emailHash'>> {
     const access = await store.orderAccess.findById(orderId, { storefront: 1, emailHash: 1 }).lean();
     return access ? { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) } : {};
   }
 
+  /** Project the order's view for lists and closed orders, and what the complaint ranking counts of it. */
+  async function projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
+    const fields: Omit<OrderViewDoc, '_id'> = {
+      seq,
+      sku: view.sku,
+      status: view.status,
+      statusSince: new Date(statusSince),
+      createdAt: new Date(view.createdAt),
+      paidAt: view.paidAt ? new Date(view.paidAt) : undefined,
+      deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
+      refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
+      paymentId: view.paymentId,
+      needsAttention: view.attention?.reason ?? null,
+      ...(await listedBy(view.orderId)),
+      view,
+    };
+    // Only a DELIVERED projection reads what stood before: to time the delivery once.
+    const before = view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
+    const stands = await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
+    if (view.status === 'DELIVERED' && before?.status !== 'DELIVERED' && stands.seq === seq && view.paidAt && view.deliveredAt) {
+      observeDelivery((Date.parse(view.deliveredAt) - Date.parse(view.paidAt)) / 1000);
+    }
+    await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
+  }
+
   return {
-    /** Project the order's view for lists and closed orders, and what the complaint ranking counts of it. */
-    async projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
-      const fields: Omit<OrderViewDoc, '_id'> = {
-        seq,
-        sku: view.sku,
-        status: view.status,
-        statusSince: new Date(statusSince),
-        createdAt: new Date(view.createdAt),
-        paidAt: view.paidAt ? new Date(view.paidAt) : undefined,
-        deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
-        refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
-        paymentId: view.paymentId,
-        needsAttention: view.attention?.reason ?? null,
-        ...(await listedBy(view.orderId)),
-        view,
-      };
-      // Only a DELIVERED projection reads what stood before: to time the delivery once.
-      const before = view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
-      const stands = await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
-      if (view.status === 'DELIVERED' && before?.status !== 'DELIVERED' && stands.seq === seq && view.paidAt && view.deliveredAt) {
-        observeDelivery((Date.parse(view.deliveredAt) - Date.parse(view.paidAt)) / 1000);
-      }
-      await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
+    projectOrder,
+
+    /**
+     * A step of an order in one activity: its read-model row (unless a newer step's stands) and the
+     * outbox entries of the events it raised, written side by side. Says whether a webhook should carry them.
+     */
+    async recordOrderStep({ seq, view, statusSince, events }: OrderStep): Promise<{ webhook: boolean }> {
+      const [, kept] = await Promise.all([projectOrder({ seq, view, statusSince }), notifications.recordNotifications(events)]);
+      return kept;
     },
 
     /** Add a line to a closed order's timeline, once per noteId. */

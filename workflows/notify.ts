@@ -10,10 +10,14 @@ import { storefrontNotificationWorkflow } from './notification';
  */
 export async function tellStorefront(event: Notification): Promise<void> {
   const { webhook } = await store.recordNotification(event);
-  if (!webhook) return;
+  if (webhook) await carryToWebhook(event.eventId);
+}
+
+/** Hand an outbox entry to its own workflow, which carries it to the storefront's webhook. */
+export async function carryToWebhook(eventId: string): Promise<void> {
   await startChild(storefrontNotificationWorkflow, {
-    args: [event.eventId],
-    workflowId: `notify-${event.eventId}`,
+    args: [eventId],
+    workflowId: `notify-${eventId}`,
     parentClosePolicy: ParentClosePolicy.ABANDON,
     taskQueue: workflowInfo().taskQueue,
   });

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
-import { provider, store } from './activities';
+import { provider } from './activities';
 import {
   CONFLICT,
   cancelOrder,
@@ -48,7 +48,8 @@ export interface WaitingOrder {
  * ends, to carry out what a complaint's resolution needs: a new key, or the refund.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
-  const order = new OrderRecord(input, resumed?.record);
+  // Versioned: orders begun before the short path keep their regular activities (OrderRecord).
+  const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record);
   const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
   const picker = new KeyPicker(order, resumed?.picker);
@@ -204,7 +205,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows; only
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
-    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
+    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
     const offered = () => restockOffers > restockTries || complaints.hasRemedy || buyerGaveUpWaiting !== undefined;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
@@ -258,8 +259,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
    * due time it asks the provider: a lost notice must never leave a buyer paid without keys.
    */
   async function takePayment(): Promise<boolean> {
-    await order.project();
-    await order.notify('order.created');
+    await order.open();
     await condition(() => payments.paid || order.status === 'CANCELLED', msUntil(input.paymentDueAt));
     await payments.settled();
     if (!payments.paid && order.status === 'AWAITING_PAYMENT') {
@@ -293,22 +293,22 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
       // A refund asked while the keys were checked: the buyer never saw them, so they go back to
       // stock rather than being delivered and revoked (versioned: orders of before deliver them).
       if ((result.outcome === 'ready' || result.outcome === 'stopped') && refundAsked() && patched(UNSEEN_KEYS_BACK_TO_STOCK)) {
-        await store.releaseReservedKeys({ orderId: input.orderId });
+        await order.store.releaseReservedKeys({ orderId: input.orderId });
         order.note('keys_released', 'a refund was asked before the buyer could see the keys; they go back to stock');
         return { outcome: 'withdrawn' };
       }
       if (result.outcome === 'ready') {
-        await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
+        await order.store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
         order.setKeys(result.keys);
       } else {
-        await store.releaseReservedKeys({ orderId: input.orderId });
+        await order.store.releaseReservedKeys({ orderId: input.orderId });
       }
       return result;
     } catch (err) {
       const reason = permanentFailure(err);
       if (reason === undefined) throw err;
       order.note('keys_failed', reason);
-      await store.releaseReservedKeys({ orderId: input.orderId });
+      await order.store.releaseReservedKeys({ orderId: input.orderId });
       return { outcome: 'failed', reason };
     }
   }
@@ -323,7 +323,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     for (;;) {
       if (await condition(offered, Math.min(every, msUntil(deadline)))) return true;
       if (msUntil(deadline) === 0) return false;
-      if ((await store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
+      if ((await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
       await carryOnInNewRunIfLong(deadline);
     }
   }
@@ -373,7 +373,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     const refundId = refundIdFor(input.orderId, paymentId);
     await payOut(order, { refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) });
     if (order.view.keys.length > 0) {
-      await store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
+      await order.store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
     }
     order.view.refund.status = 'REFUNDED';
     order.view.refund.refundedAt = now();
@@ -406,7 +406,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     } catch (err) {
       const reason = permanentFailure(err);
       if (reason === undefined) throw err;
-      await store.releaseReservedKeys({ orderId: input.orderId });
+      await order.store.releaseReservedKeys({ orderId: input.orderId });
       return { ok: false, detail: `no replacement key could be delivered: ${reason}` };
     }
   }
@@ -415,11 +415,11 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     const old = order.view.keys;
     const result = await picker.pickReplacements();
     if (result.outcome !== 'ready') {
-      await store.releaseReservedKeys({ orderId: input.orderId });
+      await order.store.releaseReservedKeys({ orderId: input.orderId });
       return { ok: false, detail: result.outcome === 'out_of_stock' ? 'no stock to replace the key; import keys or refund instead' : 'no valid replacement key passed the check' };
     }
-    await store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
-    for (const key of old) await store.markKeyInvalid({ orderId: input.orderId, keyId: key.keyId });
+    await order.store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
+    for (const key of old) await order.store.markKeyInvalid({ orderId: input.orderId, keyId: key.keyId });
     order.setKeys(result.keys);
     const masked = result.keys.map((k) => k.masked).join(', ');
     order.note('keys_replaced', `on complaint ${request.complaintId}: ${masked} replace the reported key(s)`, request.actor);
@@ -469,6 +469,7 @@ const REFUND_DECISION_DEADLINE = 'refund-decision-deadline';
 const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
 const CONTINUE_AS_NEW_WHILE_WAITING = 'continue-as-new-while-waiting';
 const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
+const SHORT_CRITICAL_PATH = 'short-critical-path';
 // Complaints' patch ids are at the foot of workflows/complaint.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */

@@ -1,7 +1,7 @@
 import type { DeliveredKey } from '../../domain/order';
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { KeyVerdict } from '../../activities/validation';
-import { store, supplier } from '../activities';
+import { supplier } from '../activities';
 import type { OrderRecord } from './record';
 
 export type Fulfilment =
@@ -67,7 +67,7 @@ export class KeyPicker {
     const slots = this.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1 }));
     const spent = slots.find(({ slot }) => this.exhausted(slot));
     if (spent) return { outcome: 'keys_exhausted', slot: spent.slot };
-    const held = await store.reserveKeys({ orderId, sku, slots });
+    const held = await order.store.reserveKeys({ orderId, sku, slots });
     if (!held) return { outcome: 'out_of_stock' };
     for (let slot = 0; slot < held.length; slot++) {
       for (;;) {
@@ -77,7 +77,7 @@ export class KeyPicker {
         if (verdict === 'stopped') return { outcome: 'stopped' };
         if (verdict.valid) break;
         this.attempts[slot] += 1;
-        await store.markKeyInvalid({ orderId, keyId: key.keyId });
+        await order.store.markKeyInvalid({ orderId, keyId: key.keyId });
         order.note('key_invalid', `key ${key.keyId} (${key.masked}) refused: ${verdict.reason ?? 'invalid'}`);
         const next = await this.reserve(slot);
         if (next.outcome !== 'ready') return next;
@@ -111,7 +111,7 @@ export class KeyPicker {
   private async reserve(slot: number): Promise<{ outcome: 'ready'; key: DeliveredKey } | Exclude<Fulfilment, { outcome: 'ready' }>> {
     const { orderId, sku } = this.order.input;
     if (this.exhausted(slot)) return { outcome: 'keys_exhausted', slot };
-    const key = await store.reserveKey({ orderId, sku, slot, attempt: this.attempts[slot] + 1 });
+    const key = await this.order.store.reserveKey({ orderId, sku, slot, attempt: this.attempts[slot] + 1 });
     return key ? { outcome: 'ready', key } : { outcome: 'out_of_stock' };
   }
 

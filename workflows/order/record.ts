@@ -1,30 +1,52 @@
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Notification } from '../../domain/notification';
 import type { DeliveredKey, OrderInput, OrderStatus, OrderView, TimelineEntry } from '../../domain/order';
 import { ORDER_STATUS } from '../../domain/searchAttributes';
-import { store } from '../activities';
-import { tellStorefront } from '../notify';
+import { localStore, store } from '../activities';
+import { carryToWebhook, tellStorefront } from '../notify';
 import { now } from '../time';
 
+/**
+ * Statuses an order passes through on its way to the next one at once: they are in the timeline,
+ * the search attributes and the storefront's events, and reach the read model with the next step's
+ * write rather than in a write of their own.
+ */
 export interface RecordState {
   view: OrderView;
   seq: number;
   statusSince: string;
 }
 
+const PASSING: ReadonlySet<OrderStatus> = new Set(['PAID']);
+
 /**
  * The order as its workflow knows it: the single writer of its state. Every status change is
  * mirrored to the search attributes (for ops) and the read model (for lists and closed orders),
  * and every step is appended to the timeline, never rewritten.
+ *
+ * On the short path (orders begun since it shipped) a step is one local activity that writes the
+ * read-model row and the step's outbox entries together; one such write is in flight at a time,
+ * and a step that waited for it writes the newest view, so the read model only moves forward.
+ * Orders begun before keep the path they began on: a regular activity for the projection and one
+ * per outbox entry.
  */
 export class OrderRecord {
   readonly view: OrderView;
+  /** The store activities this order runs: local on the short path. */
+  readonly store: typeof store;
   private seq = 0;
   private statusSince: string;
+  /** Events raised and not yet written, each with the id it got when it was raised. */
+  private readonly unsent: Notification[] = [];
+  private writtenSeq = 0;
+  private writing: Promise<void> | undefined;
 
   constructor(
     readonly input: OrderInput,
+    readonly shortPath: boolean,
     resumed?: RecordState,
   ) {
+    this.store = shortPath ? localStore : store;
     if (resumed) {
       this.view = resumed.view;
       this.seq = resumed.seq;
@@ -68,6 +90,12 @@ export class OrderRecord {
     this.view.timeline.push(entry);
   }
 
+  /** The order exists: the read model and the storefront learn of it. */
+  async open(): Promise<void> {
+    if (!this.shortPath) await this.project();
+    await this.notify('order.created');
+  }
+
   /** Move to a status: timeline, search attribute, read model, and the storefront told. */
   async moveTo(status: OrderStatus, detail?: string, actor?: string): Promise<void> {
     const from = this.view.status;
@@ -76,6 +104,10 @@ export class OrderRecord {
     this.note(`status:${status}`, detail ?? `from ${from}`, actor);
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
     log.info('order status changed', { orderId: this.id, from, to: status });
+    if (this.shortPath && PASSING.has(status)) {
+      this.raise(`order.${status.toLowerCase()}`);
+      return;
+    }
     await this.notify(`order.${status.toLowerCase()}`);
   }
 
@@ -86,15 +118,52 @@ export class OrderRecord {
   /** Keep the read model in step; called after each change the outside world may look for. */
   async project(): Promise<void> {
     this.seq += 1;
+    if (this.shortPath) return this.write();
     await store.projectOrder({ seq: this.seq, view: this.view, statusSince: this.statusSince });
   }
 
   /** An outbox entry for every event, carried to the storefront's webhook by its own workflow. */
   async notify(type: string, complaintId?: string): Promise<void> {
-    await this.project();
+    if (this.shortPath) {
+      this.raise(type, complaintId);
+      return this.write();
+    }
+    const projected = this.project();
+    // The step's own number, taken before anything else can move it while the projection runs.
     const eventId = `${this.id}.${this.seq}.${type}`;
-    const at = now();
-    await tellStorefront({ eventId, type, orderId: this.id, ...(complaintId ? { complaintId } : {}), status: this.view.status, at });
+    await projected;
+    await tellStorefront({ eventId, type, orderId: this.id, ...(complaintId ? { complaintId } : {}), status: this.view.status, at: now() });
     this.note('notified', type);
+  }
+
+  /** A new step with an event for the storefront, its id fixed now; written with the next write. */
+  private raise(type: string, complaintId?: string): void {
+    this.seq += 1;
+    const eventId = `${this.id}.${this.seq}.${type}`;
+    this.unsent.push({ eventId, type, orderId: this.id, ...(complaintId ? { complaintId } : {}), status: this.view.status, at: now() });
+    this.note('notified', type);
+  }
+
+  /**
+   * Write the newest step: one write in flight at a time; a caller that had to wait writes
+   * whatever is newest by then (or nothing, when the write it waited for already carried it).
+   */
+  private async write(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.writtenSeq === this.seq && this.unsent.length === 0) return;
+    const seq = this.seq;
+    const events = this.unsent.splice(0);
+    const written = localStore.recordOrderStep({ seq, view: this.view, statusSince: this.statusSince, events });
+    this.writing = written.then(
+      () => {
+        this.writtenSeq = seq;
+        this.writing = undefined;
+      },
+      () => {
+        this.writing = undefined; // the caller below hears why
+      },
+    );
+    const { webhook } = await written;
+    if (webhook) await Promise.all(events.map((e) => carryToWebhook(e.eventId)));
   }
 }
