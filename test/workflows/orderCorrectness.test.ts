@@ -93,11 +93,19 @@ describe('a paid order is never stranded (time-skipping server)', () => {
       const refundTried = new Gate();
       let cancelledWrites = 0;
       let refundAttempts = 0;
+      // The second CANCELLED projection is finish()'s last write (the first is the status change):
+      // a projectOrder activity on the path orders began on before, a recordOrderStep on the short path.
+      const held = async (status: string) => {
+        if (status === 'CANCELLED' && ++cancelledWrites === 2) await lastWrite.pass();
+      };
       const gated = await startWorkerWith(t, (real) => ({
         async projectOrder(args) {
-          // The second CANCELLED projection is finish()'s last write (the first is the status change).
-          if (args.view.status === 'CANCELLED' && ++cancelledWrites === 2) await lastWrite.pass();
+          await held(args.view.status);
           return real.projectOrder(args);
+        },
+        async recordOrderStep(args) {
+          await held(args.view.status);
+          return real.recordOrderStep(args);
         },
         async refundPayment(args) {
           if (++refundAttempts === 1) {
