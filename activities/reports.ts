@@ -6,7 +6,14 @@ export function reportActivities({ store }: ActivityDeps) {
   return {
     /** Fold a batch of recorded facts into the report ledger's hours and days. */
     async foldReportFacts({ limit }: { limit: number }): Promise<FoldResult> {
-      return foldFacts(store, { limit, progress: () => heartbeat() });
+      // Beat on a timer for the whole fold, not only between steps: a step held up by a slow store is
+      // still a live fold, and must not pass the ledger's heartbeat timeout and start again.
+      const beat = setInterval(() => heartbeat(), 10_000);
+      try {
+        return await foldFacts(store, { limit, progress: () => heartbeat() });
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }
