@@ -4,6 +4,7 @@ import { stockOf } from '../../db/inventory';
 import type { OrderView } from '../../domain/order';
 import { offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
 import { addKeys, keyCodes, paymentNotice, queryUntil, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
+import { eventually } from '../support/http';
 import { FakeProvider } from '../support/provider';
 import { Gate, startWorkerWith } from '../support/timeSkipping';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
@@ -270,8 +271,11 @@ describe('a refund the provider refuses (time-skipping server, http provider)', 
     await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'cannot wait' }] });
     const refused = await queryUntil(handle, (v) => v.attention !== undefined, 'the refused refund');
     expect(refused.status).toBe('REFUNDING');
-    const row = await t.store.orderViews.findById(input.orderId).lean();
-    expect(row?.needsAttention).toBe(refused.attention?.reason);
+    const row = await eventually(async () => {
+      const r = await t.store.orderViews.findById(input.orderId).lean();
+      return r?.needsAttention ? r : false;
+    }, 'the read model showing the order needs a person');
+    expect(row.needsAttention).toBe(refused.attention?.reason);
 
     await t.env.sleep(3 * 60 * 60 * 1000); // still refused: asked again each hour, nothing paid
     const asked = provider.refundCalls.filter((c) => c.body.orderId === input.orderId);
