@@ -15,6 +15,9 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
+/** How long requests in flight may finish when the API stops. */
+const STOP_GRACE_MS = 2_000;
+
 /** Connect to Temporal and the store, then serve. */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -32,8 +35,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     url: `http://127.0.0.1:${port}`,
     port,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      // close() alone waits for every keep-alive connection to end, which under load is never:
+      // idle ones go now, and whatever is still mid-request after a moment is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+      await closed;
+      clearTimeout(cut);
       await store.close();
       await connection.close();
     },

@@ -12,6 +12,9 @@ import { keepSchedules } from '../worker/schedules';
 import { startWorker } from '../worker/worker';
 import { startStack } from './stack';
 
+/** Ctrl-C ends everything within this, under load too; each part has a shorter bound of its own. */
+const STOP_WITHIN_MS = 9_000;
+
 async function main() {
   const say = (line: string) => process.stdout.write(`[kamiflow] ${line}\n`);
   const stack = await startStack({ reuse: true, log: say });
@@ -39,9 +42,17 @@ async function main() {
 
   let stopping = false;
   const shutdown = async () => {
-    if (stopping) return;
+    if (stopping) {
+      say('stopping now');
+      process.exit(1); // a second Ctrl-C: the exit hook still ends the stack's processes
+    }
     stopping = true;
     say('stopping');
+    // Whatever hangs (a store that does not answer, a server slow to die), Ctrl-C ends within 10 s.
+    setTimeout(() => {
+      say('not stopped after 9 s: exiting anyway');
+      process.exit(1);
+    }, STOP_WITHIN_MS).unref();
     await api.stop().catch(() => undefined);
     await worker.stop().catch(() => undefined);
     await stack.stop();

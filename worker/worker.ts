@@ -26,7 +26,15 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
  * the benchmark's ceiling worker runs with these same options on its own task queue.
  */
 export function workerOptions(config: Config, connection: NativeConnection): Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue'> & Partial<WorkerOptions> {
-  return { connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue };
+  return {
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    // On shutdown, activities in flight get a moment to finish, then are cancelled (their retries
+    // run elsewhere or later); the worker never holds Ctrl-C for longer than that.
+    shutdownGraceTime: '3s',
+    shutdownForceTime: '6s',
+  };
 }
 
 export async function startWorker(
