@@ -20,8 +20,10 @@ export const PAGE_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** `web/` beside the sources (tsx) or beside `dist/` (the built image). */
-const WEB_DIR = [resolve(__dirname, '../../web'), resolve(__dirname, '../../../web')].find((dir) => existsSync(join(dir, 'console.html')));
+/** `web/` beside the sources (tsx), beside `dist/` (the built image), or where the process runs (a build elsewhere). */
+const WEB_DIR = [resolve(__dirname, '../../web'), resolve(__dirname, '../../../web'), resolve(process.cwd(), 'web')].find((dir) =>
+  existsSync(join(dir, 'console.html')),
+);
 
 /** Preact, hooks and htm in one ES module with no imports of its own: no bundler needed. */
 // htm's exports map names no file path, so find it beside the package's main file (dist/htm.js).
@@ -36,7 +38,8 @@ function strict(res: Response): void {
 
 export function consoleRoutes(): Router {
   const router = Router();
-  if (!WEB_DIR || !existsSync(PREACT)) throw new Error(`the console's files are missing: web/ next to the api, and ${PREACT}`);
+  // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
+  if (!WEB_DIR || !existsSync(PREACT)) return router;
   const page = (file: string) => (_req: unknown, res: Response) => {
     strict(res);
     res.setHeader('Cache-Control', 'no-cache');
