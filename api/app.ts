@@ -6,6 +6,7 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { corsFor, guardOrderTokens, jsonBodies, securityHeaders } from './httpGuards';
 import { createMetrics } from './metrics';
+import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(consoleRoutes());
   app.use(bearerAuth(deps.config.apiKeys));
   app.use(guardOrderTokens(deps.config.orderTokenFailuresPerHour, deps.logger));
+  app.use(shedLoad(deps.config.maxRequestsInFlight));
   const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
   // Before the JSON parser (the provider's signature is over the raw bytes) and before the
   // anonymous limit, which the route applies once it knows whether the notice is signed.

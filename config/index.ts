@@ -186,6 +186,7 @@ const envSchema = z
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
     WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
+    MAX_REQUESTS_IN_FLIGHT: wholeNumber(1, 256),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
@@ -254,6 +255,8 @@ export interface Config {
   workflowBundlePath?: string;
   /** Requests a minute from one address without a staff key (buyers, the payment webhook). */
   rateLimitPerMinute: number;
+  /** Requests the API works on at once; past it, 503 with Retry-After rather than a pile-up. */
+  maxRequestsInFlight: number;
   /** How often the scheduled fold merges recorded facts into the report ledger. */
   reportFoldEveryMs: number;
   /** Where ops open a workflow: the Temporal UI (the dev server's own by default). */
@@ -328,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
