@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../db/store';
+import type { Model } from 'mongoose';
+import { onlyDuplicateKeyErrors, type Store } from '../db/store';
 import { hashToken, newId, type Vault } from '../db/vault';
 import { maskCode, maskEmail } from '../domain/masking';
 import type { Money } from '../domain/money';
@@ -30,17 +31,35 @@ export async function seedGrownShop(store: Store, vault: Vault, shop: GrownShop,
   for (let from = 0; from < shop.orders; from += BATCH) {
     const n = Math.min(BATCH, shop.orders - from);
     const rows = Array.from({ length: n }, (_, j) => finishedOrder(vault, shop, run, from + j, now - ((from + j) % (DAYS * 24 * 60)) * 60_000 - 8 * DAY_MS));
-    // lean: the rows are built in the schemas' shape already, so mongoose need not cast each one.
-    const bulk = { ordered: false, lean: true } as const;
-    await Promise.all([
-      store.keys.insertMany(rows.map((r) => r.key), bulk),
-      store.claims.insertMany(rows.map((r) => r.claim), bulk),
-      store.orderViews.insertMany(rows.map((r) => r.view), bulk),
-      store.orderAccess.insertMany(rows.map((r) => r.access), bulk),
-      store.paymentEvents.insertMany(rows.map((r) => r.payment), bulk),
-      store.outbox.insertMany(rows.flatMap((r) => r.outbox), bulk),
-    ]);
+    await insertAll(store.keys, rows.map((r) => r.key));
+    await insertAll(store.claims, rows.map((r) => r.claim));
+    await insertAll(store.orderViews, rows.map((r) => r.view));
+    await insertAll(store.orderAccess, rows.map((r) => r.access));
+    await insertAll(store.paymentEvents, rows.map((r) => r.payment));
+    await insertAll(store.outbox, rows.flatMap((r) => r.outbox));
     progress(from + n);
+  }
+}
+
+/** How often a batch is tried again while the embedded store answers "database is locked". */
+const BUSY_TRIES = 10;
+
+/**
+ * One unordered bulk insert. lean: the rows are built in the schema's shape already, so mongoose need
+ * not cast each one. The product keeps writing meanwhile (orders of earlier levels still settling),
+ * and FerretDB's SQLite answers SQLITE_BUSY when a writer waits too long: such a batch is sent
+ * again, and rows an earlier try did insert collide as duplicates, which is what we want.
+ */
+async function insertAll<T>(model: Model<T>, rows: T[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await model.insertMany(rows, { ordered: false, lean: true });
+      return;
+    } catch (err) {
+      if (onlyDuplicateKeyErrors(err) && attempt > 1) return;
+      if (attempt >= BUSY_TRIES || !/database is locked|SQLITE_BUSY/.test(String((err as Error)?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
   }
 }
 

@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+
 /**
  * Closed-loop load: N virtual storefronts, each placing one order after another for a fixed time.
  * Orders still running when the time is up are finished (up to their own timeout) and counted in
@@ -5,10 +7,14 @@
  */
 
 /** How one order went. `latencyMs` runs from sending the payment notice to the keys being fetchable. */
-export type OrderOutcome =
+export type OrderOutcome = (
   | { kind: 'ok'; orderId: string; latencyMs: number; completedAt: number }
   | { kind: 'timeout'; what: string }
-  | { kind: 'error'; what: string };
+  | { kind: 'error'; what: string }
+) & {
+  /** Answers that asked the caller to come back later (503, 429) and were waited out, by what they said. */
+  retried?: Record<string, number>;
+};
 
 /** One virtual storefront's order, given its storefront number and the order's deadline (epoch ms). */
 export type PlaceOrder = (storefront: number, timeoutMs: number) => Promise<OrderOutcome>;
@@ -26,6 +32,10 @@ export interface LevelFigures {
   timeouts: number;
   /** The first few distinct errors and timeouts, with how often each happened. */
   problems: { what: string; count: number }[];
+  /** "Come back later" answers the storefronts waited out (they cost time, not the order). */
+  retriedAnswers: { what: string; count: number }[];
+  /** The machine's 1-minute load average when the level ended: others' work shows here. */
+  loadAverage: number;
 }
 
 /** After an error a storefront pauses a moment, so a failing product is not hammered in a tight loop. */
@@ -60,7 +70,11 @@ export function figures(concurrency: number, seconds: number, end: number, outco
   const latencies = ok.map((o) => o.latencyMs).sort((a, b) => a - b);
   const completed = ok.filter((o) => o.completedAt <= end).length;
   const problems = new Map<string, number>();
-  for (const o of outcomes) if (o.kind !== 'ok') problems.set(`${o.kind}: ${o.what}`, (problems.get(`${o.kind}: ${o.what}`) ?? 0) + 1);
+  const retried = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.kind !== 'ok') problems.set(`${o.kind}: ${o.what}`, (problems.get(`${o.kind}: ${o.what}`) ?? 0) + 1);
+    for (const [what, n] of Object.entries(o.retried ?? {})) retried.set(what, (retried.get(what) ?? 0) + n);
+  }
   return {
     concurrency,
     seconds,
@@ -75,8 +89,14 @@ export function figures(concurrency: number, seconds: number, end: number, outco
     },
     errors: outcomes.filter((o) => o.kind === 'error').length,
     timeouts: outcomes.filter((o) => o.kind === 'timeout').length,
-    problems: [...problems].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, count]) => ({ what: what.slice(0, 300), count })),
+    problems: tally(problems),
+    retriedAnswers: tally(retried),
+    loadAverage: round(loadavg()[0], 2),
   };
+}
+
+function tally(counts: Map<string, number>): { what: string; count: number }[] {
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, count]) => ({ what: what.slice(0, 300), count }));
 }
 
 /** Nearest-rank percentile of sorted values, in whole ms; null when there are none. */

@@ -103,7 +103,7 @@ export function judge(phases: Record<Phase, Level[]>): Criterion[] {
 
 // ── Text ────────────────────────────────────────────────────────────────────────────────────────
 
-const HEADER = ['phase', 'storefronts', 'orders/s', '× ceiling', 'p50', 'p95', 'p99', 'errors', 'timeouts', 'worker+API RSS', 'store RSS'];
+const HEADER = ['phase', 'storefronts', 'orders/s', '× ceiling', 'p50', 'p95', 'p99', 'errors', 'timeouts', 'worker+API RSS', 'store RSS', 'load'];
 
 function rows(results: BenchResults): string[][] {
   return (Object.keys(PHASE_TITLES) as Phase[]).flatMap((phase) =>
@@ -119,6 +119,7 @@ function rows(results: BenchResults): string[][] {
       String(l.timeouts),
       mb(l.rssMb.workerAndApi),
       mb(l.rssMb.store),
+      l.loadAverage.toFixed(1),
     ]),
   );
 }
@@ -153,7 +154,7 @@ export function markdown(results: BenchResults): string {
         }),
     );
   return [
-    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (the buyer polls every ${o.pollMs} ms); grown shop: ${grown}.`,
+    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (the buyer polls every ${o.pollMs} ms); grown shop: ${grown}. "load" is the machine's 1-minute load average as the level ended (2 cores: above 2, other work competed).`,
     '',
     table,
     '',

@@ -61,10 +61,12 @@ export const SMOKE: BenchOptions = { ...FULL, levels: [1, 2], seconds: 3, grownO
 const PRICE: Money = { amount: 1999, currency: 'CNY' };
 /** More than any level sells: its ceiling's throughput over the level, and some to spare. */
 const STOCK_MARGIN = 1.5;
+/** The longest wait for an earlier level's orders to be delivered before the next level starts. */
+const SETTLE_SECONDS = 60;
 
 /**
- * One benchmark run: the ceiling, then the product on an empty store, then the product after the
- * store has grown, every level on the same Temporal server and store, one after another.
+ * One benchmark run: at each level the ceiling, then the product on an empty store; then the product
+ * again at each level once the store has grown. One Temporal server and store, one level at a time.
  */
 export async function runBench(opts: BenchOptions, say: (line: string) => void): Promise<BenchResults> {
   const startedAt = new Date();
@@ -73,6 +75,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
   const logsDir = join(dir, 'logs');
   const children: BenchChild[] = [];
   let stack: Stack | undefined;
+  let keep = false;
   let connection: Connection | undefined;
   try {
     stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
@@ -143,28 +146,23 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       say(
         `${phase} ×${concurrency}: ${level.ordersPerSecond} orders/s${level.ratioToCeiling === null ? '' : ` (${Math.round(level.ratioToCeiling * 100)}% of the ceiling)`}, ` +
           `p50/p95/p99 ${l.p50}/${l.p95}/${l.p99} ms, ${level.errors} errors, ${level.timeouts} timeouts, RSS worker+API ${level.rssMb.workerAndApi} MB, store ${level.rssMb.store} MB` +
-          (level.problems.length ? `\n    ${level.problems.map((p) => `${p.count}× ${p.what}`).join('\n    ')}` : ''),
+          `, load ${level.loadAverage}` +
+          [...level.problems, ...level.retriedAnswers.map((r) => ({ ...r, what: `waited out: ${r.what}` }))].map((p) => `\n    ${p.count}× ${p.what}`).join(''),
       );
     };
 
-    // ── The ceiling ──────────────────────────────────────────────────────────────────────────
+    // ── The processes: the ceiling's worker, the product's worker and API, all idle until asked ──
     const ceilingQueue = `kamiflow-bench-ceiling-${run}`;
     const ceilingWorker = new BenchChild('ceiling-worker', join(build, 'bench/ceiling/main.js'), { ...env, TASK_QUEUE: ceilingQueue, CEILING_WORKFLOW_BUNDLE: ceilingBundle }, logsDir);
-    children.push(ceilingWorker);
-    say('starting the ceiling worker');
-    await ceilingWorker.start((log) => log.includes('ceiling worker running'));
-    for (const c of opts.levels) {
-      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { worker: ceilingWorker }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
-    }
-    await ceilingWorker.stop();
-
-    // ── The product ──────────────────────────────────────────────────────────────────────────
     const apiPort = await freePort();
     const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle }, logsDir);
     const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort) }, logsDir);
-    children.push(worker, api);
-    say('starting the product (worker, API)');
-    await worker.start(async () => (await client.workflowService.describeTaskQueue({ namespace: stack!.namespace, taskQueue: { name: env.TASK_QUEUE }, taskQueueType: 1 })).pollers!.length > 0);
+    children.push(ceilingWorker, worker, api);
+    say('starting the ceiling worker and the product (worker, API)');
+    const polled = (taskQueue: string) => async () =>
+      ((await client.workflowService.describeTaskQueue({ namespace: stack!.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })).pollers ?? []).length > 0;
+    await ceilingWorker.start(polled(ceilingQueue));
+    await worker.start(polled(env.TASK_QUEUE));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await api.start(async () => (await fetch(`${apiUrl}/readyz`)).status === 200);
 
@@ -175,17 +173,39 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const shop = storefrontOrders({ apiUrl, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs });
     const histories = (ids: string[]) => whereTimeGoes(client, ids);
 
+    // Orders an earlier level left paid but undelivered (its errors and timeouts) still take the
+    // worker's time: wait for them a while first, so each level measures its own orders.
+    const inFlight = `TaskQueue = '${env.TASK_QUEUE}' AND ExecutionStatus = 'Running' AND OrderStatus IN ('PAID', 'DELIVERING')`;
+    const settle = async () => {
+      const deadline = Date.now() + SETTLE_SECONDS * 1000;
+      for (;;) {
+        const { count } = await client.workflow.count(inFlight);
+        if (count === 0) return;
+        if (Date.now() > deadline) return say(`  ${count} earlier orders still paid and undelivered after ${SETTLE_SECONDS} s; measuring anyway`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+
     const productLevel = async (phase: Phase, c: number) => {
+      await settle();
       const ceilingRate = phases.ceiling.find((l) => l.concurrency === c)?.ordersPerSecond ?? 20;
       const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / onSale.length) + 10;
       for (const sku of onSale) await importStock(admin, sku, perSku, `${phase}-${c}`);
       await measure(phase, c, shop, { api, worker }, histories);
     };
-    for (const c of opts.levels) await productLevel('empty', c);
+
+    // ── The ceiling and the product on an empty store, level by level ────────────────────────
+    // Each product level right after its ceiling, so both see the same machine (others' load
+    // comes and goes on a shared one).
+    for (const c of opts.levels) {
+      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { worker: ceilingWorker }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
+      await productLevel('empty', c);
+    }
 
     // ── The grown shop ───────────────────────────────────────────────────────────────────────
     let grownShop: BenchResults['grownShop'] = null;
     if (opts.grownOrders > 0) {
+      await settle();
       say(`seeding the grown shop: ${opts.grownOrders} finished orders, each with its key`);
       const store = await openStore(mongodbUri);
       const seeding = Date.now();
@@ -218,13 +238,14 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       criteria: judge(phases),
     };
   } catch (err) {
-    for (const child of children) say(`(${child.name} log: ${child.logFile})`);
+    keep = true;
+    say(`failed; logs kept in ${logsDir}`);
     throw err;
   } finally {
     for (const child of children) await child.stop().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 

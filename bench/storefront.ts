@@ -21,6 +21,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 interface Answer {
   status: number;
   body: any;
+  retryAfter: string | null;
 }
 
 async function call(url: string, init: RequestInit): Promise<Answer> {
@@ -32,12 +33,21 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   } catch {
     /* keep the text */
   }
-  return { status: res.status, body };
+  return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
+}
+
+/** Retry-After in seconds (the only form the API sends), in ms. */
+function retryAfterMs(answer: Answer): number | undefined {
+  return answer.retryAfter && /^\d+$/.test(answer.retryAfter) ? Number(answer.retryAfter) * 1000 : undefined;
+}
+
+function describeAnswer(answer: Answer): string {
+  const code = typeof answer.body === 'object' && answer.body?.error?.code ? ` ${answer.body.error.code}` : '';
+  return `answered ${answer.status}${code}`;
 }
 
 function refused(step: string, answer: Answer): OrderOutcome {
-  const code = typeof answer.body === 'object' && answer.body?.error?.code ? ` ${answer.body.error.code}` : '';
-  return { kind: 'error', what: `${step} answered ${answer.status}${code}` };
+  return { kind: 'error', what: `${step} ${describeAnswer(answer)}` };
 }
 
 /**
@@ -72,17 +82,26 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
       if (noticed.status !== 200) return refused('notice', noticed);
 
       step.current = 'keys';
+      const retried: Record<string, number> = {};
       for (;;) {
         const keys = await call(`${shop.apiUrl}/v1/orders/${orderId}/keys`, { headers: { 'x-order-token': orderToken } });
         if (keys.status === 200) {
           const held = (keys.body as { keys?: { code?: string }[] }).keys ?? [];
-          if (held.length !== 1 || !held[0].code) return { kind: 'error', what: `keys answered 200 with ${held.length} key(s)` };
-          return { kind: 'ok', orderId, latencyMs: performance.now() - noticeSent, completedAt: Date.now() };
+          if (held.length !== 1 || !held[0].code) return { kind: 'error', what: `keys answered 200 with ${held.length} key(s)`, retried };
+          return { kind: 'ok', orderId, latencyMs: performance.now() - noticeSent, completedAt: Date.now(), retried };
         }
-        // 409: not delivered yet. Anything else is a failure of the product.
-        if (keys.status !== 409) return refused('keys', keys);
-        if (Date.now() + shop.pollMs > deadline) return { kind: 'timeout', what: `keys not fetchable within ${timeoutMs / 1000} s of the notice` };
-        await new Promise((r) => setTimeout(r, shop.pollMs));
+        // 409: not delivered yet; 503/429: come back later (as a buyer's page would, after
+        // Retry-After). Anything else is a failure of the product.
+        let waitMs = shop.pollMs;
+        if (keys.status === 503 || keys.status === 429) {
+          const what = `keys ${describeAnswer(keys)}`;
+          retried[what] = (retried[what] ?? 0) + 1;
+          waitMs = Math.max(shop.pollMs, retryAfterMs(keys) ?? 0);
+        } else if (keys.status !== 409) {
+          return { ...refused('keys', keys), retried };
+        }
+        if (Date.now() + waitMs > deadline) return { kind: 'timeout', what: `keys not fetchable within ${timeoutMs / 1000} s of the notice`, retried };
+        await new Promise((r) => setTimeout(r, waitMs));
       }
     } catch (err) {
       return { kind: 'error', what: `${step.current}: ${describe(err)}` };
