@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from '../scripts/tools';
@@ -10,7 +10,7 @@ const SOURCES = ['domain', 'config', 'security', 'db', 'payments', 'activities',
  * The product compiled to JavaScript as it ships (the Dockerfile runs `node dist/...`), so the
  * processes measured carry no TypeScript loader. Each file is transpiled on its own with the
  * project's compiler options (the project sets isolatedModules, so this is what tsc emits);
- * type-checking stays `npm run typecheck`'s job. Packages resolve through a node_modules link.
+ * type-checking stays `npm run typecheck`'s job. Packages and the pages in web/ are reached through links.
  */
 export function buildProduct(outDir: string): string {
   const { config } = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.json'), ts.sys.readFile);
@@ -22,7 +22,10 @@ export function buildProduct(outDir: string): string {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+  // What the compiled code finds beside itself at run time, as in the built image.
+  for (const dir of ['node_modules', 'web']) {
+    if (existsSync(join(REPO_ROOT, dir))) symlinkSync(join(REPO_ROOT, dir), join(outDir, dir), 'dir');
+  }
   return outDir;
 }
 
