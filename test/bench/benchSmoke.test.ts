@@ -58,7 +58,9 @@ describe('the benchmark, smoke-sized', () => {
   it('compares the product with the ceiling and reads where the time went', () => {
     for (const level of [...results.phases.empty, ...results.phases.grown]) {
       expect(level.ratioToCeiling).not.toBeNull();
-      expect(level.timeSpent?.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['projectOrder']));
+      // Which activities an order runs is the workflow's business; every order runs workflow tasks.
+      expect(level.timeSpent?.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['(workflow task)']));
+      expect(level.timeSpent!.steps.length).toBeGreaterThan(1);
     }
     expect(results.grownShop).toEqual(expect.objectContaining({ orders: 500, keys: 500 }));
   });
