@@ -1,7 +1,6 @@
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
 import type { Logger } from '../config/logger';
 import { HttpError } from './errors';
 
@@ -63,26 +62,37 @@ const requireJson: RequestHandler = (req, _res, next) => {
  * Order tokens cannot be guessed (192 random bits), but guessing is still slowed and seen: an
  * address that presents more than `perHour` tokens that open nothing gets 429 on every order-token
  * request for the rest of the hour. Each refusal is logged with the address, never the token.
+ * Only refusals are counted, once they are known: counting every request on arrival and taking the
+ * right ones back when they finish would block a busy address (a sale's buyers behind one proxy)
+ * for the hour as soon as more requests were in flight at once than the limit.
  */
-export function guardOrderTokens(perHour: number, logger: Logger): RequestHandler[] {
-  const limiter = rateLimit({
-    windowMs: 3_600_000,
-    limit: perHour,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    skip: (req) => req.header('x-order-token') === undefined,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (req) => req.orderTokenRefused !== true,
-    handler: (req, _res, next) => {
-      logger.warn({ ip: req.ip, method: req.method, path: req.path }, 'order token requests blocked: too many wrong tokens from this address');
-      next(new HttpError(429, 'rate_limited', `more than ${perHour} wrong order tokens an hour from this address; try again later`));
-    },
-  });
-  const logRefusals: RequestHandler = (req, res, next) => {
+export function guardOrderTokens(perHour: number, logger: Logger, windowMs = 3_600_000): RequestHandler {
+  const refusals = new Map<string, { count: number; until: number }>();
+  const current = (ip: string, at: number) => {
+    const entry = refusals.get(ip);
+    if (entry && entry.until > at) return entry;
+    refusals.delete(ip);
+    return undefined;
+  };
+  return (req, res, next) => {
+    if (req.header('x-order-token') === undefined) return next();
+    const ip = req.ip ?? 'unknown';
+    const entry = current(ip, Date.now());
+    if (entry && entry.count >= perHour) {
+      logger.warn({ ip, method: req.method, path: req.path }, 'order token requests blocked: too many wrong tokens from this address');
+      res.setHeader('Retry-After', String(Math.ceil((entry.until - Date.now()) / 1000)));
+      return next(new HttpError(429, 'rate_limited', `more than ${perHour} wrong order tokens an hour from this address; try again later`));
+    }
     res.on('finish', () => {
-      if (req.orderTokenRefused) logger.warn({ ip: req.ip, method: req.method, path: req.path }, 'order token refused');
+      if (!req.orderTokenRefused) return;
+      logger.warn({ ip, method: req.method, path: req.path }, 'order token refused');
+      const at = Date.now();
+      const counted = current(ip, at) ?? { count: 0, until: at + windowMs };
+      counted.count += 1;
+      refusals.set(ip, counted);
+      // Many guessing addresses: forget the ones whose hour has passed, so the map stays small.
+      if (refusals.size > 10_000) for (const [key, e] of refusals) if (e.until <= at) refusals.delete(key);
     });
     next();
   };
-  return [logRefusals, limiter];
 }

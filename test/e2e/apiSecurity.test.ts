@@ -241,6 +241,16 @@ describe('without CORS_ORIGINS', () => {
     expect(get.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('never blocks an address whose buyers present right tokens, however many at once', async () => {
+    const { shop } = ctx;
+    await shop.product('busy-card');
+    const order: PlacedOrder = await shop.order('busy-card');
+    // More requests in flight from one address than the limit of wrong tokens (3): all are right.
+    const answers = await Promise.all(Array.from({ length: 40 }, () => order.buyer.get(`/v1/orders/${order.orderId}`)));
+    expect(answers.map((a) => a.status)).toEqual(new Array(40).fill(200));
+    expect((await order.buyer.get(`/v1/orders/${order.orderId}`)).status).toBe(200);
+  });
+
   it('slows an address guessing order tokens (429 after the limit, even for a right token) and logs it without the token', async () => {
     const { shop } = ctx;
     await shop.product('guess-card');
