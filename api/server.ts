@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import type { Express } from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import { openStore } from '../db/store';
@@ -12,6 +13,8 @@ import { OrderGateway } from './gateway';
 export interface RunningApi {
   url: string;
   port: number;
+  /** The express app serving, whose route table the authorization matrix and the fuzz tests walk. */
+  app: Express;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    app,
     async stop() {
       // close() alone waits for every keep-alive connection to end, which under load is never:
       // idle ones go now, and whatever is still mid-request after a moment is cut.

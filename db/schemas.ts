@@ -422,7 +422,9 @@ export interface ReportHourDoc {
 }
 export const reportHourSchema = new Schema<ReportHourDoc>(
   { _id: String, entries: { type: String, required: true }, foldedAt: { type: Date, required: true } },
-  { versionKey: false },
+  // A month's collection comes with its first fold: reading a month nobody folded (any caller
+  // may ask the public report for any month) creates nothing.
+  { versionKey: false, autoCreate: false },
 );
 
 /** The tally of each folded hour of one UTC day (_id `YYYY-MM-DD`; `hours` keyed `00`..`23`), in `report_days_<YYYY-MM>`. */
@@ -433,7 +435,9 @@ export interface ReportDayDoc {
 }
 export const reportDaySchema = new Schema<ReportDayDoc>(
   { _id: String, hours: { type: String, required: true }, foldedAt: { type: Date, required: true } },
-  { versionKey: false },
+  // A month's collection comes with its first fold: reading a month nobody folded (any caller
+  // may ask the public report for any month) creates nothing.
+  { versionKey: false, autoCreate: false },
 );
 
 /** A shop's published note on what it improved, shown with its month's public complaint report. */
