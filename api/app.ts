@@ -1,6 +1,10 @@
 import express, { type Express } from 'express';
 import { stockLevels } from '../db/stockAlerts';
-import { ordersByStatus } from '../db/projection';
+import { complaintsByStatus, complaintsPastDeadline } from '../db/complaintQueue';
+import { ordersByStatus, sittingSince } from '../db/projection';
+import { parseDuration } from '../domain/duration';
+import { STUCK_AFTER } from '../domain/order';
+import { railsOn } from '../config/rails';
 import { bearerAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
@@ -18,7 +22,11 @@ import { productRoutes } from './routes/products';
 import { publicReportRoutes } from './routes/publicReport';
 import { railRoutes } from './routes/rails';
 import { reportRoutes } from './routes/reports';
-import { systemRoutes } from './routes/system';
+import { DOCS_MOUNT, systemRoutes } from './routes/system';
+import { ASSETS_MOUNT } from './routes/console';
+
+/** Where static files are served (not routes): their requests are labelled `<mount>/*` in the metrics. */
+const STATIC_MOUNTS = [DOCS_MOUNT, ASSETS_MOUNT];
 
 /** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
 export function createApp(deps: ApiDeps): Express {
@@ -29,7 +37,10 @@ export function createApp(deps: ApiDeps): Express {
     ordersByStatus: () => ordersByStatus(deps.store),
     ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
     webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
-  });
+    ordersStuck: () => deps.store.orderViews.countDocuments(sittingSince(new Date(Date.now() - parseDuration(STUCK_AFTER)))),
+    complaintsByStatus: () => complaintsByStatus(deps.store),
+    complaintsPastDeadline: () => complaintsPastDeadline(deps.store),
+  }, { rails: railsOn(deps.config.rails) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
@@ -45,8 +56,8 @@ export function createApp(deps: ApiDeps): Express {
   const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
   // Before the JSON parser (the provider's signature is over the raw bytes) and before the
   // anonymous limit, which the route applies once it knows whether the notice is signed.
-  app.use(paymentRoutes(deps, anonymousLimit));
-  app.use(railRoutes(deps, anonymousLimit));
+  app.use(paymentRoutes(deps, anonymousLimit, metrics));
+  app.use(railRoutes(deps, anonymousLimit, metrics));
   app.use(anonymousLimit);
   app.use(jsonBodies());
   app.use(meRoutes());
@@ -62,5 +73,6 @@ export function createApp(deps: ApiDeps): Express {
       if (status >= 500) deps.logger.error({ err }, 'request failed');
     }),
   );
+  metrics.nameRoutes(app, STATIC_MOUNTS);
   return app;
 }

@@ -1,5 +1,18 @@
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { COMPLAINT_STATUSES } from '../domain/complaint';
+import { ORDER_STATUSES } from '../domain/order';
+import type { PaymentMethod } from '../domain/payment';
+import { routeNamer, type RouteNamer } from './routeTable';
+
+/**
+ * What became of a payment notice: handed to its order (`signalled`); for an order that is closed or
+ * unknown, a success refunded by its own workflow (`stray`); nothing to do (`ignored`: a failure for
+ * a closed order, a provider event that is not a payment); a missing or wrong signature (`refused`,
+ * nothing recorded); signed but not a notice we take (`invalid`).
+ */
+export const NOTICE_OUTCOMES = ['signalled', 'stray', 'ignored', 'refused', 'invalid'] as const;
+export type NoticeCounted = (typeof NOTICE_OUTCOMES)[number];
 
 /** What the metrics read from the store when scraped. */
 export interface MetricSources {
@@ -13,10 +26,21 @@ export interface MetricSources {
   ordersNeedingAttention(): Promise<number>;
   /** Storefront events the storefront refused with a 4xx: kept, not retried. */
   webhooksRefused(): Promise<number>;
+  /** Orders sitting in a working status longer than /v1/ops/stuck's default (30m). */
+  ordersStuck(): Promise<number>;
+  /** The agents' queue: complaints not yet closed, by status. */
+  complaintsByStatus(): Promise<{ status: string; complaints: number }[]>;
+  /** Complaints not yet closed that missed a deadline (first response, resolution). */
+  complaintsPastDeadline(): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]>;
+}
+
+/** The rails whose notices this process takes: each has a series per outcome from the start. */
+export interface MetricOptions {
+  rails: readonly PaymentMethod[];
 }
 
 /** Prometheus metrics of one API process: its runtime, every request by route and status, and the report ledger's backlog. */
-export function createMetrics(sources: MetricSources) {
+export function createMetrics(sources: MetricSources, { rails }: MetricOptions) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Histogram({
@@ -28,10 +52,12 @@ export function createMetrics(sources: MetricSources) {
   });
   const paymentNotices = new Counter({
     name: 'kamiflow_payment_notices_total',
-    help: 'Signed payment notices by outcome',
-    labelNames: ['outcome'],
+    help: 'Payment notices received, by rail and outcome (signalled, stray, ignored, refused, invalid)',
+    labelNames: ['rail', 'outcome'],
     registers: [registry],
   });
+  // Every series exists from the start at 0, so rate() and alerts see the first notice, not only the second.
+  for (const rail of rails) for (const outcome of NOTICE_OUTCOMES) paymentNotices.inc({ rail, outcome }, 0);
 
   new Gauge({
     name: 'kamiflow_orders_needing_attention',
@@ -66,8 +92,40 @@ export function createMetrics(sources: MetricSources) {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      this.reset();
-      for (const { status, orders } of await sources.ordersByStatus()) this.set({ status }, orders);
+      // Every status, 0 when none stands there: a status that empties must read 0, not vanish.
+      const counts = new Map((await sources.ordersByStatus()).map(({ status, orders }) => [status, orders]));
+      for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_orders_stuck',
+    help: 'Orders sitting in a working status (PAID, DELIVERING, OUT_OF_STOCK, REFUND_REQUESTED, REFUNDING) for more than 30 minutes; /v1/ops/stuck lists them',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.ordersStuck());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_complaints_open',
+    help: "The agents' queue: complaints not yet closed, by status",
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = new Map((await sources.complaintsByStatus()).map(({ status, complaints }) => [status, complaints]));
+      for (const status of COMPLAINT_STATUSES) if (status !== 'CLOSED') this.set({ status }, counts.get(status) ?? 0);
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_complaints_sla_breached',
+    help: 'Complaints not yet closed that missed their first-response or resolution deadline (each breach escalates the complaint)',
+    labelNames: ['sla'],
+    registers: [registry],
+    async collect() {
+      const counts = new Map((await sources.complaintsPastDeadline()).map(({ sla, complaints }) => [sla, complaints]));
+      for (const sla of ['first_response', 'resolution'] as const) this.set({ sla }, counts.get(sla) ?? 0);
     },
   });
 
@@ -82,16 +140,34 @@ export function createMetrics(sources: MetricSources) {
     },
   });
 
+  // Named once the app has its routes (nameRoutes); until then every request is `unmatched`.
+  let routeOf: RouteNamer = () => UNMATCHED;
   const middleware: RequestHandler = (req, res, next) => {
     const stop = requests.startTimer();
+    // The path as it arrived: routers strip their mount point from req.url on the way in.
+    const path = req.path;
     res.on('finish', () => {
-      // The route pattern, not the path, so ids don't explode the label set.
-      const route = (req.route?.path as string | undefined) ?? 'unmatched';
-      stop({ method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) });
+      stop({ method: req.method, route: routeOf(req.method, path, res.statusCode), status: String(res.statusCode) });
     });
     next();
   };
-  return { registry, middleware, paymentNotices };
+  return {
+    registry,
+    middleware,
+    /** Label requests by the route template they match, from the app's own route table. */
+    nameRoutes(app: Express, mounts: string[]) {
+      routeOf = routeNamer(app, mounts, UNMATCHED);
+    },
+    countNotice(rail: PaymentMethod, outcome: NoticeCounted) {
+      paymentNotices.inc({ rail, outcome });
+    },
+  };
 }
+
+/**
+ * The one label of every request no route answers (a 404, a probe): the route template, never the
+ * raw path, so ids and scanners cannot grow the label set.
+ */
+export const UNMATCHED = 'unmatched';
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -6,7 +6,7 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
 import { isDuration, parseDuration } from '../domain/duration';
-import { ORDER_STATUSES } from '../domain/order';
+import { ORDER_STATUSES, STUCK_AFTER } from '../domain/order';
 import { PAYMENT_METHODS } from '../domain/payment';
 
 extendZodWithOpenApi(z);
@@ -178,7 +178,7 @@ export const PaymentNotice = z
   .strict()
   .openapi('PaymentNotice');
 
-export const StuckQuery = z.object({ olderThan: BoundedDuration.default('30m') });
+export const StuckQuery = z.object({ olderThan: BoundedDuration.default(STUCK_AFTER) });
 export const StuckOrder = z
   .object({
     orderId: z.string(),

@@ -4,7 +4,7 @@
  * the authority on every complaint.
  */
 import type { FilterQuery, Model } from 'mongoose';
-import { waitingOn, type ComplaintCategory, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
+import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus } from '../domain/order';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
@@ -123,4 +123,26 @@ export async function backfillComplaintQueue(store: Store): Promise<number> {
     if (queued.has(_id)) await store.complaintQueue.deleteOne({ _id });
   }
   return live.length;
+}
+
+/** The queue's depth by status, for the metrics (the queue holds only complaints not yet closed). */
+export async function complaintsByStatus(store: Store): Promise<{ status: string; complaints: number }[]> {
+  const rows = await store.complaintQueue.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+  return rows.map((r) => ({ status: r._id, complaints: r.n }));
+}
+
+/**
+ * Complaints not yet closed that missed a deadline, for the metrics. The read model records a
+ * breach as `…OnTime: false` (the complaint workflow escalates it at that moment).
+ */
+export async function complaintsPastDeadline(store: Store): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]> {
+  const open = { status: { $in: COMPLAINT_STATUSES.filter((s) => s !== 'CLOSED') } };
+  const [firstResponse, resolution] = await Promise.all([
+    store.complaintViews.countDocuments({ ...open, firstResponseOnTime: false }),
+    store.complaintViews.countDocuments({ ...open, resolutionOnTime: false }),
+  ]);
+  return [
+    { sla: 'first_response', complaints: firstResponse },
+    { sla: 'resolution', complaints: resolution },
+  ];
 }

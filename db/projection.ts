@@ -1,4 +1,6 @@
-import type { Model } from 'mongoose';
+import type { FilterQuery, Model } from 'mongoose';
+import { WORKING_ORDER_STATUSES } from '../domain/order';
+import type { OrderViewDoc } from './schemas';
 import { isDuplicateKeyError, type Store } from './store';
 
 /**
@@ -30,4 +32,9 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
 export async function ordersByStatus(store: Store): Promise<{ status: string; orders: number }[]> {
   const rows = await store.orderViews.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
   return rows.map((r: { _id: string; n: number }) => ({ status: r._id, orders: r.n }));
+}
+
+/** Orders sitting in a working status since before `before` (the {status, statusSince} index). */
+export function sittingSince(before: Date): FilterQuery<OrderViewDoc> {
+  return { status: { $in: [...WORKING_ORDER_STATUSES] }, statusSince: { $lt: before } };
 }

@@ -26,6 +26,12 @@ export function isTerminal(status: OrderStatus): boolean {
 /** Statuses where an order is waiting on people or the outside world by design, so not "stuck". */
 export const PATIENT_ORDER_STATUSES: readonly OrderStatus[] = ['AWAITING_PAYMENT', 'DELIVERED'];
 
+/** Statuses an order passes through while work is done for it; one that sits in them too long is stuck. */
+export const WORKING_ORDER_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !TERMINAL_ORDER_STATUSES.includes(s) && !PATIENT_ORDER_STATUSES.includes(s));
+
+/** How long an order may sit in a working status before ops count it as stuck (/v1/ops/stuck's default, the metric's line). */
+export const STUCK_AFTER = '30m';
+
 /** What an order's timer windows are, fixed when it is created so later catalog edits don't move them. */
 export interface OrderPolicy {
   paymentTimeoutMs: number;

@@ -36,6 +36,9 @@ function strict(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
+/** The console's scripts and styles, served as static files. */
+export const ASSETS_MOUNT = '/console/assets';
+
 export function consoleRoutes(): Router {
   const router = Router();
   // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
@@ -52,7 +55,7 @@ export function consoleRoutes(): Router {
     res.type('application/javascript').sendFile(PREACT);
   });
   router.use(
-    '/console/assets',
+    ASSETS_MOUNT,
     express.static(join(WEB_DIR, 'assets'), {
       fallthrough: true,
       index: false,

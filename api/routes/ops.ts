@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { parseDuration } from '../../domain/duration';
-import { PATIENT_ORDER_STATUSES, TERMINAL_ORDER_STATUSES, orderWorkflowId } from '../../domain/order';
+import { sittingSince } from '../../db/projection';
+import { orderWorkflowId } from '../../domain/order';
 import { requireRole } from '../auth';
 import type { Config } from '../../config';
 import { handle, type ApiDeps } from '../deps';
@@ -20,7 +21,7 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
       // Orders that wait on a person come first, however recent: retrying will not move them.
       const waitingOnPeople = await store.orderViews.find({ needsAttention: { $gt: '' } }).sort({ statusSince: 1 }).limit(200).lean();
       const sitting = await store.orderViews
-        .find({ status: { $nin: [...TERMINAL_ORDER_STATUSES, ...PATIENT_ORDER_STATUSES] }, statusSince: { $lt: before } })
+        .find(sittingSince(before))
         .sort({ statusSince: 1 })
         .limit(200)
         .lean();

@@ -3,6 +3,7 @@ import type { PaymentMethod } from '../../domain/payment';
 import type { NoticeOutcome, NoticeReply, ProviderRail } from '../../payments/rails';
 import { handle, type ApiDeps } from '../deps';
 import { notFound } from '../errors';
+import type { Metrics } from '../metrics';
 
 type ProviderMethod = Exclude<PaymentMethod, 'generic'>;
 
@@ -13,7 +14,7 @@ type ProviderMethod = Exclude<PaymentMethod, 'generic'>;
  * expects so it stops retrying. A refused notice records nothing. `limit` is the anonymous rate
  * limit: authentic notices pass it, the rest count against their address.
  */
-export function railRoutes({ rails, orders, logger }: ApiDeps, limit: RequestHandler): Router {
+export function railRoutes({ rails, orders, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
   const raw = express.raw({ type: () => true, limit: '64kb' });
 
@@ -38,10 +39,13 @@ export function railRoutes({ rails, orders, logger }: ApiDeps, limit: RequestHan
       if (outcome.kind === 'payment') {
         const { notice: event } = outcome;
         const handled = await orders.notifyPayment(event);
+        metrics.countNotice(method, handled);
         logger.info({ rail: method, orderId: event.orderId, eventId: event.eventId, paymentStatus: event.status, outcome: handled }, 'payment notice');
       } else if (outcome.kind === 'refused') {
+        metrics.countNotice(method, 'refused');
         logger.warn({ rail: method, why: outcome.why }, 'payment notice refused');
       } else {
+        metrics.countNotice(method, 'ignored');
         logger.info({ rail: method, why: outcome.why }, 'payment notice acknowledged, nothing to pay');
       }
       send(res, rail.reply(outcome));

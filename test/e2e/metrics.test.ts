@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/stack';
 import { ApiClient, eventually } from '../support/http';
-import { keyCodes, Shop } from '../support/orders';
+import { keyCodes, paymentNotice, Shop } from '../support/orders';
+import { ORDER_STATUSES } from '../../domain/order';
 import { workerProcess, type ChildProduct } from '../support/processes';
 import { startProduct, type Product } from '../support/harness';
 
@@ -24,7 +25,8 @@ describe('metrics', () => {
 
   beforeAll(async () => {
     // The worker process below is the product's only worker, so it runs every activity.
-    product = await startProduct({}, { worker: false });
+    // Complaints filed here miss their first response in 2 s, to see the SLA gauge count a breach.
+    product = await startProduct({ COMPLAINT_FIRST_RESPONSE: '2s' }, { worker: false });
     shop = new Shop(new ApiClient(product.api.url), product.config.paymentWebhookSecret);
     const port = await freePort();
     workerMetrics = `http://127.0.0.1:${port}/metrics`;
@@ -76,5 +78,90 @@ describe('metrics', () => {
     // What ops look at first is there.
     for (const name of ['kamiflow_orders', 'kamiflow_stock_available', 'kamiflow_payment_to_delivery_seconds_bucket']) expect(used).toContain(name);
     expect([...used].some((n) => n.startsWith('temporal_'))).toBe(true);
+  });
+
+  /** One sample's value in the API's /metrics, or undefined when the series is absent. */
+  async function sample(series: string): Promise<number | undefined> {
+    const text = await (await fetch(`${product.api.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  }
+
+  it('counts payment notices by rail and outcome from zero: every series is there before the first notice', async () => {
+    const series = (outcome: string) => `kamiflow_payment_notices_total{rail="generic",outcome="${outcome}"}`;
+    const before = new Map<string, number | undefined>();
+    for (const outcome of ['signalled', 'stray', 'ignored', 'refused', 'invalid']) before.set(outcome, await sample(series(outcome)));
+    // A fresh process: present at 0 (the earlier test's two notices counted as signalled).
+    expect([...before.entries()].filter(([, v]) => v === undefined)).toEqual([]);
+    expect(before.get('refused')).toBe(0);
+    expect(before.get('stray')).toBe(0);
+
+    await shop.product('notice-sku', {}, keyCodes(1, 'NOTICE'));
+    const order = await shop.order('notice-sku');
+    await shop.pay(order);
+    const unsigned = await shop.http.send('POST', '/v1/payments/notify', paymentNotice(order), { 'x-signature': 'sha256=00' });
+    expect(unsigned.status).toBe(401);
+    // A success for an order that never existed: refunded by its own workflow.
+    await shop.pay({ orderId: 'no-such-order-0001', amount: order.amount });
+
+    expect(await sample(series('signalled'))).toBe((before.get('signalled') as number) + 1);
+    expect(await sample(series('refused'))).toBe(1);
+    expect(await sample(series('stray'))).toBe(1);
+    expect(await sample(series('invalid'))).toBe(0);
+  });
+
+  it('labels requests by route template: refused ones too, and every path no route answers as one `unmatched`', async () => {
+    const asOps = { authorization: 'Bearer dev-ops-key' };
+    const answers = await Promise.all([
+      fetch(`${product.api.url}/docsunmatched`),
+      fetch(`${product.api.url}/console/assets/no-such-file-1234.js`),
+      fetch(`${product.api.url}/v1/no-such-route/abc-987`),
+      fetch(`${product.api.url}/v1/orders/order-id-that-is-not-there`, { headers: asOps }),
+      fetch(`${product.api.url}/v1/products`), // no key: 401 before the route runs
+      fetch(`${product.api.url}/docs/`),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 404, 401, 200]);
+    const text = await (await fetch(`${product.api.url}/metrics`)).text();
+    const routes = new Set([...text.matchAll(/^kamiflow_http_request_duration_seconds_count\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]));
+    expect(routes).toContain('unmatched');
+    expect(routes).toContain('/v1/orders/:orderId');
+    expect(routes).toContain('/docs/*');
+    expect(text).toMatch(/_count\{method="GET",route="\/v1\/products",status="401"\} 1/);
+    // Nothing raw: every label is a route template, a static mount, or `unmatched`.
+    const allowed = (r: string) => r === 'unmatched' || r === '/docs/*' || r === '/console/assets/*' || !/(unmatched|no-such|abc-987|order-id-that)/.test(r);
+    expect([...routes].filter((r) => !allowed(r))).toEqual([]);
+    expect([...routes].filter((r) => r.includes('no-such') || r.includes('docsunmatched') || r.includes('order-id-that'))).toEqual([]);
+  });
+
+  it('gauges orders by every status (0 too), stuck orders, the complaint queue by status and SLA breaches', async () => {
+    for (const status of ORDER_STATUSES) expect(await sample(`kamiflow_orders{status="${status}"}`)).toBeGreaterThanOrEqual(0);
+    expect(await sample('kamiflow_orders{status="REFUNDED"}')).toBe(0);
+    expect(await sample('kamiflow_orders_stuck')).toBe(0);
+
+    // A paid order with no stock waits in OUT_OF_STOCK; once it has sat there past 30 minutes
+    // (its read model moved back an hour: the time that would have passed), it is stuck.
+    await shop.product('gauge-empty', {}, []);
+    const waiting = await shop.order('gauge-empty');
+    await shop.pay(waiting);
+    await shop.waitFor(waiting.orderId, 'OUT_OF_STOCK');
+    expect(await sample('kamiflow_orders_stuck')).toBe(0);
+    await product.store.orderViews.updateOne({ _id: waiting.orderId }, { $set: { statusSince: new Date(Date.now() - 3_600_000) } });
+    expect(await sample('kamiflow_orders_stuck')).toBe(1);
+    const stuck = await shop.ops.get('/v1/ops/stuck');
+    expect(stuck.body.items.map((i: { orderId: string }) => i.orderId)).toEqual([waiting.orderId]);
+
+    // A complaint joins the queue as OPEN, and misses its first response (2 s here): escalated, counted as a breach.
+    for (const status of ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED', 'RESOLVED']) expect(await sample(`kamiflow_complaints_open{status="${status}"}`)).toBe(0);
+    expect(await sample('kamiflow_complaints_sla_breached{sla="first_response"}')).toBe(0);
+    await shop.product('gauge-keys', {}, keyCodes(1, 'GAUGE'));
+    const delivered = await shop.order('gauge-keys');
+    await shop.pay(delivered);
+    await shop.waitFor(delivered.orderId, 'DELIVERED');
+    const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'slow answer' });
+    expect(filed.status).toBe(201);
+    await eventually(async () => (await sample('kamiflow_complaints_open{status="ESCALATED"}')) === 1, 'the complaint escalated in the queue gauge');
+    expect(await sample('kamiflow_complaints_open{status="OPEN"}')).toBe(0);
+    expect(await sample('kamiflow_complaints_sla_breached{sla="first_response"}')).toBe(1);
+    expect(await sample('kamiflow_complaints_sla_breached{sla="resolution"}')).toBe(0);
   });
 });
