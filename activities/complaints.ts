@@ -1,9 +1,10 @@
 import { syncQueueEntry } from '../db/complaintQueue';
+import { wholeComplaintView } from '../db/complaintView';
 import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
 import { projectNewer } from '../db/projection';
 import { complaintEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
-import type { ComplaintView } from '../domain/complaint';
+import type { ComplaintView, ComplaintViewDelta } from '../domain/complaint';
 import type { ActivityDeps } from './deps';
 
 /** Which of a complaint's deadlines passed unmet, as only its workflow knows for sure. */
@@ -14,9 +15,12 @@ export interface Breaches {
 
 export function complaintActivities({ store }: ActivityDeps) {
   return {
-    /** Project the complaint for the agents' queue and the complaint ranking. */
-    async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView; breaches: Breaches }): Promise<void> {
-      const row = complaintRow(seq, view, breaches);
+    /**
+     * Project the complaint for the agents' queue and the complaint ranking. Complaints filed since
+     * complaint-projects-new-messages send only the messages the read model does not hold yet.
+     */
+    async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView | ComplaintViewDelta; breaches: Breaches }): Promise<void> {
+      const row = complaintRow(seq, await wholeComplaintView(store, view), breaches);
       await syncQueueEntry(store, await projectNewer(store.complaintViews, row));
       await recordEntry(store, complaintEntry(row));
     },

@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { wholeComplaintView } from '../db/complaintView';
 import { complaintViewOf } from '../db/schemas';
 import type { Store } from '../db/store';
-import { complaintWorkflowId, type ComplaintView } from '../domain/complaint';
+import { complaintWorkflowId, type ComplaintView, type RemedyPending } from '../domain/complaint';
 import { complaintView } from '../workflows/messages';
 import { conflict, notFound } from './errors';
 import { conflictOfUpdate } from './gateway';
@@ -39,10 +40,14 @@ export class ComplaintGateway {
     );
   }
 
-  /** An agent's or the buyer's action. A validator's refusal is a 409 with its reason; `updateId` makes a retry harmless. */
+  /**
+   * An agent's or the buyer's action. A validator's refusal is a 409 with its reason; `updateId` makes
+   * a retry harmless. A view answered with only its latest messages gets the earlier ones back.
+   */
   async act<Arg, Answer>(complaintId: string, update: UpdateDefinition<Answer, [Arg]>, arg: Arg, updateId?: string): Promise<Answer> {
+    let answer: Answer;
     try {
-      return await this.handle(complaintId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
+      answer = await this.handle(complaintId).executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       conflictOfUpdate(err);
       if (err instanceof WorkflowNotFoundError) {
@@ -52,6 +57,8 @@ export class ComplaintGateway {
       }
       throw err;
     }
+    const view = answer as ComplaintView | RemedyPending;
+    return (view.status === 'pending' ? view : await wholeComplaintView(this.store, view)) as Answer;
   }
 
   handle(complaintId: string) {

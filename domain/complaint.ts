@@ -102,6 +102,31 @@ export interface ComplaintView {
   messages: ComplaintMessage[];
 }
 
+/**
+ * A complaint's view carrying only its messages from `messagesFrom` on: the earlier ones are in the
+ * read model already. The complaint workflow sends this to its projection and answers with it, so
+ * its history grows with what is said, not with every step repeating the whole conversation.
+ */
+export interface ComplaintViewDelta extends ComplaintView {
+  messagesFrom: number;
+}
+
+export function isViewDelta(view: ComplaintView | ComplaintViewDelta): view is ComplaintViewDelta {
+  return typeof (view as Partial<ComplaintViewDelta>).messagesFrom === 'number';
+}
+
+/**
+ * The whole view from a delta and the messages said before it (a view the read model holds). Messages
+ * are only ever appended, so any view with at least `messagesFrom` of them has the same first ones.
+ */
+export function withEarlierMessages(delta: ComplaintViewDelta, earlier: readonly ComplaintMessage[]): ComplaintView {
+  const { messagesFrom, ...view } = delta;
+  if (earlier.length < messagesFrom) {
+    throw new Error(`complaint ${delta.complaintId}: the read model holds ${earlier.length} messages, fewer than the ${messagesFrom} said before this step`);
+  }
+  return { ...view, messages: [...earlier.slice(0, messagesFrom), ...delta.messages] };
+}
+
 export interface RemedyProgress {
   remedy: 'replace' | 'refund';
   status: 'pending' | 'failed';

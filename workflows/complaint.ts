@@ -1,5 +1,5 @@
 import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
-import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
+import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type ComplaintViewDelta, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
 import { type Deadline, type Said, ComplaintRecord } from './complaint/record';
 import { actionRefusal, confirmRefusal, replyRefusal } from './complaint/rules';
@@ -29,8 +29,8 @@ import { msUntil, now } from './time';
  * A reopened complaint goes to ACKNOWLEDGED, not OPEN: the agents already know it, and the
  * first-response clock measures the first answer only.
  */
-export async function complaintWorkflow(input: ComplaintInput): Promise<ComplaintView> {
-  const complaint = new ComplaintRecord(input);
+export async function complaintWorkflow(input: ComplaintInput): Promise<ComplaintView | ComplaintViewDelta> {
+  const complaint = new ComplaintRecord(input, patched(PROJECTS_NEW_MESSAGES));
   const { policy } = input;
   let remedyPending = false;
   let remedyOutcome: RemedyOutcome | undefined;
@@ -66,7 +66,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
           await applyRemedy(action, actor, note);
           break;
       }
-      return complaint.view;
+      return complaint.outgoing();
     },
     {
       validator: ({ action, note }) => {
@@ -81,7 +81,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     async ({ message }) => {
       const returnTo = complaint.status === 'AWAITING_BUYER' ? complaint.statusBeforeWaiting : undefined;
       await complaint.step('buyer_replied', { from: 'buyer', text: message }, returnTo);
-      return complaint.view;
+      return complaint.outgoing();
     },
     {
       validator: ({ message }) => {
@@ -113,7 +113,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
         const limit: Said = { from: 'system', text: `reopened ${view.reopenCount} time(s) already, the most allowed; escalated to a senior agent` };
         await complaint.step('escalated', [...said, limit], 'ESCALATED');
       }
-      return complaint.view;
+      return complaint.outgoing();
     },
     {
       validator: ({ rating }) => {
@@ -137,7 +137,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     await (due ? condition(moved, msUntil(due.at)) : condition(moved));
   }
   await condition(allHandlersFinished);
-  return complaint.view;
+  return complaint.outgoing();
 
   async function onDeadline(due: Deadline): Promise<void> {
     if (due.kind === 'buyer_reply') {
@@ -218,7 +218,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
       if (!outcome.ok) conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
       complaint.markResponded();
       await remedied(remedy, outcome, actor, note);
-      return complaint.view;
+      return complaint.outgoing();
     }
     // Accepted, and under way: the agent has answered, and sees it pending until the order is done.
     complaint.markResponded();
@@ -246,6 +246,8 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
 
 /** Patch ids: each names a change to running complaints' logic, kept until no complaint runs without it. */
 const REMEDY_ANSWERS_IN_TIME = 'remedy-answers-in-time';
+/** Projections, answers and the result carry only the messages the read model lacks, not the whole conversation each step. */
+const PROJECTS_NEW_MESSAGES = 'complaint-projects-new-messages';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

@@ -9,6 +9,7 @@ import type {
   ComplaintFiling,
   ComplaintPolicy,
   ComplaintView,
+  ComplaintViewDelta,
   RemedyOutcome,
   RemedyPending,
   RemedyRequest,
@@ -46,9 +47,10 @@ export const remedyApplied = defineSignal<[RemedyOutcome]>('remedyApplied');
 
 /**
  * Agent actions on a complaint; answers the complaint view, or 409 (Conflict) when it does not fit,
- * or pending when a remedy needs the order longer than REMEDY_ANSWER_WITHIN.
+ * or pending when a remedy needs the order longer than REMEDY_ANSWER_WITHIN. Complaints filed since
+ * complaint-projects-new-messages answer it with only its latest messages (the API adds the rest).
  */
-export const complaintAction = defineUpdate<ComplaintView | RemedyPending, [{ action: ComplaintAction; note?: string; actor: string }]>('complaintAction');
-export const buyerReply = defineUpdate<ComplaintView, [{ message: string }]>('buyerReply');
-export const buyerConfirm = defineUpdate<ComplaintView, [{ satisfied: boolean; rating?: number; comment?: string }]>('buyerConfirm');
+export const complaintAction = defineUpdate<ComplaintView | ComplaintViewDelta | RemedyPending, [{ action: ComplaintAction; note?: string; actor: string }]>('complaintAction');
+export const buyerReply = defineUpdate<ComplaintView | ComplaintViewDelta, [{ message: string }]>('buyerReply');
+export const buyerConfirm = defineUpdate<ComplaintView | ComplaintViewDelta, [{ satisfied: boolean; rating?: number; comment?: string }]>('buyerConfirm');
 export const complaintView = defineQuery<ComplaintView>('complaintView');

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { ComplaintGateway } from '../../api/complaintGateway';
+import { wholeComplaintView } from '../../db/complaintView';
 import { complaintWorkflowId, type ComplaintInput, type ComplaintPolicy, type ComplaintView } from '../../domain/complaint';
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { buyerConfirm, buyerReply, complaintAction, complaintView } from '../../workflows/messages';
@@ -51,6 +53,8 @@ describe('a complaint against its deadlines', () => {
   const agent = (handle: WorkflowHandle, action: string, note?: string) =>
     handle.executeUpdate(complaintAction, { args: [{ action: action as never, actor: 'agent-ann', ...(note ? { note } : {}) }] }) as Promise<ComplaintView>;
   const row = (id: string) => ts.store.complaintViews.findById(id).lean();
+  /** An answer as the API gives it: a view sent with only its latest messages gets the earlier ones from the read model. */
+  const whole = (answer: ComplaintView) => wholeComplaintView(ts.store, answer);
   const systemTexts = (v: ComplaintView) => v.messages.filter((m) => m.from === 'system').map((m) => m.text);
 
   /** Wait (in real time) until the workflow has projected the step it took. */
@@ -131,7 +135,7 @@ describe('a complaint against its deadlines', () => {
     expect(waiting).toMatchObject({ status: 'AWAITING_BUYER', escalated: false });
     expect(systemTexts(waiting)).toEqual([]);
 
-    const replied = await handle.executeUpdate(buyerReply, { args: [{ message: 'It arrived at the address on the order.' }] });
+    const replied = await whole(await handle.executeUpdate(buyerReply, { args: [{ message: 'It arrived at the address on the order.' }] }));
     expect(replied.status).toBe('ACKNOWLEDGED');
     const extendedBy = Date.parse(replied.resolutionDueAt) - originalDue;
     expect(extendedBy).toBeGreaterThanOrEqual(2 * DAY);
@@ -156,7 +160,7 @@ describe('a complaint against its deadlines', () => {
     await ts.env.sleep(3 * DAY - HOUR);
     expect((await view(handle)).status).toBe('RESOLVED');
     await ts.env.sleep(2 * HOUR);
-    const closed = (await handle.result()) as ComplaintView;
+    const closed = await whole((await handle.result()) as ComplaintView);
     expect(closed.status).toBe('CLOSED');
     expect(closed.closedAt).toBeDefined();
     expect(closed.satisfaction).toBeUndefined();
@@ -180,7 +184,7 @@ describe('a complaint against its deadlines', () => {
     expect(Math.abs(Date.parse(reopened.resolutionDueAt) - (now + DAY))).toBeLessThan(5 * MINUTE);
 
     await agent(handle, 'reject', 'We checked again: it was redeemed.');
-    const second = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: false }] });
+    const second = await whole(await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: false }] }));
     expect(second).toMatchObject({ status: 'ESCALATED', reopenCount: 1, escalated: true });
     // Without a comment the buyer said nothing, and no words are put in their mouth.
     expect(second.messages.filter((m) => m.from === 'buyer').map((m) => m.text)).toEqual(['The key says it was already redeemed.', 'It still does not work.']);
@@ -189,7 +193,7 @@ describe('a complaint against its deadlines', () => {
 
     // Settled at last: the buyer's satisfaction closes it.
     await agent(handle, 'reject', 'Final answer.');
-    const closed = await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true, rating: 4 }] });
+    const closed = await whole(await handle.executeUpdate(buyerConfirm, { args: [{ satisfied: true, rating: 4 }] }));
     expect(closed).toMatchObject({ status: 'CLOSED', satisfaction: { satisfied: true, rating: 4 } });
     expect(closed.messages.filter((m) => m.from === 'buyer')).toHaveLength(2);
     const r = await projected(input.complaintId, 'CLOSED');
@@ -210,7 +214,7 @@ describe('a complaint against its deadlines', () => {
     await ts.env.sleep(2 * DAY - HOUR);
     expect((await view(handle)).status).toBe('AWAITING_BUYER');
     await ts.env.sleep(2 * HOUR);
-    const closed = (await handle.result()) as ComplaintView;
+    const closed = await whole((await handle.result()) as ComplaintView);
     expect(closed).toMatchObject({ status: 'CLOSED', closedAt: expect.any(String) });
     expect(closed.buyerReplyDueAt).toBeUndefined();
     expect(systemTexts(closed)).toEqual([expect.stringContaining('no answer from the buyer within 2d')]);
@@ -268,6 +272,32 @@ describe('a complaint against its deadlines', () => {
     const historySize = temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish().length;
     expect(historySize).toBeGreaterThan(10 * 5_000); // the replies themselves are in it
     expect(historySize).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('keeps a talkative complaint\'s history in proportion to what is said: each step sends only the messages the read model lacks', async () => {
+    const replies = 20; // MAX_COMPLAINT_REPLIES' default
+    const { handle, input } = await file({ ...POLICY, maxBuyerReplies: replies });
+    const gateway = new ComplaintGateway(ts.client, ts.store);
+    const longest = 'y'.repeat(5_000);
+    for (let i = 0; i < replies; i++) {
+      await agent(handle, 'request_info', `Question ${i}?`);
+      const answered = (await gateway.act(input.complaintId, buyerReply, { message: `${i} ${longest}` })) as ComplaintView;
+      // The API's answer is still the whole complaint, every message in order.
+      expect(answered.messages.filter((m) => m.from === 'buyer')).toHaveLength(i + 2);
+      expect(answered.messages[answered.messages.length - 1].text).toBe(`${i} ${longest}`);
+    }
+    const live = await view(handle);
+    expect(live.messages).toHaveLength(1 + 2 * replies);
+    // The read model holds the whole conversation too, built from the deltas.
+    const r = await eventuallyRow(input.complaintId, (row) => row.seq === 1 + 2 * replies);
+    expect(JSON.parse(r.view)).toEqual(live);
+    // The replies themselves are in the history (the buyer's words arrive in it), but each only a
+    // bounded number of times, not once more with every later step: 4.2 MB when every step carried
+    // the whole view, now about twice the text said.
+    const said = replies * 5_000;
+    const historySize = temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish().length;
+    expect(historySize).toBeGreaterThan(said);
+    expect(historySize).toBeLessThan(4 * said);
   });
 
   it('refuses actions that do not fit the complaint, and leaves it byte for byte as it was', async () => {

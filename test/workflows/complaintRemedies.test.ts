@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { wholeComplaintView } from '../../db/complaintView';
 import { stockOf } from '../../db/inventory';
 import { complaintWorkflowId, type ComplaintFiled, type ComplaintView } from '../../domain/complaint';
 import type { OrderView } from '../../domain/order';
@@ -40,7 +41,7 @@ describe('complaint remedies on the order (time-skipping server)', () => {
   /** The agent's remedy, followed through when the order needs longer than the answer waits (pending). */
   async function resolve(complaint: WorkflowHandle, action: 'resolve_replace' | 'resolve_refund'): Promise<ComplaintView> {
     const answer = await complaint.executeUpdate(complaintAction, { args: [{ action, actor: 'agent-kim' }] });
-    if (answer.status !== 'pending') return answer as ComplaintView;
+    if (answer.status !== 'pending') return wholeComplaintView(t.store, answer as ComplaintView);
     return eventually(async () => {
       const view = await complaint.query(complaintView);
       return view.status === 'RESOLVED' ? view : false;

@@ -1,5 +1,5 @@
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
-import type { ComplaintInput, ComplaintMessage, ComplaintStatus, ComplaintView } from '../../domain/complaint';
+import type { ComplaintInput, ComplaintMessage, ComplaintStatus, ComplaintView, ComplaintViewDelta } from '../../domain/complaint';
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { store } from '../activities';
 import { tellStorefront } from '../notify';
@@ -31,8 +31,17 @@ export class ComplaintRecord {
   private resolutionClockRunning = true;
   private awaitingBuyerSince: string | undefined;
   private resumeTo: WorkingStatus = 'OPEN';
+  /** How many of the messages a finished projection has left in the read model (they never leave it). */
+  private projectedMessages = 0;
 
-  constructor(readonly input: ComplaintInput) {
+  /**
+   * @param sendsNewMessages whether projections and answers carry only the messages the read model
+   *   lacks (complaint-projects-new-messages), or the whole view as complaints filed before did.
+   */
+  constructor(
+    readonly input: ComplaintInput,
+    private readonly sendsNewMessages = false,
+  ) {
     const { complaintId, orderId, sku, category, description, evidence, createdAt, policy } = input;
     this.view = {
       complaintId,
@@ -50,6 +59,16 @@ export class ComplaintRecord {
       // The buyer's own words come first, whatever reaches the workflow in its first moment.
       messages: [{ at: createdAt, from: 'buyer', text: description }],
     };
+  }
+
+  /**
+   * The view as it travels out of the workflow (to the projection, as an update's answer, as the
+   * result): without the messages the read model already holds, which the API adds back.
+   */
+  outgoing(): ComplaintView | ComplaintViewDelta {
+    if (!this.sendsNewMessages) return this.view;
+    const messagesFrom = this.projectedMessages;
+    return { ...this.view, messages: this.view.messages.slice(messagesFrom), messagesFrom };
   }
 
   /** The buyer's replies so far: their messages after the description. */
@@ -128,7 +147,9 @@ export class ComplaintRecord {
     this.steps += 1;
     this.seq += 1;
     const seq = this.seq;
-    await store.projectComplaint({ seq, view: this.view, breaches: { ...this.breaches } });
+    const messages = this.view.messages.length;
+    await store.projectComplaint({ seq, view: this.outgoing(), breaches: { ...this.breaches } });
+    this.projectedMessages = Math.max(this.projectedMessages, messages);
     await tellStorefront({
       eventId: `${this.view.complaintId}.${seq}.${event}`,
       type: `complaint.${event}`,
