@@ -54,3 +54,6 @@ export const complaintAction = defineUpdate<ComplaintView | ComplaintViewDelta |
 export const buyerReply = defineUpdate<ComplaintView | ComplaintViewDelta, [{ message: string }]>('buyerReply');
 export const buyerConfirm = defineUpdate<ComplaintView | ComplaintViewDelta, [{ satisfied: boolean; rating?: number; comment?: string }]>('buyerConfirm');
 export const complaintView = defineQuery<ComplaintView>('complaintView');
+
+/** Wakes the report fold that keeps watch to fold now rather than at its next interval (the backfill sends it). */
+export const foldReportNow = defineSignal('foldReportNow');

@@ -470,7 +470,7 @@ const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
 const CONTINUE_AS_NEW_WHILE_WAITING = 'continue-as-new-while-waiting';
 const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
 const SHORT_CRITICAL_PATH = 'short-critical-path';
-// Complaints' patch ids are at the foot of workflows/complaint.ts.
+// Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */
 const DEFAULT_HISTORY_EVENTS = 10_000;

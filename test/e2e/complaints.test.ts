@@ -288,7 +288,10 @@ describe('complaints through the API', () => {
       const after = await shop.ops.get(`/v1/reports/complaints?from=${from}&to=${to}`);
       expect(after.body).toEqual(before.body);
     } finally {
+      // The fold it started keeps watch until stopped: stop it with its schedule.
+      const running = (await schedule.describe()).info.runningActions;
       await schedule.delete();
+      for (const action of running) await product.client.workflow.getHandle(action.workflow.workflowId).terminate('test over');
     }
   });
 });

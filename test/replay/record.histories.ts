@@ -89,3 +89,9 @@ it('records a key_invalid complaint resolved by a replacement key, and its order
   await save('complaint-replaced-closed', complaint);
   await save('order-key-replaced-completed', handle);
 });
+
+it('records a report fold run', async () => {
+  const handle = await t.client.workflow.start('reportFoldWorkflow', { taskQueue: t.config.temporal.taskQueue, workflowId: `report-fold-recording-${Date.now()}` });
+  await handle.result();
+  await save('report-fold', handle);
+});
