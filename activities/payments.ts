@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { DisputeFacts, DisputeNotice } from '../domain/dispute';
 import type { Checkout, PaymentMethod } from '../domain/payment';
 import { openCheckout, providerRefOf, type CheckoutFor } from '../payments/checkouts';
-import { createRails, railOf, RailOffError, type FoundPayment, type RailRefund } from '../payments/rails';
+import { createRails, providerRail, railOf, RailOffError, type FoundPayment, type RailRefund } from '../payments/rails';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './http';
 
@@ -35,6 +36,14 @@ export function paymentActivities({ store, config }: ActivityDeps) {
     async closeProviderOrder({ orderId, method }: { orderId: string; method: PaymentMethod }): Promise<boolean> {
       const providerRef = await providerRefOf(store, orderId);
       return beating(() => rail(method).close({ orderId, ...(providerRef ? { providerRef } : {}) }));
+    },
+
+    /** What the provider says of a dispute now: its order, reason, status and outcome. */
+    async readProviderDispute(notice: DisputeNotice): Promise<DisputeFacts> {
+      const method = notice.source === 'stripe_dispute' ? 'stripe' : 'wechatpay';
+      const read = providerRail(rails, method)?.readDispute;
+      if (!read) throw ApplicationFailure.retryable(`the ${method} rail is not configured on this process`, 'RailOff');
+      return beating(() => read(notice));
     },
 
     /** The checkout the buyer pays with, made once; retried while the provider cannot be reached. */

@@ -1,3 +1,5 @@
+import type { ComplaintSource, DisputeState } from './dispute';
+
 export const COMPLAINT_CATEGORIES = [
   'key_invalid',
   'key_not_received',
@@ -59,13 +61,21 @@ export interface ComplaintFiling {
   evidence: string[];
 }
 
-/** Everything a complaint workflow starts from; the order workflow starts it as its child. */
+/**
+ * Everything a complaint workflow starts from; the order workflow starts it as its child, or a
+ * provider's dispute does (`source`, with the dispute and the provider's deadline).
+ */
 export interface ComplaintInput extends ComplaintFiling {
   complaintId: string;
   orderId: string;
   sku: string;
   createdAt: string;
   policy: ComplaintPolicy;
+  /** Absent: the buyer filed it (and complaints filed before disputes existed). */
+  source?: ComplaintSource;
+  dispute?: DisputeState;
+  /** The provider's deadline for our answer, when it sets one; else the policy's resolution time. */
+  resolutionDueAt?: string;
 }
 
 export interface ComplaintMessage {
@@ -79,6 +89,12 @@ export interface ComplaintView {
   complaintId: string;
   orderId: string;
   sku: string;
+  /** Who brought it: the buyer, or a provider's dispute channel. */
+  source?: ComplaintSource;
+  /** The provider's id for it (Stripe's dispute, WeChat Pay's complaint). */
+  external?: { id: string; url?: string };
+  /** The provider's dispute this complaint follows, where it stands, and how it ended. */
+  dispute?: DisputeState;
   category: ComplaintCategory;
   description: string;
   evidence: string[];

@@ -1,4 +1,5 @@
 import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
+import { providerName, type DisputeState } from '../domain/dispute';
 import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type ComplaintViewDelta, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
 import { type Deadline, type Said, ComplaintRecord } from './complaint/record';
@@ -10,6 +11,7 @@ import {
   complaintAction,
   complaintRemedy,
   complaintView,
+  disputeChanged,
   remedyApplied,
 } from './messages';
 import { msUntil, now } from './time';
@@ -123,6 +125,12 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     },
   );
 
+  // A provider's dispute this complaint follows (or one that attaches to it): where it stands, and how it ended.
+  setHandler(disputeChanged, async (state) => {
+    patched(PROVIDER_DISPUTES);
+    await disputeMoved(state);
+  });
+
   await complaint.open();
 
   // The clock: wait for the next deadline; any step may move it, so look again after each one.
@@ -136,8 +144,42 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     const moved = () => complaint.steps !== seen;
     await (due ? condition(moved, msUntil(due.at)) : condition(moved));
   }
+  // Closed while its provider's dispute is still open: the dispute's outcome is still recorded on it.
+  const disputeOpen = () => complaint.view.dispute !== undefined && complaint.view.dispute.outcome === undefined;
+  if (disputeOpen()) await condition(() => !disputeOpen());
   await condition(allHandlersFinished);
   return complaint.outgoing();
+
+  async function disputeMoved(state: DisputeState): Promise<void> {
+    const { view } = complaint;
+    const before = view.dispute;
+    if (before?.outcome) return; // a dispute's end is final: a late event changes nothing
+    view.dispute = state;
+    view.external ??= { id: state.id };
+    const name = `${providerName(state.source)} ${state.source === 'wechatpay' ? 'complaint' : 'dispute'} ${state.id}`;
+    if (!state.outcome) {
+      const text = before?.id === state.id
+        ? `${name} is now ${state.status}`
+        : `${name} opened on this order's payment: ${state.reason}${state.dueBy ? `; the shop's answer is due by ${state.dueBy}` : ''}`;
+      await complaint.step('dispute_updated', { from: 'system', text });
+      return;
+    }
+    const text =
+      state.outcome === 'lost'
+        ? `${name} closed: lost. The buyer's bank returned the payment; the order's keys are revoked and no refund is sent again.`
+        : state.outcome === 'won'
+          ? `${name} closed: won. The payment stays with the shop.`
+          : `${name} completed at ${providerName(state.source)}.`;
+    if (view.status === 'RESOLVED' || view.status === 'CLOSED') {
+      await complaint.step('dispute_closed', { from: 'system', text });
+      return;
+    }
+    // The provider's outcome settles what the complaint was about: the money went where the dispute said.
+    if (state.outcome === 'lost') view.resolution = 'refunded';
+    else if (state.outcome === 'won') view.resolution = 'rejected';
+    view.resolvedAt = now();
+    await complaint.step('resolved', { from: 'system', text }, 'RESOLVED');
+  }
 
   async function onDeadline(due: Deadline): Promise<void> {
     if (due.kind === 'buyer_reply') {
@@ -248,6 +290,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
 const REMEDY_ANSWERS_IN_TIME = 'remedy-answers-in-time';
 /** Projections, answers and the result carry only the messages the read model lacks, not the whole conversation each step. */
 const PROJECTS_NEW_MESSAGES = 'complaint-projects-new-messages';
+const PROVIDER_DISPUTES = 'provider-disputes';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

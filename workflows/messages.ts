@@ -14,6 +14,7 @@ import type {
   RemedyPending,
   RemedyRequest,
 } from '../domain/complaint';
+import type { DisputeNotice, DisputeState, PaymentDispute } from '../domain/dispute';
 import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
 
 export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
@@ -57,3 +58,12 @@ export const complaintView = defineQuery<ComplaintView>('complaintView');
 
 /** Wakes the report fold that keeps watch to fold now rather than at its next interval (the backfill sends it). */
 export const foldReportNow = defineSignal('foldReportNow');
+
+// ── Provider disputes ───────────────────────────────────────────────────────────────────────────
+
+/** Provider → dispute: an authentic event about one dispute (signal-with-start: the first one starts it). */
+export const disputeNoticed = defineSignal<[DisputeNotice]>('disputeNoticed');
+/** Dispute → order: its payment is disputed, or how the dispute ended (a lost one: the bank returned the money). */
+export const paymentDisputed = defineSignal<[PaymentDispute]>('paymentDisputed');
+/** Dispute → complaint: where the provider's dispute stands now. */
+export const disputeChanged = defineSignal<[DisputeState]>('disputeChanged');

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
+import { providerName } from '../domain/dispute';
 import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
 import { provider } from './activities';
 import {
@@ -10,10 +11,12 @@ import {
   fileComplaint,
   offerRestock,
   orderView,
+  paymentDisputed,
   paymentNotified,
   requestRefund,
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
+import { DisputeDesk } from './order/disputes';
 import { KeyPicker, type Fulfilment, type PickerState } from './order/fulfilment';
 import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
@@ -45,13 +48,16 @@ export interface WaitingOrder {
  *                                           └─ agent rejects ─▶ DELIVERED
  *
  * The workflow stays open while a complaint on the order is open and until the complaint window
- * ends, to carry out what a complaint's resolution needs: a new key, or the refund.
+ * ends, to carry out what a complaint's resolution needs: a new key, or the refund; and while a
+ * provider's dispute on its payment is open: a lost one ends it REFUNDED by the bank, keys revoked,
+ * with no refund of its own.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
   // Versioned: orders begun before the short path keep their regular activities (OrderRecord).
   const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record);
   const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
+  const disputes = new DisputeDesk(order);
   const picker = new KeyPicker(order, resumed?.picker);
   let restockOffers = 0;
   let restockTries = 0;
@@ -68,6 +74,10 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
   setHandler(orderView, () => order.view);
   setHandler(paymentNotified, (notice) => payments.receive(notice));
   setHandler(complaintRemedy, (request) => complaints.receive(request));
+  setHandler(paymentDisputed, (dispute) => {
+    patched(PROVIDER_DISPUTES);
+    disputes.receive(dispute);
+  });
 
   setHandler(
     cancelOrder,
@@ -106,6 +116,8 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     },
     {
       validator: ({ reason }) => {
+        const disputed = disputes.refundRefusal();
+        if (disputed) conflict(disputed);
         if (order.status === 'REFUND_REQUESTED') conflict('a refund request is already pending');
         if (order.status === 'OUT_OF_STOCK') {
           if (buyerGaveUpWaiting !== undefined) conflict('the refund is already being paid out');
@@ -139,10 +151,12 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
       return { status: order.status };
     },
     {
-      validator: (_decision) => {
+      validator: ({ approve }) => {
         if (order.status !== 'REFUND_REQUESTED' || order.view.refund?.status !== 'REQUESTED' || refundApprovedBy !== undefined) {
           conflict(`no refund request is pending; the order is ${order.status}`);
         }
+        const disputed = approve ? disputes.refundRefusal() : undefined;
+        if (disputed) conflict(disputed);
       },
     },
   );
@@ -164,7 +178,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   setHandler(fileComplaint, (filing) => complaints.file(filing), {
     validator: (_filing) => {
-      const refusal = complaints.refusal(payments.paid);
+      const refusal = complaints.refusal(payments.paid) ?? disputes.complaintRefusal();
       if (refusal) conflict(refusal);
     },
   });
@@ -206,7 +220,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
     if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
-    const offered = () => restockOffers > restockTries || complaints.hasRemedy || buyerGaveUpWaiting !== undefined;
+    const offered = () => restockOffers > restockTries || complaints.hasRemedy || buyerGaveUpWaiting !== undefined || disputes.chargebackDue;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
       ? await waitForStock(offered, restockDeadline)
@@ -233,12 +247,16 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     await condition(
       () =>
         complaints.hasRemedy ||
+        disputes.chargebackDue ||
         refundApprovedBy !== undefined ||
         refundOverdue() ||
         (refundWindowOver && order.status === 'DELIVERED') ||
-        (complaintWindowOver && !complaints.open && order.status === 'COMPLETED'),
+        (complaintWindowOver && !complaints.open && !disputes.open && order.status === 'COMPLETED'),
     );
-    if (complaints.hasRemedy) {
+    if (disputes.chargebackDue) {
+      await chargeback();
+      return finish();
+    } else if (complaints.hasRemedy) {
       await carryOutRemedy(complaints.next() as RemedyRequest);
       if (order.status === 'REFUNDED') return finish();
     } else if (refundOverdue()) {
@@ -338,7 +356,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     const info = workflowInfo();
     const long = info.continueAsNewSuggested || info.historyLength >= (input.policy.historyEvents ?? DEFAULT_HISTORY_EVENTS);
     if (!long) return;
-    const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && buyerGaveUpWaiting === undefined && allHandlersFinished();
+    const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && buyerGaveUpWaiting === undefined && disputes.current === undefined && allHandlersFinished();
     if (!quiet || !patched(CONTINUE_AS_NEW_WHILE_WAITING)) return;
     const next: WaitingOrder = { record: order.state(), payments: payments.state(), picker: picker.state(), restockDeadline };
     // The ops' search attributes and the summary memo go with it, as the order's identity does.
@@ -360,6 +378,10 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
    * True when the order is refunded.
    */
   async function carryOutAsks(): Promise<boolean> {
+    if (disputes.chargebackDue) {
+      await chargeback();
+      return true;
+    }
     while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
     if (order.status !== 'REFUNDED' && buyerGaveUpWaiting !== undefined) await refund(buyerGaveUpWaiting, 'buyer');
     return order.status === 'REFUNDED';
@@ -367,6 +389,9 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   /** Give the order's payment back, once; revoke what was delivered. */
   async function refund(reason: string, actor: string): Promise<void> {
+    // A disputed payment's fate is the bank's: wait for it; a lost dispute has returned the money already.
+    if (disputes.open) await condition(() => !disputes.open);
+    if (disputes.lost) return chargeback();
     const paymentId = payments.paymentId as string;
     order.view.refund ??= { status: 'APPROVED', reason, requestedAt: now(), decidedBy: actor, decidedAt: now() };
     await order.moveTo('REFUNDING', reason, actor);
@@ -381,10 +406,41 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     await order.moveTo('REFUNDED', reason, actor);
   }
 
+  /**
+   * The bank returned the payment (a lost dispute): the order ends REFUNDED with its keys revoked and
+   * no refund of its own, since paying back again would pay the buyer twice.
+   */
+  async function chargeback(): Promise<void> {
+    disputes.markSettled();
+    const dispute = disputes.current!;
+    const reason = `${providerName(dispute.source)} dispute ${dispute.id} lost: the buyer's bank returned payment ${payments.paymentId}`;
+    if (order.status === 'REFUNDED') {
+      order.note('charged_back', `${reason}, after the shop had refunded it; nothing more is sent`, dispute.source);
+      return;
+    }
+    const at = now();
+    order.view.refund = {
+      ...(order.view.refund ?? { reason, requestedAt: at }),
+      status: 'REFUNDED',
+      decidedBy: dispute.source,
+      decidedAt: at,
+      refundedAt: at,
+      note: 'returned to the buyer by the bank (chargeback); no refund was sent',
+    };
+    if (order.view.keys.length > 0) {
+      await order.store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
+    }
+    order.note('charged_back', reason, dispute.source);
+    await order.moveTo('REFUNDED', reason, dispute.source);
+  }
+
   /** What a complaint's resolution asks of the order: a new checked key per slot, or the refund. */
   async function carryOutRemedy(request: RemedyRequest): Promise<void> {
     let outcome: RemedyOutcome;
-    if (order.status === 'REFUNDED') {
+    const disputed = request.remedy === 'refund' ? disputes.refundRefusal() : undefined;
+    if (disputed) {
+      outcome = { ok: false, detail: disputed };
+    } else if (order.status === 'REFUNDED') {
       outcome = request.remedy === 'refund' ? { ok: true, detail: 'the order had already been refunded' } : { ok: false, detail: 'the order has been refunded; there is no key to replace' };
     } else if (request.remedy === 'refund') {
       if (order.view.refund?.status === 'REQUESTED') {
@@ -432,9 +488,13 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
    * asks), then leave the final view in the read model.
    */
   async function finish(): Promise<OrderView> {
-    const quiet = () => !complaints.hasRemedy && !complaints.open && payments.idle && allHandlersFinished();
+    const quiet = () => !complaints.hasRemedy && !complaints.open && !disputes.chargebackDue && payments.idle && allHandlersFinished();
     for (;;) {
-      await condition(() => complaints.hasRemedy || quiet());
+      await condition(() => complaints.hasRemedy || disputes.chargebackDue || quiet());
+      if (disputes.chargebackDue) {
+        await chargeback();
+        continue;
+      }
       const request = complaints.next();
       if (request) {
         await carryOutRemedy(request);
@@ -470,6 +530,7 @@ const UNSEEN_KEYS_BACK_TO_STOCK = 'unseen-keys-back-to-stock';
 const CONTINUE_AS_NEW_WHILE_WAITING = 'continue-as-new-while-waiting';
 const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
 const SHORT_CRITICAL_PATH = 'short-critical-path';
+const PROVIDER_DISPUTES = 'provider-disputes';
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */

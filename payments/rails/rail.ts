@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { DisputeFacts, DisputeNotice } from '../../domain/dispute';
 import type { Money } from '../../domain/money';
 import type { PaymentNotice } from '../../domain/order';
 import { PROVIDER_REFUSED, type Checkout, type PaymentMethod } from '../../domain/payment';
@@ -44,10 +45,15 @@ export interface NoticeRequest {
 export type NoticeOutcome =
   /** Authentic and a payment event: handed to the order like a generic notice. */
   | { kind: 'payment'; notice: PaymentNotice }
+  /** Authentic and about a dispute (a chargeback, a 消费者投诉): handed to the dispute's workflow. */
+  | { kind: 'dispute'; dispute: DisputeNotice }
   /** Authentic, but nothing to pay (another event type, a refund's notice): acknowledged. */
   | { kind: 'ignored'; why: string }
-  /** Not authentic, stale, or not for this merchant: nothing recorded, the provider hears no. */
-  | { kind: 'refused'; why: string };
+  /**
+   * Not authentic, stale, or not for this merchant: nothing recorded, the provider hears no.
+   * `wrongMerchant` names the field that says whose it is, when the signature held but the event is another's.
+   */
+  | { kind: 'refused'; why: string; wrongMerchant?: { field: string } };
 
 export interface NoticeReply {
   status: number;
@@ -78,6 +84,11 @@ export interface PaymentRail {
 export interface ProviderRail extends PaymentRail {
   /** Verify over the raw bytes, then translate; never throws on what a caller sent. */
   verifyNotice(request: NoticeRequest): NoticeOutcome;
+  /**
+   * A provider with a dispute channel reads what it knows of a dispute: the order it is on (from
+   * the provider's own records), the reason, the status and its outcome once there is one.
+   */
+  readDispute?(notice: DisputeNotice): Promise<DisputeFacts>;
   /** The answer the provider expects, so it stops (or keeps) retrying. */
   reply(outcome: NoticeOutcome): NoticeReply;
 }
@@ -92,6 +103,6 @@ export function providerRefused(message: string): ApplicationFailure {
 
 
 /** The provider did not answer as hoped; the activity backs off and asks again. */
-export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed', message: string): ApplicationFailure {
+export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed' | 'ProviderDisputeLookupFailed', message: string): ApplicationFailure {
   return ApplicationFailure.retryable(message, type);
 }

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
+import { stripeOutcome, type DisputeFacts, type DisputeNotice } from '../../domain/dispute';
 import { providerFailed, type NoticeOutcome, type ProviderRail } from './rail';
 
 type StripeSettings = NonNullable<RailsConfig['stripe']>;
@@ -8,12 +9,18 @@ type StripeSettings = NonNullable<RailsConfig['stripe']>;
 /** Stripe's own default: a signed event older than this is refused (a replay). */
 const WEBHOOK_TOLERANCE_S = 300;
 
+/** A dispute's life on Stripe: opened, changed (evidence submitted, under review), and closed won or lost. */
+const DISPUTE_EVENTS: ReadonlySet<string> = new Set(['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed']);
+
 /**
  * Stripe through its SDK: a PaymentIntent per order (created under an idempotency key, its id kept
  * for reconciliation: the list cannot filter by metadata and search lags), refunds under our
  * refund id, events verified by Stripe-Signature over the raw body.
  */
-export function stripeRail(settings: StripeSettings, config: Config): ProviderRail & { client: Stripe; constructEvent(raw: Buffer, signature: string | undefined): Stripe.Event | undefined } {
+export function stripeRail(
+  settings: StripeSettings,
+  config: Config,
+): ProviderRail & { client: Stripe; constructEvent(raw: Buffer, signature: string | undefined): Stripe.Event | undefined; readDispute(notice: DisputeNotice): Promise<DisputeFacts> } {
   const base = settings.apiBase;
   const live = /^(sk|rk)_live_/.test(settings.secretKey);
   const client = new Stripe(settings.secretKey, {
@@ -98,8 +105,14 @@ export function stripeRail(settings: StripeSettings, config: Config): ProviderRa
     verifyNotice({ raw, header }): NoticeOutcome {
       const event = constructEvent(raw, header('stripe-signature'));
       if (!event) return { kind: 'refused', why: 'Stripe-Signature does not verify, or is older than 300 s' };
-      // A connected account's event, or one of the other mode (test vs live), is not this shop's money.
-      if (event.account || event.livemode !== live) return { kind: 'refused', why: `event ${event.id} is from ${event.account ?? (event.livemode ? 'live' : 'test')} mode or account, not this shop's` };
+      // A connected account's event, or one of the other mode (test vs live), is not this shop's money:
+      // Stripe signs them with the same endpoint secret when the endpoint listens to connected accounts.
+      if (event.account) return { kind: 'refused', why: `event ${event.id} is for the connected account ${event.account}, not this shop's own account`, wrongMerchant: { field: 'account' } };
+      if (event.livemode !== live) {
+        const [sent, ours] = event.livemode ? ['live', 'test'] : ['test', 'live'];
+        return { kind: 'refused', why: `event ${event.id} is a ${sent}-mode event; this shop runs Stripe in ${ours} mode`, wrongMerchant: { field: 'livemode' } };
+      }
+      if (DISPUTE_EVENTS.has(event.type)) return disputeOf(event);
       if (event.type !== 'payment_intent.succeeded' && event.type !== 'payment_intent.payment_failed') return { kind: 'ignored', why: event.type };
       const intent = event.data.object as Stripe.PaymentIntent;
       const orderId = intent.metadata?.orderId;
@@ -118,8 +131,52 @@ export function stripeRail(settings: StripeSettings, config: Config): ProviderRa
       };
     },
 
+    /** A dispute names the PaymentIntent, not the order: the order is the PaymentIntent's metadata. */
+    async readDispute(notice) {
+      const dispute = notice.stripe;
+      if (!dispute) throw new Error(`dispute ${notice.externalId} came without Stripe's dispute`);
+      let orderId: string | null = null;
+      if (dispute.paymentIntentId) {
+        try {
+          orderId = (await client.paymentIntents.retrieve(dispute.paymentIntentId)).metadata?.orderId ?? null;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'resource_missing') throw providerFailed('ProviderDisputeLookupFailed', `stripe PaymentIntent ${dispute.paymentIntentId} of dispute ${notice.externalId} lookup failed: ${why(err)}`);
+        }
+      }
+      const outcome = stripeOutcome(dispute.status);
+      return {
+        orderId,
+        reason: dispute.reason,
+        status: dispute.status,
+        ...(outcome ? { outcome } : {}),
+        ...(dispute.dueBy ? { dueBy: new Date(dispute.dueBy * 1000).toISOString() } : {}),
+        category: 'payment_issue',
+      };
+    },
+
     reply(outcome) {
-      return outcome.kind === 'refused' ? { status: 400, json: { error: { code: 'invalid_signature', message: outcome.why } } } : { status: 200, json: { received: true } };
+      if (outcome.kind !== 'refused') return { status: 200, json: { received: true } };
+      if (outcome.wrongMerchant) {
+        const { field } = outcome.wrongMerchant;
+        return { status: 400, json: { error: { code: 'wrong_merchant', message: outcome.why, details: [{ path: field, reason: outcome.why }] } } };
+      }
+      return { status: 400, json: { error: { code: 'invalid_signature', message: outcome.why } } };
+    },
+  };
+}
+
+/** A dispute event as the dispute's workflow takes it: what Stripe says of the dispute, nothing else. */
+function disputeOf(event: Stripe.Event): NoticeOutcome {
+  const d = event.data.object as Stripe.Dispute;
+  const intent = typeof d.payment_intent === 'string' ? d.payment_intent : (d.payment_intent?.id ?? null);
+  return {
+    kind: 'dispute',
+    dispute: {
+      eventId: `stripe:${event.id}`,
+      source: 'stripe_dispute',
+      externalId: d.id,
+      action: event.type,
+      stripe: { paymentIntentId: intent, reason: d.reason, status: d.status, amount: d.amount, currency: d.currency.toUpperCase(), dueBy: d.evidence_details?.due_by ?? null },
     },
   };
 }

@@ -1,6 +1,8 @@
 import { createDecipheriv, createSign, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
+import type { ComplaintCategory } from '../../domain/complaint';
+import type { DisputeFacts, DisputeNotice } from '../../domain/dispute';
 import { beijingTime } from './clock';
 import { jsonOf, request, type RawAnswer } from './http';
 import { providerFailed, type NoticeOutcome, type NoticeRequest, type ProviderRail } from './rail';
@@ -128,6 +130,40 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
       return [{ paymentId: t.transaction_id, status: 'succeeded', amount: { amount: t.amount.total, currency: t.amount.currency ?? 'CNY' } }];
     },
 
+    /**
+     * A 消费者投诉2.0 notice, verified and decrypted like a payment notice. It names only the
+     * complaint and what happened (`action_type`); the complaint itself is read from the API.
+     */
+    verifyComplaintNotice(req): NoticeOutcome {
+      const opened = openNotice(req);
+      if (!opened.ok) return { kind: 'refused', why: opened.why };
+      const { event, resource } = opened;
+      if (typeof event.event_type !== 'string' || !event.event_type.startsWith('COMPLAINT.')) return { kind: 'ignored', why: `${event.event_type} on the complaint URL` };
+      if (typeof resource.complaint_id !== 'string' || !resource.complaint_id || typeof event.id !== 'string') return { kind: 'refused', why: 'complaint_id or the notice id is missing' };
+      return {
+        kind: 'dispute',
+        dispute: { eventId: `wechatpay:${event.id}`, source: 'wechatpay', externalId: resource.complaint_id, action: String(resource.action_type ?? event.event_type) },
+      };
+    },
+
+    /** The complaint as WeChat Pay keeps it: its order (our out_trade_no), the buyer's problem, its state. */
+    async readDispute(notice) {
+      const answer = await call('GET', `/v3/merchant-service/complaints-v2/${encodeURIComponent(notice.externalId)}`);
+      if (answer.status !== 200) throw providerFailed('ProviderDisputeLookupFailed', `wechatpay complaint ${notice.externalId} answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+      const c = answer.body ?? {};
+      const mine = c.complainted_mchid === undefined || c.complainted_mchid === settings.mchid;
+      const order = Array.isArray(c.complaint_order_info) ? c.complaint_order_info.find((o: any) => typeof o?.out_trade_no === 'string') : undefined;
+      const reason = [c.problem_description, c.complaint_detail].filter((t) => typeof t === 'string' && t.trim()).join(': ') || 'complaint at WeChat Pay';
+      const status = typeof c.complaint_state === 'string' ? c.complaint_state : 'PENDING';
+      return {
+        orderId: mine && order ? order.out_trade_no : null,
+        reason: reason.slice(0, 5000),
+        status,
+        ...(status === 'PROCESSED' ? { outcome: 'completed' as const } : {}),
+        category: complaintCategory(c.problem_type),
+      };
+    },
+
     verifyNotice(req): NoticeOutcome {
       const opened = openNotice(req);
       if (!opened.ok) return { kind: 'refused', why: opened.why };
@@ -162,6 +198,15 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
 /** What the complaint channel (消费者投诉2.0) shares with payment notices. */
 export interface WechatApi {
   openNotice(req: NoticeRequest): { ok: true; event: any; resource: any } | { ok: false; why: string };
+  verifyComplaintNotice(req: NoticeRequest): NoticeOutcome;
+  readDispute(notice: DisputeNotice): Promise<DisputeFacts>;
+}
+
+/** WeChat Pay's problem types, in the complaint categories agents know. */
+function complaintCategory(problemType: unknown): ComplaintCategory {
+  if (problemType === 'REFUND') return 'payment_issue';
+  if (problemType === 'SERVICE_NOT_WORK') return 'key_invalid';
+  return 'other';
 }
 
 function verify(key: KeyObject, message: Buffer, signature: string): boolean {

@@ -42,22 +42,25 @@ export class ComplaintRecord {
     readonly input: ComplaintInput,
     private readonly sendsNewMessages = false,
   ) {
-    const { complaintId, orderId, sku, category, description, evidence, createdAt, policy } = input;
+    const { complaintId, orderId, sku, category, description, evidence, createdAt, policy, dispute } = input;
     this.view = {
       complaintId,
       orderId,
       sku,
+      source: input.source ?? 'buyer',
+      ...(dispute ? { external: { id: dispute.id }, dispute } : {}),
       category,
       description,
       evidence,
       status: 'OPEN',
       createdAt,
       firstResponseDueAt: after(createdAt, policy.firstResponseMs),
-      resolutionDueAt: after(createdAt, policy.resolutionMs),
+      resolutionDueAt: input.resolutionDueAt ?? after(createdAt, policy.resolutionMs),
       escalated: false,
       reopenCount: 0,
-      // The buyer's own words come first, whatever reaches the workflow in its first moment.
-      messages: [{ at: createdAt, from: 'buyer', text: description }],
+      // The complainant's own words come first, whatever reaches the workflow in its first moment:
+      // the buyer's, or the provider's account of the dispute.
+      messages: [{ at: createdAt, from: dispute ? 'system' : 'buyer', text: description }],
     };
   }
 
@@ -71,9 +74,10 @@ export class ComplaintRecord {
     return { ...this.view, messages: this.view.messages.slice(messagesFrom), messagesFrom };
   }
 
-  /** The buyer's replies so far: their messages after the description. */
+  /** The buyer's replies so far: their messages after the description (a dispute's opens with the provider's). */
   get buyerReplies(): number {
-    return this.view.messages.filter((m) => m.from === 'buyer').length - 1;
+    const buyers = this.view.messages.filter((m) => m.from === 'buyer').length;
+    return this.input.dispute ? buyers : buyers - 1;
   }
 
   get status(): ComplaintStatus {

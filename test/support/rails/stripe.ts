@@ -98,9 +98,12 @@ export class StripeStandIn extends ProviderStandIn {
     return trade?.paid ? { ...intent, status: 'succeeded', amount_received: trade.amount.amount } : intent;
   }
 
-  /** An event as Stripe signs it; `account` marks one from a connected account (Connect). */
-  event(type: string, object: unknown, options: NoticeOptions = {}, account?: string): SignedNotice {
-    const payload = JSON.stringify({ id: randomId('evt_', 12), object: 'event', ...(account ? { account } : {}), api_version: '2025-01-27', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
+  /**
+   * An event as Stripe signs it; `account` marks one from a connected account (Connect), `livemode`
+   * one of live mode (this shop's key is a test key).
+   */
+  event(type: string, object: unknown, options: NoticeOptions = {}, account?: string, livemode = false): SignedNotice {
+    const payload = JSON.stringify({ id: randomId('evt_', 12), object: 'event', ...(account ? { account } : {}), api_version: '2025-01-27', created: Math.floor(Date.now() / 1000), livemode, type, data: { object } });
     const header = this.signer.webhooks.generateTestHeaderString({
       payload,
       secret: options.forged ? 'whsec_someone_else' : this.webhookSecret,
@@ -114,6 +117,35 @@ export class StripeStandIn extends ProviderStandIn {
     trade.paid = true;
     const intent = this.intents.get(trade.paymentId) ?? this.open(orderId, trade.amount);
     return this.event('payment_intent.succeeded', { ...this.current(intent), amount_received: options.amount ?? trade.amount.amount }, options, options.otherMerchant ? 'acct_someone_else' : undefined);
+  }
+
+  /**
+   * A dispute on the order's payment as Stripe's `charge.dispute.*` events carry it: it names the
+   * PaymentIntent (and charge), never the order.
+   */
+  disputeEvent(
+    type: 'charge.dispute.created' | 'charge.dispute.updated' | 'charge.dispute.closed',
+    orderId: string,
+    dispute: { id: string; status: string; reason?: string; dueBy?: Date | null },
+    options: NoticeOptions & { account?: string; livemode?: boolean } = {},
+  ): SignedNotice {
+    const trade = this.trade(orderId);
+    const object = {
+      id: dispute.id,
+      object: 'dispute',
+      amount: trade.amount.amount,
+      currency: trade.amount.currency.toLowerCase(),
+      charge: `ch_${trade.paymentId.slice(3)}`,
+      payment_intent: trade.paymentId,
+      reason: dispute.reason ?? 'fraudulent',
+      status: dispute.status,
+      is_charge_refundable: false,
+      livemode: options.livemode ?? false,
+      created: Math.floor(Date.now() / 1000),
+      evidence_details: { due_by: dispute.dueBy ? Math.floor(dispute.dueBy.getTime() / 1000) : null, has_evidence: false, past_due: false, submission_count: 0 },
+      metadata: {},
+    };
+    return this.event(type, object, options, options.account, options.livemode ?? false);
   }
 
   tamper(notice: SignedNotice): SignedNotice {

@@ -21,6 +21,8 @@ export class WechatPayStandIn extends ProviderStandIn {
   readonly platformSerial = `PUB_KEY_ID_${randomBytes(8).toString('hex')}`;
   readonly apiV3Key = randomBytes(16).toString('hex'); // 32 characters
   private readonly refundStatus = new Map<string, 'PROCESSING' | 'SUCCESS'>();
+  /** 消费者投诉2.0 complaints as the merchant platform keeps them, by complaint_id. */
+  readonly complaints = new Map<string, Record<string, any>>();
   readonly badRequests: string[] = [];
 
   env(): Record<string, string> {
@@ -96,7 +98,41 @@ export class WechatPayStandIn extends ProviderStandIn {
       this.refundStatus.set(no, 'SUCCESS');
       return this.answer(200, { out_refund_no: no, status: 'SUCCESS' });
     }
+    const complaint = /^\/v3\/merchant-service\/complaints-v2\/([^/]+)$/.exec(req.path);
+    if (req.method === 'GET' && complaint) {
+      const found = this.complaints.get(decodeURIComponent(complaint[1]));
+      return found ? this.answer(200, found) : this.answer(404, { code: 'RESOURCE_NOT_EXISTS', message: '投诉单不存在' });
+    }
     return this.answer(404, { code: 'NOT_FOUND', message: 'no such route' });
+  }
+
+  /** A buyer complains to WeChat Pay about the order's payment (or the complaint moves on): the platform's record of it. */
+  complain(orderId: string, fields: { state?: string; problemType?: string; detail?: string; otherMerchant?: boolean; id?: string } = {}): string {
+    const trade = this.trade(orderId);
+    const id = fields.id ?? `2000${randomBytes(10).toString('hex').slice(0, 20)}`;
+    const earlier = this.complaints.get(id);
+    this.complaints.set(id, {
+      ...earlier,
+      complaint_id: id,
+      complaint_time: earlier?.complaint_time ?? new Date().toISOString(),
+      complaint_detail: fields.detail ?? earlier?.complaint_detail ?? '充值卡密无效',
+      complaint_state: fields.state ?? earlier?.complaint_state ?? 'PENDING',
+      payer_phone: 'encrypted-phone',
+      complaint_order_info: [{ transaction_id: trade.paymentId, out_trade_no: orderId, amount: trade.amount.amount }],
+      complaint_full_refunded: false,
+      incoming_user_response: false,
+      problem_description: '卡密无法使用',
+      user_complaint_times: 1,
+      problem_type: fields.problemType ?? earlier?.problem_type ?? 'SERVICE_NOT_WORK',
+      complainted_mchid: fields.otherMerchant ? '1900000999' : this.mchid,
+    });
+    return id;
+  }
+
+  /** The complaint notice WeChat Pay sends to the URL registered for complaints: it names the complaint and what happened. */
+  complaintNotice(complaintId: string, actionType: string, options: NoticeOptions = {}): SignedNotice {
+    const eventType = actionType === 'CREATE_COMPLAINT' ? 'COMPLAINT.CREATE' : 'COMPLAINT.STATE_CHANGE';
+    return this.encryptedNotice(eventType, 'complaint', { complaint_id: complaintId, action_type: actionType }, options, '/v1/payments/wechatpay/complaints/notify');
   }
 
   /** The merchant's request signature, checked as WeChat Pay checks it. */

@@ -1,0 +1,37 @@
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ComplaintPolicy } from '../domain/complaint';
+import { disputeWorkflowId, type DisputeNotice } from '../domain/dispute';
+import { disputeNoticed } from '../workflows/messages';
+
+/**
+ * Hands a provider's dispute events to the dispute's own workflow (one per provider dispute id),
+ * starting it with the first: signal-with-start, so the order's workflow being long closed does not
+ * matter, and the same event twice, or events racing each other, reach one workflow. A dispute
+ * whose workflow has ended (its outcome recorded) is not started again: a late or replayed event
+ * is acknowledged and changes nothing.
+ */
+export class DisputeGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly policy: ComplaintPolicy,
+  ) {}
+
+  async notify(notice: DisputeNotice): Promise<'signalled' | 'ended'> {
+    try {
+      await this.client.workflow.signalWithStart('disputeWorkflow', {
+        taskQueue: this.taskQueue,
+        workflowId: disputeWorkflowId(notice.source, notice.externalId),
+        args: [{ source: notice.source, externalId: notice.externalId, policy: this.policy }],
+        signal: disputeNoticed,
+        signalArgs: [notice],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+      return 'signalled';
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'ended';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { disputeWorkflowId } from '../../../domain/dispute';
+import { eventually } from '../../support/http';
+import { WechatPayStandIn } from '../../support/rails/wechatpay';
+import { expectStatus, keyCodes, productWithShop, timelineTypes, type PlacedOrder } from '../../support/orders';
+
+/**
+ * WeChat Pay 消费者投诉2.0 end to end over HTTP: complaint notices signed with the platform key and
+ * encrypted with the APIv3 key (as payment notices are), the complaint read from the stand-in's
+ * merchant API (a real HTTP server checking our request signatures), the agents' queue, and the
+ * provider's completion recorded.
+ */
+describe('WeChat Pay complaints become complaints', () => {
+  const wechat = new WechatPayStandIn();
+  beforeAll(() => wechat.start());
+  afterAll(() => wechat.stop());
+  const ctx = productWithShop(() => ({ ...wechat.env(), PUBLIC_BASE_URL: 'https://shop.example.test' }));
+  const price = { amount: 3000, currency: 'CNY' };
+  const SKU = 'card-wx-complaint';
+
+  beforeAll(async () => {
+    await ctx.shop.product(SKU, { price }, keyCodes(8, 'WXC'));
+  });
+
+  async function paidOrder(): Promise<PlacedOrder> {
+    const answer = await ctx.shop.storefront.post('/v1/orders', { sku: SKU, buyer: { email: 'buyer@example.com' }, payment: { method: 'wechatpay' } });
+    expectStatus(answer, 201, 'wechatpay order');
+    const { orderId, orderToken, amount } = answer.body;
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.paidNotice(orderId, {}, amount)))).toBe(true);
+    await ctx.shop.waitFor(orderId, 'DELIVERED');
+    return { orderId, orderToken, amount, buyer: ctx.shop.http.buyer(orderToken) };
+  }
+
+  async function complaintsOn(orderId: string): Promise<any[]> {
+    const open = await ctx.shop.agent.get('/v1/complaints?limit=100');
+    const closed = await ctx.shop.agent.get('/v1/complaints?status=CLOSED&limit=100');
+    return [...open.body.items, ...closed.body.items].filter((c: any) => c.orderId === orderId);
+  }
+
+  function queued(orderId: string, ready: (c: any) => boolean, what: string): Promise<any[]> {
+    return eventually(async () => {
+      const found = await complaintsOn(orderId);
+      return found.length > 0 && ready(found[0]) ? found : false;
+    }, what);
+  }
+
+  it('a complaint notice opens a complaint with the buyer problem; replays change nothing; a refund goes out once; the completion is recorded', async () => {
+    const order = await paidOrder();
+    const id = wechat.complain(order.orderId, { problemType: 'SERVICE_NOT_WORK', detail: '卡密提示已被使用' });
+    const created = wechat.complaintNotice(id, 'CREATE_COMPLAINT');
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, created))).toBe(true);
+
+    const [complaint] = await queued(order.orderId, () => true, 'the WeChat Pay complaint in the queue');
+    expect(complaint).toMatchObject({
+      source: 'wechatpay',
+      external: { id },
+      category: 'key_invalid',
+      status: 'OPEN',
+      dispute: { source: 'wechatpay', id, status: 'PENDING' },
+      orderStatus: 'DELIVERED',
+    });
+    expect(complaint.description).toContain('卡密提示已被使用');
+    // The product read the complaint with a signed request (the stand-in refuses others).
+    expect(wechat.server.requests.some((r) => r.path === `/v3/merchant-service/complaints-v2/${id}`)).toBe(true);
+    expect(wechat.badRequests).toEqual([]);
+
+    // WeChat Pay retries the notice: the same bytes again add nothing.
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, created))).toBe(true);
+    expect(await complaintsOn(order.orderId)).toHaveLength(1);
+
+    // A WeChat Pay complaint does not hold the money: the agent refunds through the rail, once.
+    const remedy = await ctx.shop.remedy(complaint.complaintId, 'resolve_refund');
+    expect(remedy.status).toBe(200);
+    await ctx.shop.waitFor(order.orderId, 'REFUNDED');
+    expect(wechat.payouts(order.orderId)).toHaveLength(1);
+
+    wechat.complain(order.orderId, { id, state: 'PROCESSED' });
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'MERCHANT_CONFIRM_COMPLETE')))).toBe(true);
+    await ctx.product.client.workflow.getHandle(disputeWorkflowId('wechatpay', id)).result();
+    const [after] = await queued(order.orderId, (c) => c.dispute.outcome === 'completed', 'the completion recorded');
+    expect(after).toMatchObject({ resolution: 'refunded', dispute: { outcome: 'completed', status: 'PROCESSED' } });
+    expect(after.messages.at(-1).text).toMatch(/completed/);
+    const view = await ctx.shop.view(order.orderId);
+    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_disputed']));
+    expect(wechat.payouts(order.orderId)).toHaveLength(1);
+  });
+
+  it('forged and stale complaint notices are refused and open nothing; another merchant complaint opens nothing', async () => {
+    const order = await paidOrder();
+    const id = wechat.complain(order.orderId);
+    const forged = await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'CREATE_COMPLAINT', { forged: true }));
+    expect(forged.status).toBe(401);
+    expect(forged.body).toMatchObject({ code: 'FAIL' });
+    const stale = await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'CREATE_COMPLAINT', { agedSeconds: 600 }));
+    expect(stale.status).toBe(401);
+    const tampered = wechat.complaintNotice(id, 'CREATE_COMPLAINT');
+    const changed = await wechat.send(ctx.shop.http, wechat.tamper(tampered));
+    expect(changed.status).toBe(401);
+    await expect(ctx.product.client.workflow.getHandle(disputeWorkflowId('wechatpay', id)).describe()).rejects.toThrow();
+
+    const other = wechat.complain(order.orderId, { otherMerchant: true });
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.complaintNotice(other, 'CREATE_COMPLAINT')))).toBe(true);
+    expect(await ctx.product.client.workflow.getHandle(disputeWorkflowId('wechatpay', other)).result()).toBeNull();
+    expect(await complaintsOn(order.orderId)).toEqual([]);
+    const view = await ctx.shop.view(order.orderId);
+    expect(timelineTypes(view)).not.toContain('payment_disputed');
+  });
+});
