@@ -56,6 +56,7 @@ const RULES: Record<string, Rule> = {
   'POST /v1/payments/notify': { signed: true },
   'POST /v1/payments/alipay/notify': { railOff: true },
   'POST /v1/payments/wechatpay/notify': { railOff: true },
+  'POST /v1/payments/wechatpay/complaints/notify': { railOff: true },
   'POST /v1/payments/stripe/webhook': { railOff: true },
   'GET /v1/payments/epay/notify': { railOff: true },
   'POST /v1/payments/epay/notify': { railOff: true },
