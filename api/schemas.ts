@@ -5,6 +5,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
+import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER } from '../domain/order';
 import { PAYMENT_METHODS } from '../domain/payment';
@@ -229,6 +230,19 @@ export const ComplaintView = z
     complaintId: z.string(),
     orderId: z.string(),
     sku: z.string(),
+    source: z.enum(['buyer', ...DISPUTE_SOURCES]).optional().openapi({ description: "Who brought it: the buyer, or a provider's dispute channel (absent on complaints filed before: the buyer)." }),
+    external: z.object({ id: z.string(), url: z.string().optional() }).optional().openapi({ description: "The provider's id for the dispute it follows (Stripe's dp_…, WeChat Pay's complaint_id)." }),
+    dispute: z
+      .object({
+        source: z.enum(DISPUTE_SOURCES),
+        id: z.string(),
+        reason: z.string(),
+        status: z.string(),
+        outcome: z.enum(['won', 'lost', 'completed']).optional(),
+        dueBy: z.string().optional(),
+      })
+      .optional()
+      .openapi({ description: "The provider's dispute this complaint follows: its status, and its outcome once it has ended (lost: the bank returned the payment)." }),
     category: ComplaintCategory,
     description: z.string(),
     evidence: z.array(z.string()),

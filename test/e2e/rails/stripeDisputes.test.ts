@@ -1,5 +1,7 @@
 import { disputeWorkflowId } from '../../../domain/dispute';
 import { orderWorkflowId } from '../../../domain/order';
+import { capturedLogs } from '../../support/harness';
+import { historyText } from '../../support/history';
 import { randomId } from '../../support/rails/standIn';
 import { StripeStandIn } from '../../support/rails/stripe';
 import { eventually, type Answer } from '../../support/http';
@@ -33,8 +35,15 @@ describe('Stripe disputes become complaints', () => {
     return { orderId, orderToken, amount, buyer: ctx.shop.http.buyer(orderToken), paymentId: stripe.trade(orderId).paymentId };
   }
 
+  const disputes: string[] = [];
+  const answers: Answer[] = [];
+
   async function send(notice: ReturnType<StripeStandIn['disputeEvent']>): Promise<Answer> {
-    return stripe.send(ctx.shop.http, notice);
+    const id = JSON.parse(notice.body).data.object.id as string;
+    if (!disputes.includes(id)) disputes.push(id);
+    const answer = await stripe.send(ctx.shop.http, notice);
+    answers.push(answer);
+    return answer;
   }
 
   /** Every complaint on the order, open or closed, as the agents' queue lists them. */
@@ -215,5 +224,18 @@ describe('Stripe disputes become complaints', () => {
     expect(still.status).toBe('AWAITING_PAYMENT');
     expect(still.paymentId).toBeUndefined();
     await ctx.shop.storefront.post(`/v1/orders/${unpaid.body.orderId}/cancel`, {});
+  });
+
+  it('no Stripe secret shows in a log line, a dispute workflow history or an answer', async () => {
+    const started = [];
+    for (const id of disputes) {
+      const handle = ctx.product.client.workflow.getHandle(disputeWorkflowId('stripe_dispute', id));
+      const history = await handle.fetchHistory().catch(() => undefined); // refused events started none
+      if (history) started.push(historyText(history));
+    }
+    expect(started.length).toBeGreaterThan(3);
+    const text = [capturedLogs.join(''), ...started, ...answers.map((a) => JSON.stringify(a.body))].join('\n');
+    expect(text).toContain(disputes[0]); // the haystack is the real one
+    for (const secret of stripe.secrets()) expect(text).not.toContain(secret);
   });
 });
