@@ -13,12 +13,16 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { complaintWorkflowId } from '../../domain/complaint';
-import { buyerConfirm, complaintAction, decideRefund, fileComplaint, paymentNotified, requestRefund } from '../../workflows/messages';
+import { disputeWorkflowId, type DisputeNotice, type DisputeStart } from '../../domain/dispute';
+import { orderView, buyerConfirm, complaintAction, decideRefund, disputeNoticed, fileComplaint, paymentNotified, requestRefund } from '../../workflows/messages';
+import { StripeStandIn } from '../support/rails/stripe';
 import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 let t: TimeSkipping;
 let b: Backend;
+/** Disputes ask Stripe for the disputed PaymentIntent's order: a stand-in answers. */
+const stripe = new StripeStandIn();
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
   const tag = process.env.RECORDING;
@@ -33,7 +37,8 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m' });
+  await stripe.start();
+  t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m', ...stripe.env() });
   b = { store: t.store, vault: t.vault, config: t.config, client: t.client };
   await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(6, 'REPLAY'));
   await seedProduct(b, 'replay-empty', {}, []);
@@ -41,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
+  await stripe.stop();
 });
 
 it('records an order delivered and completed', async () => {
@@ -94,4 +100,37 @@ it('records a report fold run', async () => {
   const handle = await t.client.workflow.start('reportFoldWorkflow', { taskQueue: t.config.temporal.taskQueue, workflowId: `report-fold-recording-${Date.now()}` });
   await handle.result();
   await save('report-fold', handle);
+});
+
+it('records a Stripe dispute lost on a delivered order: the dispute, its complaint and the order refunded by the bank', async () => {
+  const { input, handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+  stripe.paidNotice(input.orderId, {}, input.amount); // the PaymentIntent naming the order
+  const disputeId = `dp_replay${Date.now()}`;
+  const notice = (status: string, eventId: string): DisputeNotice => ({
+    eventId,
+    source: 'stripe_dispute',
+    externalId: disputeId,
+    action: status === 'lost' ? 'charge.dispute.closed' : 'charge.dispute.created',
+    stripe: { paymentIntentId: stripe.trade(input.orderId).paymentId, reason: 'fraudulent', status, amount: input.amount.amount, currency: input.amount.currency, dueBy: null },
+  });
+  const start: DisputeStart = { source: 'stripe_dispute', externalId: disputeId, policy: t.config.complaint };
+  const dispute = await t.client.workflow.signalWithStart('disputeWorkflow', {
+    taskQueue: t.config.temporal.taskQueue,
+    workflowId: disputeWorkflowId('stripe_dispute', disputeId),
+    args: [start],
+    signal: disputeNoticed,
+    signalArgs: [notice('needs_response', 'stripe:evt_replay_1')],
+  });
+  const disputed = await queryUntil(handle, (v) => v.timeline.some((e) => e.type === 'payment_disputed'), 'the order told of the dispute');
+  await dispute.signal(disputeNoticed, notice('lost', 'stripe:evt_replay_2'));
+  await dispute.result();
+  const complaint = t.client.workflow.getHandle(complaintWorkflowId(disputed.complaints[0]));
+  await complaint.result();
+  await handle.result();
+  expect((await handle.query(orderView)).status).toBe('REFUNDED');
+  await save('dispute-lost', dispute);
+  await save('complaint-dispute-lost', complaint);
+  await save('order-dispute-lost', handle);
 });
