@@ -139,7 +139,8 @@ const corsOrigins = z.string().transform((text, ctx) => {
   return origins;
 });
 
-const envSchema = z
+/** The environment the product reads: every variable, validated once at start (loadConfig). */
+export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -190,6 +191,57 @@ const envSchema = z
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
   });
 
+/** The variables `NODE_ENV=production` refuses to start without. */
+export const PRODUCTION_REQUIRED = ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY'] as const;
+
+/**
+ * What each variable of envSchema is for, as the configuration reference prints it (README,
+ * /docs). Keyed by the schema, so a variable added to it does not compile without its line here.
+ */
+export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
+  NODE_ENV: '`production` requires the secrets marked below and refuses development defaults; `test` is for the test suite.',
+  LOG_LEVEL: 'How much the JSON logs (pino) say.',
+  PORT: "The API's HTTP port.",
+  TEMPORAL_ADDRESS: "Temporal's frontend, host:port. `npm start` runs a local dev server when unset.",
+  TEMPORAL_NAMESPACE: 'The Temporal namespace of every workflow.',
+  TASK_QUEUE: "The task queue the worker polls; products sharing a namespace keep apart by it (the report fold's schedule is named after it).",
+  MONGODB_URI: 'The database (MongoDB, or the embedded FerretDB that `npm start` runs when unset).',
+  API_KEYS: 'Staff keys, comma-separated `role:name:secret` (roles admin, storefront, agent, ops; secrets of 8+ characters). The name is the actor in timelines and a storefront\'s identity. Unset outside production: the documented dev keys.',
+  PAYMENT_WEBHOOK_SECRET: 'The secret of the generic payment notice\'s `X-Signature` (HMAC-SHA256 over the raw body), 16+ characters. Unset outside production: `dev-webhook-secret`.',
+  KEY_ENCRYPTION_KEY: 'The key that seals key codes, buyer emails and order tokens at rest (AES-256-GCM): 32 bytes as 64 hex characters or base64. Unset outside production: one generated under DATA_DIR.',
+  KEY_ENCRYPTION_KEYS_OLD: 'Earlier encryption keys, comma-separated, while a rotation is under way (`scripts/rotate-keys.ts`).',
+  CORS_ORIGINS: 'Browser origins allowed to call the API, comma-separated (`https://shop.example.com`); none: no CORS headers at all.',
+  ORDER_TOKEN_FAILURES_PER_HOUR: 'Wrong order tokens one address may present in an hour before every order-token request from it answers 429.',
+  PAYMENT_TIMEOUT: 'How long an order waits for its payment (paymentDueAt) before it asks the provider and cancels.',
+  RESTOCK_WAIT: 'How long a paid order waits in OUT_OF_STOCK for a restock before it is refunded.',
+  MAX_KEY_ATTEMPTS: 'Keys tried per key slot when the supplier says a key is invalid, before the order is refunded.',
+  REFUND_DECISION_WAIT: "How long a buyer's refund request waits for an agent before it is approved without one.",
+  ORDER_HISTORY_EVENTS: "History events after which an order waiting for stock carries on in a new run (continue-as-new).",
+  COMPLAINT_FIRST_RESPONSE: 'First-response deadline of a complaint; a breach escalates it.',
+  COMPLAINT_RESOLUTION: 'Resolution deadline of a complaint; a breach escalates it.',
+  COMPLAINT_AUTO_CLOSE: 'A RESOLVED complaint the buyer does not confirm closes by itself after this.',
+  COMPLAINT_BUYER_REPLY: "How long an AWAITING_BUYER complaint waits for the buyer's answer before it closes.",
+  MAX_COMPLAINT_REPLIES: 'Replies a buyer may add to one complaint.',
+  COMPLAINT_ESCALATION_REMINDER: 'How often an escalated complaint past its resolution deadline reminds the agents.',
+  MAX_REOPENS: 'Times a buyer may reopen a resolved complaint by not being satisfied; the next escalates it.',
+  DEFAULT_REFUND_WINDOW: "A product's refund window when the catalog names none (at most 365 days).",
+  DEFAULT_COMPLAINT_WINDOW: "A product's complaint window when the catalog names none (at most 365 days).",
+  PAYMENT_PROVIDER: 'Where generic refunds go: `sandbox` records them in the database; `http` calls PAYMENT_PROVIDER_URL.',
+  PAYMENT_PROVIDER_URL: 'With PAYMENT_PROVIDER=http (required then): `POST {url}/refunds` and `GET {url}/payments?orderId=`.',
+  STOREFRONT_WEBHOOK_URL: "Where order, complaint and stock events are POSTed (see Webhooks), unless the order's storefront has its own in STOREFRONT_WEBHOOKS.",
+  STOREFRONT_WEBHOOK_SECRET: "The secret of the webhook's `X-Signature`, 16+ characters; required in production when STOREFRONT_WEBHOOK_URL is set.",
+  STOREFRONT_WEBHOOKS: 'Each storefront\'s own webhook, JSON keyed by its key\'s name in API_KEYS: `{"shop": {"url": "https://…", "secret": "16+ characters"}}`.',
+  OUTBOUND_HTTP_TIMEOUT: "Timeout of each call to the supplier, the payment provider and the storefront's webhook.",
+  DATA_DIR: 'Where development data lives (the generated encryption key, the embedded store).',
+  WORKFLOW_BUNDLE_PATH: "A prebuilt workflow bundle for the worker (the image's); without one it bundles at start.",
+  REPORT_FOLD_EVERY: 'How often the report fold looks for facts to fold into the complaint ranking\'s ledger.',
+  TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
+  LOW_STOCK_THRESHOLD: 'Available stock at or below which a product without its own threshold raises stock.low.',
+  WORKER_METRICS_PORT: "Where the worker serves the Temporal SDK's metrics for Prometheus; off when unset.",
+  MAX_REQUESTS_IN_FLIGHT: 'Requests the API works on at once; past it, 503 with Retry-After: 1 at once.',
+  RATE_LIMIT_PER_MINUTE: 'Requests a minute from one address without a staff key (buyers, unsigned notices, the public report); past it, 429.',
+};
+
 /**
  * What must be set given what else is: checked on the raw environment beside the schema, so a
  * missing secret is named even when another variable's value is bad too.
@@ -203,7 +255,7 @@ function missingTogether(env: Record<string, string | undefined>): string[] {
     if (env.STOREFRONT_WEBHOOK_URL && !env.STOREFRONT_WEBHOOK_SECRET) {
       problems.push('STOREFRONT_WEBHOOK_SECRET: is required when STOREFRONT_WEBHOOK_URL is set in production');
     }
-    for (const name of ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY']) {
+    for (const name of PRODUCTION_REQUIRED) {
       if (!env[name]) problems.push(`${name}: is required when NODE_ENV=production`);
     }
   }

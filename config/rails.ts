@@ -28,7 +28,7 @@ export interface RailsConfig {
 
 type Env = Record<string, string | undefined>;
 
-const RAIL_SETTINGS: Record<Exclude<PaymentMethod, 'generic'>, { required: string[]; optional: string[] }> = {
+const RAIL_SETTINGS = {
   alipay: { required: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'], optional: ['ALIPAY_GATEWAY'] },
   wechatpay: {
     required: ['WECHATPAY_MCHID', 'WECHATPAY_APPID', 'WECHATPAY_SERIAL', 'WECHATPAY_PRIVATE_KEY', 'WECHATPAY_APIV3_KEY', 'WECHATPAY_PLATFORM_PUBLIC_KEY', 'WECHATPAY_PLATFORM_SERIAL'],
@@ -36,10 +36,47 @@ const RAIL_SETTINGS: Record<Exclude<PaymentMethod, 'generic'>, { required: strin
   },
   stripe: { required: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'], optional: ['STRIPE_API_BASE'] },
   epay: { required: ['EPAY_URL', 'EPAY_PID', 'EPAY_KEY'], optional: [] },
-};
+} as const satisfies Record<Exclude<PaymentMethod, 'generic'>, { required: readonly string[]; optional: readonly string[] }>;
 
 /** Every rail variable, for the config's own checks (and tests that clear them). */
 export const RAIL_VARIABLES = ['DEFAULT_PAYMENT_METHOD', 'PUBLIC_BASE_URL', ...Object.values(RAIL_SETTINGS).flatMap((s) => [...s.required, ...s.optional])];
+
+type RailSetting = (typeof RAIL_SETTINGS)[keyof typeof RAIL_SETTINGS];
+export type RailVariable = 'DEFAULT_PAYMENT_METHOD' | 'PUBLIC_BASE_URL' | RailSetting['required'][number] | RailSetting['optional'][number];
+
+/** Which rail a variable belongs to and whether the rail needs it, for the configuration reference. */
+export function railOfVariable(name: string): { rail: string; required: boolean } | undefined {
+  for (const [rail, { required, optional }] of Object.entries(RAIL_SETTINGS)) {
+    if ((required as readonly string[]).includes(name)) return { rail, required: true };
+    if ((optional as readonly string[]).includes(name)) return { rail, required: false };
+  }
+  return undefined;
+}
+
+/** What each rail variable is for, as the configuration reference prints it; keyed by the rails' settings, so none is left out. */
+export const RAIL_DOCS: Record<RailVariable, string> = {
+  DEFAULT_PAYMENT_METHOD: 'The rail of an order that names none: generic, alipay, wechatpay, stripe or epay (one that is on). Default generic.',
+  PUBLIC_BASE_URL: 'Where providers reach this API; notify URLs are built from it. Required with alipay, wechatpay or epay; https in production.',
+  ALIPAY_APP_ID: "Alipay: the app's id (notices must name it).",
+  ALIPAY_PRIVATE_KEY: 'Alipay: our RSA2 private key, PEM text or a path to a PEM file.',
+  ALIPAY_PUBLIC_KEY: "Alipay: Alipay's public key that verifies its notices and answers, PEM text or a path.",
+  ALIPAY_GATEWAY: 'Alipay: the gateway URL. Default https://openapi.alipay.com/gateway.do.',
+  WECHATPAY_MCHID: 'WeChat Pay: the merchant id.',
+  WECHATPAY_APPID: 'WeChat Pay: the app id.',
+  WECHATPAY_SERIAL: "WeChat Pay: our API certificate's serial number.",
+  WECHATPAY_PRIVATE_KEY: 'WeChat Pay: our API private key, PEM text or a path.',
+  WECHATPAY_APIV3_KEY: 'WeChat Pay: the 32-character APIv3 key that decrypts notices.',
+  WECHATPAY_PLATFORM_PUBLIC_KEY: "WeChat Pay: the platform's public key (or certificate) that verifies notices, PEM text or a path.",
+  WECHATPAY_PLATFORM_SERIAL: "WeChat Pay: that key's serial (Wechatpay-Serial).",
+  WECHATPAY_PLATFORM_KEYS: 'WeChat Pay: more platform keys for a rotation, `serial=pem-or-path,…`.',
+  WECHATPAY_BASE_URL: 'WeChat Pay: the API base. Default https://api.mch.weixin.qq.com.',
+  STRIPE_SECRET_KEY: 'Stripe: the secret API key.',
+  STRIPE_WEBHOOK_SECRET: "Stripe: the webhook endpoint's signing secret (Stripe-Signature).",
+  STRIPE_API_BASE: "Stripe: another API host (a local stand-in); default Stripe's.",
+  EPAY_URL: '易支付: the gateway base URL.',
+  EPAY_PID: '易支付: the merchant id.',
+  EPAY_KEY: '易支付: the merchant key that signs (md5) requests and notices.',
+};
 
 /** Parse the rails' settings; `problems` collects one line per bad variable, naming it. */
 export function parseRails(env: Env, production: boolean, problems: string[]): RailsConfig {

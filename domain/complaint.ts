@@ -23,6 +23,29 @@ export type ComplaintAction = (typeof COMPLAINT_ACTIONS)[number];
 export const COMPLAINT_STATUSES = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED', 'RESOLVED', 'CLOSED'] as const;
 export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
 
+/** Where a complaint can still be worked: neither resolved nor closed. */
+const UNRESOLVED: readonly ComplaintStatus[] = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED'];
+
+/**
+ * Where each agent action fits; anything else is a conflict (409) the agent is told about. The
+ * complaint workflow refuses by this table and the API's description prints it.
+ */
+export const COMPLAINT_ACTION_FITS: Record<ComplaintAction, readonly ComplaintStatus[]> = {
+  // An escalated complaint may still be waiting for its first look.
+  acknowledge: ['OPEN', 'ESCALATED'],
+  request_info: ['OPEN', 'ACKNOWLEDGED', 'ESCALATED'],
+  resolve_replace: UNRESOLVED,
+  resolve_refund: UNRESOLVED,
+  reject: UNRESOLVED,
+  escalate: ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER'],
+};
+
+/** Where the buyer's steps fit: a reply until the complaint is closed; a confirmation once it is resolved. */
+export const COMPLAINT_BUYER_FITS = {
+  reply: COMPLAINT_STATUSES.filter((s) => s !== 'CLOSED'),
+  confirm: ['RESOLVED'],
+} as const satisfies Record<string, readonly ComplaintStatus[]>;
+
 /** Whose move a complaint waits for: the agents', or the buyer's (an answer asked for, a resolution to confirm). */
 export type WaitingOn = 'agent' | 'buyer';
 export function waitingOn(status: ComplaintStatus): WaitingOn | null {

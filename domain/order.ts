@@ -29,6 +29,24 @@ export const PATIENT_ORDER_STATUSES: readonly OrderStatus[] = ['AWAITING_PAYMENT
 /** Statuses an order passes through while work is done for it; one that sits in them too long is stuck. */
 export const WORKING_ORDER_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !TERMINAL_ORDER_STATUSES.includes(s) && !PATIENT_ORDER_STATUSES.includes(s));
 
+/**
+ * Which order actions fit which status; anything else is a conflict (409) that says the status.
+ * The order workflow's validators and the keys route refuse by this table, and the API's
+ * description prints it. Each action has further conditions of its own (ORDER_ACTION_TERMS).
+ */
+export const ORDER_ACTION_FITS = {
+  cancel: ['AWAITING_PAYMENT'],
+  refundRequest: ['DELIVERED', 'OUT_OF_STOCK'],
+  refundDecision: ['REFUND_REQUESTED'],
+  fileComplaint: ORDER_STATUSES.filter((s) => s !== 'AWAITING_PAYMENT' && s !== 'CANCELLED'),
+  keys: ['DELIVERED', 'REFUND_REQUESTED', 'COMPLETED'],
+} as const satisfies Record<string, readonly OrderStatus[]>;
+export type OrderAction = keyof typeof ORDER_ACTION_FITS;
+
+export function orderActionFits(action: OrderAction, status: OrderStatus): boolean {
+  return (ORDER_ACTION_FITS[action] as readonly OrderStatus[]).includes(status);
+}
+
 /** How long an order may sit in a working status before ops count it as stuck (/v1/ops/stuck's default, the metric's line). */
 export const STUCK_AFTER = '30m';
 

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import { providerName } from '../domain/dispute';
-import type { OrderInput, OrderStatus, OrderView } from '../domain/order';
+import { orderActionFits, type OrderInput, type OrderStatus, type OrderView } from '../domain/order';
 import { provider } from './activities';
 import {
   CONFLICT,
@@ -87,7 +87,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     },
     {
       validator: (_request) => {
-        if (order.status !== 'AWAITING_PAYMENT' || payments.paid) conflict(`the order is ${order.status}; only an unpaid order can be cancelled`);
+        if (!orderActionFits('cancel', order.status) || payments.paid) conflict(`the order is ${order.status}; only an unpaid order can be cancelled`);
       },
     },
   );
@@ -124,7 +124,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
           if (typeof reason !== 'string' || reason.trim().length === 0) conflict('a reason is required');
           return;
         }
-        if (order.status !== 'DELIVERED') conflict(`the order is ${order.status}; refunds are requested on delivered orders, or while waiting for stock`);
+        if (!orderActionFits('refundRequest', order.status)) conflict(`the order is ${order.status}; refunds are requested on delivered orders, or while waiting for stock`);
         if (refundWindowOver || msUntil(order.view.refundWindowEndsAt as string) === 0) {
           conflict(`the refund window closed at ${order.view.refundWindowEndsAt}`);
         }
@@ -152,7 +152,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     },
     {
       validator: ({ approve }) => {
-        if (order.status !== 'REFUND_REQUESTED' || order.view.refund?.status !== 'REQUESTED' || refundApprovedBy !== undefined) {
+        if (!orderActionFits('refundDecision', order.status) || order.view.refund?.status !== 'REQUESTED' || refundApprovedBy !== undefined) {
           conflict(`no refund request is pending; the order is ${order.status}`);
         }
         const disputed = approve ? disputes.refundRefusal() : undefined;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { orderListPage } from '../../db/orderList';
-import type { OrderView } from '../../domain/order';
+import { orderActionFits, type OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
 import { actionId, idempotencyKeyOf } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
@@ -10,9 +10,6 @@ import { conflict } from '../errors';
 import { takeOrder } from '../orderIntake';
 import { CancelOrder, CreateOrder, OrderListQuery, OrderId, RefundDecision, RefundRequest } from '../schemas';
 import { parse } from '../validate';
-
-/** Statuses in which the buyer holds their keys. */
-const HOLDING_KEYS = new Set(['DELIVERED', 'REFUND_REQUESTED', 'COMPLETED']);
 
 export function orderRoutes(deps: ApiDeps): Router {
   const { store, vault, orders } = deps;
@@ -63,7 +60,7 @@ export function orderRoutes(deps: ApiDeps): Router {
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const view = await orders.view(orderId);
-      if (!HOLDING_KEYS.has(view.status) || view.keys.length === 0) {
+      if (!orderActionFits('keys', view.status) || view.keys.length === 0) {
         throw conflict(`the order is ${view.status}; keys are available once delivered and until refunded`);
       }
       const keyIds = view.keys.map((k) => k.keyId);

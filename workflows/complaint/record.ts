@@ -4,6 +4,7 @@ import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { store } from '../activities';
 import { tellStorefront } from '../notify';
 import { after, now } from '../time';
+import type { ComplaintStep } from '../../domain/notification';
 
 /** Statuses in which agents are working on the complaint and its resolution clock runs. */
 export type WorkingStatus = 'OPEN' | 'ACKNOWLEDGED' | 'ESCALATED';
@@ -144,7 +145,7 @@ export class ComplaintRecord {
    * One step of the complaint: its messages, and its new status if it moves. State changes happen
    * at once (before any await), so concurrent handlers and timers always see where it stands.
    */
-  async step(event: string, said: Said | Said[], status?: ComplaintStatus): Promise<void> {
+  async step(event: ComplaintStep, said: Said | Said[], status?: ComplaintStatus): Promise<void> {
     const at = now();
     for (const message of [said].flat()) this.view.messages.push({ at, ...message });
     if (status && status !== this.view.status) this.move(status, at);

@@ -1,18 +1,4 @@
-import type { ComplaintAction, ComplaintStatus } from '../../domain/complaint';
-
-/** Where agents can still act: the complaint is neither resolved nor closed. */
-const UNRESOLVED: readonly ComplaintStatus[] = ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED'];
-
-/** Where each agent action fits. Anything else is a conflict the agent is told about. */
-const FITS: Record<ComplaintAction, readonly ComplaintStatus[]> = {
-  // An escalated complaint may still be waiting for its first look.
-  acknowledge: ['OPEN', 'ESCALATED'],
-  request_info: ['OPEN', 'ACKNOWLEDGED', 'ESCALATED'],
-  resolve_replace: UNRESOLVED,
-  resolve_refund: UNRESOLVED,
-  reject: UNRESOLVED,
-  escalate: ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER'],
-};
+import { COMPLAINT_ACTION_FITS as FITS, COMPLAINT_BUYER_FITS, type ComplaintAction, type ComplaintStatus } from '../../domain/complaint';
 
 /** Why an agent's action does not fit the complaint now, or undefined when it does. */
 export function actionRefusal(status: ComplaintStatus, action: ComplaintAction, note: string | undefined, remedyPending: boolean): string | undefined {
@@ -28,7 +14,7 @@ export function actionRefusal(status: ComplaintStatus, action: ComplaintAction, 
 
 /** Why the buyer cannot reply now, or undefined. */
 export function replyRefusal(status: ComplaintStatus, message: string, replies: number, maxReplies: number | undefined): string | undefined {
-  if (status === 'CLOSED') return 'the complaint is CLOSED';
+  if (!(COMPLAINT_BUYER_FITS.reply as readonly ComplaintStatus[]).includes(status)) return `the complaint is ${status}`;
   if (typeof message !== 'string' || !message.trim()) return 'a reply needs a message';
   if (maxReplies !== undefined && replies >= maxReplies) return `the complaint has ${replies} replies from the buyer, the most allowed; an agent will answer`;
   return undefined;
@@ -36,7 +22,7 @@ export function replyRefusal(status: ComplaintStatus, message: string, replies: 
 
 /** Why the buyer cannot confirm now, or undefined. */
 export function confirmRefusal(status: ComplaintStatus, rating: number | undefined): string | undefined {
-  if (status !== 'RESOLVED') return `the complaint is ${status}; only a RESOLVED complaint is confirmed`;
+  if (!(COMPLAINT_BUYER_FITS.confirm as readonly ComplaintStatus[]).includes(status)) return `the complaint is ${status}; only a RESOLVED complaint is confirmed`;
   if (rating !== undefined && !(Number.isInteger(rating) && rating >= 1 && rating <= 5)) return 'a rating is a whole number from 1 to 5';
   return undefined;
 }

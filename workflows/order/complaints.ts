@@ -7,6 +7,7 @@ import {
   type RemedyOutcome,
   type RemedyRequest,
 } from '../../domain/complaint';
+import { orderActionFits } from '../../domain/order';
 import { remedyApplied } from '../messages';
 import { after, msUntil, now } from '../time';
 import type { OrderRecord } from './record';
@@ -25,7 +26,7 @@ export class ComplaintDesk {
   /** Why a complaint cannot be filed now, or undefined when it can. */
   refusal(paid: boolean): string | undefined {
     const { view } = this.order;
-    if (!paid || view.status === 'CANCELLED' || view.status === 'AWAITING_PAYMENT') return `the order is ${view.status}; complaints are filed on paid orders`;
+    if (!paid || !orderActionFits('fileComplaint', view.status)) return `the order is ${view.status}; complaints are filed on paid orders`;
     if (this.open) return `complaint ${this.open} is already open on this order`;
     if (view.complaintWindowEndsAt && msUntil(view.complaintWindowEndsAt) === 0) {
       return `the complaint window closed at ${view.complaintWindowEndsAt}`;
