@@ -46,6 +46,16 @@ export function paymentActivities({ store, config }: ActivityDeps) {
       return beating(() => read(notice));
     },
 
+    /** An agent's reply to a WeChat Pay complaint sent back to it, and its completion when the complaint is resolved. */
+    async answerProviderComplaint({ complaintId, text, complete }: { complaintId: string; text?: string; complete?: boolean }): Promise<void> {
+      const wechat = rails.wechatpay;
+      if (!wechat) throw ApplicationFailure.retryable('the wechatpay rail is not configured on this process', 'RailOff');
+      await beating(async () => {
+        if (text) await wechat.answerComplaint(complaintId, text);
+        if (complete) await wechat.completeComplaint(complaintId);
+      });
+    },
+
     /** The checkout the buyer pays with, made once; retried while the provider cannot be reached. */
     async openCheckout(order: CheckoutFor): Promise<Checkout> {
       return (await beating(() => openCheckout(store, rails, order))).checkout;

@@ -3,6 +3,7 @@ import { providerName, type DisputeState } from '../domain/dispute';
 import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type ComplaintViewDelta, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
 import { type Deadline, type Said, ComplaintRecord } from './complaint/record';
+import { ProviderReplies } from './complaint/providerReplies';
 import { actionRefusal, confirmRefusal, replyRefusal } from './complaint/rules';
 import {
   CONFLICT,
@@ -125,6 +126,10 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     },
   );
 
+  // A complaint following a WeChat Pay complaint sends the agents' answers back there.
+  const replies = new ProviderReplies(complaint.view, PROVIDER_DISPUTES);
+  complaint.onStep = (said, status) => replies.heard(said, status);
+
   // A provider's dispute this complaint follows (or one that attaches to it): where it stands, and how it ended.
   setHandler(disputeChanged, async (state) => {
     patched(PROVIDER_DISPUTES);
@@ -147,6 +152,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
   // Closed while its provider's dispute is still open: the dispute's outcome is still recorded on it.
   const disputeOpen = () => complaint.view.dispute !== undefined && complaint.view.dispute.outcome === undefined;
   if (disputeOpen()) await condition(() => !disputeOpen());
+  if (!replies.idle) await condition(() => replies.idle);
   await condition(allHandlersFinished);
   return complaint.outgoing();
 

@@ -164,6 +164,21 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
       };
     },
 
+    /** An agent's words to the buyer, shown in the WeChat Pay complaint (at most 200 characters there). */
+    async answerComplaint(complaintId, text) {
+      const answer = await call('POST', `/v3/merchant-service/complaints-v2/${encodeURIComponent(complaintId)}/response`, {
+        complainted_mchid: settings.mchid,
+        response_content: text.slice(0, 200),
+      });
+      if (answer.status !== 204 && answer.status !== 200) throw providerFailed('ProviderDisputeLookupFailed', `wechatpay complaint ${complaintId} response answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+    },
+
+    /** The merchant's handling is done: WeChat Pay asks the buyer and closes the complaint. */
+    async completeComplaint(complaintId) {
+      const answer = await call('POST', `/v3/merchant-service/complaints-v2/${encodeURIComponent(complaintId)}/complete`, { complainted_mchid: settings.mchid });
+      if (answer.status !== 204 && answer.status !== 200) throw providerFailed('ProviderDisputeLookupFailed', `wechatpay complaint ${complaintId} complete answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+    },
+
     verifyNotice(req): NoticeOutcome {
       const opened = openNotice(req);
       if (!opened.ok) return { kind: 'refused', why: opened.why };
@@ -200,6 +215,8 @@ export interface WechatApi {
   openNotice(req: NoticeRequest): { ok: true; event: any; resource: any } | { ok: false; why: string };
   verifyComplaintNotice(req: NoticeRequest): NoticeOutcome;
   readDispute(notice: DisputeNotice): Promise<DisputeFacts>;
+  answerComplaint(complaintId: string, text: string): Promise<void>;
+  completeComplaint(complaintId: string): Promise<void>;
 }
 
 /** WeChat Pay's problem types, in the complaint categories agents know. */

@@ -34,6 +34,8 @@ export class ComplaintRecord {
   private resumeTo: WorkingStatus = 'OPEN';
   /** How many of the messages a finished projection has left in the read model (they never leave it). */
   private projectedMessages = 0;
+  /** Told of every step's words and status at once (a provider's complaint hears the agents' answers). */
+  onStep?: (said: Said[], status: ComplaintStatus | undefined) => void;
 
   /**
    * @param sendsNewMessages whether projections and answers carry only the messages the read model
@@ -149,6 +151,7 @@ export class ComplaintRecord {
     const at = now();
     for (const message of [said].flat()) this.view.messages.push({ at, ...message });
     if (status && status !== this.view.status) this.move(status, at);
+    this.onStep?.([said].flat(), status);
     this.steps += 1;
     this.seq += 1;
     const seq = this.seq;

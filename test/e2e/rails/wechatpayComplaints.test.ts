@@ -67,11 +67,24 @@ describe('WeChat Pay complaints become complaints', () => {
     expect(wechat.acknowledged(await wechat.send(ctx.shop.http, created))).toBe(true);
     expect(await complaintsOn(order.orderId)).toHaveLength(1);
 
-    // A WeChat Pay complaint does not hold the money: the agent refunds through the rail, once.
+    // The agent's answer goes back to WeChat Pay, where the buyer complained.
+    const ack = await ctx.shop.agent.post(`/v1/complaints/${complaint.complaintId}/actions`, { action: 'acknowledge', note: '您好，我们正在核实卡密，请稍候' });
+    expect(ack.status).toBe(200);
+    await eventually(async () => wechat.complaintResponses.some((r) => r.complaintId === id && r.text === '您好，我们正在核实卡密，请稍候'), 'the answer sent to WeChat Pay');
+
+    // A WeChat Pay complaint does not hold the money: the agent refunds through the rail, once, and
+    // the resolution goes back to WeChat Pay and completes the complaint there.
     const remedy = await ctx.shop.remedy(complaint.complaintId, 'resolve_refund');
     expect(remedy.status).toBe(200);
     await ctx.shop.waitFor(order.orderId, 'REFUNDED');
     expect(wechat.payouts(order.orderId)).toHaveLength(1);
+    await eventually(async () => wechat.complaintsCompleted.includes(id), 'the complaint completed at WeChat Pay');
+    expect(wechat.complaintResponses.filter((r) => r.complaintId === id)).toEqual([
+      { complaintId: id, text: '您好，我们正在核实卡密，请稍候' },
+      { complaintId: id, text: expect.stringMatching(/refunded/) },
+    ]);
+    expect(wechat.complaintsCompleted.filter((c) => c === id)).toHaveLength(1);
+    expect(wechat.badRequests).toEqual([]);
 
     wechat.complain(order.orderId, { id, state: 'PROCESSED' });
     expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'MERCHANT_CONFIRM_COMPLETE')))).toBe(true);

@@ -23,6 +23,9 @@ export class WechatPayStandIn extends ProviderStandIn {
   private readonly refundStatus = new Map<string, 'PROCESSING' | 'SUCCESS'>();
   /** 消费者投诉2.0 complaints as the merchant platform keeps them, by complaint_id. */
   readonly complaints = new Map<string, Record<string, any>>();
+  /** What the merchant answered the buyers through WeChat Pay, and which complaints it completed. */
+  readonly complaintResponses: Array<{ complaintId: string; text: string }> = [];
+  readonly complaintsCompleted: string[] = [];
   readonly badRequests: string[] = [];
 
   env(): Record<string, string> {
@@ -97,6 +100,21 @@ export class WechatPayStandIn extends ProviderStandIn {
       if (!this.refundStatus.has(no)) return this.answer(404, { code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' });
       this.refundStatus.set(no, 'SUCCESS');
       return this.answer(200, { out_refund_no: no, status: 'SUCCESS' });
+    }
+    const complaintStep = /^\/v3\/merchant-service\/complaints-v2\/([^/]+)\/(response|complete)$/.exec(req.path);
+    if (req.method === 'POST' && complaintStep) {
+      const id = decodeURIComponent(complaintStep[1]);
+      const found = this.complaints.get(id);
+      if (!found) return this.answer(404, { code: 'RESOURCE_NOT_EXISTS', message: '投诉单不存在' });
+      if (req.body?.complainted_mchid !== this.mchid) return this.answer(400, { code: 'PARAM_ERROR', message: 'complainted_mchid' });
+      if (complaintStep[2] === 'response') {
+        if (typeof req.body.response_content !== 'string' || !req.body.response_content || req.body.response_content.length > 200) return this.answer(400, { code: 'PARAM_ERROR', message: 'response_content' });
+        this.complaintResponses.push({ complaintId: id, text: req.body.response_content });
+      } else {
+        this.complaintsCompleted.push(id);
+        found.complaint_state = 'PROCESSED';
+      }
+      return { status: 204, text: '', headers: this.signed('') };
     }
     const complaint = /^\/v3\/merchant-service\/complaints-v2\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && complaint) {
