@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import { providerName } from '../domain/dispute';
 import { orderActionFits, type OrderInput, type OrderStatus, type OrderView } from '../domain/order';
@@ -53,6 +53,19 @@ export interface WaitingOrder {
  * with no refund of its own.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
+  // Versioned: orders begun before this let a cancel request cut through what was in flight.
+  if (!patched(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, false);
+  return CancellationScope.nonCancellable(() => runOrder(input, resumed, true));
+}
+
+/**
+ * The order's life (see orderWorkflow). `settlesCancel`: a cancel request from Temporal (its UI, a
+ * client's cancel) cancels nothing in flight, which could end a paid order with the money kept and no
+ * keys; it is an ask the order settles. Unpaid, the order is CANCELLED; paid without keys, it is
+ * refunded; with its keys delivered (or its money already going back) it runs to its end, the
+ * buyer's refund window and complaints included.
+ */
+async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, settlesCancel: boolean): Promise<OrderView> {
   // Versioned: orders begun before the short path keep their regular activities (OrderRecord).
   const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record);
   const payments = new PaymentDesk(order, resumed?.payments);
@@ -67,6 +80,14 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
   let refundApprovedBy: string | undefined;
   /** A paid buyer waiting for stock who asked for the money back: the reason they gave. */
   let buyerGaveUpWaiting: string | undefined;
+  /** A paid order without keys cancelled in Temporal: why its money goes back. */
+  let cancelledInTemporal: string | undefined;
+  const moneyBackAsked = () => buyerGaveUpWaiting !== undefined || cancelledInTemporal !== undefined;
+  /** A handler's work, like the main flow's, is never cut short by a cancel request (when the order settles those). */
+  const shielded =
+    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      settlesCancel ? CancellationScope.nonCancellable(() => handler(...args)) : handler(...args);
   let refundRequests = 0;
   let overdueRequest = 0;
   const refundOverdue = () => overdueRequest === refundRequests && overdueRequest > 0 && order.status === 'REFUND_REQUESTED' && refundApprovedBy === undefined;
@@ -81,10 +102,10 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   setHandler(
     cancelOrder,
-    async ({ actor, reason }) => {
+    shielded(async ({ actor, reason }) => {
       await order.moveTo('CANCELLED', reason ? `cancelled: ${reason}` : 'cancelled', actor);
       return { status: order.status };
-    },
+    }),
     {
       validator: (_request) => {
         if (!orderActionFits('cancel', order.status) || payments.paid) conflict(`the order is ${order.status}; only an unpaid order can be cancelled`);
@@ -94,7 +115,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   setHandler(
     requestRefund,
-    async ({ actor, reason }) => {
+    shielded(async ({ actor, reason }: { actor: string; reason: string }) => {
       if (order.status === 'OUT_OF_STOCK') {
         // No key was delivered, so there is nothing to decide: the main flow refunds at once.
         buyerGaveUpWaiting = reason;
@@ -113,7 +134,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
       }
       await order.moveTo('REFUND_REQUESTED', reason, actor);
       return { status: order.status };
-    },
+    }),
     {
       validator: ({ reason }) => {
         const disputed = disputes.refundRefusal();
@@ -135,7 +156,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   setHandler(
     decideRefund,
-    async ({ actor, approve, note }) => {
+    shielded(async ({ actor, approve, note }: { actor: string; approve: boolean; note?: string }) => {
       const refund = order.view.refund!;
       refund.decidedBy = actor;
       refund.decidedAt = now();
@@ -149,7 +170,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
       order.note('refund_rejected', note, actor);
       await order.moveTo('DELIVERED', 'refund request rejected', actor);
       return { status: order.status };
-    },
+    }),
     {
       validator: ({ approve }) => {
         if (!orderActionFits('refundDecision', order.status) || order.view.refund?.status !== 'REQUESTED' || refundApprovedBy !== undefined) {
@@ -163,12 +184,12 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   setHandler(
     offerRestock,
-    async () => {
+    shielded(async () => {
       const offer = ++restockOffers;
       await condition(() => restockTries >= offer || order.status !== 'OUT_OF_STOCK');
       // The outcome of the try this offer caused, not of a later one another offer caused.
       return { status: restockTries >= offer ? afterLastTry : order.status };
-    },
+    }),
     {
       validator: () => {
         if (order.status !== 'OUT_OF_STOCK') conflict(`the order is ${order.status}, not waiting for stock`);
@@ -176,7 +197,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     },
   );
 
-  setHandler(fileComplaint, (filing) => complaints.file(filing), {
+  setHandler(fileComplaint, shielded((filing: Parameters<ComplaintDesk['file']>[0]) => complaints.file(filing)), {
     validator: (_filing) => {
       const refusal = complaints.refusal(payments.paid) ?? disputes.complaintRefusal();
       if (refusal) conflict(refusal);
@@ -185,6 +206,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 
   // Payment notices are handled beside the main flow for the order's whole life.
   void payments.run();
+  if (settlesCancel) void CancellationScope.current().cancelRequested.catch(() => settleCancelRequest());
   // Versioned: orders on a provider's rail get their checkout made beside the flow, retried.
   // A new run of a waiting order (continue-as-new) was paid: its checkout is long done.
   if (resumed === undefined && payments.method !== 'generic' && patched(PAYMENT_RAILS)) void payments.openCheckout();
@@ -220,7 +242,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
     if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
-    const offered = () => restockOffers > restockTries || complaints.hasRemedy || buyerGaveUpWaiting !== undefined || disputes.chargebackDue;
+    const offered = () => restockOffers > restockTries || complaints.hasRemedy || moneyBackAsked() || disputes.chargebackDue;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
       ? await waitForStock(offered, restockDeadline)
@@ -306,7 +328,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
   async function deliverOrRelease(): Promise<Fulfilment | { outcome: 'failed'; reason: string } | { outcome: 'withdrawn' }> {
     try {
       // Versioned: a refund asked while a supplier is down stops the wait for its check (it may be down for hours).
-      const refundAsked = () => buyerGaveUpWaiting !== undefined || complaints.refundAsked;
+      const refundAsked = () => moneyBackAsked() || complaints.refundAsked;
       const result = await picker.pick(patched(REFUND_STOPS_KEY_CHECK) ? refundAsked : undefined);
       // A refund asked while the keys were checked: the buyer never saw them, so they go back to
       // stock rather than being delivered and revoked (versioned: orders of before deliver them).
@@ -356,7 +378,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     const info = workflowInfo();
     const long = info.continueAsNewSuggested || info.historyLength >= (input.policy.historyEvents ?? DEFAULT_HISTORY_EVENTS);
     if (!long) return;
-    const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && buyerGaveUpWaiting === undefined && disputes.current === undefined && allHandlersFinished();
+    const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && !moneyBackAsked() && disputes.current === undefined && allHandlersFinished();
     if (!quiet || !patched(CONTINUE_AS_NEW_WHILE_WAITING)) return;
     const next: WaitingOrder = { record: order.state(), payments: payments.state(), picker: picker.state(), restockDeadline };
     // The ops' search attributes and the summary memo go with it, as the order's identity does.
@@ -384,7 +406,21 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
     }
     while (complaints.hasRemedy) await carryOutRemedy(complaints.next() as RemedyRequest);
     if (order.status !== 'REFUNDED' && buyerGaveUpWaiting !== undefined) await refund(buyerGaveUpWaiting, 'buyer');
+    if (order.status !== 'REFUNDED' && cancelledInTemporal !== undefined) await refund(cancelledInTemporal, 'ops');
     return order.status === 'REFUNDED';
+  }
+
+  /** A cancel request from Temporal, settled as the order stands (see runOrder). */
+  async function settleCancelRequest(): Promise<void> {
+    if (order.status === 'AWAITING_PAYMENT' && !payments.paid) {
+      // As the cancel action does: a payment that lands after this is given back.
+      await order.moveTo('CANCELLED', 'cancelled in Temporal', 'ops');
+    } else if (order.view.keys.length === 0 && !['REFUNDING', 'REFUNDED', 'CANCELLED'].includes(order.status)) {
+      cancelledInTemporal = 'cancelled in Temporal before its keys were delivered';
+      order.note('cancel_requested', `${cancelledInTemporal}; the payment is refunded`, 'ops');
+    } else {
+      order.note('cancel_requested', `cancelled in Temporal while ${order.status}: it runs to its end, as nothing is owed that a cancel would settle`, 'ops');
+    }
   }
 
   /** Give the order's payment back, once; revoke what was delivered. */
@@ -531,6 +567,7 @@ const CONTINUE_AS_NEW_WHILE_WAITING = 'continue-as-new-while-waiting';
 const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
 const SHORT_CRITICAL_PATH = 'short-critical-path';
 const PROVIDER_DISPUTES = 'provider-disputes';
+const CANCEL_REQUEST_SETTLES = 'cancel-request-settles';
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */

@@ -69,6 +69,15 @@ it('records a paid order refunded after waiting for stock', async () => {
   await save('order-refunded-out-of-stock', handle);
 });
 
+it('records a paid order cancelled in Temporal while waiting for stock, and refunded', async () => {
+  const { input, handle } = await startOrder(b, 'replay-empty', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+  await handle.cancel();
+  await handle.result();
+  await save('order-cancelled-in-temporal-refunded', handle);
+});
+
 it('records a refund requested by the buyer and approved by an agent', async () => {
   const { input, handle } = await startOrder(b, 'replay-keys', await t.env.currentTimeMs());
   await handle.signal(paymentNotified, paymentNotice(input));

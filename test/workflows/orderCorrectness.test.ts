@@ -2,7 +2,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView } from '../../domain/order';
-import { offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
+import { decideRefund, offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
 import { addKeys, keyCodes, paymentNotice, queryUntil, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
 import { eventually } from '../support/http';
 import { FakeProvider } from '../support/provider';
@@ -244,6 +244,84 @@ describe('a paid order is never stranded (time-skipping server)', () => {
       const described = await handle.describe();
       expect(described.runId).not.toBe((handle as WorkflowHandleWithFirstExecutionRunId).firstExecutionRunId);
       expect(described.searchAttributes.OrderStatus).toEqual(['REFUNDED']);
+    });
+  });
+
+  // Last on this server: a key check still at the supplier when its order ends keeps the test
+  // server from skipping time afterwards (a real server just drops its late answer).
+  describe("a workflow cancelled in Temporal (its UI, a client's cancel)", () => {
+    it('refunds a paid order waiting for stock, once, and ends it REFUNDED, not cancelled with the money kept', async () => {
+      const sku = await product({}, []);
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs());
+      await handle.signal(paymentNotified, paymentNotice(input));
+      await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+      await handle.cancel();
+      const view: OrderView = await handle.result();
+
+      expect(view.status).toBe('REFUNDED');
+      expect(view.refund).toMatchObject({ status: 'REFUNDED', decidedBy: 'ops', reason: expect.stringMatching(/cancelled in Temporal/) });
+      expect(timelineTypes(view)).toEqual(expect.arrayContaining(['cancel_requested', 'status:REFUNDED']));
+      expect(await refundsOf(input.orderId)).toHaveLength(1);
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+    });
+
+    it('refunds a paid order whose key check is in flight, and gives the key back to stock', async () => {
+      const checking = new Gate();
+      checking.armed = true;
+      const gated = await startWorkerWith(t, (real) => ({
+        async checkKey(args) {
+          await checking.pass();
+          return real.checkKey(args);
+        },
+      }));
+      const sku = await product({}, keyCodes(1, 'INFLIGHT'));
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue);
+      try {
+        await handle.signal(paymentNotified, paymentNotice(input));
+        await checking.reached; // the key is reserved and its check is out at the supplier
+        await handle.cancel();
+        const view: OrderView = await handle.result();
+
+        expect(view.status).toBe('REFUNDED');
+        expect(view.keys).toEqual([]);
+        expect(timelineTypes(view)).toEqual(expect.arrayContaining(['cancel_requested', 'keys_released', 'status:REFUNDED']));
+        expect(await refundsOf(input.orderId)).toHaveLength(1);
+        expect(await stockOf(t.store, sku)).toEqual({ available: 1, reserved: 0, delivered: 0, revoked: 0, invalid: 0 });
+      } finally {
+        checking.open();
+        await handle.terminate().catch(() => undefined);
+        await gated.stop();
+      }
+    });
+
+    it('ends an unpaid order CANCELLED, with nothing to refund', async () => {
+      const sku = await product({}, keyCodes(1, 'UNPAID'));
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs());
+      await queryUntil(handle, (v) => v.status === 'AWAITING_PAYMENT', 'the order');
+      await handle.cancel();
+      const view: OrderView = await handle.result();
+
+      expect(view.status).toBe('CANCELLED');
+      expect(view.timeline.find((e) => e.type === 'status:CANCELLED')).toMatchObject({ actor: 'ops', detail: 'cancelled in Temporal' });
+      expect(await refundsOf(input.orderId)).toHaveLength(0);
+      expect(await stockOf(t.store, sku)).toMatchObject({ available: 1, reserved: 0 });
+    });
+
+    it('lets a delivered order run on: the buyer keeps the refund window, and what they ask is still carried out', async () => {
+      const sku = await product({ refundWindow: '24h', complaintWindow: '1h' }, keyCodes(1, 'KEPT'));
+      const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs());
+      await handle.signal(paymentNotified, paymentNotice(input));
+      await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+      await handle.cancel();
+      await queryUntil(handle, (v) => timelineTypes(v).includes('cancel_requested'), 'the cancel request noted');
+      // The handler's writes run after the cancel request, and are not cut short by it.
+      expect(await handle.executeUpdate(requestRefund, { args: [{ actor: 'buyer', reason: 'wrong region' }] })).toEqual({ status: 'REFUND_REQUESTED' });
+      expect(await handle.executeUpdate(decideRefund, { args: [{ actor: 'agent-li', approve: true }] })).toEqual({ status: 'REFUNDING' });
+      const view: OrderView = await handle.result();
+
+      expect(view.status).toBe('REFUNDED');
+      expect(view.refund).toMatchObject({ status: 'REFUNDED', decidedBy: 'agent-li' });
+      expect(await refundsOf(input.orderId)).toHaveLength(1);
     });
   });
 });
