@@ -1,77 +1,479 @@
-import { OpenApiGeneratorV3, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Role } from '../config';
+import { COMPLAINT_ACTION_FITS } from '../domain/complaint';
+import { WEBHOOK_EVENTS } from '../domain/notification';
+import { ORDER_ACTION_FITS } from '../domain/order';
+import { apiGuide, ERROR_CODES } from './apiGuide';
+import { BODY_LIMIT, IMPORT_BODY_LIMIT } from './httpGuards';
 import * as s from './schemas';
-
 import { z } from './schemas';
+
 type Method = RouteConfig['method'];
 
-/** The API described from the same zod schemas the routes validate with. */
-export function buildOpenApi(): object {
-  return new OpenApiGeneratorV3(describeApi().definitions).generateDocument({
-    openapi: '3.0.3',
-    info: {
-      title: 'kamiflow',
-      version: '1.0.0',
-      description: 'Card-key orders and disputes as durable Temporal workflows. Errors: {"error": {code, message, details}}.',
+/** Who may call an operation: staff of a role (admin always may), the buyer by order token, a payment provider by its signature, anyone. */
+export type Caller = Role | 'buyer' | 'provider' | 'anyone';
+
+/** One way an operation can fail: its status, the contract's code, and what causes it. */
+export interface Failure {
+  status: number;
+  code: string;
+  when: string;
+}
+
+const fail = (status: number, when: string): Failure => ({ status, code: ERROR_CODES.find((e) => e.status === status)!.code, when });
+
+/*
+ * The failures each guard and step answers, named after the code that answers them (api/app.ts
+ * puts the guards in front of the routes in this order). An operation's error responses are the
+ * failures of what its request passes through, so each lists the errors it really answers.
+ */
+
+/** Every /v1 route sits behind these (bearerAuth, the anonymous rate limit, shedLoad, the error handler). */
+const behindTheGuards: Failure[] = [
+  fail(401, 'an `Authorization` header that is not `Bearer <api key>`, or a key that is not valid'),
+  fail(429, 'more than RATE_LIMIT_PER_MINUTE requests a minute from this address without a staff key (a buyer, a notice whose signature does not hold)'),
+  fail(503, 'more than MAX_REQUESTS_IN_FLIGHT requests are in progress (`Retry-After: 1`), or Temporal or the database is unreachable; try again'),
+  fail(500, 'an unexpected fault on our side (logged)'),
+];
+
+/** requireRole: a staff key of one of these roles (admin always). */
+const staffOnly = (roles: Role[]): Failure[] => [
+  fail(401, 'no API key'),
+  fail(403, `a key whose role is not ${[...new Set(['admin', ...roles])].join(', ')}`),
+];
+
+/** requireBuyerOr / requireComplainantOr: the buyer's order token, or staff of these roles. */
+const buyerOr = (what: 'order' | 'complaint', roles: Role[]): Failure[] => [
+  fail(401, roles.length ? 'neither an order token nor an API key' : 'no `X-Order-Token`'),
+  fail(403, roles.length ? `a key whose role is not ${[...new Set(['admin', ...roles])].join(', ')}` : 'an API key: only the buyer, with the order token, does this'),
+  fail(
+    404,
+    what === 'order'
+      ? `no such order, or one the caller may not see (another order's token${roles.includes('storefront') ? ", another storefront's order" : ''}): the same answer either way`
+      : "no such complaint, or another order's token: the same answer either way",
+  ),
+  fail(429, 'more than ORDER_TOKEN_FAILURES_PER_HOUR wrong order tokens an hour from this address (`Retry-After`)'),
+];
+
+/** A human action (actionIds.ts): its body, and an Idempotency-Key that makes a retry harmless. */
+const actionBody = (): Failure[] => [...jsonBody(), fail(400, 'an `Idempotency-Key` header that is not 1-200 characters')];
+
+/** jsonBodies and parse(): a JSON body of at most `limit`, valid against the route's schema. */
+const jsonBody = (limit = BODY_LIMIT): Failure[] => [
+  fail(400, 'the body is not valid JSON, or a field is missing, unknown or wrong (`details` names each)'),
+  fail(413, `a body larger than ${limit}`),
+  fail(415, 'a body not sent as `Content-Type: application/json`'),
+];
+
+const badParam = (name: string): Failure => fail(400, `\`${name}\` is not a valid id (1-64 letters, digits, ".", "_" or "-")`);
+const badQuery = (): Failure => fail(400, 'a query parameter is unknown or not valid (`details` names each)');
+const conflict = (when: string): Failure => fail(409, when);
+const missing = (when: string): Failure => fail(404, when);
+/** The payment routes read the raw body (for its signature) with their own limit. */
+const rawBody = fail(413, 'a body larger than 64kb');
+
+const fits = (statuses: readonly string[]) => statuses.map((st) => `\`${st}\``).join(', ');
+
+/** An operation: what it is for, who may call it, its request, its answers and every failure. */
+interface Operation {
+  method: Method;
+  path: string;
+  tag: string;
+  summary: string;
+  description: string;
+  callers: Caller[];
+  request?: RouteConfig['request'];
+  ok: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
+  failures: Failure[];
+  /** Answers in a provider's own format (its rail), beside the contract's errors. */
+  own?: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
+}
+
+const json = (schema: z.ZodTypeAny, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const text = (description: string) => ({ description, content: { 'text/plain': { schema: z.string() } } });
+const html = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
+const body = (schema: z.ZodTypeAny) => ({ body: { content: { 'application/json': { schema } } } });
+
+/** A failure status's response: the contract's error shape, its codes, and every cause listed. */
+function errorResponse(failures: Failure[]) {
+  const codes = [...new Set(failures.map((f) => f.code))] as [string, ...string[]];
+  const causes = [...new Set(failures.map((f) => f.when))];
+  return {
+    description: causes.length === 1 ? causes[0] : causes.map((c) => `- ${c}`).join('\n'),
+    content: {
+      'application/json': {
+        schema: z.object({
+          error: z.object({ code: z.enum(codes), message: z.string(), details: z.array(z.object({ path: z.string(), reason: z.string() })) }),
+        }),
+      },
     },
-  });
+  };
 }
 
 /** Each route with the zod schemas of its parameters, query and body (the tests fuzz routes from these). */
 export function describeApi(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
-  const orderToken = registry.registerComponent('securitySchemes', 'orderToken', { type: 'apiKey', in: 'header', name: 'X-Order-Token' });
-  const signature = registry.registerComponent('securitySchemes', 'paymentSignature', { type: 'apiKey', in: 'header', name: 'X-Signature' });
-  const staff = [{ [bearer.name]: [] }];
-  const buyer = [{ [orderToken.name]: [] }];
-  const errors = Object.fromEntries(
-    [
-      ['400', 'invalid request: details name each bad field'],
-      ['401', 'no valid API key, order token or signature'],
-      ['403', 'the caller may not do this'],
-      ['404', 'no such resource'],
-      ['409', 'the action does not fit the current state'],
-      ['413', 'the body is larger than this route takes'],
-      ['415', 'the body is not sent as application/json'],
-      ['429', 'too many requests (or wrong order tokens) from this address'],
-      ['503', 'Temporal or the database is unreachable'],
-    ].map(([code, description]) => [code, { description, content: { 'application/json': { schema: s.ErrorBody } } }]),
-  );
-  const json = (schema: z.ZodTypeAny, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
-  const body = (schema: z.ZodTypeAny) => ({ body: { content: { 'application/json': { schema } } } });
+  const bearer = registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'A staff API key from API_KEYS' });
+  const orderToken = registry.registerComponent('securitySchemes', 'orderToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Order-Token',
+    description: "The buyer's order token, returned when the order was created",
+  });
+  const signature = registry.registerComponent('securitySchemes', 'paymentSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Signature',
+    description: 'sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>',
+  });
+  const security = (callers: Caller[]) => {
+    const schemes = [
+      ...(callers.some((c) => c !== 'buyer' && c !== 'provider' && c !== 'anyone') ? [{ [bearer.name]: [] }] : []),
+      ...(callers.includes('buyer') ? [{ [orderToken.name]: [] }] : []),
+      ...(callers.includes('provider') ? [{ [signature.name]: [] }] : []),
+    ];
+    return schemes.length ? schemes : [{}];
+  };
+
   const skuParam = z.object({ sku: s.Sku });
   const orderParam = z.object({ orderId: s.OrderId });
-
-  const route = (method: Method, path: string, summary: string, extra: Partial<RouteConfig>, ok: Record<string, unknown>) =>
-    registry.registerPath({ method, path, summary, ...extra, responses: { ...ok, ...errors } as RouteConfig['responses'] });
-
-  route('put', '/v1/products/{sku}', 'Create or change a product (admin)', { security: staff, request: { params: skuParam, ...body(s.ProductInput) } }, { 200: json(s.Product) });
-  route('get', '/v1/me', 'Who the API key is: its role and name (any staff key)', { security: staff }, { 200: json(s.Me) });
-  route('get', '/v1/products', 'Every product with its stock counts (admin, agent, ops)', { security: staff }, { 200: json(s.ProductList) });
-  route('get', '/v1/products/{sku}', 'A product with its stock counts', { security: staff, request: { params: skuParam } }, { 200: json(s.Product) });
-  route('post', '/v1/products/{sku}/keys', 'Import key codes; waiting orders are offered the new stock (admin)', { security: staff, request: { params: skuParam, ...body(s.KeyImport) } }, { 200: json(s.KeyImportResult) });
-  route('post', '/v1/orders', 'Start an order (storefront); Idempotency-Key header supported', { security: staff, request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().optional() }) } }, { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') });
-  route('get', '/v1/orders', "Orders, newest first, filtered by status, sku, buyer email and creation date; status=REFUND_REQUESTED is the agents' refund queue, oldest first; cursor pagination (storefront: its own orders; agent, ops, admin: all)", { security: staff, request: { query: s.OrderListQuery } }, { 200: json(s.OrderList) });
-  route('get', '/v1/orders/{orderId}', 'The order view', { security: [...staff, ...buyer], request: { params: orderParam } }, { 200: json(s.OrderView) });
-  route('get', '/v1/orders/{orderId}/keys', "The buyer's delivered key codes", { security: buyer, request: { params: orderParam } }, { 200: json(s.OrderKeys) });
-  route('post', '/v1/orders/{orderId}/cancel', 'Cancel an unpaid order', { security: [...staff, ...buyer], request: { params: orderParam, ...body(s.CancelOrder) } }, { 200: json(s.StatusAnswer) });
-  route('post', '/v1/orders/{orderId}/refund-request', 'The buyer asks for a refund inside the refund window', { security: buyer, request: { params: orderParam, ...body(s.RefundRequest) } }, { 202: json(s.StatusAnswer, 'accepted') });
-  route('post', '/v1/orders/{orderId}/refund-decision', "An agent decides a pending refund request", { security: staff, request: { params: orderParam, ...body(s.RefundDecision) } }, { 200: json(s.StatusAnswer) });
-  route('post', '/v1/payments/notify', 'Payment provider notice, signed with HMAC-SHA256 over the raw body', { security: [{ [signature.name]: [] }], request: body(s.PaymentNotice) }, { 200: json(z.object({ received: z.boolean() })) });
-  route('get', '/v1/ops/stuck', 'Orders sitting in a working status longer than olderThan (ops, agent)', { security: staff, request: { query: s.StuckQuery } }, { 200: json(z.object({ items: z.array(s.StuckOrder) })) });
   const complaintParam = z.object({ complaintId: s.ComplaintId });
-  route('post', '/v1/orders/{orderId}/complaints', 'The buyer files a complaint on a paid order inside its complaint window', { security: buyer, request: { params: orderParam, ...body(s.FileComplaint) } }, { 201: json(s.ComplaintFiled, 'filed') });
-  route('get', '/v1/complaints', "The agents' queue, oldest deadline first; cursor pagination (agent, ops)", { description: 'Lists the complaints not yet CLOSED unless status=CLOSED asks for the closed ones.', security: staff, request: { query: s.ComplaintQueueQuery } }, { 200: json(s.ComplaintQueue) });
-  route('get', '/v1/complaints/{complaintId}', 'The complaint view (agent, ops, or the buyer)', { security: [...staff, ...buyer], request: { params: complaintParam } }, { 200: json(s.ComplaintView) });
-  route('post', '/v1/complaints/{complaintId}/actions', "An agent's action on a complaint", { security: staff, request: { params: complaintParam, ...body(s.ComplaintActionInput) } }, { 200: json(s.ComplaintView, 'done: the complaint view'), 202: json(s.RemedyPending, 'a remedy still under way at the order') });
-  route('post', '/v1/complaints/{complaintId}/replies', "The buyer's reply", { security: buyer, request: { params: complaintParam, ...body(s.ComplaintReply) } }, { 200: json(s.ComplaintView) });
-  route('post', '/v1/complaints/{complaintId}/confirm', 'The buyer confirms a resolution: satisfied closes it, not satisfied reopens it', { security: buyer, request: { params: complaintParam, ...body(s.ComplaintConfirm) } }, { 200: json(s.ComplaintView) });
-  route('get', '/v1/reports/complaints', 'The complaint ranking for a period, worst first (agent, ops, admin)', { security: staff, request: { query: s.ReportQuery } }, { 200: json(s.ComplaintReport) });
-  route('get', '/v1/public/complaint-report', "The month's complaint handling as the shop publishes it; no auth, limited per address; no order ids, emails or codes", { request: { query: s.PublicReportQuery } }, { 200: json(s.PublicComplaintReport) });
-  route('post', '/v1/public/complaint-report/notes', "The shop's note on what it improved, published with that month's report (admin)", { security: staff, request: body(s.ReportNoteInput) }, { 201: json(s.ReportNote, 'added') });
-  for (const [path, summary] of [['/healthz', 'The process is up'], ['/readyz', 'Temporal and the database answer'], ['/metrics', 'Prometheus metrics']]) {
-    registry.registerPath({ method: 'get', path, summary, responses: { 200: { description: 'OK' }, 503: { description: 'not ready' } } });
+  const railOff = (rail: string) => missing(`the ${rail} rail is not configured (its settings are not set)`);
+
+  const operations: Operation[] = [
+    // ── Catalog ──
+    {
+      method: 'put', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin'],
+      summary: 'Create or change a product',
+      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL and low-stock threshold; fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
+      request: { params: skuParam, ...body(s.ProductInput) },
+      ok: { 200: json(s.Product, 'the product as stored') },
+      failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(), conflict('the new keyPattern would reject keys of this product still in stock (available or reserved); `rejectedKeys` says how many')],
+    },
+    {
+      method: 'get', path: '/v1/me', tag: 'Catalog', callers: ['admin', 'storefront', 'agent', 'ops'],
+      summary: 'Who the API key is',
+      description: "The key's role and name (the console signs in with it). Any staff key.",
+      ok: { 200: json(s.Me) },
+      failures: [fail(401, 'no API key (an order token is not one)')],
+    },
+    {
+      method: 'get', path: '/v1/products', tag: 'Catalog', callers: ['admin', 'agent', 'ops'],
+      summary: 'Every product with its stock',
+      description: 'The catalog (up to 500 products), each with its stock counts: available, reserved, delivered, revoked, invalid.',
+      ok: { 200: json(s.ProductList) },
+      failures: staffOnly(['agent', 'ops']),
+    },
+    {
+      method: 'get', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin', 'storefront', 'agent', 'ops'],
+      summary: 'A product with its stock',
+      description: 'The product and its stock counts.',
+      request: { params: skuParam },
+      ok: { 200: json(s.Product) },
+      failures: [...staffOnly(['storefront', 'agent', 'ops']), badParam('sku'), missing('no product with this sku')],
+    },
+    {
+      method: 'post', path: '/v1/products/{sku}/keys', tag: 'Catalog', callers: ['admin'],
+      summary: 'Import key codes',
+      description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock are offered it for up to 3 s before the answer (\`resumedOrders\`), then in the background (\`offerPending\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
+      request: { params: skuParam, ...body(s.KeyImport) },
+      ok: { 200: json(s.KeyImportResult) },
+      failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
+    },
+    // ── Orders ──
+    {
+      method: 'post', path: '/v1/orders', tag: 'Orders', callers: ['storefront'],
+      summary: 'Start an order',
+      description: 'Prices the order from the catalog and starts its workflow in AWAITING_PAYMENT until `paymentDueAt` (PAYMENT_TIMEOUT). The answer carries the buyer\'s `orderToken` (shown once: hand it to the buyer) and, for a provider\'s rail, the checkout to show. With an `Idempotency-Key` header, the same key and body answer 200 with the same order and token; the same key with another body is a 409.',
+      request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) },
+      ok: { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') },
+      failures: [...staffOnly(['storefront']), ...actionBody(), fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'), conflict('this Idempotency-Key was used with another body')],
+    },
+    {
+      method: 'get', path: '/v1/orders', tag: 'Orders', callers: ['storefront', 'agent', 'ops', 'admin'],
+      summary: 'List and search orders',
+      description: "Order summaries newest first, filtered by status, sku, the buyer's exact email (matched by a keyed hash; never stored in clear) and creation date (`from`/`to`: a date like 2026-11-30, the whole UTC day, or a time); `nextCursor` pages on. A storefront lists only the orders it created. `status=REFUND_REQUESTED` is the agents' refund queue, oldest request first.",
+      request: { query: s.OrderListQuery },
+      ok: { 200: json(s.OrderList) },
+      failures: [...staffOnly(['storefront', 'agent', 'ops']), badQuery(), fail(400, '`cursor` is not one this API gave')],
+    },
+    {
+      method: 'get', path: '/v1/orders/{orderId}', tag: 'Orders', callers: ['buyer', 'storefront', 'agent', 'ops', 'admin'],
+      summary: 'The order view',
+      description: "Where the order stands, its keys (masked), its refund and complaints, and its timeline. Live from the order's workflow (its `orderView` query), or from the read model once the workflow has closed. The buyer sees their own email; other callers see it masked.",
+      request: { params: orderParam },
+      ok: { 200: json(s.OrderView) },
+      failures: [...buyerOr('order', ['storefront', 'agent', 'ops']), badParam('orderId')],
+    },
+    {
+      method: 'get', path: '/v1/orders/{orderId}/keys', tag: 'Orders', callers: ['buyer'],
+      summary: "The buyer's key codes",
+      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}.`,
+      request: { params: orderParam },
+      ok: { 200: json(s.OrderKeys) },
+      failures: [...buyerOr('order', []), badParam('orderId'), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
+    },
+    {
+      method: 'post', path: '/v1/orders/{orderId}/cancel', tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
+      summary: 'Cancel an unpaid order',
+      description: `Fits ${fits(ORDER_ACTION_FITS.cancel)}: before a payment arrives. A payment that arrives afterwards is refunded automatically.`,
+      request: { params: orderParam, ...body(s.CancelOrder) },
+      ok: { 200: json(s.StatusAnswer, 'cancelled') },
+      failures: [...buyerOr('order', ['storefront']), badParam('orderId'), ...actionBody(), conflict('the order is paid, cancelled or closed: only an unpaid order can be cancelled')],
+    },
+    {
+      method: 'post', path: '/v1/orders/{orderId}/refund-request', tag: 'Orders', callers: ['buyer'],
+      summary: 'The buyer asks for the money back',
+      description: `Fits ${fits(ORDER_ACTION_FITS.refundRequest)}. On a DELIVERED order inside its refund window it becomes REFUND_REQUESTED for an agent to decide (approved without one after REFUND_DECISION_WAIT, shown as \`refund.decisionDueAt\`). A paid order still waiting for stock (OUT_OF_STOCK) is refunded at once: the answer is \`REFUNDING\`.`,
+      request: { params: orderParam, ...body(s.RefundRequest) },
+      ok: { 202: json(s.StatusAnswer, 'accepted: REFUND_REQUESTED, or REFUNDING for an order waiting for stock') },
+      failures: [
+        ...buyerOr('order', []), badParam('orderId'), ...actionBody(),
+        conflict('the order is not DELIVERED or OUT_OF_STOCK, its refund window has closed, a request is already pending, or its refund is already being paid out'),
+      ],
+    },
+    {
+      method: 'post', path: '/v1/orders/{orderId}/refund-decision', tag: 'Orders', callers: ['agent', 'admin'],
+      summary: 'An agent decides a refund request',
+      description: `Fits ${fits(ORDER_ACTION_FITS.refundDecision)} with the request still undecided. Approving answers REFUNDING (the payment is then refunded and the keys revoked); rejecting returns the order to DELIVERED.`,
+      request: { params: orderParam, ...body(s.RefundDecision) },
+      ok: { 200: json(s.StatusAnswer) },
+      failures: [...staffOnly(['agent']), badParam('orderId'), ...actionBody(), missing('no such order'), conflict('no refund request is pending on the order, or an open payment dispute holds its refunds')],
+    },
+    // ── Payments ──
+    {
+      method: 'post', path: '/v1/payments/notify', tag: 'Payments', callers: ['provider'],
+      summary: 'A payment notice (generic rail)',
+      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
+      request: { headers: z.object({ 'X-Signature': z.string() }), ...body(s.PaymentNotice) },
+      ok: { 200: json(z.object({ received: z.boolean() })) },
+      failures: [
+        fail(401, 'the `X-Signature` header is missing, is not `sha256=<64 hex>`, or does not match the body (each with its own message)'),
+        fail(400, 'a signed body that is not JSON or not a notice (`details` names each field)'),
+        rawBody,
+      ],
+    },
+    {
+      method: 'post', path: '/v1/payments/alipay/notify', tag: 'Payments', callers: ['provider'],
+      summary: 'Alipay payment notice',
+      description: "Alipay's asynchronous notification (form-encoded), verified with ALIPAY_PUBLIC_KEY (RSA2) over the raw bytes; `TRADE_SUCCESS` / `TRADE_FINISHED` is taken as the order's payment. Answers as Alipay expects.",
+      ok: { 200: text('`success` (also for duplicates and events with nothing to pay)') },
+      own: { 400: text('`fail`: the signature or app_id does not hold; nothing recorded') },
+      failures: [railOff('alipay'), rawBody],
+    },
+    ...(
+      [
+        ['/v1/payments/wechatpay/notify', 'WeChat Pay payment notice', 'A WeChat Pay v3 notification: `Wechatpay-Signature` verified with the platform key of its `Wechatpay-Serial` (timestamp within 5 minutes), the resource decrypted with WECHATPAY_APIV3_KEY; `TRANSACTION.SUCCESS` is taken as the payment.'],
+        ['/v1/payments/wechatpay/complaints/notify', 'WeChat Pay consumer complaint notice', 'A WeChat Pay 消费者投诉2.0 notice (signed and encrypted like payment notices). The complaint is read from WeChat Pay and opens or updates a complaint on the order (`source: "wechatpay"`).'],
+      ] as const
+    ).map(([path, summary, description]) => ({
+      method: 'post' as const, path, tag: 'Payments', callers: ['provider'] as Caller[], summary, description,
+      ok: { 204: { description: 'received' } },
+      own: { 401: json(z.object({ code: z.literal('FAIL'), message: z.string() }), 'the signature, timestamp or merchant does not hold; nothing recorded') },
+      failures: [railOff('wechatpay'), rawBody],
+    })),
+    {
+      method: 'post', path: '/v1/payments/stripe/webhook', tag: 'Payments', callers: ['provider'],
+      summary: 'Stripe event',
+      description: '`Stripe-Signature` verified with STRIPE_WEBHOOK_SECRET (300 s tolerance). `payment_intent.succeeded` / `payment_intent.payment_failed` are payments; `charge.dispute.*` open and settle a complaint on the order (`source: "stripe_dispute"`).',
+      ok: { 200: json(z.object({ received: z.boolean() })) },
+      own: { 400: json(s.ErrorBody, '`invalid_signature`: the signature does not hold; `wrong_merchant`: an event of another account or mode. Nothing recorded') },
+      failures: [railOff('stripe'), rawBody],
+    },
+    ...(['get', 'post'] as const).map((method) => ({
+      method, path: '/v1/payments/epay/notify', tag: 'Payments', callers: ['provider'] as Caller[],
+      summary: `易支付 payment notice (${method.toUpperCase()})`,
+      description: '易支付 notification as query (GET) or form (POST): `sign` (md5 with EPAY_KEY) and `pid` checked; `TRADE_SUCCESS` is taken as the payment.',
+      ok: { 200: text('`success`') },
+      own: { 400: text('`fail`: the signature or pid does not hold; nothing recorded') },
+      failures: [railOff('epay'), ...(method === 'post' ? [rawBody] : [])],
+    })),
+    // ── Operations ──
+    {
+      method: 'get', path: '/v1/ops/stuck', tag: 'Operations', callers: ['ops', 'agent', 'admin'],
+      summary: 'Orders stuck in a working status',
+      description: 'Orders sitting in PAID, DELIVERING, OUT_OF_STOCK, REFUND_REQUESTED or REFUNDING longer than `olderThan` (default 30m), oldest first, each with its pending activity, attempts and last failure and a link to its workflow in the Temporal UI. Orders waiting on a person (`needsAttention`, such as a refund the provider refused) come first whatever their age.',
+      request: { query: s.StuckQuery },
+      ok: { 200: json(z.object({ items: z.array(s.StuckOrder) })) },
+      failures: [...staffOnly(['ops', 'agent']), badQuery()],
+    },
+    // ── Complaints ──
+    {
+      method: 'post', path: '/v1/orders/{orderId}/complaints', tag: 'Complaints', callers: ['buyer'],
+      summary: 'The buyer files a complaint',
+      description: `Fits ${fits(ORDER_ACTION_FITS.fileComplaint)} (a paid order) inside its complaint window, one open complaint at a time. The complaint gets a first-response deadline (COMPLAINT_FIRST_RESPONSE) and a resolution deadline (COMPLAINT_RESOLUTION); a breach escalates it.`,
+      request: { params: orderParam, ...body(s.FileComplaint) },
+      ok: { 201: json(s.ComplaintFiled, 'filed') },
+      failures: [...buyerOr('order', []), badParam('orderId'), ...actionBody(), conflict('the order is not paid, its complaint window has closed, or a complaint is already open on it (the message names it)')],
+    },
+    {
+      method: 'get', path: '/v1/complaints', tag: 'Complaints', callers: ['agent', 'ops', 'admin'],
+      summary: "The agents' complaint queue",
+      description: "Complaints that still need someone (all but CLOSED; `status=CLOSED` lists the closed ones), oldest deadline first, filtered by status, category and sku; `nextCursor` pages on. Each item adds its order's `orderStatus` and `amount`, and `waitingOn`: whose move it is.",
+      request: { query: s.ComplaintQueueQuery },
+      ok: { 200: json(s.ComplaintQueue) },
+      failures: [...staffOnly(['agent', 'ops']), badQuery(), fail(400, '`cursor` is not one this API gave')],
+    },
+    {
+      method: 'get', path: '/v1/complaints/{complaintId}', tag: 'Complaints', callers: ['buyer', 'agent', 'ops', 'admin'],
+      summary: 'The complaint view',
+      description: 'The complaint, its deadlines, its messages, and a remedy under way (`remedy`). The buyer opens it with the token of its order.',
+      request: { params: complaintParam },
+      ok: { 200: json(s.ComplaintView) },
+      failures: [...buyerOr('complaint', ['agent', 'ops']), badParam('complaintId'), missing('no such complaint')],
+    },
+    {
+      method: 'post', path: '/v1/complaints/{complaintId}/actions', tag: 'Complaints', callers: ['agent', 'admin'],
+      summary: "An agent's action on a complaint",
+      description: `Which action fits which status: ${Object.entries(COMPLAINT_ACTION_FITS).map(([a, st]) => `\`${a}\` in ${st.join(', ')}`).join('; ')}. \`reject\` needs a note. A remedy (\`resolve_replace\`, \`resolve_refund\`) is carried out by the order: done within about 2 s it answers 200 with the resolved complaint; otherwise 202 \`{status: "pending"}\` and the complaint and order views show it pending, then its outcome. A refused action changes nothing: no message, no clock stopped.`,
+      request: { params: complaintParam, ...body(s.ComplaintActionInput) },
+      ok: { 200: json(s.ComplaintView, 'done: the complaint view'), 202: json(s.RemedyPending, 'a remedy still under way at the order') },
+      failures: [
+        ...staffOnly(['agent']), badParam('complaintId'), ...actionBody(), missing('no such complaint'),
+        conflict('the action does not fit the complaint\'s status (see the table), a rejection has no note, a remedy is already under way, or the order cannot carry out the remedy (the message says why)'),
+      ],
+    },
+    {
+      method: 'post', path: '/v1/complaints/{complaintId}/replies', tag: 'Complaints', callers: ['buyer'],
+      summary: "The buyer's reply",
+      description: 'Adds the buyer\'s message; an AWAITING_BUYER complaint goes back to the agents. Until the complaint is CLOSED, at most MAX_COMPLAINT_REPLIES replies.',
+      request: { params: complaintParam, ...body(s.ComplaintReply) },
+      ok: { 200: json(s.ComplaintView) },
+      failures: [...buyerOr('complaint', []), badParam('complaintId'), ...actionBody(), missing('no such complaint'), conflict('the complaint is CLOSED, or the buyer has sent the most replies allowed')],
+    },
+    {
+      method: 'post', path: '/v1/complaints/{complaintId}/confirm', tag: 'Complaints', callers: ['buyer'],
+      summary: 'The buyer confirms a resolution',
+      description: 'On a RESOLVED complaint: satisfied closes it (with an optional rating and comment); not satisfied reopens it, at most MAX_REOPENS times, then it is escalated. No comment adds no message.',
+      request: { params: complaintParam, ...body(s.ComplaintConfirm) },
+      ok: { 200: json(s.ComplaintView) },
+      failures: [...buyerOr('complaint', []), badParam('complaintId'), ...actionBody(), missing('no such complaint'), conflict('the complaint is not RESOLVED')],
+    },
+    // ── Reports ──
+    {
+      method: 'get', path: '/v1/reports/complaints', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
+      summary: 'The complaint ranking',
+      description: 'For a period (`from`/`to`: a date, the whole UTC day, or a time; default the last 30 days, at most 366 days): totals, complaints by category, each sku\'s complaint and refund rates worst first, SLA figures and satisfaction.',
+      request: { query: s.ReportQuery },
+      ok: { 200: json(s.ComplaintReport) },
+      failures: [...staffOnly(['agent', 'ops']), badQuery(), fail(400, '`from` is not before `to`, or the period spans more than 366 days')],
+    },
+    {
+      method: 'get', path: '/v1/public/complaint-report', tag: 'Reports', callers: ['anyone'],
+      summary: "The month's published complaint report",
+      description: "The month's complaint handling as the shop publishes it (no key; limited per address like buyers): figures only, never an order id, email or code. `/report` renders it.",
+      request: { query: s.PublicReportQuery },
+      ok: { 200: json(s.PublicComplaintReport) },
+      failures: [badQuery()],
+    },
+    {
+      method: 'post', path: '/v1/public/complaint-report/notes', tag: 'Reports', callers: ['admin'],
+      summary: "Publish the shop's note for a month",
+      description: "The shop's note on what it improved, published with that month's report.",
+      request: body(s.ReportNoteInput),
+      ok: { 201: json(s.ReportNote, 'added') },
+      failures: [...staffOnly(['admin']), ...jsonBody()],
+    },
+  ];
+
+  for (const op of operations) {
+    const failures = [...op.failures, ...behindTheGuards];
+    const byStatus = new Map<number, Failure[]>();
+    for (const f of failures) byStatus.set(f.status, [...(byStatus.get(f.status) ?? []), f]);
+    const errors = Object.fromEntries([...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, list]) => [status, withOwn(op.own?.[status], errorResponse(list))]));
+    registry.registerPath({
+      method: op.method,
+      path: op.path,
+      tags: [op.tag],
+      summary: op.summary,
+      description: `${op.description}\n\n**Who:** ${callerText(op.callers)}.`,
+      security: security(op.callers),
+      ...(op.request ? { request: op.request } : {}),
+      responses: { ...op.ok, ...op.own, ...errors } as RouteConfig['responses'],
+      'x-callers': op.callers,
+    } as RouteConfig);
   }
 
+  const page = (path: string, summary: string, description: string, responses: RouteConfig['responses']) =>
+    registry.registerPath({ method: 'get', path, tags: ['Service'], summary, description: `${description}\n\n**Who:** anyone.`, security: [{}], responses, 'x-callers': ['anyone'] } as RouteConfig);
+  page('/healthz', 'The process is up', 'Answers as long as the API process runs; it asks nothing of its dependencies.', { 200: json(z.object({ status: z.literal('ok') })) });
+  page('/readyz', 'Temporal and the database answer', 'Each dependency is `ok` or `unreachable`; why goes to the log, never to the caller.', {
+    200: json(z.object({ status: z.literal('ready'), temporal: z.literal('ok'), database: z.literal('ok') })),
+    503: json(z.object({ status: z.literal('not_ready'), temporal: z.enum(['ok', 'unreachable']), database: z.enum(['ok', 'unreachable']) }), 'a dependency is unreachable'),
+  });
+  page('/metrics', 'Prometheus metrics', "The API's metrics in Prometheus text: orders by status, stuck orders, the complaint queue and SLA breaches, stock, payment notices, requests by route.", {
+    200: text('Prometheus text exposition'),
+    503: errorResponse([fail(503, 'the database is unreachable (the gauges read it)')]),
+  });
+  page('/openapi.json', 'This description', 'The OpenAPI 3.1 description of the API, generated from the schemas the routes validate with.', { 200: { description: 'the OpenAPI document', content: { 'application/json': { schema: z.object({}).passthrough() } } } });
+  page('/docs', 'This description, browsable', 'The description rendered by Swagger UI.', { 200: html('Swagger UI') });
+  page('/console', "The agents', ops' and admins' console", 'Sign in with an API key; it calls this API like any client.', { 200: html('the console page') });
+  page('/report', 'The public complaint report page', "The month's published complaint report, 中文 and English.", { 200: html('the report page') });
+
+  registry.registerWebhook({
+    method: 'post',
+    path: 'storefrontEvent',
+    tags: ['Webhooks'],
+    summary: 'An order, complaint or stock event, POSTed to the storefront',
+    description: [
+      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` with the webhook\'s secret: verify it over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`.',
+      '',
+      `Types: ${WEBHOOK_EVENTS.map((e) => `\`${e.type}\``).join(', ')}.`,
+    ].join('\n'),
+    request: {
+      headers: z.object({ 'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }) }),
+      body: { content: { 'application/json': { schema: z.union([s.OrderEvent, s.StockEvent]) } } },
+    },
+    responses: {
+      200: { description: 'any 2xx: received; it is not sent again' },
+      400: { description: 'any 4xx but 408, 409, 425, 429: the event is refused; kept as refused, not retried' },
+      503: { description: 'anything else (and timeouts): retried with backoff' },
+    },
+  });
   return registry;
+}
+
+/** A status a provider's rail answers in its own format, which the contract's guards may answer too: both, said. */
+function withOwn(own: Operation['ok'][number] | undefined, contract: ReturnType<typeof errorResponse>) {
+  if (!own) return contract;
+  const ownSchema = own.content?.['application/json']?.schema;
+  return {
+    description: `${own.description}\n\nIn the contract's error shape:\n${contract.description}`,
+    content: {
+      ...own.content,
+      'application/json': { schema: ownSchema ? z.union([ownSchema, contract.content['application/json'].schema]) : contract.content['application/json'].schema },
+    },
+  };
+}
+
+function callerText(callers: Caller[]): string {
+  const names: Record<Caller, string> = {
+    admin: 'admin',
+    storefront: 'storefront (its own orders)',
+    agent: 'agent',
+    ops: 'ops',
+    buyer: "the buyer (the order's `X-Order-Token`)",
+    provider: 'the payment provider (by its signature)',
+    anyone: 'anyone, no key',
+  };
+  const list = callers.includes('admin') || callers.some((c) => c === 'buyer' || c === 'provider' || c === 'anyone') ? callers : [...callers, 'admin' as const];
+  return list.map((c) => names[c]).join(', ');
+}
+
+/** The API described from the same zod schemas the routes validate with. */
+export function buildOpenApi(): object {
+  return new OpenApiGeneratorV31(describeApi().definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'kamiflow', version: '1.0.0', description: apiGuide() },
+    tags: [
+      { name: 'Orders', description: 'Storefronts start orders; buyers follow them with their order token.' },
+      { name: 'Payments', description: 'Notices from payment providers, each verified over the raw bytes.' },
+      { name: 'Complaints', description: 'Buyers file, agents work the queue, buyers confirm.' },
+      { name: 'Catalog', description: 'Products and their keys (admin).' },
+      { name: 'Reports', description: 'The complaint ranking and the published monthly report.' },
+      { name: 'Operations', description: 'What ops look at first.' },
+      { name: 'Service', description: 'Health, metrics, this description and the pages.' },
+      { name: 'Webhooks', description: 'What kamiflow sends to the storefront.' },
+    ],
+  });
 }

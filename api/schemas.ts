@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
-import { ORDER_STATUSES, STUCK_AFTER } from '../domain/order';
+import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
+import type { ComplaintView as ComplaintViewOf } from '../domain/complaint';
 import { PAYMENT_METHODS } from '../domain/payment';
 
 extendZodWithOpenApi(z);
@@ -135,8 +136,10 @@ export const OrderView = z
     createdAt: z.string(),
     paymentDueAt: z.string(),
     paidAt: z.string().optional(),
+    paymentId: z.string().optional().openapi({ description: "The provider's id of the payment the order was paid with." }),
     deliveredAt: z.string().optional(),
-    refundWindowEndsAt: z.string().optional(),
+    refundWindowEndsAt: z.string().optional().openapi({ description: 'Once delivered: until when the buyer may ask for a refund (the product\'s refundWindow).' }),
+    complaintWindowEndsAt: z.string().optional().openapi({ description: "Once delivered: until when the buyer may file a complaint (the product's complaintWindow)." }),
     payment: OrderPayment.optional(),
     keys: z.array(z.object({ keyId: z.string(), masked: z.string() })),
     refund: z
@@ -144,6 +147,7 @@ export const OrderView = z
         status: z.string(),
         reason: z.string(),
         requestedAt: z.string(),
+        decisionDueAt: z.string().optional().openapi({ description: 'When a request no agent has decided is approved without one (REFUND_DECISION_WAIT).' }),
         decidedBy: z.string().optional(),
         decidedAt: z.string().optional(),
         note: z.string().optional(),
@@ -152,6 +156,10 @@ export const OrderView = z
       .nullable(),
     complaints: z.array(z.string()),
     timeline: z.array(TimelineEntry),
+    attention: z
+      .object({ reason: z.string(), since: z.string() })
+      .optional()
+      .openapi({ description: 'While the order waits on a person (a refund the provider refused): why, and since when. /v1/ops/stuck lists it first.' }),
   })
   .openapi('OrderView');
 
@@ -413,3 +421,31 @@ export const PublicComplaintReport = z
     notes: z.array(z.object({ at: z.string(), text: z.string() })),
   })
   .openapi('PublicComplaintReport');
+
+// ── What the storefront's webhook receives ─────────────────────────────────────────────────────
+
+export const OrderEvent = z
+  .object({
+    eventId: z.string().openapi({ description: 'Unique per event: deduplicate by it (an event may come twice).' }),
+    type: z.string().openapi({ example: 'order.delivered', description: 'order.<status>, order.created, order.keys_replaced, payment.refunded, complaint.<step>' }),
+    orderId: z.string(),
+    complaintId: z.string().optional().openapi({ description: 'On complaint events and order.keys_replaced.' }),
+    status: z.string().openapi({ description: "The order's status; the complaint's on complaint events." }),
+    at: z.string().openapi({ description: 'When it happened (ISO-8601 UTC).' }),
+  })
+  .openapi('OrderEvent');
+
+export const StockEvent = z
+  .object({
+    eventId: z.string(),
+    type: z.enum(['stock.low', 'stock.out']),
+    sku: z.string(),
+    available: z.number().openapi({ description: 'Available keys when the line was crossed.' }),
+    at: z.string(),
+  })
+  .openapi('StockEvent');
+
+/** Compiles only when the schema names every field of the domain's type: the description omits no field the API returns. */
+type NamesEvery<Schema, Domain> = Exclude<keyof Domain, keyof Schema> extends never ? true : Exclude<keyof Domain, keyof Schema>;
+export const ORDER_VIEW_COMPLETE: NamesEvery<z.infer<typeof OrderView>, OrderViewOf> = true;
+export const COMPLAINT_VIEW_COMPLETE: NamesEvery<z.infer<typeof ComplaintView>, ComplaintViewOf> = true;

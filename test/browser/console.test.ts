@@ -232,4 +232,32 @@ describe('the console in a browser', () => {
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     });
   });
+
+  it('/docs renders the API description: every operation, the status/action tables, the webhooks and the configuration', async () => {
+    await b.step('docs', async () => {
+      const { page } = b;
+      await page.setViewportSize({ width: 1280, height: 900 });
+      try {
+        await page.goto(`${product.api.url}/docs/`);
+        await page.locator('.swagger-ui .opblock').first().waitFor();
+        const documented = (await (await fetch(`${product.api.url}/openapi.json`)).json()) as { paths: Record<string, object> };
+        const operations = Object.values(documented.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+        expect(await page.locator('.swagger-ui .opblock').count()).toBe(operations + 1); // and the one webhook
+        // The guide at the top, its tables rendered as tables.
+        const info = page.locator('.swagger-ui .info');
+        await info.getByText('Which complaint action fits which status').waitFor();
+        expect(await info.locator('table').count()).toBeGreaterThanOrEqual(5);
+        await info.getByText('RESTOCK_WAIT', { exact: true }).first().waitFor();
+        // An operation opens with its description, who may call it, and its own errors.
+        const cancel = page.locator('.swagger-ui .opblock', { hasText: '/v1/orders/{orderId}/cancel' });
+        await cancel.locator('.opblock-summary').click();
+        await cancel.getByText('Who:').waitFor();
+        await cancel.locator('.responses-table').getByText('409', { exact: true }).waitFor();
+        await cancel.getByText("another storefront's order", { exact: false }).first().waitFor();
+        await page.getByText('storefrontEvent').first().waitFor();
+      } finally {
+        await page.setViewportSize({ width: 390, height: 844 });
+      }
+    });
+  });
 });
