@@ -432,7 +432,9 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     order.view.refund ??= { status: 'APPROVED', reason, requestedAt: now(), decidedBy: actor, decidedAt: now() };
     await order.moveTo('REFUNDING', reason, actor);
     const refundId = refundIdFor(input.orderId, paymentId);
-    await payOut(order, { refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) });
+    // A refund the provider refuses because the payment is disputed waits for the dispute: lost, the bank paid it.
+    const paid = await payOut(order, { refundId, orderId: input.orderId, paymentId, amount: input.amount, reason, ...viaRail(payments.paidVia) }, () => disputes.lost);
+    if (paid === 'moot') return chargeback();
     if (order.view.keys.length > 0) {
       await order.store.revokeKeys({ orderId: input.orderId, keyIds: order.view.keys.map((k) => k.keyId) });
     }

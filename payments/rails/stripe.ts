@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { stripeOutcome, type DisputeFacts, type DisputeNotice } from '../../domain/dispute';
-import { providerFailed, type NoticeOutcome, type ProviderRail } from './rail';
+import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type StripeSettings = NonNullable<RailsConfig['stripe']>;
 
@@ -74,6 +74,9 @@ export function stripeRail(
       } catch (err) {
         // Idempotency keys last about a day; a retry after that finds the charge already refunded.
         if ((err as { code?: string }).code === 'charge_already_refunded') return;
+        // A charge under dispute cannot be refunded: the bank decides. Asking every few minutes changes
+        // nothing, so the order shows it to ops (asked again hourly) until the dispute's outcome settles it.
+        if ((err as { code?: string }).code === 'charge_disputed') throw providerRefused(`stripe refund ${refundId} refused: the charge is disputed`);
         throw providerFailed('ProviderRefundFailed', `stripe refund ${refundId} failed: ${why(err)}`);
       }
     },

@@ -48,7 +48,7 @@ export function QueueView() {
           (c) => html`<li class="card" key=${c.complaintId} data-complaint=${c.complaintId}>
             <a class="card-link" href=${`#/complaints/${c.complaintId}`}>
               <div class="row"><${Status} value=${c.status} /> <strong>${t(`cat_${c.category}`)}</strong> <span class="muted">${c.sku}</span>
-                ${c.escalated ? html`<span class="badge escalated">${t('escalated')}</span>` : null}</div>
+                ${c.escalated ? html`<span class="badge escalated">${t('escalated')}</span>` : null} <${Dispute} complaint=${c} /></div>
               <div class="row"><${Sla} complaint=${c} /> ${c.amount ? html`<span>${money(c.amount, lang)}</span>` : null}
                 ${c.orderStatus ? html`<span class="muted">${t('order')}: ${c.orderStatus}</span>` : null}</div>
               <p class="excerpt">${c.description}</p>
@@ -109,7 +109,7 @@ export function ComplaintView({ id, role }) {
         ? html`<div class="split">
             <article class="panel">
               <h2>${t('complaint')} <${Status} value=${c.status} /> ${c.escalated ? html`<span class="badge escalated">${t('escalated')}</span>` : null}</h2>
-              <div class="row"><strong>${t(`cat_${c.category}`)}</strong> <span class="muted">${c.sku}</span> <${Sla} complaint=${c} /></div>
+              <div class="row"><strong>${t(`cat_${c.category}`)}</strong> <span class="muted">${c.sku}</span> <${Sla} complaint=${c} /> <${Dispute} complaint=${c} /></div>
               <p class="muted small">${c.complaintId} · ${when(c.createdAt, lang)}${c.resolution ? ` · ${c.resolution}` : ''}</p>
               ${c.evidence.length ? html`<h3>${t('evidence')}</h3><ul>${c.evidence.map((e) => html`<li>${e}</li>`)}</ul>` : null}
               <h3>${t('messages')}</h3>
@@ -189,4 +189,12 @@ function RefundCard({ summary }) {
     </div>
     <${Notice} notice=${notice} />
   </li>`;
+}
+
+/** A complaint that follows a provider's dispute says which, its id there, and how it ended. */
+function Dispute({ complaint: c }) {
+  const { t } = useI18n();
+  if (!c.dispute) return null;
+  const outcome = c.dispute.outcome ? ` · ${t(`outcome_${c.dispute.outcome}`)}` : ` · ${c.dispute.status}`;
+  return html`<span class="badge dispute" data-dispute=${c.dispute.id}>${t(`src_${c.dispute.source}`)} ${c.dispute.id}${outcome}</span>`;
 }

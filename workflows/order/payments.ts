@@ -16,9 +16,11 @@ const REFUSED_REFUND_RETRY = '1h';
 /**
  * Pay a refund out. A provider that refuses it for good (a 4xx about the request) does not end the
  * order with the money kept, nor retry unseen: the order shows `attention` (ops list it as stuck and
- * count it in metrics) and asks again every hour until it goes through, then clears it.
+ * count it in metrics) and asks again every hour until it goes through, then clears it. `moot` ends
+ * the wait early when the refund is no longer ours to send (a lost dispute: the bank has paid it):
+ * the answer is then `moot` and nothing was paid.
  */
-export async function payOut(order: OrderRecord, refund: Parameters<typeof provider.refundPayment>[0]): Promise<void> {
+export async function payOut(order: OrderRecord, refund: Parameters<typeof provider.refundPayment>[0], moot?: () => boolean): Promise<'paid' | 'moot'> {
   for (;;) {
     try {
       await provider.refundPayment(refund);
@@ -26,7 +28,7 @@ export async function payOut(order: OrderRecord, refund: Parameters<typeof provi
         delete order.view.attention;
         order.note('refund_accepted', `refund ${refund.refundId} went through after being refused`);
       }
-      return;
+      return 'paid';
     } catch (err) {
       if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROVIDER_REFUSED)) throw err;
       if (!order.view.attention) {
@@ -34,7 +36,11 @@ export async function payOut(order: OrderRecord, refund: Parameters<typeof provi
         order.note('refund_refused', `${err.cause.message}; asked again every hour until a person settles it at the provider`);
         await order.project();
       }
-      await sleep(REFUSED_REFUND_RETRY);
+      // The same timer either way, so orders waiting here before `moot` existed replay unchanged.
+      if (moot ? await condition(moot, REFUSED_REFUND_RETRY) : (await sleep(REFUSED_REFUND_RETRY), false)) {
+        delete order.view.attention;
+        return 'moot';
+      }
     }
   }
 }

@@ -136,6 +136,34 @@ describe('Stripe disputes become complaints', () => {
     expect(stock.revoked).toBe(1);
   });
 
+  it('a refund Stripe refuses because the charge is disputed waits for the dispute; lost, the order is refunded by the bank and nothing is sent', async () => {
+    const order = await paidOrder();
+    expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'never arrived' })).status).toBe(202);
+    // The buyer also went to their bank: the dispute exists at Stripe before its webhook reaches us.
+    stripe.disputed.add(order.paymentId);
+    const approved = await ctx.shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: true });
+    expect(approved.status).toBe(200);
+    const waiting = await eventually(async () => {
+      const v = await ctx.shop.view(order.orderId);
+      return v.attention ? v : false;
+    }, 'the refused refund shown to ops');
+    expect(waiting.status).toBe('REFUNDING');
+    expect(waiting.attention?.reason).toMatch(/disputed/);
+
+    const id = randomId('dp_', 8);
+    await send(stripe.disputeEvent('charge.dispute.created', order.orderId, { id, status: 'needs_response', reason: 'product_not_received' }));
+    await queued(order.orderId, () => true, 'the dispute in the queue');
+    await send(stripe.disputeEvent('charge.dispute.closed', order.orderId, { id, status: 'lost', reason: 'product_not_received' }));
+    const refunded = await ctx.shop.waitFor(order.orderId, 'REFUNDED');
+    expect(refunded.attention).toBeUndefined();
+    expect(refunded.refund).toMatchObject({ status: 'REFUNDED', decidedBy: 'stripe_dispute' });
+    expect(timelineTypes(refunded)).toEqual(expect.arrayContaining(['refund_refused', 'charged_back']));
+    expect(stripe.payouts(order.orderId)).toEqual([]);
+    // Asked once, refused, and never paid.
+    const asked = stripe.server.requests.filter((r) => r.path === '/v1/refunds' && new URLSearchParams(r.raw).get('payment_intent') === order.paymentId);
+    expect(asked.length).toBeGreaterThan(0);
+  });
+
   it('a dispute won leaves the money with the shop and the buyer may ask for a refund again', async () => {
     const order = await paidOrder();
     const id = randomId('dp_', 8);

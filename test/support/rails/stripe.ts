@@ -25,6 +25,8 @@ export class StripeStandIn extends ProviderStandIn {
   readonly secretKey = `sk_test_${randomId('', 16)}`;
   readonly webhookSecret = `whsec_${randomId('', 16)}`;
   readonly intents = new Map<string, Intent>();
+  /** PaymentIntents whose charge is disputed: Stripe refuses to refund them. */
+  readonly disputed = new Set<string>();
   private readonly idempotent = new Map<string, Reply>();
   private readonly signer = new Stripe('sk_test_signer_only');
 
@@ -74,6 +76,7 @@ export class StripeStandIn extends ProviderStandIn {
         return this.idempotent.get(key) as Reply;
       }
       if (trade?.refunded) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded' } } };
+      if (this.disputed.has(form.payment_intent)) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'Charge ch_… has been charged back; cannot issue a refund.' } } };
       const call = this.refundCall(key, trade?.orderId ?? '', form.payment_intent, Number(form.amount));
       if (call.answer === 'failed') return { status: 500, body: { error: { type: 'api_error', message: 'try again' } } };
       const reply = { status: 200, body: { id: randomId('re_', 12), object: 'refund', amount: Number(form.amount), payment_intent: form.payment_intent, status: 'succeeded' } };
