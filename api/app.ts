@@ -22,11 +22,7 @@ import { productRoutes } from './routes/products';
 import { publicReportRoutes } from './routes/publicReport';
 import { railRoutes } from './routes/rails';
 import { reportRoutes } from './routes/reports';
-import { DOCS_MOUNT, systemRoutes } from './routes/system';
-import { ASSETS_MOUNT } from './routes/console';
-
-/** Where static files are served (not routes): their requests are labelled `<mount>/*` in the metrics. */
-const STATIC_MOUNTS = [DOCS_MOUNT, ASSETS_MOUNT];
+import { systemRoutes } from './routes/system';
 
 /** Assemble the HTTP API: parsing, auth, the routes of each resource, and contract errors. */
 export function createApp(deps: ApiDeps): Express {
@@ -73,6 +69,6 @@ export function createApp(deps: ApiDeps): Express {
       if (status >= 500) deps.logger.error({ err }, 'request failed');
     }),
   );
-  metrics.nameRoutes(app, STATIC_MOUNTS);
+  metrics.nameRoutes(app);
   return app;
 }

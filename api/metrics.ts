@@ -155,8 +155,8 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
     registry,
     middleware,
     /** Label requests by the route template they match, from the app's own route table. */
-    nameRoutes(app: Express, mounts: string[]) {
-      routeOf = routeNamer(app, mounts, UNMATCHED);
+    nameRoutes(app: Express) {
+      routeOf = routeNamer(app, UNMATCHED);
     },
     countNotice(rail: PaymentMethod, outcome: NoticeCounted) {
       paymentNotices.inc({ rail, outcome });

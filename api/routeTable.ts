@@ -1,6 +1,9 @@
 import type { Express } from 'express';
 
-/** A route the app answers: its method and its template as written (`/v1/orders/:orderId`). */
+/**
+ * A route the app answers: its method and its template as written (`GET /v1/orders/:orderId`), or
+ * `USE /docs` for a handler mounted on a path (static files, the docs' pages): everything below it.
+ */
 export interface RouteEntry {
   method: string;
   path: string;
@@ -10,7 +13,7 @@ interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
   handle: { stack?: Layer[] };
   name: string;
-  regexp: RegExp;
+  regexp: RegExp & { fast_slash?: boolean };
 }
 
 interface MatchableRoute extends RouteEntry {
@@ -18,45 +21,59 @@ interface MatchableRoute extends RouteEntry {
 }
 
 /**
- * Express's own route table, read from the app: every method and template its routers declare.
- * Routers mounted without a path (all of ours) match the full path, so their routes' patterns do.
+ * Express's own route table, read from the app in the order express tries it: every method and
+ * template its routers declare, and every path-mounted handler inside them. Routers mounted without
+ * a path (all of ours) match the full path, so their layers' patterns do.
  */
 function walk(app: Express): MatchableRoute[] {
-  const stack: Layer[] = (app as unknown as { _router?: { stack: Layer[] } })._router?.stack ?? [];
   const found: MatchableRoute[] = [];
-  const visit = (layers: Layer[]) => {
+  const visit = (layers: Layer[], inRouter: boolean) => {
     for (const layer of layers) {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: paths[0], regexp: layer.regexp });
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+          for (const path of paths) found.push({ method: method.toUpperCase(), path, regexp: layer.regexp });
+        }
       } else if (layer.name === 'router' && layer.handle.stack) {
-        visit(layer.handle.stack);
+        visit(layer.handle.stack, true);
+      } else if (inRouter && !layer.regexp.fast_slash) {
+        found.push({ method: 'USE', path: mountPath(layer.regexp), regexp: layer.regexp });
       }
     }
   };
-  visit(stack);
+  visit((app as unknown as { _router?: { stack: Layer[] } })._router?.stack ?? [], false);
   return found;
 }
 
+/** `/^\/docs\/?(?=\/|$)/i` → `/docs` (path-to-regexp 0.1's form for a mount); anything else stays as its source. */
+function mountPath(regexp: RegExp): string {
+  const match = /^\^((?:\\\/[^\\/?()[\]]+)+)\\\/\?\(\?=\\\/\|\$\)$/.exec(regexp.source);
+  return match ? match[1].replace(/\\\//g, '/') : regexp.source;
+}
+
+/** Every route and mount of the app, each once. */
 export function routeTable(app: Express): RouteEntry[] {
-  return walk(app).map(({ method, path }) => ({ method, path }));
+  const entries = new Map(walk(app).map(({ method, path }) => [`${method} ${path}`, { method, path }]));
+  return [...entries.values()];
 }
 
 export type RouteNamer = (method: string, path: string, status: number) => string;
 
 /**
  * Names a request by the template of the route it matches, also when it was answered before the
- * route ran (a 401, a 429, a 503 from a guard in front). Static files under a mount (`/docs`) are
+ * route ran (a 401, a 429, a 503 from a guard in front). A file under a mount (`/docs`) is
  * `<mount>/*`; anything else, and a 404 under a mount, is `unmatched`.
  */
-export function routeNamer(app: Express, mounts: string[], unmatched: string): RouteNamer {
-  const routes = walk(app);
+export function routeNamer(app: Express, unmatched: string): RouteNamer {
+  const table = walk(app);
+  const routes = table.filter((r) => r.method !== 'USE');
+  const mounts = table.filter((r) => r.method === 'USE');
   return (method, path, status) => {
     const asked = method === 'HEAD' ? 'GET' : method;
     const route = routes.find((r) => r.method === asked && r.regexp.test(path));
     if (route) return route.path;
     if (status === 404) return unmatched;
-    const mount = mounts.find((m) => path === m || path.startsWith(`${m}/`));
-    return mount ? `${mount}/*` : unmatched;
+    const mount = mounts.find((m) => m.regexp.test(path));
+    return mount ? `${mount.path}/*` : unmatched;
   };
 }

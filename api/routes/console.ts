@@ -36,9 +36,6 @@ function strict(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-/** The console's scripts and styles, served as static files. */
-export const ASSETS_MOUNT = '/console/assets';
-
 export function consoleRoutes(): Router {
   const router = Router();
   // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
@@ -55,7 +52,7 @@ export function consoleRoutes(): Router {
     res.type('application/javascript').sendFile(PREACT);
   });
   router.use(
-    ASSETS_MOUNT,
+    '/console/assets',
     express.static(join(WEB_DIR, 'assets'), {
       fallthrough: true,
       index: false,

@@ -4,9 +4,6 @@ import { handle, type ApiDeps } from '../deps';
 import type { Metrics } from '../metrics';
 import { buildOpenApi } from '../openapi';
 
-/** Where the API's description is browsable (swagger-ui's static files under it). */
-export const DOCS_MOUNT = '/docs';
-
 export function systemRoutes({ store, client, logger }: ApiDeps, metrics: Metrics): Router {
   const router = Router();
   const document = buildOpenApi();
@@ -46,6 +43,6 @@ export function systemRoutes({ store, client, logger }: ApiDeps, metrics: Metric
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.use(DOCS_MOUNT, swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'kamiflow API' }));
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'kamiflow API' }));
   return router;
 }

@@ -76,7 +76,7 @@ describe('metrics', () => {
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
     // What ops look at first is there.
-    for (const name of ['kamiflow_orders', 'kamiflow_stock_available', 'kamiflow_payment_to_delivery_seconds_bucket']) expect(used).toContain(name);
+    for (const name of ['kamiflow_orders', 'kamiflow_stock_available', 'kamiflow_payment_to_delivery_seconds_bucket', 'kamiflow_orders_stuck', 'kamiflow_complaints_sla_breached', 'kamiflow_payment_notices_total']) expect(used).toContain(name);
     expect([...used].some((n) => n.startsWith('temporal_'))).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { Express } from 'express';
 import type { ZodTypeAny } from 'zod';
 import { describeApi } from '../../api/openapi';
+import { routeTable, type RouteEntry } from '../../api/routeTable';
 
 /*
  * What the running API serves, read from express's own route table rather than listed by hand, so
@@ -10,48 +10,12 @@ import { describeApi } from '../../api/openapi';
  */
 
 /** A route as express matches it: `GET /v1/orders/:orderId`; `USE /docs` for a mounted handler (static files, the docs). */
-export interface ServedRoute {
-  method: string;
-  path: string;
-}
+export type ServedRoute = RouteEntry;
 
 export const routeKey = (r: ServedRoute) => `${r.method} ${r.path}`;
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  name: string;
-  handle: { stack?: Layer[] };
-  regexp: RegExp & { fast_slash?: boolean };
-}
-
-/** Every route and mount of the app, in the order express tries them, each once. */
-export function servedRoutes(app: Express): ServedRoute[] {
-  const found = new Map<string, ServedRoute>();
-  const add = (r: ServedRoute) => found.set(routeKey(r), r);
-  const walk = (stack: Layer[], inRouter: boolean) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
-          for (const path of paths) add({ method: method.toUpperCase(), path });
-        }
-      } else if (layer.name === 'router' && layer.handle.stack) {
-        walk(layer.handle.stack, true);
-      } else if (inRouter && !layer.regexp.fast_slash) {
-        // A handler mounted on a path inside a router (router.use('/docs', ...)): everything below it.
-        add({ method: 'USE', path: mountPath(layer.regexp) });
-      }
-    }
-  };
-  walk((app as unknown as { _router: { stack: Layer[] } })._router.stack, false);
-  return [...found.values()];
-}
-
-/** `/^\/docs\/?(?=\/|$)/i` → `/docs` (path-to-regexp 0.1's form for a mount); anything else stays as its source. */
-function mountPath(regexp: RegExp): string {
-  const match = /^\^((?:\\\/[^\\/?()[\]]+)+)\\\/\?\(\?=\\\/\|\$\)$/.exec(regexp.source);
-  return match ? match[1].replace(/\\\//g, '/') : regexp.source;
-}
+/** Every route and mount of the app, in the order express tries them, each once (api/routeTable.ts). */
+export const servedRoutes = routeTable;
 
 /** The zod schemas a route validates with, from the API description (absent: the route takes none). */
 export interface RouteSchemas {
