@@ -126,10 +126,14 @@ describe('Stripe disputes become complaints', () => {
     expect(after.messages.at(-1).text).toMatch(/lost/);
     await disputeDone('stripe_dispute', id);
     expect(await complaintsOn(order.orderId)).toHaveLength(1);
+    const ended = await ctx.product.client.workflow.getHandle(disputeWorkflowId('stripe_dispute', id)).describe();
 
-    // A replay of the closing event after the dispute ended: acknowledged, nothing changes.
+    // A replay of the closing event after the dispute ended: acknowledged, nothing changes, and the
+    // dispute's workflow is not started again.
     expect(stripe.acknowledged(await send(closed))).toBe(true);
     expect(stripe.acknowledged(await send(created))).toBe(true);
+    const still = await ctx.product.client.workflow.getHandle(disputeWorkflowId('stripe_dispute', id)).describe();
+    expect({ runId: still.runId, status: still.status.name }).toEqual({ runId: ended.runId, status: 'COMPLETED' });
     expect(await complaintsOn(order.orderId)).toHaveLength(1);
     expect(stripe.payouts(order.orderId)).toEqual([]);
     const stock = await ctx.shop.stock(SKU);
@@ -162,6 +166,23 @@ describe('Stripe disputes become complaints', () => {
     // Asked once, refused, and never paid.
     const asked = stripe.server.requests.filter((r) => r.path === '/v1/refunds' && new URLSearchParams(r.raw).get('payment_intent') === order.paymentId);
     expect(asked.length).toBeGreaterThan(0);
+  });
+
+  it('events out of order (closed before created) and racing duplicates settle the dispute once', async () => {
+    const order = await paidOrder();
+    const id = randomId('dp_', 8);
+    const closed = stripe.disputeEvent('charge.dispute.closed', order.orderId, { id, status: 'lost', reason: 'credit_not_processed' });
+    const created = stripe.disputeEvent('charge.dispute.created', order.orderId, { id, status: 'needs_response', reason: 'credit_not_processed' });
+    // Stripe's retry of it races the first delivery.
+    for (const answer of await Promise.all([send(closed), send(closed)])) expect(stripe.acknowledged(answer)).toBe(true);
+    await disputeDone('stripe_dispute', id);
+    expect(stripe.acknowledged(await send(created))).toBe(true);
+    const refunded = await ctx.shop.waitFor(order.orderId, 'REFUNDED');
+    expect(timelineTypes(refunded).filter((t) => t === 'charged_back')).toHaveLength(1);
+    const found = await complaintsOn(order.orderId);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ status: 'RESOLVED', resolution: 'refunded', dispute: { outcome: 'lost' } });
+    expect(stripe.payouts(order.orderId)).toEqual([]);
   });
 
   it('a dispute won leaves the money with the shop and the buyer may ask for a refund again', async () => {
