@@ -30,9 +30,14 @@ export const unavailable = (message: string) => new HttpError(503, 'unavailable'
 export function zodDetails(err: ZodError): ErrorDetail[] {
   return err.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), reason: 'is not a known field' }))
-      : [{ path: issue.path.join('.') || '(body)', reason: issue.message }],
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), reason: 'is not a known field' }))
+      : [{ path: pathOf(issue.path) || '(body)', reason: issue.message }],
   );
+}
+
+/** `buyer.email`; a key that is the empty string shows as `""`, so every detail names something. */
+function pathOf(segments: (string | number)[]): string {
+  return segments.map((s) => (s === '' ? '""' : String(s))).join('.');
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) => next(notFound(`no route ${req.method} ${req.path}`));
@@ -59,9 +64,16 @@ function toHttpError(err: unknown): HttpError {
     const limit = (err as { limit?: number }).limit;
     return new HttpError(413, 'payload_too_large', `the body is too large${limit ? ` (at most ${limit} bytes on this route)` : ''}`);
   }
+  if (e.type === 'charset.unsupported') {
+    return new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON', [{ path: 'Content-Type', reason: `names the charset "${(err as { charset?: string }).charset ?? '?'}"; only utf-8 is taken` }]);
+  }
+  if (e.type === 'encoding.unsupported') {
+    return new HttpError(415, 'unsupported_media_type', 'the body is in a content encoding this API does not take', [{ path: 'Content-Encoding', reason: 'must be gzip, deflate or identity (or absent)' }]);
+  }
   // Express could not decode a percent-encoded path parameter.
   if (err instanceof URIError && e.status === 400) return badRequest('the path is not valid', [{ path: 'path', reason: 'has malformed percent-encoding' }]);
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'invalid_request', e.message ?? 'bad request');
+  // Any other request the parsers could not read (a body cut short, one that does not inflate): the body is named.
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new HttpError(e.status, 'invalid_request', e.message ?? 'bad request', [{ path: '(body)', reason: e.message ?? 'could not be read' }]);
   if (isUnavailable(err)) return unavailable('a dependency (Temporal or the database) is unreachable; try again');
   return new HttpError(500, 'internal', 'something went wrong on our side; it has been logged');
 }

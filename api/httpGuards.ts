@@ -1,3 +1,5 @@
+import { STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import cors from 'cors';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -95,4 +97,24 @@ export function guardOrderTokens(perHour: number, logger: Logger, windowMs = 3_6
     });
     next();
   };
+}
+
+/**
+ * Requests node's HTTP parser refuses before express sees them (headers over 16 KB, malformed
+ * HTTP) are answered in the contract's error shape too, instead of node's bare status line.
+ */
+export function answerUnparsableRequests(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const [status, detail] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, { path: 'headers', reason: 'are larger than the server takes (16 KB in all)' }]
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, { path: '(request)', reason: 'did not arrive in time' }]
+          : [400, { path: '(request)', reason: 'is not valid HTTP/1.1' }];
+    const body = JSON.stringify({ error: { code: 'invalid_request', message: `the request could not be read: its ${detail.path} ${detail.reason}`, details: [detail] } });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

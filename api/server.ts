@@ -9,6 +9,7 @@ import { Vault } from '../db/vault';
 import { createRails } from '../payments/rails';
 import { createApp } from './app';
 import { OrderGateway } from './gateway';
+import { answerUnparsableRequests } from './httpGuards';
 
 export interface RunningApi {
   url: string;
@@ -32,6 +33,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, () => resolve(s));
   });
+  answerUnparsableRequests(server);
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'api listening');
   return {

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../config';
+import { DEV, OTHER_SHOP_KEY } from './http';
+import { expectStatus, keyCodes, type PlacedOrder, type Shop } from './orders';
+
+/*
+ * Who may call each route, as the contract states it, for the authorization matrix and the fuzz
+ * tests (which call each route as someone it lets in, to reach its validation). Keyed by the route
+ * as express serves it; the tests fail on a served route that has no rule here.
+ */
+
+export type Caller = 'anonymous' | 'wrongKey' | 'buyer' | 'otherBuyer' | 'forgedToken' | 'provider' | 'shop' | 'otherShop' | 'agent' | 'ops' | 'admin';
+export const CALLERS: Caller[] = ['anonymous', 'wrongKey', 'buyer', 'otherBuyer', 'forgedToken', 'provider', 'shop', 'otherShop', 'agent', 'ops', 'admin'];
+const STAFF: Partial<Record<Caller, Role>> = { shop: 'storefront', otherShop: 'storefront', agent: 'agent', ops: 'ops', admin: 'admin' };
+
+/** A route's rule, as the contract states it. */
+export type Rule =
+  /** Served before authentication: anyone, whatever they present (health, metrics, docs, the console's pages). */
+  | { open: true; probe?: string }
+  /** No key needed, but a key that is not valid is refused. */
+  | { public: true }
+  /** Staff of these roles; admin always. */
+  | { staff: Role[] }
+  /** Any staff key. */
+  | { anyStaff: true }
+  /** The buyer with this order's token; staff of these roles (admin always), a storefront only on orders it created. */
+  | { order: Role[] }
+  /** The buyer with the token of the complaint's order; staff of these roles (admin always). */
+  | { complaint: Role[] }
+  /** The payment provider, by the signature over the raw body. */
+  | { signed: true }
+  /** A payment rail this shop has not configured. */
+  | { railOff: true };
+
+export const RULES: Record<string, Rule> = {
+  'GET /healthz': { open: true },
+  'GET /readyz': { open: true },
+  'GET /metrics': { open: true },
+  'GET /openapi.json': { open: true },
+  'USE /docs': { open: true, probe: '/docs/' },
+  'GET /console': { open: true },
+  'GET /console/': { open: true },
+  'GET /report': { open: true },
+  'GET /report/': { open: true },
+  'GET /console/vendor/preact.js': { open: true },
+  'USE /console/assets': { open: true, probe: '/console/assets/console.css' },
+  'POST /v1/payments/notify': { signed: true },
+  'POST /v1/payments/alipay/notify': { railOff: true },
+  'POST /v1/payments/wechatpay/notify': { railOff: true },
+  'POST /v1/payments/wechatpay/complaints/notify': { railOff: true },
+  'POST /v1/payments/stripe/webhook': { railOff: true },
+  'GET /v1/payments/epay/notify': { railOff: true },
+  'POST /v1/payments/epay/notify': { railOff: true },
+  'GET /v1/me': { anyStaff: true },
+  'PUT /v1/products/:sku': { staff: ['admin'] },
+  'GET /v1/products': { staff: ['agent', 'ops'] },
+  'GET /v1/products/:sku': { staff: ['storefront', 'agent', 'ops'] },
+  'POST /v1/products/:sku/keys': { staff: ['admin'] },
+  'POST /v1/orders': { staff: ['storefront'] },
+  'GET /v1/orders': { staff: ['storefront', 'agent', 'ops'] },
+  'GET /v1/orders/:orderId': { order: ['storefront', 'agent', 'ops'] },
+  'GET /v1/orders/:orderId/keys': { order: [] },
+  'POST /v1/orders/:orderId/cancel': { order: ['storefront'] },
+  'POST /v1/orders/:orderId/refund-request': { order: [] },
+  'POST /v1/orders/:orderId/refund-decision': { staff: ['agent'] },
+  'GET /v1/ops/stuck': { staff: ['ops', 'agent'] },
+  'POST /v1/orders/:orderId/complaints': { order: [] },
+  'GET /v1/complaints': { staff: ['agent', 'ops'] },
+  'GET /v1/complaints/:complaintId': { complaint: ['agent', 'ops'] },
+  'POST /v1/complaints/:complaintId/actions': { staff: ['agent'] },
+  'POST /v1/complaints/:complaintId/replies': { complaint: [] },
+  'POST /v1/complaints/:complaintId/confirm': { complaint: [] },
+  'GET /v1/reports/complaints': { staff: ['agent', 'ops'] },
+  'GET /v1/public/complaint-report': { public: true },
+  'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
+};
+
+export type Expected = 'pass' | 401 | 403 | 404;
+
+/** What `caller` must be answered on a route with `rule`. */
+export function expectedAnswer(rule: Rule, caller: Caller): Expected {
+  if ('open' in rule) return 'pass';
+  if (caller === 'wrongKey') return 401;
+  if ('railOff' in rule) return 404;
+  if ('public' in rule) return 'pass';
+  if ('signed' in rule) return caller === 'provider' ? 'pass' : 401;
+  const role = STAFF[caller];
+  const isBuyer = caller === 'buyer' || caller === 'otherBuyer' || caller === 'forgedToken';
+  if ('anyStaff' in rule) return role ? 'pass' : 401;
+  if ('staff' in rule) return role ? (role === 'admin' || rule.staff.includes(role) ? 'pass' : 403) : 401;
+  const roles = 'order' in rule ? rule.order : rule.complaint;
+  if (isBuyer) return caller === 'buyer' ? 'pass' : 404;
+  if (!role) return 401;
+  if (roles.length === 0 || (role !== 'admin' && !roles.includes(role))) return 403;
+  return caller === 'otherShop' ? 404 : 'pass';
+}
+
+/** The bodies each writing route would act on: sent by callers who must be refused. */
+export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, unknown> {
+  return {
+    'PUT /v1/products/:sku': { name: 'Renamed by the matrix', price: { amount: 1, currency: 'CNY' } },
+    'POST /v1/products/:sku/keys': { keys: keyCodes(1, 'MATRIX') },
+    'POST /v1/orders': { sku, buyer: { email: 'matrix@example.com' } },
+    'POST /v1/orders/:orderId/cancel': { reason: 'the matrix' },
+    'POST /v1/orders/:orderId/refund-request': { reason: 'the matrix' },
+    'POST /v1/orders/:orderId/refund-decision': { approve: true },
+    'POST /v1/orders/:orderId/complaints': { category: 'service', description: 'the matrix' },
+    'POST /v1/complaints/:complaintId/actions': { action: 'resolve_refund' },
+    'POST /v1/complaints/:complaintId/replies': { message: 'the matrix' },
+    'POST /v1/complaints/:complaintId/confirm': { satisfied: true },
+    'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
+    'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
+  };
+}
+
+/** What the rules are tried on: a product with keys, an order delivered with a complaint on it, and an order of the same shop still unpaid. */
+export interface RouteFixture {
+  sku: string;
+  delivered: PlacedOrder;
+  unpaid: PlacedOrder;
+  complaintId: string;
+}
+
+export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
+  await shop.product(sku, {}, keyCodes(4, 'FIX'));
+  const delivered = await shop.order(sku);
+  await shop.pay(delivered);
+  await shop.waitFor(delivered.orderId, 'DELIVERED');
+  const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'For the route checks.' });
+  expectStatus(filed, 201, 'complaint');
+  const unpaid = await shop.order(sku);
+  return { sku, delivered, unpaid, complaintId: filed.body.complaintId };
+}
+
+/** The path values of the fixture: its sku, the delivered order, its complaint. */
+export function fixtureIds(f: RouteFixture): Record<string, string> {
+  return { sku: f.sku, orderId: f.delivered.orderId, complaintId: f.complaintId };
+}
+
+/** Each caller's headers (the provider's signature depends on the body: the sender adds it). */
+export function callerHeaders(f: RouteFixture): Record<Caller, Record<string, string>> {
+  return {
+    anonymous: {},
+    wrongKey: { authorization: `Bearer wrong-${randomBytes(12).toString('hex')}` },
+    buyer: { 'x-order-token': f.delivered.orderToken },
+    otherBuyer: { 'x-order-token': f.unpaid.orderToken },
+    forgedToken: { 'x-order-token': randomBytes(24).toString('base64url') },
+    provider: {},
+    shop: { authorization: `Bearer ${DEV.storefront}` },
+    otherShop: { authorization: `Bearer ${OTHER_SHOP_KEY}` },
+    agent: { authorization: `Bearer ${DEV.agent}` },
+    ops: { authorization: `Bearer ${DEV.ops}` },
+    admin: { authorization: `Bearer ${DEV.admin}` },
+  };
+}
+
+/** The path a request to the route goes to: a mount's probe, else the route with the values filled in. */
+export function requestPath(route: { method: string; path: string }, rule: Rule, fill: (path: string) => string): string {
+  if ('open' in rule && rule.probe) return rule.probe;
+  if (route.method === 'USE') throw new Error(`the mount ${route.path} has no probe path in its rule`);
+  return fill(route.path);
+}
