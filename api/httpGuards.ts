@@ -51,8 +51,17 @@ export function jsonBodies(): RequestHandler[] {
  */
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!hasBody || req.is('application/json')) return next();
   const given = req.headers['content-type'];
+  if (hasBody && req.is('application/json')) {
+    // JSON between systems is UTF-8 (RFC 8259): a body said to be in another charset is refused,
+    // not decoded into something else (one byte "in UTF-16" decodes to nothing, an empty body).
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(given ?? '')?.[1];
+    if (charset === undefined || /^utf-?8$/i.test(charset)) return next();
+    return next(
+      new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON', [{ path: 'Content-Type', reason: `names the charset "${charset.slice(0, 40)}"; only utf-8 is taken` }]),
+    );
+  }
+  if (!hasBody) return next();
   next(
     new HttpError(415, 'unsupported_media_type', 'the body must be JSON, sent with Content-Type: application/json', [
       { path: 'Content-Type', reason: given ? `is "${given.slice(0, 100)}"; must be application/json` : 'is missing; must be application/json' },
