@@ -29,6 +29,8 @@ export class BenchChild {
   /** Start, then wait until `ready()` says yes; fails early if the process exits. */
   async start(ready: (log: string) => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
     mkdirSync(dirname(this.logFile), { recursive: true });
+    // Started again after a kill (the soak does): this run's exit is its own.
+    this.exitInfo = undefined;
     const fd = openSync(this.logFile, 'a');
     try {
       this.child = spawn(process.execPath, [this.entry], {
@@ -60,6 +62,15 @@ export class BenchChild {
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** SIGKILL: no graceful shutdown, as a crash or an OOM kill ends it. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitInfo !== undefined) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   log(): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import mongoose from 'mongoose';
+import type { Role } from '../config';
 import { openStore } from '../db/store';
 import { Vault } from '../db/vault';
 import type { Money } from '../domain/money';
@@ -79,26 +80,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
   let connection: Connection | undefined;
   try {
     stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
-    const run = randomBytes(4).toString('hex');
-    const secret = () => randomBytes(18).toString('base64url');
-    const keys = { admin: secret(), storefront: secret() };
-    const webhookSecret = secret();
-    const encryptionKey = randomBytes(32).toString('hex');
-    const mongodbUri = `${stack.mongoUri.replace(/\/[^/?]*(\?.*)?$/, '')}/kamiflow_bench_${run}`;
-    const env: Record<string, string> = {
-      NODE_ENV: 'production',
-      LOG_LEVEL: opts.logLevel,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: stack.namespace,
-      MONGODB_URI: mongodbUri,
-      TASK_QUEUE: `kamiflow-bench-${run}`,
-      API_KEYS: `admin:bench-admin:${keys.admin},storefront:bench-shop:${keys.storefront}`,
-      PAYMENT_WEBHOOK_SECRET: webhookSecret,
-      KEY_ENCRYPTION_KEY: encryptionKey,
-      // Only the pipeline is measured: every buyer polls from 127.0.0.1.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      DATA_DIR: dir,
-    };
+    const { run, keys, webhookSecret, encryptionKey, mongodbUri, env } = shippedProductEnv(stack, 'bench', dir, opts.logLevel, ['admin', 'storefront']);
 
     say('bundling the workflows');
     const bundle = async (workflowsPath: string, name: string) => {
@@ -249,9 +231,34 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
   }
 }
 
-type Admin = (method: string, path: string, body: unknown) => Promise<any>;
+/** The environment of a run of the shipped product on the stack: its own secrets, keys of these roles, database and task queue. */
+export function shippedProductEnv<R extends Role>(stack: Stack, kind: string, dir: string, logLevel: string, roles: R[]) {
+  const run = randomBytes(4).toString('hex');
+  const secret = () => randomBytes(18).toString('base64url');
+  const keys = Object.fromEntries(roles.map((role) => [role, secret()])) as Record<R, string>;
+  const webhookSecret = secret();
+  const encryptionKey = randomBytes(32).toString('hex');
+  const mongodbUri = `${stack.mongoUri.replace(/\/[^/?]*(\?.*)?$/, '')}/kamiflow_${kind}_${run}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: logLevel,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    MONGODB_URI: mongodbUri,
+    TASK_QUEUE: `kamiflow-${kind}-${run}`,
+    API_KEYS: roles.map((role) => `${role}:${kind}-${role === 'storefront' ? 'shop' : role}:${keys[role]}`).join(','),
+    PAYMENT_WEBHOOK_SECRET: webhookSecret,
+    KEY_ENCRYPTION_KEY: encryptionKey,
+    // Only the pipeline is under test: every client speaks from 127.0.0.1.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    DATA_DIR: dir,
+  };
+  return { run, keys, webhookSecret, encryptionKey, mongodbUri, env };
+}
 
-function adminOf(apiUrl: string, key: string): Admin {
+export type Admin = (method: string, path: string, body: unknown) => Promise<any>;
+
+export function adminOf(apiUrl: string, key: string): Admin {
   return async (method, path, body) => {
     const res = await fetch(`${apiUrl}${path}`, {
       method,
@@ -265,7 +272,7 @@ function adminOf(apiUrl: string, key: string): Admin {
 }
 
 /** Import `n` new keys for a sku through the admin API, as a shop restocks before a sale. */
-async function importStock(admin: Admin, sku: string, n: number, batch: string): Promise<void> {
+export async function importStock(admin: Admin, sku: string, n: number, batch: string): Promise<void> {
   const run = randomBytes(4).toString('hex').toUpperCase();
   for (let from = 0; from < n; from += 10_000) {
     const codes = Array.from({ length: Math.min(10_000, n - from) }, (_, i) => `${sku.toUpperCase()}-${batch.toUpperCase()}-${run}-${from + i}`);

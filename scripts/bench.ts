@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, SMOKE, runBench, type BenchOptions } from '../bench/run';
 import { criteriaText, textTable, writeResults } from '../bench/results';
-import { REPO_ROOT } from './tools';
+import { REPO_ROOT, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
   [--order-timeout N] [--poll-ms N] [--sale-skus N] [--log-level info] [--histories N] [--out DIR] [--check]`;
@@ -41,11 +41,7 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
     process.exit(0);
   }
   const base = values.smoke ? SMOKE : FULL;
-  const whole = (name: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
-    return Number(raw);
-  };
+  const whole = wholeNumberOption;
   const levels = values.levels === undefined ? base.levels : values.levels.split(',').map((x) => whole('levels', x.trim(), 0, 1));
   return {
     bench: {

@@ -64,3 +64,10 @@ export function assertToolsInstalled(names: readonly ToolName[] = Object.keys(to
     );
   }
 }
+
+/** A command-line option that must be a whole number of at least `min`; `fallback` when not given. */
+export function wholeNumberOption(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
+  return Number(raw);
+}

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/tools';
 import type { BenchResults, Phase } from '../../bench/results';
+import { runScript } from '../support/processes';
 
 /*
  * `npm run bench -- --smoke` on the test stack, so the benchmark cannot rot: every phase places
@@ -11,27 +10,13 @@ import type { BenchResults, Phase } from '../../bench/results';
  * the bench's own business (its criteria); here only that it ran and measured something.
  */
 
-function runBench(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
-
 describe('the benchmark, smoke-sized', () => {
   const out = mkdtempSync(join(tmpdir(), 'kamiflow-bench-smoke-'));
   let run: { code: number | null; output: string };
   let results: BenchResults;
 
   beforeAll(async () => {
-    run = await runBench(['--smoke', '--out', out], {
+    run = await runScript('scripts/bench.ts', ['--smoke', '--out', out], {
       TEMPORAL_ADDRESS: process.env.KAMIFLOW_TEST_TEMPORAL_ADDRESS as string,
       MONGODB_URI: process.env.KAMIFLOW_TEST_MONGODB_URI as string,
     });

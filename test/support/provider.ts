@@ -21,6 +21,8 @@ export class FakeProvider {
   lookupFailures = 0;
   /** While true, every refund is refused with a 400, as a provider does for a disputed payment. */
   refuseRefunds = false;
+  /** While true, the provider is down: every call answers 503 (a refund attempted then is recorded as failed). */
+  down = false;
   readonly payments = new Map<string, FoundPayment[]>();
   readonly refundCalls: RefundCall[] = [];
   readonly lookups: string[] = [];
@@ -54,6 +56,10 @@ export class FakeProvider {
   }
 
   private route(req: Recorded): Reply {
+    if (this.down) {
+      if (req.path === '/refunds') this.refundCalls.push({ idempotencyKey: String(req.headers['idempotency-key'] ?? ''), body: req.body, answer: 'failed' });
+      return { status: 503, body: { error: 'down for maintenance' } };
+    }
     if (req.method === 'POST' && req.path === '/refunds') {
       const key = String(req.headers['idempotency-key'] ?? '');
       const earlier = this.refundCalls.filter((c) => c.idempotencyKey === key);

@@ -1,0 +1,92 @@
+import type { Client } from '@temporalio/client';
+import { stockOf } from '../../db/inventory';
+import type { Store } from '../../db/store';
+import type { Vault } from '../../db/vault';
+import { WORKING_ORDER_STATUSES } from '../../domain/order';
+
+/*
+ * What must hold once a soak's orders have settled, checked from the store, the payment provider's
+ * own refund log and Temporal. Each check answers its violations (empty when it holds), so a run
+ * can report all of them instead of stopping at the first.
+ */
+
+export interface Check {
+  name: string;
+  violations: string[];
+}
+
+/** One refund the provider paid out (one per refund id, however often it was retried). */
+export interface Payout {
+  refundId: string;
+  orderId: string;
+  paymentId: string;
+}
+
+/**
+ * Keys are conserved per product (available + reserved + delivered + revoked + invalid = imported,
+ * as the stock count says and as the documents say), and no code went to two orders.
+ */
+export async function keysConserved(store: Store, vault: Vault, skus: string[]): Promise<Check> {
+  const violations: string[] = [];
+  for (const sku of skus) {
+    const [keys, claims, stock] = await Promise.all([store.keys.find({ sku }).lean(), store.claims.find({ sku }).lean(), stockOf(store, sku)]);
+    const keyById = new Map(keys.map((k) => [k._id, k]));
+    const strays = claims.filter((c) => !keyById.has(c._id));
+    if (strays.length) violations.push(`${sku}: ${strays.length} claims of keys never imported for it`);
+    const total = stock.available + stock.reserved + stock.delivered + stock.revoked + stock.invalid;
+    if (total !== keys.length) violations.push(`${sku}: ${JSON.stringify(stock)} adds up to ${total}, ${keys.length} imported`);
+    if (stock.available !== keys.length - claims.length) violations.push(`${sku}: ${stock.available} available, but ${keys.length - claims.length} keys have no claim`);
+    const handedOut = claims.filter((c) => c.state === 'delivered' || c.state === 'revoked').map((c) => vault.open(keyById.get(c._id)!.code));
+    const twice = handedOut.length - new Set(handedOut).size;
+    if (twice > 0) violations.push(`${sku}: ${twice} codes handed to more than one order`);
+  }
+  return { name: 'keys conserved, none delivered twice', violations };
+}
+
+/**
+ * Money is conserved: every payment the provider reported as succeeded ends with its order's keys
+ * delivered (all of them) or with exactly one refund of it paid out, never both and never neither;
+ * no refund is of a payment that never succeeded.
+ */
+export async function moneyConserved(store: Store, payouts: Payout[]): Promise<Check> {
+  const [events, views, delivered] = await Promise.all([
+    store.paymentEvents.find({ status: 'succeeded' }).lean(),
+    store.orderViews.find({}, { 'view.paymentId': 1, 'view.quantity': 1, status: 1 }).lean(),
+    store.claims.find({ state: 'delivered' }, { orderId: 1 }).lean(),
+  ]);
+  const viewOf = new Map(views.map((v) => [v._id, v]));
+  const deliveredTo = new Map<string, number>();
+  for (const c of delivered) deliveredTo.set(c.orderId as string, (deliveredTo.get(c.orderId as string) ?? 0) + 1);
+  const refundsOf = new Map<string, number>();
+  for (const p of payouts) refundsOf.set(`${p.orderId}/${p.paymentId}`, (refundsOf.get(`${p.orderId}/${p.paymentId}`) ?? 0) + 1);
+  const payments = new Map(events.map((e) => [`${e.orderId}/${e.paymentId}`, e]));
+  const violations: string[] = [];
+  for (const [id, e] of payments) {
+    const row = viewOf.get(e.orderId);
+    const kept = row !== undefined && row.view.paymentId === e.paymentId && deliveredTo.get(e.orderId) === row.view.quantity;
+    const refunded = refundsOf.get(id) ?? 0;
+    if ((kept ? 1 : 0) + refunded !== 1) violations.push(`payment ${id} (order ${row?.status ?? 'unknown'}): ${kept ? 'keys delivered' : 'no keys kept'} and ${refunded} refunds`);
+  }
+  for (const id of refundsOf.keys()) if (!payments.has(id)) violations.push(`refund of ${id}, a payment that never succeeded`);
+  return { name: 'money conserved: each paid order delivered or refunded, exactly once', violations };
+}
+
+/** No order sits in a working status (paid and not delivered, refunding, out of stock...), in the read model or in Temporal. */
+export async function nothingStuck(store: Store, client: Client, taskQueue: string): Promise<Check> {
+  const working = await store.orderViews.find({ status: { $in: [...WORKING_ORDER_STATUSES] } }, { status: 1 }).lean();
+  const violations = working.map((row) => `order ${row._id} is ${row.status}`);
+  const statuses = WORKING_ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
+  const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus IN (${statuses})`);
+  if (count > 0) violations.push(`${count} running order workflows in a working status`);
+  return { name: 'no order stuck in a working status', violations };
+}
+
+/** No key code in any text the product let out: its logs, the webhooks it sent, the workflows' histories. */
+export function noCodeLeaked(codePattern: RegExp, texts: { where: string; text: string }[]): Check {
+  const violations: string[] = [];
+  for (const { where, text } of texts) {
+    const found = text.match(codePattern);
+    if (found) violations.push(`${found.length} key codes in ${where} (first: …${found[0].slice(-4)})`);
+  }
+  return { name: 'no key code in logs, webhooks or histories', violations };
+}

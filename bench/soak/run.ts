@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import mongoose from 'mongoose';
+import { openStore } from '../../db/store';
+import { Vault } from '../../db/vault';
+import { freePort, startStack, type Stack } from '../../scripts/stack';
+import { FakeServer, type Reply } from '../../test/support/fakeServer';
+import { historyText } from '../../test/support/history';
+import { FakeProvider } from '../../test/support/provider';
+import { WORKFLOWS_PATH } from '../../worker/worker';
+import { buildProduct } from '../build';
+import { BenchChild } from '../children';
+import { adminOf, importStock, shippedProductEnv } from '../run';
+import { rssOf } from '../rss';
+import { keysConserved, moneyConserved, noCodeLeaked, nothingStuck, type Check } from './invariants';
+import { Traffic, type Scenario } from './traffic';
+
+/*
+ * The soak: the product as it ships (API and worker as separate processes of the compiled
+ * JavaScript) under a steady mixed load for a while, with faults injected on a timetable, then the
+ * invariants checked once everything has settled. Outside the product, as real HTTP servers: the
+ * supplier that checks keys, the payment provider that pays refunds and answers lookups, the
+ * storefront's webhook receiver.
+ */
+
+export interface SoakOptions {
+  seconds: number;
+  /** Virtual clients, each running one scenario after another. */
+  clients: number;
+  /** The worker is killed (SIGKILL) and started again this often. */
+  killEverySeconds: number;
+  /** How long the orders get to settle after the load stops. */
+  settleSeconds: number;
+  logLevel: string;
+}
+
+export const SOAK_DEFAULTS: SoakOptions = { seconds: 600, clients: 8, killEverySeconds: 20, settleSeconds: 180, logLevel: 'info' };
+/** A CI-sized run: every fault once or twice, every scenario at once (a client each), in about a minute. */
+export const SOAK_SHORT: SoakOptions = { seconds: 25, clients: 8, killEverySeconds: 9, settleSeconds: 90, logLevel: 'info' };
+
+export interface SoakReport {
+  startedAt: string;
+  finishedAt: string;
+  options: SoakOptions;
+  orders: { total: number; byStatus: Record<string, number>; byScenario: Record<string, number>; unfinished: { what: string; count: number }[] };
+  faults: Record<string, number>;
+  retries: { clientRequests: Record<string, number>; activityAttempts: number };
+  invariants: Check[];
+  /** Resident memory in MB: over the longest life of each process, first and last reading; the highest of any life. */
+  memoryMb: Record<string, { lives: number; longestLifeSeconds: number; first: number; last: number; max: number }>;
+  loadAverage: number;
+  ok: boolean;
+}
+
+const PRICE = { amount: 1999, currency: 'CNY' };
+/** The codes importStock makes for the soak's products (SOAK-MAIN-MAIN-1A2B3C4D-17). */
+const CODE_PATTERN = /SOAK-(?:MAIN|SCARCE)-[A-Z0-9]+-[0-9A-F]{8}-\d+/g;
+/** How often memory is read. */
+const RSS_EVERY_MS = 2_000;
+/** One in this many key checks finds the key invalid (the order takes another). */
+const INVALID_KEY_ONE_IN = 30;
+
+export async function runSoak(opts: SoakOptions, say: (line: string) => void): Promise<SoakReport> {
+  const startedAt = new Date();
+  const dir = mkdtempSync(join(tmpdir(), 'kamiflow-soak-'));
+  const logsDir = join(dir, 'logs');
+  const children: BenchChild[] = [];
+  const fakes: { stop(): Promise<void> }[] = [];
+  let stack: Stack | undefined;
+  let connection: Connection | undefined;
+  let keep = false;
+  try {
+    // ── Outside the product: supplier, payment provider, the storefront's webhook receiver ────
+    const supplierMode = { now: 'ok' as 'ok' | 'failing' | 'hanging' };
+    const supplier = await new FakeServer(async (): Promise<Reply> => {
+      if (supplierMode.now === 'failing') return { status: 500, body: { error: 'supplier down' } };
+      if (supplierMode.now === 'hanging') return { hang: true };
+      return { status: 200, body: { valid: Math.floor(Math.random() * INVALID_KEY_ONE_IN) !== 0 } };
+    }).start();
+    const provider = await new FakeProvider().start();
+    const hooks = await new FakeServer(() => ({ status: 204 })).start();
+    fakes.push(supplier, provider, hooks);
+
+    stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
+    const product = shippedProductEnv(stack, 'soak', dir, opts.logLevel, ['admin', 'storefront', 'agent']);
+    const { keys, webhookSecret, encryptionKey, mongodbUri } = product;
+    const taskQueue = product.env.TASK_QUEUE;
+    const env: Record<string, string> = {
+      ...product.env,
+      PAYMENT_PROVIDER: 'http',
+      PAYMENT_PROVIDER_URL: provider.url,
+      STOREFRONT_WEBHOOK_URL: `${hooks.url}/hooks`,
+      STOREFRONT_WEBHOOK_SECRET: randomBytes(18).toString('base64url'),
+      // Unpaid orders end within the run; a hanging supplier or provider is given up on quickly.
+      PAYMENT_TIMEOUT: '20s',
+      OUTBOUND_HTTP_TIMEOUT: '2s',
+      ORDER_TOKEN_FAILURES_PER_HOUR: '100000000',
+    };
+
+    say('bundling the workflows and compiling the product');
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    const bundle = join(dir, 'workflows.js');
+    writeFileSync(bundle, code);
+    const build = buildProduct(join(dir, 'build'));
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace: stack.namespace });
+
+    // ── The product: a worker (a second one at times) and the API, each its own process ─────
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: bundle }, logsDir);
+    const worker2 = new BenchChild('worker2', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: bundle }, logsDir);
+    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort) }, logsDir);
+    children.push(worker, worker2, api);
+    // A log file is appended to across restarts: ready once it says so once more than before.
+    const runningAgain = (child: BenchChild) => {
+      const before = count(child.log(), 'worker running');
+      return child.start((log) => count(log, 'worker running') > before);
+    };
+    const apiUp = () => api.start(async () => (await fetch(`${apiUrl}/readyz`)).status === 200);
+    say('starting the worker and the API');
+    await runningAgain(worker);
+    await apiUp();
+
+    const admin = adminOf(apiUrl, keys.admin);
+    const mainSku = 'soak-main';
+    const scarceSku = 'soak-scarce';
+    await admin('PUT', `/v1/products/${mainSku}`, { name: 'Soak card', price: PRICE, validationUrl: `${supplier.url}/check` });
+    await admin('PUT', `/v1/products/${scarceSku}`, { name: 'Soak scarce card', price: PRICE });
+    // More than the run can sell: each client places about an order a second at most.
+    await importStock(admin, mainSku, opts.clients * opts.seconds * 2 + 100, 'main');
+    let scarceBatch = 0;
+    // An import retried while the API restarts (a batch name of its own each time: no key is imported twice).
+    const restock = async (n: number): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await importStock(admin, scarceSku, n, `scarce${++scarceBatch}`);
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await sleep(1_000);
+        }
+      }
+    };
+    await restock(3);
+
+    // ── Load and faults, on a timetable over the run ─────────────────────────────────────────
+    const traffic = new Traffic({ apiUrl, keys, webhookSecret, mainSku, scarceSku }, 120_000);
+    const faults: Record<string, number> = { 'worker killed (SIGKILL) and restarted': 0, 'second worker started and stopped': 0, 'API restarted under load': 0, 'supplier failing (500) stretches': 0, 'supplier hanging stretches': 0, 'payment provider down (503) stretches': 0, 'scarce product restocked': 0 };
+    // Memory of each process, by incarnation (a killed worker's successor starts afresh).
+    const memory = new Map<string, Map<number, number[]>>();
+    const watchMemory = setInterval(() => {
+      for (const child of [worker, worker2, api]) {
+        const rss = rssOf(child.pid);
+        if (rss === undefined || child.pid === undefined) continue;
+        const lives = memory.get(child.name) ?? new Map<number, number[]>();
+        lives.set(child.pid, [...(lives.get(child.pid) ?? []), rss]);
+        memory.set(child.name, lives);
+      }
+    }, RSS_EVERY_MS);
+
+    const started = Date.now();
+    const end = started + opts.seconds * 1000;
+    const at = (share: number) => started + share * opts.seconds * 1000;
+    const until = async (t: number) => {
+      while (Date.now() < t) await sleep(Math.min(250, t - Date.now()));
+    };
+    say(`load: ${opts.clients} clients for ${opts.seconds} s, the worker killed every ${opts.killEverySeconds} s`);
+    const load = Promise.all(
+      Array.from({ length: opts.clients }, async () => {
+        while (Date.now() < end) await traffic.runOne();
+      }),
+    );
+    const killer = (async () => {
+      for (let t = started + opts.killEverySeconds * 1000; t < end; t += opts.killEverySeconds * 1000) {
+        await until(t);
+        await worker.kill();
+        faults['worker killed (SIGKILL) and restarted'] += 1;
+        await runningAgain(worker);
+      }
+    })();
+    const timetable = (async () => {
+      const stretch = async (from: number, to: number, on: () => void, off: () => void, name: string) => {
+        await until(at(from));
+        on();
+        faults[name] += 1;
+        await until(at(to));
+        off();
+      };
+      await stretch(0.1, 0.2, () => (supplierMode.now = 'failing'), () => (supplierMode.now = 'ok'), 'supplier failing (500) stretches');
+      await until(at(0.25));
+      await runningAgain(worker2);
+      faults['second worker started and stopped'] += 1;
+      await stretch(0.3, 0.4, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
+      await until(at(0.45));
+      await api.stop();
+      await apiUp();
+      faults['API restarted under load'] += 1;
+      await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
+      await until(at(0.6));
+      await worker2.stop();
+      await stretch(0.7, 0.8, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
+    })();
+    const restocker = (async () => {
+      for (let t = at(0.15); t < end; t += Math.max(5_000, opts.seconds * 100)) {
+        await until(t);
+        await restock(3).catch((err: unknown) => say(`  restock failed: ${String(err)}`));
+        faults['scarce product restocked'] += 1;
+      }
+    })();
+    await Promise.all([load, killer, timetable, restocker]);
+
+    // ── Settle: everything healthy, stock for whoever waits, then no order left working ──────
+    supplierMode.now = 'ok';
+    provider.down = false;
+    const waiting = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus = 'OUT_OF_STOCK'`);
+    await restock(waiting.count * 2 + 5);
+    say(`load done: ${traffic.placed.length} orders; settling (up to ${opts.settleSeconds} s)`);
+    const store = await openStore(mongodbUri);
+    const vault = new Vault(Buffer.from(encryptionKey, 'hex'));
+    let stuck = await nothingStuck(store, client, taskQueue);
+    for (const deadline = Date.now() + opts.settleSeconds * 1000; stuck.violations.length > 0 && Date.now() < deadline; ) {
+      await sleep(2_000);
+      stuck = await nothingStuck(store, client, taskQueue);
+    }
+    clearInterval(watchMemory);
+
+    // ── The invariants ────────────────────────────────────────────────────────────────────────
+    say('checking the invariants');
+    const payouts = provider.refundCalls.filter((c) => c.answer === 'paid').map((c) => ({ ...c.body, refundId: c.idempotencyKey }));
+    let activityAttempts = 0;
+    const texts: { where: string; text: string }[] = [];
+    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+      const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      activityAttempts += (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) > 1).length;
+      texts.push({ where: `the history of ${wf.workflowId}`, text: historyText(history) });
+    }
+    for (const child of children) texts.push({ where: `the ${child.name} log`, text: child.log() });
+    texts.push({ where: 'the webhooks sent', text: hooks.requests.map((r) => r.raw).join('\n') });
+    const invariants = [
+      await keysConserved(store, vault, [mainSku, scarceSku]),
+      await moneyConserved(store, payouts),
+      stuck,
+      noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
+    ];
+    // The last text is a real code: the search must have found it there, or it finds nothing anywhere.
+    const leaks = invariants[3].violations;
+    if (!leaks.some((v) => v.includes('the store (a code'))) leaks.push('the search for key codes does not find a real one: it proves nothing');
+    invariants[3].violations = leaks.filter((v) => !v.includes('the store (a code'));
+    const views = await store.orderViews.find({}, { status: 1 }).lean();
+    await store.close();
+
+    for (const child of [...children].reverse()) await child.stop();
+    const db = await mongoose.createConnection(mongodbUri).asPromise();
+    await db.dropDatabase().finally(() => db.close());
+
+    const tally = (items: string[]) => Object.fromEntries([...items.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1]));
+    const unfinished = traffic.placed.filter((p) => !p.finished).map((p) => `${p.scenario}: ${p.problem}`);
+    const mb = (bytes: number) => Math.round(bytes / 1048576);
+    const report: SoakReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      options: opts,
+      orders: {
+        total: views.length,
+        byStatus: tally(views.map((v) => v.status)),
+        byScenario: tally(traffic.placed.map((p) => p.scenario as Scenario)),
+        unfinished: Object.entries(tally(unfinished)).slice(0, 8).map(([what, n]) => ({ what: what.slice(0, 300), count: n })),
+      },
+      faults,
+      retries: { clientRequests: tally([...traffic.retries].flatMap(([what, n]) => Array<string>(n).fill(what))), activityAttempts },
+      invariants,
+      memoryMb: Object.fromEntries(
+        [...memory].map(([name, lives]) => {
+          // Growth is read over the process's longest life; the maximum over all of them.
+          const longest = [...lives.values()].reduce((a, b) => (b.length > a.length ? b : a));
+          const seconds = Math.round(((longest.length - 1) * RSS_EVERY_MS) / 1000);
+          return [name, { lives: lives.size, longestLifeSeconds: seconds, first: mb(longest[0]), last: mb(longest[longest.length - 1]), max: mb(Math.max(...[...lives.values()].flat())) }];
+        }),
+      ),
+      loadAverage: Math.round(loadavg()[0] * 100) / 100,
+      ok: invariants.every((c) => c.violations.length === 0),
+    };
+    if (!report.ok) keep = true;
+    return report;
+  } catch (err) {
+    keep = true;
+    throw err;
+  } finally {
+    for (const child of children) await child.stop().catch(() => undefined);
+    for (const fake of fakes) await fake.stop().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await stack?.stop();
+    if (keep) say(`logs kept in ${logsDir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The report as text: orders, faults, retries, invariants, memory. */
+export function soakText(r: SoakReport): string {
+  const rows = (title: string, entries: [string, string | number][]) => [title, ...entries.map(([k, v]) => `  ${k.padEnd(48)} ${v}`)].join('\n');
+  return [
+    rows('orders by final status', Object.entries(r.orders.byStatus)),
+    rows('scenarios run', Object.entries(r.orders.byScenario)),
+    rows('faults injected', Object.entries(r.faults)),
+    rows('retries', [...Object.entries(r.retries.clientRequests).slice(0, 8), ['activity attempts after the first', r.retries.activityAttempts]]),
+    rows('invariants', r.invariants.map((c) => [c.name, c.violations.length === 0 ? 'PASS' : `FAIL: ${c.violations.slice(0, 5).join('; ')}${c.violations.length > 5 ? ` (+${c.violations.length - 5})` : ''}`])),
+    rows('memory (RSS MB over the longest life: first → last; max of any)', Object.entries(r.memoryMb).map(([name, m]) => [name, `${m.first} → ${m.last} over ${m.longestLifeSeconds} s (${m.lives} lives), max ${m.max}`])),
+    ...(r.orders.unfinished.length ? [rows('scenarios that did not finish in time (their orders are still checked)', r.orders.unfinished.map((u) => [u.what, u.count]))] : []),
+  ].join('\n\n');
+}
+
+/** The report as a Markdown table for the README. */
+export function soakMarkdown(r: SoakReport): string {
+  const lines = [
+    `Soak of ${Math.round(r.options.seconds / 60 * 10) / 10} min, ${r.options.clients} clients, ${r.startedAt.slice(0, 16)}Z (load average at the end ${r.loadAverage}):`,
+    '',
+    '| what | figure |',
+    '|---|---|',
+    `| orders | ${r.orders.total}: ${Object.entries(r.orders.byStatus).map(([s, n]) => `${n} ${s}`).join(', ')} |`,
+    ...Object.entries(r.faults).map(([k, v]) => `| ${k} | ${v} |`),
+    `| requests retried by clients | ${Object.values(r.retries.clientRequests).reduce((a, b) => a + b, 0)} |`,
+    `| activity attempts after the first | ${r.retries.activityAttempts} |`,
+    ...r.invariants.map((c) => `| ${c.name} | ${c.violations.length === 0 ? 'PASS' : `FAIL (${c.violations.length})`} |`),
+    ...Object.entries(r.memoryMb).map(([name, m]) => `| ${name} RSS, MB: first → last over its longest life; max of ${m.lives} lives | ${m.first} → ${m.last} over ${m.longestLifeSeconds} s; max ${m.max} |`),
+  ];
+  return lines.join('\n');
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

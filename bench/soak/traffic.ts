@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import type { Money } from '../../domain/money';
+import { sign } from '../../security/signature';
+import { describe } from '../load';
+
+/*
+ * The soak's traffic: storefronts, buyers, an agent and the payment provider, each speaking HTTP to
+ * the API the way the real ones do, including their retries. Every step is retried while the
+ * product is unreachable or answers 5xx/429 (a restart, a shed load), as a provider retries its
+ * notices and a buyer reloads the page; each retry is counted by why.
+ */
+
+export interface SoakAccess {
+  apiUrl: string;
+  keys: { admin: string; storefront: string; agent: string };
+  webhookSecret: string;
+  /** Plenty of stock, checked with the supplier before each key leaves. */
+  mainSku: string;
+  /** A little stock at a time: its orders wait OUT_OF_STOCK until the next import. */
+  scarceSku: string;
+}
+
+export const SCENARIOS = {
+  /** Pay, get the keys; sometimes the provider sends its notice twice at once, or again later. */
+  happy: 40,
+  /** Delivered, the buyer asks for the money back, the agent approves. */
+  refund: 10,
+  /** Delivered, the buyer complains the key does not work, the agent sends a new one, the buyer confirms. */
+  complaintReplace: 8,
+  /** Delivered, the buyer complains, the agent refunds (the keys are revoked). */
+  complaintRefund: 8,
+  /** The buyer cancels before paying; half the time a payment arrives anyway, late. */
+  cancel: 8,
+  /** A payment of the wrong amount first (refunded), then the right one. */
+  mismatch: 8,
+  /** An order of the scarce product: delivered now or when stock comes. */
+  scarce: 10,
+  /** Never paid: cancelled when the payment is due, after asking the provider. */
+  unpaid: 3,
+} as const;
+export type Scenario = keyof typeof SCENARIOS;
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/** Orders the traffic created, with what was done to them. */
+export interface Placed {
+  orderId: string;
+  scenario: Scenario;
+  /** The scenario ran to its end within the order timeout. */
+  finished: boolean;
+  problem?: string;
+}
+
+export class Traffic {
+  readonly placed: Placed[] = [];
+  /** Answers waited out and retried, by what they were. */
+  readonly retries = new Map<string, number>();
+  private n = 0;
+  private started = 0;
+
+  constructor(
+    private readonly access: SoakAccess,
+    private readonly stepTimeoutMs: number,
+  ) {}
+
+  /** One scenario: each kind once first (so a short run sees them all), then picked by weight. */
+  async runOne(): Promise<void> {
+    const kinds = Object.keys(SCENARIOS) as Scenario[];
+    const scenario = this.started < kinds.length ? kinds[this.started] : pick();
+    this.started += 1;
+    const placed: Placed = { orderId: '', scenario, finished: false };
+    try {
+      await this[scenario](placed);
+      placed.finished = true;
+    } catch (err) {
+      placed.problem = describe(err);
+    } finally {
+      if (placed.orderId) this.placed.push(placed);
+    }
+  }
+
+  // ── Scenarios ─────────────────────────────────────────────────────────────────────────────────
+
+  private async happy(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    const notice = await this.pay(order);
+    const replay = Math.random();
+    if (replay < 0.2) await Promise.all([this.notify(notice), this.notify(notice)]);
+    await this.keys(order);
+    if (replay > 0.9) await this.notify(notice);
+  }
+
+  private async refund(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    await this.pay(order);
+    await this.keys(order);
+    await this.step('refund request', () => this.send('POST', `/v1/orders/${order.orderId}/refund-request`, { token: order.orderToken, body: { reason: 'Bought the wrong card.' } }), [202]);
+    await this.step('refund decision', () => this.send('POST', `/v1/orders/${order.orderId}/refund-decision`, { key: this.access.keys.agent, body: { approve: true } }), [200, 202]);
+    await this.statusOf(order, ['REFUNDED']);
+  }
+
+  private async complaintReplace(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    await this.pay(order);
+    await this.keys(order);
+    const complaintId = await this.complain(order, 'key_invalid');
+    await this.step('resolve by replacement', () => this.send('POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_replace' } }), [200, 202]);
+    await this.until('the complaint resolved', async () => {
+      const seen = await this.step('complaint', () => this.send('GET', `/v1/complaints/${complaintId}`, { key: this.access.keys.agent }), [200]);
+      return seen.body.status === 'RESOLVED';
+    });
+    await this.step('confirm', () => this.send('POST', `/v1/complaints/${complaintId}/confirm`, { token: order.orderToken, body: { satisfied: true, rating: 5 } }), [200]);
+  }
+
+  private async complaintRefund(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    await this.pay(order);
+    await this.keys(order);
+    const complaintId = await this.complain(order, 'wrong_item');
+    await this.step('resolve by refund', () => this.send('POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_refund' } }), [200, 202]);
+    await this.statusOf(order, ['REFUNDED']);
+  }
+
+  private async cancel(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    await this.step('cancel', () => this.send('POST', `/v1/orders/${order.orderId}/cancel`, { token: order.orderToken, body: { reason: 'Changed my mind.' } }), [200]);
+    if (Math.random() < 0.5) await this.pay(order);
+    await this.statusOf(order, ['CANCELLED']);
+  }
+
+  private async mismatch(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    await this.pay(order, { amount: order.amount.amount + 1, currency: order.amount.currency });
+    await this.pay(order);
+    await this.keys(order);
+  }
+
+  private async scarce(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.scarceSku);
+    await this.pay(order);
+    await this.statusOf(order, ['DELIVERED', 'OUT_OF_STOCK']);
+  }
+
+  private async unpaid(p: Placed): Promise<void> {
+    await this.create(p, this.access.mainSku);
+  }
+
+  // ── Steps ─────────────────────────────────────────────────────────────────────────────────────
+
+  private async create(p: Placed, sku: string): Promise<{ orderId: string; orderToken: string; amount: Money }> {
+    // An Idempotency-Key, so a create retried after a lost answer is the same order.
+    const key = `soak-${randomBytes(8).toString('hex')}`;
+    const body = { sku, buyer: { email: `buyer${++this.n}@example.com` } };
+    const created = await this.step('create', () => this.send('POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
+    p.orderId = created.body.orderId;
+    return created.body;
+  }
+
+  private async pay(order: { orderId: string; amount: Money }, amount: Money = order.amount): Promise<object> {
+    const notice = { eventId: `evt-${randomBytes(8).toString('hex')}`, orderId: order.orderId, paymentId: `pay-${randomBytes(6).toString('hex')}`, status: 'succeeded', amount };
+    await this.notify(notice);
+    return notice;
+  }
+
+  private async notify(notice: object): Promise<void> {
+    const raw = JSON.stringify(notice);
+    await this.step('payment notice', () => this.send('POST', '/v1/payments/notify', { raw, headers: { 'x-signature': sign(raw, this.access.webhookSecret) } }), [200]);
+  }
+
+  private async keys(order: { orderId: string; orderToken: string }): Promise<void> {
+    await this.until('the keys', async () => {
+      const answer = await this.step('keys', () => this.send('GET', `/v1/orders/${order.orderId}/keys`, { token: order.orderToken }), [200, 409]);
+      return answer.status === 200;
+    });
+  }
+
+  private async complain(order: { orderId: string; orderToken: string }, category: string): Promise<string> {
+    const filed = await this.step('complaint', () => this.send('POST', `/v1/orders/${order.orderId}/complaints`, { token: order.orderToken, body: { category, description: 'The code is refused at redemption.' } }), [201]);
+    return filed.body.complaintId;
+  }
+
+  private async statusOf(order: { orderId: string; orderToken: string }, statuses: string[]): Promise<void> {
+    await this.until(`status ${statuses.join(' or ')}`, async () => {
+      const view = await this.step('order view', () => this.send('GET', `/v1/orders/${order.orderId}`, { token: order.orderToken }), [200]);
+      return statuses.includes(view.body.status);
+    });
+  }
+
+  /** Poll until `done`, within the step timeout. */
+  private async until(what: string, done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + this.stepTimeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`${what} not within ${this.stepTimeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  }
+
+  /**
+   * One request, retried while the product cannot answer it (unreachable, 5xx, 429), as a client
+   * would; any other answer not in `expected` is a failure of the scenario.
+   */
+  private async step(what: string, request: () => Promise<Answer & { retryAfter?: number }>, expected: number[]): Promise<Answer> {
+    const deadline = Date.now() + this.stepTimeoutMs;
+    for (;;) {
+      let why: string;
+      let waitMs = 250;
+      try {
+        const answer = await request();
+        if (expected.includes(answer.status)) return answer;
+        if (answer.status < 500 && answer.status !== 429) throw new Error(`${what} answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+        why = `${what}: ${answer.status}`;
+        waitMs = Math.max(waitMs, answer.retryAfter ?? 0);
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith(`${what} answered`)) throw err;
+        why = `${what}: unreachable`;
+      }
+      this.retries.set(why, (this.retries.get(why) ?? 0) + 1);
+      if (Date.now() + waitMs > deadline) throw new Error(`${why} until the step timed out`);
+      await sleep(waitMs);
+    }
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    opts: { key?: string; token?: string; body?: unknown; raw?: string; idempotencyKey?: string; headers?: Record<string, string> },
+  ): Promise<Answer & { retryAfter?: number }> {
+    const raw = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+    const res = await fetch(`${this.access.apiUrl}${path}`, {
+      method,
+      headers: {
+        ...(raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+        ...(opts.token ? { 'x-order-token': opts.token } : {}),
+        ...(opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {}),
+        ...opts.headers,
+      },
+      body: raw,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+    const retryAfter = Number(res.headers.get('retry-after'));
+    return { status: res.status, body, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter: retryAfter * 1000 } : {}) };
+  }
+}
+
+function pick(): Scenario {
+  const entries = Object.entries(SCENARIOS) as [Scenario, number][];
+  let r = Math.random() * entries.reduce((a, [, w]) => a + w, 0);
+  for (const [scenario, weight] of entries) if ((r -= weight) < 0) return scenario;
+  return 'happy';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,76 @@
+/**
+ * The soak (`npm run soak`): the product as it ships, API and worker as separate processes, under a
+ * steady mixed load (orders, duplicate and late notices, refunds, complaints, cancels, stock-outs)
+ * while the worker is killed and restarted, a second worker comes and goes, the API restarts, and
+ * the supplier and the payment provider fail or hang for stretches; then, once every order has
+ * settled, the invariants. Prints the report, writes latest.json and latest.md under
+ * bench/results/soak/, and exits 1 when an invariant does not hold.
+ *
+ *   npm run soak                       # 10 minutes, 8 clients
+ *   npm run soak -- --minutes 30 --clients 16 --kill-every 15
+ *   npm run soak -- --short            # CI-sized: about a minute in all, results under bench/results/soak/short/
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runSoak, soakMarkdown, soakText, SOAK_DEFAULTS, SOAK_SHORT, type SoakOptions } from '../bench/soak/run';
+import { REPO_ROOT, wholeNumberOption } from './tools';
+
+const USAGE = `usage: npm run soak -- [--short] [--minutes M | --seconds S] [--clients N] [--kill-every S] [--settle S] [--log-level info] [--out DIR]`;
+
+function options(): { soak: SoakOptions; out: string } {
+  const { values } = parseArgs({
+    options: {
+      short: { type: 'boolean', default: false },
+      minutes: { type: 'string' },
+      seconds: { type: 'string' },
+      clients: { type: 'string' },
+      'kill-every': { type: 'string' },
+      settle: { type: 'string' },
+      'log-level': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const base = values.short ? SOAK_SHORT : SOAK_DEFAULTS;
+  const whole = wholeNumberOption;
+  const seconds = values.minutes !== undefined ? whole('minutes', values.minutes, 0, 1) * 60 : whole('seconds', values.seconds, base.seconds, 5);
+  return {
+    soak: {
+      seconds,
+      clients: whole('clients', values.clients, base.clients, 1),
+      killEverySeconds: whole('kill-every', values['kill-every'], base.killEverySeconds, 2),
+      settleSeconds: whole('settle', values.settle, base.settleSeconds, 10),
+      logLevel: values['log-level'] ?? base.logLevel,
+    },
+    out: values.out ?? join(REPO_ROOT, 'bench', 'results', 'soak', ...(values.short ? ['short'] : [])),
+  };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof options>;
+  try {
+    parsed = options();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const say = (line: string) => process.stdout.write(`[soak] ${line}\n`);
+  const report = await runSoak(parsed.soak, say);
+  process.stdout.write(`\n${soakText(report)}\n\n`);
+  mkdirSync(parsed.out, { recursive: true });
+  writeFileSync(join(parsed.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(parsed.out, 'latest.md'), `${soakMarkdown(report)}\n`);
+  say(`wrote ${join(parsed.out, 'latest.json')} and latest.md`);
+  say(report.ok ? 'every invariant holds' : 'INVARIANTS VIOLATED');
+  process.exit(report.ok ? 0 : 1);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[soak] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
