@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { fromMajorUnits, toMajorUnits } from '../../domain/money';
 import { beijingTime } from './clock';
-import { providerFailed, type NoticeOutcome, type ProviderRail } from './rail';
+import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type AlipaySettings = NonNullable<RailsConfig['alipay']>;
 
@@ -61,7 +61,11 @@ export function alipayRail(settings: AlipaySettings, config: Config): ProviderRa
         { out_trade_no: orderId, trade_no: paymentId, refund_amount: toMajorUnits(amount), out_request_no: refundId, refund_reason: reason.slice(0, 200) },
         'ProviderRefundFailed',
       );
-      if (answer.code !== '10000') throw providerFailed('ProviderRefundFailed', `alipay.trade.refund ${refundId} answered ${answer.code} ${answer.sub_code ?? ''}`.trim());
+      if (answer.code !== '10000') {
+        const said = `alipay.trade.refund ${refundId} answered ${answer.code} ${answer.sub_code ?? ''}`.trim();
+        if (refusedForGood(answer)) throw providerRefused(said);
+        throw providerFailed('ProviderRefundFailed', said);
+      }
       // Accepted is not moved: money moved only with fund_change=Y, else it is confirmed by query
       // (a repeated request answers N for a refund that already moved).
       if (answer.fund_change === 'Y') return;
@@ -116,4 +120,14 @@ export function alipayRail(settings: AlipaySettings, config: Config): ProviderRa
       return outcome.kind === 'refused' ? { status: 400, text: 'fail' } : { status: 200, text: 'success' };
     },
   };
+}
+
+/**
+ * Alipay answers every call 200 and says no in its codes: 40001/40002 (missing or invalid
+ * parameters), 40004 (the business refused: a balance too low, a trade that does not exist...), 40006
+ * and 20001 (no permission). Asking again changes none of them, except a 40004 that says its own
+ * system erred (ACQ.SYSTEM_ERROR); 20000 (unavailable) is worth asking again too.
+ */
+function refusedForGood(answer: AlipaySdkCommonResult): boolean {
+  return ['40001', '40002', '40004', '40006', '20001'].includes(answer.code) && answer.sub_code !== 'ACQ.SYSTEM_ERROR';
 }

@@ -3,7 +3,8 @@ import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { fromMajorUnits, toMajorUnits } from '../../domain/money';
 import { jsonOf, request } from './http';
-import { providerFailed, type NoticeOutcome, type ProviderRail } from './rail';
+import { isRefusal } from '../../activities/http';
+import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type EpaySettings = NonNullable<RailsConfig['epay']>;
 
@@ -41,7 +42,10 @@ export function epayRail(settings: EpaySettings, config: Config): ProviderRail {
       const answer = await request('POST', `${api}?act=refund`, timeout, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
       const body = jsonOf(answer.text);
       if (answer.status === 200 && Number(body?.code) === 1) return;
-      throw providerFailed('ProviderRefundFailed', `epay refund ${refundId} answered ${answer.status} code ${body?.code ?? 'none'}`);
+      const said = `epay refund ${refundId} answered ${answer.status} code ${body?.code ?? 'none'}`;
+      // V1 gateways answer most failures 200 with code -1, which may pass; a 4xx refuses the request itself.
+      if (isRefusal(answer.status)) throw providerRefused(said);
+      throw providerFailed('ProviderRefundFailed', said);
     },
 
     async close() {

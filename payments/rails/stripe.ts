@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { stripeOutcome, type DisputeFacts, type DisputeNotice } from '../../domain/dispute';
+import { isRefusal } from '../../activities/http';
 import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type StripeSettings = NonNullable<RailsConfig['stripe']>;
@@ -77,7 +78,11 @@ export function stripeRail(
         // A charge under dispute cannot be refunded: the bank decides. Asking every few minutes changes
         // nothing, so the order shows it to ops (asked again hourly) until the dispute's outcome settles it.
         if ((err as { code?: string }).code === 'charge_disputed') throw providerRefused(`stripe refund ${refundId} refused: the charge is disputed`);
-        throw providerFailed('ProviderRefundFailed', `stripe refund ${refundId} failed: ${why(err)}`);
+        const said = `stripe refund ${refundId} failed: ${why(err)}`;
+        // An invalid request, a key without the right, a balance too low: asking again changes nothing.
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status !== undefined && isRefusal(status)) throw providerRefused(said);
+        throw providerFailed('ProviderRefundFailed', said);
       }
     },
 

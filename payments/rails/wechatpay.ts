@@ -5,7 +5,8 @@ import type { ComplaintCategory } from '../../domain/complaint';
 import type { DisputeFacts, DisputeNotice } from '../../domain/dispute';
 import { beijingTime } from './clock';
 import { jsonOf, request, type RawAnswer } from './http';
-import { providerFailed, type NoticeOutcome, type NoticeRequest, type ProviderRail } from './rail';
+import { isRefusal } from '../../activities/http';
+import { providerFailed, providerRefused, type NoticeOutcome, type NoticeRequest, type ProviderRail } from './rail';
 
 type WechatSettings = NonNullable<RailsConfig['wechatpay']>;
 
@@ -101,7 +102,10 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
         reason: reason.slice(0, 80),
         amount: { refund: amount.amount, total: amount.amount, currency: amount.currency },
       });
-      if (sent.status !== 200) throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} answered ${sent.status} ${sent.body?.code ?? ''}`.trim());
+      const said = `wechatpay refund ${refundId} answered ${sent.status} ${sent.body?.code ?? ''}`.trim();
+      // NOT_ENOUGH (the merchant's balance), PARAM_ERROR, NO_AUTH...: a person settles them in the merchant console.
+      if (isRefusal(sent.status)) throw providerRefused(said);
+      if (sent.status !== 200) throw providerFailed('ProviderRefundFailed', said);
       // PROCESSING first; refunded is SUCCESS, asked by our refund number until it is.
       let status = sent.body?.status;
       if (status !== 'SUCCESS') {
@@ -109,8 +113,9 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
         if (asked.status === 200) status = asked.body?.status;
       }
       if (status === 'SUCCESS') return;
-      // ABNORMAL (the buyer's account cannot take it) needs a person: it stays pending for ops to see.
-      throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} is ${status ?? 'unknown'}${status === 'ABNORMAL' ? ': needs a person in the merchant console' : ''}`);
+      // ABNORMAL (the buyer's account cannot take it) and CLOSED end there: only a person moves them on.
+      if (status === 'ABNORMAL' || status === 'CLOSED') throw providerRefused(`wechatpay refund ${refundId} is ${status}: needs a person in the merchant console`);
+      throw providerFailed('ProviderRefundFailed', `wechatpay refund ${refundId} is ${status ?? 'unknown'}`);
     },
 
     async close({ orderId }) {

@@ -72,6 +72,7 @@ export class AlipayStandIn extends ProviderStandIn {
       const earlier = this.refundsByKey.get(biz.out_request_no);
       const call = this.refundCall(biz.out_request_no, biz.out_trade_no, biz.trade_no, fromMajorUnits(biz.refund_amount, 'CNY')?.amount ?? -1);
       if (call.answer === 'failed') return this.answer(key, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'ACQ.SYSTEM_ERROR' });
+      if (call.answer === 'refused') return this.answer(key, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SELLER_BALANCE_NOT_ENOUGH', sub_msg: '卖家余额不足' });
       if (!earlier) this.refundsByKey.set(biz.out_request_no, { orderId: biz.out_trade_no, amount: biz.refund_amount });
       // A repeated out_request_no is accepted again, but moves no money: fund_change N.
       return this.answer(key, { code: '10000', msg: 'Success', trade_no: biz.trade_no, out_trade_no: biz.out_trade_no, refund_fee: biz.refund_amount, fund_change: earlier ? 'N' : 'Y' });

@@ -54,6 +54,7 @@ export class EpayStandIn extends ProviderStandIn {
       if (trade?.refunded) return { status: 200, body: { code: -1, msg: '该订单已退款' } };
       const call = this.refundCall(form.trade_no, trade?.orderId ?? '', form.trade_no, fromMajorUnits(form.money, 'CNY')?.amount ?? -1);
       if (call.answer === 'failed') return { status: 502, body: { code: -1, msg: 'Bad Gateway' } };
+      if (call.answer === 'refused') return { status: 403, body: { code: -1, msg: '商户余额不足' } };
       return { status: 200, body: { code: 1, msg: '退款成功' } };
     }
     return { status: 200, body: { code: -1, msg: 'act not supported' } };

@@ -29,7 +29,7 @@ export interface RefundCall {
   orderId: string;
   paymentId: string;
   amount: number;
-  answer: 'failed' | 'paid' | 'replayed';
+  answer: 'failed' | 'refused' | 'paid' | 'replayed';
 }
 
 /** A notice as the provider sends it: the exact bytes, headers and where. */
@@ -67,6 +67,8 @@ export abstract class ProviderStandIn {
   down = false;
   /** The first N refund calls of each refund key fail. */
   failRefunds = 0;
+  /** Refund calls are refused for good (the provider's own way of saying no that asking again cannot change) while this is set. */
+  refuseRefunds = false;
 
   constructor() {
     this.server = new FakeServer((req) => (this.down ? { status: 503, body: { error: 'unavailable' } } : this.route(req)));
@@ -130,12 +132,13 @@ export abstract class ProviderStandIn {
     return this.refundCalls.filter((c) => c.answer === 'paid' && (!orderId || c.orderId === orderId));
   }
 
-  /** Record a refund call: failing the first `failRefunds` of a key, paying once, replaying after. */
+  /** Record a refund call: refused while `refuseRefunds`, failing the first `failRefunds` of a key, paying once, replaying after. */
   protected refundCall(key: string, orderId: string, paymentId: string, amount: number): RefundCall {
     const earlier = this.refundCalls.filter((c) => c.key === key);
     const call: RefundCall = { key, orderId, paymentId, amount, answer: 'paid' };
-    if (earlier.length < this.failRefunds) call.answer = 'failed';
-    else if (earlier.some((c) => c.answer !== 'failed')) call.answer = 'replayed';
+    if (this.refuseRefunds) call.answer = 'refused';
+    else if (earlier.length < this.failRefunds) call.answer = 'failed';
+    else if (earlier.some((c) => c.answer === 'paid' || c.answer === 'replayed')) call.answer = 'replayed';
     this.refundCalls.push(call);
     if (call.answer === 'paid') {
       const trade = this.trades.get(orderId);

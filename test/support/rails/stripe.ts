@@ -79,6 +79,7 @@ export class StripeStandIn extends ProviderStandIn {
       if (this.disputed.has(form.payment_intent)) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'charge_disputed', message: 'Charge ch_… has been charged back; cannot issue a refund.' } } };
       const call = this.refundCall(key, trade?.orderId ?? '', form.payment_intent, Number(form.amount));
       if (call.answer === 'failed') return { status: 500, body: { error: { type: 'api_error', message: 'try again' } } };
+      if (call.answer === 'refused') return { status: 400, body: { error: { type: 'invalid_request_error', code: 'balance_insufficient', message: 'Insufficient funds in Stripe account' } } };
       const reply = { status: 200, body: { id: randomId('re_', 12), object: 'refund', amount: Number(form.amount), payment_intent: form.payment_intent, status: 'succeeded' } };
       if (key) this.idempotent.set(key, reply);
       return reply;

@@ -100,6 +100,32 @@ export function railSuite(standIn: ProviderStandIn): void {
     expect((await placed.buyer.get(`/v1/orders/${placed.orderId}/keys`)).status).toBe(409);
   });
 
+  it('a refund the provider refuses for good leaves the order REFUNDING with attention, listed on /v1/ops/stuck, not asked again at once', async () => {
+    const placed = await paid();
+    standIn.refuseRefunds = true;
+    try {
+      expect((await placed.buyer.post(`/v1/orders/${placed.orderId}/refund-request`, { reason: 'bought the wrong card' })).status).toBe(202);
+      expect((await ctx.shop.agent.post(`/v1/orders/${placed.orderId}/refund-decision`, { approve: true })).status).toBe(200);
+      const view = await eventually(async () => {
+        const v = await ctx.shop.view(placed.orderId);
+        return v.attention ? v : false;
+      }, 'the refused refund shown on the order');
+      expect(view.status).toBe('REFUNDING');
+      expect(view.attention?.reason).toMatch(new RegExp(`the provider refused refund .*${method}`));
+      expect(timelineTypes(view)).toContain('refund_refused');
+      const stuck = await eventually(async () => {
+        const answer = await ctx.shop.ops.get('/v1/ops/stuck?olderThan=1h');
+        return answer.body.items.find((i: { orderId: string }) => i.orderId === placed.orderId) ?? false;
+      }, 'the order on /v1/ops/stuck');
+      expect(stuck).toMatchObject({ status: 'REFUNDING', needsAttention: view.attention?.reason });
+      // Refused once, then left for a person (asked again in an hour), not retried at once.
+      expect(standIn.refundCalls.filter((c) => c.orderId === placed.orderId).map((c) => c.answer)).toEqual(['refused']);
+      expect(standIn.payouts(placed.orderId)).toEqual([]);
+    } finally {
+      standIn.refuseRefunds = false;
+    }
+  });
+
   it('a payment whose notice is lost is found by asking the rail at the due time', async () => {
     const placed = await order();
     const trade = standIn.markPaid(placed.orderId, placed.amount);

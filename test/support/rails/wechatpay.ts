@@ -90,6 +90,7 @@ export class WechatPayStandIn extends ProviderStandIn {
       const trade = [...this.trades.values()].find((t) => t.paymentId === b.transaction_id);
       const call = this.refundCall(b.out_refund_no, trade?.orderId ?? '', b.transaction_id, b.amount?.refund);
       if (call.answer === 'failed') return this.answer(500, { code: 'SYSTEM_ERROR', message: '系统繁忙' });
+      if (call.answer === 'refused') return this.answer(403, { code: 'NOT_ENOUGH', message: '基本账户余额不足' });
       // Accepted first, settled a moment later (SUCCESS when asked by out_refund_no).
       const status = this.refundStatus.get(b.out_refund_no) ?? 'PROCESSING';
       this.refundStatus.set(b.out_refund_no, status === 'PROCESSING' && call.answer === 'replayed' ? 'SUCCESS' : status);
