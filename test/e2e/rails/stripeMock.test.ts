@@ -53,11 +53,13 @@ describe('the stripe rail against stripe-mock', () => {
     await expect(rail().refund({ refundId: `refund-${orderId}-pi_1`, orderId, paymentId: opened.providerRef!, amount: { amount: 5000, currency: 'CNY' }, reason: 'test' })).resolves.toBeUndefined();
   });
 
-  it('a request Stripe would refuse fails as a retryable provider failure naming no secret', async () => {
+  it('a request Stripe refuses (a 400: asking again changes nothing) fails for good as ProviderRefused, naming no secret', async () => {
     const failure = await rail()
       .refund({ refundId: 'refund-x', orderId: 'x', paymentId: 'pi_1', amount: { amount: 12.5, currency: 'CNY' }, reason: 'test' })
-      .then(() => undefined, (err: unknown) => err as Error & { type?: string });
-    expect(failure?.type).toBe('ProviderRefundFailed');
+      .then(() => undefined, (err: unknown) => err as Error & { type?: string; nonRetryable?: boolean });
+    expect(failure?.type).toBe('ProviderRefused');
+    expect(failure?.nonRetryable).toBe(true);
+    expect(failure?.message).toMatch(/stripe refund refund-x failed: .*400/);
     expect(failure?.message).not.toContain('sk_test_123');
   });
 });
