@@ -1,5 +1,5 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { Role } from '../config';
+import { ROLES, type Role } from '../config';
 import { COMPLAINT_ACTION_FITS } from '../domain/complaint';
 import { WEBHOOK_EVENTS } from '../domain/notification';
 import { ORDER_ACTION_FITS } from '../domain/order';
@@ -36,16 +36,22 @@ const behindTheGuards: Failure[] = [
   fail(500, 'an unexpected fault on our side (logged)'),
 ];
 
-/** requireRole: a staff key of one of these roles (admin always). */
-const staffOnly = (roles: Role[]): Failure[] => [
-  fail(401, 'no API key'),
-  fail(403, `a key whose role is not ${[...new Set(['admin', ...roles])].join(', ')}`),
-];
+/** A 403 for the staff roles not among these (admin always may); none when every role may. */
+const otherRoles = (roles: Role[]): Failure[] => {
+  const allowed = new Set<Role>(['admin', ...roles]);
+  return ROLES.every((r) => allowed.has(r)) ? [] : [fail(403, `a key whose role is not ${[...allowed].join(', ')}`)];
+};
 
-/** requireBuyerOr / requireComplainantOr: the buyer's order token, or staff of these roles. */
+/** requireRole: a staff key of one of these roles (admin always). */
+const staffOnly = (roles: Role[]): Failure[] => [fail(401, 'no API key'), ...otherRoles(roles)];
+
+/**
+ * requireBuyerOr / requireComplainantOr: the buyer's order token, or staff of these roles. A token
+ * is looked up before the id is parsed, so for the buyer a malformed id is a 404 like a missing one.
+ */
 const buyerOr = (what: 'order' | 'complaint', roles: Role[]): Failure[] => [
   fail(401, roles.length ? 'neither an order token nor an API key' : 'no `X-Order-Token`'),
-  fail(403, roles.length ? `a key whose role is not ${[...new Set(['admin', ...roles])].join(', ')}` : 'an API key: only the buyer, with the order token, does this'),
+  ...(roles.length ? otherRoles(roles) : [fail(403, 'an API key: only the buyer, with the order token, does this')]),
   fail(
     404,
     what === 'order'
@@ -211,7 +217,7 @@ export function describeApi(): OpenAPIRegistry {
       description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}.`,
       request: { params: orderParam },
       ok: { 200: json(s.OrderKeys) },
-      failures: [...buyerOr('order', []), badParam('orderId'), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
+      failures: [...buyerOr('order', []), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
     },
     {
       method: 'post', path: '/v1/orders/{orderId}/cancel', tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
@@ -228,7 +234,7 @@ export function describeApi(): OpenAPIRegistry {
       request: { params: orderParam, ...body(s.RefundRequest) },
       ok: { 202: json(s.StatusAnswer, 'accepted: REFUND_REQUESTED, or REFUNDING for an order waiting for stock') },
       failures: [
-        ...buyerOr('order', []), badParam('orderId'), ...actionBody(),
+        ...buyerOr('order', []), ...actionBody(),
         conflict('the order is not DELIVERED or OUT_OF_STOCK, its refund window has closed, a request is already pending, or its refund is already being paid out'),
       ],
     },
@@ -304,7 +310,7 @@ export function describeApi(): OpenAPIRegistry {
       description: `Fits ${fits(ORDER_ACTION_FITS.fileComplaint)} (a paid order) inside its complaint window, one open complaint at a time. The complaint gets a first-response deadline (COMPLAINT_FIRST_RESPONSE) and a resolution deadline (COMPLAINT_RESOLUTION); a breach escalates it.`,
       request: { params: orderParam, ...body(s.FileComplaint) },
       ok: { 201: json(s.ComplaintFiled, 'filed') },
-      failures: [...buyerOr('order', []), badParam('orderId'), ...actionBody(), conflict('the order is not paid, its complaint window has closed, or a complaint is already open on it (the message names it)')],
+      failures: [...buyerOr('order', []), ...actionBody(), conflict('the order is not paid, its complaint window has closed, or a complaint is already open on it (the message names it)')],
     },
     {
       method: 'get', path: '/v1/complaints', tag: 'Complaints', callers: ['agent', 'ops', 'admin'],
@@ -339,7 +345,7 @@ export function describeApi(): OpenAPIRegistry {
       description: 'Adds the buyer\'s message; an AWAITING_BUYER complaint goes back to the agents. Until the complaint is CLOSED, at most MAX_COMPLAINT_REPLIES replies.',
       request: { params: complaintParam, ...body(s.ComplaintReply) },
       ok: { 200: json(s.ComplaintView) },
-      failures: [...buyerOr('complaint', []), badParam('complaintId'), ...actionBody(), missing('no such complaint'), conflict('the complaint is CLOSED, or the buyer has sent the most replies allowed')],
+      failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is CLOSED, or the buyer has sent the most replies allowed')],
     },
     {
       method: 'post', path: '/v1/complaints/{complaintId}/confirm', tag: 'Complaints', callers: ['buyer'],
@@ -347,7 +353,7 @@ export function describeApi(): OpenAPIRegistry {
       description: 'On a RESOLVED complaint: satisfied closes it (with an optional rating and comment); not satisfied reopens it, at most MAX_REOPENS times, then it is escalated. No comment adds no message.',
       request: { params: complaintParam, ...body(s.ComplaintConfirm) },
       ok: { 200: json(s.ComplaintView) },
-      failures: [...buyerOr('complaint', []), badParam('complaintId'), ...actionBody(), missing('no such complaint'), conflict('the complaint is not RESOLVED')],
+      failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is not RESOLVED')],
     },
     // ── Reports ──
     {

@@ -1,3 +1,4 @@
+import { sign } from '../../security/signature';
 import { DEV } from '../support/http';
 import { keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
 import { servedRoutes } from '../support/routeTable';
@@ -17,6 +18,18 @@ interface Operation {
   parameters?: { in: string; name: string }[];
 }
 type Doc = { paths: Record<string, Record<string, Operation>>; webhooks?: Record<string, unknown>; info: { description: string } };
+
+/** A body each route would act on: sent with an id that is malformed or missing, so nothing changes (not PUT: it creates). */
+const VALID_BODIES: Record<string, unknown> = {
+  'POST /v1/products/{sku}/keys': { keys: ['DOCS-NEW-1'] },
+  'POST /v1/orders/{orderId}/cancel': {},
+  'POST /v1/orders/{orderId}/refund-request': { reason: 'wrong region' },
+  'POST /v1/orders/{orderId}/refund-decision': { approve: true },
+  'POST /v1/orders/{orderId}/complaints': { category: 'service', description: 'x' },
+  'POST /v1/complaints/{complaintId}/actions': { action: 'acknowledge' },
+  'POST /v1/complaints/{complaintId}/replies': { message: 'x' },
+  'POST /v1/complaints/{complaintId}/confirm': { satisfied: true },
+};
 
 /** Files the pages load, served as static files rather than operations. */
 const STATIC_FILES = ['GET /console/vendor/preact.js', 'USE /console/assets'];
@@ -127,16 +140,24 @@ describe('the API description', () => {
         await probe(method, template, path, { headers: { ...json, authorization: 'Basic abc' }, body }, 'not a bearer header');
         for (const [role, key] of Object.entries(STAFF)) await probe(method, template, path, { headers: { ...json, authorization: `Bearer ${key}` }, body }, `as ${role}`);
         await probe(method, template, path, { headers: { ...json, 'x-order-token': unpaid.orderToken }, body }, "another order's token");
+        // A storefront is refused another's order before the id is read: ask as another role too.
+        const staffRole = (callers.find((c) => c in STAFF && c !== 'storefront') ?? callers.find((c) => c in STAFF)) as keyof typeof STAFF | undefined;
+        const passingCallers = [passing, ...(staffRole ? [{ authorization: `Bearer ${STAFF[staffRole]}` }] : [])];
         for (const name of template.match(/\{(\w+)\}/g) ?? []) {
           const param = name.slice(1, -1);
-          await probe(method, template, fill(template, { ...ids, [param]: 'not a valid id!' }), { headers: { ...json, ...passing }, body }, `a bad ${param}`);
-          await probe(method, template, fill(template, { ...ids, [param]: 'does-not-exist-0' }), { headers: { ...json, ...passing }, body }, `no such ${param}`);
+          for (const who of passingCallers) {
+            // A body the route would act on, so only the id stands between the request and a change.
+            const valid = hasBody ? JSON.stringify(VALID_BODIES[`${method.toUpperCase()} ${template}`] ?? {}) : undefined;
+            await probe(method, template, fill(template, { ...ids, [param]: 'not a valid id!' }), { headers: { ...json, ...who }, body: valid }, `a bad ${param}`);
+            await probe(method, template, fill(template, { ...ids, [param]: 'does-not-exist-0' }), { headers: { ...json, ...who }, body: valid }, `no such ${param}`);
+          }
         }
         if (hasBody) {
           await probe(method, template, path, { headers: { 'content-type': 'text/plain', ...passing }, body: 'hello' }, 'a text body');
           await probe(method, template, path, { headers: { ...json, ...passing }, body: '{"not json' }, 'malformed JSON');
           await probe(method, template, path, { headers: { ...json, ...passing }, body: '{"unknownField": 1}' }, 'an unknown field');
           await probe(method, template, path, { headers: { ...json, ...passing }, body: JSON.stringify({ big: 'x'.repeat(300_000) }) }, 'a body over 256kb');
+          if (template.endsWith('/keys')) await probe(method, template, path, { headers: { ...json, ...passing }, body: JSON.stringify({ keys: ['x'.repeat(9_000_000)] }) }, 'an import over 8mb');
           await probe(method, template, path, { headers: { ...json, ...passing, 'idempotency-key': 'k'.repeat(300) }, body: '{}' }, 'a long Idempotency-Key');
         } else {
           await probe(method, template, `${path}?unknownParam=1`, { headers: passing }, 'an unknown query parameter');
@@ -162,8 +183,26 @@ describe('the API description', () => {
       await probe('post', '/v1/orders', '/v1/orders', { headers: { ...asShop, 'idempotency-key': 'docs-cart' }, body: JSON.stringify({ sku, buyer: { email: 'b@example.com' } }) }, 'the key with another body'),
     ];
     expect(conflicts).toEqual([409, 409, 409, 409, 409, 409, 409, 409, 201, 409]);
+    expect(await probe('get', '/v1/ops/stuck', '/v1/ops/stuck?olderThan=forever', { headers: { authorization: `Bearer ${DEV.ops}` } }, 'a bad olderThan')).toBe(400);
+    // A shop's order for a product that is not there; a signed notice that is not one.
+    expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: 'no-such-sku', buyer: { email: 'a@example.com' } }) }, 'an unknown sku')).toBe(404);
+    const notNotice = '{"unknownField": 1}';
+    const signed = { ...json, 'x-signature': sign(notNotice, product.config.paymentWebhookSecret) };
+    expect(await probe('post', '/v1/payments/notify', '/v1/payments/notify', { headers: signed, body: notNotice }, 'a signed body that is not a notice')).toBe(400);
 
     expect(undocumented).toEqual([]);
+    // And nothing claimed that the probes could not provoke: each documented 400, 401, 403, 404, 413
+    // and 415 was answered here (409s hang on state: the ones above; 429, 500, 503 on load and faults).
+    // The provider rails are off in this product (they answer 404): their own answers are tested in test/e2e/rails.
+    const railOff = (template: string) => template.startsWith('/v1/payments/') && template !== '/v1/payments/notify';
+    const unproven = Object.entries(doc.paths).flatMap(([template, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        template.startsWith('/v1/') && !railOff(template)
+          ? ['400', '401', '403', '404', '413', '415'].filter((st) => op.responses[st] && !seen.get(`${method.toUpperCase()} ${template}`)?.has(Number(st))).map((st) => `${method.toUpperCase()} ${template} ${st}`)
+          : [],
+      ),
+    );
+    expect(unproven).toEqual([]);
     // The probes reached what they aimed at: auth, roles, ids, bodies.
     const all = [...seen.values()].flatMap((s) => [...s]);
     for (const status of [400, 401, 403, 404, 409, 413, 415]) expect(all).toContain(status);
