@@ -36,7 +36,7 @@ export async function keysConserved(store: Store, vault: Vault, skus: string[]):
     const total = stock.available + stock.reserved + stock.delivered + stock.revoked + stock.invalid;
     if (total !== keys.length) violations.push(`${sku}: ${JSON.stringify(stock)} adds up to ${total}, ${keys.length} imported`);
     if (stock.available !== keys.length - claims.length) violations.push(`${sku}: ${stock.available} available, but ${keys.length - claims.length} keys have no claim`);
-    const handedOut = claims.filter((c) => c.state === 'delivered' || c.state === 'revoked').map((c) => vault.open(keyById.get(c._id)!.code));
+    const handedOut = claims.filter((c) => (c.state === 'delivered' || c.state === 'revoked') && keyById.has(c._id)).map((c) => vault.open(keyById.get(c._id)!.code));
     const twice = handedOut.length - new Set(handedOut).size;
     if (twice > 0) violations.push(`${sku}: ${twice} codes handed to more than one order`);
   }

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { keysConserved, moneyConserved, noCodeLeaked } from '../../bench/soak/invariants';
+import { importKeys } from '../../db/inventory';
+import { openStore, type Store } from '../../db/store';
+import { Vault } from '../../db/vault';
+import { testConfig } from '../support/harness';
+import { keyCodes } from '../support/orders';
+
+/*
+ * The soak's checks against the real store, on states made by hand: each passes on a consistent
+ * state and names what is wrong on a broken one, so a green soak means the invariants held.
+ */
+
+let store: Store;
+let vault: Vault;
+
+beforeAll(async () => {
+  const config = testConfig();
+  store = await openStore(config.mongodbUri);
+  vault = new Vault(config.keyEncryptionKey);
+});
+
+afterAll(async () => {
+  await store?.connection.dropDatabase().catch(() => undefined);
+  await store?.close();
+});
+
+const now = new Date();
+const claim = (keyId: string, sku: string, orderId: string, state: string) =>
+  store.claims.collection.insertOne({ _id: keyId as never, sku, orderId, slot: 0, attempt: 1, state, claimedAt: now, updatedAt: now });
+
+async function keysOf(sku: string): Promise<string[]> {
+  return (await store.keys.find({ sku }, { _id: 1 }).sort({ _id: 1 }).lean()).map((k) => k._id);
+}
+
+describe('keys conserved', () => {
+  it('holds for claims of imported keys, and names a claim of a key never imported', async () => {
+    const sku = `inv-${randomBytes(3).toString('hex')}`;
+    await importKeys(store, vault, sku, keyCodes(3, 'INV'), undefined);
+    const [first, second] = await keysOf(sku);
+    await claim(first, sku, 'order-1', 'delivered');
+    await claim(second, sku, 'order-2', 'invalid');
+    expect((await keysConserved(store, vault, [sku])).violations).toEqual([]);
+
+    await claim(`ghost-${randomBytes(3).toString('hex')}`, sku, 'order-3', 'delivered');
+    const broken = await keysConserved(store, vault, [sku]);
+    expect(broken.violations).toEqual(expect.arrayContaining([expect.stringContaining('claims of keys never imported')]));
+  });
+});
+
+describe('money conserved', () => {
+  async function paidOrder(delivered: boolean): Promise<{ orderId: string; paymentId: string }> {
+    const orderId = `o-${randomBytes(4).toString('hex')}`;
+    const paymentId = `pay-${orderId}`;
+    await store.paymentEvents.collection.insertOne({ _id: `evt-${orderId}` as never, eventId: `evt-${orderId}`, orderId, paymentId, status: 'succeeded', amount: { amount: 1, currency: 'CNY' }, receivedAt: now });
+    await store.orderViews.collection.insertOne({ _id: orderId as never, seq: 1, sku: 'm', status: delivered ? 'DELIVERED' : 'REFUNDED', statusSince: now, createdAt: now, view: { paymentId, quantity: 1 } });
+    if (delivered) await claim(`key-${orderId}`, 'm', orderId, 'delivered');
+    return { orderId, paymentId };
+  }
+
+  it('holds when each payment is kept or refunded once, and names one kept and refunded, refunded twice, or neither', async () => {
+    const kept = await paidOrder(true);
+    const refunded = await paidOrder(false);
+    const payouts = [{ refundId: 'r1', ...refunded }];
+    expect((await moneyConserved(store, payouts)).violations).toEqual([]);
+
+    const twice = await moneyConserved(store, [...payouts, { refundId: 'r2', ...refunded }]);
+    expect(twice.violations).toEqual([expect.stringContaining(`payment ${refunded.orderId}/${refunded.paymentId} (order REFUNDED): no keys kept and 2 refunds`)]);
+    const both = await moneyConserved(store, [...payouts, { refundId: 'r3', ...kept }]);
+    expect(both.violations).toEqual([expect.stringContaining(`payment ${kept.orderId}/${kept.paymentId} (order DELIVERED): keys delivered and 1 refunds`)]);
+    const neither = await moneyConserved(store, []);
+    expect(neither.violations).toEqual([expect.stringContaining('no keys kept and 0 refunds')]);
+    const stray = await moneyConserved(store, [...payouts, { refundId: 'r4', orderId: 'nobody', paymentId: 'none' }]);
+    expect(stray.violations).toEqual([expect.stringContaining('refund of nobody/none, a payment that never succeeded')]);
+  });
+});
+
+describe('no code leaked', () => {
+  it('names where a code shows, never the code itself', () => {
+    const check = noCodeLeaked(/SOAK-MAIN-[A-Z0-9]+-[0-9A-F]{8}-\d+/g, [
+      { where: 'the api log', text: 'delivered ****0017 to order o-1' },
+      { where: 'the worker log', text: 'oops SOAK-MAIN-MAIN-1A2B3C4D-17 in a log line' },
+    ]);
+    expect(check.violations).toEqual(['1 key codes in the worker log (first: …D-17)']);
+    expect(check.violations.join()).not.toContain('SOAK-MAIN');
+  });
+});
