@@ -28,8 +28,16 @@ const fail = (status: number, when: string): Failure => ({ status, code: ERROR_C
  * failures of what its request passes through, so each lists the errors it really answers.
  */
 
+/**
+ * The HTTP server answers this for any path, before express reads the request
+ * (answerUnparsableRequests). Its 400 for a request that is not HTTP and 408 for one that never
+ * arrives whole come before any path is known: the guide lists them once.
+ */
+const unreadable: Failure[] = [fail(431, 'headers larger than 16 KB in all')];
+
 /** Every /v1 route sits behind these (bearerAuth, the anonymous rate limit, shedLoad, the error handler). */
 const behindTheGuards: Failure[] = [
+  ...unreadable,
   fail(401, 'an `Authorization` header that is not `Bearer <api key>`, or a key that is not valid'),
   fail(429, 'more than RATE_LIMIT_PER_MINUTE requests a minute from this address without a staff key (a buyer, a notice whose signature does not hold)'),
   fail(503, 'more than MAX_REQUESTS_IN_FLIGHT requests are in progress (`Retry-After: 1`), or Temporal or the database is unreachable; try again'),
@@ -66,9 +74,9 @@ const actionBody = (): Failure[] => [...jsonBody(), fail(400, 'an `Idempotency-K
 
 /** jsonBodies and parse(): a JSON body of at most `limit`, valid against the route's schema. */
 const jsonBody = (limit = BODY_LIMIT): Failure[] => [
-  fail(400, 'the body is not valid JSON, or a field is missing, unknown or wrong (`details` names each)'),
+  fail(400, 'the body is not valid JSON, could not be read (cut short, does not inflate), or a field is missing, unknown or wrong (`details` names each)'),
   fail(413, `a body larger than ${limit}`),
-  fail(415, 'a body not sent as `Content-Type: application/json`'),
+  fail(415, 'a body not sent as `Content-Type: application/json`, in a charset other than UTF-8, or in a content encoding other than gzip or deflate'),
 ];
 
 const badParam = (name: string): Failure => fail(400, `\`${name}\` is not a valid id (1-64 letters, digits, ".", "_" or "-")`);
@@ -401,7 +409,11 @@ export function describeApi(): OpenAPIRegistry {
   }
 
   const page = (path: string, summary: string, description: string, responses: RouteConfig['responses']) =>
-    registry.registerPath({ method: 'get', path, tags: ['Service'], summary, description: `${description}\n\n**Who:** anyone.`, security: [{}], responses, 'x-callers': ['anyone'] } as RouteConfig);
+    registry.registerPath({
+      method: 'get', path, tags: ['Service'], summary, description: `${description}\n\n**Who:** anyone.`, security: [{}],
+      responses: { ...responses, ...Object.fromEntries(unreadable.filter((f) => !(f.status in responses)).map((f) => [f.status, errorResponse([f])])) },
+      'x-callers': ['anyone'],
+    } as RouteConfig);
   page('/healthz', 'The process is up', 'Answers as long as the API process runs; it asks nothing of its dependencies.', { 200: json(z.object({ status: z.literal('ok') })) });
   page('/readyz', 'Temporal and the database answer', 'Each dependency is `ok` or `unreachable`; why goes to the log, never to the caller.', {
     200: json(z.object({ status: z.literal('ready'), temporal: z.literal('ok'), database: z.literal('ok') })),

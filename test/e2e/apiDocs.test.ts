@@ -118,7 +118,7 @@ describe('the API description', () => {
       await res.arrayBuffer();
       const key = `${method.toUpperCase()} ${template}`;
       seen.set(key, (seen.get(key) ?? new Set()).add(res.status));
-      if (res.status >= 400 && !doc.paths[template][method].responses[String(res.status)]) undocumented.push(`${key} answered ${res.status} (${why})`);
+      if (res.status >= 400 && !doc.paths[template]?.[method]?.responses[String(res.status)]) undocumented.push(`${key} answered ${res.status} (${why})`);
       return res.status;
     }
 
@@ -183,6 +183,10 @@ describe('the API description', () => {
       await probe('post', '/v1/orders', '/v1/orders', { headers: { ...asShop, 'idempotency-key': 'docs-cart' }, body: JSON.stringify({ sku, buyer: { email: 'b@example.com' } }) }, 'the key with another body'),
     ];
     expect(conflicts).toEqual([409, 409, 409, 409, 409, 409, 409, 409, 201, 409]);
+    // Refused by the HTTP server itself, on any route: headers over 16 KB.
+    for (const [method, template] of [['get', '/v1/orders'], ['post', '/v1/payments/notify'], ['get', '/healthz']] as const) {
+      expect(await probe(method, template, template, { headers: { 'x-padding': 'p'.repeat(20_000) }, ...(method === 'post' ? { body: '{}' } : {}) }, 'headers over 16 KB')).toBe(431);
+    }
     expect(await probe('get', '/v1/ops/stuck', '/v1/ops/stuck?olderThan=forever', { headers: { authorization: `Bearer ${DEV.ops}` } }, 'a bad olderThan')).toBe(400);
     // A shop's order for a product that is not there; a signed notice that is not one.
     expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: 'no-such-sku', buyer: { email: 'a@example.com' } }) }, 'an unknown sku')).toBe(404);
