@@ -1,4 +1,4 @@
-import { stockOf } from '../db/inventory';
+import { freeKeysUpTo, stockOf } from '../db/inventory';
 import { isDuplicateKeyError } from '../db/store';
 import type { DeliveredKey } from '../domain/order';
 import type { ActivityDeps } from './deps';
@@ -42,9 +42,12 @@ export function inventoryActivities({ store }: ActivityDeps) {
      * and while other orders hold reserved keys that may come back, it looks again before answering
      * null (out of stock).
      */
-    /** How many keys of a product no order holds: a cheap look before trying to reserve. */
-    async countAvailableKeys({ sku }: { sku: string }): Promise<number> {
-      return (await stockOf(store, sku)).available;
+    /**
+     * How many keys of a product no order holds, counted no further than `upTo` (an order asks
+     * whether there are enough for it): a cheap look before trying to reserve.
+     */
+    async countAvailableKeys({ sku, upTo }: { sku: string; upTo?: number }): Promise<number> {
+      return upTo === undefined ? (await stockOf(store, sku)).available : freeKeysUpTo(store, sku, upTo);
     },
 
     async reserveKeys({ orderId, sku, slots }: { orderId: string; sku: string; slots: SlotAttempt[] }): Promise<DeliveredKey[] | null> {
@@ -56,7 +59,7 @@ export function inventoryActivities({ store }: ActivityDeps) {
           taken.push(key);
         }
         if (taken.length === slots.length) return taken;
-        await release(orderId, taken.map((k) => k.keyId));
+        await release(orderId, sku, taken.map((k) => k.keyId));
         const othersHolding = await store.claims.countDocuments({ sku, state: 'reserved', orderId: { $ne: orderId } });
         if (othersHolding === 0 || round >= BUSY_RETRIES) return null;
         const [least, most] = BUSY_PAUSE_MS;
@@ -67,7 +70,7 @@ export function inventoryActivities({ store }: ActivityDeps) {
     /** Give back every key an order holds but has not received. */
     async releaseReservedKeys({ orderId }: { orderId: string }): Promise<number> {
       const held = await store.claims.find({ orderId, state: 'reserved' }).lean();
-      await release(orderId, held.map((c) => c._id));
+      for (const claim of held) await release(orderId, claim.sku, [claim._id]);
       return held.length;
     },
 
@@ -93,11 +96,9 @@ export function inventoryActivities({ store }: ActivityDeps) {
         const key = await store.keys.findById(mine._id).lean();
         return { keyId: mine._id, masked: key?.masked ?? '****' };
       }
-      const candidates = await store.keys
-        .find({ sku, claimed: false })
-        .sort({ importedAt: 1, _id: 1 })
-        .limit(CANDIDATES)
-        .lean();
+      // No sort: the index on freeOf gives free keys of the sku in import order on MongoDB and on
+      // the embedded store alike, and a sort would make the embedded store read them all.
+      const candidates = await store.keys.find({ freeOf: sku }).limit(CANDIDATES).lean();
       if (candidates.length === 0) {
         if (await unhideFreeKeys(sku)) continue;
         return null;
@@ -112,12 +113,12 @@ export function inventoryActivities({ store }: ActivityDeps) {
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;
           // Someone holds this key (or our own retry claimed this slot): mark the hint, look again.
-          await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+          await store.keys.updateOne({ _id: key._id }, { $unset: { freeOf: 1 } });
           const ours = await store.claims.findOne({ orderId, slot, attempt }).lean();
           if (ours) break;
           continue;
         }
-        await store.keys.updateOne({ _id: key._id }, { $set: { claimed: true } });
+        await store.keys.updateOne({ _id: key._id }, { $unset: { freeOf: 1 } });
         return { keyId: key._id, masked: key.masked };
       }
     }
@@ -127,25 +128,29 @@ export function inventoryActivities({ store }: ActivityDeps) {
    * Give back keys the order holds reserved. The hint is cleared before the claim goes, so a crash
    * in between leaves a key marked claimed-but-free for a moment, never hidden.
    */
-  async function release(orderId: string, keyIds: string[]): Promise<void> {
+  async function release(orderId: string, sku: string, keyIds: string[]): Promise<void> {
     for (const keyId of keyIds) {
-      await store.keys.updateOne({ _id: keyId }, { $set: { claimed: false } });
+      await store.keys.updateOne({ _id: keyId }, { $set: { freeOf: sku } });
       await store.claims.deleteOne({ _id: keyId, orderId, state: 'reserved' });
     }
   }
 
   /**
-   * The `claimed` hint may lie the other way too: a reservation that collides with a claim being
-   * released marks the key claimed just before the claim goes. So before answering "none left",
-   * count against the claims (the truth), and clear the hint on any free key it hides.
+   * The `freeOf` hint may lie the other way too: a reservation that collides with a claim being
+   * released clears the hint just before the claim goes. So before answering "none left", count
+   * against the claims (the truth), and put the hint back on any free key it hides. Only an order
+   * that found no free key comes here.
    */
   async function unhideFreeKeys(sku: string): Promise<boolean> {
     const [imported, claimed] = await Promise.all([store.keys.countDocuments({ sku }), store.claims.countDocuments({ sku })]);
     if (imported <= claimed) return false;
-    const marked = (await store.keys.find({ sku, claimed: true }, { _id: 1 }).lean()).map((k) => k._id);
-    const held = new Set((await store.claims.find({ _id: { $in: marked } }, { _id: 1 }).lean()).map((c) => c._id));
+    const marked = (await store.keys.find({ sku, freeOf: { $exists: false } }, { _id: 1 }).lean()).map((k) => k._id);
+    const held = new Set<string>();
+    for (let i = 0; i < marked.length; i += 500) {
+      for (const c of await store.claims.find({ _id: { $in: marked.slice(i, i + 500) } }, { _id: 1 }).lean()) held.add(c._id);
+    }
     const hidden = marked.filter((id) => !held.has(id));
-    for (const id of hidden) await store.keys.updateOne({ _id: id }, { $set: { claimed: false } });
+    for (const id of hidden) await store.keys.updateOne({ _id: id }, { $set: { freeOf: sku } });
     return hidden.length > 0;
   }
 

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { projectNewer } from '../db/projection';
-import { orderEntry } from '../db/report/entries';
+import { figuresChange, orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
 import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
-import type { OrderView, TimelineEntry } from '../domain/order';
+import type { OrderListing, OrderStatus, OrderView, TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
 import type { Notification } from '../domain/notification';
 import { notificationActivities } from './notifications';
@@ -26,6 +26,17 @@ export interface OrderStep {
   view: OrderView;
   statusSince: string;
   events: Notification[];
+  /** Who lists the order (orders carry it since it was added; older ones are looked up). */
+  listing?: OrderListing;
+  /**
+   * The status the order's previous step wrote, when the workflow says (orders since it does):
+   * the ranking's ledger gets an entry only when what it counts of the order changes.
+   */
+  previousStatus?: OrderStatus | null;
+}
+
+function listingFields({ storefront, emailHash }: OrderListing): Pick<OrderViewDoc, 'storefront' | 'emailHash'> {
+  return { storefront, ...(emailHash ? { emailHash } : {}) };
 }
 
 export function readModelActivities(deps: ActivityDeps) {
@@ -34,11 +45,15 @@ export function readModelActivities(deps: ActivityDeps) {
   /** Who the order list shows the order to, and its email hash: from order_access, which the API wrote at intake. */
   async function listedBy(orderId: string): Promise<Pick<OrderViewDoc, 'storefront' | 'emailHash'>> {
     const access = await store.orderAccess.findById(orderId, { storefront: 1, emailHash: 1 }).lean();
-    return access ? { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) } : {};
+    return access ? listingFields(access) : {};
   }
 
-  /** Project the order's view for lists and closed orders, and what the complaint ranking counts of it. */
-  async function projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }): Promise<void> {
+  /**
+   * Project the order's view for lists and closed orders, and what the complaint ranking counts of it.
+   * With `step` (the short path) nothing is read first: who lists the order comes with it, and whether
+   * this step delivered it is told by its events.
+   */
+  async function projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }, step?: Pick<OrderStep, 'events' | 'listing' | 'previousStatus'>): Promise<void> {
     const fields: Omit<OrderViewDoc, '_id'> = {
       seq,
       sku: view.sku,
@@ -50,16 +65,20 @@ export function readModelActivities(deps: ActivityDeps) {
       refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
       paymentId: view.paymentId,
       needsAttention: view.attention?.reason ?? null,
-      ...(await listedBy(view.orderId)),
+      ...(step?.listing ? listingFields(step.listing) : await listedBy(view.orderId)),
       view,
     };
-    // Only a DELIVERED projection reads what stood before: to time the delivery once.
-    const before = view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
+    // Timing the delivery once: the step that raised order.delivered, or (older orders) the first
+    // DELIVERED projection, known by reading what stood before.
+    const before = !step && view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
+    const delivers = step ? step.events.some((e) => e.type === 'order.delivered') : view.status === 'DELIVERED' && before?.status !== 'DELIVERED';
     const stands = await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
-    if (view.status === 'DELIVERED' && before?.status !== 'DELIVERED' && stands.seq === seq && view.paidAt && view.deliveredAt) {
+    if (delivers && stands.seq === seq && view.paidAt && view.deliveredAt) {
       observeDelivery((Date.parse(view.deliveredAt) - Date.parse(view.paidAt)) / 1000);
     }
-    await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
+    if (step?.previousStatus === undefined || figuresChange(step.previousStatus ?? undefined, view.status)) {
+      await recordEntry(store, orderEntry({ _id: view.orderId, ...fields }));
+    }
   }
 
   return {
@@ -69,8 +88,8 @@ export function readModelActivities(deps: ActivityDeps) {
      * A step of an order in one activity: its read-model row (unless a newer step's stands) and the
      * outbox entries of the events it raised, written side by side. Says whether a webhook should carry them.
      */
-    async recordOrderStep({ seq, view, statusSince, events }: OrderStep): Promise<{ webhook: boolean }> {
-      const [, kept] = await Promise.all([projectOrder({ seq, view, statusSince }), notifications.recordNotifications(events)]);
+    async recordOrderStep({ seq, view, statusSince, ...step }: OrderStep): Promise<{ webhook: boolean }> {
+      const [, kept] = await Promise.all([projectOrder({ seq, view, statusSince }, step), notifications.recordNotifications(step.events)]);
       return kept;
     },
 

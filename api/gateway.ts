@@ -51,6 +51,16 @@ export class OrderGateway {
     }
   }
 
+  /**
+   * The order as its workflow last wrote it to the read model, without asking the workflow; null
+   * before its first write. An order writes each step there before it shows the step to anyone
+   * (a query, a webhook), so a delivered order's keys are in it by the time a buyer hears.
+   */
+  async lastWritten(orderId: string): Promise<OrderView | null> {
+    const projected = await this.store.orderViews.findById(orderId, { view: 1 }).lean();
+    return projected?.view ?? null;
+  }
+
   /** The live view from the workflow; the read model once the workflow has closed or is gone. */
   async view(orderId: string): Promise<OrderView> {
     const projected = await this.store.orderViews.findById(orderId).lean();

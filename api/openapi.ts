@@ -222,10 +222,10 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/orders/{orderId}/keys', tag: 'Orders', callers: ['buyer'],
       summary: "The buyer's key codes",
-      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}.`,
-      request: { params: orderParam },
+      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
+      request: { params: orderParam, query: s.KeysQuery },
       ok: { 200: json(s.OrderKeys) },
-      failures: [...buyerOr('order', []), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
+      failures: [...buyerOr('order', []), badQuery(), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
     },
     {
       method: 'post', path: '/v1/orders/{orderId}/cancel', tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],

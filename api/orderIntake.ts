@@ -5,6 +5,7 @@ import type { Checkout, OrderPayment, PaymentMethod } from '../domain/payment';
 import type { Logger } from '../config/logger';
 import { openCheckout, type CheckoutFor } from '../payments/checkouts';
 import type { Rails } from '../payments/rails';
+import type { OrderAccessDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
@@ -60,30 +61,27 @@ export async function takeOrder(
     }
   }
 
-  let access = await store.orderAccess.findById(orderId).lean();
-  if (!access) {
-    try {
-      await store.orderAccess.create({
-        _id: orderId,
-        tokenHash: hashToken(token),
-        email: vault.seal(request.buyer.email),
-        emailHash: vault.lookupHash(request.buyer.email),
-        storefront,
-        createdAt: new Date(),
-      });
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
-    access = await store.orderAccess.findById(orderId).lean();
+  // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.
+  let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash'> = {
+    createdAt: new Date(),
+    storefront,
+    emailHash: vault.lookupHash(request.buyer.email),
+  };
+  try {
+    await store.orderAccess.create({ _id: orderId, tokenHash: hashToken(token), email: vault.seal(request.buyer.email), ...access });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    access = (await store.orderAccess.findById(orderId).lean()) ?? access;
   }
   const input = newOrderInput({
     orderId,
     product: { ...product, sku: product._id },
     quantity: request.quantity,
     buyerEmail: request.buyer.email,
-    createdAt: access!.createdAt.toISOString(),
+    createdAt: access.createdAt.toISOString(),
     terms: config,
     method,
+    listing: { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) },
   });
   await orders.start(input);
   const view = created ? undefined : await orders.view(orderId);

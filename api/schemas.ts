@@ -275,12 +275,23 @@ export const ComplaintView = z
   })
   .openapi('ComplaintView');
 
+/** The longest a buyer's request for keys may wait for them (GET /v1/orders/:id/keys?wait=). */
+export const MAX_KEYS_WAIT_SECONDS = 20;
+
 const wholeNumber = (min: number, max: number) =>
   z
     .string()
     .regex(/^\d{1,6}$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+export const KeysQuery = z
+  .object({
+    wait: wholeNumber(0, MAX_KEYS_WAIT_SECONDS)
+      .optional()
+      .openapi({ param: { description: `Seconds (at most ${MAX_KEYS_WAIT_SECONDS}) to wait for the keys when the order is still on its way to them (awaiting payment, paid, delivering): the answer comes as soon as they are delivered, or when the wait ends. A buyer's page should wait rather than ask again and again.` } }),
+  })
+  .strict();
 
 export const ComplaintQueueQuery = z
   .object({

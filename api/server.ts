@@ -26,7 +26,7 @@ const STOP_GRACE_MS = 2_000;
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const store = await openStore(config.mongodbUri);
+  const store = await openStore(config.mongodbUri, config.storeProfileFile);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
   const app = createApp({ config, store, vault, client, orders, logger, rails: createRails(config, store) });

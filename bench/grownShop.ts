@@ -103,7 +103,7 @@ function finishedOrder(vault: Vault, shop: GrownShop, run: string, i: number, cr
     ],
   };
   return {
-    key: { _id: keyId, sku, fingerprint: vault.fingerprint(code), code: vault.seal(code), masked: maskCode(code), importedAt: new Date(createdMs - DAY_MS), claimed: true },
+    key: { _id: keyId, sku, fingerprint: vault.fingerprint(code), code: vault.seal(code), masked: maskCode(code), importedAt: new Date(createdMs - DAY_MS) },
     claim: { _id: keyId, sku, orderId, slot: 0, attempt: 1, state: 'delivered' as const, claimedAt: new Date(paid), updatedAt: new Date(delivered) },
     view: {
       _id: orderId,

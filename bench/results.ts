@@ -21,6 +21,10 @@ export interface Level extends LevelFigures {
   /** Highest resident memory in MB: the product's API + worker summed (or the ceiling's worker), each alone, the store, Temporal. */
   rssMb: { workerAndApi: number | null; api: number | null; worker: number | null; store: number | null; temporal: number | null };
   timeSpent?: TimeSpent | null;
+  /** CPU each process used over the level, per order completed, in ms (bench: the load generator itself). */
+  cpuMsPerOrder?: Record<string, number | null>;
+  /** The product's store commands over the level, most total time first. */
+  storeCommands?: { command: string; perOrder: number; meanMs: number }[];
 }
 
 export interface Criterion {
@@ -154,8 +158,18 @@ export function markdown(results: BenchResults): string {
           return `- ${PHASE_TITLES[phase]}, ${l.concurrency} storefronts (${t.orders} orders): signal → idle ${t.signalToIdleMs} ms; ${top}`;
         }),
     );
+  const cpu = (Object.keys(PHASE_TITLES) as Phase[]).flatMap((phase) =>
+    results.phases[phase]
+      .filter((l) => l.cpuMsPerOrder)
+      .map((l) => `- ${PHASE_TITLES[phase]}, ${l.concurrency} storefronts: ${Object.entries(l.cpuMsPerOrder!).filter(([, v]) => v !== null).map(([k, v]) => `${k} ${v} ms`).join(', ')}`),
+  );
+  const commands = (Object.keys(PHASE_TITLES) as Phase[]).flatMap((phase) =>
+    results.phases[phase]
+      .filter((l) => l.storeCommands?.length)
+      .map((l) => `- ${PHASE_TITLES[phase]}, ${l.concurrency} storefronts: ${l.storeCommands!.map((c) => `\`${c.command}\` ×${c.perOrder} (${c.meanMs} ms)`).join('; ')}`),
+  );
   return [
-    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (the buyer polls every ${o.pollMs} ms); grown shop: ${grown}. "load" is the machine's 1-minute load average as the level ended (2 cores: above 2, other work competed).`,
+    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (${o.keysWaitSeconds ? `the buyer asks with ?wait=${o.keysWaitSeconds}, and again ${o.pollMs} ms after a 409` : `the buyer polls every ${o.pollMs} ms`}); grown shop: ${grown}. "load" is the machine's 1-minute load average as the level ended (2 cores: above 2, other work competed).`,
     '',
     table,
     '',
@@ -163,6 +177,8 @@ export function markdown(results: BenchResults): string {
     '|---|---|---|',
     ...results.criteria.map((c) => `| ${c.text} | ${c.measured} | ${c.verdict} |`),
     '',
+    ...(cpu.length ? ['CPU time per order delivered, by process (2 cores: 2,000 ms of CPU a second in all):', '', ...cpu, ''] : []),
+    ...(commands.length ? ['The product\'s store commands, most total time first (per order, mean time each):', '', ...commands, ''] : []),
     ...(steps.length ? ['Where an order\'s time goes after its payment signal (sampled histories, per step kind: calls per order, wait in the task queue, run):', '', ...steps, ''] : []),
   ].join('\n');
 }

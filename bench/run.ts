@@ -17,7 +17,9 @@ import { ceilingOrders, ceilingWorkflowId } from './ceiling/driver';
 import { seedGrownShop } from './grownShop';
 import { runLevel, type PlaceOrder } from './load';
 import { judge, type BenchResults, type Level, type Phase } from './results';
+import { CpuWatch } from './cpu';
 import { RssWatch } from './rss';
+import { StoreProfileWatch } from './storeProfile';
 import { storefrontOrders } from './storefront';
 import { whereTimeGoes } from './whereTimeGoes';
 
@@ -32,6 +34,8 @@ export interface BenchOptions {
   orderTimeoutSeconds: number;
   /** How often the buyer asks for the keys. */
   pollMs: number;
+  /** How long each ask may wait for them (`?wait=`); 0: the buyer polls every pollMs. */
+  keysWaitSeconds: number;
   /** Products on sale; storefronts spread over them. */
   saleSkus: number;
   /** Products in the grown shop's history (the ones on sale among them). */
@@ -40,6 +44,8 @@ export interface BenchOptions {
   logLevel: string;
   /** Histories read per product level to show where the time goes (0: none). */
   sampleHistories: number;
+  /** Have the product time its store commands (the driver's command monitoring costs a little). */
+  profileStore: boolean;
   smoke: boolean;
 }
 
@@ -49,15 +55,17 @@ export const FULL: BenchOptions = {
   grownOrders: 100_000,
   orderTimeoutSeconds: 30,
   pollMs: 50,
+  keysWaitSeconds: 10,
   saleSkus: 4,
   catalogSkus: 20,
   logLevel: 'info',
   sampleHistories: 10,
+  profileStore: false,
   smoke: false,
 };
 
 /** A few seconds in all: proves every part still runs, measures nothing worth quoting. */
-export const SMOKE: BenchOptions = { ...FULL, levels: [1, 2], seconds: 3, grownOrders: 500, catalogSkus: 4, sampleHistories: 2, smoke: true };
+export const SMOKE: BenchOptions = { ...FULL, levels: [1, 2], seconds: 3, grownOrders: 500, catalogSkus: 4, sampleHistories: 2, profileStore: true, smoke: true };
 
 const PRICE: Money = { amount: 1999, currency: 'CNY' };
 /** More than any level sells: its ceiling's throughput over the level, and some to spare. */
@@ -114,14 +122,29 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
         store: [stackPids.ferretdb],
         temporal: [stackPids.temporal],
       })).start();
+      const cpu = new CpuWatch({
+        api: [product.api?.pid],
+        worker: [product.worker.pid],
+        store: [stackPids.ferretdb],
+        temporal: [stackPids.temporal],
+        bench: [process.pid],
+      });
+      const commands = new StoreProfileWatch(phase === 'ceiling' ? [] : storeProfiles);
       const { figures, completedIds } = await runLevel(concurrency, opts.seconds, timeoutMs, place);
       const rss = watch.stop();
+      const cpuMs = cpu.stop();
+      const delivered = Math.max(1, figures.completed);
       const ceiling = phases.ceiling.find((l) => l.concurrency === concurrency);
       const level: Level = {
         ...figures,
         ratioToCeiling: phase === 'ceiling' || !ceiling?.ordersPerSecond ? null : Math.round((figures.ordersPerSecond / ceiling.ordersPerSecond) * 100) / 100,
         rssMb: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, v === undefined ? null : Math.round(v / 1048576)])) as Level['rssMb'],
       };
+      level.cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).filter(([k]) => k !== 'api' || product.api).map(([k, v]) => [k, v === null ? null : Math.round(v / delivered)]));
+      if (phase !== 'ceiling' && opts.profileStore) {
+        await new Promise((r) => setTimeout(r, 2_500)); // the profiles are written every 2 s
+        level.storeCommands = commands.stop(delivered);
+      }
       if (histories && opts.sampleHistories > 0) level.timeSpent = await histories(spread(completedIds, opts.sampleHistories));
       phases[phase].push(level);
       const l = level.latencyMs;
@@ -137,8 +160,10 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const ceilingQueue = `kamiflow-bench-ceiling-${run}`;
     const ceilingWorker = new BenchChild('ceiling-worker', join(build, 'bench/ceiling/main.js'), { ...env, TASK_QUEUE: ceilingQueue, CEILING_WORKFLOW_BUNDLE: ceilingBundle }, logsDir);
     const apiPort = await freePort();
-    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle }, logsDir);
-    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort) }, logsDir);
+    const storeProfiles = opts.profileStore ? [join(dir, 'store-worker.json'), join(dir, 'store-api.json')] : [];
+    const profiled = (i: number): Record<string, string> => (opts.profileStore ? { STORE_PROFILE_FILE: storeProfiles[i] } : {});
+    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle, ...profiled(0) }, logsDir);
+    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort), ...profiled(1) }, logsDir);
     children.push(ceilingWorker, worker, api);
     say('starting the ceiling worker and the product (worker, API)');
     const polled = (taskQueue: string) => async () =>
@@ -152,7 +177,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const catalog = Array.from({ length: Math.max(opts.catalogSkus, opts.saleSkus) }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
     const onSale = catalog.slice(0, opts.saleSkus);
     for (const sku of catalog) await admin('PUT', `/v1/products/${sku}`, { name: `Bench card ${sku}`, price: PRICE });
-    const shop = storefrontOrders({ apiUrl, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs });
+    const shop = storefrontOrders({ apiUrl, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs, keysWaitSeconds: opts.keysWaitSeconds });
     const histories = (ids: string[]) => whereTimeGoes(client, ids);
 
     // Orders an earlier level left paid but undelivered (its errors and timeouts) still take the

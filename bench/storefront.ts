@@ -13,6 +13,8 @@ export interface ShopAccess {
   skus: string[];
   /** How often the buyer asks for the keys while the order is on its way. */
   pollMs: number;
+  /** Seconds each ask may wait for the keys (`?wait=`, as the buyer's page does); 0 asks and returns. */
+  keysWaitSeconds: number;
 }
 
 /** No single request should hang a storefront: past this it counts as an error. */
@@ -84,7 +86,8 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
       step.current = 'keys';
       const retried: Record<string, number> = {};
       for (;;) {
-        const keys = await call(`${shop.apiUrl}/v1/orders/${orderId}/keys`, { headers: { 'x-order-token': orderToken } });
+        const wait = Math.min(shop.keysWaitSeconds, Math.floor((deadline - Date.now()) / 1000));
+        const keys = await call(`${shop.apiUrl}/v1/orders/${orderId}/keys${wait > 0 ? `?wait=${wait}` : ''}`, { headers: { 'x-order-token': orderToken } });
         if (keys.status === 200) {
           const held = (keys.body as { keys?: { code?: string }[] }).keys ?? [];
           if (held.length !== 1 || !held[0].code) return { kind: 'error', what: `keys answered 200 with ${held.length} key(s)`, retried };

@@ -183,6 +183,7 @@ export const envSchema = z
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
+    STORE_PROFILE_FILE: z.string().min(1).optional(),
     REPORT_FOLD_EVERY: duration('30s'),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
@@ -234,6 +235,7 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   OUTBOUND_HTTP_TIMEOUT: "Timeout of each call to the supplier, the payment provider and the storefront's webhook.",
   DATA_DIR: 'Where development data lives (the generated encryption key, the embedded store).',
   WORKFLOW_BUNDLE_PATH: "A prebuilt workflow bundle for the worker (the image's); without one it bundles at start.",
+  STORE_PROFILE_FILE: 'A file where the API or worker keeps how long each kind of store command takes (the benchmark\'s `--profile-store`); unset: not measured (the driver\'s command monitoring costs a little).',
   REPORT_FOLD_EVERY: 'How often the report fold looks for facts to fold into the complaint ranking\'s ledger.',
   TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
   LOW_STOCK_THRESHOLD: 'Available stock at or below which a product without its own threshold raises stock.low.',
@@ -305,6 +307,8 @@ export interface Config {
   dataDir: string;
   /** A prebuilt workflow bundle (bundleWorkflowCode); without one the worker bundles at start. */
   workflowBundlePath?: string;
+  /** Where the time of each kind of store command is written (the benchmark reads it); unset: not measured. */
+  storeProfileFile?: string;
   /** Requests a minute from one address without a staff key (buyers, the payment webhook). */
   rateLimitPerMinute: number;
   /** Requests the API works on at once; past it, 503 with Retry-After rather than a pile-up. */
@@ -382,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    storeProfileFile: e.STORE_PROFILE_FILE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,

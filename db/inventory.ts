@@ -70,7 +70,7 @@ export async function importKeys(
       continue;
     }
     seen.add(fingerprint);
-    docs.push({ _id: newId(), sku, fingerprint, code: vault.seal(code), masked: maskCode(code), importedAt: now, claimed: false });
+    docs.push({ _id: newId(), sku, fingerprint, code: vault.seal(code), masked: maskCode(code), importedAt: now, freeOf: sku });
     indexOf.push(index);
     older.push(vault.olderFingerprints(code));
   }
@@ -129,6 +129,21 @@ export async function stockOf(store: Store, sku: string): Promise<Stock> {
   }
   stock.available = imported - claimed;
   return stock;
+}
+
+/**
+ * Free keys of a sku by the `freeOf` hint, counting no further than `upTo`: what an order or a stock
+ * alert needs to know ("at least n?", "at or under the line?") read from an index, however many
+ * keys the shop has sold.
+ */
+export async function freeKeysUpTo(store: Store, sku: string, upTo: number): Promise<number> {
+  if (upTo <= 0) return 0;
+  return (await store.keys.find({ freeOf: sku }, { _id: 1 }).limit(upTo).lean()).length;
+}
+
+/** Free keys of a sku by the `freeOf` hint, all of them (the stock gauge). */
+export function freeKeys(store: Store, sku: string): Promise<number> {
+  return store.keys.countDocuments({ freeOf: sku });
 }
 
 /** Keys of a sku still to be delivered (available or reserved) whose code the pattern would reject. */

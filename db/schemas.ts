@@ -52,8 +52,12 @@ export interface KeyDoc {
   /** The last characters only, computed at import so showing a key never needs decrypting it. */
   masked: string;
   importedAt: Date;
-  /** A hint that lets reservation skip claimed keys; the claim itself is the truth. */
-  claimed: boolean;
+  /**
+   * The key's sku while no order holds it, absent once one does: a hint that lets reservation and
+   * stock counts look at free keys only, by an index that does not grow with the keys sold. The
+   * claim itself is the truth.
+   */
+  freeOf?: string;
 }
 export const keySchema = new Schema<KeyDoc>(
   {
@@ -63,11 +67,12 @@ export const keySchema = new Schema<KeyDoc>(
     code: { type: sealed, required: true },
     masked: { type: String, required: true },
     importedAt: { type: Date, required: true },
-    claimed: { type: Boolean, default: false },
+    freeOf: { type: String },
   },
   { versionKey: false },
 );
-keySchema.index({ sku: 1, claimed: 1, importedAt: 1 });
+keySchema.index({ sku: 1, importedAt: 1 });
+keySchema.index({ freeOf: 1, importedAt: 1 });
 
 export const CLAIM_STATES = ['reserved', 'delivered', 'revoked', 'invalid'] as const;
 export type ClaimState = (typeof CLAIM_STATES)[number];

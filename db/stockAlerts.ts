@@ -1,4 +1,4 @@
-import { stockOf } from './inventory';
+import { freeKeys, freeKeysUpTo } from './inventory';
 import { isDuplicateKeyError, type Store } from './store';
 import type { StockAlertDoc, StockAlertKind } from './schemas';
 
@@ -28,7 +28,7 @@ export async function rearmStockAlerts(store: Store, sku: string, defaultThresho
     .lean();
   if (fired.length === 0) return;
   const threshold = product.lowStockThreshold ?? defaultThreshold;
-  const { available } = await stockOf(store, sku);
+  const available = await freeKeysUpTo(store, sku, threshold + 1);
   const inc: Record<string, number> = {};
   if (available > threshold) inc['stockArming.low'] = 1;
   if (available > 0) inc['stockArming.out'] = 1;
@@ -48,7 +48,8 @@ export async function raiseStockAlerts(store: Store, sku: string, defaultThresho
   if (!product) return [];
   const threshold = product.lowStockThreshold ?? defaultThreshold;
   const generation = { low: product.stockArming?.low ?? 0, out: product.stockArming?.out ?? 0 };
-  const { available } = await stockOf(store, sku);
+  // Counted no further than just over the line: exact at or under it, and cheap however large the stock.
+  const available = await freeKeysUpTo(store, sku, threshold + 1);
   const crossed: StockAlertKind[] = [];
   if (available <= threshold) crossed.push('low');
   if (available === 0) crossed.push('out');
@@ -71,5 +72,5 @@ export async function markAlertDispatched(store: Store, id: string): Promise<voi
 /** Available stock of every product (a shop's catalog, at most a few hundred), for the metrics. */
 export async function stockLevels(store: Store): Promise<{ sku: string; available: number }[]> {
   const products = await store.products.find({}, { _id: 1 }).limit(1000).lean();
-  return Promise.all(products.map(async (p) => ({ sku: p._id, available: (await stockOf(store, p._id)).available })));
+  return Promise.all(products.map(async (p) => ({ sku: p._id, available: await freeKeys(store, p._id) })));
 }

@@ -1,4 +1,6 @@
 import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
+import { profileCommands } from './commandProfile';
+import { migrate } from './migrations';
 import {
   actionRequestSchema,
   checkoutSchema,
@@ -68,10 +70,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Connect and make sure every index exists before anyone relies on one to settle a race. */
-export async function openStore(uri: string): Promise<Store> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false });
+/**
+ * Connect and make sure every index exists before anyone relies on one to settle a race.
+ * `profileTo`: a file where the time each kind of store command takes is kept (the benchmark's).
+ */
+export async function openStore(uri: string, profileTo?: string): Promise<Store> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, monitorCommands: profileTo !== undefined });
   await connection.asPromise();
+  if (profileTo) profileCommands(connection, profileTo);
   const store: Store = {
     connection,
     products: connection.model('Product', productSchema, 'products'),
@@ -106,6 +112,7 @@ export async function openStore(uri: string): Promise<Store> {
     store.reportNotes, store.stockAlerts,
   ];
   for (const model of models) await model.createIndexes();
+  await migrate(store);
   return store;
 }
 

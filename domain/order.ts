@@ -76,6 +76,17 @@ export interface OrderInput {
   policy: OrderPolicy;
   /** The rail the order was created with, for its whole life; absent on orders older than rails (generic). */
   payment?: { method: PaymentMethod };
+  /**
+   * Who the order lists show it to (the storefront that took it) and the buyer's email by keyed
+   * hash, as the API kept them at intake; carried so the read model need not read them back at
+   * every step. Absent on orders taken before it was carried.
+   */
+  listing?: OrderListing;
+}
+
+export interface OrderListing {
+  storefront: string;
+  emailHash?: string;
 }
 
 export interface TimelineEntry {
@@ -150,6 +161,7 @@ export function newOrderInput(order: {
   createdAt: string;
   terms: OrderTerms;
   method?: PaymentMethod;
+  listing?: OrderListing;
 }): OrderInput {
   const { product, terms, createdAt } = order;
   return {
@@ -171,6 +183,7 @@ export function newOrderInput(order: {
       historyEvents: terms.orderHistoryEvents,
     },
     ...(order.method ? { payment: { method: order.method } } : {}),
+    ...(order.listing ? { listing: order.listing } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import { criteriaText, textTable, writeResults } from '../bench/results';
 import { REPO_ROOT, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
-  [--order-timeout N] [--poll-ms N] [--sale-skus N] [--log-level info] [--histories N] [--out DIR] [--check]`;
+  [--order-timeout N] [--poll-ms N] [--keys-wait S] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check]`;
 
 function options(): { bench: BenchOptions; out: string; check: boolean } {
   const { values } = parseArgs({
@@ -28,11 +28,13 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
       'grown-orders': { type: 'string' },
       'order-timeout': { type: 'string' },
       'poll-ms': { type: 'string' },
+      'keys-wait': { type: 'string' },
       'sale-skus': { type: 'string' },
       'log-level': { type: 'string' },
       histories: { type: 'string' },
       out: { type: 'string' },
       check: { type: 'boolean', default: false },
+      'profile-store': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,9 +53,11 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
       grownOrders: whole('grown-orders', values['grown-orders'], base.grownOrders, 0),
       orderTimeoutSeconds: whole('order-timeout', values['order-timeout'], base.orderTimeoutSeconds, 1),
       pollMs: whole('poll-ms', values['poll-ms'], base.pollMs, 1),
+      keysWaitSeconds: whole('keys-wait', values['keys-wait'], base.keysWaitSeconds, 0),
       saleSkus: whole('sale-skus', values['sale-skus'], base.saleSkus, 1),
       logLevel: values['log-level'] ?? base.logLevel,
       sampleHistories: whole('histories', values.histories, base.sampleHistories, 0),
+      profileStore: values['profile-store'] || base.profileStore,
     },
     out: values.out ?? join(REPO_ROOT, 'bench', 'results', ...(values.smoke ? ['smoke'] : [])),
     check: values.check ?? false,

@@ -81,7 +81,6 @@ async function grow(store: Store, from: number, to: number): Promise<void> {
           code: { iv: 'aaaaaaaaaaaaaaaa', tag: 'bbbbbbbbbbbbbbbbbbbbbb==', data: 'cccccccccccccccccccccccc' },
           masked: '****-ABCD',
           importedAt: at,
-          claimed: true,
         })),
         { ordered: false },
       ),

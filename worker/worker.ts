@@ -44,7 +44,7 @@ export async function startWorker(
   connection?: NativeConnection,
 ): Promise<RunningWorker> {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
-  const store = await openStore(config.mongodbUri);
+  const store = await openStore(config.mongodbUri, config.storeProfileFile);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const worker = await Worker.create({
     ...workerOptions(config, conn),

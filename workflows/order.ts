@@ -241,7 +241,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows; only
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
-    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity)) continue;
+    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku, upTo: input.quantity })) >= input.quantity)) continue;
     const offered = () => restockOffers > restockTries || complaints.hasRemedy || moneyBackAsked() || disputes.chargebackDue;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
     const woken = patched(PERIODIC_RESTOCK_LOOK)
@@ -363,7 +363,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     for (;;) {
       if (await condition(offered, Math.min(every, msUntil(deadline)))) return true;
       if (msUntil(deadline) === 0) return false;
-      if ((await order.store.countAvailableKeys({ sku: input.sku })) >= input.quantity) return true;
+      if ((await order.store.countAvailableKeys({ sku: input.sku, upTo: input.quantity })) >= input.quantity) return true;
       await carryOnInNewRunIfLong(deadline);
     }
   }

@@ -8,7 +8,9 @@ import { handle, type ApiDeps } from '../deps';
 import { readCursor, writeCursor } from '../cursor';
 import { conflict } from '../errors';
 import { takeOrder } from '../orderIntake';
-import { CancelOrder, CreateOrder, OrderListQuery, OrderId, RefundDecision, RefundRequest } from '../schemas';
+import { CancelOrder, CreateOrder, KeysQuery, OrderListQuery, OrderId, RefundDecision, RefundRequest } from '../schemas';
+import { DeliveryWatch } from '../deliveryWatch';
+import { waitAside } from '../loadShed';
 import { parse } from '../validate';
 
 export function orderRoutes(deps: ApiDeps): Router {
@@ -54,14 +56,24 @@ export function orderRoutes(deps: ApiDeps): Router {
     }),
   );
 
+  const deliveries = new DeliveryWatch(store);
+
   router.get(
     '/v1/orders/:orderId/keys',
     requireBuyerOr(store),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
-      const view = await orders.view(orderId);
-      if (!orderActionFits('keys', view.status) || view.keys.length === 0) {
-        throw conflict(`the order is ${view.status}; keys are available once delivered and until refunded`);
+      const { wait } = parse(KeysQuery, req.query, 'query');
+      // From the read model, not a query to the order's workflow: a buyer's page asks again and again
+      // while the keys are on their way, and during a sale those queries would crowd out the orders.
+      // Whether the buyer still holds each key is settled by its claim below.
+      let view = await orders.lastWritten(orderId);
+      if (wait && (!view || DeliveryWatch.onItsWay(view.status))) {
+        await waitAside(res, deliveries.until(orderId, wait * 1000, (stop) => res.once('close', stop)));
+        view = await orders.lastWritten(orderId);
+      }
+      if (!view || !orderActionFits('keys', view.status) || view.keys.length === 0) {
+        throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; keys are available once delivered and until refunded`);
       }
       const keyIds = view.keys.map((k) => k.keyId);
       const [keys, claims] = await Promise.all([

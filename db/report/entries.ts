@@ -28,15 +28,19 @@ export interface ComplaintEntry extends EntryBase, ComplaintFigures {
 export type LedgerEntry = OrderEntry | ComplaintEntry;
 
 export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'status' | 'createdAt'>): OrderEntry {
-  return {
-    kind: 'order',
-    id: row._id,
-    seq: row.seq,
-    at: row.createdAt.getTime(),
-    sku: row.sku,
-    sold: !UNSOLD.includes(row.status),
-    refunded: row.status === 'REFUNDED',
-  };
+  return { kind: 'order', id: row._id, seq: row.seq, at: row.createdAt.getTime(), sku: row.sku, ...orderFigures(row.status) };
+}
+
+/** What the ranking counts of an order in a status. */
+export function orderFigures(status: OrderStatus): Pick<OrderEntry, 'sold' | 'refunded'> {
+  return { sold: !UNSOLD.includes(status), refunded: status === 'REFUNDED' };
+}
+
+/** Whether the ranking counts an order in `to` differently from one in `from` (a new entry is worth recording). */
+export function figuresChange(from: OrderStatus | undefined, to: OrderStatus): boolean {
+  if (from === undefined) return true;
+  const [a, b] = [orderFigures(from), orderFigures(to)];
+  return a.sold !== b.sold || a.refunded !== b.refunded;
 }
 
 export function complaintEntry(row: Omit<ComplaintViewDoc, 'view' | 'status' | 'orderId' | 'dueAt'>): ComplaintEntry {

@@ -42,7 +42,7 @@ it('keeps old codes opening and counted as duplicates, then re-seals everything 
   const codes = keyCodes(4, 'ROT');
   await importKeys(store, before, 'rot-card', codes.slice(0, 3));
   // One key in the format from before key ids.
-  await store.keys.create({ _id: 'legacy-key', sku: 'rot-card', fingerprint: before.fingerprint(codes[3]), code: legacySeal(oldKey, codes[3]), masked: '****0004', importedAt: new Date(), claimed: false });
+  await store.keys.create({ _id: 'legacy-key', sku: 'rot-card', fingerprint: before.fingerprint(codes[3]), code: legacySeal(oldKey, codes[3]), masked: '****0004', importedAt: new Date(), freeOf: 'rot-card' });
   await store.orderAccess.create({ _id: 'rot-order', tokenHash: 'x', email: legacySeal(oldKey, 'alice@example.com'), storefront: 'dev-shop', createdAt: new Date() });
   await store.idempotency.create({ _id: 'dev-shop:cart', requestHash: 'h', orderId: 'rot-order', token: before.seal('the-order-token'), createdAt: new Date() });
 

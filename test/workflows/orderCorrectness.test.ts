@@ -58,7 +58,7 @@ describe('a paid order is never stranded (time-skipping server)', () => {
         // What a reservation attempt that timed out but ran on does: it gives the key back while the
         // retry that adopted its claim is already checking it.
         async checkKey(args) {
-          await t.store.keys.updateOne({ _id: args.keyId }, { $set: { claimed: false } });
+          await t.store.keys.updateOne({ _id: args.keyId }, { $set: { freeOf: sku } });
           await t.store.claims.deleteOne({ _id: args.keyId });
           return real.checkKey(args);
         },

@@ -15,6 +15,7 @@ export interface RecordState {
   view: OrderView;
   seq: number;
   statusSince: string;
+  writtenStatus?: OrderStatus;
 }
 
 const PASSING: ReadonlySet<OrderStatus> = new Set(['PAID']);
@@ -39,6 +40,8 @@ export class OrderRecord {
   /** Events raised and not yet written, each with the id it got when it was raised. */
   private readonly unsent: Notification[] = [];
   private writtenSeq = 0;
+  /** The status the last write carried (null: none yet; undefined: not known, in a run resumed from before it was kept). */
+  private writtenStatus: OrderStatus | null | undefined = null;
   private writing: Promise<void> | undefined;
 
   constructor(
@@ -51,6 +54,7 @@ export class OrderRecord {
       this.view = resumed.view;
       this.seq = resumed.seq;
       this.statusSince = resumed.statusSince;
+      this.writtenStatus = resumed.writtenStatus;
       return;
     }
     this.view = {
@@ -72,7 +76,7 @@ export class OrderRecord {
 
   /** What a new run of the order's workflow (continue-as-new) starts from. */
   state(): RecordState {
-    return { view: this.view, seq: this.seq, statusSince: this.statusSince };
+    return { view: this.view, seq: this.seq, statusSince: this.statusSince, writtenStatus: this.writtenStatus ?? undefined };
   }
 
   get id(): string {
@@ -152,11 +156,20 @@ export class OrderRecord {
     while (this.writing) await this.writing;
     if (this.writtenSeq === this.seq && this.unsent.length === 0) return;
     const seq = this.seq;
+    const status = this.view.status;
     const events = this.unsent.splice(0);
-    const written = localStore.recordOrderStep({ seq, view: this.view, statusSince: this.statusSince, events });
+    const written = localStore.recordOrderStep({
+      seq,
+      view: this.view,
+      statusSince: this.statusSince,
+      events,
+      ...(this.input.listing ? { listing: this.input.listing } : {}),
+      ...(this.writtenStatus !== undefined ? { previousStatus: this.writtenStatus } : {}),
+    });
     this.writing = written.then(
       () => {
         this.writtenSeq = seq;
+        this.writtenStatus = status;
         this.writing = undefined;
       },
       () => {
