@@ -82,6 +82,7 @@ export async function takeOrder(
     terms: config,
     method,
     listing: { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) },
+    supplierCheck: Boolean(product.validationUrl),
   });
   await orders.start(input);
   const view = created ? undefined : await orders.view(orderId);

@@ -82,6 +82,12 @@ export interface OrderInput {
    * every step. Absent on orders taken before it was carried.
    */
   listing?: OrderListing;
+  /**
+   * Whether the product named a supplier to check its keys with when the order was taken. Without
+   * one a key's check is our own store's (pattern, twins) and runs beside the order's other store
+   * steps, not as a trip through the server's task queue. Absent on orders taken before.
+   */
+  supplierCheck?: boolean;
 }
 
 export interface OrderListing {
@@ -162,6 +168,7 @@ export function newOrderInput(order: {
   terms: OrderTerms;
   method?: PaymentMethod;
   listing?: OrderListing;
+  supplierCheck?: boolean;
 }): OrderInput {
   const { product, terms, createdAt } = order;
   return {
@@ -184,6 +191,7 @@ export function newOrderInput(order: {
     },
     ...(order.method ? { payment: { method: order.method } } : {}),
     ...(order.listing ? { listing: order.listing } : {}),
+    ...(order.supplierCheck !== undefined ? { supplierCheck: order.supplierCheck } : {}),
   };
 }
 

@@ -24,6 +24,16 @@ export const localStore = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
+/**
+ * A key's check made locally (a product without a supplier: our own store's checks only): retried
+ * like the store, except that a verdict of "not ours to check" (the key gone, not held, the product
+ * deleted) is final, as for the supplier's check.
+ */
+export const localChecks = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['UnknownKey', 'KeyNotHeld', 'UnknownProduct'] },
+});
+
 /*
  * No heartbeat timeout on the outside world's calls: they beat only while an HTTP call is out, not
  * while they read our store first, so under a slow store a 5 s heartbeat timeout failed attempts

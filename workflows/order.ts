@@ -17,7 +17,7 @@ import {
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
 import { DisputeDesk } from './order/disputes';
-import { KeyPicker, type Fulfilment, type PickerState } from './order/fulfilment';
+import { KeyPicker, LocalStepFailed, type Fulfilment, type PickerState } from './order/fulfilment';
 import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
@@ -552,6 +552,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
    * failed on such a failure before this existed keeps having failed).
    */
   function permanentFailure(err: unknown): string | undefined {
+    if (err instanceof LocalStepFailed) return err.message; // only on paths begun since local checks
     if (!(err instanceof ActivityFailure) || !patched(REFUND_ON_PERMANENT_FAILURE)) return undefined;
     return `${err.activityType} gave up: ${err.cause?.message ?? err.message}`;
   }
@@ -570,6 +571,7 @@ const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
 const SHORT_CRITICAL_PATH = 'short-critical-path';
 const PROVIDER_DISPUTES = 'provider-disputes';
 const CANCEL_REQUEST_SETTLES = 'cancel-request-settles';
+// LOCAL_KEY_CHECK ('local-key-check') is at the foot of workflows/order/fulfilment.ts, beside its one use.
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */

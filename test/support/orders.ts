@@ -85,6 +85,7 @@ export async function startOrder(
   nowMs: number,
   quantity = 1,
   taskQueue = b.config.temporal.taskQueue,
+  changes: Partial<OrderInput> = {},
 ): Promise<{ input: OrderInput; handle: WorkflowHandle }> {
   const product = await b.store.products.findById(sku).lean();
   if (!product) throw new Error(`no product ${sku}`);
@@ -95,7 +96,10 @@ export async function startOrder(
     buyerEmail: 'buyer@example.com',
     createdAt: new Date(nowMs).toISOString(),
     terms: b.config,
+    listing: { storefront: 'test-shop' },
+    supplierCheck: Boolean(product.validationUrl),
   });
+  Object.assign(input, changes);
   const handle = await b.client.workflow.start('orderWorkflow', {
     taskQueue,
     workflowId: orderWorkflowId(input.orderId),

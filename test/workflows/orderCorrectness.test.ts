@@ -1,7 +1,7 @@
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
-import type { OrderView } from '../../domain/order';
+import type { OrderInput, OrderView } from '../../domain/order';
 import { decideRefund, offerRestock, paymentNotified, requestRefund } from '../../workflows/messages';
 import { addKeys, keyCodes, paymentNotice, queryUntil, seedProduct, startOrder, timelineTypes, type ProductSpec } from '../support/orders';
 import { eventually } from '../support/http';
@@ -39,9 +39,9 @@ describe('a paid order is never stranded (time-skipping server)', () => {
   const refundsOf = (orderId: string, paymentId?: string) => t.store.refunds.find({ orderId, ...(paymentId ? { paymentId } : {}) }).lean();
 
   /** Pay an order of `sku` on a worker whose activities `wrap` changes, and wait for its end. */
-  async function paidOrderEnd(sku: string, wrap: Parameters<typeof startWorkerWith>[1]): Promise<{ orderId: string; view: OrderView }> {
+  async function paidOrderEnd(sku: string, wrap: Parameters<typeof startWorkerWith>[1], changes: Partial<OrderInput> = {}): Promise<{ orderId: string; view: OrderView }> {
     const gated = await startWorkerWith(t, wrap);
-    const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue);
+    const { input, handle } = await startOrder(t, sku, await t.env.currentTimeMs(), 1, gated.taskQueue, changes);
     try {
       await handle.signal(paymentNotified, paymentNotice(input));
       return { orderId: input.orderId, view: await handle.result() };
@@ -52,7 +52,12 @@ describe('a paid order is never stranded (time-skipping server)', () => {
   }
 
   describe('a permanent activity failure while keys are taken', () => {
-    it('refunds the order, holding no key, when its key is taken from under it during the check (KeyNotHeld)', async () => {
+    // A product without a supplier has its keys checked by a local activity; one with a supplier (or
+    // an order from before that was known), by the supplier's activity: a final verdict ends both.
+    it.each([
+      ['checked locally', { supplierCheck: false }],
+      ['checked through the task queue', { supplierCheck: true }],
+    ] as [string, Partial<OrderInput>][])('refunds the order, holding no key, when its key is taken from under it during the check (KeyNotHeld), %s', async (_how, changes) => {
       const sku = await product({}, keyCodes(2, 'HELD'));
       const { orderId, view } = await paidOrderEnd(sku, (real) => ({
         // What a reservation attempt that timed out but ran on does: it gives the key back while the
@@ -62,7 +67,7 @@ describe('a paid order is never stranded (time-skipping server)', () => {
           await t.store.claims.deleteOne({ _id: args.keyId });
           return real.checkKey(args);
         },
-      }));
+      }), changes);
 
       expect(view.status).toBe('REFUNDED');
       expect(view.keys).toEqual([]);

@@ -1,7 +1,7 @@
 import type { DeliveredKey } from '../../domain/order';
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { KeyVerdict } from '../../activities/validation';
-import { supplier } from '../activities';
+import { localChecks, supplier } from '../activities';
 import type { OrderRecord } from './record';
 
 export type Fulfilment =
@@ -10,6 +10,17 @@ export type Fulfilment =
   | { outcome: 'keys_exhausted'; slot: number }
   /** Given up while a supplier was being asked, because the order no longer wants the keys (a refund was granted). */
   | { outcome: 'stopped' };
+
+/** A store step run as a local activity that gave up for good (its error is final): named like an activity's failure. */
+export class LocalStepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly failure: ApplicationFailure,
+  ) {
+    super(`${step} gave up: ${failure.message}`);
+    this.name = 'LocalStepFailed';
+  }
+}
 
 export interface PickerState {
   attempts: number[];
@@ -87,15 +98,31 @@ export class KeyPicker {
     return { outcome: 'ready', keys: held };
   }
 
+  /**
+   * Who checks a key: the supplier's patient activity when the product names a supplier (or the order
+   * predates knowing), else a local one beside the order's other store steps (versioned: orders
+   * begun before check every key through the task queue).
+   */
+  private checker(): (args: { orderId: string; keyId: string }) => Promise<KeyVerdict> {
+    const { input, shortPath } = this.order;
+    if (!(shortPath && input.supplierCheck === false && patched(LOCAL_KEY_CHECK))) return (args) => supplier.checkKey(args);
+    return (args) =>
+      localChecks.checkKey(args).catch((err: unknown) => {
+        // A local activity's final failure comes as its own error, not wrapped as an activity's is.
+        throw err instanceof ApplicationFailure && err.nonRetryable ? new LocalStepFailed('checkKey', err) : err;
+      });
+  }
+
   /** The supplier's verdict on a key, unless the order stops wanting it first. */
   private async check(keyId: string): Promise<KeyVerdict | 'stopped'> {
     const { orderId } = this.order.input;
     const stopWhen = this.stopWhen;
-    if (!stopWhen) return supplier.checkKey({ orderId, keyId });
+    const checkKey = this.checker();
+    if (!stopWhen) return checkKey({ orderId, keyId });
     if (stopWhen()) return 'stopped';
     const scope = new CancellationScope();
     let settled = false;
-    const checking = scope.run(() => supplier.checkKey({ orderId, keyId })).finally(() => (settled = true));
+    const checking = scope.run(() => checkKey({ orderId, keyId })).finally(() => (settled = true));
     const stop = condition(() => settled || stopWhen()).then(() => 'stopped' as const);
     const first = await Promise.race([checking, stop]);
     if (first !== 'stopped' || settled) return checking;
@@ -119,3 +146,6 @@ export class KeyPicker {
     return this.attempts[slot] - this.allowanceFrom[slot] >= this.order.input.policy.maxKeyAttempts;
   }
 }
+
+/** Patch id: keys of a product without a supplier are checked by a local activity (see KeyPicker.checker). */
+const LOCAL_KEY_CHECK = 'local-key-check';
