@@ -23,8 +23,14 @@ let store: Store;
 
 beforeAll(async () => {
   store = await openStore(testConfig().mongodbUri);
-  // Explain needs the collections' tables; init() creates a model's collection if it is missing.
-  for (const model of allModels()) await model.init();
+  // Explain needs the collections' tables. init() no longer creates a month's report collections
+  // (autoCreate is off for them: reading a month nobody folded creates nothing), so create each here.
+  for (const model of allModels()) {
+    await model.init();
+    await model.createCollection().catch((err: { codeName?: string }) => {
+      if (err.codeName !== 'NamespaceExists') throw err;
+    });
+  }
 });
 
 afterAll(async () => {
