@@ -78,5 +78,10 @@ export function notificationActivities({ store, config }: ActivityDeps) {
       }
       await store.outbox.updateOne({ _id: eventId }, { $set: { delivery: 'sent', sentAt: new Date() } });
     },
+
+    /** The storefront did not take the event in `after`: it is kept as `expired`, no longer asked (unless it went through meanwhile). */
+    async expireStorefrontWebhook({ eventId, after }: { eventId: string; after: string }): Promise<void> {
+      await store.outbox.updateOne({ _id: eventId, delivery: 'pending' }, { $set: { delivery: 'expired', expiredAfter: after } });
+    },
   };
 }

@@ -33,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
     ordersByStatus: () => ordersByStatus(deps.store),
     ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
     webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
+    webhooksExpired: () => deps.store.outbox.countDocuments({ delivery: 'expired' }),
     ordersStuck: () => deps.store.orderViews.countDocuments(sittingSince(new Date(Date.now() - parseDuration(STUCK_AFTER)))),
     complaintsByStatus: () => complaintsByStatus(deps.store),
     complaintsPastDeadline: () => complaintsPastDeadline(deps.store),

@@ -26,6 +26,8 @@ export interface MetricSources {
   ordersNeedingAttention(): Promise<number>;
   /** Storefront events the storefront refused with a 4xx: kept, not retried. */
   webhooksRefused(): Promise<number>;
+  /** Storefront events the storefront took no answer for until the webhook gave up: kept, not retried. */
+  webhooksExpired(): Promise<number>;
   /** Orders sitting in a working status longer than /v1/ops/stuck's default (30m). */
   ordersStuck(): Promise<number>;
   /** The agents' queue: complaints not yet closed, by status. */
@@ -74,6 +76,15 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
     registers: [registry],
     async collect() {
       this.set(await sources.webhooksRefused());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_storefront_webhooks_expired',
+    help: 'Storefront events the storefront did not take within the webhook\'s give-up time (3d; kept in the outbox as expired, not retried)',
+    registers: [registry],
+    async collect() {
+      this.set(await sources.webhooksExpired());
     },
   });
 

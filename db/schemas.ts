@@ -249,8 +249,11 @@ export const refundSchema = new Schema<RefundDoc>(
   { versionKey: false },
 );
 
-/** `refused`: the storefront answered a 4xx that retrying cannot change; kept, counted in metrics, not retried. */
-export type OutboxDelivery = 'pending' | 'sent' | 'not_configured' | 'refused';
+/**
+ * `refused`: the storefront answered a 4xx that retrying cannot change; `expired`: it took no answer
+ * for WEBHOOK_GIVE_UP (workflows/activities.ts). Both are kept, counted in metrics, and not retried.
+ */
+export type OutboxDelivery = 'pending' | 'sent' | 'not_configured' | 'refused' | 'expired';
 /** Every notification to the buyer's storefront, kept whether or not a webhook is configured. */
 export interface OutboxDoc {
   _id: string;
@@ -267,6 +270,8 @@ export interface OutboxDoc {
   sentAt?: Date;
   /** The storefront's answer when it refused the event. */
   refusedStatus?: number;
+  /** How long the event was carried before it expired (WEBHOOK_GIVE_UP then). */
+  expiredAfter?: string;
 }
 export const outboxSchema = new Schema<OutboxDoc>(
   {
@@ -282,6 +287,7 @@ export const outboxSchema = new Schema<OutboxDoc>(
     attempts: { type: Number, default: 0 },
     sentAt: Date,
     refusedStatus: Number,
+    expiredAfter: String,
   },
   { versionKey: false },
 );

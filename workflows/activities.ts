@@ -63,15 +63,26 @@ export const checkouts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
 });
 
-/** Closing a cancelled order at its provider: worth a few tries, never worth holding the order open. */
+/** Closing a cancelled order at its provider: worth a few tries for a few minutes, never worth holding the order open. */
 export const closing = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 
-/** The storefront's webhook receiver, which may be down for a while. */
+/** The storefront's webhook receiver, which may be down for a while (events carried before WEBHOOK_GIVE_UP: for ever). */
 export const storefront = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/** How long an event is carried to a storefront that does not take it before it is kept as `expired`. */
+export const WEBHOOK_GIVE_UP = '3d';
+
+/** The storefront's webhook receiver, down for a while but not for ever: asked until WEBHOOK_GIVE_UP. */
+export const storefrontForAWhile = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: WEBHOOK_GIVE_UP,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
