@@ -85,7 +85,7 @@ export function webhookGuide(): string {
     "  expected = 'sha256=' + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()",
     '  ok = hmac.compare_digest(header, expected)',
     '  ```',
-    '- **Delivery**: answer 2xx once you have it. Any other answer, a timeout (`OUTBOUND_HTTP_TIMEOUT`) or a connection error is retried with backoff (up to 10 minutes apart) until a 2xx; a 4xx other than 408, 409, 425 and 429 says the event itself is wrong, so it is not retried (the outbox keeps it as `refused`, counted by `kamiflow_storefront_webhooks_refused`). An event may arrive more than once and events may arrive out of order: deduplicate by `eventId` and order by `at`, or read the order view.',
+    '- **Delivery**: answer 2xx once you have it. Any other answer, a timeout (`OUTBOUND_HTTP_TIMEOUT`) or a connection error is retried with backoff (up to 10 minutes apart) until a 2xx, for 3 days at most (then the outbox keeps it as `expired`, counted by `kamiflow_storefront_webhooks_expired`); a 4xx other than 408, 409, 425 and 429 says the event itself is wrong, so it is not retried (the outbox keeps it as `refused`, counted by `kamiflow_storefront_webhooks_refused`). An event may arrive more than once and events may arrive out of order: deduplicate by `eventId` and order by `at`, or read the order view.',
     '',
     '| type | sent when |',
     '|---|---|',
