@@ -45,6 +45,13 @@ export interface Stack {
   uiUrl?: string;
   /** Process ids of the servers this call started (`temporal`, `ferretdb`), e.g. to read their memory. */
   pids: Record<string, number>;
+  /** The servers this call started, which restart() can stop and start again. */
+  restartable: string[];
+  /**
+   * Stop one of them (SIGTERM, SIGKILL after 10 s) and start it again on the same port and data, as
+   * a deploy or a crash of that server would; resolves once it answers again.
+   */
+  restart(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -329,6 +336,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const externalMongo = process.env.MONGODB_URI || undefined;
 
   const started: Managed[] = [];
+  /** How to start each server again and tell when it answers (restart()). */
+  const relaunch = new Map<string, { start: () => Managed; probe: () => Promise<void> }>();
   let abort = false;
   const stopStarted = async () => {
     await Promise.all(started.splice(0).reverse().map(stopChild));
@@ -389,8 +398,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           ...(uiPort === 0 ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
         ];
         const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
-        const m = startChild('temporal', toolPaths.temporal, args, logsDir, env, log);
+        const start = () => startChild('temporal', toolPaths.temporal, args, logsDir, env, log);
+        const m = start();
         started.push(m);
+        relaunch.set('temporal', { start, probe: () => probeTemporal(temporalAddress, namespace) });
         if (uiPort !== 0) uiUrl = `http://${HOST}:${uiPort}`;
         temporalReady = () =>
           waitReady(`Temporal dev server on ${temporalAddress}`, () => probeTemporal(temporalAddress, namespace), READY_TIMEOUT_MS, m, () => abort);
@@ -418,8 +429,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       } else {
         assertToolsInstalled(['ferretdb']);
         const args = ['-listen', `${HOST}:${port}`, '-data', path.join(dataDir, 'ferretdb')];
-        const m = startChild('ferretdb', toolPaths.ferretdb, args, logsDir, { ...process.env }, log);
+        const start = () => startChild('ferretdb', toolPaths.ferretdb, args, logsDir, { ...process.env }, log);
+        const m = start();
         started.push(m);
+        relaunch.set('ferretdb', { start, probe: () => probeMongo(mongoUri) });
         mongoReady = () => waitReady(`FerretDB on ${HOST}:${port}`, () => probeMongo(mongoUri), READY_TIMEOUT_MS, m, () => abort);
       }
     }
@@ -438,13 +451,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
 
     const mine = [...started];
+    const pids: Record<string, number> = Object.fromEntries(mine.filter((m) => m.child.pid !== undefined).map((m) => [m.name, m.child.pid as number]));
     let stopping: Promise<void> | undefined;
     return {
       temporalAddress,
       namespace,
       mongoUri,
       uiUrl,
-      pids: Object.fromEntries(mine.filter((m) => m.child.pid !== undefined).map((m) => [m.name, m.child.pid as number])),
+      pids,
+      restartable: mine.map((m) => m.name),
+      restart: async (name) => {
+        const at = mine.findIndex((m) => m.name === name);
+        const again = relaunch.get(name);
+        if (at < 0 || !again) throw new Error(`${name} was not started by this stack`);
+        await stopChild(mine[at]);
+        const m = again.start();
+        mine[at] = m;
+        if (m.child.pid !== undefined) pids[name] = m.child.pid;
+        await waitReady(`${name} (restarted)`, again.probe, READY_TIMEOUT_MS, m, () => false);
+      },
       stop: () => {
         stopping ??= Promise.all(mine.reverse().map(stopChild)).then(() => {
           if (mine.length > 0) log(`stopped ${mine.map((m) => m.name).join(', ')}`);

@@ -204,7 +204,18 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
       await until(at(0.6));
       await worker2.stop();
+      // The store and the Temporal server go down and come back once each, when the soak started them.
+      if (stack!.restartable.includes('ferretdb')) {
+        await until(at(0.65));
+        await stack!.restart('ferretdb');
+        faults['store (FerretDB) stopped and restarted'] = (faults['store (FerretDB) stopped and restarted'] ?? 0) + 1;
+      }
       await stretch(0.7, 0.8, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
+      if (stack!.restartable.includes('temporal')) {
+        await until(at(0.85));
+        await stack!.restart('temporal');
+        faults['Temporal server stopped and restarted'] = (faults['Temporal server stopped and restarted'] ?? 0) + 1;
+      }
     })();
     const restocker = (async () => {
       for (let t = at(0.15); t < end; t += Math.max(5_000, opts.seconds * 100)) {
