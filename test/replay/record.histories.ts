@@ -16,6 +16,7 @@ import { complaintWorkflowId } from '../../domain/complaint';
 import { disputeWorkflowId, type DisputeNotice, type DisputeStart } from '../../domain/dispute';
 import { orderView, buyerConfirm, complaintAction, decideRefund, disputeNoticed, fileComplaint, paymentNotified, requestRefund } from '../../workflows/messages';
 import { StripeStandIn } from '../support/rails/stripe';
+import { WechatPayStandIn } from '../support/rails/wechatpay';
 import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
@@ -23,6 +24,8 @@ let t: TimeSkipping;
 let b: Backend;
 /** Disputes ask Stripe for the disputed PaymentIntent's order: a stand-in answers. */
 const stripe = new StripeStandIn();
+/** WeChat Pay complaints are read from, and answered to, its merchant API: a stand-in answers. */
+const wechat = new WechatPayStandIn();
 
 async function save(name: string, handle: WorkflowHandle): Promise<void> {
   const tag = process.env.RECORDING;
@@ -38,15 +41,18 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
 
 beforeAll(async () => {
   await stripe.start();
-  t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m', ...stripe.env() });
+  await wechat.start();
+  t = await startTimeSkipping({ PAYMENT_TIMEOUT: '15m', RESTOCK_WAIT: '30m', ...stripe.env(), ...wechat.env(), PUBLIC_BASE_URL: 'https://shop.example.test' });
   b = { store: t.store, vault: t.vault, config: t.config, client: t.client };
   await seedProduct(b, 'replay-keys', { refundWindow: '24h', complaintWindow: '7d' }, keyCodes(6, 'REPLAY'));
   await seedProduct(b, 'replay-empty', {}, []);
+  await seedProduct(b, 'replay-short-windows', { refundWindow: '2m', complaintWindow: '3m' }, keyCodes(2, 'REPLAYS'));
 });
 
 afterAll(async () => {
   await t?.stop();
   await stripe.stop();
+  await wechat.stop();
 });
 
 it('records an order delivered and completed', async () => {
@@ -142,4 +148,34 @@ it('records a Stripe dispute lost on a delivered order: the dispute, its complai
   await save('dispute-lost', dispute);
   await save('complaint-dispute-lost', complaint);
   await save('order-dispute-lost', handle);
+});
+
+it('records a WeChat Pay complaint answered and resolved by an agent, then completed at WeChat Pay', async () => {
+  const { input, handle } = await startOrder(b, 'replay-short-windows', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+  wechat.trade(input.orderId, input.amount); // the transaction the buyer complains about
+  const complaintId = wechat.complain(input.orderId, { problemType: 'SERVICE_NOT_WORK' });
+  const notice = (action: string, eventId: string): DisputeNotice => ({ eventId, source: 'wechatpay', externalId: complaintId, action });
+  const start: DisputeStart = { source: 'wechatpay', externalId: complaintId, policy: t.config.complaint };
+  const dispute = await t.client.workflow.signalWithStart('disputeWorkflow', {
+    taskQueue: t.config.temporal.taskQueue,
+    workflowId: disputeWorkflowId('wechatpay', complaintId),
+    args: [start],
+    signal: disputeNoticed,
+    signalArgs: [notice('CREATE_COMPLAINT', 'wechatpay:replay-1')],
+  });
+  const told = await queryUntil(handle, (v) => v.timeline.some((e) => e.type === 'payment_disputed'), 'the order told of the complaint');
+  const complaint = t.client.workflow.getHandle(complaintWorkflowId(told.complaints[0]));
+  await complaint.executeUpdate(complaintAction, { args: [{ action: 'acknowledge', note: '您好，我们正在核实', actor: 'agent-li' }] });
+  await complaint.executeUpdate(complaintAction, { args: [{ action: 'reject', note: '卡密经核实可用，请按说明兑换', actor: 'agent-li' }] });
+  for (let i = 0; i < 100 && !wechat.complaintsCompleted.includes(complaintId); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(wechat.complaintResponses.map((r) => r.text)).toEqual(['您好，我们正在核实', '卡密经核实可用，请按说明兑换']);
+  await dispute.signal(disputeNoticed, notice('MERCHANT_CONFIRM_COMPLETE', 'wechatpay:replay-2'));
+  await dispute.result();
+  await complaint.result();
+  await handle.result();
+  await save('dispute-wechatpay-completed', dispute);
+  await save('complaint-wechatpay-answered', complaint);
+  await save('order-wechatpay-complaint', handle);
 });
