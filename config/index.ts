@@ -184,6 +184,7 @@ export const envSchema = z
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     STORE_PROFILE_FILE: z.string().min(1).optional(),
+    WORKFLOW_CACHE_SIZE: wholeNumber(2, 500, 100_000),
     REPORT_FOLD_EVERY: duration('30s'),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
@@ -235,6 +236,7 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   OUTBOUND_HTTP_TIMEOUT: "Timeout of each call to the supplier, the payment provider and the storefront's webhook.",
   DATA_DIR: 'Where development data lives (the generated encryption key, the embedded store).',
   WORKFLOW_BUNDLE_PATH: "A prebuilt workflow bundle for the worker (the image's); without one it bundles at start.",
+  WORKFLOW_CACHE_SIZE: "Workflows the worker keeps in memory between their tasks. Delivered orders stay open for their refund and complaint windows; past this many, the least recently used is evicted and replayed from its history if it wakes. The SDK's own default grows with the heap (thousands on a large machine), so memory would grow with every sale.",
   STORE_PROFILE_FILE: 'A file where the API or worker keeps how long each kind of store command takes (the benchmark\'s `--profile-store`); unset: not measured (the driver\'s command monitoring costs a little).',
   REPORT_FOLD_EVERY: 'How often the report fold looks for facts to fold into the complaint ranking\'s ledger.',
   TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
@@ -309,6 +311,8 @@ export interface Config {
   workflowBundlePath?: string;
   /** Where the time of each kind of store command is written (the benchmark reads it); unset: not measured. */
   storeProfileFile?: string;
+  /** Workflows the worker keeps cached between their tasks (maxCachedWorkflows). */
+  workflowCacheSize: number;
   /** Requests a minute from one address without a staff key (buyers, the payment webhook). */
   rateLimitPerMinute: number;
   /** Requests the API works on at once; past it, 503 with Retry-After rather than a pile-up. */
@@ -387,6 +391,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     storeProfileFile: e.STORE_PROFILE_FILE,
+    workflowCacheSize: e.WORKFLOW_CACHE_SIZE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,

@@ -30,6 +30,9 @@ export function workerOptions(config: Config, connection: NativeConnection): Pic
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // Bounded: orders stay open for days after delivery, and the SDK's default cache grows with the
+    // heap, so the worker's memory would grow with every sale. An evicted order replays if it wakes.
+    maxCachedWorkflows: config.workflowCacheSize,
     // On shutdown, activities in flight get a moment to finish, then are cancelled (their retries
     // run elsewhere or later); the worker never holds Ctrl-C for longer than that.
     shutdownGraceTime: '3s',

@@ -38,8 +38,10 @@ export function orderFigures(status: OrderStatus): Pick<OrderEntry, 'sold' | 're
 
 /** Whether the ranking counts an order in `to` differently from one in `from` (a new entry is worth recording). */
 export function figuresChange(from: OrderStatus | undefined, to: OrderStatus): boolean {
-  if (from === undefined) return true;
-  const [a, b] = [orderFigures(from), orderFigures(to)];
+  const b = orderFigures(to);
+  // An order nobody paid counts for nothing, as one the ledger never heard of.
+  if (from === undefined) return b.sold || b.refunded;
+  const a = orderFigures(from);
   return a.sold !== b.sold || a.refunded !== b.refunded;
 }
 

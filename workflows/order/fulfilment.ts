@@ -82,7 +82,9 @@ export class KeyPicker {
     if (!held) return { outcome: 'out_of_stock' };
     for (let slot = 0; slot < held.length; slot++) {
       for (;;) {
-        if (firstDelivery && order.status !== 'DELIVERING') await order.moveTo('DELIVERING');
+        // Checked locally, the keys are ready a moment later: DELIVERING is told with the next step's
+        // write, not in a write of its own (nobody could act on it meanwhile).
+        if (firstDelivery && order.status !== 'DELIVERING') await order.moveTo('DELIVERING', undefined, undefined, this.checksLocally());
         const key = held[slot];
         const verdict = await this.check(key.keyId);
         if (verdict === 'stopped') return { outcome: 'stopped' };
@@ -103,9 +105,13 @@ export class KeyPicker {
    * predates knowing), else a local one beside the order's other store steps (versioned: orders
    * begun before check every key through the task queue).
    */
-  private checker(): (args: { orderId: string; keyId: string }) => Promise<KeyVerdict> {
+  private checksLocally(): boolean {
     const { input, shortPath } = this.order;
-    if (!(shortPath && input.supplierCheck === false && patched(LOCAL_KEY_CHECK))) return (args) => supplier.checkKey(args);
+    return shortPath && input.supplierCheck === false && patched(LOCAL_KEY_CHECK);
+  }
+
+  private checker(): (args: { orderId: string; keyId: string }) => Promise<KeyVerdict> {
+    if (!this.checksLocally()) return (args) => supplier.checkKey(args);
     return (args) =>
       localChecks.checkKey(args).catch((err: unknown) => {
         // A local activity's final failure comes as its own error, not wrapped as an activity's is.

@@ -101,14 +101,15 @@ export class OrderRecord {
   }
 
   /** Move to a status: timeline, search attribute, read model, and the storefront told. */
-  async moveTo(status: OrderStatus, detail?: string, actor?: string): Promise<void> {
+  /** `passing`: the status lasts a moment, so it reaches the read model with the next step's write. */
+  async moveTo(status: OrderStatus, detail?: string, actor?: string, passing = false): Promise<void> {
     const from = this.view.status;
     this.view.status = status;
     this.statusSince = now();
     this.note(`status:${status}`, detail ?? `from ${from}`, actor);
     upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
     log.info('order status changed', { orderId: this.id, from, to: status });
-    if (this.shortPath && PASSING.has(status)) {
+    if (this.shortPath && (PASSING.has(status) || passing)) {
       this.raise(`order.${status.toLowerCase()}`);
       return;
     }
