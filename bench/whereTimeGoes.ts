@@ -50,7 +50,13 @@ export async function whereTimeGoes(client: Client, orderIds: string[], workflow
     let lastWorkflowTaskScheduled = 0;
     let lastWorkflowTaskStarted = 0;
     for (const e of events) {
-      if (Number(e.eventId) < from) continue;
+      // A notice that lands while a workflow task waits or runs is handled in that task, scheduled
+      // before it: it counts, its time from the notice on.
+      if (Number(e.eventId) < from) {
+        if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) lastWorkflowTaskScheduled = at(e);
+        if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) lastWorkflowTaskStarted = at(e);
+        continue;
+      }
       switch (e.eventType) {
         case E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
           lastWorkflowTaskScheduled = at(e);
@@ -59,7 +65,7 @@ export async function whereTimeGoes(client: Client, orderIds: string[], workflow
           lastWorkflowTaskStarted = at(e);
           break;
         case E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-          if (lastWorkflowTaskScheduled) add('(workflow task)', lastWorkflowTaskScheduled, lastWorkflowTaskStarted, at(e));
+          if (lastWorkflowTaskScheduled) add('(workflow task)', Math.max(lastWorkflowTaskScheduled, at(signalled)), Math.max(lastWorkflowTaskStarted, at(signalled)), at(e));
           break;
         case E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
           const attrs = e.activityTaskCompletedEventAttributes!;
