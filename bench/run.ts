@@ -84,7 +84,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
   const logsDir = join(dir, 'logs');
   const children: BenchChild[] = [];
   let stack: Stack | undefined;
-  let keep = false;
+  let keep = process.env.BENCH_KEEP_LOGS === '1';
   let connection: Connection | undefined;
   try {
     stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
@@ -196,7 +196,9 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const productLevel = async (phase: Phase, c: number) => {
       await settle();
       const ceilingRate = phases.ceiling.find((l) => l.concurrency === c)?.ordersPerSecond ?? 20;
-      const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / onSale.length) + 10;
+      // Storefront n sells onSale[n % onSale.length]: with fewer storefronts than products on sale,
+      // each busy product sells a 1/c share, not 1/onSale.length (one storefront drains one product).
+      const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / Math.min(c, onSale.length)) + 10;
       for (const sku of onSale) await importStock(admin, sku, perSku, `${phase}-${c}`);
       await measure(phase, c, shop, { api, worker }, histories);
     };
@@ -253,6 +255,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     await connection?.close().catch(() => undefined);
     await stack?.stop();
     if (!keep) rmSync(dir, { recursive: true, force: true });
+    else say(`logs kept in ${logsDir}`);
   }
 }
 

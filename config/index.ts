@@ -184,7 +184,7 @@ export const envSchema = z
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     STORE_PROFILE_FILE: z.string().min(1).optional(),
-    WORKFLOW_CACHE_SIZE: wholeNumber(2, 500, 100_000),
+    WORKFLOW_CACHE_SIZE: wholeNumber(2, 200, 100_000),
     REPORT_FOLD_EVERY: duration('30s'),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
