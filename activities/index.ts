@@ -14,15 +14,19 @@ export function createActivities(deps: ActivityDeps) {
   const stock = stockWatch(deps);
   return {
     ...inventory,
-    /** Taking keys may cross a stock alert's line: the alert is raised here, once per crossing. */
+    /**
+     * Taking keys may cross a stock alert's line: the alert is raised here, once per crossing, beside
+     * the order rather than in its way (afterTaking never fails; an alert it could not hand over, the
+     * next order's look hands over).
+     */
     async reserveKeys(args: Parameters<typeof inventory.reserveKeys>[0]): ReturnType<typeof inventory.reserveKeys> {
       const held = await inventory.reserveKeys(args);
-      await stock.afterTaking(args.sku);
+      void stock.afterTaking(args.sku);
       return held;
     },
     async reserveKey(claim: Parameters<typeof inventory.reserveKey>[0]): ReturnType<typeof inventory.reserveKey> {
       const key = await inventory.reserveKey(claim);
-      await stock.afterTaking(claim.sku);
+      void stock.afterTaking(claim.sku);
       return key;
     },
     ...validationActivities(deps),

@@ -90,18 +90,24 @@ export function inventoryActivities({ store }: ActivityDeps) {
 
   async function reserveOne(claim: SlotClaim): Promise<DeliveredKey | null> {
     const { orderId, sku, slot, attempt } = claim;
+    const mine = async (): Promise<DeliveredKey | null> => {
+      const held = await store.claims.findOne({ orderId, slot, attempt }).lean();
+      if (!held) return null;
+      const key = await store.keys.findById(held._id).lean();
+      return { keyId: held._id, masked: key?.masked ?? '****' };
+    };
+    // Whether this slot's claim may already exist (a retried attempt took it). Not asked up front:
+    // the (order, slot, attempt) index refuses a second claim, and that collision sends us to look.
+    let mayHoldOne = false;
     for (;;) {
-      const mine = await store.claims.findOne({ orderId, slot, attempt }).lean();
-      if (mine) {
-        const key = await store.keys.findById(mine._id).lean();
-        return { keyId: mine._id, masked: key?.masked ?? '****' };
-      }
+      const held = mayHoldOne ? await mine() : null;
+      if (held) return held;
       // No sort: the index on freeOf gives free keys of the sku in import order on MongoDB and on
       // the embedded store alike, and a sort would make the embedded store read them all.
       const candidates = await store.keys.find({ freeOf: sku }).limit(CANDIDATES).lean();
       if (candidates.length === 0) {
         if (await unhideFreeKeys(sku)) continue;
-        return null;
+        return mine(); // the last key may be the one an earlier attempt took for this slot
       }
       // Start at a random place so concurrent orders don't all collide on the oldest key.
       const offset = Math.floor(Math.random() * candidates.length);
@@ -114,8 +120,8 @@ export function inventoryActivities({ store }: ActivityDeps) {
           if (!isDuplicateKeyError(err)) throw err;
           // Someone holds this key (or our own retry claimed this slot): mark the hint, look again.
           await store.keys.updateOne({ _id: key._id }, { $unset: { freeOf: 1 } });
-          const ours = await store.claims.findOne({ orderId, slot, attempt }).lean();
-          if (ours) break;
+          mayHoldOne = true;
+          if (await store.claims.exists({ orderId, slot, attempt })) break;
           continue;
         }
         await store.keys.updateOne({ _id: key._id }, { $unset: { freeOf: 1 } });
@@ -161,15 +167,16 @@ export function inventoryActivities({ store }: ActivityDeps) {
     to: 'delivered' | 'revoked' | 'invalid',
   ): Promise<void> {
     for (const keyId of keyIds) {
+      // One conditional write (atomic on MongoDB and the patched embedded store); only when it
+      // changes nothing is the claim read, to tell "already so" from a claim that is not ours.
+      const moved = await store.claims.updateOne({ _id: keyId, orderId, state: { $in: from.filter((s) => s !== to) } }, { $set: { state: to, updatedAt: new Date() } });
+      if (moved.matchedCount === 1) continue;
       const claim = await store.claims.findOne({ _id: keyId }).lean();
       if (!claim || claim.orderId !== orderId) {
         throw new Error(`key ${keyId} is not held by order ${orderId}`);
       }
       if (claim.state === to) continue;
-      if (!from.includes(claim.state)) {
-        throw new Error(`key ${keyId} is ${claim.state}; it cannot become ${to}`);
-      }
-      await store.claims.updateOne({ _id: keyId, orderId }, { $set: { state: to, updatedAt: new Date() } });
+      throw new Error(`key ${keyId} is ${claim.state}; it cannot become ${to}`);
     }
   }
 }

@@ -16,25 +16,26 @@ export function validationActivities({ store, vault, config }: ActivityDeps) {
      * errors or times out is not a verdict: the activity fails and is retried with backoff.
      */
     async checkKey({ orderId, keyId }: { orderId: string; keyId: string }): Promise<KeyVerdict> {
-      const key = await store.keys.findById(keyId).lean();
+      const [key, claim] = await Promise.all([store.keys.findById(keyId).lean(), store.claims.findById(keyId).lean()]);
       if (!key) throw ApplicationFailure.nonRetryable(`key ${keyId} does not exist`, 'UnknownKey');
-      const claim = await store.claims.findById(keyId).lean();
       if (!claim || claim.orderId !== orderId) {
         throw ApplicationFailure.nonRetryable(`key ${keyId} is not held by order ${orderId}`, 'KeyNotHeld');
       }
       if (claim.state === 'revoked') return { valid: false, reason: 'already delivered to another order' };
 
-      const product = await store.products.findById(key.sku).lean();
+      // Defence in depth: the same code under another key id would have been refused at import,
+      // but a code another order already received must never leave again, however it got here.
+      const [product, twin] = await Promise.all([
+        store.products.findById(key.sku).lean(),
+        store.keys.exists({ fingerprint: key.fingerprint, _id: { $ne: keyId } }),
+      ]);
       if (!product) throw ApplicationFailure.nonRetryable(`product ${key.sku} does not exist`, 'UnknownProduct');
 
       const code = vault.open(key.code);
       if (product.keyPattern && !new RegExp(product.keyPattern).test(code)) {
         return { valid: false, reason: 'does not match the product key pattern' };
       }
-      // Defence in depth: the same code under another key id would have been refused at import,
-      // but a code another order already received must never leave again, however it got here.
-      const twin = await store.keys.find({ fingerprint: key.fingerprint, _id: { $ne: keyId } }).lean();
-      if (twin.length > 0) return { valid: false, reason: 'the same code exists twice in inventory' };
+      if (twin) return { valid: false, reason: 'the same code exists twice in inventory' };
 
       if (!product.validationUrl) return { valid: true };
       const answer = await callJson('POST', product.validationUrl, config.outboundHttpTimeoutMs, { sku: key.sku, code });
