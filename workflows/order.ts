@@ -66,8 +66,9 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
  * buyer's refund window and complaints included.
  */
 async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, settlesCancel: boolean): Promise<OrderView> {
-  // Versioned: orders begun before the short path keep their regular activities (OrderRecord).
-  const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record);
+  // Versioned: orders begun before the short path keep their regular activities (OrderRecord), and
+  // orders begun before their webhook carriers waited their turn start them at once (OrderRecord.write).
+  const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record, patched(CARRIERS_IN_TURN));
   const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
   const disputes = new DisputeDesk(order);
@@ -571,6 +572,7 @@ const REFUND_STOPS_KEY_CHECK = 'refund-stops-key-check';
 const SHORT_CRITICAL_PATH = 'short-critical-path';
 const PROVIDER_DISPUTES = 'provider-disputes';
 const CANCEL_REQUEST_SETTLES = 'cancel-request-settles';
+const CARRIERS_IN_TURN = 'webhook-carriers-in-turn';
 // LOCAL_KEY_CHECK ('local-key-check') is at the foot of workflows/order/fulfilment.ts, beside its one use.
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 

@@ -1,4 +1,4 @@
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Notification } from '../../domain/notification';
 import type { DeliveredKey, OrderInput, OrderStatus, OrderView, TimelineEntry } from '../../domain/order';
 import { ORDER_STATUS } from '../../domain/searchAttributes';
@@ -48,6 +48,8 @@ export class OrderRecord {
     readonly input: OrderInput,
     readonly shortPath: boolean,
     resumed?: RecordState,
+    /** Webhook carriers start once the rest of their activation has run (see write); false for orders begun before. */
+    private readonly carriersInTurn = false,
   ) {
     this.store = shortPath ? localStore : store;
     if (resumed) {
@@ -178,6 +180,25 @@ export class OrderRecord {
       },
     );
     const { webhook } = await written;
-    if (webhook) await Promise.all(events.map((e) => carryToWebhook(e.eventId)));
+    if (!webhook) return;
+    // A local activity's result comes in an activation of its own when the order runs, but beside
+    // the task's other events when a worker replays the task (one that timed out: a worker killed):
+    // carriers started at once then went ahead of what the main flow did meanwhile (the payment-due
+    // timer) and the replay failed. Started once everything else their activation woke has run,
+    // they come after it both ways (versioned: orders begun before start them at once).
+    if (this.carriersInTurn) await afterTheRestOfTheActivation();
+    await Promise.all(events.map((e) => carryToWebhook(e.eventId)));
   }
+}
+
+/**
+ * Resolves once every coroutine the current activation woke has run as far as it can: the SDK
+ * checks blocked conditions only after the activation's microtasks settle, and this one is false
+ * when first checked.
+ */
+function afterTheRestOfTheActivation(): Promise<void> {
+  let checkedOnce = false;
+  const turn = condition(() => checkedOnce);
+  checkedOnce = true;
+  return turn;
 }
