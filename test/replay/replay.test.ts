@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../../scripts/tools';
 
 /**
@@ -13,6 +14,7 @@ import { REPO_ROOT } from '../../scripts/tools';
  * Recordings are only ever added: manifest.sha256 pins every file, so a history changed or deleted
  * to make a change pass fails here. superseded/ keeps a recording of an unreleased build whose
  * unpatched change conflicted with the release; it stays to show why it can no longer replay.
+ * raced/ keeps the soak's order whose webhook carrier's start raced its main flow (see the last test).
  */
 const here = __dirname;
 const manifest = readFileSync(join(here, 'manifest.sha256'), 'utf8')
@@ -22,10 +24,11 @@ const manifest = readFileSync(join(here, 'manifest.sha256'), 'utf8')
     const [sha256, file] = line.trim().split(/\s+/);
     return { sha256, file };
   });
-const onDisk = ['histories', 'superseded'].flatMap((dir) => readdirSync(join(here, dir)).filter((f) => f.endsWith('.json')).map((f) => `${dir}/${f}`));
+const onDisk = ['histories', 'superseded', 'raced'].flatMap((dir) => readdirSync(join(here, dir)).filter((f) => f.endsWith('.json')).map((f) => `${dir}/${f}`));
 
+/** Replay a folder of recordings (or one file) under test/replay, or at an absolute path. */
 function replay(dir: string): string[] {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', join(here, dir)], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', resolve(here, dir)], {
     cwd: REPO_ROOT,
     env: { ...process.env, WORKFLOW_BUNDLE_PATH: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE },
     encoding: 'utf8',
@@ -63,4 +66,44 @@ describe('recorded workflow histories replay against the current code', () => {
     expect(results).toHaveLength(manifest.filter((m) => m.file.startsWith('superseded/')).length);
     for (const line of results) expect(line).toMatch(/^FAILED .*TMPRL1100.*'countAvailableKeys'/);
   });
+
+  // The soak's order that got a wrong-amount notice and then the right one before its first task,
+  // and whose worker was killed while the refund's write (a local activity) ran: the next worker got
+  // the write's result after the main flow had started the payment-due timer, a replay gets it
+  // beside the task's other events. Begun before 'webhook-carriers-in-turn', it keeps the order of
+  // commands it began with, and fails on replay as it did in the soak (to be reset). The same run
+  // with the marker the fixed code records at its first task replays: the carrier's start waits for
+  // the timer both ways.
+  it('an order whose write raced its main flow on a killed worker replays when begun with its carriers in turn', () => {
+    expect(replay('raced')).toEqual([expect.stringMatching(/^FAILED .*TMPRL1100.*Child workflow machine does not handle this event.*TimerStarted/)]);
+
+    const recorded = JSON.parse(readFileSync(join(here, 'raced', 'order-two-notices-worker-killed.soak.json'), 'utf8'));
+    const withMarker = join(mkdtempSync(join(tmpdir(), 'kamiflow-raced-')), 'order-begun-with-carriers-in-turn.json');
+    writeFileSync(withMarker, JSON.stringify({ events: withPatchAtFirstTask(recorded.events, 'webhook-carriers-in-turn') })); // exported bare, as the Temporal CLI does
+    expect(replay(withMarker)).toEqual([`replayed ${withMarker}`]);
+  });
 });
+
+type RecordedEvent = Record<string, unknown> & { eventId: string; eventType: string };
+
+/**
+ * The history a run would have recorded had its first task also called patched(id): that patch's
+ * marker and search-attribute upsert after the first task's last patch, later events renumbered.
+ */
+function withPatchAtFirstTask(events: RecordedEvent[], id: string): RecordedEvent[] {
+  const base64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+  const at = events.findIndex((e, i) => e.eventType === 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES' && events[i + 1]?.eventType !== 'EVENT_TYPE_MARKER_RECORDED') + 1;
+  const [marker, upsert] = structuredClone(events.slice(at - 2, at)) as any[];
+  marker.markerRecordedEventAttributes.details['patch-data'].payloads[0].data = base64({ id, deprecated: false });
+  const versions = upsert.upsertWorkflowSearchAttributesEventAttributes.searchAttributes.indexedFields.TemporalChangeVersion;
+  versions.data = base64([...JSON.parse(Buffer.from(versions.data, 'base64').toString()), id]);
+  const shift = (n: number) => (n > at ? n + 2 : n);
+  const renumber = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(renumber);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, /^(eventId|scheduledEventId|startedEventId|initiatedEventId|workflowTaskCompletedEventId)$/.test(k) ? String(shift(Number(v))) : renumber(v)]),
+    );
+  };
+  return [...events.slice(0, at), marker, upsert, ...events.slice(at)].map((e, i) => ({ ...(renumber(e) as RecordedEvent), eventId: String(i + 1) }));
+}
