@@ -48,13 +48,6 @@ export class DeliveryWatch {
     });
   }
 
-  /** Wake every waiter (the API is stopping): each answers with what the read model shows now. */
-  close(): void {
-    for (const waiters of [...this.waiting.values()]) for (const wake of [...waiters]) wake();
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
   private schedule(): void {
     if (this.timer || this.looking || this.waiting.size === 0) return;
     this.timer = setTimeout(() => {
