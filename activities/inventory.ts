@@ -47,7 +47,12 @@ export function inventoryActivities({ store }: ActivityDeps) {
      * whether there are enough for it): a cheap look before trying to reserve.
      */
     async countAvailableKeys({ sku, upTo }: { sku: string; upTo?: number }): Promise<number> {
-      return upTo === undefined ? (await stockOf(store, sku)).available : freeKeysUpTo(store, sku, upTo);
+      if (upTo === undefined) return (await stockOf(store, sku)).available;
+      const hinted = await freeKeysUpTo(store, sku, upTo);
+      if (hinted >= upTo) return hinted;
+      // The hint may hide a free key (see unhideFreeKeys), and an order waiting for stock that
+      // trusted it would wait its whole RESTOCK_WAIT: it asks the claims before it waits on.
+      return (await unhideFreeKeys(sku)) ? freeKeysUpTo(store, sku, upTo) : hinted;
     },
 
     async reserveKeys({ orderId, sku, slots }: { orderId: string; sku: string; slots: SlotAttempt[] }): Promise<DeliveredKey[] | null> {

@@ -335,3 +335,14 @@ describe('importing keys', () => {
     for (const doc of raw) expect(doc.masked).toMatch(/^\*+.{1,4}$/);
   });
 });
+
+describe('the count a waiting order looks at', () => {
+  it('finds a free key whose freeOf hint a collision left cleared, and puts the hint back', async () => {
+    const { sku, codes } = fresh(2, 'HID');
+    await importKeys(store, vault, sku, codes);
+    // What a reservation colliding with a claim being released leaves: a free key hinted as taken.
+    await store.keys.updateMany({ sku }, { $unset: { freeOf: 1 } });
+    expect(await inventory.countAvailableKeys({ sku, upTo: 1 })).toBe(1);
+    expect(await store.keys.countDocuments({ freeOf: sku })).toBe(2);
+  });
+});
