@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, SMOKE, runBench, type BenchOptions } from '../bench/run';
 import { criteriaText, textTable, writeResults } from '../bench/results';
-import { REPO_ROOT, wholeNumberOption } from './tools';
+import { REPO_ROOT, optionsOrExit, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
   [--order-timeout N] [--poll-ms N] [--keys-wait S] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check]`;
@@ -65,13 +65,7 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof options>;
-  try {
-    parsed = options();
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const parsed = optionsOrExit(options, USAGE);
   const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
   const results = await runBench(parsed.bench, say);
   process.stdout.write(`\n${textTable(results)}\n\n${criteriaText(results.criteria)}\n\n`);

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSoak, soakMarkdown, soakText, SOAK_DEFAULTS, SOAK_SHORT, type SoakOptions } from '../bench/soak/run';
-import { REPO_ROOT, wholeNumberOption } from './tools';
+import { REPO_ROOT, optionsOrExit, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run soak -- [--short] [--minutes M | --seconds S] [--clients N] [--kill-every S] [--settle S] [--log-level info] [--out DIR]`;
 
@@ -52,13 +52,7 @@ function options(): { soak: SoakOptions; out: string } {
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof options>;
-  try {
-    parsed = options();
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  const parsed = optionsOrExit(options, USAGE);
   const say = (line: string) => process.stdout.write(`[soak] ${line}\n`);
   const report = await runSoak(parsed.soak, say);
   process.stdout.write(`\n${soakText(report)}\n\n`);

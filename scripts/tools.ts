@@ -71,3 +71,13 @@ export function wholeNumberOption(name: string, raw: string | undefined, fallbac
   if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
   return Number(raw);
 }
+
+/** A script's command-line options, or its usage and exit code 2 when they are bad. */
+export function optionsOrExit<T>(parse: () => T, usage: string): T {
+  try {
+    return parse();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
+    process.exit(2);
+  }
+}
