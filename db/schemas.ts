@@ -159,6 +159,14 @@ export const actionRequestSchema = new Schema<ActionRequestDoc>(
   { _id: String, updateId: { type: String, required: true }, at: { type: Date, required: true } },
   { versionKey: false },
 );
+/**
+ * How long an action request is kept (a TTL index on `at`). A row only decides anything within the
+ * API's retry window (10 minutes, api/actionIds.ts); a day is far past it (MongoDB's TTL monitor may
+ * be a minute or more late, never early) and leaves the last day's actions for support to see why a
+ * request was taken for a retry, while the collection stays the size of one day's actions.
+ */
+export const ACTION_REQUEST_TTL_SECONDS = 24 * 60 * 60;
+actionRequestSchema.index({ at: 1 }, { expireAfterSeconds: ACTION_REQUEST_TTL_SECONDS });
 
 /** The order read model, projected by the workflow's activities at each change. */
 export interface OrderViewDoc {

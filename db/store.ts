@@ -1,4 +1,4 @@
-import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
+import mongoose, { type Connection, type Model, type mongo, type Schema } from 'mongoose';
 import { profileCommands } from './commandProfile';
 import { migrate } from './migrations';
 import {
@@ -112,8 +112,31 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     store.reportNotes, store.stockAlerts,
   ];
   for (const model of models) await model.createIndexes();
+  await expiringIndexes(store.actionRequests);
   await migrate(store);
   return store;
+}
+
+/**
+ * A model's indexes, its TTL indexes included. A server without TTL indexes (FerretDB 1.24, the
+ * embedded store, answers NotImplemented) gets the same indexes without expiry: its rows stay.
+ * Production's MongoDB expires them.
+ */
+async function expiringIndexes(model: Model<any>): Promise<void> {
+  try {
+    await model.createIndexes();
+  } catch (err) {
+    if (!isNotImplemented(err)) throw err;
+    for (const [fields, options] of model.schema.indexes()) {
+      const { expireAfterSeconds: _, ...kept } = options as mongo.CreateIndexesOptions;
+      await model.collection.createIndex(fields as Record<string, 1 | -1>, kept);
+    }
+  }
+}
+
+/** The server does not do what was asked (MongoDB's code 238, NotImplemented). */
+export function isNotImplemented(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 238;
 }
 
 /** A collection of one month (`YYYY-MM`), its model made once per connection. */

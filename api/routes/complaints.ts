@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { complaintQueuePage } from '../../db/complaintQueue';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
-import { actionId } from '../actionIds';
+import { asAction } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
 import { handle, type ApiDeps } from '../deps';
@@ -25,7 +25,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(FileComplaint, req.body, 'body');
       const { category, description, evidence } = body;
-      const filed = await orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint }, await actionId(store, req, body));
+      const filed = await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint }, updateId));
       res.status(201).json(filed);
     }),
   );
@@ -56,7 +56,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
       const body = parse(ComplaintActionInput, req.body, 'body');
       const { action, note } = body;
-      const answer = await complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }, await actionId(store, req, body));
+      const answer = await asAction(store, req, body, (updateId) => complaints.act(complaintId, complaintAction, { action, actor: actorName(callerOf(req)), ...(note ? { note } : {}) }, updateId));
       // A remedy the order is still carrying out: accepted, and shown pending on the complaint and the order.
       res.status(answer.status === 'pending' ? 202 : 200).json(answer);
     }),
@@ -68,7 +68,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     handle(async (req, res) => {
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
       const body = parse(ComplaintReply, req.body, 'body');
-      res.json(await complaints.act(complaintId, buyerReply, { message: body.message }, await actionId(store, req, body)));
+      res.json(await asAction(store, req, body, (updateId) => complaints.act(complaintId, buyerReply, { message: body.message }, updateId)));
     }),
   );
 
@@ -79,7 +79,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
       const body = parse(ComplaintConfirm, req.body, 'body');
       const { satisfied, rating, comment } = body;
-      res.json(await complaints.act(complaintId, buyerConfirm, { satisfied, ...(rating ? { rating } : {}), ...(comment ? { comment } : {}) }, await actionId(store, req, body)));
+      res.json(await asAction(store, req, body, (updateId) => complaints.act(complaintId, buyerConfirm, { satisfied, ...(rating ? { rating } : {}), ...(comment ? { comment } : {}) }, updateId)));
     }),
   );
 

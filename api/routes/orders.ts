@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { orderListPage } from '../../db/orderList';
 import { orderActionFits, type OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
-import { actionId, idempotencyKeyOf } from '../actionIds';
+import { asAction, idempotencyKeyOf } from '../actionIds';
 import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { readCursor, writeCursor } from '../cursor';
@@ -94,7 +94,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(CancelOrder, req.body ?? {}, 'body');
       const { reason } = body;
-      res.json(await orders.act(orderId, cancelOrder, { actor: actorName(callerOf(req)), ...(reason ? { reason } : {}) }, await actionId(store, req, body)));
+      res.json(await asAction(store, req, body, (updateId) => orders.act(orderId, cancelOrder, { actor: actorName(callerOf(req)), ...(reason ? { reason } : {}) }, updateId)));
     }),
   );
 
@@ -104,7 +104,7 @@ export function orderRoutes(deps: ApiDeps): Router {
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(RefundRequest, req.body, 'body');
-      res.status(202).json(await orders.act(orderId, requestRefund, { actor: 'buyer', reason: body.reason }, await actionId(store, req, body)));
+      res.status(202).json(await asAction(store, req, body, (updateId) => orders.act(orderId, requestRefund, { actor: 'buyer', reason: body.reason }, updateId)));
     }),
   );
 
@@ -115,7 +115,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(RefundDecision, req.body, 'body');
       const { approve, note } = body;
-      res.json(await orders.act(orderId, decideRefund, { actor: actorName(callerOf(req)), approve, ...(note ? { note } : {}) }, await actionId(store, req, body)));
+      res.json(await asAction(store, req, body, (updateId) => orders.act(orderId, decideRefund, { actor: actorName(callerOf(req)), approve, ...(note ? { note } : {}) }, updateId)));
     }),
   );
 
