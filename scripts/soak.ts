@@ -9,6 +9,7 @@
  *   npm run soak                       # 10 minutes, 8 clients
  *   npm run soak -- --minutes 30 --clients 16 --kill-every 15
  *   npm run soak -- --short            # CI-sized: about a minute in all, results under bench/results/soak/short/
+ *   BENCH_KEEP_LOGS=1 npm run soak     # keep the logs and the servers' data however it went
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { runSoak, soakMarkdown, soakText, SOAK_DEFAULTS, SOAK_SHORT, type SoakOptions } from '../bench/soak/run';
 import { REPO_ROOT, optionsOrExit, wholeNumberOption } from './tools';
 
-const USAGE = `usage: npm run soak -- [--short] [--minutes M | --seconds S] [--clients N] [--kill-every S] [--settle S] [--log-level info] [--out DIR]`;
+const USAGE = `usage: npm run soak -- [--short] [--minutes M | --seconds S] [--clients N] [--kill-every S] [--settle S] [--log-level info] [--out DIR]
+(BENCH_KEEP_LOGS=1: keep the run's folder, its logs and the Temporal server's and the store's data, even when every invariant holds)`;
 
 function options(): { soak: SoakOptions; out: string } {
   const { values } = parseArgs({

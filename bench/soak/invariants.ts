@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { stockOf } from '../../db/inventory';
 import type { Store } from '../../db/store';
 import type { Vault } from '../../db/vault';
-import { WORKING_ORDER_STATUSES } from '../../domain/order';
+import { orderWorkflowId, WORKING_ORDER_STATUSES } from '../../domain/order';
 
 /*
  * What must hold once a soak's orders have settled, checked from the store, the payment provider's
@@ -71,14 +72,51 @@ export async function moneyConserved(store: Store, payouts: Payout[]): Promise<C
   return { name: 'money conserved: each paid order delivered or refunded, exactly once', violations };
 }
 
-/** No order sits in a working status (paid and not delivered, refunding, out of stock...), in the read model or in Temporal. */
-export async function nothingStuck(store: Store, client: Client, taskQueue: string): Promise<Check> {
+/**
+ * No order sits in a working status (paid and not delivered, refunding, out of stock...), in the read
+ * model or in Temporal. `explain`: each such order (the first EXPLAINED) says why it does not move.
+ */
+export async function nothingStuck(store: Store, client: Client, taskQueue: string, explain = false): Promise<Check> {
   const working = await store.orderViews.find({ status: { $in: [...WORKING_ORDER_STATUSES] } }, { status: 1 }).lean();
-  const violations = working.map((row) => `order ${row._id} is ${row.status}`);
+  const violations = await Promise.all(
+    working.map(async (row, i) => `order ${row._id} is ${row.status}${explain && i < EXPLAINED ? `: ${await whyStuck(client, orderWorkflowId(row._id))}` : ''}`),
+  );
   const statuses = WORKING_ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
   const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus IN (${statuses})`);
   if (count > 0) violations.push(`${count} running order workflows in a working status`);
   return { name: 'no order stuck in a working status', violations };
+}
+
+/** How many stuck orders the soak explains (each costs a history fetch). */
+const EXPLAINED = 20;
+
+/** Why an order's workflow does not move on, from Temporal: its task failing, an activity it waits on, or neither. */
+export async function whyStuck(client: Client, workflowId: string): Promise<string> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    const [described, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    if (described.status.name !== 'RUNNING') return `its workflow is ${described.status.name}`;
+    return stuckReason(history.events ?? [], described.raw.pendingActivities ?? []);
+  } catch (err) {
+    return `its workflow cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+
+/** The reason, from a running workflow's history and its pending activities. */
+export function stuckReason(events: Event[], pending: PendingActivity[]): string {
+  const last = (has: (e: Event) => boolean) => events.reduce((at, e, i) => (has(e) ? i : at), -1);
+  const failed = last((e) => !!e.workflowTaskFailedEventAttributes);
+  if (failed > last((e) => !!e.workflowTaskCompletedEventAttributes)) {
+    const message = events[failed].workflowTaskFailedEventAttributes?.failure?.message ?? 'no message';
+    return `its workflow task fails (${message.slice(0, 200)})`;
+  }
+  if (pending.length > 0) {
+    return `it waits on ${pending.map((a) => `${a.activityType?.name ?? 'an activity'} (attempt ${a.attempt ?? 1}${a.lastFailure?.message ? `, last: ${a.lastFailure.message.slice(0, 120)}` : ''})`).join(', ')}`;
+  }
+  return 'no task failing and no activity pending: it waits for a timer, a signal or an update';
 }
 
 /** No key code in any text the product let out: its logs, the webhooks it sent, the workflows' histories. */

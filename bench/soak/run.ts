@@ -74,7 +74,10 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
   const fakes: { stop(): Promise<void> }[] = [];
   let stack: Stack | undefined;
   let connection: Connection | undefined;
-  let keep = false;
+  // BENCH_KEEP_LOGS=1 keeps the run's folder however it went (a failed run's is kept anyway): the
+  // processes' logs, and the Temporal server's and the store's data to look at stuck orders again.
+  let keep = process.env.BENCH_KEEP_LOGS === '1';
+  let database = '';
   try {
     // ── Outside the product: supplier, payment provider, the storefront's webhook receiver ────
     const supplierMode = { now: 'ok' as 'ok' | 'failing' | 'hanging' };
@@ -90,6 +93,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
     const product = shippedProductEnv(stack, 'soak', dir, opts.logLevel, ['admin', 'storefront', 'agent']);
     const { keys, webhookSecret, encryptionKey, mongodbUri } = product;
+    database = new URL(mongodbUri).pathname.slice(1);
     const taskQueue = product.env.TASK_QUEUE;
     const env: Record<string, string> = {
       ...product.env,
@@ -239,6 +243,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       await sleep(2_000);
       stuck = await nothingStuck(store, client, taskQueue);
     }
+    if (stuck.violations.length > 0) stuck = await nothingStuck(store, client, taskQueue, true);
     clearInterval(watchMemory);
 
     // ── The invariants ────────────────────────────────────────────────────────────────────────
@@ -267,8 +272,11 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     await store.close();
 
     for (const child of [...children].reverse()) await child.stop();
-    const db = await mongoose.createConnection(mongodbUri).asPromise();
-    await db.dropDatabase().finally(() => db.close());
+    if (invariants.some((c) => c.violations.length > 0)) keep = true;
+    if (!keep) {
+      const db = await mongoose.createConnection(mongodbUri).asPromise();
+      await db.dropDatabase().finally(() => db.close());
+    }
 
     const tally = (items: string[]) => Object.fromEntries([...items.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1]));
     const unfinished = traffic.placed.filter((p) => !p.finished).map((p) => `${p.scenario}: ${p.problem}`);
@@ -300,7 +308,6 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       loadAverage: Math.round(loadavg()[0] * 100) / 100,
       ok: invariants.every((c) => c.violations.length === 0),
     };
-    if (!report.ok) keep = true;
     return report;
   } catch (err) {
     keep = true;
@@ -310,7 +317,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     for (const fake of fakes) await fake.stop().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await stack?.stop();
-    if (keep) say(`logs kept in ${logsDir}`);
+    if (keep) say(`logs kept in ${logsDir}; the Temporal server's data (temporal.sqlite) and the store's (database ${database}) in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

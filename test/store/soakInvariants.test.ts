@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { keysConserved, moneyConserved, noCodeLeaked } from '../../bench/soak/invariants';
+import { keysConserved, moneyConserved, noCodeLeaked, stuckReason } from '../../bench/soak/invariants';
 import { importKeys } from '../../db/inventory';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -83,5 +83,23 @@ describe('no code leaked', () => {
     ]);
     expect(check.violations).toEqual(['1 key codes in the worker log (first: …D-17)']);
     expect(check.violations.join()).not.toContain('SOAK-MAIN');
+  });
+});
+
+describe('why a stuck order does not move', () => {
+  const task = (n: number, outcome: 'completed' | 'failed', message = '') =>
+    outcome === 'completed' ? { eventId: n, workflowTaskCompletedEventAttributes: {} } : { eventId: n, workflowTaskFailedEventAttributes: { failure: { message } } };
+
+  it('names a workflow task that fails since its last success, with the failure', () => {
+    const nondeterminism = '[TMPRL1100] Nondeterminism error: Non-deprecated patch marker encountered for change periodic-restock-look';
+    const events = [task(1, 'completed'), task(2, 'failed', 'an earlier failure, since recovered'), task(3, 'completed'), task(4, 'failed', nondeterminism), task(5, 'failed', nondeterminism)];
+    expect(stuckReason(events as never, [])).toBe(`its workflow task fails (${nondeterminism})`);
+  });
+
+  it('names the activities it waits on, with their attempts and last failure; else that it waits on nothing visible', () => {
+    const events = [task(1, 'completed'), task(2, 'failed', 'recovered'), task(3, 'completed')];
+    const pending = [{ activityType: { name: 'checkKey' }, attempt: 7, lastFailure: { message: 'supplier answered 500' } }];
+    expect(stuckReason(events as never, pending)).toBe('it waits on checkKey (attempt 7, last: supplier answered 500)');
+    expect(stuckReason(events as never, [])).toBe('no task failing and no activity pending: it waits for a timer, a signal or an update');
   });
 });
