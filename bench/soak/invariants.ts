@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import type { HistoryAndWorkflowId } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
 import { stockOf } from '../../db/inventory';
 import type { Store } from '../../db/store';
 import type { Vault } from '../../db/vault';
@@ -85,6 +87,20 @@ export async function nothingStuck(store: Store, client: Client, taskQueue: stri
   const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus IN (${statuses})`);
   if (count > 0) violations.push(`${count} running order workflows in a working status`);
   return { name: 'no order stuck in a working status', violations };
+}
+
+/**
+ * Every workflow's history replays against the code as shipped, as a new worker replays it when the
+ * one that had it cached dies: one that fails (a nondeterminism error) stops at its next task, on
+ * whichever worker, and waits for a person to reset it, whether or not the run happened to replay it.
+ */
+export async function everyHistoryReplays(workflowBundlePath: string, histories: HistoryAndWorkflowId[]): Promise<Check> {
+  const violations: string[] = [];
+  for await (const { workflowId, error } of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
+    // The SDK wraps core's failure in its own words: the failure's message is what says why.
+    if (error) violations.push(`${workflowId} fails on replay: ${(/message: "((?:[^"\\]|\\.)*)"/.exec(error.message)?.[1] ?? error.message).slice(0, 240)}`);
+  }
+  return { name: 'every workflow replays on a new worker', violations };
 }
 
 /** How many stuck orders the soak explains (each costs a history fetch). */

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import type { HistoryAndWorkflowId } from '@temporalio/common';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import mongoose from 'mongoose';
 import { openStore } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -16,7 +17,7 @@ import { buildProduct } from '../build';
 import { BenchChild } from '../children';
 import { adminOf, importStock, shippedProductEnv } from '../run';
 import { rssOf } from '../rss';
-import { keysConserved, moneyConserved, noCodeLeaked, nothingStuck, type Check } from './invariants';
+import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingStuck, type Check } from './invariants';
 import { Traffic, type Scenario } from './traffic';
 
 /*
@@ -68,6 +69,8 @@ const INVALID_KEY_ONE_IN = 30;
 
 export async function runSoak(opts: SoakOptions, say: (line: string) => void): Promise<SoakReport> {
   const startedAt = new Date();
+  // The replay check's worker would log every replay that fails; the check reports them itself.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
   const dir = mkdtempSync(join(tmpdir(), 'kamiflow-soak-'));
   const logsDir = join(dir, 'logs');
   const children: BenchChild[] = [];
@@ -251,8 +254,10 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     const payouts = provider.refundCalls.filter((c) => c.answer === 'paid').map((c) => ({ ...c.body, refundId: c.idempotencyKey }));
     let activityAttempts = 0;
     const texts: { where: string; text: string }[] = [];
+    const histories: HistoryAndWorkflowId[] = [];
     for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
       const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      histories.push({ workflowId: wf.workflowId, history });
       activityAttempts += (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) > 1).length;
       texts.push({ where: `the history of ${wf.workflowId}`, text: historyText(history) });
     }
@@ -263,6 +268,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       await moneyConserved(store, payouts),
       stuck,
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
+      await everyHistoryReplays(bundle, histories),
     ];
     // The last text is a real code: the search must have found it there, or it finds nothing anywhere.
     const leaks = invariants[3].violations;

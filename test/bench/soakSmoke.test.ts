@@ -31,6 +31,7 @@ describe('the soak, CI-sized', () => {
       'money conserved: each paid order delivered or refunded, exactly once',
       'no order stuck in a working status',
       'no key code in logs, webhooks or histories',
+      'every workflow replays on a new worker',
     ]);
     expect(report.ok).toBe(true);
   });

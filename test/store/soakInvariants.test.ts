@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { keysConserved, moneyConserved, noCodeLeaked, stuckReason } from '../../bench/soak/invariants';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, stuckReason } from '../../bench/soak/invariants';
+import { REPO_ROOT } from '../../scripts/tools';
 import { importKeys } from '../../db/inventory';
 import { openStore, type Store } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -101,5 +106,27 @@ describe('why a stuck order does not move', () => {
     const pending = [{ activityType: { name: 'checkKey' }, attempt: 7, lastFailure: { message: 'supplier answered 500' } }];
     expect(stuckReason(events as never, pending)).toBe('it waits on checkKey (attempt 7, last: supplier answered 500)');
     expect(stuckReason(events as never, [])).toBe('no task failing and no activity pending: it waits for a timer, a signal or an update');
+  });
+});
+
+describe('every workflow replays', () => {
+  beforeAll(() => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+    } catch {
+      // installed by an earlier file in this jest worker
+    }
+  });
+
+  it('passes histories that replay and names one that does not, with the nondeterminism', async () => {
+    const recording = (file: string) => {
+      const json = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'replay', file), 'utf8'));
+      return { workflowId: file, history: historyFromJSON(json.history ?? json) };
+    };
+    const good = recording('histories/order-completed.local-check.json');
+    const superseded = recording('superseded/order-refunded-out-of-stock.unreleased-796d907.json');
+    const check = await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [good, superseded]);
+    expect(check.violations).toEqual([expect.stringMatching(/^superseded\/order-refunded-out-of-stock\.unreleased-796d907\.json fails on replay: \[TMPRL1100\] Nondeterminism error: .*countAvailableKeys/)]);
+    expect((await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [good])).violations).toEqual([]);
   });
 });
