@@ -1,10 +1,12 @@
 /**
- * How long the store takes for the lookups the order pipeline makes, as the store grows.
+ * How long the store takes for the lookups the order pipeline makes, as the store grows; and how long
+ * writes take when many land at once.
  *
  *   npx tsx scripts/store-probe.ts                      # the embedded FerretDB from .tools, 1k/10k/100k documents
  *   STORE_PROBE_SIZES=1000,10000 npx tsx scripts/store-probe.ts
  *   FERRETDB_BIN=/path/to/ferretdb npx tsx scripts/store-probe.ts   # another build (e.g. unpatched), for comparison
  *   MONGODB_URI=mongodb://127.0.0.1:27017/probe npx tsx scripts/store-probe.ts   # any MongoDB-compatible store
+ *   npx tsx scripts/store-probe.ts --writers 32 --collections 8 --seconds 5   # concurrent writers (below)
  *
  * Starts its own FerretDB in a temp folder (unless MONGODB_URI is set), opens the store through the
  * product's models (so the product's indexes exist), and grows order_views, keys and key_claims to
@@ -12,15 +14,25 @@
  * unique fingerprint of keys, findOne of a slot's claim by {orderId, slot, attempt} (a compound
  * index), and a conditional findOneAndUpdate by {_id, status}. It prints a Markdown table of
  * median and p95 milliseconds; it asserts nothing and is never part of the test suite.
+ *
+ * With --writers N, it instead runs N writers at once for --seconds, spread over --collections
+ * collections of one database (as an order's activities write order_views, key_claims, outbox… of
+ * one database), each in a loop of insertOne, updateOne by _id and findOneAndUpdate by {_id, field}
+ * on documents of its own, so no two writers ever want the same document. It prints each write's
+ * latency as p50/p90/p99/max, a histogram in 5 ms buckets (50 ms past 200 ms), and the writes that failed: the shape
+ * shows how the store queues writers (on stock FerretDB, SQLite's busy handler sleeps 1, 2, 5, 10,
+ * 15, 20, 25, 25, 25, 50, 50, 100 ms between tries, so latencies pile up at those sums).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { mongo } from 'mongoose';
 import { openStore, type Store } from '../db/store';
 import { freePort } from './stack';
-import { toolPaths } from './tools';
+import { optionsOrExit, toolPaths, wholeNumberOption } from './tools';
 
 const SIZES = (process.env.STORE_PROBE_SIZES ?? '1000,10000,100000').split(',').map(Number);
 /** Lookups per figure: at most this many, within the time budget, at least MIN_SAMPLES. */
@@ -141,11 +153,116 @@ async function startFerretDb(): Promise<{ uri: string; stop(): Promise<void> }> 
   };
 }
 
+interface WritersOptions {
+  writers: number;
+  collections: number;
+  seconds: number;
+}
+
+const USAGE = `usage: npx tsx scripts/store-probe.ts                 (lookups as the store grows; STORE_PROBE_SIZES=…)
+       npx tsx scripts/store-probe.ts --writers N [--collections N] [--seconds N]   (concurrent writers)`;
+
+function parseOptions(): WritersOptions | undefined {
+  const { values } = parseArgs({
+    options: { writers: { type: 'string' }, collections: { type: 'string' }, seconds: { type: 'string' } },
+  });
+  if (values.writers === undefined) {
+    if (values.collections !== undefined || values.seconds !== undefined) throw new Error('--collections and --seconds go with --writers');
+    return undefined;
+  }
+  return {
+    writers: wholeNumberOption('writers', values.writers, 32, 1),
+    collections: wholeNumberOption('collections', values.collections, 8, 1),
+    seconds: wholeNumberOption('seconds', values.seconds, 5, 1),
+  };
+}
+
+/** The latency of every write of `options.writers` concurrent writers, and the writes that failed, by message. */
+async function concurrentWrites(uri: string, options: WritersOptions): Promise<{ ms: number[]; failed: Map<string, number> }> {
+  // The raw driver with a pool as large as the writers, so the store, not the client, is what they queue on.
+  const client = await new mongo.MongoClient(uri, { maxPoolSize: options.writers }).connect();
+  try {
+    const db = client.db();
+    const collections = Array.from({ length: options.collections }, (_, c) => db.collection<{ _id: string; n: number; state: string }>(`writers_${c}`));
+    for (const collection of collections) await collection.insertOne({ _id: 'warm-up', n: 0, state: 'a' });
+    const ms: number[] = [];
+    const failed = new Map<string, number>();
+    const until = Date.now() + options.seconds * 1000;
+    await Promise.all(
+      Array.from({ length: options.writers }, async (_, w) => {
+        const collection = collections[w % collections.length];
+        for (let i = 0; Date.now() < until; i++) {
+          const _id = `w${w}-${i >> 2}`;
+          const t0 = process.hrtime.bigint();
+          try {
+            // Per document: insert it, then update it, then flip its state conditionally, twice.
+            switch (i & 3) {
+              case 0: await collection.insertOne({ _id, n: 0, state: 'a' }); break;
+              case 1: await collection.updateOne({ _id }, { $inc: { n: 1 } }); break;
+              case 2: await collection.findOneAndUpdate({ _id, state: 'a' }, { $set: { state: 'b' } }); break;
+              default: await collection.findOneAndUpdate({ _id, state: 'b' }, { $set: { state: 'a' } }); break;
+            }
+            ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            failed.set(message, (failed.get(message) ?? 0) + 1);
+          }
+        }
+      }),
+    );
+    return { ms, failed };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Histogram buckets: 5 ms wide up to FINE_MS, 50 ms beyond (where only a tail is left). */
+const FINE_MS = 200;
+const bucketOf = (ms: number): [number, number] =>
+  ms < FINE_MS ? [Math.floor(ms / 5) * 5, Math.floor(ms / 5) * 5 + 5] : [Math.floor(ms / 50) * 50, Math.floor(ms / 50) * 50 + 50];
+
+/** p50/p90/p99/max and a histogram of `ms` (empty buckets left out), as text. */
+function latencyReport(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const lines = [
+    `${sorted.length} writes: p50 ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`,
+    '',
+    '| ms | writes | share |',
+    '|---:|---:|---|',
+  ];
+  const buckets = new Map<string, number>();
+  for (const x of sorted) {
+    const [from, to] = bucketOf(x);
+    buckets.set(`${from}–${to}`, (buckets.get(`${from}–${to}`) ?? 0) + 1);
+  }
+  const most = Math.max(...buckets.values());
+  for (const [bucket, n] of buckets) {
+    lines.push(`| ${bucket} | ${n} | ${`${((100 * n) / sorted.length).toFixed(1)}%`.padStart(6)} ${'#'.repeat(Math.ceil((40 * n) / most))} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
+  const writers = optionsOrExit(parseOptions, USAGE);
   const own = process.env.MONGODB_URI ? undefined : await startFerretDb();
   // A database of the probe's own, dropped at the end, whatever store it is pointed at.
   const uri = new URL(process.env.MONGODB_URI ?? own!.uri);
   uri.pathname = `/store_probe_${randomBytes(4).toString('hex')}`;
+  if (writers) {
+    try {
+      const { ms, failed } = await concurrentWrites(uri.toString(), writers);
+      console.log(`${writers.writers} writers on ${writers.collections} collections of one database, ${writers.seconds} s`);
+      console.log(latencyReport(ms));
+      console.log(failed.size === 0 ? '\nno write failed' : `\nfailed writes:\n${[...failed].map(([m, n]) => `  ${n} × ${m}`).join('\n')}`);
+    } finally {
+      const client = await new mongo.MongoClient(uri.toString()).connect();
+      await client.db().dropDatabase().catch(() => undefined);
+      await client.close();
+      await own?.stop();
+    }
+    return;
+  }
   const rows: string[] = [];
   try {
     const store = await openStore(uri.toString());
