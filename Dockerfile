@@ -20,6 +20,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 # --- runtime -----------------------------------------------------------------------------------
 FROM node:20-slim
 ENV NODE_ENV=production
+# Heap and malloc sized for what the processes keep live rather than for the host's memory
+# (config/nodeRuntime.ts says why and what was measured; a test keeps the two in step).
+ENV NODE_OPTIONS="--max-old-space-size=1024 --max-semi-space-size=8" MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../config/nodeRuntime';
 import { REPO_ROOT } from '../scripts/tools';
 
 /**
  * A product process (API, worker, ceiling worker) started by the benchmark from the compiled
- * JavaScript, as it ships: one node process, so its pid is the product's own and its memory can be
- * read from /proc. Output goes to <logsDir>/<name>.log.
+ * JavaScript, as it ships: one node process with the shipped heap flags and malloc arenas
+ * (config/nodeRuntime.ts), so its pid is the product's own and its memory can be read from /proc.
+ * Output goes to <logsDir>/<name>.log.
  */
 export class BenchChild {
   private child?: ChildProcess;
@@ -33,9 +35,10 @@ export class BenchChild {
     this.exitInfo = undefined;
     const fd = openSync(this.logFile, 'a');
     try {
-      this.child = spawn(process.execPath, [this.entry], {
+      // The flags on the command line, so a NODE_OPTIONS of the caller's (a profiler's --require) still applies.
+      this.child = spawn(process.execPath, [...NODE_HEAP_FLAGS, this.entry], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...this.env },
+        env: { ...process.env, MALLOC_ARENA_MAX: NODE_RUNTIME_ENV.MALLOC_ARENA_MAX, ...this.env },
         stdio: ['ignore', fd, fd],
       });
     } finally {

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import mongoose from 'mongoose';
 import type { Role } from '../config';
+import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../config/nodeRuntime';
 import { openStore } from '../db/store';
 import { Vault } from '../db/vault';
 import type { Money } from '../domain/money';
@@ -241,7 +242,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? '?', node: process.version, loadAverageAtStart: loadAtStart },
-      options: { ...opts, productProcesses: 'API and worker as child processes of the compiled JavaScript (node api/main.js, node worker/main.js), NODE_ENV=production' },
+      options: { ...opts, productProcesses: `API and worker as child processes of the compiled JavaScript (node ${NODE_HEAP_FLAGS.join(' ')} api/main.js, … worker/main.js), NODE_ENV=production, MALLOC_ARENA_MAX=${NODE_RUNTIME_ENV.MALLOC_ARENA_MAX}` },
       grownShop,
       phases,
       criteria: judge(phases),
