@@ -26,6 +26,8 @@ export interface TimeSpent {
 /**
  * Where an order's time goes after its payment signal, read from the recorded histories of some
  * orders: every activity and workflow task, how long it waited in its queue and how long it ran.
+ * Local activities run inside a workflow task (their time is also the task's); each is a step of its
+ * own, `<type> (local)`, read from its marker (see localActivityTimes).
  */
 export async function whereTimeGoes(client: Client, orderIds: string[], workflowId: (id: string) => string = orderWorkflowId): Promise<TimeSpent | null> {
   const totals = new Map<string, { n: number; queue: number; run: number }>();
@@ -40,11 +42,11 @@ export async function whereTimeGoes(client: Client, orderIds: string[], workflow
     const from = Number(signalled.eventId);
     const at = (e: (typeof events)[number]) => tsToMs(e.eventTime);
     const byId = new Map(events.map((e) => [Number(e.eventId), e]));
-    const add = (step: string, scheduled: number, started: number, completed: number) => {
+    const add = (step: string, queueMs: number, runMs: number) => {
       const t = totals.get(step) ?? { n: 0, queue: 0, run: 0 };
       t.n += 1;
-      t.queue += started - scheduled;
-      t.run += completed - started;
+      t.queue += queueMs;
+      t.run += runMs;
       totals.set(step, t);
     };
     let lastWorkflowTaskScheduled = 0;
@@ -65,22 +67,23 @@ export async function whereTimeGoes(client: Client, orderIds: string[], workflow
           lastWorkflowTaskStarted = at(e);
           break;
         case E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-          if (lastWorkflowTaskScheduled) add('(workflow task)', Math.max(lastWorkflowTaskScheduled, at(signalled)), Math.max(lastWorkflowTaskStarted, at(signalled)), at(e));
+          if (lastWorkflowTaskScheduled) {
+            const scheduled = Math.max(lastWorkflowTaskScheduled, at(signalled));
+            const started = Math.max(lastWorkflowTaskStarted, at(signalled));
+            add('(workflow task)', started - scheduled, at(e) - started);
+          }
           break;
         case E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
           const attrs = e.activityTaskCompletedEventAttributes!;
           const scheduled = byId.get(Number(attrs.scheduledEventId));
           const started = byId.get(Number(attrs.startedEventId));
           const name = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
-          if (scheduled && started) add(name, at(scheduled), at(started), at(e));
+          if (scheduled && started) add(name, at(started) - at(scheduled), at(e) - at(started));
           break;
         }
-        case E.EVENT_TYPE_MARKER_RECORDED:
-          // Local activities run inside a workflow task; their time is in the task's run time.
-          add(`(local activity marker)`, at(e), at(e), at(e));
-          break;
       }
     }
+    for (const la of localActivityTimes(events, from)) add(`${la.type} (local)`, la.waitedMs, la.ranMs);
     spans += at(events[events.length - 1]) - at(signalled);
   }
   if (read === 0) return null;
@@ -91,4 +94,54 @@ export async function whereTimeGoes(client: Client, orderIds: string[], workflow
       .map(([step, t]) => ({ step, perOrder: round(t.n / read, 2), queueMs: Math.round(t.queue / t.n), runMs: Math.round(t.run / t.n) }))
       .sort((a, b) => b.perOrder * (b.queueMs + b.runMs) - a.perOrder * (a.queueMs + a.runMs)),
   };
+}
+
+interface LocalActivityTime {
+  type: string;
+  /** From the end of the step before it in its workflow task (the task's start, or the previous local activity) to its scheduling: the worker's time. */
+  waitedMs: number;
+  /** Scheduled → its result (the work; on this product, store reads and writes). */
+  ranMs: number;
+}
+
+/** What sdk-core records in a local activity's marker (`details.data`, JSON); times as {seconds, nanos}. */
+interface LocalActivityMarkerData {
+  seq: number;
+  activity_type: string;
+  complete_time?: { seconds: number; nanos: number };
+  original_schedule_time?: { seconds: number; nanos: number };
+}
+
+/**
+ * The local activities a history records after event `after`, from their markers. sdk-core records a marker's
+ * complete_time as the workflow time when the activity was scheduled plus its runtime, and the
+ * workflow time only moves on with each local activity's result, so within one workflow task
+ * consecutive complete times differ by the later one's runtime (the first is timed from the task's
+ * start); original_schedule_time is the worker's clock when it was scheduled. This holds for local
+ * activities run one after another, as an order's are; ones run side by side would read short.
+ */
+function localActivityTimes(events: temporal.api.history.v1.IHistoryEvent[], after: number): LocalActivityTime[] {
+  const times: LocalActivityTime[] = [];
+  let taskStarted = 0;
+  let previous: { task: number; completeMs: number; endMs: number } | undefined;
+  for (const e of events) {
+    if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) taskStarted = tsToMs(e.eventTime);
+    const marker = e.markerRecordedEventAttributes;
+    if (e.eventType !== E.EVENT_TYPE_MARKER_RECORDED || marker?.markerName !== 'core_local_activity') continue;
+    const raw = marker.details?.data?.payloads?.[0]?.data;
+    if (!raw) continue;
+    const data = JSON.parse(Buffer.from(raw).toString('utf8')) as LocalActivityMarkerData;
+    if (!data.complete_time || !data.original_schedule_time) continue;
+    const ms = (t: { seconds: number; nanos: number }) => Number(t.seconds) * 1000 + Number(t.nanos) / 1e6;
+    const task = Number(marker.workflowTaskCompletedEventId);
+    const scheduledMs = ms(data.original_schedule_time);
+    const completeMs = ms(data.complete_time);
+    const sameTask = previous?.task === task;
+    // The first of a task was scheduled at the workflow time of the task's start.
+    const ranMs = completeMs - (sameTask ? previous!.completeMs : taskStarted);
+    const waitedMs = scheduledMs - (sameTask ? previous!.endMs : taskStarted);
+    if (Number(e.eventId) > after) times.push({ type: data.activity_type, waitedMs: Math.max(0, waitedMs), ranMs: Math.max(0, ranMs) });
+    previous = { task, completeMs, endMs: scheduledMs + Math.max(0, ranMs) };
+  }
+  return times;
 }

@@ -46,6 +46,10 @@ describe('the benchmark, smoke-sized', () => {
       // Which activities an order runs is the workflow's business; every order runs workflow tasks.
       expect(level.timeSpent?.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['(workflow task)']));
       expect(level.timeSpent!.steps.length).toBeGreaterThan(1);
+      // An order's store steps are local activities: each is timed from its marker, not lumped into its task.
+      const local = level.timeSpent!.steps.filter((s) => s.step.endsWith(' (local)'));
+      expect(local.length).toBeGreaterThan(0);
+      for (const step of local) expect({ step: step.step, queued: step.queueMs >= 0, ran: step.runMs > 0 }).toEqual({ step: step.step, queued: true, ran: true });
     }
     expect(results.grownShop).toEqual(expect.objectContaining({ orders: 500, keys: 500 }));
   });
