@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, makeContinueAsNewFunc, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, allHandlersFinished, condition, makeContinueAsNewFunc, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { RemedyOutcome, RemedyRequest } from '../domain/complaint';
 import { providerName } from '../domain/dispute';
 import { orderActionFits, type OrderInput, type OrderStatus, type OrderView } from '../domain/order';
@@ -17,10 +17,11 @@ import {
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
 import { DisputeDesk } from './order/disputes';
-import { KeyPicker, LocalStepFailed, type Fulfilment, type PickerState } from './order/fulfilment';
+import { KeyPicker, LOCAL_KEY_CHECK, LocalStepFailed, type Fulfilment, type PickerState } from './order/fulfilment';
 import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
+import { Versions } from './versions';
 
 /**
  * What a paid order waiting for stock carries into a new run of its workflow (continue-as-new), so
@@ -53,9 +54,10 @@ export interface WaitingOrder {
  * with no refund of its own.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
+  const versions = new Versions(VERSIONS_AT_FIRST_TASK, ORDER_CHANGES);
   // Versioned: orders begun before this let a cancel request cut through what was in flight.
-  if (!patched(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, false);
-  return CancellationScope.nonCancellable(() => runOrder(input, resumed, true));
+  if (!versions.has(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, versions, false);
+  return CancellationScope.nonCancellable(() => runOrder(input, resumed, versions, true));
 }
 
 /**
@@ -65,14 +67,14 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
  * refunded; with its keys delivered (or its money already going back) it runs to its end, the
  * buyer's refund window and complaints included.
  */
-async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, settlesCancel: boolean): Promise<OrderView> {
+async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, versions: Versions, settlesCancel: boolean): Promise<OrderView> {
   // Versioned: orders begun before the short path keep their regular activities (OrderRecord), and
   // orders begun before their webhook carriers waited their turn start them at once (OrderRecord.write).
-  const order = new OrderRecord(input, patched(SHORT_CRITICAL_PATH), resumed?.record, patched(CARRIERS_IN_TURN));
+  const order = new OrderRecord(input, versions.has(SHORT_CRITICAL_PATH), resumed?.record, versions.has(CARRIERS_IN_TURN));
   const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
   const disputes = new DisputeDesk(order);
-  const picker = new KeyPicker(order, resumed?.picker);
+  const picker = new KeyPicker(order, versions, resumed?.picker);
   let restockOffers = 0;
   let restockTries = 0;
   let afterLastTry: OrderStatus = 'OUT_OF_STOCK';
@@ -97,7 +99,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
   setHandler(paymentNotified, (notice) => payments.receive(notice));
   setHandler(complaintRemedy, (request) => complaints.receive(request));
   setHandler(paymentDisputed, (dispute) => {
-    patched(PROVIDER_DISPUTES);
+    versions.has(PROVIDER_DISPUTES);
     disputes.receive(dispute);
   });
 
@@ -127,7 +129,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
       const requestedAt = now();
       order.view.refund = { status: 'REQUESTED', reason, requestedAt };
       // Versioned: a request pending when this shipped waits for an agent as it did.
-      if (patched(REFUND_DECISION_DEADLINE)) {
+      if (versions.has(REFUND_DECISION_DEADLINE)) {
         const request = ++refundRequests;
         const wait = input.policy.refundDecisionWaitMs ?? DEFAULT_REFUND_DECISION_WAIT_MS;
         order.view.refund.decisionDueAt = after(requestedAt, wait);
@@ -210,7 +212,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
   if (settlesCancel) void CancellationScope.current().cancelRequested.catch(() => settleCancelRequest());
   // Versioned: orders on a provider's rail get their checkout made beside the flow, retried.
   // A new run of a waiting order (continue-as-new) was paid: its checkout is long done.
-  if (resumed === undefined && payments.method !== 'generic' && patched(PAYMENT_RAILS)) void payments.openCheckout();
+  if (resumed === undefined && payments.method !== 'generic' && versions.has(PAYMENT_RAILS)) void payments.openCheckout();
 
   // 1. Payment. A waiting order that carried on in a new run (continue-as-new) is paid already.
   if (resumed === undefined && !(await takePayment())) return finish();
@@ -242,10 +244,10 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     // order showed OUT_OF_STOCK was offered to no one, so look once more now that it shows; only
     // when enough keys are free, so a waiting order never holds one (versioned: an order of the
     // release that tried at once keeps doing so).
-    if (firstWait && (!patched(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku, upTo: input.quantity })) >= input.quantity)) continue;
+    if (firstWait && (!versions.has(COUNT_BEFORE_SECOND_LOOK) || (await order.store.countAvailableKeys({ sku: input.sku, upTo: input.quantity })) >= input.quantity)) continue;
     const offered = () => restockOffers > restockTries || complaints.hasRemedy || moneyBackAsked() || disputes.chargebackDue;
     // Versioned: orders already waiting when this shipped keep waiting for offers only.
-    const woken = patched(PERIODIC_RESTOCK_LOOK)
+    const woken = versions.has(PERIODIC_RESTOCK_LOOK)
       ? await waitForStock(offered, restockDeadline)
       : await condition(offered, msUntil(restockDeadline));
     if (await carryOutAsks()) return finish();
@@ -309,12 +311,12 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
       await payments.settled();
       // A cancel accepted while the provider was being asked has already closed it (versioned: an
       // order of the release that recorded a second CANCELLED keeps it).
-      const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && patched(CANCEL_CLOSES_ONCE);
+      const cancelledMeanwhile = (order.status as OrderStatus) === 'CANCELLED' && versions.has(CANCEL_CLOSES_ONCE);
       if (!payments.paid && !cancelledMeanwhile) await order.moveTo('CANCELLED', 'payment not received by its due time', 'system');
     }
     if (order.status === 'CANCELLED') {
       // Versioned: orders on a provider's rail close the provider's order too.
-      if (payments.method !== 'generic' && patched(CLOSE_PROVIDER_ORDER)) await payments.closeAtProvider();
+      if (payments.method !== 'generic' && versions.has(CLOSE_PROVIDER_ORDER)) await payments.closeAtProvider();
       return false;
     }
     await order.moveTo('PAID', `payment ${payments.paymentId}`);
@@ -330,10 +332,10 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     try {
       // Versioned: a refund asked while a supplier is down stops the wait for its check (it may be down for hours).
       const refundAsked = () => moneyBackAsked() || complaints.refundAsked;
-      const result = await picker.pick(patched(REFUND_STOPS_KEY_CHECK) ? refundAsked : undefined);
+      const result = await picker.pick(versions.has(REFUND_STOPS_KEY_CHECK) ? refundAsked : undefined);
       // A refund asked while the keys were checked: the buyer never saw them, so they go back to
       // stock rather than being delivered and revoked (versioned: orders of before deliver them).
-      if ((result.outcome === 'ready' || result.outcome === 'stopped') && refundAsked() && patched(UNSEEN_KEYS_BACK_TO_STOCK)) {
+      if ((result.outcome === 'ready' || result.outcome === 'stopped') && refundAsked() && versions.has(UNSEEN_KEYS_BACK_TO_STOCK)) {
         await order.store.releaseReservedKeys({ orderId: input.orderId });
         order.note('keys_released', 'a refund was asked before the buyer could see the keys; they go back to stock');
         return { outcome: 'withdrawn' };
@@ -364,9 +366,17 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
     for (;;) {
       if (await condition(offered, Math.min(every, msUntil(deadline)))) return true;
       if (msUntil(deadline) === 0) return false;
+      // Judged where a replay judges it alike: at the timer's task, before the count's result lands
+      // (see Versions; versioned: orders of before judge it after the count).
+      const long = versions.has(LONG_WAIT_JUDGED_AT_TIMER) ? historyIsLong() : undefined;
       if ((await order.store.countAvailableKeys({ sku: input.sku, upTo: input.quantity })) >= input.quantity) return true;
-      await carryOnInNewRunIfLong(deadline);
+      await carryOnInNewRunIfLong(deadline, long ?? historyIsLong());
     }
+  }
+
+  function historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (input.policy.historyEvents ?? DEFAULT_HISTORY_EVENTS);
   }
 
   /**
@@ -375,12 +385,11 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
    * flight (no notice, complaint, offer or handler: they belong to this run). Versioned: orders
    * already waiting when this shipped keep their one run.
    */
-  async function carryOnInNewRunIfLong(restockDeadline: string): Promise<void> {
-    const info = workflowInfo();
-    const long = info.continueAsNewSuggested || info.historyLength >= (input.policy.historyEvents ?? DEFAULT_HISTORY_EVENTS);
+  async function carryOnInNewRunIfLong(restockDeadline: string, long: boolean): Promise<void> {
     if (!long) return;
+    const info = workflowInfo();
     const quiet = payments.idle && !complaints.open && !complaints.hasRemedy && restockOffers === restockTries && !moneyBackAsked() && disputes.current === undefined && allHandlersFinished();
-    if (!quiet || !patched(CONTINUE_AS_NEW_WHILE_WAITING)) return;
+    if (!quiet || !versions.has(CONTINUE_AS_NEW_WHILE_WAITING)) return;
     const next: WaitingOrder = { record: order.state(), payments: payments.state(), picker: picker.state(), restockDeadline };
     // The ops' search attributes and the summary memo go with it, as the order's identity does.
     await makeContinueAsNewFunc<typeof orderWorkflow>({ typedSearchAttributes: info.typedSearchAttributes, memo: info.memo })(input, next);
@@ -543,7 +552,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
       // A notice or a complaint that came during that last write is handled before the order closes:
       // a second payment is still given back, a complaint still has its order (versioned: an order
       // that closed regardless keeps having closed).
-      if (quiet() || !patched(FINISH_AFTER_LAST_WRITE)) return order.view;
+      if (quiet() || !versions.has(FINISH_AFTER_LAST_WRITE)) return order.view;
     }
   }
 
@@ -554,7 +563,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, se
    */
   function permanentFailure(err: unknown): string | undefined {
     if (err instanceof LocalStepFailed) return err.message; // only on paths begun since local checks
-    if (!(err instanceof ActivityFailure) || !patched(REFUND_ON_PERMANENT_FAILURE)) return undefined;
+    if (!(err instanceof ActivityFailure) || !versions.has(REFUND_ON_PERMANENT_FAILURE)) return undefined;
     return `${err.activityType} gave up: ${err.cause?.message ?? err.message}`;
   }
 }
@@ -573,7 +582,32 @@ const SHORT_CRITICAL_PATH = 'short-critical-path';
 const PROVIDER_DISPUTES = 'provider-disputes';
 const CANCEL_REQUEST_SETTLES = 'cancel-request-settles';
 const CARRIERS_IN_TURN = 'webhook-carriers-in-turn';
-// LOCAL_KEY_CHECK ('local-key-check') is at the foot of workflows/order/fulfilment.ts, beside its one use.
+const PAYMENT_RAILS = 'payment-rails';
+const CLOSE_PROVIDER_ORDER = 'close-provider-order';
+const LONG_WAIT_JUDGED_AT_TIMER = 'long-wait-judged-at-timer';
+
+/** Orders begun since this decide every change below at their first task (see Versions). */
+const VERSIONS_AT_FIRST_TASK = 'order-versions-at-first-task';
+/** Every change an order of this code follows; a change made later goes in Versions' `since` list. */
+const ORDER_CHANGES = [
+  PERIODIC_RESTOCK_LOOK,
+  COUNT_BEFORE_SECOND_LOOK,
+  CANCEL_CLOSES_ONCE,
+  REFUND_ON_PERMANENT_FAILURE,
+  FINISH_AFTER_LAST_WRITE,
+  REFUND_DECISION_DEADLINE,
+  UNSEEN_KEYS_BACK_TO_STOCK,
+  CONTINUE_AS_NEW_WHILE_WAITING,
+  REFUND_STOPS_KEY_CHECK,
+  SHORT_CRITICAL_PATH,
+  PROVIDER_DISPUTES,
+  CANCEL_REQUEST_SETTLES,
+  CARRIERS_IN_TURN,
+  LONG_WAIT_JUDGED_AT_TIMER,
+  PAYMENT_RAILS,
+  CLOSE_PROVIDER_ORDER,
+  LOCAL_KEY_CHECK,
+];
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */
@@ -581,8 +615,6 @@ const DEFAULT_HISTORY_EVENTS = 10_000;
 
 /** Orders taken before REFUND_DECISION_WAIT existed wait this long for an agent's decision. */
 const DEFAULT_REFUND_DECISION_WAIT_MS = 48 * 60 * 60 * 1000;
-const PAYMENT_RAILS = 'payment-rails';
-const CLOSE_PROVIDER_ORDER = 'close-provider-order';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

@@ -1,7 +1,8 @@
 import type { DeliveredKey } from '../../domain/order';
-import { ApplicationFailure, CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { KeyVerdict } from '../../activities/validation';
 import { localChecks, supplier } from '../activities';
+import type { Versions } from '../versions';
 import type { OrderRecord } from './record';
 
 export type Fulfilment =
@@ -40,6 +41,7 @@ export class KeyPicker {
 
   constructor(
     private readonly order: OrderRecord,
+    private readonly versions: Versions,
     resumed?: PickerState,
   ) {
     this.attempts = resumed ? [...resumed.attempts] : new Array<number>(order.input.quantity).fill(0);
@@ -107,7 +109,7 @@ export class KeyPicker {
    */
   private checksLocally(): boolean {
     const { input, shortPath } = this.order;
-    return shortPath && input.supplierCheck === false && patched(LOCAL_KEY_CHECK);
+    return shortPath && input.supplierCheck === false && this.versions.has(LOCAL_KEY_CHECK);
   }
 
   private checker(): (args: { orderId: string; keyId: string }) => Promise<KeyVerdict> {
@@ -154,4 +156,4 @@ export class KeyPicker {
 }
 
 /** Patch id: keys of a product without a supplier are checked by a local activity (see KeyPicker.checker). */
-const LOCAL_KEY_CHECK = 'local-key-check';
+export const LOCAL_KEY_CHECK = 'local-key-check';
