@@ -32,7 +32,11 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dataDir + "/",
+		// WAL with synchronous=NORMAL: a commit is safe from a crash of this process (or of any
+		// process) and syncs at checkpoints, not at every commit; only losing the machine's power can
+		// lose the last moments of writes, as a standalone MongoDB's journal (flushed every 100 ms by
+		// default) can. Syncing every commit made each write wait for the disk.
+		SQLiteURL: "file:" + *dataDir + "/?_pragma=synchronous(normal)",
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
