@@ -4,7 +4,7 @@ import { figuresChange, orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
 import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
-import type { OrderListing, OrderStatus, OrderView, TimelineEntry } from '../domain/order';
+import { listingOf, type OrderListing, type OrderStatus, type OrderView, type TimelineEntry } from '../domain/order';
 import type { ActivityDeps } from './deps';
 import type { Notification } from '../domain/notification';
 import { notificationActivities } from './notifications';
@@ -35,9 +35,6 @@ export interface OrderStep {
   previousStatus?: OrderStatus | null;
 }
 
-function listingFields({ storefront, emailHash }: OrderListing): Pick<OrderViewDoc, 'storefront' | 'emailHash'> {
-  return { storefront, ...(emailHash ? { emailHash } : {}) };
-}
 
 export function readModelActivities(deps: ActivityDeps) {
   const { store } = deps;
@@ -45,7 +42,7 @@ export function readModelActivities(deps: ActivityDeps) {
   /** Who the order list shows the order to, and its email hash: from order_access, which the API wrote at intake. */
   async function listedBy(orderId: string): Promise<Pick<OrderViewDoc, 'storefront' | 'emailHash'>> {
     const access = await store.orderAccess.findById(orderId, { storefront: 1, emailHash: 1 }).lean();
-    return access ? listingFields(access) : {};
+    return access ? listingOf(access) : {};
   }
 
   /**
@@ -65,7 +62,7 @@ export function readModelActivities(deps: ActivityDeps) {
       refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
       paymentId: view.paymentId,
       needsAttention: view.attention?.reason ?? null,
-      ...(step?.listing ? listingFields(step.listing) : await listedBy(view.orderId)),
+      ...(step?.listing ? listingOf(step.listing) : await listedBy(view.orderId)),
       view,
     };
     // Timing the delivery once: the step that raised order.delivered, or (older orders) the first

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { newOrderInput } from '../domain/order';
+import { listingOf, newOrderInput } from '../domain/order';
 import type { Checkout, OrderPayment, PaymentMethod } from '../domain/payment';
 import type { Logger } from '../config/logger';
 import { openCheckout, type CheckoutFor } from '../payments/checkouts';
@@ -81,7 +81,7 @@ export async function takeOrder(
     createdAt: access.createdAt.toISOString(),
     terms: config,
     method,
-    listing: { storefront: access.storefront, ...(access.emailHash ? { emailHash: access.emailHash } : {}) },
+    listing: listingOf(access),
     supplierCheck: Boolean(product.validationUrl),
   });
   await orders.start(input);

@@ -95,6 +95,11 @@ export interface OrderListing {
   emailHash?: string;
 }
 
+/** Who lists an order, from a record that holds it (order_access, an order's input): nothing more. */
+export function listingOf({ storefront, emailHash }: OrderListing): OrderListing {
+  return { storefront, ...(emailHash ? { emailHash } : {}) };
+}
+
 export interface TimelineEntry {
   at: string;
   type: string;

@@ -99,6 +99,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, ve
   setHandler(paymentNotified, (notice) => payments.receive(notice));
   setHandler(complaintRemedy, (request) => complaints.receive(request));
   setHandler(paymentDisputed, (dispute) => {
+    // Asked for its marker only: a run of before records, here, that it knows disputes.
     versions.has(PROVIDER_DISPUTES);
     disputes.receive(dispute);
   });
