@@ -1,6 +1,7 @@
 import { sign } from '../../security/signature';
 import { DEV } from '../support/http';
-import { keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
+import { productWithShop, type PlacedOrder } from '../support/orders';
+import { fixtureIds, routeFixture } from '../support/routeRules';
 import { servedRoutes } from '../support/routeTable';
 
 /*
@@ -41,19 +42,13 @@ describe('the API description', () => {
   const sku = 'docs-sku';
   let delivered: PlacedOrder;
   let unpaid: PlacedOrder;
-  let complaintId: string;
+  let ids: Record<string, string>;
 
   beforeAll(async () => {
-    const { shop, product } = ctx;
-    doc = (await (await fetch(`${product.api.url}/openapi.json`)).json()) as Doc;
-    await shop.product(sku, {}, keyCodes(3, 'DOCS'));
-    delivered = await shop.order(sku);
-    await shop.pay(delivered);
-    await shop.waitFor(delivered.orderId, 'DELIVERED');
-    unpaid = await shop.order(sku);
-    const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'the docs test' });
-    expect(filed.status).toBe(201);
-    complaintId = filed.body.complaintId;
+    doc = (await (await fetch(`${ctx.product.api.url}/openapi.json`)).json()) as Doc;
+    const fixture = await routeFixture(ctx.shop, sku);
+    ({ delivered, unpaid } = fixture);
+    ids = fixtureIds(fixture);
   });
 
   /** `GET /v1/orders/:orderId` → the document's operation, or undefined. */
@@ -108,7 +103,6 @@ describe('the API description', () => {
   it('lists, for each route, every error status the route answers here', async () => {
     const { product } = ctx;
     const url = product.api.url;
-    const ids: Record<string, string> = { sku, orderId: delivered.orderId, complaintId };
     const fill = (path: string, values: Record<string, string>) => path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(values[n]));
     const seen = new Map<string, Set<number>>();
     const undocumented: string[] = [];
