@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import ts from 'typescript';
 import { REPO_ROOT } from '../scripts/tools';
 
@@ -30,6 +31,16 @@ export function buildProduct(outDir: string): string {
   }
   return outDir;
 }
+
+/** The workflow code bundled once into `file`, for workers started with WORKFLOW_BUNDLE_PATH (the bundler's chatter kept quiet). */
+export async function bundleWorkflows(workflowsPath: string, file: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  writeFileSync(file, code);
+  return file;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

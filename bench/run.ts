@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import mongoose from 'mongoose';
 import type { Role } from '../config';
 import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../config/nodeRuntime';
@@ -12,7 +11,7 @@ import { Vault } from '../db/vault';
 import type { Money } from '../domain/money';
 import { freePort, startStack, type Stack } from '../scripts/stack';
 import { WORKFLOWS_PATH } from '../worker/worker';
-import { buildProduct } from './build';
+import { buildProduct, bundleWorkflows } from './build';
 import { BenchChild } from './children';
 import { ceilingOrders, ceilingWorkflowId } from './ceiling/driver';
 import { seedGrownShop } from './grownShop';
@@ -96,14 +95,8 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const { run, keys, webhookSecret, encryptionKey, mongodbUri, env } = shippedProductEnv(stack, 'bench', dir, opts.logLevel, ['admin', 'storefront']);
 
     say('bundling the workflows');
-    const bundle = async (workflowsPath: string, name: string) => {
-      const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-      const file = join(dir, name);
-      writeFileSync(file, code);
-      return file;
-    };
-    const productBundle = await bundle(WORKFLOWS_PATH, 'workflows.js');
-    const ceilingBundle = await bundle(require.resolve('./ceiling/workflow'), 'ceiling-workflows.js');
+    const productBundle = await bundleWorkflows(WORKFLOWS_PATH, join(dir, 'workflows.js'));
+    const ceilingBundle = await bundleWorkflows(require.resolve('./ceiling/workflow'), join(dir, 'ceiling-workflows.js'));
     say('compiling the product');
     const build = buildProduct(join(dir, 'build'));
 
@@ -319,6 +312,3 @@ function spread<T>(items: T[], n: number): T[] {
   if (items.length <= n) return items;
   return Array.from({ length: n }, (_, i) => items[Math.floor((i * items.length) / n)]);
 }
-
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

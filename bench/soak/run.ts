@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { HistoryAndWorkflowId } from '@temporalio/common';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import mongoose from 'mongoose';
 import { openStore } from '../../db/store';
 import { Vault } from '../../db/vault';
@@ -13,7 +13,7 @@ import { FakeServer, type Reply } from '../../test/support/fakeServer';
 import { historyText } from '../../test/support/history';
 import { FakeProvider } from '../../test/support/provider';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { buildProduct } from '../build';
+import { buildProduct, bundleWorkflows } from '../build';
 import { BenchChild } from '../children';
 import { adminOf, importStock, shippedProductEnv } from '../run';
 import { rssOf } from '../rss';
@@ -111,9 +111,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     };
 
     say('bundling the workflows and compiling the product');
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-    const bundle = join(dir, 'workflows.js');
-    writeFileSync(bundle, code);
+    const bundle = await bundleWorkflows(WORKFLOWS_PATH, join(dir, 'workflows.js'));
     const build = buildProduct(join(dir, 'build'));
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: stack.namespace });
@@ -364,5 +362,3 @@ function count(text: string, needle: string): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflows } from '../../bench/build';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
 import { assertToolsInstalled } from '../../scripts/tools';
 import { WORKFLOWS_PATH } from '../../worker/worker';
@@ -21,14 +21,9 @@ export default async function globalSetup(): Promise<void> {
     reuse: false,
   });
   (globalThis as { __kamiflowStack?: Stack }).__kamiflowStack = stack;
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  const bundle = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundle, code);
+  const bundle = await bundleWorkflows(WORKFLOWS_PATH, join(dir, 'workflow-bundle.js'));
   process.env.KAMIFLOW_TEST_TEMPORAL_ADDRESS = stack.temporalAddress;
   process.env.KAMIFLOW_TEST_MONGODB_URI = stack.mongoUri;
   process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE = bundle;
   process.env.KAMIFLOW_TEST_DIR = dir;
 }
-
-const noop = () => undefined;
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
