@@ -296,7 +296,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
         unfinished: Object.entries(tally(unfinished)).slice(0, 8).map(([what, n]) => ({ what: what.slice(0, 300), count: n })),
       },
       faults,
-      retries: { clientRequests: tally([...traffic.retries].flatMap(([what, n]) => Array<string>(n).fill(what))), activityAttempts },
+      retries: { clientRequests: Object.fromEntries([...traffic.retries].sort((a, b) => b[1] - a[1])), activityAttempts },
       invariants,
       memoryMb: Object.fromEntries(
         [...memory].map(([name, lives]) => {
