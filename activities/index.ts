@@ -1,41 +1,55 @@
 import { complaintActivities } from './complaints';
 import type { ActivityDeps } from './deps';
+import { fulfilmentActivities } from './fulfilment';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
-import { readModelActivities } from './readmodel';
+import { readModelActivities, type OrderStep } from './readmodel';
 import { reportActivities } from './reports';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
 /** Every activity the worker registers, bound to its connections (as in Temporal's samples). */
 export function createActivities(deps: ActivityDeps) {
-  const inventory = inventoryActivities(deps);
   const stock = stockWatch(deps);
-  return {
-    ...inventory,
+  const plain = inventoryActivities(deps);
+  const inventory = {
+    ...plain,
     /**
      * Taking keys may cross a stock alert's line: the alert is raised here, once per crossing, beside
      * the order rather than in its way (afterTaking never fails; an alert it could not hand over, the
      * next order's look hands over).
      */
-    async reserveKeys(args: Parameters<typeof inventory.reserveKeys>[0]): ReturnType<typeof inventory.reserveKeys> {
-      const held = await inventory.reserveKeys(args);
+    async reserveKeys(args: Parameters<typeof plain.reserveKeys>[0]): ReturnType<typeof plain.reserveKeys> {
+      const held = await plain.reserveKeys(args);
       void stock.afterTaking(args.sku);
       return held;
     },
-    async reserveKey(claim: Parameters<typeof inventory.reserveKey>[0]): ReturnType<typeof inventory.reserveKey> {
-      const key = await inventory.reserveKey(claim);
+    async reserveKey(claim: Parameters<typeof plain.reserveKey>[0]): ReturnType<typeof plain.reserveKey> {
+      const key = await plain.reserveKey(claim);
       void stock.afterTaking(claim.sku);
       return key;
     },
-    ...validationActivities(deps),
+  };
+  const validation = validationActivities(deps);
+  const readModel = readModelActivities(deps);
+  const activities = {
+    ...inventory,
+    ...validation,
     ...paymentActivities(deps),
     ...notificationActivities(deps),
-    ...readModelActivities(deps),
+    ...readModel,
+    /** A step that hands the buyer keys marks their claims delivered before its row shows them. */
+    async recordOrderStep(step: OrderStep): ReturnType<typeof readModel.recordOrderStep> {
+      if (step.deliver?.length) await inventory.markKeysDelivered({ orderId: step.view.orderId, keyIds: step.deliver });
+      return readModel.recordOrderStep(step);
+    },
     ...complaintActivities(deps),
     ...reportActivities(deps),
   };
+  // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
+  // version of a step (a test holding it at a gate) has it used inside too.
+  return Object.assign(activities, fulfilmentActivities(activities));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

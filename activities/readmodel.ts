@@ -33,6 +33,8 @@ export interface OrderStep {
    * the ranking's ledger gets an entry only when what it counts of the order changes.
    */
   previousStatus?: OrderStatus | null;
+  /** Keys this step hands the buyer (orders since checked keys come in one step): marked delivered first. */
+  deliver?: string[];
 }
 
 

@@ -42,16 +42,39 @@ export function stockWatch({ store, config, logger }: ActivityDeps) {
     await markAlertDispatched(store, alert._id);
   }
 
+  /** Products being looked at, and whether stock was taken from one since its look began. */
+  const looking = new Map<string, { takenSince: boolean }>();
+
+  async function look(sku: string): Promise<void> {
+    try {
+      for (const alert of await raiseStockAlerts(store, sku, config.lowStockThreshold)) await dispatch(alert);
+    } catch (err) {
+      logger.warn({ err, sku }, 'stock alert not handed over yet; the next reservation retries');
+    }
+  }
+
   return {
     /**
      * Never fails the order that took the stock: an alert that could not be handed over stays
-     * undispatched and the next order's look hands it over.
+     * undispatched and the next order's look hands it over. One look per product at a time: stock
+     * taken while one runs gets one more look after it, however many orders took it, so a sale's
+     * orders on one product do not each count its stock.
      */
     async afterTaking(sku: string): Promise<void> {
+      const running = looking.get(sku);
+      if (running) {
+        running.takenSince = true;
+        return;
+      }
+      const state = { takenSince: false };
+      looking.set(sku, state);
       try {
-        for (const alert of await raiseStockAlerts(store, sku, config.lowStockThreshold)) await dispatch(alert);
-      } catch (err) {
-        logger.warn({ err, sku }, 'stock alert not handed over yet; the next reservation retries');
+        do {
+          state.takenSince = false;
+          await look(sku);
+        } while (state.takenSince);
+      } finally {
+        looking.delete(sku);
       }
     },
   };

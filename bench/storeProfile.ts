@@ -18,7 +18,7 @@ export class StoreProfileWatch {
   }
 
   /** The kinds of command run since the watch began, most total time first: per order, and the slowest. */
-  stop(orders: number, top = 8): { command: string; perOrder: number; meanMs: number }[] {
+  stop(orders: number, top = 20): { command: string; perOrder: number; meanMs: number }[] {
     const spent = new Map<string, { count: number; totalMs: number }>();
     this.files.forEach((file, i) => {
       for (const [command, now] of read(file)) {

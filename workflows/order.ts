@@ -17,7 +17,7 @@ import {
 } from './messages';
 import { ComplaintDesk } from './order/complaints';
 import { DisputeDesk } from './order/disputes';
-import { KeyPicker, LOCAL_KEY_CHECK, LocalStepFailed, type Fulfilment, type PickerState } from './order/fulfilment';
+import { CHECKED_KEYS_IN_ONE_STEP, KeyPicker, LOCAL_KEY_CHECK, LocalStepFailed, type Fulfilment, type PickerState } from './order/fulfilment';
 import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
@@ -54,7 +54,7 @@ export interface WaitingOrder {
  * with no refund of its own.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
-  const versions = new Versions(VERSIONS_AT_FIRST_TASK, ORDER_CHANGES);
+  const versions = new Versions(VERSIONS_AT_FIRST_TASK, ORDER_CHANGES, ORDER_CHANGES_SINCE);
   // Versioned: orders begun before this let a cancel request cut through what was in flight.
   if (!versions.has(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, versions, false);
   return CancellationScope.nonCancellable(() => runOrder(input, resumed, versions, true));
@@ -70,7 +70,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, versions: Versions, settlesCancel: boolean): Promise<OrderView> {
   // Versioned: orders begun before the short path keep their regular activities (OrderRecord), and
   // orders begun before their webhook carriers waited their turn start them at once (OrderRecord.write).
-  const order = new OrderRecord(input, versions.has(SHORT_CRITICAL_PATH), resumed?.record, versions.has(CARRIERS_IN_TURN));
+  const order = new OrderRecord(input, versions.has(SHORT_CRITICAL_PATH), resumed?.record, versions.has(CARRIERS_IN_TURN), versions.has(CHECKED_KEYS_IN_ONE_STEP));
   const payments = new PaymentDesk(order, resumed?.payments);
   const complaints = new ComplaintDesk(order);
   const disputes = new DisputeDesk(order);
@@ -267,8 +267,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, ve
 
   // 3. After delivery: the refund window, then the complaint window. A refund request pending when
   //    the window ends is still decided; complaints' remedies are carried out as they come.
-  void sleep(msUntil(order.view.refundWindowEndsAt)).then(() => (refundWindowOver = true));
-  void sleep(msUntil(order.view.complaintWindowEndsAt)).then(() => (complaintWindowOver = true));
+  watchWindows(order.view.refundWindowEndsAt, order.view.complaintWindowEndsAt);
   for (;;) {
     await condition(
       () =>
@@ -296,6 +295,29 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, ve
     } else {
       return finish();
     }
+  }
+
+  /**
+   * Mark each window over when it ends. One timer at a time (versioned: orders begun before run one
+   * per window side by side): each is a task the server keeps for the order's whole life.
+   */
+  function watchWindows(refundEndsAt: string, complaintEndsAt: string): void {
+    if (!versions.has(CHECKED_KEYS_IN_ONE_STEP)) {
+      void sleep(msUntil(refundEndsAt)).then(() => (refundWindowOver = true));
+      void sleep(msUntil(complaintEndsAt)).then(() => (complaintWindowOver = true));
+      return;
+    }
+    const ends = [
+      { at: refundEndsAt, over: () => (refundWindowOver = true) },
+      { at: complaintEndsAt, over: () => (complaintWindowOver = true) },
+    ].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    void (async () => {
+      for (const end of ends) {
+        const wait = msUntil(end.at);
+        if (wait > 0) await sleep(wait);
+        end.over();
+      }
+    })();
   }
 
   /**
@@ -342,8 +364,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, ve
         return { outcome: 'withdrawn' };
       }
       if (result.outcome === 'ready') {
-        await order.store.markKeysDelivered({ orderId: input.orderId, keyIds: result.keys.map((k) => k.keyId) });
-        order.setKeys(result.keys);
+        await order.handOver(result.keys, versions.has(CHECKED_KEYS_IN_ONE_STEP));
       } else {
         await order.store.releaseReservedKeys({ orderId: input.orderId });
       }
@@ -609,6 +630,8 @@ const ORDER_CHANGES = [
   CLOSE_PROVIDER_ORDER,
   LOCAL_KEY_CHECK,
 ];
+/** Changes made since the epoch, asked at the first task too: an order begun before one keeps the way it began. */
+const ORDER_CHANGES_SINCE = [CHECKED_KEYS_IN_ONE_STEP];
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */

@@ -69,8 +69,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       // Whether the buyer still holds each key is settled by its claim below.
       let view = await orders.lastWritten(orderId);
       if (wait && (!view || DeliveryWatch.onItsWay(view.status))) {
-        await waitAside(res, deliveries.until(orderId, wait * 1000, (stop) => res.once('close', stop)));
-        view = await orders.lastWritten(orderId);
+        view = (await waitAside(res, deliveries.until(orderId, wait * 1000, (stop) => res.once('close', stop)))) ?? (await orders.lastWritten(orderId));
       }
       if (!view || !orderActionFits('keys', view.status) || view.keys.length === 0) {
         throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; keys are available once delivered and until refunded`);

@@ -39,12 +39,15 @@ export async function startWorkerWith(
   wrap: (real: Activities) => Partial<Activities>,
 ): Promise<{ taskQueue: string; stop(): Promise<void> }> {
   const taskQueue = `${t.config.temporal.taskQueue}-gated-${++gatedWorkers}`;
-  const real = createActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent') });
+  const activities = createActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent') });
+  const real = { ...activities };
+  // In place: activities made of others (reserveCheckedKeys) then run the wrapped steps too.
+  Object.assign(activities, wrap(real));
   const worker = await Worker.create({
     connection: t.env.nativeConnection,
     namespace: t.config.temporal.namespace,
     taskQueue,
-    activities: { ...real, ...wrap(real) },
+    activities,
     workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string },
   });
   const running = worker.run();

@@ -1,5 +1,5 @@
 // The console: sign in with an API key, then the views the key's role may use.
-import { html, render, useEffect, useState } from '/console/vendor/preact.js';
+import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, session } from './api.js';
 import { ComplaintView, QueueView, RefundsView } from './complaints.js';
 import { currentLang, setLang, translate } from './i18n.js';
@@ -57,7 +57,9 @@ function App() {
   const i18nValue = { lang, t: (key, vars) => translate(lang, key, vars) };
   const { t } = i18nValue;
 
-  useEffect(() => {
+  // Before the page paints in the new language, so what reads the page (a screen reader) never
+  // meets text in one language marked as the other.
+  useLayoutEffect(() => {
     setLang(lang);
     document.title = t('title');
   }, [lang]);

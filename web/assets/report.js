@@ -1,5 +1,5 @@
 // The public complaint report (/report): what a shop publishes each month, for anyone to read.
-import { html, render, useEffect, useState } from '/console/vendor/preact.js';
+import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, query } from './api.js';
 import { BarChart } from './chart.js';
 import { currentLang, percent, setLang, translate, when } from './i18n.js';
@@ -12,7 +12,9 @@ function Report() {
   const [month, setMonth] = useState(new URLSearchParams(location.search).get('month') || thisMonth());
   const [report, setReport] = useState(null);
   const [error, setError] = useState(null);
-  useEffect(() => {
+  // Before the page paints in the new language, so what reads the page (a screen reader) never
+  // meets text in one language marked as the other.
+  useLayoutEffect(() => {
     setLang(lang);
     document.title = t('reportTitle');
   }, [lang]);

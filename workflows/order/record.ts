@@ -43,6 +43,8 @@ export class OrderRecord {
   /** The status the last write carried (null: none yet; undefined: not known, in a run resumed from before it was kept). */
   private writtenStatus: OrderStatus | null | undefined = null;
   private writing: Promise<void> | undefined;
+  /** Keys handed over whose claims the next write marks delivered (see handOver). */
+  private toDeliver: string[] = [];
 
   constructor(
     readonly input: OrderInput,
@@ -50,6 +52,8 @@ export class OrderRecord {
     resumed?: RecordState,
     /** Webhook carriers start once the rest of their activation has run (see write); false for orders begun before. */
     private readonly carriersInTurn = false,
+    /** A passing status leaves the search attributes alone, like the read model (see moveTo); false for orders begun before. */
+    private readonly passingUnsearched = false,
   ) {
     this.store = shortPath ? localStore : store;
     if (resumed) {
@@ -109,17 +113,30 @@ export class OrderRecord {
     this.view.status = status;
     this.statusSince = now();
     this.note(`status:${status}`, detail ?? `from ${from}`, actor);
-    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
     log.info('order status changed', { orderId: this.id, from, to: status });
     if (this.shortPath && (PASSING.has(status) || passing)) {
+      // Search attributes reach Temporal when the task ends, by when the next status stands: a
+      // passing one would only cost the server a visibility write no one could see.
+      if (!this.passingUnsearched) upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
       this.raise(`order.${status.toLowerCase()}`);
       return;
     }
+    upsertSearchAttributes([{ key: ORDER_STATUS, value: status }]);
     await this.notify(`order.${status.toLowerCase()}`);
   }
 
   setKeys(keys: DeliveredKey[]): void {
     this.view.keys = keys;
+  }
+
+  /**
+   * The keys are the buyer's. `withNextWrite` (short path): their claims are marked delivered by the
+   * next write, the one that shows them, rather than in a step of its own.
+   */
+  async handOver(keys: DeliveredKey[], withNextWrite: boolean): Promise<void> {
+    if (withNextWrite && this.shortPath) this.toDeliver = keys.map((k) => k.keyId);
+    else await this.store.markKeysDelivered({ orderId: this.id, keyIds: keys.map((k) => k.keyId) });
+    this.setKeys(keys);
   }
 
   /** Keep the read model in step; called after each change the outside world may look for. */
@@ -157,10 +174,11 @@ export class OrderRecord {
    */
   private async write(): Promise<void> {
     while (this.writing) await this.writing;
-    if (this.writtenSeq === this.seq && this.unsent.length === 0) return;
+    if (this.writtenSeq === this.seq && this.unsent.length === 0 && this.toDeliver.length === 0) return;
     const seq = this.seq;
     const status = this.view.status;
     const events = this.unsent.splice(0);
+    const deliver = this.toDeliver;
     const written = localStore.recordOrderStep({
       seq,
       view: this.view,
@@ -168,11 +186,13 @@ export class OrderRecord {
       events,
       ...(this.input.listing ? { listing: this.input.listing } : {}),
       ...(this.writtenStatus !== undefined ? { previousStatus: this.writtenStatus } : {}),
+      ...(deliver.length > 0 ? { deliver } : {}),
     });
     this.writing = written.then(
       () => {
         this.writtenSeq = seq;
         this.writtenStatus = status;
+        if (this.toDeliver === deliver) this.toDeliver = [];
         this.writing = undefined;
       },
       () => {
