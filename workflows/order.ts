@@ -21,7 +21,7 @@ import { CHECKED_KEYS_IN_ONE_STEP, KeyPicker, LOCAL_KEY_CHECK, LocalStepFailed, 
 import { PaymentDesk, payOut, refundIdFor, viaRail, type PaymentState } from './order/payments';
 import { OrderRecord, type RecordState } from './order/record';
 import { after, msUntil, now } from './time';
-import { Versions } from './versions';
+import { Versions, type Epoch } from './versions';
 
 /**
  * What a paid order waiting for stock carries into a new run of its workflow (continue-as-new), so
@@ -54,7 +54,7 @@ export interface WaitingOrder {
  * with no refund of its own.
  */
 export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
-  const versions = new Versions(VERSIONS_AT_FIRST_TASK, ORDER_CHANGES, ORDER_CHANGES_SINCE);
+  const versions = new Versions(ORDER_EPOCHS);
   // Versioned: orders begun before this let a cancel request cut through what was in flight.
   if (!versions.has(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, versions, false);
   return CancellationScope.nonCancellable(() => runOrder(input, resumed, versions, true));
@@ -608,10 +608,8 @@ const PAYMENT_RAILS = 'payment-rails';
 const CLOSE_PROVIDER_ORDER = 'close-provider-order';
 const LONG_WAIT_JUDGED_AT_TIMER = 'long-wait-judged-at-timer';
 
-/** Orders begun since this decide every change below at their first task (see Versions). */
-const VERSIONS_AT_FIRST_TASK = 'order-versions-at-first-task';
-/** Every change an order of this code follows; a change made later goes in Versions' `since` list. */
-const ORDER_CHANGES = [
+/** The changes of the first epoch: every change orders followed when versions moved to their first task. */
+const FIRST_EPOCH_CHANGES = [
   PERIODIC_RESTOCK_LOOK,
   COUNT_BEFORE_SECOND_LOOK,
   CANCEL_CLOSES_ONCE,
@@ -630,8 +628,15 @@ const ORDER_CHANGES = [
   CLOSE_PROVIDER_ORDER,
   LOCAL_KEY_CHECK,
 ];
-/** Changes made since the epoch, asked at the first task too: an order begun before one keeps the way it began. */
-const ORDER_CHANGES_SINCE = [CHECKED_KEYS_IN_ONE_STEP];
+/**
+ * The order's epochs, newest first (see Versions): a new order records the first one's marker and
+ * follows its changes. A change made later goes in the newest epoch's `since` list.
+ */
+const ORDER_EPOCHS: Epoch[] = [
+  { id: 'order-versions-2', changes: [...FIRST_EPOCH_CHANGES, CHECKED_KEYS_IN_ONE_STEP] },
+  // Orders begun in it asked for checked-keys-in-one-step at their first task.
+  { id: 'order-versions-at-first-task', changes: FIRST_EPOCH_CHANGES, since: [CHECKED_KEYS_IN_ONE_STEP] },
+];
 // Complaints' patch ids are at the foot of workflows/complaint.ts, the report fold's at the foot of workflows/reportFold.ts.
 
 /** Orders taken before ORDER_HISTORY_EVENTS existed carry on in a new run past this many events. */
