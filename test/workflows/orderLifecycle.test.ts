@@ -506,6 +506,71 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
     });
   });
 
+  // A product without a supplier has its keys reserved and checked by one local step. A code that no
+  // longer fits the product's pattern (changed after the import) is refused there: marked invalid,
+  // its slot takes the next key, and the order notes each refusal as the step made it.
+  describe('invalid keys, checked by our own store in one local step', () => {
+    /** The local activities the order's history records, by type. */
+    async function localSteps(handle: WorkflowHandle): Promise<string[]> {
+      const { events } = await handle.fetchHistory();
+      return (events ?? []).flatMap((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type] : [];
+      });
+    }
+
+    async function productRefusing(refused: string[], fitting: string[]): Promise<string> {
+      const sku = await o.product({}, [...refused, ...fitting]);
+      await t.store.products.updateOne({ _id: sku }, { $set: { keyPattern: '^FITS-' } });
+      return sku;
+    }
+
+    it('marks a refused key invalid and delivers a checked one in its place', async () => {
+      const refused = keyCodes(1, 'OLD');
+      const fitting = keyCodes(1, 'FITS');
+      const sku = await productRefusing(refused, []);
+      // The fitting key arrives once the refused one is marked invalid: the slot's next key is it.
+      const gated = await startWorkerWith(t, (real) => ({
+        async markKeyInvalid(args) {
+          await real.markKeyInvalid(args);
+          await addKeys(t, sku, fitting);
+        },
+      }));
+      const { input, handle } = await o.order(sku, 1, gated.taskQueue);
+      try {
+        const view = await notify(handle, paymentNotice(input), (v) => v.status === 'DELIVERED', 'delivery');
+
+        expect(view.keys.map((k) => k.keyId)).toEqual([await keyIdOf(fitting[0])]);
+        const [refusedId] = await Promise.all(refused.map(keyIdOf));
+        expect(await t.store.claims.findById(refusedId).lean()).toMatchObject({ orderId: input.orderId, slot: 0, attempt: 1, state: 'invalid' });
+        expect(await t.store.claims.findById(view.keys[0].keyId).lean()).toMatchObject({ orderId: input.orderId, slot: 0, attempt: 2, state: 'delivered' });
+        expect(view.timeline.filter((e) => e.type === 'key_invalid').map((e) => e.detail)).toEqual([expect.stringMatching(/does not match the product key pattern/)]);
+        expect(timelineTypes(view).indexOf('status:DELIVERING')).toBeLessThan(timelineTypes(view).indexOf('key_invalid'));
+        expect(await stockOf(t.store, sku)).toEqual({ available: 0, reserved: 0, delivered: 1, revoked: 0, invalid: 1 });
+        expect(await localSteps(handle)).toEqual(['recordOrderStep', 'reserveCheckedKeys', 'recordOrderStep']);
+      } finally {
+        await handle.terminate().catch(() => undefined);
+        await gated.stop();
+      }
+    });
+
+    it('refunds the whole order when a slot has no valid key after MAX_KEY_ATTEMPTS', async () => {
+      const sku = await productRefusing(keyCodes(t.config.maxKeyAttempts + 1, 'OLD'), []);
+      const { input, handle } = await o.order(sku);
+
+      await handle.signal(paymentNotified, paymentNotice(input));
+      const view: OrderView = await handle.result();
+
+      expect(view.status).toBe('REFUNDED');
+      expect(countOf(timelineTypes(view), 'key_invalid')).toBe(t.config.maxKeyAttempts);
+      expect(view.keys).toEqual([]);
+      expect(await stockOf(t.store, sku)).toEqual({ available: 1, reserved: 0, delivered: 0, revoked: 0, invalid: t.config.maxKeyAttempts });
+      expect(await o.refundsOf(input.orderId)).toHaveLength(1);
+      expect((await localSteps(handle)).filter((type) => type === 'reserveCheckedKeys')).toHaveLength(1);
+    });
+  });
+
   describe('refund window and refund decisions', () => {
     it('completes the order when the refund window ends with no request', async () => {
       const sku = await o.product({ refundWindow: '24h' }, keyCodes(1));

@@ -127,7 +127,7 @@ export class KeyPicker {
   }
 
   /** Reserved and checked in one step: local checks, on orders begun since it shipped. */
-  checksInOneStep(): boolean {
+  private checksInOneStep(): boolean {
     return this.checksLocally() && this.versions.has(CHECKED_KEYS_IN_ONE_STEP);
   }
 
