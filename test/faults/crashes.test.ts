@@ -19,11 +19,18 @@ async function paidOrder(http: ApiClient, secret: string, supplierUrl: string): 
   return { orderId, orderToken };
 }
 
+/**
+ * How long an order may take to be delivered after a fault. A supplier's check that a killed worker
+ * took is tried again once its attempt times out (startToClose of the `supplier` activities, 1 m:
+ * they carry no heartbeat timeout), so the wait must outlast that, whatever the new worker's start took.
+ */
+const DELIVERY_AFTER_FAULT_MS = 60_000 + 30_000;
+
 async function expectDeliveredOnce(product: Product, http: ApiClient, orderId: string, orderToken: string): Promise<void> {
   const view = await eventually(async () => {
     const v = await http.buyer(orderToken).get(`/v1/orders/${orderId}`);
     return v.body.status === 'DELIVERED' ? v.body : undefined;
-  }, 'delivery after the fault', 60_000);
+  }, 'delivery after the fault', DELIVERY_AFTER_FAULT_MS);
   expect(view.keys).toHaveLength(1);
   const keys = await http.buyer(orderToken).get(`/v1/orders/${orderId}/keys`);
   expect(CODES).toContain(keys.body.keys[0].code);
@@ -55,7 +62,7 @@ describe('faults: the order still ends delivered exactly once', () => {
       releaseFirst();
       await second.start();
       await expectDeliveredOnce(product, http, orderId, orderToken);
-      // The check was retried after the dead worker stopped heartbeating.
+      // The check was retried once the dead worker's attempt timed out.
       const history = await product.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
       const checkAttempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 0) > 1);
       expect(checkAttempts.length).toBeGreaterThanOrEqual(1);
