@@ -45,8 +45,8 @@ export function fulfilmentActivities(steps: Steps) {
       const refused: RefusedKey[] = [];
       const held = await steps.reserveKeys({ orderId, sku, slots: slots.map(({ slot, attempt }) => ({ slot, attempt })) });
       if (!held) return { outcome: 'out_of_stock', refused, held: false };
-      for (const [i, { slot, lastAttempt }] of slots.entries()) {
-        for (let attempt = slots[i].attempt; ; ) {
+      for (const [i, { slot, attempt: first, lastAttempt }] of slots.entries()) {
+        for (let attempt = first; ; ) {
           const key = held[i];
           const verdict = await steps.checkKey({ orderId, keyId: key.keyId });
           if (verdict.valid) break;

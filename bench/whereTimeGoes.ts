@@ -105,11 +105,19 @@ interface LocalActivityTime {
 }
 
 /** What sdk-core records in a local activity's marker (`details.data`, JSON); times as {seconds, nanos}. */
-interface LocalActivityMarkerData {
+export interface LocalActivityMarkerData {
   seq: number;
   activity_type: string;
   complete_time?: { seconds: number; nanos: number };
   original_schedule_time?: { seconds: number; nanos: number };
+}
+
+/** The local activity a history event records, when it is one's marker. */
+export function localActivityMarker(e: temporal.api.history.v1.IHistoryEvent): LocalActivityMarkerData | undefined {
+  const marker = e.markerRecordedEventAttributes;
+  if (e.eventType !== E.EVENT_TYPE_MARKER_RECORDED || marker?.markerName !== 'core_local_activity') return undefined;
+  const raw = marker.details?.data?.payloads?.[0]?.data;
+  return raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as LocalActivityMarkerData) : undefined;
 }
 
 /**
@@ -126,14 +134,10 @@ function localActivityTimes(events: temporal.api.history.v1.IHistoryEvent[], aft
   let previous: { task: number; completeMs: number; endMs: number } | undefined;
   for (const e of events) {
     if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) taskStarted = tsToMs(e.eventTime);
-    const marker = e.markerRecordedEventAttributes;
-    if (e.eventType !== E.EVENT_TYPE_MARKER_RECORDED || marker?.markerName !== 'core_local_activity') continue;
-    const raw = marker.details?.data?.payloads?.[0]?.data;
-    if (!raw) continue;
-    const data = JSON.parse(Buffer.from(raw).toString('utf8')) as LocalActivityMarkerData;
-    if (!data.complete_time || !data.original_schedule_time) continue;
+    const data = localActivityMarker(e);
+    if (!data?.complete_time || !data.original_schedule_time) continue;
     const ms = (t: { seconds: number; nanos: number }) => Number(t.seconds) * 1000 + Number(t.nanos) / 1e6;
-    const task = Number(marker.workflowTaskCompletedEventId);
+    const task = Number(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId);
     const scheduledMs = ms(data.original_schedule_time);
     const completeMs = ms(data.complete_time);
     const sameTask = previous?.task === task;

@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { OrderGateway } from '../../api/gateway';
+import { localActivityMarker } from '../../bench/whereTimeGoes';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
@@ -513,11 +514,7 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
     /** The local activities the order's history records, by type. */
     async function localSteps(handle: WorkflowHandle): Promise<string[]> {
       const { events } = await handle.fetchHistory();
-      return (events ?? []).flatMap((e) => {
-        const marker = e.markerRecordedEventAttributes;
-        const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
-        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type: string }).activity_type] : [];
-      });
+      return (events ?? []).flatMap((e) => localActivityMarker(e)?.activity_type ?? []);
     }
 
     async function productRefusing(refused: string[], fitting: string[]): Promise<string> {

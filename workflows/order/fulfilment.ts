@@ -109,8 +109,8 @@ export class KeyPicker {
    */
   private async reserveChecked(firstDelivery: boolean): Promise<Fulfilment> {
     const { order } = this;
-    const { orderId, sku, policy } = order.input;
-    const slots = this.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1, lastAttempt: this.allowanceFrom[slot] + policy.maxKeyAttempts }));
+    const { orderId, sku } = order.input;
+    const slots = this.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1, lastAttempt: this.lastAttempt(slot) }));
     // Not cut short when the order stops wanting the keys (see pick): the step writes claims, and
     // holds no supplier's call that could keep it for long; the caller gives back what it took.
     const result = await localChecks.reserveCheckedKeys({ orderId, sku, slots }).catch((err: unknown) => {
@@ -180,7 +180,12 @@ export class KeyPicker {
   }
 
   private exhausted(slot: number): boolean {
-    return this.attempts[slot] - this.allowanceFrom[slot] >= this.order.input.policy.maxKeyAttempts;
+    return this.attempts[slot] >= this.lastAttempt(slot);
+  }
+
+  /** The last attempt number the slot's allowance reaches. */
+  private lastAttempt(slot: number): number {
+    return this.allowanceFrom[slot] + this.order.input.policy.maxKeyAttempts;
   }
 }
 
