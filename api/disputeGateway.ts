@@ -20,7 +20,7 @@ export class DisputeGateway {
 
   async notify(notice: DisputeNotice): Promise<'signalled' | 'ended'> {
     try {
-      await this.client.workflow.signalWithStart('disputeWorkflow', {
+      await this.client.workflow.signalWithStart('dispute', {
         taskQueue: this.taskQueue,
         workflowId: disputeWorkflowId(notice.source, notice.externalId),
         args: [{ source: notice.source, externalId: notice.externalId, policy: this.policy }],

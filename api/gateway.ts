@@ -33,7 +33,7 @@ export class OrderGateway {
   /** Start the order's workflow; starting it again (an idempotent retry) is not an error. */
   async start(input: OrderInput): Promise<void> {
     try {
-      await this.client.workflow.start('orderWorkflow', {
+      await this.client.workflow.start('order', {
         taskQueue: this.taskQueue,
         workflowId: orderWorkflowId(input.orderId),
         args: [input],
@@ -114,7 +114,7 @@ export class OrderGateway {
     }
     if (notice.status !== 'succeeded') return 'ignored';
     try {
-      await this.client.workflow.start('strayPaymentWorkflow', {
+      await this.client.workflow.start('strayPayment', {
         taskQueue: this.taskQueue,
         workflowId: `stray-payment-${notice.orderId}-${notice.paymentId}`,
         args: [notice],

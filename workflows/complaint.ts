@@ -32,7 +32,7 @@ import { msUntil, now } from './time';
  * A reopened complaint goes to ACKNOWLEDGED, not OPEN: the agents already know it, and the
  * first-response clock measures the first answer only.
  */
-export async function complaintWorkflow(input: ComplaintInput): Promise<ComplaintView | ComplaintViewDelta> {
+export async function complaint(input: ComplaintInput): Promise<ComplaintView | ComplaintViewDelta> {
   const complaint = new ComplaintRecord(input, patched(PROJECTS_NEW_MESSAGES));
   const { policy } = input;
   let remedyPending = false;

@@ -20,7 +20,7 @@ type OrderFacts = Awaited<ReturnType<typeof store.disputedOrder>>;
  * one ends it REFUNDED by the bank with no refund of its own. An order closed already cannot refund
  * again; a lost dispute then revokes its keys and notes the chargeback on its timeline.
  */
-export async function disputeWorkflow(start: DisputeStart): Promise<DisputeState | null> {
+export async function dispute(start: DisputeStart): Promise<DisputeState | null> {
   const { source, externalId } = start;
   const name = `${providerName(source)} ${source === 'wechatpay' ? 'complaint' : 'dispute'} ${externalId}`;
   const waiting: DisputeNotice[] = [];
@@ -97,7 +97,7 @@ export async function disputeWorkflow(start: DisputeStart): Promise<DisputeState
       // The provider's deadline for our answer is the complaint's, when it is still ahead.
       ...(facts.dueBy && msUntil(facts.dueBy) > 0 ? { resolutionDueAt: facts.dueBy } : {}),
     };
-    await startChild('complaintWorkflow', {
+    await startChild('complaint', {
       workflowId: complaintWorkflowId(id),
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -1,6 +1,10 @@
-export { orderWorkflow } from './order';
+// The current release's workflows.
+export { order } from './order';
+export { complaint } from './complaint';
+export { dispute } from './dispute';
+export { strayPayment } from './strayPayment';
+// Unchanged since v0.2.0: one code for runs of either release.
 export { storefrontNotificationWorkflow } from './notification';
-export { strayPaymentWorkflow } from './strayPayment';
-export { complaintWorkflow } from './complaint';
 export { reportFoldWorkflow } from './reportFold';
-export { disputeWorkflow } from './dispute';
+// Release v0.2.0, frozen: its open runs finish on it.
+export * from './legacy';

@@ -53,7 +53,7 @@ export interface WaitingOrder {
  * provider's dispute on its payment is open: a lost one ends it REFUNDED by the bank, keys revoked,
  * with no refund of its own.
  */
-export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
+export async function order(input: OrderInput, resumed?: WaitingOrder): Promise<OrderView> {
   const versions = new Versions(ORDER_EPOCHS);
   // Versioned: orders begun before this let a cancel request cut through what was in flight.
   if (!versions.has(CANCEL_REQUEST_SETTLES)) return runOrder(input, resumed, versions, false);
@@ -61,7 +61,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: WaitingOrder): 
 }
 
 /**
- * The order's life (see orderWorkflow). `settlesCancel`: a cancel request from Temporal (its UI, a
+ * The order's life (see order). `settlesCancel`: a cancel request from Temporal (its UI, a
  * client's cancel) cancels nothing in flight, which could end a paid order with the money kept and no
  * keys; it is an ask the order settles. Unpaid, the order is CANCELLED; paid without keys, it is
  * refunded; with its keys delivered (or its money already going back) it runs to its end, the
@@ -414,7 +414,7 @@ async function runOrder(input: OrderInput, resumed: WaitingOrder | undefined, ve
     if (!quiet || !versions.has(CONTINUE_AS_NEW_WHILE_WAITING)) return;
     const next: WaitingOrder = { record: order.state(), payments: payments.state(), picker: picker.state(), restockDeadline };
     // The ops' search attributes and the summary memo go with it, as the order's identity does.
-    await makeContinueAsNewFunc<typeof orderWorkflow>({ typedSearchAttributes: info.typedSearchAttributes, memo: info.memo })(input, next);
+    await makeContinueAsNewFunc<(input: OrderInput, resumed?: WaitingOrder) => Promise<OrderView>>({ typedSearchAttributes: info.typedSearchAttributes, memo: info.memo })(input, next);
   }
 
   function approveRefund(actor: string, note?: string): void {

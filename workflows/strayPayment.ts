@@ -9,7 +9,7 @@ import { now } from './time';
  * completed) or that never existed. Unless it is the very payment that order was paid with,
  * the money goes back, once.
  */
-export async function strayPaymentWorkflow(notice: PaymentNotice): Promise<'refunded' | 'already_applied'> {
+export async function strayPayment(notice: PaymentNotice): Promise<'refunded' | 'already_applied'> {
   const order = await store.paymentOfOrder({ orderId: notice.orderId });
   if (order.paymentId === notice.paymentId) return 'already_applied';
   const refundId = refundIdFor(notice.orderId, notice.paymentId);

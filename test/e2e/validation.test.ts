@@ -348,7 +348,7 @@ describe('Idempotency-Key', () => {
 
   /** The order workflows Temporal knows for this order, once visibility has caught up. */
   async function workflowsOf(orderId: string): Promise<string[]> {
-    const query = `WorkflowType = 'orderWorkflow' AND WorkflowId = '${orderWorkflowId(orderId)}'`;
+    const query = `WorkflowType = 'order' AND WorkflowId = '${orderWorkflowId(orderId)}'`;
     return eventually(async () => {
       const ids = await workflowIds(product, query);
       return ids.length > 0 ? ids : undefined;

@@ -120,7 +120,7 @@ it('records a report fold run', async () => {
 /** A provider dispute's first event, as the webhook hands it on: it starts the dispute's workflow. */
 function firstEvent(notice: DisputeNotice) {
   const start: DisputeStart = { source: notice.source, externalId: notice.externalId, policy: t.config.complaint };
-  return t.client.workflow.signalWithStart('disputeWorkflow', {
+  return t.client.workflow.signalWithStart('dispute', {
     taskQueue: t.config.temporal.taskQueue,
     workflowId: disputeWorkflowId(notice.source, notice.externalId),
     args: [start],

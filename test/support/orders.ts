@@ -100,7 +100,7 @@ export async function startOrder(
     supplierCheck: Boolean(product.validationUrl),
   });
   Object.assign(input, changes);
-  const handle = await b.client.workflow.start('orderWorkflow', {
+  const handle = await b.client.workflow.start('order', {
     taskQueue,
     workflowId: orderWorkflowId(input.orderId),
     args: [input],

@@ -41,7 +41,7 @@ describe('a complaint against its deadlines', () => {
       createdAt: new Date(await ts.env.currentTimeMs()).toISOString(),
       policy,
     };
-    const handle = await ts.client.workflow.start('complaintWorkflow', {
+    const handle = await ts.client.workflow.start('complaint', {
       taskQueue: ts.config.temporal.taskQueue,
       workflowId: complaintWorkflowId(complaintId),
       args: [input],

@@ -284,9 +284,9 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
     });
   });
 
-  describe('payments for closed orders (strayPaymentWorkflow)', () => {
+  describe('payments for closed orders (strayPayment)', () => {
     async function stray(notice: PaymentNotice, run: string): Promise<string> {
-      return t.client.workflow.execute('strayPaymentWorkflow', {
+      return t.client.workflow.execute('strayPayment', {
         taskQueue: t.config.temporal.taskQueue,
         workflowId: `stray-${notice.orderId}-${notice.paymentId}-${run}`,
         args: [notice],

@@ -41,7 +41,7 @@ export class ComplaintDesk {
     const { policy, ...complaint } = filing;
     this.open = complaintId;
     order.view.complaints.push(complaintId);
-    const child = await startChild('complaintWorkflow', {
+    const child = await startChild('complaint', {
       workflowId: complaintWorkflowId(complaintId),
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,

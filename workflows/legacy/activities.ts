@@ -1,0 +1,94 @@
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+
+/*
+ * Retry policies say how patient each kind of work is. Nothing that touches money or keys gives up:
+ * a paid order must end delivered or refunded, so its activities retry until the world answers,
+ * and ops see them as pending activities with their attempt count.
+ */
+
+/** Our own store: quick, and retried until it is back. */
+export const store = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * The same store writes as local activities: run by the worker that runs the workflow, recorded in
+ * its history as a marker, with no trip through the server's task queues. An order's short store
+ * steps (reserve, mark, project, outbox) take milliseconds, and a queue trip costs more than the
+ * write; only orders begun on the short path use these (see OrderRecord.shortPath).
+ */
+export const localStore = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * A key's check made locally (a product without a supplier: our own store's checks only): retried
+ * like the store, except that a verdict of "not ours to check" (the key gone, not held, the product
+ * deleted) is final, as for the supplier's check.
+ */
+export const localChecks = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['UnknownKey', 'KeyNotHeld', 'UnknownProduct'] },
+});
+
+/*
+ * No heartbeat timeout on the outside world's calls: they beat only while an HTTP call is out, not
+ * while they read our store first, so under a slow store a 5 s heartbeat timeout failed attempts
+ * that were working and their retries added to the load. startToClose bounds each attempt instead.
+ */
+
+/** The supplier's validity check: an error or timeout is not a verdict, so back off and ask again. */
+export const supplier = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '2m',
+    nonRetryableErrorTypes: ['UnknownKey', 'KeyNotHeld', 'UnknownProduct'],
+  },
+});
+
+/** The payment provider: refunds and reconciliation, idempotent by refund id. */
+export const provider = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
+});
+
+/** The buyer's checkout at the order's rail: asked again soon, since a buyer waits to pay. */
+export const checkouts = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
+});
+
+/** Closing a cancelled order at its provider: worth a few tries for a few minutes, never worth holding the order open. */
+export const closing = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+});
+
+/** The storefront's webhook receiver, which may be down for a while (events carried before WEBHOOK_GIVE_UP: for ever). */
+export const storefront = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/** How long an event is carried to a storefront that does not take it before it is kept as `expired`. */
+export const WEBHOOK_GIVE_UP = '3d';
+
+/** The storefront's webhook receiver, down for a while but not for ever: asked until WEBHOOK_GIVE_UP. */
+export const storefrontForAWhile = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: WEBHOOK_GIVE_UP,
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */
+export const ledger = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
