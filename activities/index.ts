@@ -5,6 +5,7 @@ import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
 import { readModelActivities, type OrderStep } from './readmodel';
+import { refundActivities } from './refunds';
 import { reportActivities } from './reports';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...inventory,
     ...validation,
     ...paymentActivities(deps),
+    ...refundActivities(deps),
     ...notificationActivities(deps),
     ...readModel,
     /** A step that hands the buyer keys marks their claims delivered before its row shows them. */

@@ -32,6 +32,8 @@ export function createApp(deps: ApiDeps): Express {
     stockLevels: () => stockLevels(deps.store),
     ordersByStatus: () => ordersByStatus(deps.store),
     ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
+    refundsNeedingAttention: async () =>
+      (await deps.store.refundAttention.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$kind', n: { $sum: 1 } } }])).map((r) => ({ kind: r._id, refunds: r.n })),
     webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
     webhooksExpired: () => deps.store.outbox.countDocuments({ delivery: 'expired' }),
     ordersStuck: () => deps.store.orderViews.countDocuments(sittingSince(new Date(Date.now() - parseDuration(STUCK_AFTER)))),

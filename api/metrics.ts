@@ -24,6 +24,8 @@ export interface MetricSources {
   stockLevels(): Promise<{ sku: string; available: number }[]>;
   /** Orders waiting on a person (a refund the provider refused): each needs someone at the provider. */
   ordersNeedingAttention(): Promise<number>;
+  /** Refunds the provider refused, waiting on a person, by kind (the order's own, an unwanted payment's, a stray payment's). */
+  refundsNeedingAttention(): Promise<{ kind: string; refunds: number }[]>;
   /** Storefront events the storefront refused with a 4xx: kept, not retried. */
   webhooksRefused(): Promise<number>;
   /** Storefront events the storefront took no answer for until the webhook gave up: kept, not retried. */
@@ -67,6 +69,17 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
     registers: [registry],
     async collect() {
       this.set(await sources.ordersNeedingAttention());
+    },
+  });
+
+  new Gauge({
+    name: 'kamiflow_refunds_needing_attention',
+    help: 'Refunds the payment provider refused, asked again hourly until a person settles them; /v1/ops/attention lists them',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const counted = await sources.refundsNeedingAttention();
+      for (const kind of ['order', 'unwanted', 'stray']) this.set({ kind }, counted.find((c) => c.kind === kind)?.refunds ?? 0);
     },
   });
 

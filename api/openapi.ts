@@ -311,6 +311,13 @@ export function describeApi(): OpenAPIRegistry {
       ok: { 200: json(z.object({ items: z.array(s.StuckOrder) })) },
       failures: [...staffOnly(['ops', 'agent']), badQuery()],
     },
+    {
+      method: 'get', path: '/v1/ops/attention', tag: 'Operations', callers: ['ops', 'agent', 'admin'],
+      summary: 'Refunds waiting on a person',
+      description: "Refunds the payment provider refused for good (a 4xx about the request), oldest first: the order's own, a payment it gave back, or a stray payment's. Each is asked again every hour and leaves this list when it goes through; `kamiflow_refunds_needing_attention` counts them.",
+      ok: { 200: json(z.object({ items: z.array(s.RefundAttention) })) },
+      failures: [...staffOnly(['ops', 'agent'])],
+    },
     // ── Complaints ──
     {
       method: 'post', path: '/v1/orders/{orderId}/complaints', tag: 'Complaints', callers: ['buyer'],

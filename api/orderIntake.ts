@@ -85,6 +85,7 @@ export async function takeOrder(
     supplierCheck: Boolean(product.validationUrl),
   });
   await orders.start(input);
+  await orders.showNew(input);
   const view = created ? undefined : await orders.view(orderId);
   const checkout = await firstCheckout(deps, {
     orderId,

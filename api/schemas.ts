@@ -201,6 +201,17 @@ export const StuckOrder = z
   })
   .openapi('StuckOrder');
 
+export const RefundAttention = z
+  .object({
+    kind: z.enum(['order', 'unwanted', 'stray']).openapi({ description: "`order`: the order's own refund; `unwanted`: a payment the order gave back (a wrong amount, a second payment, one after a cancel); `stray`: a payment for a closed or unknown order" }),
+    orderId: z.string(),
+    paymentId: z.string(),
+    refundId: z.string(),
+    reason: z.string(),
+    since: z.string(),
+  })
+  .openapi('RefundAttention');
+
 export const ErrorBody = z
   .object({
     error: z.object({

@@ -412,6 +412,32 @@ export const orderNoteSchema = new Schema<OrderNoteDoc>(
   { versionKey: false },
 );
 
+/**
+ * A refund the provider refused for good, waiting on a person to settle its cause at the provider
+ * (one row per refund id; removed when the refund goes through). Ops list them; metrics count them.
+ */
+export const REFUND_KINDS = ['order', 'unwanted', 'stray'] as const;
+export type RefundKind = (typeof REFUND_KINDS)[number];
+export interface RefundAttentionDoc {
+  _id: string;
+  kind: RefundKind;
+  orderId: string;
+  paymentId: string;
+  reason: string;
+  since: Date;
+}
+export const refundAttentionSchema = new Schema<RefundAttentionDoc>(
+  {
+    _id: String,
+    kind: { type: String, enum: REFUND_KINDS, required: true },
+    orderId: { type: String, required: true },
+    paymentId: { type: String, required: true },
+    reason: { type: String, required: true },
+    since: { type: Date, required: true, index: true },
+  },
+  { versionKey: false },
+);
+
 /*
  * The report ledger: what the complaint ranking counts, kept so a report reads little and never
  * groups the read models. FerretDB 1.24 answers every query by reading its collection row by row

@@ -15,6 +15,7 @@ import {
   outboxSchema,
   paymentEventSchema,
   productSchema,
+  refundAttentionSchema,
   refundSchema,
   reportDaySchema,
   reportFactSchema,
@@ -34,6 +35,7 @@ import {
   type OutboxDoc,
   type PaymentEventDoc,
   type ProductDoc,
+  type RefundAttentionDoc,
   type RefundDoc,
   type ReportDayDoc,
   type ReportFactDoc,
@@ -54,6 +56,8 @@ export interface Store {
   orderNotes: Model<OrderNoteDoc>;
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
+  /** Refunds the provider refused, waiting on a person (see RefundAttentionDoc). */
+  refundAttention: Model<RefundAttentionDoc>;
   checkouts: Model<CheckoutDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
@@ -89,6 +93,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     orderViews: connection.model('OrderView', orderViewSchema, 'order_views'),
     paymentEvents: connection.model('PaymentEvent', paymentEventSchema, 'payment_events'),
     refunds: connection.model('Refund', refundSchema, 'refunds'),
+    refundAttention: connection.model('RefundAttention', refundAttentionSchema, 'refund_attention'),
     checkouts: connection.model('Checkout', checkoutSchema, 'checkouts'),
     outbox: connection.model('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model('ComplaintView', complaintViewSchema, 'complaint_views'),
@@ -108,7 +113,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
+    store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
     store.reportNotes, store.stockAlerts,
   ];
   for (const model of models) await model.createIndexes();

@@ -67,3 +67,15 @@ export const disputeNoticed = defineSignal<[DisputeNotice]>('disputeNoticed');
 export const paymentDisputed = defineSignal<[PaymentDispute]>('paymentDisputed');
 /** Dispute → complaint: where the provider's dispute stands now. */
 export const disputeChanged = defineSignal<[DisputeState]>('disputeChanged');
+
+// ── Refunds ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Refund → order: the refund went through, was refused (and waits on a person), or became moot. */
+export const refundProgress = defineSignal<[RefundProgress]>('refundProgress');
+export interface RefundProgress {
+  refundId: string;
+  outcome: 'paid' | 'refused' | 'moot';
+  reason?: string;
+}
+/** Order → refund: the money is no longer ours to send (a lost dispute: the bank has paid it). */
+export const refundMoot = defineSignal('refundMoot');

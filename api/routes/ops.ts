@@ -51,6 +51,14 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
       res.json({ items });
     }),
   );
+  router.get(
+    '/v1/ops/attention',
+    requireRole('ops', 'agent'),
+    handle(async (_req, res) => {
+      const rows = await store.refundAttention.find().sort({ since: 1 }).limit(500).lean();
+      res.json({ items: rows.map(({ _id, kind, orderId, paymentId, reason, since }) => ({ kind, orderId, paymentId, refundId: _id, reason, since: since.toISOString() })) });
+    }),
+  );
   return router;
 }
 

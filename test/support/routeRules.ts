@@ -64,6 +64,7 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/orders/:orderId/refund-request': { order: [] },
   'POST /v1/orders/:orderId/refund-decision': { staff: ['agent'] },
   'GET /v1/ops/stuck': { staff: ['ops', 'agent'] },
+  'GET /v1/ops/attention': { staff: ['ops', 'agent'] },
   'POST /v1/orders/:orderId/complaints': { order: [] },
   'GET /v1/complaints': { staff: ['agent', 'ops'] },
   'GET /v1/complaints/:complaintId': { complaint: ['agent', 'ops'] },

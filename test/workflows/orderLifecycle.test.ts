@@ -4,6 +4,7 @@ import { localActivityMarker } from '../../bench/whereTimeGoes';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
+import { refundIdFor } from '../../domain/orderLife';
 import { CONFLICT, cancelOrder, decideRefund, offerRestock, orderView, paymentNotified, requestRefund } from '../../workflows/messages';
 import { FakeServer } from '../support/fakeServer';
 import { eventually } from '../support/http';
@@ -678,9 +679,12 @@ describe('reconciliation with an http payment provider (time-skipping server)', 
     provider.failFirst = 1;
 
     const view: OrderView = await handle.result();
+    // The refund is a workflow of its own: the order does not wait for it, and it notes the order once paid.
+    expect(await t.client.workflow.getHandle(refundIdFor(input.orderId, 'pay-w')).result()).toBe('paid');
 
     expect(view.status).toBe('CANCELLED');
-    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_amount_mismatch', 'payment_refunded']));
+    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_amount_mismatch', 'payment_refund_started']));
+    expect(await t.store.orderNotes.find({ orderId: input.orderId }).lean()).toEqual([expect.objectContaining({ type: 'payment_refunded', detail: expect.stringContaining('pay-w') })]);
     expect(provider.payouts(input.orderId)).toEqual([
       { refundId: expect.stringContaining('pay-w'), orderId: input.orderId, paymentId: 'pay-w', amount: { ...input.amount, amount: 1 } },
     ]);
