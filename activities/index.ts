@@ -1,16 +1,17 @@
 import { complaintActivities } from './complaints';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, WorkerActivityDeps } from './deps';
 import { fulfilmentActivities } from './fulfilment';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
 import { readModelActivities, type OrderStep } from './readmodel';
 import { reportActivities } from './reports';
+import { reservationSweepActivities } from './reservationSweep';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
 /** Every activity the worker registers, bound to its connections (as in Temporal's samples). */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: WorkerActivityDeps) {
   const stock = stockWatch(deps);
   const plain = inventoryActivities(deps);
   const inventory = {
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...complaintActivities(deps),
     ...reportActivities(deps),
+    ...reservationSweepActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.
@@ -53,4 +55,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps };
+export type { ActivityDeps, WorkerActivityDeps };

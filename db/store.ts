@@ -21,6 +21,7 @@ import {
   reportHourSchema,
   reportNoteSchema,
   stockAlertSchema,
+  sweptReservationSchema,
   type ActionRequestDoc,
   type CheckoutDoc,
   type ClaimDoc,
@@ -40,6 +41,7 @@ import {
   type ReportHourDoc,
   type ReportNoteDoc,
   type StockAlertDoc,
+  type SweptReservationDoc,
 } from './schemas';
 
 export interface Store {
@@ -66,6 +68,8 @@ export interface Store {
   reportNotes: Model<ReportNoteDoc>;
   /** Stock alerts raised, one per sku, kind and arming generation. */
   stockAlerts: Model<StockAlertDoc>;
+  /** Reservations the sweep returned to stock (workflows/reservationSweep.ts). */
+  sweptReservations: Model<SweptReservationDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -99,6 +103,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
     reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
+    sweptReservations: connection.model('SweptReservation', sweptReservationSchema, 'swept_reservations'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },

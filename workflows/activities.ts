@@ -109,6 +109,15 @@ export const storefrontForAWhile = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
+/**
+ * The reservation sweep's pass (workflows/reservationSweep.ts): a read of the old reservations and
+ * a question to Temporal per order, minutes at most; a pass that fails is simply run again.
+ */
+export const sweeps = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 /** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */
 export const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
