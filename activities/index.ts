@@ -1,5 +1,5 @@
 import { complaintActivities } from './complaints';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, WorkerActivityDeps } from './deps';
 import { fulfilmentActivities } from './fulfilment';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
@@ -7,11 +7,12 @@ import { paymentActivities } from './payments';
 import { readModelActivities, type OrderStep } from './readmodel';
 import { refundActivities } from './refunds';
 import { reportActivities } from './reports';
+import { reservationSweepActivities } from './reservationSweep';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
 /** Every activity the worker registers, bound to its connections (as in Temporal's samples). */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: WorkerActivityDeps) {
   const stock = stockWatch(deps);
   const plain = inventoryActivities(deps);
   const inventory = {
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...complaintActivities(deps),
     ...reportActivities(deps),
+    ...reservationSweepActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.
@@ -55,4 +57,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps };
+export type { ActivityDeps, WorkerActivityDeps };

@@ -39,6 +39,7 @@ export function createApp(deps: ApiDeps): Express {
     ordersStuck: () => deps.store.orderViews.countDocuments(sittingSince(new Date(Date.now() - parseDuration(STUCK_AFTER)))),
     complaintsByStatus: () => complaintsByStatus(deps.store),
     complaintsPastDeadline: () => complaintsPastDeadline(deps.store),
+    reservationsSwept: () => deps.store.sweptReservations.countDocuments(),
   }, { rails: railsOn(deps.config.rails) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).

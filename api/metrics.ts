@@ -36,6 +36,8 @@ export interface MetricSources {
   complaintsByStatus(): Promise<{ status: string; complaints: number }[]>;
   /** Complaints not yet closed that missed a deadline (first response, resolution). */
   complaintsPastDeadline(): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]>;
+  /** Reserved keys the reservation sweep has returned to stock, ever (each is recorded in the store). */
+  reservationsSwept(): Promise<number>;
 }
 
 /** The rails whose notices this process takes: each has a series per outcome from the start. */
@@ -98,6 +100,17 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
     registers: [registry],
     async collect() {
       this.set(await sources.webhooksExpired());
+    },
+  });
+
+  // A counter kept in the store (every API process reads the same total), so it is set, not incremented, when scraped.
+  new Counter({
+    name: 'kamiflow_reservations_swept_total',
+    help: "Reserved keys returned to stock by the reservation sweep because their order's workflow no longer ran (terminated, reset away, gone)",
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc(await sources.reservationsSwept());
     },
   });
 

@@ -186,6 +186,7 @@ export const envSchema = z
     STORE_PROFILE_FILE: z.string().min(1).optional(),
     WORKFLOW_CACHE_SIZE: wholeNumber(2, 200, 100_000),
     REPORT_FOLD_EVERY: duration('30s'),
+    RESERVATION_SWEEP: duration('10m').pipe(z.number().min(1_000, 'must be at least 1s')),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
     WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
@@ -239,6 +240,7 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   WORKFLOW_CACHE_SIZE: "Workflows the worker keeps in memory between their tasks. Delivered orders stay open for their refund and complaint windows; past this many, the least recently used is evicted and replayed from its history if it wakes. The SDK's own default grows with the heap (thousands on a large machine), so memory would grow with every sale. Each cached order is ~110 KB of the worker's heap (the heap flags in config/nodeRuntime.ts leave room for some 8,000).",
   STORE_PROFILE_FILE: 'A file where the API or worker keeps how long each kind of store command takes (the benchmark\'s `--profile-store`); unset: not measured (the driver\'s command monitoring costs a little).',
   REPORT_FOLD_EVERY: 'How often the report fold looks for facts to fold into the complaint ranking\'s ledger.',
+  RESERVATION_SWEEP: "A key an order reserved but can no longer deliver or give back (its workflow terminated, reset away or gone) is returned to stock within this long; an order whose workflow runs keeps its keys however long it holds them (see docs/operations-sweep.md). At least 1s.",
   TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
   LOW_STOCK_THRESHOLD: 'Available stock at or below which a product without its own threshold raises stock.low.',
   WORKER_METRICS_PORT: "Where the worker serves the Temporal SDK's metrics for Prometheus; off when unset.",
@@ -319,6 +321,8 @@ export interface Config {
   maxRequestsInFlight: number;
   /** How often the scheduled fold merges recorded facts into the report ledger. */
   reportFoldEveryMs: number;
+  /** Orphaned reservations (their order's workflow no longer runs) return to stock within this (workflows/reservationSweep.ts). */
+  reservationSweepMs: number;
   /** Where ops open a workflow: the Temporal UI (the dev server's own by default). */
   temporalUiUrl: string;
   /** Available stock at or below which a product without its own threshold raises stock.low. */
@@ -395,6 +399,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
+    reservationSweepMs: e.RESERVATION_SWEEP,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
     workerMetricsPort: e.WORKER_METRICS_PORT,

@@ -155,3 +155,15 @@ export async function countNotMatching(store: Store, vault: Vault, sku: string, 
   const settled = new Set(gone.map((c) => c._id));
   return keys.filter((k) => !settled.has(k._id) && !pattern.test(vault.open(k.code))).length;
 }
+
+/**
+ * Give back keys an order holds reserved. The hint is set before the claim goes, so a crash in
+ * between leaves a key marked free-but-claimed for a moment (a reservation that tries it looks
+ * again), never hidden.
+ */
+export async function releaseReserved(store: Store, orderId: string, sku: string, keyIds: string[]): Promise<void> {
+  for (const keyId of keyIds) {
+    await store.keys.updateOne({ _id: keyId }, { $set: { freeOf: sku } });
+    await store.claims.deleteOne({ _id: keyId, orderId, state: 'reserved' });
+  }
+}

@@ -550,3 +550,32 @@ export const checkoutSchema = new Schema<CheckoutDoc>(
   },
   { versionKey: false },
 );
+
+/**
+ * A reservation the sweep gave back to stock: its order's workflow no longer ran, so nobody would
+ * ever deliver or release the key. `_id` is `<orderId>:<keyId>`, so a retried sweep records it once.
+ */
+export interface SweptReservationDoc {
+  _id: string;
+  orderId: string;
+  keyId: string;
+  sku: string;
+  slot: number;
+  claimedAt: Date;
+  sweptAt: Date;
+  /** What Temporal said of the order's workflow: its closed status (TERMINATED, …) or NOT_FOUND. */
+  workflow: string;
+}
+export const sweptReservationSchema = new Schema<SweptReservationDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true },
+    keyId: { type: String, required: true },
+    sku: { type: String, required: true },
+    slot: { type: Number, required: true },
+    claimedAt: { type: Date, required: true },
+    sweptAt: { type: Date, required: true },
+    workflow: { type: String, required: true },
+  },
+  { versionKey: false },
+);

@@ -22,6 +22,7 @@ import {
   reportHourSchema,
   reportNoteSchema,
   stockAlertSchema,
+  sweptReservationSchema,
   type ActionRequestDoc,
   type CheckoutDoc,
   type ClaimDoc,
@@ -42,6 +43,7 @@ import {
   type ReportHourDoc,
   type ReportNoteDoc,
   type StockAlertDoc,
+  type SweptReservationDoc,
 } from './schemas';
 
 export interface Store {
@@ -70,6 +72,8 @@ export interface Store {
   reportNotes: Model<ReportNoteDoc>;
   /** Stock alerts raised, one per sku, kind and arming generation. */
   stockAlerts: Model<StockAlertDoc>;
+  /** Reservations the sweep returned to stock (workflows/reservationSweep.ts). */
+  sweptReservations: Model<SweptReservationDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -104,6 +108,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
     reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
+    sweptReservations: connection.model('SweptReservation', sweptReservationSchema, 'swept_reservations'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },

@@ -27,6 +27,7 @@ export const COMPLAINT_STEPS = {
   closed: 'closed (confirmed, no answer in time, or the buyer never replied)',
   dispute_updated: "the provider's dispute on the payment (Stripe dispute, WeChat Pay complaint) opened or changed",
   dispute_closed: "the provider's dispute ended (won, lost, completed) on a complaint already resolved or closed",
+  provider_reply_failed: "an agent's reply (or the completion) did not reach the provider's complaint (WeChat Pay): refused, or not taken within 2 hours; the complaint's messages say why",
 } as const;
 export type ComplaintStep = keyof typeof COMPLAINT_STEPS;
 

@@ -1,5 +1,6 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { PROVIDER_REPLY_REFUSED } from '../domain/providerReply';
 
 /*
  * Retry policies say how patient each kind of work is. Nothing that touches money or keys gives up:
@@ -57,6 +58,28 @@ export const provider = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
+/**
+ * How long one reply to a provider's complaint (WeChat Pay 消费者投诉2.0) is tried; each is sent
+ * under its own activity id (the reply's id). It touches no money or keys, so unlike `provider` it
+ * gives up: a refusal (a 4xx, not 408/429) at once, a provider down or unreachable after 2 hours.
+ * WeChat Pay wants the merchant's first answer within 24 h of the complaint and the complaint
+ * handled within 72 h (its merchant guide, kf.qq.com), so after 2 hours of a failing provider the
+ * agents, told by the complaint, still have most of a day to answer in the merchant console; and the
+ * complaint, which waits for its replies before it ends, is held no longer. Each attempt may read
+ * the complaint's history and post: two calls of OUTBOUND_HTTP_TIMEOUT (10 s) each, within 1 m.
+ */
+export const PROVIDER_REPLY_GIVE_UP = '2h';
+
+/** See PROVIDER_REPLY_GIVE_UP. */
+export function providerReply(activityId: string) {
+  return proxyActivities<Activities>({
+    activityId,
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: PROVIDER_REPLY_GIVE_UP,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: [PROVIDER_REPLY_REFUSED] },
+  });
+}
+
 /** The buyer's checkout at the order's rail: asked again soon, since a buyer waits to pay. */
 export const checkouts = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -84,6 +107,15 @@ export const storefrontForAWhile = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: WEBHOOK_GIVE_UP,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/**
+ * The reservation sweep's pass (workflows/reservationSweep.ts): a read of the old reservations and
+ * a question to Temporal per order, minutes at most; a pass that fails is simply run again.
+ */
+export const sweeps = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
 /** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */

@@ -126,8 +126,11 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     },
   );
 
-  // A complaint following a WeChat Pay complaint sends the agents' answers back there.
-  const replies = new ProviderReplies(complaint.view, PROVIDER_DISPUTES);
+  // A complaint following a WeChat Pay complaint sends the agents' answers back there; one that
+  // does not get there is told to the agents, and the complaint goes on without it.
+  const replies = new ProviderReplies(complaint.view, input.complaintId, PROVIDER_DISPUTES, (why) =>
+    complaint.step('provider_reply_failed', { from: 'system', text: why }),
+  );
   complaint.onStep = (said, status) => replies.heard(said, status);
 
   // A provider's dispute this complaint follows (or one that attaches to it): where it stands, and how it ended.

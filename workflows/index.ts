@@ -7,5 +7,7 @@ export { refund } from './refund';
 // Unchanged since v0.2.0: one code for runs of either release.
 export { storefrontNotificationWorkflow } from './notification';
 export { reportFoldWorkflow } from './reportFold';
+// New in this release.
+export { reservationSweepWorkflow } from './reservationSweep';
 // Release v0.2.0, frozen: its open runs finish on it.
 export * from './legacy';

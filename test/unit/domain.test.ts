@@ -1,6 +1,7 @@
 import { isDuration, parseDuration } from '../../domain/duration';
 import { maskCode, maskEmail } from '../../domain/masking';
 import { formatMoney, multiply, sameMoney } from '../../domain/money';
+import { REPLY_MAX_CHARS, alreadyPosted, replyContent, replyId, sameReply } from '../../domain/providerReply';
 
 describe('durations', () => {
   it.each([
@@ -81,5 +82,43 @@ describe('money', () => {
     expect(formatMoney({ amount: 5, currency: 'USD' })).toBe('0.05 USD');
     expect(formatMoney({ amount: 500, currency: 'JPY' })).toBe('500 JPY');
     expect(formatMoney({ amount: 123456, currency: 'EUR' })).toBe('1234.56 EUR');
+  });
+});
+
+describe('replies to a WeChat Pay complaint, told apart in its negotiation history', () => {
+  const reply = (text: string) => ({ text });
+  const merchant = (details: string) => ({ type: 'MERCHANT_RESPONSE', details });
+  const buyerLine = { type: 'USER_CREATE_COMPLAINT', details: '卡密无效' };
+
+  it('a reply is there once the history holds more lines like it than the complaint posted before', () => {
+    expect(alreadyPosted([buyerLine], reply('已核实'), 0)).toBe(false);
+    expect(alreadyPosted([buyerLine, merchant('已核实')], reply('已核实'), 0)).toBe(true);
+    // The same words posted once before: only a second line is this reply.
+    expect(alreadyPosted([buyerLine, merchant('已核实')], reply('已核实'), 1)).toBe(false);
+    expect(alreadyPosted([merchant('已核实'), merchant('已核实')], reply('已核实'), 1)).toBe(true);
+    // The buyer's words, or other replies, are not this one.
+    expect(alreadyPosted([{ type: 'USER_RESPONSE', details: '已核实' }, merchant('另一条')], reply('已核实'), 0)).toBe(false);
+  });
+
+  it('a long reply is found as WeChat Pay keeps it: cut at 200 characters, never inside a character', () => {
+    const long = '😀'.repeat(150) + '好'.repeat(100);
+    expect([...replyContent(long)]).toHaveLength(REPLY_MAX_CHARS);
+    expect(replyContent(long).endsWith('好')).toBe(true);
+    expect(alreadyPosted([merchant(replyContent(long))], reply(long), 0)).toBe(true);
+    expect(sameReply(reply(long), reply(`${long}…more`))).toBe(true);
+  });
+
+  it('a completion is counted apart from the words', () => {
+    const complete = { complete: true as const };
+    expect(alreadyPosted([merchant('已核实')], complete, 0)).toBe(false);
+    expect(alreadyPosted([{ type: 'MERCHANT_CONFIRM_COMPLETE', details: '' }], complete, 0)).toBe(true);
+    expect(alreadyPosted([{ type: 'MERCHANT_CONFIRM_COMPLETE', details: '' }], complete, 1)).toBe(false);
+    expect(sameReply(complete, reply('x'))).toBe(false);
+    expect(sameReply(complete, { complete: true })).toBe(true);
+  });
+
+  it('names each reply by its complaint and its place', () => {
+    expect(replyId('c1', 3)).toBe('c1.reply.3');
+    expect(replyId('c1', 3)).not.toBe(replyId('c1', 4));
   });
 });
