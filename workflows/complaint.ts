@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { providerName, type DisputeState } from '../domain/dispute';
 import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type ComplaintViewDelta, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
@@ -33,7 +33,7 @@ import { msUntil, now } from './time';
  * first-response clock measures the first answer only.
  */
 export async function complaint(input: ComplaintInput): Promise<ComplaintView | ComplaintViewDelta> {
-  const complaint = new ComplaintRecord(input, patched(PROJECTS_NEW_MESSAGES));
+  const complaint = new ComplaintRecord(input, true);
   const { policy } = input;
   let remedyPending = false;
   let remedyOutcome: RemedyOutcome | undefined;
@@ -64,10 +64,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
           break;
         case 'resolve_replace':
         case 'resolve_refund':
-          if (patched(REMEDY_ANSWERS_IN_TIME)) return applyRemedyInTime(action, actor, note);
-          complaint.markResponded();
-          await applyRemedy(action, actor, note);
-          break;
+          return applyRemedyInTime(action, actor, note);
       }
       return complaint.outgoing();
     },
@@ -128,16 +125,13 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
 
   // A complaint following a WeChat Pay complaint sends the agents' answers back there; one that
   // does not get there is told to the agents, and the complaint goes on without it.
-  const replies = new ProviderReplies(complaint.view, input.complaintId, PROVIDER_DISPUTES, (why) =>
+  const replies = new ProviderReplies(complaint.view, input.complaintId, (why) =>
     complaint.step('provider_reply_failed', { from: 'system', text: why }),
   );
   complaint.onStep = (said, status) => replies.heard(said, status);
 
   // A provider's dispute this complaint follows (or one that attaches to it): where it stands, and how it ended.
-  setHandler(disputeChanged, async (state) => {
-    patched(PROVIDER_DISPUTES);
-    await disputeMoved(state);
-  });
+  setHandler(disputeChanged, (state) => disputeMoved(state));
 
   await complaint.open();
 
@@ -226,27 +220,6 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     return getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, request);
   }
 
-  /** Ask the order to carry out a remedy, and wait for it (complaints filed before REMEDY_ANSWERS_IN_TIME). */
-  async function applyRemedy(action: Extract<ComplaintAction, 'resolve_replace' | 'resolve_refund'>, actor: string, note?: string): Promise<void> {
-    const remedy = action === 'resolve_replace' ? 'replace' : 'refund';
-    remedyPending = true;
-    remedyOutcome = undefined;
-    try {
-      await askOrder({ complaintId: input.complaintId, remedy, actor, ...(note ? { note } : {}) });
-      await condition(() => remedyOutcome !== undefined);
-    } catch {
-      remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
-    } finally {
-      remedyPending = false;
-    }
-    const outcome = remedyOutcome as RemedyOutcome;
-    if (!outcome.ok) {
-      await complaint.step('remedy_failed', { from: 'system', text: `${remedy} failed: ${outcome.detail}` });
-      conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
-    }
-    await remedied(remedy, outcome, actor, note);
-  }
-
   /**
    * Ask the order for a remedy and answer the agent within REMEDY_ANSWER_WITHIN either way: resolved,
    * refused (a 409 that leaves the complaint exactly as it was), or pending when the order needs
@@ -294,12 +267,6 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     await resolve(remedy === 'replace' ? 'replaced' : 'refunded', { from: 'agent', actor, text });
   }
 }
-
-/** Patch ids: each names a change to running complaints' logic, kept until no complaint runs without it. */
-const REMEDY_ANSWERS_IN_TIME = 'remedy-answers-in-time';
-/** Projections, answers and the result carry only the messages the read model lacks, not the whole conversation each step. */
-const PROJECTS_NEW_MESSAGES = 'complaint-projects-new-messages';
-const PROVIDER_DISPUTES = 'provider-disputes';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

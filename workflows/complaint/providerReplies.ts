@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, condition, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, condition, isCancellation } from '@temporalio/workflow';
 import type { ComplaintStatus, ComplaintView } from '../../domain/complaint';
 import { PROVIDER_REPLY_REFUSED, replyId, sameReply, type ProviderReply } from '../../domain/providerReply';
 import { PROVIDER_REPLY_GIVE_UP, providerReply } from '../activities';
@@ -26,7 +26,6 @@ export class ProviderReplies {
   constructor(
     private readonly view: ComplaintView,
     private readonly complaintId: string,
-    private readonly patchId: string,
     private readonly failed: (why: string) => Promise<void>,
   ) {}
 
@@ -49,7 +48,6 @@ export class ProviderReplies {
   }
 
   private async send(providerComplaintId: string): Promise<void> {
-    patched(this.patchId);
     for (;;) {
       await condition(() => this.outbox.length > 0);
       const reply = this.outbox[0];
