@@ -159,7 +159,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'put', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin'],
       summary: 'Create or change a product',
-      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL and low-stock threshold; fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
+      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL, low-stock threshold and usage instructions (`instructions: {zh?, en?}`, shown with the keys and in the keys email); fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
       request: { params: skuParam, ...body(s.ProductInput) },
       ok: { 200: json(s.Product, 'the product as stored') },
       failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(), conflict('the new keyPattern would reject keys of this product still in stock (available or reserved); `rejectedKeys` says how many')],
@@ -222,7 +222,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/orders/{orderId}/keys', tag: 'Orders', callers: ['buyer'],
       summary: "The buyer's key codes",
-      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
+      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`), with the product's usage instructions in the buyer's language (\`buyer.locale\` of the order; the other language when that one is missing). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
       request: { params: orderParam, query: s.KeysQuery },
       ok: { 200: json(s.OrderKeys) },
       failures: [...buyerOr('order', []), badQuery(), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],

@@ -4,6 +4,7 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { BUYER_LOCALES } from '../domain/buyerEmail';
 import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
@@ -49,6 +50,13 @@ const regex = z
     }
   }, 'is not a valid regular expression');
 
+const instructionText = z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters');
+/** How to use a key, per language; the buyer gets theirs (or the other one) with the keys and in the keys email. */
+export const Instructions = z
+  .object({ zh: instructionText.optional(), en: instructionText.optional() })
+  .strict()
+  .openapi('Instructions', { description: 'Usage instructions per language (≤ 5000 characters each): `zh` for zh-CN buyers, `en` for en; each falls back to the other.' });
+
 export const ProductInput = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
@@ -58,6 +66,7 @@ export const ProductInput = z
     keyPattern: regex.optional(),
     validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
+    instructions: Instructions.optional(),
   })
   .strict()
   .openapi('ProductInput');
@@ -76,6 +85,7 @@ export const Product = z
     keyPattern: z.string().optional(),
     validationUrl: z.string().optional(),
     lowStockThreshold: z.number().openapi({ description: "Available stock at or below which stock.low is sent (the product's own, else LOW_STOCK_THRESHOLD)" }),
+    instructions: Instructions.optional(),
     stock: Stock.optional(),
   })
   .openapi('Product');
@@ -106,7 +116,12 @@ export const CreateOrder = z
   .object({
     sku: Sku,
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
-    buyer: z.object({ email: z.string().email('must be an email address').max(254) }).strict(),
+    buyer: z
+      .object({
+        email: z.string().email('must be an email address').max(254),
+        locale: z.enum(BUYER_LOCALES, { errorMap: () => ({ message: `must be one of ${BUYER_LOCALES.join(', ')}` }) }).optional().openapi({ description: 'The language the buyer is written to in (emails, usage instructions); default zh-CN.' }),
+      })
+      .strict(),
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
   })
   .strict()
@@ -163,7 +178,12 @@ export const OrderView = z
   })
   .openapi('OrderView');
 
-export const OrderKeys = z.object({ keys: z.array(z.object({ keyId: z.string(), code: z.string() })) }).openapi('OrderKeys');
+export const OrderKeys = z
+  .object({
+    keys: z.array(z.object({ keyId: z.string(), code: z.string() })),
+    instructions: z.string().nullable().openapi({ description: "The product's usage instructions in the buyer's language (buyer.locale), else the other one; null when it has none." }),
+  })
+  .openapi('OrderKeys');
 
 export const CancelOrder = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelOrder');
 export const RefundRequest = z

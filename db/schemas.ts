@@ -2,6 +2,7 @@ import { Schema } from 'mongoose';
 import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
+import type { BuyerEmailKind, BuyerLocale, Instructions } from '../domain/buyerEmail';
 import type { Sealed } from './vault';
 
 /*
@@ -26,6 +27,8 @@ export interface ProductDoc {
   lowStockThreshold?: number;
   /** Each alert's arming generation: an import that lifts the stock back over its line re-arms it. */
   stockArming?: { low: number; out: number };
+  /** How to use a key, per language: shown with the keys and in the keys email. */
+  instructions?: Instructions;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,6 +43,7 @@ export const productSchema = new Schema<ProductDoc>(
     validationUrl: String,
     lowStockThreshold: Number,
     stockArming: { low: { type: Number, default: 0 }, out: { type: Number, default: 0 } },
+    instructions: { type: new Schema<Instructions>({ zh: String, en: String }, { _id: false }), default: undefined },
   },
   { timestamps: true, versionKey: false },
 );
@@ -112,6 +116,8 @@ export interface OrderAccessDoc {
   storefront: string;
   /** The buyer's email as a keyed hash (Vault.lookupHash), so orders are found by email without it in clear. */
   emailHash?: string;
+  /** The language the buyer is written to in (absent: zh-CN, the default). */
+  locale?: BuyerLocale;
   createdAt: Date;
 }
 export const orderAccessSchema = new Schema<OrderAccessDoc>(
@@ -121,6 +127,7 @@ export const orderAccessSchema = new Schema<OrderAccessDoc>(
     email: { type: sealed, required: true },
     storefront: { type: String, required: true },
     emailHash: String,
+    locale: String,
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -521,6 +528,34 @@ export const checkoutSchema = new Schema<CheckoutDoc>(
     checkout: { type: Schema.Types.Mixed, required: true },
     providerRef: String,
     createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/**
+ * One email sent to a buyer, keyed by the event it is about: a retried step (or a retried send)
+ * finds it here and sends nothing again. `refused`: the mail server refused it for good (a 5xx);
+ * `skipped`: nothing was left to tell (the keys were taken back first); `expired`: the mail server
+ * took nothing for the whole give-up time (workflows/activities.ts), and the email was dropped.
+ */
+export interface EmailSentDoc {
+  _id: string;
+  orderId: string;
+  kind: BuyerEmailKind;
+  complaintId?: string;
+  messageId?: string;
+  state: 'sent' | 'refused' | 'skipped' | 'expired';
+  at: Date;
+}
+export const emailSentSchema = new Schema<EmailSentDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true, index: true },
+    kind: { type: String, required: true },
+    complaintId: String,
+    messageId: String,
+    state: { type: String, required: true },
+    at: { type: Date, required: true },
   },
   { versionKey: false },
 );

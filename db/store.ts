@@ -7,6 +7,7 @@ import {
   claimSchema,
   complaintQueueSchema,
   complaintViewSchema,
+  emailSentSchema,
   idempotencySchema,
   keySchema,
   orderAccessSchema,
@@ -26,6 +27,7 @@ import {
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
+  type EmailSentDoc,
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
@@ -66,6 +68,8 @@ export interface Store {
   reportNotes: Model<ReportNoteDoc>;
   /** Stock alerts raised, one per sku, kind and arming generation. */
   stockAlerts: Model<StockAlertDoc>;
+  /** Emails sent to buyers, one per event. */
+  emailsSent: Model<EmailSentDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -99,6 +103,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
     reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
+    emailsSent: connection.model('EmailSent', emailSentSchema, 'emails_sent'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -109,7 +114,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
-    store.reportNotes, store.stockAlerts,
+    store.reportNotes, store.stockAlerts, store.emailsSent,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

@@ -75,6 +75,10 @@ export interface ComplaintPolicy {
   maxBuyerReplies?: number;
   /** After a resolution breach, how often the ESCALATED complaint reminds the agents (absent: never, as before). */
   escalationReminderMs?: number;
+  /** How long a key_invalid complaint waits for the automatic re-check of its keys before the agents take it (absent: no re-check). */
+  autoRecheckWaitMs?: number;
+  /** Whether the buyer is emailed when the complaint is answered, needs their reply, or is resolved (absent: not). */
+  emailBuyer?: boolean;
 }
 
 /** What a buyer files on an order. */

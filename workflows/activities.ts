@@ -86,6 +86,16 @@ export const storefrontForAWhile = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
+/** How long a buyer's email is tried on a mail server that does not take it before it is dropped (kept as `expired`). */
+export const EMAIL_GIVE_UP = '3d';
+
+/** The mail server, which may be down for a while: asked again with backoff until EMAIL_GIVE_UP. */
+export const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: EMAIL_GIVE_UP,
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['UnknownOrder', 'BadEmailEvent'] },
+});
+
 /** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */
 export const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '10m',

@@ -6,5 +6,7 @@ export { strayPayment } from './strayPayment';
 // Unchanged since v0.2.0: one code for runs of either release.
 export { storefrontNotificationWorkflow } from './notification';
 export { reportFoldWorkflow } from './reportFold';
+// New in this release: one workflow per email to a buyer.
+export { buyerEmailWorkflow } from './email';
 // Release v0.2.0, frozen: its open runs finish on it.
 export * from './legacy';
