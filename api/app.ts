@@ -14,6 +14,7 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { feedbackRoutes } from './routes/feedback';
 import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(meRoutes());
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
+  app.use(feedbackRoutes(deps));
   app.use(opsRoutes(deps));
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));

@@ -20,13 +20,18 @@ export class ComplaintGateway {
 
   async view(complaintId: string): Promise<ComplaintView> {
     try {
-      return await this.handle(complaintId).query(complaintView);
+      return this.present(await this.handle(complaintId).query(complaintView));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const projected = await this.store.complaintViews.findById(complaintId).lean();
-      if (projected) return complaintViewOf(projected);
+      if (projected) return this.present(complaintViewOf(projected));
       throw notFound(`complaint ${complaintId} does not exist`);
     }
+  }
+
+  /** The view as the API shows it: the channel named even on the legacy release's complaints (the buyer's own, web). */
+  private async present(view: ComplaintView): Promise<ComplaintView> {
+    return { ...view, channel: view.channel ?? 'web' };
   }
 
   /** The order a complaint belongs to, which decides whose token opens it; undefined if none. */
@@ -58,7 +63,7 @@ export class ComplaintGateway {
       throw err;
     }
     const view = answer as ComplaintView | RemedyPending;
-    return (view.status === 'pending' ? view : await wholeComplaintView(this.store, view)) as Answer;
+    return (view.status === 'pending' ? view : await this.present(await wholeComplaintView(this.store, view))) as Answer;
   }
 
   handle(complaintId: string) {

@@ -5,7 +5,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BUYER_LOCALES } from '../domain/buyerEmail';
-import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
+import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
@@ -249,6 +249,17 @@ export const FileComplaint = z
   .strict()
   .openapi('FileComplaint');
 
+export const FileComplaintForBuyer = z
+  .object({
+    orderId: OrderId,
+    channel: z.enum(AGENT_CHANNELS, { errorMap: () => ({ message: `must be one of ${AGENT_CHANNELS.join(', ')}` }) }),
+    externalRef: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    category: ComplaintCategory,
+    description: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters'),
+  })
+  .strict()
+  .openapi('FileComplaintForBuyer');
+
 export const ComplaintFiled = z
   .object({ complaintId: z.string(), status: z.literal('OPEN'), firstResponseDueAt: z.string(), resolutionDueAt: z.string() })
   .openapi('ComplaintFiled');
@@ -258,6 +269,9 @@ export const ComplaintView = z
     complaintId: z.string(),
     orderId: z.string(),
     sku: z.string(),
+    channel: z.enum(COMPLAINT_CHANNELS).openapi({ description: "Where it came in: web (the buyer's own), or phone, email, wechat, third_party when an agent filed it on the buyer's behalf." }),
+    externalRef: z.string().optional().openapi({ description: "The other channel's reference (a hotline ticket, a 12345 case number)." }),
+    filedBy: z.string().optional().openapi({ description: "The agent who filed it on the buyer's behalf." }),
     source: z.enum(['buyer', ...DISPUTE_SOURCES]).optional().openapi({ description: "Who brought it: the buyer, or a provider's dispute channel (absent on complaints filed before: the buyer)." }),
     external: z.object({ id: z.string(), url: z.string().optional() }).optional().openapi({ description: "The provider's id for the dispute it follows (Stripe's dp_…, WeChat Pay's complaint_id)." }),
     dispute: z
@@ -287,6 +301,11 @@ export const ComplaintView = z
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    resolvedBy: z.string().optional().openapi({ description: 'Who resolved it: an agent, or `system` (the automatic re-check of a reported key, a provider\'s dispute).' }),
+    autoRecheck: z
+      .object({ verdict: z.enum(['invalid', 'valid', 'unknown']), at: z.string() })
+      .optional()
+      .openapi({ description: "A key_invalid complaint's automatic re-check of the order's keys (the supplier's check, or our own without one): invalid → a new key, resolved by system; valid → left with the agents; unknown → no answer within AUTO_RECHECK_WAIT." }),
     remedy: z
       .object({ remedy: z.enum(['replace', 'refund']), status: z.enum(['pending', 'failed']), actor: z.string(), requestedAt: z.string(), detail: z.string().optional() })
       .optional()
@@ -319,6 +338,7 @@ export const ComplaintQueueQuery = z
       param: { description: 'Without it, every complaint that still needs someone: all but CLOSED. CLOSED lists the closed complaints.' },
     }),
     category: ComplaintCategory.optional(),
+    channel: z.enum(COMPLAINT_CHANNELS).optional().openapi({ param: { description: 'Only complaints that came in this way: web (the buyer\'s own) or the channel an agent filed it from.' } }),
     sku: Sku.optional(),
     limit: wholeNumber(1, 100).default('20'),
     cursor: z.string().max(500).optional(),
@@ -360,6 +380,35 @@ export const ComplaintConfirm = z
   })
   .strict()
   .openapi('ComplaintConfirm');
+
+// ── Feedback ────────────────────────────────────────────────────────────────────────────────────
+
+export const FeedbackInput = z
+  .object({
+    rating: z.number({ required_error: 'is required', invalid_type_error: 'must be a whole number from 1 to 5' }).int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5'),
+    instructionsClear: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict()
+  .openapi('FeedbackInput');
+
+export const Feedback = z
+  .object({ orderId: z.string(), sku: z.string(), rating: z.number(), instructionsClear: z.boolean().optional(), comment: z.string().optional(), at: z.string() })
+  .openapi('Feedback');
+
+export const FeedbackReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }),
+    bySku: z.array(
+      z.object({
+        sku: z.string(),
+        responses: z.number(),
+        averageRating: z.number(),
+        unclearInstructionsShare: z.number().nullable().openapi({ description: 'Of the buyers who said whether the instructions were clear, the share who said no; null when none said.' }),
+      }),
+    ),
+  })
+  .openapi('FeedbackReport');
 
 // ── Reports ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -420,6 +469,10 @@ export const ComplaintReport = z
     period: z.object({ from: z.string(), to: z.string() }),
     totals: z.object({ orders: z.number(), complaints: z.number(), refunds: z.number() }),
     byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
+    byChannel: z.array(z.object({ channel: z.enum(COMPLAINT_CHANNELS), complaints: z.number(), share: z.number() })).openapi({ description: "Where the complaints came in: web (the buyer's own), or the channel an agent filed them from." }),
+    autoRecheck: z
+      .object({ resolved: z.number(), medianSeconds: share })
+      .openapi({ description: 'key_invalid complaints resolved by the automatic re-check of their keys (a new key, no agent), and the median seconds from filing to that resolution.' }),
     bySku: z.array(
       z.object({ sku: z.string(), orders: z.number(), complaints: z.number(), complaintRate: share, refunds: z.number(), refundRate: share }),
     ),

@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
+import type { ComplaintCategory, ComplaintChannel, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { BuyerEmailKind, BuyerLocale, Instructions } from '../domain/buyerEmail';
@@ -319,6 +319,8 @@ export interface ComplaintViewDoc {
   orderId: string;
   sku: string;
   category: ComplaintCategory;
+  /** Where it came in (absent on complaints projected before channels: the buyer's own, web). */
+  channel?: ComplaintChannel;
   status: ComplaintStatus;
   createdAt: Date;
   /** The earliest deadline still ahead of the agents; NO_DEADLINE once resolved or closed. */
@@ -330,6 +332,8 @@ export interface ComplaintViewDoc {
   resolutionMinutes: number | null;
   satisfied: boolean | null;
   rating: number | null;
+  /** Resolved by the automatic re-check of its keys (replaced, no agent): how many seconds after filing; null otherwise. */
+  autoResolvedSeconds?: number | null;
   /**
    * The complaint view as JSON text. FerretDB reads every document a query does not find by _id
    * alone, at a cost per value, so one string instead of a nested object makes its scans cheaper.
@@ -348,6 +352,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     orderId: { type: String, required: true },
     sku: { type: String, required: true },
     category: { type: String, required: true },
+    channel: String,
     status: { type: String, required: true },
     createdAt: { type: Date, required: true },
     dueAt: { type: Date, required: true },
@@ -357,6 +362,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     resolutionMinutes: { type: Number, default: null },
     satisfied: { type: Boolean, default: null },
     rating: { type: Number, default: null },
+    autoResolvedSeconds: { type: Number, default: null },
     view: { type: String, required: true },
   },
   { versionKey: false, minimize: false },
@@ -365,6 +371,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
 complaintViewSchema.index({ status: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ category: 1, dueAt: 1, _id: 1 });
+complaintViewSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
 complaintViewSchema.index({ createdAt: 1 });
 complaintViewSchema.index({ orderId: 1 });
 
@@ -375,13 +382,14 @@ complaintViewSchema.index({ orderId: 1 });
  * lookup by _id (its query does not match its own _id index), and fifty of them on a large
  * complaint_views take longer than the old scan of it.
  */
-export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'sku' | 'dueAt' | 'view'>;
+export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'channel' | 'sku' | 'dueAt' | 'view'>;
 export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
   {
     _id: String,
     seq: { type: Number, required: true },
     status: { type: String, required: true },
     category: { type: String, required: true },
+    channel: String,
     sku: { type: String, required: true },
     dueAt: { type: Date, required: true },
     view: { type: String, required: true },
@@ -393,6 +401,7 @@ complaintQueueSchema.index({ dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ status: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ category: 1, dueAt: 1, _id: 1 });
+complaintQueueSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
 
 /**
  * A line for the timeline of an order whose workflow has closed (a payment refunded after it was
@@ -559,3 +568,31 @@ export const emailSentSchema = new Schema<EmailSentDoc>(
   },
   { versionKey: false },
 );
+
+/**
+ * A buyer's feedback on a delivered order, one per order (its _id): the insert that collides is the
+ * answer to a second one. `idempotencyKey` (a digest) lets a retry under the same key and body
+ * answer as the first did.
+ */
+export interface FeedbackDoc {
+  _id: string;
+  sku: string;
+  rating: number;
+  instructionsClear?: boolean;
+  comment?: string;
+  at: Date;
+  request: string;
+}
+export const feedbackSchema = new Schema<FeedbackDoc>(
+  {
+    _id: String,
+    sku: { type: String, required: true },
+    rating: { type: Number, required: true },
+    instructionsClear: Boolean,
+    comment: String,
+    at: { type: Date, required: true },
+    request: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+feedbackSchema.index({ at: 1 });

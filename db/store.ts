@@ -8,6 +8,7 @@ import {
   complaintQueueSchema,
   complaintViewSchema,
   emailSentSchema,
+  feedbackSchema,
   idempotencySchema,
   keySchema,
   orderAccessSchema,
@@ -28,6 +29,7 @@ import {
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
   type EmailSentDoc,
+  type FeedbackDoc,
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
@@ -70,6 +72,8 @@ export interface Store {
   stockAlerts: Model<StockAlertDoc>;
   /** Emails sent to buyers, one per event. */
   emailsSent: Model<EmailSentDoc>;
+  /** Buyers' feedback, one per delivered order. */
+  feedback: Model<FeedbackDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -104,6 +108,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
     emailsSent: connection.model('EmailSent', emailSentSchema, 'emails_sent'),
+    feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -114,7 +119,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
-    store.reportNotes, store.stockAlerts, store.emailsSent,
+    store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

@@ -51,6 +51,18 @@ export const supplier = proxyActivities<Activities>({
   },
 });
 
+/**
+ * A key_invalid complaint's re-check of its keys: asked at once and again with backoff while the
+ * supplier errors, for `withinMs` (AUTO_RECHECK_WAIT) at most, after which the agents take it.
+ */
+export function recheckWithin(withinMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: withinMs,
+    scheduleToCloseTimeout: withinMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['UnknownProduct', 'NothingToRecheck'] },
+  });
+}
+
 /** The payment provider: refunds and reconciliation, idempotent by refund id. */
 export const provider = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
