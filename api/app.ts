@@ -14,6 +14,7 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { evidenceRoutes } from './routes/evidence';
 import { feedbackRoutes } from './routes/feedback';
 import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
@@ -57,6 +58,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(paymentRoutes(deps, anonymousLimit, metrics));
   app.use(railRoutes(deps, anonymousLimit, metrics));
   app.use(anonymousLimit);
+  // Files, not JSON: before the JSON parser, which takes nothing else.
+  app.use(evidenceRoutes(deps));
   app.use(jsonBodies());
   app.use(meRoutes());
   app.use(productRoutes(deps));

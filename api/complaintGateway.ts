@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { wholeComplaintView } from '../db/complaintView';
+import { evidenceOf } from '../db/evidence';
 import { complaintViewOf } from '../db/schemas';
 import type { Store } from '../db/store';
 import { complaintWorkflowId, type ComplaintView, type RemedyPending } from '../domain/complaint';
@@ -29,9 +30,14 @@ export class ComplaintGateway {
     }
   }
 
-  /** The view as the API shows it: the channel named even on the legacy release's complaints (the buyer's own, web). */
+  /**
+   * The view as the API shows it: its evidence files (kept beside the workflow, db/evidence.ts), and
+   * the channel named even on the legacy release's complaints (the buyer's own, web).
+   */
   private async present(view: ComplaintView): Promise<ComplaintView> {
-    return { ...view, channel: view.channel ?? 'web' };
+    const files = await evidenceOf(this.store, view.complaintId);
+    const attachments = files.map(({ _id, contentType, bytes, from, at }) => ({ attachmentId: _id, contentType, bytes, from, at: at.toISOString() }));
+    return { ...view, channel: view.channel ?? 'web', attachments };
   }
 
   /** The order a complaint belongs to, which decides whose token opens it; undefined if none. */

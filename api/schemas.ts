@@ -301,6 +301,10 @@ export const ComplaintView = z
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    attachments: z
+      .array(z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number(), from: z.enum(['buyer', 'agent']), at: z.string() }))
+      .optional()
+      .openapi({ description: 'Evidence files sent with it, oldest first: fetch each from /v1/complaints/{complaintId}/attachments/{attachmentId}.' }),
     resolvedBy: z.string().optional().openapi({ description: 'Who resolved it: an agent, or `system` (the automatic re-check of a reported key, a provider\'s dispute).' }),
     autoRecheck: z
       .object({ verdict: z.enum(['invalid', 'valid', 'unknown']), at: z.string() })

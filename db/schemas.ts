@@ -596,3 +596,33 @@ export const feedbackSchema = new Schema<FeedbackDoc>(
   { versionKey: false },
 );
 feedbackSchema.index({ at: 1 });
+
+/**
+ * A file attached to a complaint as evidence; its bytes are in GridFS (bucket `evidence`, the file's
+ * _id is the attachment's). A complaint's files take slots 0..4: the unique (complaintId, slot) is
+ * the arbiter when several arrive at once.
+ */
+export interface AttachmentDoc {
+  _id: string;
+  complaintId: string;
+  slot: number;
+  contentType: string;
+  bytes: number;
+  from: 'buyer' | 'agent';
+  actor?: string;
+  at: Date;
+}
+export const attachmentSchema = new Schema<AttachmentDoc>(
+  {
+    _id: String,
+    complaintId: { type: String, required: true },
+    slot: { type: Number, required: true },
+    contentType: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    from: { type: String, required: true },
+    actor: String,
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+attachmentSchema.index({ complaintId: 1, slot: 1 }, { unique: true });

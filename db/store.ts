@@ -3,6 +3,7 @@ import { profileCommands } from './commandProfile';
 import { migrate } from './migrations';
 import {
   actionRequestSchema,
+  attachmentSchema,
   checkoutSchema,
   claimSchema,
   complaintQueueSchema,
@@ -24,6 +25,7 @@ import {
   reportNoteSchema,
   stockAlertSchema,
   type ActionRequestDoc,
+  type AttachmentDoc,
   type CheckoutDoc,
   type ClaimDoc,
   type ComplaintQueueDoc,
@@ -74,6 +76,8 @@ export interface Store {
   emailsSent: Model<EmailSentDoc>;
   /** Buyers' feedback, one per delivered order. */
   feedback: Model<FeedbackDoc>;
+  /** Complaints' evidence files: who sent what (the bytes are in GridFS, db/evidence.ts). */
+  attachments: Model<AttachmentDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,6 +113,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
     emailsSent: connection.model('EmailSent', emailSentSchema, 'emails_sent'),
     feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
+    attachments: connection.model('Attachment', attachmentSchema, 'complaint_attachments'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -119,7 +124,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
-    store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback,
+    store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

@@ -160,6 +160,8 @@ export interface ComplaintView {
   satisfaction?: { satisfied: boolean; rating?: number };
   /** Who resolved it: an agent's name, or `system` (the automatic re-check, a provider's dispute). */
   resolvedBy?: string;
+  /** Evidence files sent with it (the API adds them from the store; the workflow never holds them). */
+  attachments?: { attachmentId: string; contentType: string; bytes: number; from: 'buyer' | 'agent'; at: string }[];
   /** A key_invalid complaint's automatic re-check of its keys: what it found, and when (`unknown`: no answer in AUTO_RECHECK_WAIT). */
   autoRecheck?: { verdict: 'invalid' | 'valid' | 'unknown'; at: string };
   /** A remedy an agent asked for that the order has not finished (pending), or that failed after the agent was told it was under way. */

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { FakeServer } from '../support/fakeServer';
-import { eventually } from '../support/http';
+import { DEV, eventually } from '../support/http';
 import { expectStatus, keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
 
 /*
@@ -225,6 +226,73 @@ describe("the buyer's side", () => {
       const seen = await verdictOn(order, filed.body.complaintId);
       expect(seen).toMatchObject({ status: 'OPEN', autoRecheck: { verdict: 'valid' } });
       expect(seen.messages.at(-1).text).toContain('by our own checks: it is valid');
+    });
+  });
+
+  describe('evidence files', () => {
+    const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2048)]);
+    const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(1024)]);
+    const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), randomBytes(64)]);
+    const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(64)]);
+
+    const send = (method: string, path: string, who: Record<string, string>, body?: Buffer, type?: string) =>
+      fetch(`${shop.http.baseUrl}${path}`, { method, headers: { ...who, ...(type ? { 'content-type': type } : {}) }, body });
+    const buyerOf = (order: PlacedOrder) => ({ 'x-order-token': order.orderToken });
+    const staff = (key: string) => ({ authorization: `Bearer ${key}` });
+
+    it('takes images and PDFs from the buyer and the agents, checked by their leading bytes, and serves them only to those who may see the complaint', async () => {
+      const order = await delivered(plain);
+      const other = await delivered(plain);
+      const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'key_invalid', description: 'See the screenshot.' });
+      const { complaintId } = filed.body;
+      const files = `/v1/complaints/${complaintId}/attachments`;
+
+      const byBuyer = await send('POST', files, buyerOf(order), PNG, 'image/png');
+      expect(byBuyer.status).toBe(201);
+      const png = (await byBuyer.json()) as { attachmentId: string };
+      expect(png).toEqual({ attachmentId: expect.any(String), contentType: 'image/png', bytes: PNG.length });
+      const byAgent = await send('POST', files, staff(DEV.agent), PDF, 'application/pdf');
+      expect(byAgent.status).toBe(201);
+
+      // What it says it is, or 415 naming what is wrong; too big, 413; nothing changes either way.
+      const lying = await send('POST', files, buyerOf(order), PDF, 'image/png');
+      expect(lying.status).toBe(415);
+      expect(((await lying.json()) as any).error.details).toEqual([{ path: 'body', reason: 'does not begin as a image/png file does' }]);
+      const wrongType = await send('POST', files, buyerOf(order), Buffer.from('hello'), 'text/plain');
+      expect(wrongType.status).toBe(415);
+      expect(((await wrongType.json()) as any).error.details[0].path).toBe('Content-Type');
+      const tooBig = await send('POST', files, buyerOf(order), Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]), 'image/png');
+      expect(tooBig.status).toBe(413);
+      // Others may neither add nor read.
+      expect((await send('POST', files, buyerOf(other), PNG, 'image/png')).status).toBe(404);
+      expect((await send('POST', files, staff(DEV.storefront), PNG, 'image/png')).status).toBe(403);
+
+      const got = await send('GET', `${files}/${png.attachmentId}`, buyerOf(order));
+      expect(got.status).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(PNG)).toBe(true);
+      expect(got.headers.get('content-type')).toBe('image/png');
+      expect(got.headers.get('content-disposition')).toBe(`attachment; filename="${png.attachmentId}.png"`);
+      expect(got.headers.get('x-content-type-options')).toBe('nosniff');
+      expect((await send('GET', `${files}/${png.attachmentId}`, staff(DEV.ops))).status).toBe(200);
+      expect((await send('GET', `${files}/${png.attachmentId}`, staff(DEV.storefront))).status).toBe(403);
+      expect((await send('GET', `${files}/${png.attachmentId}`, buyerOf(other))).status).toBe(404);
+      expect((await send('GET', `${files}/nosuchfile`, buyerOf(order))).status).toBe(404);
+
+      const view = await shop.agent.get(`/v1/complaints/${complaintId}`);
+      expect(view.body.attachments).toEqual([
+        { attachmentId: png.attachmentId, contentType: 'image/png', bytes: PNG.length, from: 'buyer', at: expect.any(String) },
+        { attachmentId: expect.any(String), contentType: 'application/pdf', bytes: PDF.length, from: 'agent', at: expect.any(String) },
+      ]);
+
+      // Five files at most: the sixth is refused, and nothing of it is kept.
+      expect((await send('POST', files, buyerOf(order), WEBP, 'image/webp')).status).toBe(201);
+      expect((await send('POST', files, buyerOf(order), JPEG, 'image/jpeg')).status).toBe(201);
+      expect((await send('POST', files, buyerOf(order), PNG, 'image/png')).status).toBe(201);
+      const sixth = await send('POST', files, buyerOf(order), PNG, 'image/png');
+      expect(sixth.status).toBe(409);
+      expect(await ctx.product.store.attachments.countDocuments({ complaintId })).toBe(5);
+      expect(await ctx.product.store.connection.db!.collection('evidence.files').countDocuments({ 'metadata.complaintId': complaintId })).toBe(5);
+      expect((await order.buyer.get(`/v1/complaints/${complaintId}`)).body.attachments).toHaveLength(5);
     });
   });
 });
