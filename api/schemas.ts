@@ -385,6 +385,8 @@ export const ComplaintConfirm = z
   .strict()
   .openapi('ComplaintConfirm');
 
+export const AttachmentAdded = z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number() }).openapi('AttachmentAdded');
+
 // ── Feedback ────────────────────────────────────────────────────────────────────────────────────
 
 export const FeedbackInput = z
