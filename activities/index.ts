@@ -1,5 +1,6 @@
 import { complaintActivities } from './complaints';
 import type { ActivityDeps, WorkerActivityDeps } from './deps';
+import { emailActivities } from './email';
 import { fulfilmentActivities } from './fulfilment';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
@@ -50,6 +51,7 @@ export function createActivities(deps: WorkerActivityDeps) {
     ...complaintActivities(deps),
     ...reportActivities(deps),
     ...reservationSweepActivities(deps),
+    ...emailActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.

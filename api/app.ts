@@ -14,6 +14,8 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { evidenceRoutes } from './routes/evidence';
+import { feedbackRoutes } from './routes/feedback';
 import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -59,10 +61,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use(paymentRoutes(deps, anonymousLimit, metrics));
   app.use(railRoutes(deps, anonymousLimit, metrics));
   app.use(anonymousLimit);
+  // Files, not JSON: before the JSON parser, which takes nothing else.
+  app.use(evidenceRoutes(deps));
   app.use(jsonBodies());
   app.use(meRoutes());
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
+  app.use(feedbackRoutes(deps));
   app.use(opsRoutes(deps));
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));

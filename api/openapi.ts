@@ -1,6 +1,7 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ROLES, type Role } from '../config';
 import { COMPLAINT_ACTION_FITS } from '../domain/complaint';
+import { EVIDENCE_TYPES, MAX_EVIDENCE_FILES } from '../domain/evidence';
 import { WEBHOOK_EVENTS } from '../domain/notification';
 import { ORDER_ACTION_FITS } from '../domain/order';
 import { apiGuide, ERROR_CODES } from './apiGuide';
@@ -159,7 +160,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'put', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin'],
       summary: 'Create or change a product',
-      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL and low-stock threshold; fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
+      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL, low-stock threshold and usage instructions (`instructions: {zh?, en?}`, shown with the keys and in the keys email); fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
       request: { params: skuParam, ...body(s.ProductInput) },
       ok: { 200: json(s.Product, 'the product as stored') },
       failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(), conflict('the new keyPattern would reject keys of this product still in stock (available or reserved); `rejectedKeys` says how many')],
@@ -222,7 +223,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/orders/{orderId}/keys', tag: 'Orders', callers: ['buyer'],
       summary: "The buyer's key codes",
-      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
+      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`), with the product's usage instructions in the buyer's language (\`buyer.locale\` of the order; the other language when that one is missing). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
       request: { params: orderParam, query: s.KeysQuery },
       ok: { 200: json(s.OrderKeys) },
       failures: [...buyerOr('order', []), badQuery(), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
@@ -370,7 +371,51 @@ export function describeApi(): OpenAPIRegistry {
       ok: { 200: json(s.ComplaintView) },
       failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is not RESOLVED')],
     },
+    {
+      method: 'post', path: '/v1/complaints', tag: 'Complaints', callers: ['agent', 'admin'],
+      summary: "An agent files a complaint on the buyer's behalf",
+      description: "A complaint that came in by phone, email, WeChat or a third party (a 12345 case): the same rules as the buyer's own (a paid order inside its complaint window, one open complaint at a time), carried by the order's own filing. The view shows its `channel`, `externalRef` and `filedBy`.",
+      request: body(s.FileComplaintForBuyer),
+      ok: { 201: json(s.ComplaintFiled, 'filed') },
+      failures: [...staffOnly(['agent']), ...actionBody(), missing('no such order'), conflict('the order is not paid, its complaint window has closed, or a complaint is already open on it (the message names it)')],
+    },
+    {
+      method: 'post', path: '/v1/complaints/{complaintId}/attachments', tag: 'Complaints', callers: ['buyer', 'agent', 'admin'],
+      summary: 'Add an evidence file',
+      description: `The raw file as the body, with its \`Content-Type\`: ${EVIDENCE_TYPES.map((t) => `\`${t}\``).join(', ')}; at most 5 MB, and at most ${MAX_EVIDENCE_FILES} files per complaint. The body must begin as its type does. Kept in the database; the complaint view lists it under \`attachments\`.`,
+      request: { params: complaintParam, body: { content: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])) } },
+      ok: { 201: json(s.AttachmentAdded, 'kept') },
+      failures: [
+        ...buyerOr('complaint', ['agent']), badParam('complaintId'), fail(400, 'an empty body'), fail(413, 'a file larger than 5 MB'),
+        fail(415, 'a `Content-Type` that is not one of those, or a body that does not begin as its type does'),
+        conflict(`the complaint is CLOSED, or has ${MAX_EVIDENCE_FILES} files already`),
+      ],
+    },
+    {
+      method: 'get', path: '/v1/complaints/{complaintId}/attachments/{attachmentId}', tag: 'Complaints', callers: ['buyer', 'agent', 'ops', 'admin'],
+      summary: 'An evidence file',
+      description: 'The bytes with their type, as a download (`Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`): never shown inline in our origin.',
+      request: { params: complaintParam.extend({ attachmentId: s.ComplaintId }) },
+      ok: { 200: { description: 'the file', content: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])) } },
+      failures: [...buyerOr('complaint', ['agent', 'ops']), badParam('complaintId'), missing('no such file on this complaint')],
+    },
+    {
+      method: 'post', path: '/v1/orders/{orderId}/feedback', tag: 'Orders', callers: ['buyer'],
+      summary: "The buyer's feedback",
+      description: 'Once per order, once its keys are delivered: a rating (1-5), whether the usage instructions were clear, and a comment. A second is a 409 (the same `Idempotency-Key` and body answer as the first did).',
+      request: { params: orderParam, ...body(s.FeedbackInput) },
+      ok: { 201: json(s.Feedback, 'kept') },
+      failures: [...buyerOr('order', []), ...actionBody(), conflict('the order has not been delivered, or feedback was already given on it')],
+    },
     // ── Reports ──
+    {
+      method: 'get', path: '/v1/reports/feedback', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
+      summary: "Buyers' feedback per product",
+      description: "For a period (`from`/`to` as for the complaint ranking): each product's responses, average rating and the share of buyers who found its usage instructions unclear, worst first.",
+      request: { query: s.ReportQuery },
+      ok: { 200: json(s.FeedbackReport) },
+      failures: [...staffOnly(['agent', 'ops']), badQuery(), fail(400, '`from` is not before `to`, or the period spans more than 366 days')],
+    },
     {
       method: 'get', path: '/v1/reports/complaints', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
       summary: 'The complaint ranking',

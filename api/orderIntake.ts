@@ -44,7 +44,9 @@ export async function takeOrder(
   let token = newSecretToken();
   let created = true;
   if (idempotencyKey !== undefined) {
-    const requestHash = createHash('sha256').update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method])])).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method]), ...(request.buyer.locale ? [{ locale: request.buyer.locale }] : [])]))
+      .digest('hex');
     const _id = `${storefront}:${idempotencyKey}`;
     try {
       await store.idempotency.create({ _id, requestHash, orderId, token: vault.seal(token), createdAt: new Date() });
@@ -68,7 +70,13 @@ export async function takeOrder(
     emailHash: vault.lookupHash(request.buyer.email),
   };
   try {
-    await store.orderAccess.create({ _id: orderId, tokenHash: hashToken(token), email: vault.seal(request.buyer.email), ...access });
+    await store.orderAccess.create({
+      _id: orderId,
+      tokenHash: hashToken(token),
+      email: vault.seal(request.buyer.email),
+      ...(request.buyer.locale ? { locale: request.buyer.locale } : {}),
+      ...access,
+    });
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     access = (await store.orderAccess.findById(orderId).lean()) ?? access;
@@ -83,6 +91,7 @@ export async function takeOrder(
     method,
     listing: listingOf(access),
     supplierCheck: Boolean(product.validationUrl),
+    buyerLocale: request.buyer.locale,
   });
   await orders.start(input);
   await orders.showNew(input);

@@ -4,7 +4,8 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
+import { BUYER_LOCALES } from '../domain/buyerEmail';
+import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
@@ -49,6 +50,13 @@ const regex = z
     }
   }, 'is not a valid regular expression');
 
+const instructionText = z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters');
+/** How to use a key, per language; the buyer gets theirs (or the other one) with the keys and in the keys email. */
+export const Instructions = z
+  .object({ zh: instructionText.optional(), en: instructionText.optional() })
+  .strict()
+  .openapi('Instructions', { description: 'Usage instructions per language (≤ 5000 characters each): `zh` for zh-CN buyers, `en` for en; each falls back to the other.' });
+
 export const ProductInput = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
@@ -58,6 +66,7 @@ export const ProductInput = z
     keyPattern: regex.optional(),
     validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
+    instructions: Instructions.optional(),
   })
   .strict()
   .openapi('ProductInput');
@@ -76,6 +85,7 @@ export const Product = z
     keyPattern: z.string().optional(),
     validationUrl: z.string().optional(),
     lowStockThreshold: z.number().openapi({ description: "Available stock at or below which stock.low is sent (the product's own, else LOW_STOCK_THRESHOLD)" }),
+    instructions: Instructions.optional(),
     stock: Stock.optional(),
   })
   .openapi('Product');
@@ -106,7 +116,12 @@ export const CreateOrder = z
   .object({
     sku: Sku,
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
-    buyer: z.object({ email: z.string().email('must be an email address').max(254) }).strict(),
+    buyer: z
+      .object({
+        email: z.string().email('must be an email address').max(254),
+        locale: z.enum(BUYER_LOCALES, { errorMap: () => ({ message: `must be one of ${BUYER_LOCALES.join(', ')}` }) }).optional().openapi({ description: 'The language the buyer is written to in (emails, usage instructions); default zh-CN.' }),
+      })
+      .strict(),
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
   })
   .strict()
@@ -163,7 +178,12 @@ export const OrderView = z
   })
   .openapi('OrderView');
 
-export const OrderKeys = z.object({ keys: z.array(z.object({ keyId: z.string(), code: z.string() })) }).openapi('OrderKeys');
+export const OrderKeys = z
+  .object({
+    keys: z.array(z.object({ keyId: z.string(), code: z.string() })),
+    instructions: z.string().nullable().openapi({ description: "The product's usage instructions in the buyer's language (buyer.locale), else the other one; null when it has none." }),
+  })
+  .openapi('OrderKeys');
 
 export const CancelOrder = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelOrder');
 export const RefundRequest = z
@@ -240,6 +260,17 @@ export const FileComplaint = z
   .strict()
   .openapi('FileComplaint');
 
+export const FileComplaintForBuyer = z
+  .object({
+    orderId: OrderId,
+    channel: z.enum(AGENT_CHANNELS, { errorMap: () => ({ message: `must be one of ${AGENT_CHANNELS.join(', ')}` }) }),
+    externalRef: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    category: ComplaintCategory,
+    description: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters'),
+  })
+  .strict()
+  .openapi('FileComplaintForBuyer');
+
 export const ComplaintFiled = z
   .object({ complaintId: z.string(), status: z.literal('OPEN'), firstResponseDueAt: z.string(), resolutionDueAt: z.string() })
   .openapi('ComplaintFiled');
@@ -249,6 +280,9 @@ export const ComplaintView = z
     complaintId: z.string(),
     orderId: z.string(),
     sku: z.string(),
+    channel: z.enum(COMPLAINT_CHANNELS).openapi({ description: "Where it came in: web (the buyer's own), or phone, email, wechat, third_party when an agent filed it on the buyer's behalf." }),
+    externalRef: z.string().optional().openapi({ description: "The other channel's reference (a hotline ticket, a 12345 case number)." }),
+    filedBy: z.string().optional().openapi({ description: "The agent who filed it on the buyer's behalf." }),
     source: z.enum(['buyer', ...DISPUTE_SOURCES]).optional().openapi({ description: "Who brought it: the buyer, or a provider's dispute channel (absent on complaints filed before: the buyer)." }),
     external: z.object({ id: z.string(), url: z.string().optional() }).optional().openapi({ description: "The provider's id for the dispute it follows (Stripe's dp_…, WeChat Pay's complaint_id)." }),
     dispute: z
@@ -278,6 +312,15 @@ export const ComplaintView = z
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    attachments: z
+      .array(z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number(), from: z.enum(['buyer', 'agent']), at: z.string() }))
+      .optional()
+      .openapi({ description: 'Evidence files sent with it, oldest first: fetch each from /v1/complaints/{complaintId}/attachments/{attachmentId}.' }),
+    resolvedBy: z.string().optional().openapi({ description: 'Who resolved it: an agent, or `system` (the automatic re-check of a reported key, a provider\'s dispute).' }),
+    autoRecheck: z
+      .object({ verdict: z.enum(['invalid', 'valid', 'unknown']), at: z.string() })
+      .optional()
+      .openapi({ description: "A key_invalid complaint's automatic re-check of the order's keys (the supplier's check, or our own without one): invalid → a new key, resolved by system; valid → left with the agents; unknown → no answer within AUTO_RECHECK_WAIT." }),
     remedy: z
       .object({ remedy: z.enum(['replace', 'refund']), status: z.enum(['pending', 'failed']), actor: z.string(), requestedAt: z.string(), detail: z.string().optional() })
       .optional()
@@ -310,6 +353,7 @@ export const ComplaintQueueQuery = z
       param: { description: 'Without it, every complaint that still needs someone: all but CLOSED. CLOSED lists the closed complaints.' },
     }),
     category: ComplaintCategory.optional(),
+    channel: z.enum(COMPLAINT_CHANNELS).optional().openapi({ param: { description: 'Only complaints that came in this way: web (the buyer\'s own) or the channel an agent filed it from.' } }),
     sku: Sku.optional(),
     limit: wholeNumber(1, 100).default('20'),
     cursor: z.string().max(500).optional(),
@@ -351,6 +395,37 @@ export const ComplaintConfirm = z
   })
   .strict()
   .openapi('ComplaintConfirm');
+
+export const AttachmentAdded = z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number() }).openapi('AttachmentAdded');
+
+// ── Feedback ────────────────────────────────────────────────────────────────────────────────────
+
+export const FeedbackInput = z
+  .object({
+    rating: z.number({ required_error: 'is required', invalid_type_error: 'must be a whole number from 1 to 5' }).int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5'),
+    instructionsClear: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict()
+  .openapi('FeedbackInput');
+
+export const Feedback = z
+  .object({ orderId: z.string(), sku: z.string(), rating: z.number(), instructionsClear: z.boolean().optional(), comment: z.string().optional(), at: z.string() })
+  .openapi('Feedback');
+
+export const FeedbackReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }),
+    bySku: z.array(
+      z.object({
+        sku: z.string(),
+        responses: z.number(),
+        averageRating: z.number(),
+        unclearInstructionsShare: z.number().nullable().openapi({ description: 'Of the buyers who said whether the instructions were clear, the share who said no; null when none said.' }),
+      }),
+    ),
+  })
+  .openapi('FeedbackReport');
 
 // ── Reports ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -411,6 +486,10 @@ export const ComplaintReport = z
     period: z.object({ from: z.string(), to: z.string() }),
     totals: z.object({ orders: z.number(), complaints: z.number(), refunds: z.number() }),
     byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
+    byChannel: z.array(z.object({ channel: z.enum(COMPLAINT_CHANNELS), complaints: z.number(), share: z.number() })).openapi({ description: "Where the complaints came in: web (the buyer's own), or the channel an agent filed them from." }),
+    autoRecheck: z
+      .object({ resolved: z.number(), medianSeconds: share })
+      .openapi({ description: 'key_invalid complaints resolved by the automatic re-check of their keys (a new key, no agent), and the median seconds from filing to that resolution.' }),
     bySku: z.array(
       z.object({ sku: z.string(), orders: z.number(), complaints: z.number(), complaintRate: share, refunds: z.number(), refundRate: share }),
     ),

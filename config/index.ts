@@ -139,6 +139,24 @@ const corsOrigins = z.string().transform((text, ctx) => {
   return origins;
 });
 
+/** Where buyer emails are sent: an SMTP server's URL (nodemailer's form, credentials in it if any). */
+const smtpUrl = z
+  .string()
+  .regex(/^smtps?:\/\/[^/?#\s]+/, 'must be an smtp:// or smtps:// URL like "smtp://127.0.0.1:1025"')
+  .refine((text) => URL.canParse(text), 'must be an smtp:// or smtps:// URL like "smtp://127.0.0.1:1025"');
+
+/** The sender of buyer emails: an address, or a name and an address (`Shop <no-reply@shop.example>`). */
+const emailFrom = z
+  .string()
+  .max(320)
+  .refine((text) => addressOf(text) !== undefined, 'must be an email address, or a name and one like "Shop <no-reply@shop.example>"');
+
+/** The address of a sender written `name <address>` or as the address alone; undefined when it is neither. */
+export function addressOf(from: string): string | undefined {
+  const address = /^[^<>]*<([^<>\s]+)>\s*$/.exec(from.trim())?.[1] ?? from.trim();
+  return z.string().email().safeParse(address).success ? address : undefined;
+}
+
 /** The environment the product reads: every variable, validated once at start (loadConfig). */
 export const envSchema = z
   .object({
@@ -192,6 +210,9 @@ export const envSchema = z
     WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
     MAX_REQUESTS_IN_FLIGHT: wholeNumber(1, 256),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
+    SMTP_URL: smtpUrl.optional(),
+    EMAIL_FROM: emailFrom.default('kamiflow <no-reply@kamiflow.localhost>'),
+    AUTO_RECHECK_WAIT: duration('30s'),
   });
 
 /** The variables `NODE_ENV=production` refuses to start without. */
@@ -246,6 +267,9 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   WORKER_METRICS_PORT: "Where the worker serves the Temporal SDK's metrics for Prometheus; off when unset.",
   MAX_REQUESTS_IN_FLIGHT: 'Requests the API works on at once; past it, 503 with Retry-After: 1 at once.',
   RATE_LIMIT_PER_MINUTE: 'Requests a minute from one address without a staff key (buyers, unsigned notices, the public report); past it, 429.',
+  SMTP_URL: 'Where buyer emails go (keys delivered, refund paid, complaint answered / needs your reply / resolved): `smtp://host:port` or `smtps://user:password@host:465`. Unset: no email is sent. `npm start` runs a local Mailpit and uses it when this is unset.',
+  EMAIL_FROM: 'The sender of buyer emails: an address, or `Name <address>`; its domain names every Message-ID.',
+  AUTO_RECHECK_WAIT: "How long a key_invalid complaint waits for the automatic re-check of the reported keys (the supplier's, or our own checks) before the agents take it.",
 };
 
 /**
@@ -331,6 +355,10 @@ export interface Config {
   workerMetricsPort?: number;
   /** The payment rails that are on (config/rails.ts). */
   rails: RailsConfig;
+  /** Buyer emails: the SMTP server (none: no email is sent) and the sender. */
+  email: { smtpUrl?: string; from: string };
+  /** Whether orders and complaints taken now email their buyer (SMTP_URL is set); fixed per order when it is taken. */
+  emailBuyer: boolean;
 }
 
 export class ConfigError extends Error {
@@ -382,6 +410,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBuyerReplies: e.MAX_COMPLAINT_REPLIES,
       escalationReminderMs: e.COMPLAINT_ESCALATION_REMINDER,
       maxReopens: e.MAX_REOPENS,
+      autoRecheckWaitMs: e.AUTO_RECHECK_WAIT,
+      emailBuyer: e.SMTP_URL !== undefined,
     },
     defaultRefundWindow: e.DEFAULT_REFUND_WINDOW,
     defaultComplaintWindow: e.DEFAULT_COMPLAINT_WINDOW,
@@ -404,6 +434,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     rails,
+    email: { ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}), from: e.EMAIL_FROM },
+    emailBuyer: e.SMTP_URL !== undefined,
   });
 }
 
@@ -425,6 +457,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     storefrontWebhooks: Object.fromEntries(Object.entries(config.storefrontWebhooks).map(([name, { url }]) => [name, { url: redactUri(url), secret: REDACTED }])),
     ...(config.paymentProvider.kind === 'http' ? { paymentProvider: { kind: 'http', url: redactUri(config.paymentProvider.url) } } : {}),
     rails: redactedRails(config.rails, REDACTED),
+    email: { ...config.email, ...(config.email.smtpUrl ? { smtpUrl: redactUri(config.email.smtpUrl) } : {}) },
   };
 }
 

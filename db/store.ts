@@ -3,10 +3,13 @@ import { profileCommands } from './commandProfile';
 import { migrate } from './migrations';
 import {
   actionRequestSchema,
+  attachmentSchema,
   checkoutSchema,
   claimSchema,
   complaintQueueSchema,
   complaintViewSchema,
+  emailSentSchema,
+  feedbackSchema,
   idempotencySchema,
   keySchema,
   orderAccessSchema,
@@ -24,10 +27,13 @@ import {
   stockAlertSchema,
   sweptReservationSchema,
   type ActionRequestDoc,
+  type AttachmentDoc,
   type CheckoutDoc,
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
+  type EmailSentDoc,
+  type FeedbackDoc,
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
@@ -74,6 +80,12 @@ export interface Store {
   stockAlerts: Model<StockAlertDoc>;
   /** Reservations the sweep returned to stock (workflows/reservationSweep.ts). */
   sweptReservations: Model<SweptReservationDoc>;
+  /** Emails sent to buyers, one per event. */
+  emailsSent: Model<EmailSentDoc>;
+  /** Buyers' feedback, one per delivered order. */
+  feedback: Model<FeedbackDoc>;
+  /** Complaints' evidence files: who sent what (the bytes are in GridFS, db/evidence.ts). */
+  attachments: Model<AttachmentDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -109,6 +121,9 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportNotes: connection.model('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model('StockAlert', stockAlertSchema, 'stock_alerts'),
     sweptReservations: connection.model('SweptReservation', sweptReservationSchema, 'swept_reservations'),
+    emailsSent: connection.model('EmailSent', emailSentSchema, 'emails_sent'),
+    feedback: connection.model('Feedback', feedbackSchema, 'feedback'),
+    attachments: connection.model('Attachment', attachmentSchema, 'complaint_attachments'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -119,7 +134,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
-    store.reportNotes, store.stockAlerts,
+    store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

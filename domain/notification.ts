@@ -20,6 +20,7 @@ export const COMPLAINT_STEPS = {
   first_response_overdue: 'no agent answered by firstResponseDueAt: escalated',
   resolution_overdue: 'not resolved by resolutionDueAt: escalated',
   escalation_reminder: 'still unresolved past its deadline: the agents are reminded (every COMPLAINT_ESCALATION_REMINDER)',
+  rechecked: "a key_invalid complaint's keys were re-checked at once (autoRecheck): invalid, valid, or no answer in time",
   remedy_pending: 'a replacement or refund is under way at the order',
   remedy_failed: 'a replacement or refund could not be carried out',
   resolved: 'resolved (replaced, refunded or rejected); waiting for the buyer to confirm',

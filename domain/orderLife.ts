@@ -115,6 +115,8 @@ export type OrderEffect =
   | { type: 'refund'; refundId: string; paymentId: string; amount: Money; reason: string; method?: PaymentMethod; awaited: boolean }
   | { type: 'refundMoot'; refundId: string }
   | { type: 'answerRemedy'; request: RemedyRequest; outcome: RemedyOutcome }
+  /** Tell the buyer by email (when the shop sends email), once per event id. */
+  | { type: 'emailBuyer'; kind: 'keys_delivered' | 'refund_paid'; eventId: string }
   | { type: 'startComplaint'; complaintId: string; filing: ComplaintFiling & { policy: ComplaintPolicy }; createdAt: string };
 
 export interface Decision {
@@ -426,6 +428,7 @@ const HANDLERS: Handlers = {
     const masked = result.keys.map((k) => k.masked).join(', ');
     step.note('keys_replaced', `on complaint ${request.complaintId}: ${masked} replace the reported key(s)`, request.actor);
     step.do({ type: 'write', events: ['order.keys_replaced'], complaintId: request.complaintId });
+    step.do({ type: 'emailBuyer', kind: 'keys_delivered', eventId: `${state.input.orderId}.keys_replaced.${request.complaintId}` });
     answerRemedy(step, request, { ok: true, detail: `new key(s) ${masked} delivered; the reported key(s) are marked invalid` });
   },
 
@@ -530,6 +533,7 @@ function deliver(step: Step, keys: DeliveredKey[]): void {
   if (step.status !== 'DELIVERING') step.moveTo('DELIVERING', '', undefined, true);
   step.do({ type: 'markDelivered', keyIds: keys.map((k) => k.keyId) });
   step.moveTo('DELIVERED', `${keys.length} key(s) ready for the buyer`);
+  step.do({ type: 'emailBuyer', kind: 'keys_delivered', eventId: `${state.input.orderId}.keys_delivered` });
   step.do({ type: 'timer', name: 'refundWindowEnded', at: state.view.refundWindowEndsAt });
   step.do({ type: 'timer', name: 'complaintWindowEnded', at: state.view.complaintWindowEndsAt });
 }
@@ -608,6 +612,7 @@ function refunded(step: Step, refundId: string): void {
   const actor = refund.decidedBy ?? 'system';
   step.note('refunded', `payment ${state.view.paymentId} refunded as ${refundId}`, actor);
   step.moveTo('REFUNDED', refund.reason, actor);
+  step.do({ type: 'emailBuyer', kind: 'refund_paid', eventId: `${state.input.orderId}.refund_paid` });
   for (const request of state.refundRemedies.splice(0)) answerRemedy(step, request, { ok: true, detail: `the payment was refunded and the order's keys revoked` });
 }
 

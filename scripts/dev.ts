@@ -1,7 +1,7 @@
 /**
- * Run the whole product on the embedded defaults: the local Temporal dev server and FerretDB
- * (reused when already running; none started when TEMPORAL_ADDRESS / MONGODB_URI point elsewhere),
- * then the worker and the API in this process. Ctrl-C stops what it started.
+ * Run the whole product on the embedded defaults: the local Temporal dev server, FerretDB and
+ * Mailpit (reused when already running; none started when TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL
+ * point elsewhere), then the worker and the API in this process. Ctrl-C stops what it started.
  */
 import { Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
@@ -17,9 +17,10 @@ const STOP_WITHIN_MS = 9_000;
 
 async function main() {
   const say = (line: string) => process.stdout.write(`[kamiflow] ${line}\n`);
-  const stack = await startStack({ reuse: true, log: say });
+  const stack = await startStack({ reuse: true, log: say, mail: {} });
   process.env.TEMPORAL_ADDRESS ??= stack.temporalAddress;
   process.env.MONGODB_URI ??= stack.mongoUri;
+  if (stack.smtpUrl) process.env.SMTP_URL ??= stack.smtpUrl;
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   Runtime.install({ logger: pinoLogger(logger) });
@@ -33,6 +34,7 @@ async function main() {
   say(`Temporal UI  ${stack.uiUrl ?? '(external Temporal: see its own UI)'}`);
   say(`Temporal     ${config.temporal.address} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`);
   say(`Store        ${config.mongodbUri}`);
+  say(`Email        ${stack.mailUrl ? `${stack.mailUrl}   (Mailpit's inbox; SMTP ${stack.smtpUrl})` : 'SMTP_URL (your own mail server)'}`);
   if (config.usingDevApiKeys) {
     say('Dev API keys (API_KEYS is unset):');
     for (const key of config.apiKeys) say(`  ${key.role.padEnd(10)} Authorization: Bearer ${key.secret}`);

@@ -52,6 +52,18 @@ export const supplier = proxyActivities<Activities>({
   },
 });
 
+/**
+ * A key_invalid complaint's re-check of its keys: asked at once and again with backoff while the
+ * supplier errors, for `withinMs` (AUTO_RECHECK_WAIT) at most, after which the agents take it.
+ */
+export function recheckWithin(withinMs: number) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: withinMs,
+    scheduleToCloseTimeout: withinMs,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['UnknownProduct', 'NothingToRecheck'] },
+  });
+}
+
 /** The payment provider: refunds and reconciliation, idempotent by refund id. */
 export const provider = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -116,6 +128,16 @@ export const storefrontForAWhile = proxyActivities<Activities>({
 export const sweeps = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+/** How long a buyer's email is tried on a mail server that does not take it before it is dropped (kept as `expired`). */
+export const EMAIL_GIVE_UP = '3d';
+
+/** The mail server, which may be down for a while: asked again with backoff until EMAIL_GIVE_UP. */
+export const mail = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: EMAIL_GIVE_UP,
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['UnknownOrder', 'BadEmailEvent'] },
 });
 
 /** The report ledger's fold: long batches that heartbeat, and a run that dies is simply run again. */

@@ -15,6 +15,7 @@ import {
   disputeChanged,
   remedyApplied,
 } from './messages';
+import { recheckWithin } from './activities';
 import { msUntil, now } from './time';
 
 /**
@@ -104,11 +105,13 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
         view.reopenCount += 1;
         delete view.resolution;
         delete view.resolvedAt;
+        delete view.resolvedBy;
         complaint.restartResolutionClock();
         await complaint.step('reopened', said, 'ACKNOWLEDGED');
       } else {
         delete view.resolution;
         delete view.resolvedAt;
+        delete view.resolvedBy;
         complaint.restartResolutionClock();
         const limit: Said = { from: 'system', text: `reopened ${view.reopenCount} time(s) already, the most allowed; escalated to a senior agent` };
         await complaint.step('escalated', [...said, limit], 'ESCALATED');
@@ -134,6 +137,9 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
   setHandler(disputeChanged, (state) => disputeMoved(state));
 
   await complaint.open();
+  // A reported-invalid key is checked again at once: an invalid one is replaced with no agent.
+  let rechecking = input.category === 'key_invalid' && !input.dispute && (policy.autoRecheckWaitMs ?? 0) > 0;
+  if (rechecking) void autoRecheck(policy.autoRecheckWaitMs as number).finally(() => (rechecking = false));
 
   // The clock: wait for the next deadline; any step may move it, so look again after each one.
   while (complaint.status !== 'CLOSED') {
@@ -150,6 +156,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
   const disputeOpen = () => complaint.view.dispute !== undefined && complaint.view.dispute.outcome === undefined;
   if (disputeOpen()) await condition(() => !disputeOpen());
   if (!replies.idle) await condition(() => replies.idle);
+  if (rechecking) await condition(() => !rechecking);
   await condition(allHandlersFinished);
   return complaint.outgoing();
 
@@ -181,6 +188,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     if (state.outcome === 'lost') view.resolution = 'refunded';
     else if (state.outcome === 'won') view.resolution = 'rejected';
     view.resolvedAt = now();
+    view.resolvedBy = 'system';
     await complaint.step('resolved', { from: 'system', text }, 'RESOLVED');
   }
 
@@ -209,15 +217,73 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     await complaint.step(`${due.kind}_overdue`, { from: 'system', text }, 'ESCALATED');
   }
 
+  /**
+   * Re-check the order's keys (the supplier's check, or our own without one) within `withinMs`:
+   * invalid → the order replaces them and the complaint is resolved by `system`, the buyer asked to
+   * confirm; valid, or no answer in time → the agents have it, with the verdict in its messages.
+   * Whatever an agent did meanwhile stands: a complaint no longer with the agents is only told.
+   */
+  async function autoRecheck(withinMs: number): Promise<void> {
+    let verdict: 'invalid' | 'valid' | 'unknown' = 'unknown';
+    let found = '';
+    let supplier = false;
+    try {
+      const answer = await recheckWithin(withinMs).recheckDeliveredKeys({ orderId: input.orderId });
+      verdict = answer.valid ? 'valid' : 'invalid';
+      supplier = answer.supplier;
+      found = answer.reason ?? '';
+    } catch {
+      // No verdict within the wait (a supplier that is down), or nothing left to check: the agents take it.
+    }
+    const { view } = complaint;
+    view.autoRecheck = { verdict, at: now() };
+    const by = supplier ? 'with the supplier' : 'by our own checks';
+    const withAgents = ['OPEN', 'ACKNOWLEDGED', 'ESCALATED', 'AWAITING_BUYER'].includes(view.status) && !remedyPending;
+    if (verdict === 'invalid' && withAgents) {
+      const outcome = await remedyFromOrder({ complaintId: input.complaintId, remedy: 'replace', actor: 'system', note: 'the reported key was re-checked and found invalid' });
+      if (outcome.ok) {
+        complaint.markResponded();
+        const text = `We re-checked the reported key ${by}: it is invalid (${found}). ${outcome.detail}. Please confirm the new key works.`;
+        await resolve('replaced', { from: 'system', text });
+        return;
+      }
+      await complaint.step('rechecked', { from: 'system', text: `The reported key was re-checked ${by} and is invalid (${found}), but no replacement could be delivered: ${outcome.detail}. An agent will take it.` });
+      return;
+    }
+    const text =
+      verdict === 'invalid'
+        ? `The reported key was re-checked ${by}: invalid (${found}).`
+        : verdict === 'valid'
+          ? `The reported key was re-checked ${by}: it is valid. An agent will look into it with you.`
+          : `The reported key could not be re-checked within ${withinMs / 1000}s; an agent will take it.`;
+    await complaint.step('rechecked', { from: 'system', text });
+  }
+
   async function resolve(resolution: NonNullable<ComplaintView['resolution']>, message: Said): Promise<void> {
     complaint.view.resolution = resolution;
     complaint.view.resolvedAt = now();
+    complaint.view.resolvedBy = message.actor ?? 'system';
     await complaint.step('resolved', message, 'RESOLVED');
   }
 
   /** Ask the order (the only one that moves keys and money) to carry out a remedy; fails if it has closed. */
   function askOrder(request: RemedyRequest): Promise<void> {
     return getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, request);
+  }
+
+  /** Ask the order for a remedy and wait for its outcome, however long it takes; meanwhile agents' actions wait (remedyPending). */
+  async function remedyFromOrder(request: RemedyRequest): Promise<RemedyOutcome> {
+    remedyPending = true;
+    remedyOutcome = undefined;
+    try {
+      await askOrder(request);
+      await condition(() => remedyOutcome !== undefined);
+    } catch {
+      remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
+    } finally {
+      remedyPending = false;
+    }
+    return remedyOutcome as RemedyOutcome;
   }
 
   /**

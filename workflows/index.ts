@@ -9,5 +9,7 @@ export { storefrontNotificationWorkflow } from './notification';
 export { reportFoldWorkflow } from './reportFold';
 // New in this release.
 export { reservationSweepWorkflow } from './reservationSweep';
+// New in this release: one workflow per email to a buyer.
+export { buyerEmailWorkflow } from './email';
 // Release v0.2.0, frozen: its open runs finish on it.
 export * from './legacy';

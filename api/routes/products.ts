@@ -29,6 +29,7 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
         keyPattern: body.keyPattern,
         validationUrl: body.validationUrl,
         lowStockThreshold: body.lowStockThreshold,
+        instructions: body.instructions && (body.instructions.zh || body.instructions.en) ? body.instructions : undefined,
       };
       const unset = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => [k, 1]));
       await store.products.updateOne(
@@ -126,5 +127,6 @@ function present(p: ProductDoc, defaultThreshold: number) {
     ...(p.keyPattern ? { keyPattern: p.keyPattern } : {}),
     ...(p.validationUrl ? { validationUrl: p.validationUrl } : {}),
     lowStockThreshold: p.lowStockThreshold ?? defaultThreshold,
+    ...(p.instructions && (p.instructions.zh || p.instructions.en) ? { instructions: { ...(p.instructions.zh ? { zh: p.instructions.zh } : {}), ...(p.instructions.en ? { en: p.instructions.en } : {}) } } : {}),
   };
 }

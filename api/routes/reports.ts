@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { complaintReport } from '../../db/report/complaintReport';
+import { feedbackBySku } from '../../domain/feedback';
 import { requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { badRequest } from '../errors';
@@ -12,20 +13,34 @@ const DEFAULT_PERIOD_MS = 30 * DAY_MS;
 /** The ledger reads a document per day, so a period is bounded: a year and a day at most. */
 const LONGEST_PERIOD_MS = 366 * DAY_MS;
 
+/** The period a report's query asks for: `from`/`to`, by default the last 30 days, at most 366. */
+function periodOf(rawQuery: unknown): { from: Date; to: Date } {
+  const query = parse(ReportQuery, rawQuery, 'query');
+  const to = query.to ?? new Date();
+  const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_MS);
+  if (from >= to) throw badRequest('the query is not valid', [{ path: 'from', reason: 'must be before to' }]);
+  if (to.getTime() - from.getTime() > LONGEST_PERIOD_MS) {
+    throw badRequest('the query is not valid', [{ path: 'from', reason: 'the period may span at most 366 days' }]);
+  }
+  return { from, to };
+}
+
 export function reportRoutes({ store }: ApiDeps): Router {
   const router = Router();
   router.get(
     '/v1/reports/complaints',
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
-      const query = parse(ReportQuery, req.query, 'query');
-      const to = query.to ?? new Date();
-      const from = query.from ?? new Date(to.getTime() - DEFAULT_PERIOD_MS);
-      if (from >= to) throw badRequest('the query is not valid', [{ path: 'from', reason: 'must be before to' }]);
-      if (to.getTime() - from.getTime() > LONGEST_PERIOD_MS) {
-        throw badRequest('the query is not valid', [{ path: 'from', reason: 'the period may span at most 366 days' }]);
-      }
-      res.json(await complaintReport(store, { from, to }));
+      res.json(await complaintReport(store, periodOf(req.query)));
+    }),
+  );
+  router.get(
+    '/v1/reports/feedback',
+    requireRole('agent', 'ops'),
+    handle(async (req, res) => {
+      const { from, to } = periodOf(req.query);
+      const rows = await store.feedback.find({ at: { $gte: from, $lt: to } }, { sku: 1, rating: 1, instructionsClear: 1 }).lean();
+      res.json({ period: { from: from.toISOString(), to: to.toISOString() }, bySku: feedbackBySku(rows) });
     }),
   );
   return router;

@@ -20,7 +20,7 @@ export interface OrderEntry extends EntryBase {
 /** A complaint's figures, as its read-model row keeps them (null while still open to either answer). */
 type ComplaintFigures = Pick<
   ComplaintViewDoc,
-  'category' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating'
+  'category' | 'channel' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating' | 'autoResolvedSeconds'
 >;
 export interface ComplaintEntry extends EntryBase, ComplaintFigures {
   kind: 'complaint';
@@ -53,12 +53,14 @@ export function complaintEntry(row: Omit<ComplaintViewDoc, 'view' | 'status' | '
     at: row.createdAt.getTime(),
     sku: row.sku,
     category: row.category,
+    ...(row.channel ? { channel: row.channel } : {}),
     firstResponseOnTime: row.firstResponseOnTime,
     resolutionOnTime: row.resolutionOnTime,
     firstResponseMinutes: row.firstResponseMinutes,
     resolutionMinutes: row.resolutionMinutes,
     satisfied: row.satisfied,
     rating: row.rating,
+    ...(row.autoResolvedSeconds != null ? { autoResolvedSeconds: row.autoResolvedSeconds } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { COMPLAINT_CATEGORIES, type ComplaintCategory } from '../../domain/complaint';
+import { COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, type ComplaintCategory, type ComplaintChannel } from '../../domain/complaint';
 import type { LedgerEntry } from './entries';
 
 export interface Period {
@@ -10,6 +10,9 @@ export interface ComplaintReport {
   period: { from: string; to: string };
   totals: { orders: number; complaints: number; refunds: number };
   byCategory: { category: ComplaintCategory; complaints: number; share: number }[];
+  byChannel: { channel: ComplaintChannel; complaints: number; share: number }[];
+  /** key_invalid complaints the automatic re-check resolved with a new key, no agent needed, and how fast. */
+  autoRecheck: { resolved: number; medianSeconds: number | null };
   bySku: { sku: string; orders: number; complaints: number; complaintRate: number | null; refunds: number; refundRate: number | null }[];
   sla: {
     firstResponseOnTime: number | null;
@@ -28,6 +31,10 @@ export interface ComplaintReport {
 export interface Tally {
   skus: Record<string, { orders: number; refunds: number; complaints: number }>;
   categories: Record<string, number>;
+  /** By channel; absent in tallies folded before channels (all of theirs were web). */
+  channels?: Record<string, number>;
+  /** Seconds from filing to the automatic re-check's resolution; absent in tallies folded before it. */
+  autoResolvedSeconds?: number[];
   firstOnTime: number;
   firstSettled: number;
   resolvedOnTime: number;
@@ -44,6 +51,8 @@ export function emptyTally(): Tally {
   return {
     skus: {},
     categories: {},
+    channels: {},
+    autoResolvedSeconds: [],
     firstOnTime: 0,
     firstSettled: 0,
     resolvedOnTime: 0,
@@ -71,6 +80,10 @@ export function count(tally: Tally, entry: LedgerEntry): void {
   }
   skuOf(tally, entry.sku).complaints += 1;
   tally.categories[entry.category] = (tally.categories[entry.category] ?? 0) + 1;
+  const channels = (tally.channels ??= {});
+  const channel = entry.channel ?? 'web';
+  channels[channel] = (channels[channel] ?? 0) + 1;
+  if (entry.autoResolvedSeconds !== undefined && entry.autoResolvedSeconds !== null) (tally.autoResolvedSeconds ??= []).push(entry.autoResolvedSeconds);
   if (entry.firstResponseOnTime !== null) {
     tally.firstSettled += 1;
     if (entry.firstResponseOnTime) tally.firstOnTime += 1;
@@ -107,6 +120,11 @@ export function combine(into: Tally, other: Tally): void {
     mine.complaints += s.complaints;
   }
   for (const [category, n] of Object.entries(other.categories)) into.categories[category] = (into.categories[category] ?? 0) + n;
+  const channels = (into.channels ??= {});
+  // A tally folded before channels counted only the buyer's own complaints.
+  const otherChannels = other.channels ?? { web: Object.values(other.categories).reduce((a, b) => a + b, 0) };
+  for (const [channel, n] of Object.entries(otherChannels)) if (n > 0) channels[channel] = (channels[channel] ?? 0) + n;
+  (into.autoResolvedSeconds ??= []).push(...(other.autoResolvedSeconds ?? []));
   for (const field of ['firstOnTime', 'firstSettled', 'resolvedOnTime', 'resolutionSettled', 'responses', 'satisfied', 'rated', 'ratingSum'] as const) {
     into[field] += other[field];
   }
@@ -129,6 +147,11 @@ export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {
       const n = tally.categories[category] ?? 0;
       return { category, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
     }).sort((a, b) => b.complaints - a.complaints),
+    byChannel: COMPLAINT_CHANNELS.map((channel) => {
+      const n = tally.channels?.[channel] ?? 0;
+      return { channel, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
+    }).sort((a, b) => b.complaints - a.complaints),
+    autoRecheck: { resolved: tally.autoResolvedSeconds?.length ?? 0, medianSeconds: median(tally.autoResolvedSeconds ?? []) },
     bySku: Object.entries(tally.skus)
       .map(([sku, s]) => ({
         sku,

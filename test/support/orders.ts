@@ -26,6 +26,7 @@ export interface ProductSpec {
   keyPattern?: string;
   validationUrl?: string;
   lowStockThreshold?: number;
+  instructions?: { zh?: string; en?: string };
 }
 
 /** Distinct key codes no other test uses. */

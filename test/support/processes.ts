@@ -44,11 +44,7 @@ export class ChildProduct {
 
   /** SIGKILL: no graceful shutdown, no goodbye to Temporal. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await signalAndWait(this.child, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
@@ -59,6 +55,14 @@ export class ChildProduct {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     if (child.exitCode === null && child.signalCode === null) await this.kill();
   }
+}
+
+/** Send a child process a signal and wait until it has exited (at once if it already has). */
+export async function signalAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
 }
 
 export function workerProcess(env: Record<string, string>): ChildProduct {

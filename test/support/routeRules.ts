@@ -72,6 +72,11 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/complaints/:complaintId/replies': { complaint: [] },
   'POST /v1/complaints/:complaintId/confirm': { complaint: [] },
   'GET /v1/reports/complaints': { staff: ['agent', 'ops'] },
+  'POST /v1/orders/:orderId/feedback': { order: [] },
+  'GET /v1/reports/feedback': { staff: ['agent', 'ops'] },
+  'POST /v1/complaints': { staff: ['agent'] },
+  'POST /v1/complaints/:complaintId/attachments': { complaint: ['agent'] },
+  'GET /v1/complaints/:complaintId/attachments/:attachmentId': { complaint: ['agent', 'ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
 };
@@ -109,6 +114,8 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/complaints/:complaintId/actions': { action: 'resolve_refund' },
     'POST /v1/complaints/:complaintId/replies': { message: 'the matrix' },
     'POST /v1/complaints/:complaintId/confirm': { satisfied: true },
+    'POST /v1/orders/:orderId/feedback': { rating: 5 },
+    'POST /v1/complaints': { orderId: unpaid.orderId, channel: 'phone', category: 'service', description: 'the matrix' },
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
@@ -120,6 +127,8 @@ export interface RouteFixture {
   delivered: PlacedOrder;
   unpaid: PlacedOrder;
   complaintId: string;
+  /** An evidence file on the complaint. */
+  attachmentId: string;
 }
 
 export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
@@ -130,12 +139,16 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'For the route checks.' });
   expectStatus(filed, 201, 'complaint');
   const unpaid = await shop.order(sku);
-  return { sku, delivered, unpaid, complaintId: filed.body.complaintId };
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+  const attached = await fetch(`${shop.http.baseUrl}/v1/complaints/${filed.body.complaintId}/attachments`, { method: 'POST', headers: { 'x-order-token': delivered.orderToken, 'content-type': 'image/png' }, body: png });
+  if (attached.status !== 201) throw new Error(`evidence file: ${attached.status} ${await attached.text()}`);
+  const { attachmentId } = (await attached.json()) as { attachmentId: string };
+  return { sku, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
 }
 
 /** The path values of the fixture: its sku, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, orderId: f.delivered.orderId, complaintId: f.complaintId };
+  return { sku: f.sku, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */

@@ -6,6 +6,7 @@ import type { OrderEffect, OrderEvent, OrderState } from '../../domain/orderLife
 import { checkouts, closing, localStore, provider } from '../activities';
 import { refundMoot, remedyApplied } from '../messages';
 import { msUntil } from '../time';
+import { emailBuyer } from '../email';
 import { takeKeys } from './keys';
 import type { OrderRecord } from './record';
 
@@ -88,6 +89,9 @@ export class OrderHands {
       case 'answerRemedy':
         // A complaint that has ended meanwhile hears nothing; the order's timeline keeps what was done.
         await getExternalWorkflowHandle(complaintWorkflowId(effect.request.complaintId)).signal(remedyApplied, effect.outcome).catch(() => undefined);
+        return;
+      case 'emailBuyer':
+        if (state.input.emailBuyer) await emailBuyer({ eventId: effect.eventId, orderId, kind: effect.kind });
         return;
       case 'startComplaint':
         return this.startComplaint(effect.complaintId, effect.filing as Filing, effect.createdAt);
