@@ -8,14 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-// semver (npm's own version arithmetic) ships without types and @types/semver is not installed:
-// the functions used here, typed as its documentation gives them.
-const semver: {
-  satisfies(version: string, range: string): boolean;
-  valid(version: string): string | null;
-  validRange(range: string): string | null;
-} = require('semver');
+import { semver } from './semver';
 
 const ROOT = join(__dirname, '..');
 export const ADVISORIES_FILE = join(ROOT, 'security', 'advisories.json');
@@ -37,9 +30,9 @@ export interface Advisory {
   why: string;
 }
 
-/** The parts of package-lock.json (lockfileVersion 2 and 3) the check reads. */
+/** The parts of package-lock.json (lockfileVersion 2 and 3) the checks read. */
 export interface Lockfile {
-  packages: Record<string, { version?: string; dev?: boolean; link?: boolean }>;
+  packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; link?: boolean; engines?: { node?: string } | string[] }>;
 }
 
 export interface Finding {
