@@ -219,7 +219,7 @@ export const envSchema = z
 export const PRODUCTION_REQUIRED = ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY'] as const;
 
 /**
- * What each variable of envSchema is for, as the configuration reference prints it (README,
+ * What each variable of envSchema is for, as the configuration reference prints it (docs/configuration.md,
  * /docs). Keyed by the schema, so a variable added to it does not compile without its line here.
  */
 export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {

@@ -92,7 +92,7 @@ install_wheel_binary() {
 }
 
 # FerretDB is built from its v1.24.2 module with kamiflow's patches (scripts/ferretdb/patches/*.patch,
-# applied in name order; see the README, "The embedded store"):
+# applied in name order; see docs/embedded-store.md):
 #   1. the module is downloaded with `go mod download` inside scripts/ferretdb, so Go checks it
 #      against that module's go.sum;
 #   2. it is copied to a build directory under .tools/, and every patch must apply there exactly

@@ -340,7 +340,7 @@ export function soakText(r: SoakReport): string {
   ].join('\n\n');
 }
 
-/** The report as a Markdown table for the README. */
+/** The report as a Markdown table for docs/soak.md. */
 export function soakMarkdown(r: SoakReport): string {
   const lines = [
     `Soak of ${Math.round(r.options.seconds / 60 * 10) / 10} min, ${r.options.clients} clients, ${r.startedAt.slice(0, 16)}Z (load average at the end ${r.loadAverage}):`,
