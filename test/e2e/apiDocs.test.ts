@@ -184,6 +184,11 @@ describe('the API description', () => {
     expect(await probe('get', '/v1/ops/stuck', '/v1/ops/stuck?olderThan=forever', { headers: { authorization: `Bearer ${DEV.ops}` } }, 'a bad olderThan')).toBe(400);
     // A shop's order for a product that is not there; a signed notice that is not one.
     expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: 'no-such-sku', buyer: { email: 'a@example.com' } }) }, 'an unknown sku')).toBe(404);
+    // An agent filing for an order that is not there; evidence over 5 MB.
+    expect(await probe('post', '/v1/complaints', '/v1/complaints', { headers: asAgent, body: JSON.stringify({ orderId: 'NoSuchOrder00000', channel: 'phone', category: 'service', description: 'x' }) }, 'a complaint for no order')).toBe(404);
+    expect(
+      await probe('post', '/v1/complaints/{complaintId}/attachments', p('/v1/complaints/{complaintId}/attachments'), { headers: { authorization: `Bearer ${DEV.agent}`, 'content-type': 'image/png' }, body: 'x'.repeat(5 * 1024 * 1024 + 1) }, 'evidence over 5 MB'),
+    ).toBe(413);
     const notNotice = '{"unknownField": 1}';
     const signed = { ...json, 'x-signature': sign(notNotice, product.config.paymentWebhookSecret) };
     expect(await probe('post', '/v1/payments/notify', '/v1/payments/notify', { headers: signed, body: notNotice }, 'a signed body that is not a notice')).toBe(400);
