@@ -17,6 +17,7 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 404, code: 'not_found', meaning: 'no such resource, or one the caller may not see (the same answer, so ids cannot be probed)' },
   { status: 408, code: 'invalid_request', meaning: 'the request did not arrive in time (answered by the HTTP server, any route)' },
   { status: 409, code: 'conflict', meaning: "the action does not fit the resource's state now; the message names the state. Nothing changed" },
+  { status: 409, code: 'idempotency_key_reused', meaning: 'an action sent with an `Idempotency-Key` this caller already used on this route with another body. Nothing changed' },
   { status: 413, code: 'payload_too_large', meaning: 'the body is larger than the route takes' },
   { status: 415, code: 'unsupported_media_type', meaning: 'a body not sent as `Content-Type: application/json` in UTF-8, or in a content encoding other than gzip or deflate' },
   { status: 431, code: 'invalid_request', meaning: 'the headers are larger than 16 KB in all (answered by the HTTP server, any route)' },
@@ -24,6 +25,10 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 500, code: 'internal', meaning: 'a fault on our side; it is logged, the message reveals nothing' },
   { status: 503, code: 'unavailable', meaning: 'Temporal or the database is unreachable, or the API is busy (`Retry-After: 1`); try again' },
 ];
+
+/** What an action's `Idempotency-Key` does (api/actionIds.ts): said in the guide and in each action's description. */
+export const ACTION_RETRIES =
+  'With an `Idempotency-Key` header (1-200 characters, a fresh one per intent: per click, per command), the same key with the same body from the same caller on this route answers the first outcome again (its success or its refusal) and changes nothing, for at least 24 hours; with another body it is 409 `idempotency_key_reused`. Without the header the request is judged afresh against the state at that moment, however like an earlier one it looks.';
 
 /** What each order action is, and what it needs beyond its status. */
 const ORDER_ACTION_TERMS: Record<OrderAction, { action: string; who: string; more: string }> = {
@@ -110,6 +115,9 @@ export function apiGuide(): string {
     '| status | code | meaning |',
     '|---|---|---|',
     ...ERROR_CODES.map((e) => `| ${e.status} | \`${e.code}\` | ${e.meaning} |`),
+    '',
+    '## Retrying an action',
+    `A human action (cancel, refund request and decision, filing a complaint and every step on it, a key import) may be sent again safely only under the same key. ${ACTION_RETRIES} Send a new key for each thing the person means to do, and reuse it only to retry that one request (a timeout, a lost answer, a 503). The console and \`npx kamiflow\` do so.`,
     '',
     '## Which order action fits which status',
     'Anything else answers 409 `conflict` naming the status, and changes nothing.',
