@@ -149,11 +149,17 @@ export function describeApi(): OpenAPIRegistry {
     name: 'X-Signature',
     description: 'sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>',
   });
+  const standardSignature = registry.registerComponent('securitySchemes', 'standardWebhookSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description: 'Standard Webhooks (standardwebhooks.com), with `webhook-id` and `webhook-timestamp`: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">, keyed by PAYMENT_WEBHOOK_SECRET (its base64 part if written `whsec_<base64>`, else its UTF-8 bytes); the timestamp within 5 minutes of now',
+  });
   const security = (callers: Caller[]) => {
     const schemes = [
       ...(callers.some((c) => c !== 'buyer' && c !== 'provider' && c !== 'anyone') ? [{ [bearer.name]: [] }] : []),
       ...(callers.includes('buyer') ? [{ [orderToken.name]: [] }] : []),
-      ...(callers.includes('provider') ? [{ [signature.name]: [] }] : []),
+      ...(callers.includes('provider') ? [{ [signature.name]: [] }, { [standardSignature.name]: [] }] : []),
     ];
     return schemes.length ? schemes : [{}];
   };
@@ -267,11 +273,19 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'post', path: '/v1/payments/notify', tag: 'Payments', callers: ['provider'],
       summary: 'A payment notice (generic rail)',
-      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
-      request: { headers: z.object({ 'X-Signature': z.string() }), ...body(s.PaymentNotice) },
+      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed either way with PAYMENT_WEBHOOK_SECRET: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, or as Standard Webhooks (`webhook-id`, `webhook-timestamp` within 5 minutes of now, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<raw body>\">`; the key is the secret's base64 part if it is written `whsec_<base64>`, else its UTF-8 bytes, so a sender's library takes `whsec_` + base64(secret)). A request with any `webhook-*` header is judged by those headers. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice; so a replayed `webhook-id` is harmless) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
+      request: {
+        headers: z.object({
+          'X-Signature': z.string().optional(),
+          'webhook-id': z.string().optional(),
+          'webhook-timestamp': z.string().optional(),
+          'webhook-signature': z.string().optional(),
+        }),
+        ...body(s.PaymentNotice),
+      },
       ok: { 200: json(z.object({ received: z.boolean() })) },
       failures: [
-        fail(401, 'the `X-Signature` header is missing, is not `sha256=<64 hex>`, or does not match the body (each with its own message)'),
+        fail(401, 'no signature; an `X-Signature` that is not `sha256=<64 hex>` or does not match the body; Standard Webhooks headers that are incomplete, a `webhook-timestamp` that is not unix seconds or is more than 5 minutes from now, or a `webhook-signature` that does not match (each with its own message)'),
         fail(400, 'a signed body that is not JSON or not a notice (`details` names each field)'),
         rawBody,
       ],
@@ -443,12 +457,17 @@ export function describeApi(): OpenAPIRegistry {
     tags: ['Webhooks'],
     summary: 'An order, complaint or stock event, POSTed to the storefront',
     description: [
-      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` with the webhook\'s secret: verify it over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`.',
+      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed two ways with the webhook\'s secret: as Standard Webhooks (`webhook-id` = `eventId`, `webhook-timestamp` = when this attempt was sent, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`; verify with a Standard Webhooks library and the secret as `whsec_<base64>`: the secret itself if written so, else `whsec_` + base64 of its UTF-8 bytes), and `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` keyed by the secret as written (kept for one release). Verify over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`. See docs/webhooks.md.',
       '',
       `Types: ${WEBHOOK_EVENTS.map((e) => `\`${e.type}\``).join(', ')}.`,
     ].join('\n'),
     request: {
-      headers: z.object({ 'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }) }),
+      headers: z.object({
+        'webhook-id': z.string().openapi({ example: 'evt_2Hq…' }),
+        'webhook-timestamp': z.string().openapi({ example: '1796040000' }),
+        'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+        'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }),
+      }),
       body: { content: { 'application/json': { schema: z.union([s.OrderEvent, s.StockEvent]) } } },
     },
     responses: {
