@@ -4,7 +4,7 @@ import { COMPLAINT_ACTION_FITS } from '../domain/complaint';
 import { EVIDENCE_TYPES, MAX_EVIDENCE_FILES } from '../domain/evidence';
 import { WEBHOOK_EVENTS } from '../domain/notification';
 import { ORDER_ACTION_FITS } from '../domain/order';
-import { apiGuide, ERROR_CODES } from './apiGuide';
+import { ACTION_RETRIES, apiGuide, ERROR_CODES } from './apiGuide';
 import { BODY_LIMIT, IMPORT_BODY_LIMIT } from './httpGuards';
 import * as s from './schemas';
 import { z } from './schemas';
@@ -71,7 +71,14 @@ const buyerOr = (what: 'order' | 'complaint', roles: Role[]): Failure[] => [
 ];
 
 /** A human action (actionIds.ts): its body, and an Idempotency-Key that makes a retry harmless. */
-const actionBody = (): Failure[] => [...jsonBody(), fail(400, 'an `Idempotency-Key` header that is not 1-200 characters')];
+const badIdempotencyKey = fail(400, 'an `Idempotency-Key` header that is not 1-200 characters');
+const actionBody = (limit = BODY_LIMIT): Failure[] => [
+  ...jsonBody(limit),
+  badIdempotencyKey,
+  { status: 409, code: 'idempotency_key_reused', when: 'this `Idempotency-Key` was used by this caller on this route with another body' },
+];
+
+const idempotencyKey = z.object({ 'Idempotency-Key': z.string().min(1).max(200).optional() });
 
 /** jsonBodies and parse(): a JSON body of at most `limit`, valid against the route's schema. */
 const jsonBody = (limit = BODY_LIMIT): Failure[] => [
@@ -100,6 +107,8 @@ interface Operation {
   request?: RouteConfig['request'];
   ok: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
   failures: Failure[];
+  /** A human action deduplicated by its `Idempotency-Key` (actionIds.ts). */
+  idempotent?: true;
   /** Answers in a provider's own format (its rail), beside the contract's errors. */
   own?: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
 }
@@ -141,11 +150,17 @@ export function describeApi(): OpenAPIRegistry {
     name: 'X-Signature',
     description: 'sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>',
   });
+  const standardSignature = registry.registerComponent('securitySchemes', 'standardWebhookSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description: 'Standard Webhooks (standardwebhooks.com), with `webhook-id` and `webhook-timestamp`: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">, keyed by PAYMENT_WEBHOOK_SECRET (its base64 part if written `whsec_<base64>`, else its UTF-8 bytes); the timestamp within 5 minutes of now',
+  });
   const security = (callers: Caller[]) => {
     const schemes = [
       ...(callers.some((c) => c !== 'buyer' && c !== 'provider' && c !== 'anyone') ? [{ [bearer.name]: [] }] : []),
       ...(callers.includes('buyer') ? [{ [orderToken.name]: [] }] : []),
-      ...(callers.includes('provider') ? [{ [signature.name]: [] }] : []),
+      ...(callers.includes('provider') ? [{ [signature.name]: [] }, { [standardSignature.name]: [] }] : []),
     ];
     return schemes.length ? schemes : [{}];
   };
@@ -188,21 +203,21 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...staffOnly(['storefront', 'agent', 'ops']), badParam('sku'), missing('no product with this sku')],
     },
     {
-      method: 'post', path: '/v1/products/{sku}/keys', tag: 'Catalog', callers: ['admin'],
+      method: 'post', path: '/v1/products/{sku}/keys', idempotent: true, tag: 'Catalog', callers: ['admin'],
       summary: 'Import key codes',
       description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock are offered it for up to 3 s before the answer (\`resumedOrders\`), then in the background (\`offerPending\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
       request: { params: skuParam, ...body(s.KeyImport) },
       ok: { 200: json(s.KeyImportResult) },
-      failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
+      failures: [...staffOnly(['admin']), badParam('sku'), ...actionBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
     },
     // ── Orders ──
     {
       method: 'post', path: '/v1/orders', tag: 'Orders', callers: ['storefront'],
       summary: 'Start an order',
       description: 'Prices the order from the catalog and starts its workflow in AWAITING_PAYMENT until `paymentDueAt` (PAYMENT_TIMEOUT). The answer carries the buyer\'s `orderToken` (shown once: hand it to the buyer) and, for a provider\'s rail, the checkout to show. With an `Idempotency-Key` header, the same key and body answer 200 with the same order and token; the same key with another body is a 409.',
-      request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) },
+      request: { ...body(s.CreateOrder), headers: idempotencyKey },
       ok: { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') },
-      failures: [...staffOnly(['storefront']), ...actionBody(), fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'), conflict('this Idempotency-Key was used with another body')],
+      failures: [...staffOnly(['storefront']), ...jsonBody(), badIdempotencyKey, fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'), conflict('this Idempotency-Key was used with another body')],
     },
     {
       method: 'get', path: '/v1/orders', tag: 'Orders', callers: ['storefront', 'agent', 'ops', 'admin'],
@@ -229,7 +244,7 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('order', []), badQuery(), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/cancel', tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
+      method: 'post', path: '/v1/orders/{orderId}/cancel', idempotent: true, tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
       summary: 'Cancel an unpaid order',
       description: `Fits ${fits(ORDER_ACTION_FITS.cancel)}: before a payment arrives. A payment that arrives afterwards is refunded automatically.`,
       request: { params: orderParam, ...body(s.CancelOrder) },
@@ -237,7 +252,7 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('order', ['storefront']), badParam('orderId'), ...actionBody(), conflict('the order is paid, cancelled or closed: only an unpaid order can be cancelled')],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/refund-request', tag: 'Orders', callers: ['buyer'],
+      method: 'post', path: '/v1/orders/{orderId}/refund-request', idempotent: true, tag: 'Orders', callers: ['buyer'],
       summary: 'The buyer asks for the money back',
       description: `Fits ${fits(ORDER_ACTION_FITS.refundRequest)}. On a DELIVERED order inside its refund window it becomes REFUND_REQUESTED for an agent to decide (approved without one after REFUND_DECISION_WAIT, shown as \`refund.decisionDueAt\`). A paid order still waiting for stock (OUT_OF_STOCK) is refunded at once: the answer is \`REFUNDING\`.`,
       request: { params: orderParam, ...body(s.RefundRequest) },
@@ -248,7 +263,7 @@ export function describeApi(): OpenAPIRegistry {
       ],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/refund-decision', tag: 'Orders', callers: ['agent', 'admin'],
+      method: 'post', path: '/v1/orders/{orderId}/refund-decision', idempotent: true, tag: 'Orders', callers: ['agent', 'admin'],
       summary: 'An agent decides a refund request',
       description: `Fits ${fits(ORDER_ACTION_FITS.refundDecision)} with the request still undecided. Approving answers REFUNDING (the payment is then refunded and the keys revoked); rejecting returns the order to DELIVERED.`,
       request: { params: orderParam, ...body(s.RefundDecision) },
@@ -259,11 +274,19 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'post', path: '/v1/payments/notify', tag: 'Payments', callers: ['provider'],
       summary: 'A payment notice (generic rail)',
-      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
-      request: { headers: z.object({ 'X-Signature': z.string() }), ...body(s.PaymentNotice) },
+      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed either way with PAYMENT_WEBHOOK_SECRET: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, or as Standard Webhooks (`webhook-id`, `webhook-timestamp` within 5 minutes of now, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<raw body>\">`; the key is the secret's base64 part if it is written `whsec_<base64>`, else its UTF-8 bytes, so a sender's library takes `whsec_` + base64(secret)). A request with any `webhook-*` header is judged by those headers. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice; so a replayed `webhook-id` is harmless) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
+      request: {
+        headers: z.object({
+          'X-Signature': z.string().optional(),
+          'webhook-id': z.string().optional(),
+          'webhook-timestamp': z.string().optional(),
+          'webhook-signature': z.string().optional(),
+        }),
+        ...body(s.PaymentNotice),
+      },
       ok: { 200: json(z.object({ received: z.boolean() })) },
       failures: [
-        fail(401, 'the `X-Signature` header is missing, is not `sha256=<64 hex>`, or does not match the body (each with its own message)'),
+        fail(401, 'no signature; an `X-Signature` that is not `sha256=<64 hex>` or does not match the body; Standard Webhooks headers that are incomplete, a `webhook-timestamp` that is not unix seconds or is more than 5 minutes from now, or a `webhook-signature` that does not match (each with its own message)'),
         fail(400, 'a signed body that is not JSON or not a notice (`details` names each field)'),
         rawBody,
       ],
@@ -321,7 +344,7 @@ export function describeApi(): OpenAPIRegistry {
     },
     // ── Complaints ──
     {
-      method: 'post', path: '/v1/orders/{orderId}/complaints', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/orders/{orderId}/complaints', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: 'The buyer files a complaint',
       description: `Fits ${fits(ORDER_ACTION_FITS.fileComplaint)} (a paid order) inside its complaint window, one open complaint at a time. The complaint gets a first-response deadline (COMPLAINT_FIRST_RESPONSE) and a resolution deadline (COMPLAINT_RESOLUTION); a breach escalates it.`,
       request: { params: orderParam, ...body(s.FileComplaint) },
@@ -345,7 +368,7 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('complaint', ['agent', 'ops']), badParam('complaintId'), missing('no such complaint')],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/actions', tag: 'Complaints', callers: ['agent', 'admin'],
+      method: 'post', path: '/v1/complaints/{complaintId}/actions', idempotent: true, tag: 'Complaints', callers: ['agent', 'admin'],
       summary: "An agent's action on a complaint",
       description: `Which action fits which status: ${Object.entries(COMPLAINT_ACTION_FITS).map(([a, st]) => `\`${a}\` in ${st.join(', ')}`).join('; ')}. \`reject\` needs a note. A remedy (\`resolve_replace\`, \`resolve_refund\`) is carried out by the order: done within about 2 s it answers 200 with the resolved complaint; otherwise 202 \`{status: "pending"}\` and the complaint and order views show it pending, then its outcome. A refused action changes nothing: no message, no clock stopped.`,
       request: { params: complaintParam, ...body(s.ComplaintActionInput) },
@@ -356,7 +379,7 @@ export function describeApi(): OpenAPIRegistry {
       ],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/replies', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/complaints/{complaintId}/replies', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: "The buyer's reply",
       description: 'Adds the buyer\'s message; an AWAITING_BUYER complaint goes back to the agents. Until the complaint is CLOSED, at most MAX_COMPLAINT_REPLIES replies.',
       request: { params: complaintParam, ...body(s.ComplaintReply) },
@@ -364,7 +387,7 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is CLOSED, or the buyer has sent the most replies allowed')],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/confirm', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/complaints/{complaintId}/confirm', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: 'The buyer confirms a resolution',
       description: 'On a RESOLVED complaint: satisfied closes it (with an optional rating and comment); not satisfied reopens it, at most MAX_REOPENS times, then it is escalated. No comment adds no message.',
       request: { params: complaintParam, ...body(s.ComplaintConfirm) },
@@ -452,9 +475,9 @@ export function describeApi(): OpenAPIRegistry {
       path: op.path,
       tags: [op.tag],
       summary: op.summary,
-      description: `${op.description}\n\n**Who:** ${callerText(op.callers)}.`,
+      description: `${op.description}${op.idempotent ? `\n\n${ACTION_RETRIES}` : ''}\n\n**Who:** ${callerText(op.callers)}.`,
       security: security(op.callers),
-      ...(op.request ? { request: op.request } : {}),
+      ...(op.request ? { request: op.idempotent ? { ...op.request, headers: idempotencyKey } : op.request } : {}),
       responses: { ...op.ok, ...op.own, ...errors } as RouteConfig['responses'],
       'x-callers': op.callers,
     } as RouteConfig);
@@ -486,12 +509,17 @@ export function describeApi(): OpenAPIRegistry {
     tags: ['Webhooks'],
     summary: 'An order, complaint or stock event, POSTed to the storefront',
     description: [
-      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` with the webhook\'s secret: verify it over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`.',
+      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed two ways with the webhook\'s secret: as Standard Webhooks (`webhook-id` = `eventId`, `webhook-timestamp` = when this attempt was sent, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`; verify with a Standard Webhooks library and the secret as `whsec_<base64>`: the secret itself if written so, else `whsec_` + base64 of its UTF-8 bytes), and `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` keyed by the secret as written (kept for one release). Verify over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`. See docs/webhooks.md.',
       '',
       `Types: ${WEBHOOK_EVENTS.map((e) => `\`${e.type}\``).join(', ')}.`,
     ].join('\n'),
     request: {
-      headers: z.object({ 'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }) }),
+      headers: z.object({
+        'webhook-id': z.string().openapi({ example: 'evt_2Hq…' }),
+        'webhook-timestamp': z.string().openapi({ example: '1796040000' }),
+        'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+        'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }),
+      }),
       body: { content: { 'application/json': { schema: z.union([s.OrderEvent, s.StockEvent]) } } },
     },
     responses: {

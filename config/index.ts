@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDuration, isDuration } from '../domain/duration';
+import { whsecProblem } from '../security/standardWebhooks';
 import { parseRails, redactedRails, type RailsConfig } from './rails';
 
 export const ROLES = ['admin', 'storefront', 'agent', 'ops'] as const;
@@ -96,6 +97,18 @@ const oldEncryptionKeys = z.string().transform((text, ctx) => {
 });
 
 /**
+ * A webhook secret: 16+ characters, used as it is for `X-Signature`. One written `whsec_<base64>`
+ * (as Standard Webhooks libraries write them) must decode, since its bytes key `webhook-signature`.
+ */
+const webhookSecret = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .superRefine((secret, ctx) => {
+    const problem = whsecProblem(secret);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+
+/**
  * Each storefront's own webhook, as JSON: `{"<storefront key name>": {"url": "https://…", "secret":
  * "…"}}`. A storefront is told about its own orders only; each signs with its own secret.
  */
@@ -115,7 +128,7 @@ const storefrontWebhooks = z
       z
         .object({
           url: z.string().url('must be a URL').regex(/^https?:\/\//, 'must be an http(s) URL'),
-          secret: z.string().min(16, 'must be at least 16 characters'),
+          secret: webhookSecret,
         })
         .strict(),
     ),
@@ -174,7 +187,7 @@ export const envSchema = z
       .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
       .default('mongodb://127.0.0.1:27017/kamiflow'),
     API_KEYS: apiKeys.optional(),
-    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    PAYMENT_WEBHOOK_SECRET: webhookSecret.optional(),
     KEY_ENCRYPTION_KEY: encryptionKey.optional(),
     KEY_ENCRYPTION_KEYS_OLD: oldEncryptionKeys.optional(),
     CORS_ORIGINS: corsOrigins.optional(),
@@ -196,7 +209,7 @@ export const envSchema = z
     PAYMENT_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
     PAYMENT_PROVIDER_URL: z.string().url().optional(),
     STOREFRONT_WEBHOOK_URL: z.string().url().optional(),
-    STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    STOREFRONT_WEBHOOK_SECRET: webhookSecret.optional(),
     STOREFRONT_WEBHOOKS: storefrontWebhooks.optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),

@@ -153,24 +153,25 @@ export const idempotencySchema = new Schema<IdempotencyDoc>(
 );
 
 /**
- * A human action as first received (keyed by a hash of who sent what where), and the update id it
- * was given: a retry of the same request within a few minutes reuses the id, so the workflow
- * applies it once.
+ * A human action sent with an `Idempotency-Key` (api/actionIds.ts), keyed by a hash of the caller,
+ * route and key: the hash of the body it came with, and once it has been carried out (or refused)
+ * its outcome, which a retry with the same key and body is answered by.
  */
 export interface ActionRequestDoc {
   _id: string;
-  updateId: string;
+  bodyHash: string;
   at: Date;
+  /** JSON of `{value}` (the answer) or `{error}` (a refusal); absent while the first request is under way. */
+  outcome?: string;
 }
 export const actionRequestSchema = new Schema<ActionRequestDoc>(
-  { _id: String, updateId: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: String, bodyHash: { type: String, required: true }, at: { type: Date, required: true }, outcome: String },
   { versionKey: false },
 );
 /**
- * How long an action request is kept (a TTL index on `at`). A row only decides anything within the
- * API's retry window (10 minutes, api/actionIds.ts); a day is far past it (MongoDB's TTL monitor may
- * be a minute or more late, never early) and leaves the last day's actions for support to see why a
- * request was taken for a retry, while the collection stays the size of one day's actions.
+ * How long an Idempotency-Key is remembered (a TTL index on `at`): a day, as payment APIs keep
+ * theirs. A client retries within minutes; MongoDB's TTL monitor may be a minute or more late,
+ * never early, so a key lasts at least this long.
  */
 export const ACTION_REQUEST_TTL_SECONDS = 24 * 60 * 60;
 actionRequestSchema.index({ at: 1 }, { expireAfterSeconds: ACTION_REQUEST_TTL_SECONDS });

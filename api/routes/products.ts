@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { countNotMatching, importKeys, stockOf } from '../../db/inventory';
 import type { ProductDoc } from '../../db/schemas';
 import { rearmStockAlerts } from '../../db/stockAlerts';
+import { asAction } from '../actionIds';
 import { requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -68,12 +69,17 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
     requireRole('admin'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
-      const { keys } = parse(KeyImport, req.body, 'body');
-      const product = await store.products.findById(sku).lean();
-      if (!product) throw notFound(`product ${sku} does not exist`);
-      const result = await importKeys(store, vault, sku, keys, product.keyPattern);
-      if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
-      res.json({ ...result, ...(result.imported > 0 ? await offerBriefly(sku) : { resumedOrders: 0 }) });
+      const body = parse(KeyImport, req.body, 'body');
+      // By Idempotency-Key, a batch sent again after its answer was lost is answered with what it
+      // imported the first time, not as all duplicates.
+      const answer = await asAction(store, req, body, async () => {
+        const product = await store.products.findById(sku).lean();
+        if (!product) throw notFound(`product ${sku} does not exist`);
+        const result = await importKeys(store, vault, sku, body.keys, product.keyPattern);
+        if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
+        return { ...result, ...(result.imported > 0 ? await offerBriefly(sku) : { resumedOrders: 0 }) };
+      });
+      res.json(answer);
     }),
   );
 

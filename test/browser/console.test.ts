@@ -137,6 +137,55 @@ describe('the console in a browser', () => {
     });
   });
 
+  it('each click goes under a fresh Idempotency-Key: a lost answer is sent again under it, a double click acts once', async () => {
+    const order = await delivered();
+    const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'service', description: 'The activation page times out.' });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+    const { page } = b;
+    const sent: { key: string | null; body: unknown }[] = [];
+    let loseNextAnswer = true;
+    const actions = `**/v1/complaints/${complaintId}/actions`;
+    await page.route(actions, async (route) => {
+      const request = route.request();
+      sent.push({ key: await request.headerValue('idempotency-key'), body: request.postDataJSON() });
+      if (!loseNextAnswer) return route.continue();
+      loseNextAnswer = false;
+      // The request reaches the API, which acts; its answer never reaches the page.
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const notes = async (text: string) => (await shop.agent.get(`/v1/complaints/${complaintId}`)).body.messages.filter((m: { text: string }) => m.text === text);
+    try {
+      await b.step('lost-answer', async () => {
+        await signIn(DEV.agent);
+        await page.goto(`${product.api.url}/console#/complaints/${complaintId}`);
+        await page.getByText('The activation page times out.').waitFor();
+        await page.locator('textarea[name="note"]').fill('Checking with the supplier.');
+        await page.locator('button[data-action="acknowledge"]').click();
+        await page.locator('.notice-ok', { hasText: 'ACKNOWLEDGED' }).waitFor();
+        expect(sent).toHaveLength(2);
+        expect(sent[0].key).toMatch(/^[0-9a-f]{32}$/);
+        expect(sent[1]).toEqual(sent[0]);
+        expect(await notes('Checking with the supplier.')).toHaveLength(1);
+      });
+      await b.step('double-click', async () => {
+        await page.locator('textarea[name="note"]').fill('Which browser do you use?');
+        await page.locator('button[data-action="request_info"]').dblclick();
+        await page.locator('.notice-ok', { hasText: 'AWAITING_BUYER' }).waitFor();
+        expect(await page.locator('.notice-conflict').count()).toBe(0);
+        const clicks = sent.slice(2);
+        expect(clicks.length).toBeGreaterThan(0);
+        expect(new Set(clicks.map((c) => c.key)).size).toBe(1);
+        expect(clicks[0].key).toMatch(/^[0-9a-f]{32}$/);
+        expect(clicks[0].key).not.toBe(sent[0].key);
+        expect(await notes('Which browser do you use?')).toHaveLength(1);
+      });
+    } finally {
+      await page.unroute(actions);
+    }
+  });
+
   it('an agent approves a refund request', async () => {
     const order = await delivered();
     expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Bought the wrong region.' })).status).toBe(202);

@@ -92,6 +92,8 @@ describe('the API description', () => {
     expect(guide).toMatch(/\| `AWAITING_PAYMENT` \| ✓ \|/); // cancel fits an unpaid order
     expect(guide).toMatch(/\| `RESOLVED` \|( {2}\|){6} ✓ \| ✓ \|/); // a resolved complaint: the buyer replies or confirms, no agent action
     expect(guide).toContain('X-Signature: sha256=');
+    expect(guide).toContain('webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">');
+    expect(guide).toContain('`idempotency_key_reused`');
     expect(guide).toContain('`complaint.resolved`');
     expect(guide).toContain('| `RESTOCK_WAIT` | `30m` |');
     expect(guide).toContain('orderView');
