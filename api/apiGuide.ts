@@ -17,6 +17,7 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 404, code: 'not_found', meaning: 'no such resource, or one the caller may not see (the same answer, so ids cannot be probed)' },
   { status: 408, code: 'invalid_request', meaning: 'the request did not arrive in time (answered by the HTTP server, any route)' },
   { status: 409, code: 'conflict', meaning: "the action does not fit the resource's state now; the message names the state. Nothing changed" },
+  { status: 409, code: 'product_unavailable', meaning: 'the product is switched off (`active: false`): it takes no new orders. Orders already taken carry on' },
   { status: 413, code: 'payload_too_large', meaning: 'the body is larger than the route takes' },
   { status: 415, code: 'unsupported_media_type', meaning: 'a body not sent as `Content-Type: application/json` in UTF-8, or in a content encoding other than gzip or deflate' },
   { status: 431, code: 'invalid_request', meaning: 'the headers are larger than 16 KB in all (answered by the HTTP server, any route)' },

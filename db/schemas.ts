@@ -26,6 +26,8 @@ export interface ProductDoc {
   lowStockThreshold?: number;
   /** Each alert's arming generation: an import that lifts the stock back over its line re-arms it. */
   stockArming?: { low: number; out: number };
+  /** False once the admin takes it off sale (no new orders); absent or true: on sale. */
+  active?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,6 +42,7 @@ export const productSchema = new Schema<ProductDoc>(
     validationUrl: String,
     lowStockThreshold: Number,
     stockArming: { low: { type: Number, default: 0 }, out: { type: Number, default: 0 } },
+    active: Boolean,
   },
   { timestamps: true, versionKey: false },
 );

@@ -53,9 +53,12 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/payments/epay/notify': { railOff: true },
   'GET /v1/me': { anyStaff: true },
   'PUT /v1/products/:sku': { staff: ['admin'] },
-  'GET /v1/products': { staff: ['agent', 'ops'] },
+  'GET /v1/products': { staff: ['storefront', 'agent', 'ops'] },
   'GET /v1/products/:sku': { staff: ['storefront', 'agent', 'ops'] },
+  'PATCH /v1/products/:sku': { staff: ['admin'] },
   'POST /v1/products/:sku/keys': { staff: ['admin'] },
+  'GET /v1/products/:sku/keys': { staff: ['admin'] },
+  'DELETE /v1/products/:sku/keys/:keyId': { staff: ['admin'] },
   'POST /v1/orders': { staff: ['storefront'] },
   'GET /v1/orders': { staff: ['storefront', 'agent', 'ops'] },
   'GET /v1/orders/:orderId': { order: ['storefront', 'agent', 'ops'] },
@@ -71,6 +74,7 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/complaints/:complaintId/replies': { complaint: [] },
   'POST /v1/complaints/:complaintId/confirm': { complaint: [] },
   'GET /v1/reports/complaints': { staff: ['agent', 'ops'] },
+  'GET /v1/reports/sales': { staff: ['ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
 };
@@ -99,6 +103,7 @@ export function expectedAnswer(rule: Rule, caller: Caller): Expected {
 export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, unknown> {
   return {
     'PUT /v1/products/:sku': { name: 'Renamed by the matrix', price: { amount: 1, currency: 'CNY' } },
+    'PATCH /v1/products/:sku': { active: false },
     'POST /v1/products/:sku/keys': { keys: keyCodes(1, 'MATRIX') },
     'POST /v1/orders': { sku, buyer: { email: 'matrix@example.com' } },
     'POST /v1/orders/:orderId/cancel': { reason: 'the matrix' },
@@ -113,9 +118,10 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
   };
 }
 
-/** What the rules are tried on: a product with keys, an order delivered with a complaint on it, and an order of the same shop still unpaid. */
+/** What the rules are tried on: a product with keys (one of them still available), an order delivered with a complaint on it, and an order of the same shop still unpaid. */
 export interface RouteFixture {
   sku: string;
+  keyId: string;
   delivered: PlacedOrder;
   unpaid: PlacedOrder;
   complaintId: string;
@@ -129,12 +135,14 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'For the route checks.' });
   expectStatus(filed, 201, 'complaint');
   const unpaid = await shop.order(sku);
-  return { sku, delivered, unpaid, complaintId: filed.body.complaintId };
+  const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
+  expectStatus(available, 200, 'an available key');
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId };
 }
 
-/** The path values of the fixture: its sku, the delivered order, its complaint. */
+/** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, orderId: f.delivered.orderId, complaintId: f.complaintId };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */
