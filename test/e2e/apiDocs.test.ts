@@ -35,7 +35,7 @@ const VALID_BODIES: Record<string, unknown> = {
 };
 
 /** Files the pages load, served as static files rather than operations. */
-const STATIC_FILES = ['GET /console/vendor/preact.js', 'USE /console/assets'];
+const STATIC_FILES = ['GET /console/vendor/preact.js', 'GET /console/rules.js', 'GET /favicon.ico', 'USE /console/assets'];
 const STAFF = { admin: DEV.admin, storefront: DEV.storefront, agent: DEV.agent, ops: DEV.ops } as const;
 
 describe('the API description', () => {

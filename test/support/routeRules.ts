@@ -43,6 +43,8 @@ export const RULES: Record<string, Rule> = {
   'GET /report': { open: true },
   'GET /report/': { open: true },
   'GET /console/vendor/preact.js': { open: true },
+  'GET /console/rules.js': { open: true },
+  'GET /favicon.ico': { open: true },
   'USE /console/assets': { open: true, probe: '/console/assets/console.css' },
   'POST /v1/payments/notify': { signed: true },
   'POST /v1/payments/alipay/notify': { railOff: true },

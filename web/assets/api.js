@@ -19,10 +19,15 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, body, { auth = true } = {}) {
+/**
+ * A call to the API. An action a person takes (`intent`) carries a fresh Idempotency-Key, made
+ * when they click: a double click or a retry of that request is one action.
+ */
+export async function call(method, path, body, { auth = true, intent = false } = {}) {
   const headers = {};
   if (auth && session.key()) headers.authorization = `Bearer ${session.key()}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (intent) headers['idempotency-key'] = crypto.randomUUID();
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = text;
@@ -37,7 +42,11 @@ export async function call(method, path, body, { auth = true } = {}) {
 
 export const get = (path, options) => call('GET', path, undefined, options).then((a) => a.body);
 export const post = (path, body) => call('POST', path, body);
+/** A person's action: one Idempotency-Key per click. */
+export const act = (path, body) => call('POST', path, body, { intent: true });
 export const put = (path, body) => call('PUT', path, body).then((a) => a.body);
+export const patch = (path, body) => call('PATCH', path, body).then((a) => a.body);
+export const remove = (path) => call('DELETE', path).then((a) => a.body);
 
 /** A query string from the fields that have a value. */
 export function query(fields) {
@@ -46,3 +55,6 @@ export function query(fields) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** A path segment, escaped. */
+export const seg = encodeURIComponent;
