@@ -79,7 +79,7 @@ export function DayChart({ days, series, format = String, title, name }) {
                 <title>${d.day} · ${s.label}: ${format(v)}</title>
               </rect>`;
             })}
-            ${i % labelEvery === 0 ? html`<text x=${x} y=${top + plotH + 16} class="axis-label">${d.day.slice(5)}</text>` : null}
+            ${i % labelEvery === 0 && x + 34 <= width ? html`<text x=${x} y=${top + plotH + 16} class="axis-label">${d.day.slice(5)}</text>` : null}
           </g>`;
         })}
       </svg>
