@@ -30,7 +30,7 @@ export function corsFor(origins: string[]): RequestHandler {
   return cors({
     origin: origins,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Order-Token'],
-    methods: ['GET', 'POST', 'PUT'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: 600,
   });
 }

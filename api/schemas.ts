@@ -17,6 +17,14 @@ export { z };
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A whole number in a query string, within bounds. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
 export const Sku = z.string().regex(ID, 'must be 1-64 letters, digits, ".", "_" or "-"').openapi({ example: 'steam-wallet-100' });
 export const OrderId = z.string().regex(ID, 'is not an order id');
 
@@ -86,11 +94,57 @@ export const Product = z
     validationUrl: z.string().optional(),
     lowStockThreshold: z.number().openapi({ description: "Available stock at or below which stock.low is sent (the product's own, else LOW_STOCK_THRESHOLD)" }),
     instructions: Instructions.optional(),
+    active: z.boolean().openapi({ description: 'On sale: false once switched off (PATCH), when new orders for it are refused with 409 `product_unavailable`.' }),
     stock: Stock.optional(),
   })
   .openapi('Product');
 
-export const ProductList = z.object({ items: z.array(Product) }).openapi('ProductList');
+export const ProductList = z.object({ items: z.array(Product), nextCursor: z.string().nullable() }).openapi('ProductList');
+
+const yesOrNo = z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).transform((v) => v === 'true');
+
+export const ProductListQuery = z
+  .object({
+    active: yesOrNo.optional().openapi({ param: { description: 'true: the products on sale; false: those switched off; absent: all.' } }),
+    q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().openapi({ param: { description: 'Part of the sku or the name, any case.' } }),
+    limit: wholeNumber(1, 500).default('100'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const ProductSwitch = z
+  .object({ active: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }) })
+  .strict()
+  .openapi('ProductSwitch');
+
+export const KeyId = z.string().regex(ID, 'is not a key id');
+export const KeyStatus = z.enum(['available', 'reserved', 'delivered', 'invalid', 'revoked']).openapi('KeyStatus');
+
+export const KeyListQuery = z
+  .object({
+    status: KeyStatus.optional().openapi({ param: { description: 'Only keys in this status; absent: all, in import order.' } }),
+    limit: wholeNumber(1, 500).default('50'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const KeyList = z
+  .object({
+    items: z.array(
+      z.object({
+        keyId: z.string(),
+        masked: z.string().openapi({ description: 'At most the last 4 characters; the code itself is never listed.' }),
+        status: KeyStatus,
+        importedAt: z.string(),
+        orderId: z.string().optional().openapi({ description: 'The order holding it (any status but available).' }),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('KeyList');
+
+/** A request that takes no body: none, or `{}`. */
+export const NoBody = z.object({}).strict();
 
 export const Me = z.object({ role: z.enum(['admin', 'storefront', 'agent', 'ops']), name: z.string() }).openapi('Me');
 
@@ -191,8 +245,12 @@ export const RefundRequest = z
   .strict()
   .openapi('RefundRequest');
 export const RefundDecision = z
-  .object({ approve: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }), note: z.string().max(2000).optional() })
+  .object({
+    approve: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }),
+    note: z.string().max(2000).optional().openapi({ description: 'Required to reject: the buyer is told why.' }),
+  })
   .strict()
+  .refine((d) => d.approve !== false || (d.note ?? '').trim().length > 0, { path: ['note'], message: 'is required to reject a refund' })
   .openapi('RefundDecision');
 export const StatusAnswer = z.object({ status: OrderStatus }).openapi('StatusAnswer');
 
@@ -214,6 +272,14 @@ export const StuckOrder = z
     workflowId: z.string(),
     status: OrderStatus,
     since: z.string(),
+    sku: z.string(),
+    quantity: z.number(),
+    amount: Money,
+    why: z.enum(['attention', 'out_of_stock', 'sitting']).openapi({
+      description: 'attention: it waits on a person (`attention` says why); out_of_stock: paid and waiting for a restock, listed at any age; sitting: in a working status longer than `olderThan`.',
+    }),
+    needsAttention: z.string().optional().openapi({ description: 'The same as `attention.reason`.' }),
+    attention: z.object({ reason: z.string(), since: z.string() }).optional(),
     pendingActivity: z.string().optional(),
     attempts: z.number().optional(),
     lastFailure: z.string().optional(),
@@ -332,13 +398,6 @@ export const ComplaintView = z
 /** The longest a buyer's request for keys may wait for them (GET /v1/orders/:id/keys?wait=). */
 export const MAX_KEYS_WAIT_SECONDS = 20;
 
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,6}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-
 export const KeysQuery = z
   .object({
     wait: wholeNumber(0, MAX_KEYS_WAIT_SECONDS)
@@ -377,9 +436,10 @@ export const ComplaintQueue = z.object({ items: z.array(ComplaintQueueItem), nex
 export const ComplaintActionInput = z
   .object({
     action: z.enum(COMPLAINT_ACTIONS),
-    note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+    note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional().openapi({ description: 'Required to reject.' }),
   })
   .strict()
+  .refine((a) => a.action !== 'reject' || a.note !== undefined, { path: ['note'], message: 'is required to reject' })
   .openapi('ComplaintAction');
 
 export const ComplaintReply = z
@@ -460,10 +520,42 @@ export const ReportQuery = z
   })
   .strict();
 
+/** A calendar day, `2026-11-30`, that exists. */
+export const CalendarDay = z.string().refine((text) => DAY.test(text) && dayStart(text) !== undefined, 'must be a date like 2026-11-30');
+
+/** Days in the shop's time zone, both included; without `to`, today there; without `from`, 30 days ending with `to`. */
+export const SalesReportQuery = z
+  .object({
+    from: CalendarDay.optional().openapi({ param: { description: "The first day (in SHOP_TIME_ZONE), like 2026-11-01; default 29 days before `to`. At most 366 days in all." } }),
+    to: CalendarDay.optional().openapi({ param: { description: "The last day, included (in SHOP_TIME_ZONE); default today there." } }),
+  })
+  .strict();
+
+const SalesFigures = z.object({
+  orders: z.number().openapi({ description: 'Orders taken that day, paid or not.' }),
+  paid: z.number().openapi({ description: 'Of those, the ones paid for.' }),
+  revenue: Money.openapi({ description: 'What the paid ones cost the buyers.' }),
+  refunds: z.number().openapi({ description: 'Of the paid ones, those refunded since.' }),
+  refunded: Money.openapi({ description: 'The money refunded on them.' }),
+  complaints: z.number().openapi({ description: 'Complaints filed that day.' }),
+});
+
+export const SalesReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string(), timeZone: z.string() }).openapi({ description: 'The instants the first day begins and the day after the last begins, and the zone the days are in.' }),
+    byDay: z.array(SalesFigures.extend({ day: z.string() })).openapi({ description: 'Every day of the period in order, days without orders too.' }),
+    totals: SalesFigures,
+    otherCurrencies: z
+      .array(z.object({ currency: z.string(), revenue: Money, refunded: Money }))
+      .openapi({ description: 'Money in currencies other than the one the figures are in (the one sold most), totals only.' }),
+  })
+  .openapi('SalesReport');
+
 // ── The order list ──────────────────────────────────────────────────────────────────────────────
 
 export const OrderListQuery = z
   .object({
+    orderId: OrderId.optional().openapi({ param: { description: 'The order with this id (a storefront: of its own), as a list of one or none.' } }),
     status: OrderStatus.optional().openapi({ param: { description: 'Only orders in this status. REFUND_REQUESTED lists oldest request first: the agents\' refund queue.' } }),
     sku: Sku.optional(),
     email: z.string().trim().email('must be an email address').max(254).optional().openapi({ param: { description: "The buyer's email, matched exactly (case aside) by a keyed hash; it is never stored in clear." } }),

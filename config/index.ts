@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from '../domain/calendar';
 import { parseDuration, isDuration } from '../domain/duration';
 import { whsecProblem } from '../security/standardWebhooks';
 import { parseRails, redactedRails, type RailsConfig } from './rails';
@@ -220,6 +221,7 @@ export const envSchema = z
     RESERVATION_SWEEP: duration('10m').pipe(z.number().min(1_000, 'must be at least 1s')),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
+    SHOP_TIME_ZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone like "Asia/Shanghai" or "UTC"'),
     WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
     MAX_REQUESTS_IN_FLIGHT: wholeNumber(1, 256),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
@@ -277,6 +279,7 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   RESERVATION_SWEEP: "A key an order reserved but can no longer deliver or give back (its workflow terminated, reset away or gone) is returned to stock within this long; an order whose workflow runs keeps its keys however long it holds them (see docs/operations-sweep.md). At least 1s.",
   TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
   LOW_STOCK_THRESHOLD: 'Available stock at or below which a product without its own threshold raises stock.low.',
+  SHOP_TIME_ZONE: "The shop's time zone (IANA name): the days of the sales report and the console's dashboard begin at its midnight.",
   WORKER_METRICS_PORT: "Where the worker serves the Temporal SDK's metrics for Prometheus; off when unset.",
   MAX_REQUESTS_IN_FLIGHT: 'Requests the API works on at once; past it, 503 with Retry-After: 1 at once.',
   RATE_LIMIT_PER_MINUTE: 'Requests a minute from one address without a staff key (buyers, unsigned notices, the public report); past it, 429.',
@@ -364,6 +367,8 @@ export interface Config {
   temporalUiUrl: string;
   /** Available stock at or below which a product without its own threshold raises stock.low. */
   lowStockThreshold: number;
+  /** The IANA zone whose days the sales report counts by. */
+  shopTimeZone: string;
   /** Where the worker serves the Temporal SDK's metrics for Prometheus (`/metrics`); off when unset. */
   workerMetricsPort?: number;
   /** The payment rails that are on (config/rails.ts). */
@@ -445,6 +450,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reservationSweepMs: e.RESERVATION_SWEEP,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+    shopTimeZone: e.SHOP_TIME_ZONE,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     rails,
     email: { ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}), from: e.EMAIL_FROM },

@@ -29,6 +29,8 @@ export interface ProductDoc {
   stockArming?: { low: number; out: number };
   /** How to use a key, per language: shown with the keys and in the keys email. */
   instructions?: Instructions;
+  /** False once the admin takes it off sale (no new orders); absent or true: on sale. */
+  active?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -44,6 +46,7 @@ export const productSchema = new Schema<ProductDoc>(
     lowStockThreshold: Number,
     stockArming: { low: { type: Number, default: 0 }, out: { type: Number, default: 0 } },
     instructions: { type: new Schema<Instructions>({ zh: String, en: String }, { _id: false }), default: undefined },
+    active: Boolean,
   },
   { timestamps: true, versionKey: false },
 );

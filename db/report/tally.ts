@@ -23,12 +23,22 @@ export interface ComplaintReport {
   satisfaction: { responses: number; satisfiedShare: number | null; averageRating: number | null };
 }
 
+/** What the sales report counts of orders: all taken, those paid and refunded, and their money by currency (minor units). */
+export interface SalesTally {
+  orders: number;
+  paid: number;
+  refunds: number;
+  revenue: Record<string, number>;
+  refunded: Record<string, number>;
+}
+
 /**
- * The ranking's raw figures for a set of orders and complaints. Tallies add up, so a day's tally
+ * The reports' raw figures for a set of orders and complaints. Tallies add up, so a day's tally
  * is kept in the ledger and a period's is the sum of its days. The minutes are kept whole, since
  * medians do not add up.
  */
 export interface Tally {
+  sales: SalesTally;
   skus: Record<string, { orders: number; refunds: number; complaints: number }>;
   categories: Record<string, number>;
   /** By channel; absent in tallies folded before channels (all of theirs were web). */
@@ -47,8 +57,13 @@ export interface Tally {
   resolutionMinutes: number[];
 }
 
+export function emptySales(): SalesTally {
+  return { orders: 0, paid: 0, refunds: 0, revenue: {}, refunded: {} };
+}
+
 export function emptyTally(): Tally {
   return {
+    sales: emptySales(),
     skus: {},
     categories: {},
     channels: {},
@@ -73,9 +88,17 @@ function skuOf(tally: Tally, sku: string) {
 /** Count one order or complaint into the tally. */
 export function count(tally: Tally, entry: LedgerEntry): void {
   if (entry.kind === 'order') {
+    const { sales } = tally;
+    sales.orders += 1;
     if (!entry.sold) return;
+    sales.paid += 1;
+    if (entry.amount) addMoney(sales.revenue, entry.amount.currency, entry.amount.amount);
     skuOf(tally, entry.sku).orders += 1;
-    if (entry.refunded) skuOf(tally, entry.sku).refunds += 1;
+    if (entry.refunded) {
+      sales.refunds += 1;
+      if (entry.amount) addMoney(sales.refunded, entry.amount.currency, entry.amount.amount);
+      skuOf(tally, entry.sku).refunds += 1;
+    }
     return;
   }
   skuOf(tally, entry.sku).complaints += 1;
@@ -111,8 +134,23 @@ export function tallyOf(entries: Iterable<LedgerEntry>): Tally {
   return tally;
 }
 
+function addMoney(into: Record<string, number>, currency: string, amount: number): void {
+  into[currency] = (into[currency] ?? 0) + amount;
+}
+
+/** Add another sales tally into this one. */
+export function combineSales(into: SalesTally, other: SalesTally): void {
+  into.orders += other.orders;
+  into.paid += other.paid;
+  into.refunds += other.refunds;
+  for (const [currency, amount] of Object.entries(other.revenue)) addMoney(into.revenue, currency, amount);
+  for (const [currency, amount] of Object.entries(other.refunded)) addMoney(into.refunded, currency, amount);
+}
+
 /** Add another tally (another hour's) into this one. */
 export function combine(into: Tally, other: Tally): void {
+  // Hours folded before the sales report existed carry no sales figures.
+  if (other.sales) combineSales(into.sales, other.sales);
   for (const [sku, s] of Object.entries(other.skus)) {
     const mine = skuOf(into, sku);
     mine.orders += s.orders;

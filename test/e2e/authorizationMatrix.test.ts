@@ -41,8 +41,8 @@ describe('the role × route authorization matrix', () => {
 
   it('sends acting bodies the routes would take, so a refusal is what keeps them out', () => {
     const schemas = routeSchemas();
-    // Routes that take a file, not JSON: refused probes carry JSON, which they answer 415 (see below).
-    const writing = routes.filter((r) => r.method === 'POST' || r.method === 'PUT').map(routeKey).filter((key) => !FILE_ROUTES.includes(key));
+    // Routes that take a file, not JSON: refused probes carry JSON, which they answer 415 (see below). DELETE takes no body.
+    const writing = routes.filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH').map(routeKey).filter((key) => !FILE_ROUTES.includes(key));
     const bodies = actingBodies(fixture.sku, fixture.unpaid);
     const invalid = Object.entries(bodies).flatMap(([key, body]) => {
       const schema = schemas.get(key)?.body;

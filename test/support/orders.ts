@@ -171,6 +171,29 @@ export class Shop {
     return { orderId, orderToken, amount, buyer: this.http.buyer(orderToken) };
   }
 
+  /** An order paid for and delivered. */
+  async delivered(sku: string, email = 'buyer@example.com'): Promise<PlacedOrder> {
+    const order = await this.order(sku, 1, email);
+    await this.pay(order);
+    await this.waitFor(order.orderId, 'DELIVERED');
+    return order;
+  }
+
+  /** The buyer of a delivered order asks for the money back; it waits for an agent's decision. */
+  async refundRequested(order: PlacedOrder, reason = 'Bought the wrong region.'): Promise<PlacedOrder> {
+    expectStatus(await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason }), 202, `refund request on ${order.orderId}`);
+    await this.waitFor(order.orderId, 'REFUND_REQUESTED');
+    return order;
+  }
+
+  /** A delivered order refunded: asked for by its buyer, approved by an agent. */
+  async refunded(order: PlacedOrder): Promise<PlacedOrder> {
+    await this.refundRequested(order);
+    expectStatus(await this.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: true }), 200, `refund approved on ${order.orderId}`);
+    await this.waitFor(order.orderId, 'REFUNDED');
+    return order;
+  }
+
   /** The provider's signed webhook: a success of the order's amount unless told otherwise. */
   async pay(order: { orderId: string; amount: Money }, fields: Partial<PaymentNotice> = {}): Promise<PaymentNotice> {
     const notice = paymentNotice(order, fields);

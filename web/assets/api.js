@@ -81,7 +81,11 @@ export function post(path, body) {
 }
 
 export const get = (path, options) => call('GET', path, undefined, options).then((a) => a.body);
+/** A person's action (one click): a POST under its own Idempotency-Key (see post). */
+export const act = post;
 export const put = (path, body) => call('PUT', path, body).then((a) => a.body);
+export const patch = (path, body) => call('PATCH', path, body).then((a) => a.body);
+export const remove = (path) => call('DELETE', path).then((a) => a.body);
 
 /** A query string from the fields that have a value. */
 export function query(fields) {
@@ -90,3 +94,6 @@ export function query(fields) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** A path segment, escaped. */
+export const seg = encodeURIComponent;
