@@ -6,6 +6,7 @@ import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
 import { readModelActivities, type OrderStep } from './readmodel';
 import { reportActivities } from './reports';
+import { restockActivities } from './restock';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...complaintActivities(deps),
     ...reportActivities(deps),
+    ...restockActivities(deps, inventory.countAvailableKeys),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.

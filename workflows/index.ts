@@ -3,6 +3,7 @@ export { order } from './order';
 export { complaint } from './complaint';
 export { dispute } from './dispute';
 export { strayPayment } from './strayPayment';
+export { restock } from './restock';
 // Unchanged since v0.2.0: one code for runs of either release.
 export { storefrontNotificationWorkflow } from './notification';
 export { reportFoldWorkflow } from './reportFold';
