@@ -19,7 +19,7 @@ export const DEPLOYMENT_FLAGS = {
   workers: { type: 'string' },
 } as const;
 
-export const DEPLOYMENT_USAGE = `[--apis N] [--workers M]   (1 to ${MAX_PROCESSES_OF_A_KIND} of each; APIs on PORT, PORT+1, …)`;
+export const DEPLOYMENT_USAGE = `[--apis N] [--workers M]   (1 to ${MAX_PROCESSES_OF_A_KIND} of each)`;
 
 /** The deployment the flags ask for; throws naming the flag and why when a value is not 1..16. */
 export function deploymentOf(values: { apis?: string; workers?: string }, fallback: Deployment = ONE_OF_EACH): Deployment {

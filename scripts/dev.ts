@@ -19,7 +19,7 @@ import { startProcesses } from './devProcesses';
 import { startStack } from './stack';
 import { optionsOrExit } from './tools';
 
-const USAGE = `usage: npm start -- ${DEPLOYMENT_USAGE}`;
+const USAGE = `usage: npm start -- ${DEPLOYMENT_USAGE}; the APIs listen on PORT, PORT+1, …`;
 
 /** Ctrl-C ends everything within this, under load too; each part has a shorter bound of its own. */
 const STOP_WITHIN_MS = 9_000;
