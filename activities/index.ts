@@ -9,6 +9,7 @@ import { readModelActivities, type OrderStep } from './readmodel';
 import { refundActivities } from './refunds';
 import { reportActivities } from './reports';
 import { reservationSweepActivities } from './reservationSweep';
+import { restockActivities } from './restock';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
@@ -52,6 +53,7 @@ export function createActivities(deps: WorkerActivityDeps) {
     ...reportActivities(deps),
     ...reservationSweepActivities(deps),
     ...emailActivities(deps),
+    ...restockActivities(deps, inventory.countAvailableKeys),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.

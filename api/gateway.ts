@@ -9,7 +9,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Store } from '../db/store';
 import { orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
 import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
-import { CONFLICT, offerRestock, paymentNotified } from '../workflows/messages';
+import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { newOrderState } from '../domain/orderLife';
 import { orderViewRow, projectNewer } from '../db/projection';
 import { conflict, notFound } from './errors';
@@ -115,32 +115,6 @@ export class OrderGateway {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return 'stray';
-  }
-
-  /**
-   * After an import, offer the new stock to the orders waiting for this sku, oldest payment first,
-   * one at a time: each answers once it has tried to take its keys (`onResumed` hears each that
-   * left OUT_OF_STOCK). Best effort: an order that cannot be reached now is skipped, since waiting
-   * orders also look at the stock themselves now and then.
-   */
-  async offerRestock(sku: string, onResumed: () => void = () => undefined): Promise<{ resumed: number; unreachable: number }> {
-    const waiting = await this.store.orderViews.find({ sku, status: 'OUT_OF_STOCK' }).sort({ paidAt: 1, _id: 1 }).lean();
-    let resumed = 0;
-    let unreachable = 0;
-    for (const order of waiting) {
-      try {
-        const answer = await this.handle(order._id).executeUpdate(offerRestock, { args: [] });
-        if (answer.status !== 'OUT_OF_STOCK') {
-          resumed += 1;
-          onResumed();
-        }
-      } catch (err) {
-        // Already resumed or closed since the read model was written: nothing to offer it.
-        if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) continue;
-        unreachable += 1;
-      }
-    }
-    return { resumed, unreachable };
   }
 
   /** A closed order's timeline, with what happened to it after its workflow closed. */

@@ -233,7 +233,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'post', path: '/v1/products/{sku}/keys', idempotent: true, tag: 'Catalog', callers: ['admin'],
       summary: 'Import key codes',
-      description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock are offered it for up to 3 s before the answer (\`resumedOrders\`), then in the background (\`offerPending\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
+      description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock (\`waitingOrders\`) are offered it after the answer, oldest payment first, by the product's restock workflow (\`restockOffer\`, \`restockWorkflowId\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
       request: { params: skuParam, ...body(s.KeyImport) },
       ok: { 200: json(s.KeyImportResult) },
       failures: [...staffOnly(['admin']), badParam('sku'), ...actionBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],

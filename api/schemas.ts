@@ -161,8 +161,12 @@ export const KeyImportResult = z
     details: z
       .array(z.object({ index: z.number(), key: z.string(), outcome: z.enum(['rejected', 'duplicate']), reason: z.string() }))
       .openapi({ description: 'The codes not stored (at most 100, in list order): their place in the list, the code masked, and why.' }),
-    resumedOrders: z.number().openapi({ description: 'Orders waiting for stock that took keys from this import before it answered.' }),
-    offerPending: z.literal(true).optional().openapi({ description: 'The new stock is still being offered to waiting orders.' }),
+    waitingOrders: z.number().openapi({ description: 'Paid orders of this product waiting for stock (OUT_OF_STOCK) as the import answered: the new keys are offered to them, oldest payment first, after the answer.' }),
+    restockOffer: z.enum(['handed_over', 'not_needed', 'unconfirmed']).openapi({
+      description:
+        "`handed_over`: the product's restock workflow (`restockWorkflowId`) has the offer to the waiting orders and makes it whichever API or worker process goes down. `not_needed`: no key was imported. `unconfirmed`: Temporal did not confirm the hand-over in time; waiting orders look at the stock by themselves within a minute.",
+    }),
+    restockWorkflowId: z.string().optional().openapi({ description: 'The restock workflow that offers the stock (`restock-<sku>`), when handed over.' }),
   })
   .openapi('KeyImportResult');
 

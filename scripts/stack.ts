@@ -108,7 +108,8 @@ export function portAnswers(port: number, host = HOST, timeoutMs = 1000): Promis
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-interface Managed {
+/** A child process this module started: its log file, and how it ended once it has. */
+export interface Managed {
   name: string;
   child: ChildProcess;
   logFile: string;
@@ -164,7 +165,8 @@ function spawnWatchdog(childPid: number): ChildProcess | undefined {
   }
 }
 
-function startChild(
+/** Start a child process whose output goes to <logsDir>/<name>.log; ended with this process. */
+export function startChild(
   name: string,
   command: string,
   args: string[],
@@ -211,7 +213,8 @@ function startChild(
   return managed;
 }
 
-async function stopChild(m: Managed): Promise<void> {
+/** SIGTERM, SIGKILL after 10 s; resolves once it has exited. */
+export async function stopChild(m: Managed): Promise<void> {
   m.stopping = true;
   if (m.exitInfo === undefined) {
     m.child.kill('SIGTERM');
@@ -238,7 +241,7 @@ async function stopChild(m: Managed): Promise<void> {
   }
 }
 
-function logTail(m: Managed, maxLines = 40): string {
+export function logTail(m: Managed, maxLines = 40): string {
   try {
     const text = fs.readFileSync(m.logFile, 'utf8').slice(m.logOffset);
     const lines = text.split('\n').filter((l) => l.trim() !== '');
@@ -310,7 +313,7 @@ async function probeMongo(uri: string): Promise<void> {
 }
 
 /** Polls probe() until it succeeds; fails at the deadline, or at once if the child exits. */
-async function waitReady(
+export async function waitReady(
   what: string,
   probe: () => Promise<void>,
   timeoutMs: number,

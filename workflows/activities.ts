@@ -146,3 +146,14 @@ export const ledger = proxyActivities<Activities>({
   heartbeatTimeout: '1m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
+
+/**
+ * A restock owner's pass over a sku's waiting orders: each order answers its offer in seconds, a
+ * long list takes a while, so the pass beats and a dead worker's pass is taken up again within a
+ * minute (from the read model: the orders it already resumed have left the list).
+ */
+export const restocking = proxyActivities<Activities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});

@@ -4,6 +4,7 @@ export { complaint } from './complaint';
 export { dispute } from './dispute';
 export { strayPayment } from './strayPayment';
 export { refund } from './refund';
+export { restock } from './restock';
 // Unchanged since v0.2.0: one code for runs of either release.
 export { storefrontNotificationWorkflow } from './notification';
 export { reportFoldWorkflow } from './reportFold';

@@ -31,6 +31,8 @@ export const requestRefund = defineUpdate<StatusAnswer, [ActorInput & { reason: 
 export const decideRefund = defineUpdate<StatusAnswer, [ActorInput & { approve: boolean; note?: string }]>('decideRefund');
 /** Offered to an OUT_OF_STOCK order after an import; answers once the order has tried to take keys. */
 export const offerRestock = defineUpdate<StatusAnswer, []>('offerRestock');
+/** Import → the sku's restock owner (signal-with-start): new keys of the sku are in stock. */
+export const stockArrived = defineSignal('stockArrived');
 
 export const orderView = defineQuery<OrderView>('orderView');
 

@@ -11,10 +11,7 @@ import { conflict, notFound } from '../errors';
 import { KeyId, KeyImport, KeyListQuery, NoBody, ProductInput, ProductListQuery, ProductSwitch, Sku } from '../schemas';
 import { parse } from '../validate';
 
-/** How long an import waits for waiting orders to take the new stock before it answers anyway. */
-const OFFER_WAIT_MS = 3_000;
-
-export function productRoutes({ store, vault, orders, config, logger }: ApiDeps): Router {
+export function productRoutes({ store, vault, restock, config, logger }: ApiDeps): Router {
   const router = Router();
 
   router.put(
@@ -96,7 +93,8 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
         if (!product) throw notFound(`product ${sku} does not exist`);
         const result = await importKeys(store, vault, sku, body.keys, product.keyPattern);
         if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
-        return { ...result, ...(result.imported > 0 ? await offerBriefly(sku) : { resumedOrders: 0 }) };
+        // The orders waiting for this stock are offered it by the sku's restock owner, not here.
+        return { ...result, ...(await restock.handOver(sku, result.imported)) };
       });
       res.json(answer);
     }),
@@ -132,23 +130,6 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
   /** A product as the API shows it, with its stock counted now. */
   async function withStock(p: ProductDoc) {
     return { ...present(p, config.lowStockThreshold), stock: await stockOf(store, p._id) };
-  }
-
-  /**
-   * Offer new stock to the orders waiting for it, but answer the import once its keys are stored:
-   * the offer goes on in the background (a slow supplier check must not hold the admin's request,
-   * and an order that cannot be reached must not turn a done import into an error).
-   */
-  async function offerBriefly(sku: string): Promise<{ resumedOrders: number; offerPending?: true }> {
-    let resumedOrders = 0;
-    const offering = orders.offerRestock(sku, () => (resumedOrders += 1)).then(
-      ({ unreachable }) => {
-        if (unreachable > 0) logger.warn({ sku, unreachable }, 'restock not offered to some waiting orders; they look at the stock themselves');
-      },
-      (err: unknown) => logger.warn({ sku, err }, 'restock not offered; waiting orders look at the stock themselves'),
-    );
-    const done = await Promise.race([offering.then(() => true), new Promise<false>((r) => setTimeout(r, OFFER_WAIT_MS, false).unref())]);
-    return done ? { resumedOrders } : { resumedOrders, offerPending: true };
   }
 
   /**

@@ -353,7 +353,7 @@ describe('a key import while no worker answers the waiting orders', () => {
     const answer = await shop.admin.post(`/v1/products/${sku}/keys`, { keys: keyCodes(1, 'STALL') });
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ imported: 1, duplicates: 0, rejected: 0, details: [], resumedOrders: 0, offerPending: true });
+    expect(answer.body).toEqual({ imported: 1, duplicates: 0, rejected: 0, details: [], waitingOrders: 1, restockOffer: 'handed_over', restockWorkflowId: `restock-${sku}` });
     expect(await shop.stock(sku)).toMatchObject({ available: 1 });
 
     worker = await startWorker(product.config, product.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });

@@ -158,7 +158,7 @@ export class Shop {
     if (codes.length > 0) await this.importKeys(sku, codes);
   }
 
-  async importKeys(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number; rejected: number; resumedOrders: number }> {
+  async importKeys(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number; rejected: number; waitingOrders: number; restockOffer: string; restockWorkflowId?: string }> {
     const answer = await this.admin.post(`/v1/products/${sku}/keys`, { keys: codes });
     expectStatus(answer, 200, `import keys for ${sku}`);
     return answer.body;
@@ -199,6 +199,14 @@ export class Shop {
     const notice = paymentNotice(order, fields);
     await this.notify(notice);
     return notice;
+  }
+
+  /** Pay each order in turn, each once it waits for stock: their payments are in this order. */
+  async payIntoStockOut(orders: PlacedOrder[]): Promise<void> {
+    for (const o of orders) {
+      await this.pay(o);
+      await this.waitFor(o.orderId, 'OUT_OF_STOCK');
+    }
   }
 
   /** Send a notice exactly as given (a replay sends the same one again). */

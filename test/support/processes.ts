@@ -14,11 +14,12 @@ export class ChildProduct {
     private readonly entry: string,
     private readonly env: Record<string, string>,
     private readonly readyLine: string,
+    private readonly args: string[] = [],
   ) {}
 
   async start(timeoutMs = 60_000): Promise<void> {
     // One process (node with tsx's loader), so a kill reaches the product itself and not a wrapper.
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry, ...this.args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +53,9 @@ export class ChildProduct {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) await this.kill();
   }
 }

@@ -2,6 +2,7 @@ import { isDuration, parseDuration } from '../../domain/duration';
 import { maskCode, maskEmail } from '../../domain/masking';
 import { formatMoney, multiply, sameMoney } from '../../domain/money';
 import { REPLY_MAX_CHARS, alreadyPosted, replyContent, replyId, sameReply } from '../../domain/providerReply';
+import { NO_PASS, addPasses, countOffer, outcomeOfAnswer, restockWorkflowId } from '../../domain/restock';
 
 describe('durations', () => {
   it.each([
@@ -120,5 +121,20 @@ describe('replies to a WeChat Pay complaint, told apart in its negotiation histo
   it('names each reply by its complaint and its place', () => {
     expect(replyId('c1', 3)).toBe('c1.reply.3');
     expect(replyId('c1', 3)).not.toBe(replyId('c1', 4));
+  });
+});
+
+describe('restock passes', () => {
+  it('counts each offer under its outcome, from the status the order answered', () => {
+    const outcomes = [outcomeOfAnswer('DELIVERING'), outcomeOfAnswer('OUT_OF_STOCK'), 'no_longer_waiting', 'unanswered', outcomeOfAnswer('REFUNDING')] as const;
+    const pass = outcomes.reduce(countOffer, { ...NO_PASS, waiting: 6 });
+    expect(pass).toEqual({ waiting: 6, offered: 5, resumed: 2, stillWaiting: 1, noLongerWaiting: 1, unanswered: 1, stockRanOut: false });
+  });
+
+  it("adds passes up into a run's totals", () => {
+    const a = { ...NO_PASS, waiting: 3, offered: 1, resumed: 1, stockRanOut: true };
+    const b = { ...NO_PASS, waiting: 2, offered: 2, resumed: 1, stillWaiting: 1 };
+    expect(addPasses(a, b)).toEqual({ waiting: 5, offered: 3, resumed: 2, stillWaiting: 1, noLongerWaiting: 0, unanswered: 0, stockRanOut: true });
+    expect(restockWorkflowId('gift-card-50')).toBe('restock-gift-card-50');
   });
 });

@@ -1,10 +1,13 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { OrderGateway } from '../../api/gateway';
+import { inventoryActivities } from '../../activities/inventory';
+import { offerStockToWaitingOrders } from '../../activities/restock';
+import { createLogger } from '../../config/logger';
 import { localActivityMarker } from '../../bench/whereTimeGoes';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
 import { refundIdFor } from '../../domain/orderLife';
+import { NO_PASS } from '../../domain/restock';
 import { CONFLICT, cancelOrder, decideRefund, offerRestock, orderView, paymentNotified, requestRefund } from '../../workflows/messages';
 import { FakeServer } from '../support/fakeServer';
 import { eventually } from '../support/http';
@@ -439,7 +442,8 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       await gate.reached; // found no stock; the read model does not show it waiting yet
 
       await addKeys(t, sku, keyCodes(1));
-      expect(await new OrderGateway(t.client, gated.taskQueue, t.store).offerRestock(sku)).toEqual({ resumed: 0, unreachable: 0 });
+      const restock = { store: t.store, client: () => t.client, countAvailableKeys: inventoryActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent') }).countAvailableKeys };
+      expect(await offerStockToWaitingOrders(restock, sku)).toEqual({ ...NO_PASS, waiting: 0 });
       gate.open();
 
       const view: OrderView = await handle.result();
