@@ -179,7 +179,13 @@ class Step {
     this.state.view.status = status;
     this.state.statusSince = this.at;
     this.note(`status:${status}`, detail || `from ${from}`, actor);
-    this.effects.push({ type: 'write', events: [`order.${status.toLowerCase()}`], passing });
+    this.raise([`order.${status.toLowerCase()}`], undefined, passing);
+  }
+
+  /** Events for the storefront, written with the view; the timeline shows each was told. */
+  raise(events: string[], complaintId?: string, passing = false): void {
+    for (const type of events) this.note('notified', type);
+    this.effects.push({ type: 'write', events, ...(complaintId ? { complaintId } : {}), ...(passing ? { passing } : {}) });
   }
 
   /** The view changed in a way someone may look for, with no event of its own. */
@@ -215,7 +221,7 @@ type Handlers = { [K in OrderEvent['type']]: (step: Step, event: Extract<OrderEv
 const HANDLERS: Handlers = {
   created(step) {
     const { input } = step.state;
-    step.do({ type: 'write', events: ['order.created'] });
+    step.raise(['order.created']);
     step.do({ type: 'timer', name: 'paymentDue', at: input.paymentDueAt });
     if (methodOf(input) !== 'generic') {
       step.state.view.payment = { method: methodOf(input), checkout: null };
@@ -373,7 +379,7 @@ const HANDLERS: Handlers = {
     step.state.view.complaints.push(complaintId);
     step.do({ type: 'startComplaint', complaintId, filing, createdAt: step.at });
     step.note('complaint_filed', `complaint ${complaintId}: ${filing.category}`, actor);
-    step.do({ type: 'write', events: ['complaint.filed'], complaintId });
+    step.raise(['complaint.filed'], complaintId);
   },
 
   complaintClosed(step, { complaintId }) {
@@ -427,7 +433,7 @@ const HANDLERS: Handlers = {
     state.view.keys = result.keys;
     const masked = result.keys.map((k) => k.masked).join(', ');
     step.note('keys_replaced', `on complaint ${request.complaintId}: ${masked} replace the reported key(s)`, request.actor);
-    step.do({ type: 'write', events: ['order.keys_replaced'], complaintId: request.complaintId });
+    step.raise(['order.keys_replaced'], request.complaintId);
     step.do({ type: 'emailBuyer', kind: 'keys_delivered', eventId: `${state.input.orderId}.keys_replaced.${request.complaintId}` });
     answerRemedy(step, request, { ok: true, detail: `new key(s) ${masked} delivered; the reported key(s) are marked invalid` });
   },
@@ -443,7 +449,7 @@ const HANDLERS: Handlers = {
     if (!own) {
       // A payment the order gave back; the order never waits for those.
       if (outcome === 'paid') step.note('payment_refunded', `refund ${refundId} paid`);
-      return step.do({ type: 'write', events: outcome === 'paid' ? ['payment.refunded'] : [] });
+      return outcome === 'paid' ? step.raise(['payment.refunded']) : step.write();
     }
     if (state.view.attention) {
       delete state.view.attention;

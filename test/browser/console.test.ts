@@ -152,7 +152,7 @@ describe('the console in a browser', () => {
         await page.getByText('The activation page times out.').waitFor();
         await page.locator('textarea[name="note"]').fill('Checking with the supplier.');
         await page.locator('button[data-action="acknowledge"]').click();
-        await page.locator('.notice-ok', { hasText: 'ACKNOWLEDGED' }).waitFor();
+        await page.locator('.notice-ok', { hasText: 'Acknowledged' }).waitFor();
         expect(sent).toHaveLength(2);
         expect(sent[0].key).toMatch(/^[0-9a-f]{32}$/);
         expect(sent[1]).toEqual(sent[0]);
@@ -161,7 +161,7 @@ describe('the console in a browser', () => {
       await b.step('double-click', async () => {
         await page.locator('textarea[name="note"]').fill('Which browser do you use?');
         await page.locator('button[data-action="request_info"]').dblclick();
-        await page.locator('.notice-ok', { hasText: 'AWAITING_BUYER' }).waitFor();
+        await page.locator('.notice-ok', { hasText: 'Awaiting the buyer' }).waitFor();
         expect(await page.locator('.notice-conflict').count()).toBe(0);
         const clicks = sent.slice(2);
         expect(clicks.length).toBeGreaterThan(0);
