@@ -141,7 +141,8 @@ function KeyImport({ sku, onDone }) {
     const send = async () => {
       const answer = await post(`/v1/products/${seg(sku)}/keys`, { keys: batch });
       for (const k of ['imported', 'duplicates', 'rejected', 'resumedOrders']) totals[k] += answer.body[k] ?? 0;
-      totals.offerPending ||= Boolean(answer.body.offerPending);
+      // The waiting orders are offered the new keys by the product's restock owner, after the import answers.
+      totals.offerPending ||= Boolean(answer.body.offerPending) || (answer.body.restockOffer === 'handed_over' && answer.body.waitingOrders > 0);
       // The API numbers a code by its place in the batch; the page by its place in the whole import.
       totals.details.push(...(answer.body.details ?? []).map((d) => ({ ...d, line: totals.sent + d.index + 1 })));
       totals.sent += batch.length;
