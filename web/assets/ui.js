@@ -53,9 +53,15 @@ export function refusal(t, err) {
 /** A notice, brought into view when it appears: on a phone the buttons' answer must not land below the fold. */
 export function Notice({ notice }) {
   const ref = useRef(null);
+  const shownAt = useRef(0);
   useEffect(() => {
-    if (notice && ref.current && ref.current.scrollIntoView) ref.current.scrollIntoView({ block: 'nearest' });
+    if (notice) shownAt.current = Date.now();
   }, [notice]);
+  // Kept where the eye is while the page around it settles (the view refreshed after a refusal
+  // grows above it): for a few seconds after it appears, not against the reader's own scrolling later.
+  useEffect(() => {
+    if (notice && ref.current && ref.current.scrollIntoView && Date.now() - shownAt.current < 3_000) ref.current.scrollIntoView({ block: 'nearest' });
+  });
   if (!notice) return null;
   const live = notice.kind === 'ok' || notice.kind === 'info';
   return html`<p ref=${ref} class=${`notice notice-${notice.kind}`} role=${live ? 'status' : 'alert'} data-kind=${notice.kind}>${notice.text}</p>`;
