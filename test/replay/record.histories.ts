@@ -14,10 +14,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { complaintWorkflowId } from '../../domain/complaint';
 import { disputeWorkflowId, type DisputeNotice, type DisputeStart } from '../../domain/dispute';
-import { orderView, buyerConfirm, complaintAction, decideRefund, disputeNoticed, fileComplaint, paymentNotified, requestRefund } from '../../workflows/messages';
+import { restockWorkflowId } from '../../domain/restock';
+import { orderView, buyerConfirm, complaintAction, decideRefund, disputeNoticed, fileComplaint, paymentNotified, requestRefund, stockArrived } from '../../workflows/messages';
 import { StripeStandIn } from '../support/rails/stripe';
 import { WechatPayStandIn } from '../support/rails/wechatpay';
-import { keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
+import { addKeys, keyCodes, paymentNotice, seedProduct, startOrder, queryUntil, type Backend } from '../support/orders';
 import { startTimeSkipping, type TimeSkipping } from '../support/harness';
 
 let t: TimeSkipping;
@@ -60,6 +61,24 @@ it('records an order delivered and completed', async () => {
   await handle.signal(paymentNotified, paymentNotice(input));
   await handle.result();
   await save('order-completed', handle);
+});
+
+it("records a product's restock owner offering an import to the order waiting for it, then ending idle", async () => {
+  await seedProduct(b, 'replay-restock', {}, []);
+  const { input, handle } = await startOrder(b, 'replay-restock', await t.env.currentTimeMs());
+  await handle.signal(paymentNotified, paymentNotice(input));
+  await queryUntil(handle, (v) => v.status === 'OUT_OF_STOCK', 'the stock-out');
+  await addKeys(b, 'replay-restock', keyCodes(1, 'RESTOCK'));
+  const owner = await t.client.workflow.signalWithStart('restock', {
+    taskQueue: t.config.temporal.taskQueue,
+    workflowId: restockWorkflowId('replay-restock'),
+    args: ['replay-restock'],
+    signal: stockArrived,
+    signalArgs: [],
+  });
+  await queryUntil(handle, (v) => v.status === 'DELIVERED', 'delivery');
+  await owner.result();
+  await save('restock-offered', owner);
 });
 
 it('records an order cancelled for want of payment', async () => {

@@ -54,6 +54,8 @@ describe('docker-compose.yml', () => {
     for (const service of Object.values(services)) expect(String(service.image ?? '')).not.toContain('auto-setup');
     expect(services.temporal.image).toMatch(/^temporalio\/server:/);
     expect(services.temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+    // Fixed at the cluster's first start: sized for growth (docs/capacity.md), not the image's 4.
+    expect(services.temporal.environment.NUM_HISTORY_SHARDS).toBe('${TEMPORAL_HISTORY_SHARDS:-512}');
     expect(services['temporal-schema'].image).toMatch(/^temporalio\/admin-tools:/);
     const schema = services['temporal-schema'].command.join('\n');
     expect(schema).toContain('temporal-sql-tool');
