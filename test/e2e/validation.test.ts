@@ -190,7 +190,11 @@ describe('POST /v1/payments/notify', () => {
   it('answers 401 to a missing, wrong or stale signature and records nothing', async () => {
     const raw = JSON.stringify(paymentNotice(placed));
     const secret = product.config.paymentWebhookSecret;
-    const viewBefore = await shop.view(placed.orderId);
+    // The order as its workflow first wrote it (the API's own first row, written before it answered, has no timeline yet).
+    const viewBefore = await eventually(async () => {
+      const view = await shop.view(placed.orderId);
+      return view.timeline.length > 0 ? view : false;
+    }, 'the order written by its workflow');
     const send = (body: string, headers: Record<string, string>) => () => http.post('/v1/payments/notify', body, headers);
     const answers = await refusedWithoutChange(
       401,
