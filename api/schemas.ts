@@ -16,6 +16,9 @@ export { z };
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A yes/no field: missing is "is required", anything but a boolean "must be true or false". */
+const trueOrFalse = () => z.boolean({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be true or false') });
+
 export const Sku = z.string().regex(ID, 'must be 1-64 letters, digits, ".", "_" or "-"').openapi({ example: 'steam-wallet-100' });
 export const OrderId = z.string().regex(ID, 'is not an order id');
 
@@ -56,7 +59,8 @@ export const ProductInput = z
     refundWindow: BoundedDuration.optional(),
     complaintWindow: BoundedDuration.optional(),
     keyPattern: regex.optional(),
-    validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+    // url() last: the description takes the field's format from its last format check.
+    validationUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').url('must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
   })
   .strict()
@@ -114,7 +118,7 @@ export const CreateOrder = z
 
 /** What the buyer pays with at the order's rail: {url} (alipay, epay), {codeUrl} (wechatpay), {paymentIntentId, clientSecret} (stripe). */
 export const OrderPayment = z
-  .object({ method: z.enum(PAYMENT_METHODS), checkout: z.record(z.string()).nullable() })
+  .object({ method: z.enum(PAYMENT_METHODS), checkout: z.record(z.string(), z.string()).nullable() })
   .openapi('OrderPayment');
 
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
@@ -171,7 +175,7 @@ export const RefundRequest = z
   .strict()
   .openapi('RefundRequest');
 export const RefundDecision = z
-  .object({ approve: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }), note: z.string().max(2000).optional() })
+  .object({ approve: trueOrFalse(), note: z.string().max(2000).optional() })
   .strict()
   .openapi('RefundDecision');
 export const StatusAnswer = z.object({ status: OrderStatus }).openapi('StatusAnswer');
@@ -300,7 +304,7 @@ export const ComplaintQueueQuery = z
     }),
     category: ComplaintCategory.optional(),
     sku: Sku.optional(),
-    limit: wholeNumber(1, 100).default('20'),
+    limit: wholeNumber(1, 100).prefault('20'),
     cursor: z.string().max(500).optional(),
   })
   .strict();
@@ -334,7 +338,7 @@ export const ComplaintReply = z
 
 export const ComplaintConfirm = z
   .object({
-    satisfied: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }),
+    satisfied: trueOrFalse(),
     rating: z.number().int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5').optional(),
     comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
   })
@@ -383,7 +387,7 @@ export const OrderListQuery = z
     email: z.string().trim().email('must be an email address').max(254).optional().openapi({ param: { description: "The buyer's email, matched exactly (case aside) by a keyed hash; it is never stored in clear." } }),
     from: dateOrTime('start').optional().openapi({ param: { description: 'Created at or after: a date (2026-11-30) or a time.' } }),
     to: dateOrTime('end').optional().openapi({ param: { description: 'Created before: a date includes that whole day (UTC); a time is exclusive.' } }),
-    limit: wholeNumber(1, 100).default('20'),
+    limit: wholeNumber(1, 100).prefault('20'),
     cursor: z.string().max(500).optional(),
   })
   .strict();
