@@ -1,4 +1,5 @@
 import { freeKeysUpTo, stockOf } from '../db/inventory';
+import type { ClaimState } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { DeliveredKey } from '../domain/order';
 import type { ActivityDeps } from './deps';
@@ -168,7 +169,7 @@ export function inventoryActivities({ store }: ActivityDeps) {
   async function setClaimState(
     orderId: string,
     keyIds: string[],
-    from: string[],
+    from: ClaimState[],
     to: 'delivered' | 'revoked' | 'invalid',
   ): Promise<void> {
     for (const keyId of keyIds) {
