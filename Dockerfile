@@ -4,7 +4,7 @@
 #   worker  node dist/worker/main.js
 
 # --- build: all dependencies, compile TypeScript to dist/ ------------------------------------
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
@@ -12,13 +12,13 @@ COPY . .
 RUN npm run build
 
 # --- deps: production dependencies only --------------------------------------------------------
-FROM node:20-slim AS deps
+FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime -----------------------------------------------------------------------------------
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 # Heap and malloc sized for what the processes keep live rather than for the host's memory
 # (config/nodeRuntime.ts says why and what was measured; a test keeps the two in step).

@@ -37,6 +37,8 @@ export function complaintRow(seq: number, view: ComplaintView, breaches: Breache
     orderId: view.orderId,
     sku: view.sku,
     category: view.category,
+    // The legacy release's complaints have none: the buyer's own.
+    channel: view.channel ?? 'web',
     status: view.status,
     createdAt: new Date(view.createdAt),
     dueAt: settled ? NO_DEADLINE : view.status === 'AWAITING_BUYER' && view.buyerReplyDueAt ? new Date(view.buyerReplyDueAt) : earliest(view.firstRespondedAt ? [view.resolutionDueAt] : [view.firstResponseDueAt, view.resolutionDueAt]),
@@ -47,8 +49,15 @@ export function complaintRow(seq: number, view: ComplaintView, breaches: Breache
     resolutionMinutes: minutesBetween(view.createdAt, view.resolvedAt),
     satisfied: view.satisfaction?.satisfied ?? null,
     rating: view.satisfaction?.rating ?? null,
+    autoResolvedSeconds: autoResolvedSeconds(view),
     view: JSON.stringify(view),
   };
+}
+
+/** How fast the automatic re-check settled it, when it did: its verdict was invalid and the replacement resolved it. */
+function autoResolvedSeconds(view: ComplaintView): number | null {
+  if (view.autoRecheck?.verdict !== 'invalid' || view.resolution !== 'replaced' || !view.resolvedAt || view.resolvedBy !== 'system') return null;
+  return (Date.parse(view.resolvedAt) - Date.parse(view.createdAt)) / 1000;
 }
 
 function earliest(isoTimes: string[]): Date {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import type { Store } from '../db/store';
@@ -9,4 +10,9 @@ export interface ActivityDeps {
   vault: Vault;
   config: Config;
   logger: Logger;
+}
+
+/** What the worker's activities need altogether: those that ask Temporal about other workflows (the reservation sweep) need it too. */
+export interface WorkerActivityDeps extends ActivityDeps {
+  temporal: Client;
 }

@@ -9,8 +9,9 @@ export interface HttpAnswer {
 /**
  * One outbound JSON call with a deadline. A network error or timeout throws a retryable failure
  * (the activity's retry policy backs off); the caller decides what a non-2xx answer means.
- * While it waits it heartbeats, so a worker that dies mid-call is noticed in seconds rather than at
- * the activity's full timeout, and the call is retried elsewhere.
+ * While it waits it heartbeats; with no heartbeat timeout on the proxies that call it (see
+ * workflows/activities.ts) the beats detect nothing: a worker that dies mid-call is noticed at the
+ * attempt's startToCloseTimeout. They show ops a live attempt (its last heartbeat in `describe`).
  */
 export async function callJson(
   method: 'GET' | 'POST',
@@ -61,6 +62,15 @@ export function heartbeat(): void {
     Context.current().heartbeat();
   } catch {
     // Not inside an activity (a script or test calling directly): nobody to tell.
+  }
+}
+
+/** Which attempt of its activity this is (1 outside an activity: a script or test calling directly). */
+export function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
   }
 }
 

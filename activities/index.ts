@@ -1,16 +1,20 @@
 import { complaintActivities } from './complaints';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, WorkerActivityDeps } from './deps';
+import { emailActivities } from './email';
 import { fulfilmentActivities } from './fulfilment';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
 import { readModelActivities, type OrderStep } from './readmodel';
+import { refundActivities } from './refunds';
 import { reportActivities } from './reports';
+import { reservationSweepActivities } from './reservationSweep';
+import { restockActivities } from './restock';
 import { stockWatch } from './stockAlerts';
 import { validationActivities } from './validation';
 
 /** Every activity the worker registers, bound to its connections (as in Temporal's samples). */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: WorkerActivityDeps) {
   const stock = stockWatch(deps);
   const plain = inventoryActivities(deps);
   const inventory = {
@@ -37,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...inventory,
     ...validation,
     ...paymentActivities(deps),
+    ...refundActivities(deps),
     ...notificationActivities(deps),
     ...readModel,
     /** A step that hands the buyer keys marks their claims delivered before its row shows them. */
@@ -46,6 +51,9 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...complaintActivities(deps),
     ...reportActivities(deps),
+    ...reservationSweepActivities(deps),
+    ...emailActivities(deps),
+    ...restockActivities(deps, inventory.countAvailableKeys),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.
@@ -53,4 +61,4 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { ActivityDeps };
+export type { ActivityDeps, WorkerActivityDeps };

@@ -1,4 +1,4 @@
-import { freeKeysUpTo, stockOf } from '../db/inventory';
+import { freeKeysUpTo, releaseReserved, stockOf } from '../db/inventory';
 import type { ClaimState } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { DeliveredKey } from '../domain/order';
@@ -136,15 +136,8 @@ export function inventoryActivities({ store }: ActivityDeps) {
     }
   }
 
-  /**
-   * Give back keys the order holds reserved. The hint is cleared before the claim goes, so a crash
-   * in between leaves a key marked claimed-but-free for a moment, never hidden.
-   */
-  async function release(orderId: string, sku: string, keyIds: string[]): Promise<void> {
-    for (const keyId of keyIds) {
-      await store.keys.updateOne({ _id: keyId }, { $set: { freeOf: sku } });
-      await store.claims.deleteOne({ _id: keyId, orderId, state: 'reserved' });
-    }
+  function release(orderId: string, sku: string, keyIds: string[]): Promise<void> {
+    return releaseReserved(store, orderId, sku, keyIds);
   }
 
   /**

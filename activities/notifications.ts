@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isDuplicateKeyError, onlyDuplicateKeyErrors } from '../db/store';
 import { sign } from '../security/signature';
+import { standardWebhookHeaders } from '../security/standardWebhooks';
 import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
@@ -57,7 +58,7 @@ export function notificationActivities({ store, config }: ActivityDeps) {
     /** Several events of one step at once, each kept once per event id; says whether a webhook should carry them. */
     recordNotifications,
 
-    /** POST one outbox entry to the storefront, signed; anything but a 2xx is retried with backoff. */
+    /** POST one outbox entry to the storefront, signed both ways (X-Signature, Standard Webhooks); anything but a 2xx is retried with backoff. */
     async sendStorefrontWebhook({ eventId }: { eventId: string }): Promise<void> {
       const entry = await store.outbox.findById(eventId).lean();
       if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
@@ -65,7 +66,9 @@ export function notificationActivities({ store, config }: ActivityDeps) {
       if (!target || entry.delivery === 'sent') return;
       const body = JSON.stringify(webhookBody(entry));
       await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });
+      // Signed at each attempt: a Standard Webhooks receiver refuses a timestamp over 5 minutes old.
       const answer = await callJson('POST', target.url, config.outboundHttpTimeoutMs, body, {
+        ...standardWebhookHeaders(eventId, body, target.secret),
         'X-Signature': sign(body, target.secret),
       });
       if (isRefusal(answer.status)) {

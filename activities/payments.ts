@@ -1,12 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DisputeFacts, DisputeNotice } from '../domain/dispute';
+import { alreadyPosted, type ProviderReply } from '../domain/providerReply';
 import type { Checkout, PaymentMethod } from '../domain/payment';
 import { openCheckout, providerRefOf, type CheckoutFor } from '../payments/checkouts';
 import { createRails, providerRail, railOf, RailOffError, type FoundPayment, type RailRefund } from '../payments/rails';
 import type { ActivityDeps } from './deps';
-import { heartbeat } from './http';
+import { attempt, heartbeat } from './http';
 
 export type { FoundPayment };
+
+/** One reply to a provider's complaint; its activity id names it (domain/providerReply.ts: replyId). */
+export interface ProviderComplaintReply {
+  /** The provider's complaint id (WeChat Pay's complaint_id). */
+  complaintId: string;
+  reply: ProviderReply;
+  /** Replies like this one the complaint posted before (see alreadyPosted). */
+  earlier: number;
+}
 
 export interface RefundOrder extends RailRefund {
   /** The rail that carried the payment; absent = generic (orders older than rails). */
@@ -46,13 +56,39 @@ export function paymentActivities({ store, config }: ActivityDeps) {
       return beating(() => read(notice));
     },
 
-    /** An agent's reply to a WeChat Pay complaint sent back to it, and its completion when the complaint is resolved. */
+    /**
+     * An agent's reply to a WeChat Pay complaint sent back to it, and its completion when the
+     * complaint is resolved: for complaints of release v0.2.0, which retry it until WeChat Pay takes
+     * it, so a refusal stays retryable here as it was (a non-retryable failure would break their loop).
+     */
     async answerProviderComplaint({ complaintId, text, complete }: { complaintId: string; text?: string; complete?: boolean }): Promise<void> {
-      const wechat = rails.wechatpay;
-      if (!wechat) throw ApplicationFailure.retryable('the wechatpay rail is not configured on this process', 'RailOff');
+      const wechat = wechatRail();
       await beating(async () => {
-        if (text) await wechat.answerComplaint(complaintId, text);
-        if (complete) await wechat.completeComplaint(complaintId);
+        try {
+          if (text) await wechat.answerComplaint(complaintId, text);
+          if (complete) await wechat.completeComplaint(complaintId);
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.nonRetryable) throw ApplicationFailure.retryable(err.message, err.type);
+          throw err;
+        }
+      });
+    },
+
+    /**
+     * One reply to a WeChat Pay complaint (words, or the completion), posted at most once. WeChat
+     * Pay's `…/response` takes no request id, so an attempt after the first, which follows one whose
+     * POST may have landed without its answer reaching us, first reads the complaint's negotiation
+     * history and posts only when the reply is not there (domain/providerReply.ts: alreadyPosted).
+     * `earlier` is how many replies like this one the complaint posted before. A refusal fails with
+     * ProviderReplyRefused, not retried.
+     */
+    async replyToProviderComplaint({ complaintId, reply, earlier }: ProviderComplaintReply): Promise<{ posted: 'now' | 'before' }> {
+      const wechat = wechatRail();
+      return beating(async () => {
+        if (attempt() > 1 && alreadyPosted(await wechat.complaintHistory(complaintId), reply, earlier)) return { posted: 'before' as const };
+        if ('complete' in reply) await wechat.completeComplaint(complaintId);
+        else await wechat.answerComplaint(complaintId, reply.text);
+        return { posted: 'now' as const };
       });
     },
 
@@ -61,6 +97,11 @@ export function paymentActivities({ store, config }: ActivityDeps) {
       return (await beating(() => openCheckout(store, rails, order))).checkout;
     },
   };
+
+  function wechatRail() {
+    if (!rails.wechatpay) throw ApplicationFailure.retryable('the wechatpay rail is not configured on this process', 'RailOff');
+    return rails.wechatpay;
+  }
 
   function rail(method: PaymentMethod | undefined) {
     try {
@@ -73,8 +114,10 @@ export function paymentActivities({ store, config }: ActivityDeps) {
 }
 
 /**
- * While a provider call waits, heartbeat: a worker that dies mid-call is noticed in seconds and
- * the call retried elsewhere, not at the activity's full timeout.
+ * While a provider call waits, heartbeat. No proxy of these activities sets a heartbeat timeout
+ * (workflows/activities.ts says why), so a worker that dies mid-call is noticed only at the
+ * attempt's startToCloseTimeout; the beats show ops a live attempt (the pending activity's last
+ * heartbeat in `describe`) and would carry a heartbeat timeout if one were set again.
  */
 async function beating<T>(work: () => Promise<T>): Promise<T> {
   const beat = setInterval(heartbeat, 1_000);

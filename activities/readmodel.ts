@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { projectNewer } from '../db/projection';
+import { orderViewRow, projectNewer } from '../db/projection';
 import { figuresChange, orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
 import type { OrderViewDoc } from '../db/schemas';
@@ -53,20 +53,7 @@ export function readModelActivities(deps: ActivityDeps) {
    * this step delivered it is told by its events.
    */
   async function projectOrder({ seq, view, statusSince }: { seq: number; view: OrderView; statusSince: string }, step?: Pick<OrderStep, 'events' | 'listing' | 'previousStatus'>): Promise<void> {
-    const fields: Omit<OrderViewDoc, '_id'> = {
-      seq,
-      sku: view.sku,
-      status: view.status,
-      statusSince: new Date(statusSince),
-      createdAt: new Date(view.createdAt),
-      paidAt: view.paidAt ? new Date(view.paidAt) : undefined,
-      deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
-      refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
-      paymentId: view.paymentId,
-      needsAttention: view.attention?.reason ?? null,
-      ...(step?.listing ? listingOf(step.listing) : await listedBy(view.orderId)),
-      view,
-    };
+    const { _id, ...fields } = orderViewRow(seq, view, statusSince, step?.listing ?? (await listedBy(view.orderId)));
     // Timing the delivery once: the step that raised order.delivered, or (older orders) the first
     // DELIVERED projection, known by reading what stood before.
     const before = !step && view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;

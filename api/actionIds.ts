@@ -1,80 +1,78 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { isDuplicateKeyError, type Store } from '../db/store';
-import { newId } from '../db/vault';
 import { callerOf } from './auth';
 import { badRequest, HttpError } from './errors';
 
-/** How long a request without an Idempotency-Key counts as a retry of the same one before it. */
-export const RETRY_WINDOW_MS = 10 * 60_000;
-
 /**
- * Carry out a human action under a Temporal update id, so an HTTP retry of it is harmless: the
- * workflow applies an update id once and answers a repeat with the first outcome.
+ * Carry out a human action (a refund request or decision, a cancel, a complaint filed, acted on,
+ * replied to or confirmed), deduplicated by its `Idempotency-Key` header and by nothing else.
  *
- * With an `Idempotency-Key` header the id follows from the key (per caller and route), for as long
- * as the order or complaint lives. Without one, the same caller sending the same body to the same
- * route within RETRY_WINDOW_MS is taken for a retry; later, the same words are a new action (a
- * buyer who is unsatisfied twice, on two resolutions, means it twice). That needs a row in
- * `action_requests`, written before the action so two copies racing get one id; an action refused
- * (a 4xx: the workflow said no, or there is no such order) changed nothing, so its row is taken back.
+ * Without the header the action is judged afresh against the state at that moment, however like an
+ * earlier one it looks: a buyer unsatisfied with two resolutions means it twice, and an action on a
+ * complaint that has closed since is refused.
+ *
+ * With it, the first request under a key (per caller and route) writes a row in `action_requests`
+ * with its body's hash before it acts, and its outcome after: a 2xx answer, or a refusal (a 4xx
+ * from the action). A request with the same key and body is answered by that outcome and changes
+ * nothing; with another body it is refused with 409 `idempotency_key_reused`. The action runs under
+ * a Temporal update id that follows from the key, so copies racing each other, or a retry after a
+ * crash between acting and writing the outcome, are applied once by the workflow and share its
+ * answer. A failure of ours (5xx) writes no outcome: the retry acts again, under the same update id.
  */
-export async function asAction<T>(store: Store, req: Request, body: unknown, act: (updateId: string) => Promise<T>): Promise<T> {
-  const taken = await actionId(store, req, body);
-  let result: T;
-  try {
-    result = await act(taken.updateId);
-  } catch (err) {
-    if (err instanceof HttpError && err.status < 500) await taken.takeBack();
-    throw err;
-  }
-  await taken.keep();
-  return result;
-}
-
-interface TakenId {
-  updateId: string;
-  /** Undo what taking the id wrote (the action was refused). */
-  takeBack(): Promise<void>;
-  /** The action was applied: its row stands (a copy of it that was refused may have taken it back). */
-  keep(): Promise<void>;
-}
-
-const NOTHING = async () => undefined;
-
-async function actionId(store: Store, req: Request, body: unknown): Promise<TakenId> {
+export async function asAction<T>(store: Store, req: Request, body: unknown, act: (updateId: string | undefined) => Promise<T>): Promise<T> {
+  const key = idempotencyKeyOf(req);
+  if (key === undefined) return act(undefined);
   const caller = callerOf(req);
   const who = caller.kind === 'staff' ? `staff:${caller.role}:${caller.name}` : `buyer:${caller.orderId}`;
-  const key = idempotencyKeyOf(req);
-  if (key !== undefined) return { updateId: `key-${digest(who, req.method, req.path, key)}`, takeBack: NOTHING, keep: NOTHING };
-  const _id = digest(who, req.method, req.path, JSON.stringify(body ?? null));
-  const rows = store.actionRequests;
-  const keep = (updateId: string, at: Date) => async () => {
-    await rows.updateOne({ _id }, { $setOnInsert: { updateId, at } }, { upsert: true }).catch((err: unknown) => {
-      if (!isDuplicateKeyError(err)) throw err;
-    });
-  };
-  // Each turn either settles the id or finds that a concurrent request moved the row first.
-  for (let turn = 0; turn < 5; turn++) {
-    const now = new Date();
-    const fresh = { _id, updateId: `req-${newId()}`, at: now };
-    try {
-      await rows.create(fresh);
-      return { updateId: fresh.updateId, takeBack: async () => void (await rows.deleteOne({ _id, updateId: fresh.updateId })), keep: keep(fresh.updateId, now) };
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
-    const earlier = await rows.findById(_id).lean();
-    if (!earlier) continue; // taken back or expired meanwhile
-    if (now.getTime() - earlier.at.getTime() < RETRY_WINDOW_MS) return { updateId: earlier.updateId, takeBack: NOTHING, keep: keep(earlier.updateId, earlier.at) };
-    // The same words long after: a new action. Replace the stale row, unless a concurrent request did.
-    const replaced = await rows.updateOne({ _id, updateId: earlier.updateId }, { $set: { updateId: fresh.updateId, at: now } });
-    if (replaced.modifiedCount === 1) {
-      const takeBack = async () => void (await rows.updateOne({ _id, updateId: fresh.updateId }, { $set: { updateId: earlier.updateId, at: earlier.at } }));
-      return { updateId: fresh.updateId, takeBack, keep: keep(fresh.updateId, now) };
-    }
+  // The same update id as the release before gave a keyed action, so a retry across the upgrade is still one action.
+  const _id = digest(who, req.method, req.path, key);
+  const bodyHash = digest(JSON.stringify(body ?? null));
+
+  const row = await firstRequestUnder(store, _id, bodyHash);
+  if (row.bodyHash !== bodyHash) {
+    throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used on this route with another body; send a new key for a new action', [
+      { path: 'Idempotency-Key', reason: 'was used with another body' },
+    ]);
   }
-  throw new Error(`action request ${_id} kept changing under this request`);
+  if (row.outcome !== undefined) return replay<T>(row.outcome);
+
+  let outcome: Outcome;
+  try {
+    const value = await act(`key-${_id}`);
+    outcome = { value };
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.status >= 500) throw err;
+    outcome = { error: { status: err.status, code: err.code, message: err.message, details: err.details, extra: err.extra } };
+  }
+  // A copy that raced this one may have written its outcome first: the first written stands.
+  const written = await store.actionRequests.updateOne({ _id, outcome: { $exists: false } }, { $set: { outcome: JSON.stringify(outcome) } });
+  const stored = written.modifiedCount === 1 ? JSON.stringify(outcome) : ((await store.actionRequests.findById(_id).lean())?.outcome ?? JSON.stringify(outcome));
+  return replay<T>(stored);
+}
+
+type Outcome = { value: unknown } | { error: { status: number; code: string; message: string; details: HttpError['details']; extra: HttpError['extra'] } };
+
+/** The row of the first request under this key, written now if this is it. */
+async function firstRequestUnder(store: Store, _id: string, bodyHash: string): Promise<{ bodyHash: string; outcome?: string }> {
+  const rows = store.actionRequests;
+  try {
+    const row = await rows.findOneAndUpdate({ _id }, { $setOnInsert: { bodyHash, at: new Date() } }, { upsert: true, returnDocument: 'after' }).lean();
+    if (row) return row;
+  } catch (err) {
+    // Two first requests raced to insert: the other one's row stands.
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  const row = await rows.findById(_id).lean();
+  if (!row) throw new Error(`action request ${_id} vanished as it was written`);
+  return row;
+}
+
+function replay<T>(stored: string): T {
+  const outcome = JSON.parse(stored) as Outcome;
+  if (!('error' in outcome)) return outcome.value as T;
+  const { status, code, message, details, extra } = outcome.error;
+  throw new HttpError(status, code, message, details, extra);
 }
 
 function digest(...parts: string[]): string {

@@ -17,6 +17,8 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 404, code: 'not_found', meaning: 'no such resource, or one the caller may not see (the same answer, so ids cannot be probed)' },
   { status: 408, code: 'invalid_request', meaning: 'the request did not arrive in time (answered by the HTTP server, any route)' },
   { status: 409, code: 'conflict', meaning: "the action does not fit the resource's state now; the message names the state. Nothing changed" },
+  { status: 409, code: 'idempotency_key_reused', meaning: 'an action sent with an `Idempotency-Key` this caller already used on this route with another body. Nothing changed' },
+  { status: 409, code: 'product_unavailable', meaning: 'the product is switched off (`active: false`): it takes no new orders. Orders already taken carry on' },
   { status: 413, code: 'payload_too_large', meaning: 'the body is larger than the route takes' },
   { status: 415, code: 'unsupported_media_type', meaning: 'a body not sent as `Content-Type: application/json` in UTF-8, or in a content encoding other than gzip or deflate' },
   { status: 431, code: 'invalid_request', meaning: 'the headers are larger than 16 KB in all (answered by the HTTP server, any route)' },
@@ -24,6 +26,10 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 500, code: 'internal', meaning: 'a fault on our side; it is logged, the message reveals nothing' },
   { status: 503, code: 'unavailable', meaning: 'Temporal or the database is unreachable, or the API is busy (`Retry-After: 1`); try again' },
 ];
+
+/** What an action's `Idempotency-Key` does (api/actionIds.ts): said in the guide and in each action's description. */
+export const ACTION_RETRIES =
+  'With an `Idempotency-Key` header (1-200 characters, a fresh one per intent: per click, per command), the same key with the same body from the same caller on this route answers the first outcome again (its success or its refusal) and changes nothing, for at least 24 hours; with another body it is 409 `idempotency_key_reused`. Without the header the request is judged afresh against the state at that moment, however like an earlier one it looks.';
 
 /** What each order action is, and what it needs beyond its status. */
 const ORDER_ACTION_TERMS: Record<OrderAction, { action: string; who: string; more: string }> = {
@@ -75,7 +81,14 @@ export function webhookGuide(): string {
     'When `STOREFRONT_WEBHOOK_URL` is set, kamiflow POSTs each order, complaint and stock event there as JSON; a storefront with its own entry in `STOREFRONT_WEBHOOKS` (keyed by its API key\'s name) gets the events of the orders it created there instead, signed with its own secret. Every event is also kept in the database (the outbox) and shows in the order\'s timeline; a key\'s code is never in one.',
     '',
     '- **Body** of an order or complaint event: `{"eventId", "type", "orderId", "complaintId"?, "status", "at"}`; `status` is the order\'s (the complaint\'s for `complaint.*`). A stock event: `{"eventId", "type", "sku", "available", "at"}`.',
-    '- **Signature**: header `X-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>`, keyed with `STOREFRONT_WEBHOOK_SECRET` (or the storefront\'s own secret). Verify it over the raw body before parsing it, and compare in constant time:',
+    "- **Signature**, two ways with the same secret (`STOREFRONT_WEBHOOK_SECRET`, or the storefront's own). [Standard Webhooks](https://www.standardwebhooks.com): `webhook-id` (the `eventId`), `webhook-timestamp` (unix seconds, when this attempt was sent) and `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<body>\">`. Its libraries verify it, and refuse a timestamp more than 5 minutes off: give them the secret as `whsec_<base64>`, which is the secret itself when it is written so, else `whsec_` + the base64 of its UTF-8 bytes:",
+    '',
+    '  ```js',
+    "  const { Webhook } = require('standardwebhooks');",
+    "  const wh = new Webhook('whsec_' + Buffer.from(secret, 'utf8').toString('base64')); // or the whsec_ secret as it is",
+    '  const event = wh.verify(rawBody, req.headers); // throws WebhookVerificationError',
+    '  ```',
+    "  And `X-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>`, keyed by the secret as written, for receivers built before (kept for one release). Verify either over the raw body before parsing it, in constant time:",
     '',
     '  ```js',
     "  const expected = 'sha256=' + crypto.createHmac('sha256', secret).update(rawBody).digest('hex');",
@@ -85,6 +98,7 @@ export function webhookGuide(): string {
     "  expected = 'sha256=' + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()",
     '  ok = hmac.compare_digest(header, expected)',
     '  ```',
+    '  docs/webhooks.md says more.',
     '- **Delivery**: answer 2xx once you have it. Any other answer, a timeout (`OUTBOUND_HTTP_TIMEOUT`) or a connection error is retried with backoff (up to 10 minutes apart) until a 2xx, for 3 days at most (then the outbox keeps it as `expired`, counted by `kamiflow_storefront_webhooks_expired`); a 4xx other than 408, 409, 425 and 429 says the event itself is wrong, so it is not retried (the outbox keeps it as `refused`, counted by `kamiflow_storefront_webhooks_refused`). An event may arrive more than once and events may arrive out of order: deduplicate by `eventId` and order by `at`, or read the order view.',
     '',
     '| type | sent when |',
@@ -101,7 +115,7 @@ export function apiGuide(): string {
     '## Who calls what',
     '- **Staff** send `Authorization: Bearer <api key>` (keys from `API_KEYS`, `role:name:secret`; roles `admin`, `storefront`, `agent`, `ops`; admin may do everything). A storefront sees, cancels and is notified about only the orders it created.',
     "- **Buyers** have no key: they send `X-Order-Token: <orderToken>` (returned when their order was created). It opens that order and its complaints only.",
-    '- **Payment providers** sign their notices (`X-Signature` for the generic notice; each rail its own scheme).',
+    '- **Payment providers** sign their notices (the generic notice: `X-Signature`, or Standard Webhooks headers; each rail its own scheme).',
     '- Each operation below says who may call it (`x-callers`), and lists every error it can answer with what causes it.',
     '',
     '## Errors',
@@ -110,6 +124,9 @@ export function apiGuide(): string {
     '| status | code | meaning |',
     '|---|---|---|',
     ...ERROR_CODES.map((e) => `| ${e.status} | \`${e.code}\` | ${e.meaning} |`),
+    '',
+    '## Retrying an action',
+    `A human action (cancel, refund request and decision, filing a complaint and every step on it, a key import) may be sent again safely only under the same key. ${ACTION_RETRIES} Send a new key for each thing the person means to do, and reuse it only to retry that one request (a timeout, a lost answer, a 503). The console and \`npx kamiflow\` do so.`,
     '',
     '## Which order action fits which status',
     'Anything else answers 409 `conflict` naming the status, and changes nothing.',

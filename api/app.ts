@@ -14,6 +14,8 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { evidenceRoutes } from './routes/evidence';
+import { feedbackRoutes } from './routes/feedback';
 import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -32,11 +34,14 @@ export function createApp(deps: ApiDeps): Express {
     stockLevels: () => stockLevels(deps.store),
     ordersByStatus: () => ordersByStatus(deps.store),
     ordersNeedingAttention: () => deps.store.orderViews.countDocuments({ needsAttention: { $gt: '' } }),
+    refundsNeedingAttention: async () =>
+      (await deps.store.refundAttention.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$kind', n: { $sum: 1 } } }])).map((r) => ({ kind: r._id, refunds: r.n })),
     webhooksRefused: () => deps.store.outbox.countDocuments({ delivery: 'refused' }),
     webhooksExpired: () => deps.store.outbox.countDocuments({ delivery: 'expired' }),
     ordersStuck: () => deps.store.orderViews.countDocuments(sittingSince(new Date(Date.now() - parseDuration(STUCK_AFTER)))),
     complaintsByStatus: () => complaintsByStatus(deps.store),
     complaintsPastDeadline: () => complaintsPastDeadline(deps.store),
+    reservationsSwept: () => deps.store.sweptReservations.countDocuments(),
   }, { rails: railsOn(deps.config.rails) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
@@ -56,10 +61,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use(paymentRoutes(deps, anonymousLimit, metrics));
   app.use(railRoutes(deps, anonymousLimit, metrics));
   app.use(anonymousLimit);
+  // Files, not JSON: before the JSON parser, which takes nothing else.
+  app.use(evidenceRoutes(deps));
   app.use(jsonBodies());
   app.use(meRoutes());
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
+  app.use(feedbackRoutes(deps));
   app.use(opsRoutes(deps));
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { wholeComplaintView } from '../db/complaintView';
+import { evidenceOf } from '../db/evidence';
 import { complaintViewOf } from '../db/schemas';
 import type { Store } from '../db/store';
 import { complaintWorkflowId, type ComplaintView, type RemedyPending } from '../domain/complaint';
@@ -20,13 +21,23 @@ export class ComplaintGateway {
 
   async view(complaintId: string): Promise<ComplaintView> {
     try {
-      return await this.handle(complaintId).query(complaintView);
+      return this.present(await this.handle(complaintId).query(complaintView));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const projected = await this.store.complaintViews.findById(complaintId).lean();
-      if (projected) return complaintViewOf(projected);
+      if (projected) return this.present(complaintViewOf(projected));
       throw notFound(`complaint ${complaintId} does not exist`);
     }
+  }
+
+  /**
+   * The view as the API shows it: its evidence files (kept beside the workflow, db/evidence.ts), and
+   * the channel named even on the legacy release's complaints (the buyer's own, web).
+   */
+  private async present(view: ComplaintView): Promise<ComplaintView> {
+    const files = await evidenceOf(this.store, view.complaintId);
+    const attachments = files.map(({ _id, contentType, bytes, from, at }) => ({ attachmentId: _id, contentType, bytes, from, at: at.toISOString() }));
+    return { ...view, channel: view.channel ?? 'web', attachments };
   }
 
   /** The order a complaint belongs to, which decides whose token opens it; undefined if none. */
@@ -58,7 +69,7 @@ export class ComplaintGateway {
       throw err;
     }
     const view = answer as ComplaintView | RemedyPending;
-    return (view.status === 'pending' ? view : await wholeComplaintView(this.store, view)) as Answer;
+    return (view.status === 'pending' ? view : await this.present(await wholeComplaintView(this.store, view))) as Answer;
   }
 
   handle(complaintId: string) {

@@ -6,6 +6,7 @@ import type { Store } from '../db/store';
 import type { Vault } from '../db/vault';
 import type { Rails } from '../payments/rails';
 import type { OrderGateway } from './gateway';
+import type { RestockGateway } from './restockGateway';
 
 export interface ApiDeps {
   config: Config;
@@ -13,6 +14,8 @@ export interface ApiDeps {
   vault: Vault;
   client: Client;
   orders: OrderGateway;
+  /** Hands imported stock to the sku's restock owner. */
+  restock: RestockGateway;
   logger: Logger;
   /** The payment rails that are on: checkouts at order creation, provider notices. */
   rails: Rails;

@@ -7,17 +7,12 @@ import {
 import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Store } from '../db/store';
-import { isTerminal, orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
+import { orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
 import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
-import { CONFLICT, offerRestock, orderView, paymentNotified } from '../workflows/messages';
+import { CONFLICT, paymentNotified } from '../workflows/messages';
+import { newOrderState } from '../domain/orderLife';
+import { orderViewRow, projectNewer } from '../db/projection';
 import { conflict, notFound } from './errors';
-
-const QUERY_DEADLINE_MS = 5_000;
-
-function isDeadlineExceeded(err: unknown): boolean {
-  const e = err as { code?: number; cause?: { code?: number } };
-  return e.code === 4 || e.cause?.code === 4; // gRPC DEADLINE_EXCEEDED
-}
 
 /**
  * Everything the API asks of Temporal about orders: start, signal, update, query. It never writes
@@ -61,25 +56,21 @@ export class OrderGateway {
     return projected?.view ?? null;
   }
 
-  /** The live view from the workflow; the read model once the workflow has closed or is gone. */
+  /**
+   * The order as the read model shows it, with what happened to it after its workflow closed. The
+   * order writes each step there before it shows the step to anyone, and the API writes a new
+   * order's first row before it answers: reading it costs the engine nothing.
+   */
   async view(orderId: string): Promise<OrderView> {
-    const projected = await this.store.orderViews.findById(orderId).lean();
-    if (projected && isTerminal(projected.status)) {
-      const described = await this.handle(orderId).describe().catch(() => undefined);
-      if (!described || described.status.name !== 'RUNNING') return this.withLateNotes(projected.view);
-    }
-    try {
-      // A query waits for a worker; when none answers soon (one just died holding the order's
-      // cache), the read model is a better answer than a hanging request.
-      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.handle(orderId).query(orderView));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
-        if (projected) return this.withLateNotes(projected.view);
-        throw notFound(`order ${orderId} does not exist`);
-      }
-      if (projected && isDeadlineExceeded(err)) return projected.view;
-      throw err;
-    }
+    const projected = await this.lastWritten(orderId);
+    if (!projected) throw notFound(`order ${orderId} does not exist`);
+    return this.withLateNotes(projected);
+  }
+
+  /** A new order is listed and readable the moment it is taken; its workflow's first step supersedes this row. */
+  async showNew(input: OrderInput): Promise<void> {
+    const { view, statusSince } = newOrderState(input);
+    await projectNewer(this.store.orderViews, orderViewRow(0, view, statusSince, input.listing ?? {}));
   }
 
   /**
@@ -124,32 +115,6 @@ export class OrderGateway {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return 'stray';
-  }
-
-  /**
-   * After an import, offer the new stock to the orders waiting for this sku, oldest payment first,
-   * one at a time: each answers once it has tried to take its keys (`onResumed` hears each that
-   * left OUT_OF_STOCK). Best effort: an order that cannot be reached now is skipped, since waiting
-   * orders also look at the stock themselves now and then.
-   */
-  async offerRestock(sku: string, onResumed: () => void = () => undefined): Promise<{ resumed: number; unreachable: number }> {
-    const waiting = await this.store.orderViews.find({ sku, status: 'OUT_OF_STOCK' }).sort({ paidAt: 1, _id: 1 }).lean();
-    let resumed = 0;
-    let unreachable = 0;
-    for (const order of waiting) {
-      try {
-        const answer = await this.handle(order._id).executeUpdate(offerRestock, { args: [] });
-        if (answer.status !== 'OUT_OF_STOCK') {
-          resumed += 1;
-          onResumed();
-        }
-      } catch (err) {
-        // Already resumed or closed since the read model was written: nothing to offer it.
-        if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) continue;
-        unreachable += 1;
-      }
-    }
-    return { resumed, unreachable };
   }
 
   /** A closed order's timeline, with what happened to it after its workflow closed. */

@@ -31,7 +31,7 @@ export function corsFor(origins: string[]): RequestHandler {
   return cors({
     origin: origins,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Order-Token'],
-    methods: ['GET', 'POST', 'PUT'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: 600,
   });
 }
@@ -93,7 +93,9 @@ const requireJson: RequestHandler = (req, _res, next) => {
  * through a block does not start over. Each refusal is logged with the address, never the token.
  * Only refusals are counted, once they are known: counting every request on arrival and taking the
  * right ones back when they finish would block a busy address (a sale's buyers behind one proxy)
- * for the hour as soon as more requests were in flight at once than the limit.
+ * for the hour as soon as more requests were in flight at once than the limit. Counted per API
+ * process, like the anonymous limit (docs/scale.md): N APIs let a guesser N × perHour tries, still
+ * nothing against 192 bits.
  */
 export function guardOrderTokens(perHour: number, logger: Logger, windowMs = 3_600_000): RequestHandler {
   const refusals = new Map<string, { count: number; until: number }>();

@@ -24,6 +24,8 @@ export interface MetricSources {
   stockLevels(): Promise<{ sku: string; available: number }[]>;
   /** Orders waiting on a person (a refund the provider refused): each needs someone at the provider. */
   ordersNeedingAttention(): Promise<number>;
+  /** Refunds the provider refused, waiting on a person, by kind (the order's own, an unwanted payment's, a stray payment's). */
+  refundsNeedingAttention(): Promise<{ kind: string; refunds: number }[]>;
   /** Storefront events the storefront refused with a 4xx: kept, not retried. */
   webhooksRefused(): Promise<number>;
   /** Storefront events the storefront took no answer for until the webhook gave up: kept, not retried. */
@@ -34,6 +36,8 @@ export interface MetricSources {
   complaintsByStatus(): Promise<{ status: string; complaints: number }[]>;
   /** Complaints not yet closed that missed a deadline (first response, resolution). */
   complaintsPastDeadline(): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]>;
+  /** Reserved keys the reservation sweep has returned to stock, ever (each is recorded in the store). */
+  reservationsSwept(): Promise<number>;
 }
 
 /** The rails whose notices this process takes: each has a series per outcome from the start. */
@@ -71,6 +75,17 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
   });
 
   new Gauge({
+    name: 'kamiflow_refunds_needing_attention',
+    help: 'Refunds the payment provider refused, asked again hourly until a person settles them; /v1/ops/attention lists them',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      const counted = await sources.refundsNeedingAttention();
+      for (const kind of ['order', 'unwanted', 'stray']) this.set({ kind }, counted.find((c) => c.kind === kind)?.refunds ?? 0);
+    },
+  });
+
+  new Gauge({
     name: 'kamiflow_storefront_webhooks_refused',
     help: 'Storefront events the storefront answered with a 4xx (not retried; kept in the outbox as refused)',
     registers: [registry],
@@ -85,6 +100,17 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
     registers: [registry],
     async collect() {
       this.set(await sources.webhooksExpired());
+    },
+  });
+
+  // A counter kept in the store (every API process reads the same total), so it is set, not incremented, when scraped.
+  new Counter({
+    name: 'kamiflow_reservations_swept_total',
+    help: "Reserved keys returned to stock by the reservation sweep because their order's workflow no longer ran (terminated, reset away, gone)",
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc(await sources.reservationsSwept());
     },
   });
 

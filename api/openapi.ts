@@ -1,9 +1,10 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { ROLES, type Role } from '../config';
 import { COMPLAINT_ACTION_FITS } from '../domain/complaint';
+import { EVIDENCE_TYPES, MAX_EVIDENCE_FILES } from '../domain/evidence';
 import { WEBHOOK_EVENTS } from '../domain/notification';
 import { ORDER_ACTION_FITS } from '../domain/order';
-import { apiGuide, ERROR_CODES } from './apiGuide';
+import { ACTION_RETRIES, apiGuide, ERROR_CODES } from './apiGuide';
 import { BODY_LIMIT, IMPORT_BODY_LIMIT } from './httpGuards';
 import * as s from './schemas';
 import { z } from './schemas';
@@ -70,7 +71,14 @@ const buyerOr = (what: 'order' | 'complaint', roles: Role[]): Failure[] => [
 ];
 
 /** A human action (actionIds.ts): its body, and an Idempotency-Key that makes a retry harmless. */
-const actionBody = (): Failure[] => [...jsonBody(), fail(400, 'an `Idempotency-Key` header that is not 1-200 characters')];
+const badIdempotencyKey = fail(400, 'an `Idempotency-Key` header that is not 1-200 characters');
+const actionBody = (limit = BODY_LIMIT): Failure[] => [
+  ...jsonBody(limit),
+  badIdempotencyKey,
+  { status: 409, code: 'idempotency_key_reused', when: 'this `Idempotency-Key` was used by this caller on this route with another body' },
+];
+
+const idempotencyKey = z.object({ 'Idempotency-Key': z.string().min(1).max(200).optional() });
 
 /** jsonBodies and parse(): a JSON body of at most `limit`, valid against the route's schema. */
 const jsonBody = (limit = BODY_LIMIT): Failure[] => [
@@ -99,6 +107,8 @@ interface Operation {
   request?: RouteConfig['request'];
   ok: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
   failures: Failure[];
+  /** A human action deduplicated by its `Idempotency-Key` (actionIds.ts). */
+  idempotent?: true;
   /** Answers in a provider's own format (its rail), beside the contract's errors. */
   own?: Record<number, { description: string; content?: Record<string, { schema: z.ZodTypeAny }> }>;
 }
@@ -140,11 +150,17 @@ export function describeApi(): OpenAPIRegistry {
     name: 'X-Signature',
     description: 'sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>',
   });
+  const standardSignature = registry.registerComponent('securitySchemes', 'standardWebhookSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'webhook-signature',
+    description: 'Standard Webhooks (standardwebhooks.com), with `webhook-id` and `webhook-timestamp`: v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">, keyed by PAYMENT_WEBHOOK_SECRET (its base64 part if written `whsec_<base64>`, else its UTF-8 bytes); the timestamp within 5 minutes of now',
+  });
   const security = (callers: Caller[]) => {
     const schemes = [
       ...(callers.some((c) => c !== 'buyer' && c !== 'provider' && c !== 'anyone') ? [{ [bearer.name]: [] }] : []),
       ...(callers.includes('buyer') ? [{ [orderToken.name]: [] }] : []),
-      ...(callers.includes('provider') ? [{ [signature.name]: [] }] : []),
+      ...(callers.includes('provider') ? [{ [signature.name]: [] }, { [standardSignature.name]: [] }] : []),
     ];
     return schemes.length ? schemes : [{}];
   };
@@ -159,7 +175,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'put', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin'],
       summary: 'Create or change a product',
-      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL and low-stock threshold; fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
+      description: 'Sets the product\'s name, price, windows, key pattern, supplier check URL, low-stock threshold and usage instructions (`instructions: {zh?, en?}`, shown with the keys and in the keys email); fields left out are cleared (windows fall back to DEFAULT_REFUND_WINDOW / DEFAULT_COMPLAINT_WINDOW). Orders keep the terms they were taken under. A keyPattern that keys still in stock would fail is refused (409 with `rejectedKeys`).',
       request: { params: skuParam, ...body(s.ProductInput) },
       ok: { 200: json(s.Product, 'the product as stored') },
       failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(), conflict('the new keyPattern would reject keys of this product still in stock (available or reserved); `rejectedKeys` says how many')],
@@ -172,11 +188,39 @@ export function describeApi(): OpenAPIRegistry {
       failures: [fail(401, 'no API key (an order token is not one)')],
     },
     {
-      method: 'get', path: '/v1/products', tag: 'Catalog', callers: ['admin', 'agent', 'ops'],
-      summary: 'Every product with its stock',
-      description: 'The catalog (up to 500 products), each with its stock counts: available, reserved, delivered, revoked, invalid.',
+      method: 'get', path: '/v1/products', tag: 'Catalog', callers: ['admin', 'storefront', 'agent', 'ops'],
+      summary: 'The catalog with its stock',
+      description: 'Products in sku order, each with whether it is on sale (`active`) and its stock counts: available, reserved, delivered, revoked, invalid. Filtered by `active` and by `q` (part of the sku or name, any case); `limit` (default 100, at most 500) and `nextCursor` page on.',
+      request: { query: s.ProductListQuery },
       ok: { 200: json(s.ProductList) },
-      failures: staffOnly(['agent', 'ops']),
+      failures: [...staffOnly(['storefront', 'agent', 'ops']), badQuery(), fail(400, '`cursor` is not one this API gave')],
+    },
+    {
+      method: 'patch', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin'],
+      summary: 'Put a product on sale or take it off',
+      description: '`{active: false}` takes the product off sale: a new order for it is refused with 409 `product_unavailable`, while the orders already taken run to their end (delivery, refunds, complaints). `{active: true}` puts it back on sale.',
+      request: { params: skuParam, ...body(s.ProductSwitch) },
+      ok: { 200: json(s.Product, 'the product as stored, with its stock') },
+      failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(), missing('no product with this sku')],
+    },
+    {
+      method: 'get', path: '/v1/products/{sku}/keys', tag: 'Catalog', callers: ['admin'],
+      summary: "A product's keys, masked",
+      description: 'The keys of the product with where each stands (`available`, `reserved`, `delivered`, `invalid`, `revoked`), the order holding it, and when it was imported: at most its last 4 characters, never the code (`Cache-Control: no-store`). All or the available ones in import order; those of another status in the order they were taken. `nextCursor` pages on.',
+      request: { params: skuParam, query: s.KeyListQuery },
+      ok: { 200: json(s.KeyList) },
+      failures: [...staffOnly(['admin']), badParam('sku'), badQuery(), fail(400, '`cursor` is not one this API gave'), missing('no product with this sku')],
+    },
+    {
+      method: 'delete', path: '/v1/products/{sku}/keys/{keyId}', tag: 'Catalog', callers: ['admin'],
+      summary: 'Remove an unsold key from stock',
+      description: 'Removes a key no order holds (status `available`): it is taken from stock as an order would take it, so an order that got there first keeps it. Takes no body (or `{}`).',
+      request: { params: z.object({ sku: s.Sku, keyId: s.KeyId }), ...body(s.NoBody) },
+      ok: { 200: json(z.object({ keyId: z.string(), removed: z.literal(true), stock: s.Stock }), 'removed; the stock as it is now') },
+      failures: [
+        ...staffOnly(['admin']), badParam('sku'), fail(400, '`keyId` is not a valid id, or a body other than `{}`'), ...jsonBody(),
+        missing('the product has no such key'), conflict('the key is not available (reserved, delivered, invalid or revoked): the answer\'s `status` says which'),
+      ],
     },
     {
       method: 'get', path: '/v1/products/{sku}', tag: 'Catalog', callers: ['admin', 'storefront', 'agent', 'ops'],
@@ -187,26 +231,30 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...staffOnly(['storefront', 'agent', 'ops']), badParam('sku'), missing('no product with this sku')],
     },
     {
-      method: 'post', path: '/v1/products/{sku}/keys', tag: 'Catalog', callers: ['admin'],
+      method: 'post', path: '/v1/products/{sku}/keys', idempotent: true, tag: 'Catalog', callers: ['admin'],
       summary: 'Import key codes',
-      description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock are offered it for up to 3 s before the answer (\`resumedOrders\`), then in the background (\`offerPending\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
+      description: `Stores up to 10,000 codes (encrypted at rest). A code already in inventory (any product) is a duplicate, one not matching keyPattern is rejected; \`details\` names each code not stored (masked) and why. Orders waiting for this stock (\`waitingOrders\`) are offered it after the answer, oldest payment first, by the product's restock workflow (\`restockOffer\`, \`restockWorkflowId\`). Bodies up to ${IMPORT_BODY_LIMIT}; \`npx kamiflow keys import\` streams larger files.`,
       request: { params: skuParam, ...body(s.KeyImport) },
       ok: { 200: json(s.KeyImportResult) },
-      failures: [...staffOnly(['admin']), badParam('sku'), ...jsonBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
+      failures: [...staffOnly(['admin']), badParam('sku'), ...actionBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
     },
     // ── Orders ──
     {
       method: 'post', path: '/v1/orders', tag: 'Orders', callers: ['storefront'],
       summary: 'Start an order',
       description: 'Prices the order from the catalog and starts its workflow in AWAITING_PAYMENT until `paymentDueAt` (PAYMENT_TIMEOUT). The answer carries the buyer\'s `orderToken` (shown once: hand it to the buyer) and, for a provider\'s rail, the checkout to show. With an `Idempotency-Key` header, the same key and body answer 200 with the same order and token; the same key with another body is a 409.',
-      request: { ...body(s.CreateOrder), headers: z.object({ 'Idempotency-Key': z.string().max(200).optional() }) },
+      request: { ...body(s.CreateOrder), headers: idempotencyKey },
       ok: { 201: json(s.OrderCreated, 'created'), 200: json(s.OrderCreated, 'the same order, replayed by Idempotency-Key') },
-      failures: [...staffOnly(['storefront']), ...actionBody(), fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'), conflict('this Idempotency-Key was used with another body')],
+      failures: [
+        ...staffOnly(['storefront']), ...jsonBody(), badIdempotencyKey, fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'),
+        conflict('this Idempotency-Key was used with another body'),
+        { status: 409, code: 'product_unavailable', when: 'the product is off sale (`active: false`); a retry with the Idempotency-Key of an order taken before still answers that order' },
+      ],
     },
     {
       method: 'get', path: '/v1/orders', tag: 'Orders', callers: ['storefront', 'agent', 'ops', 'admin'],
       summary: 'List and search orders',
-      description: "Order summaries newest first, filtered by status, sku, the buyer's exact email (matched by a keyed hash; never stored in clear) and creation date (`from`/`to`: a date like 2026-11-30, the whole UTC day, or a time); `nextCursor` pages on. A storefront lists only the orders it created. `status=REFUND_REQUESTED` is the agents' refund queue, oldest request first.",
+      description: "Order summaries newest first, filtered by order id, status, sku, the buyer's exact email (matched by a keyed hash; never stored in clear) and creation date (`from`/`to`: a date like 2026-11-30, the whole UTC day, or a time); `nextCursor` pages on. A storefront lists only the orders it created. `status=REFUND_REQUESTED` is the agents' refund queue, oldest request first.",
       request: { query: s.OrderListQuery },
       ok: { 200: json(s.OrderList) },
       failures: [...staffOnly(['storefront', 'agent', 'ops']), badQuery(), fail(400, '`cursor` is not one this API gave')],
@@ -222,13 +270,13 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/orders/{orderId}/keys', tag: 'Orders', callers: ['buyer'],
       summary: "The buyer's key codes",
-      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
+      description: `The delivered codes in clear, for the buyer only (\`Cache-Control: no-store\`), with the product's usage instructions in the buyer's language (\`buyer.locale\` of the order; the other language when that one is missing). Fits ${fits(ORDER_ACTION_FITS.keys)}. With \`wait\`, a request made while the order is on its way to its keys (awaiting payment, paid, delivering) is answered as soon as they are delivered, or when the wait ends: a buyer's page should wait rather than ask again and again.`,
       request: { params: orderParam, query: s.KeysQuery },
       ok: { 200: json(s.OrderKeys) },
       failures: [...buyerOr('order', []), badQuery(), conflict('the order is not delivered yet, or was refunded (its keys are revoked)')],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/cancel', tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
+      method: 'post', path: '/v1/orders/{orderId}/cancel', idempotent: true, tag: 'Orders', callers: ['buyer', 'storefront', 'admin'],
       summary: 'Cancel an unpaid order',
       description: `Fits ${fits(ORDER_ACTION_FITS.cancel)}: before a payment arrives. A payment that arrives afterwards is refunded automatically.`,
       request: { params: orderParam, ...body(s.CancelOrder) },
@@ -236,7 +284,7 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('order', ['storefront']), badParam('orderId'), ...actionBody(), conflict('the order is paid, cancelled or closed: only an unpaid order can be cancelled')],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/refund-request', tag: 'Orders', callers: ['buyer'],
+      method: 'post', path: '/v1/orders/{orderId}/refund-request', idempotent: true, tag: 'Orders', callers: ['buyer'],
       summary: 'The buyer asks for the money back',
       description: `Fits ${fits(ORDER_ACTION_FITS.refundRequest)}. On a DELIVERED order inside its refund window it becomes REFUND_REQUESTED for an agent to decide (approved without one after REFUND_DECISION_WAIT, shown as \`refund.decisionDueAt\`). A paid order still waiting for stock (OUT_OF_STOCK) is refunded at once: the answer is \`REFUNDING\`.`,
       request: { params: orderParam, ...body(s.RefundRequest) },
@@ -247,22 +295,30 @@ export function describeApi(): OpenAPIRegistry {
       ],
     },
     {
-      method: 'post', path: '/v1/orders/{orderId}/refund-decision', tag: 'Orders', callers: ['agent', 'admin'],
+      method: 'post', path: '/v1/orders/{orderId}/refund-decision', idempotent: true, tag: 'Orders', callers: ['agent', 'admin'],
       summary: 'An agent decides a refund request',
       description: `Fits ${fits(ORDER_ACTION_FITS.refundDecision)} with the request still undecided. Approving answers REFUNDING (the payment is then refunded and the keys revoked); rejecting returns the order to DELIVERED.`,
       request: { params: orderParam, ...body(s.RefundDecision) },
       ok: { 200: json(s.StatusAnswer) },
-      failures: [...staffOnly(['agent']), badParam('orderId'), ...actionBody(), missing('no such order'), conflict('no refund request is pending on the order, or an open payment dispute holds its refunds')],
+      failures: [...staffOnly(['agent']), badParam('orderId'), ...actionBody(), fail(400, 'a rejection (`approve: false`) without a `note`'), missing('no such order'), conflict('no refund request is pending on the order, or an open payment dispute holds its refunds')],
     },
     // ── Payments ──
     {
       method: 'post', path: '/v1/payments/notify', tag: 'Payments', callers: ['provider'],
       summary: 'A payment notice (generic rail)',
-      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed `X-Signature: sha256=<hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET>`. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
-      request: { headers: z.object({ 'X-Signature': z.string() }), ...body(s.PaymentNotice) },
+      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed either way with PAYMENT_WEBHOOK_SECRET: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, or as Standard Webhooks (`webhook-id`, `webhook-timestamp` within 5 minutes of now, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<raw body>\">`; the key is the secret's base64 part if it is written `whsec_<base64>`, else its UTF-8 bytes, so a sender's library takes `whsec_` + base64(secret)). A request with any `webhook-*` header is judged by those headers. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice; so a replayed `webhook-id` is harmless) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
+      request: {
+        headers: z.object({
+          'X-Signature': z.string().optional(),
+          'webhook-id': z.string().optional(),
+          'webhook-timestamp': z.string().optional(),
+          'webhook-signature': z.string().optional(),
+        }),
+        ...body(s.PaymentNotice),
+      },
       ok: { 200: json(z.object({ received: z.boolean() })) },
       failures: [
-        fail(401, 'the `X-Signature` header is missing, is not `sha256=<64 hex>`, or does not match the body (each with its own message)'),
+        fail(401, 'no signature; an `X-Signature` that is not `sha256=<64 hex>` or does not match the body; Standard Webhooks headers that are incomplete, a `webhook-timestamp` that is not unix seconds or is more than 5 minutes from now, or a `webhook-signature` that does not match (each with its own message)'),
         fail(400, 'a signed body that is not JSON or not a notice (`details` names each field)'),
         rawBody,
       ],
@@ -306,14 +362,21 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/ops/stuck', tag: 'Operations', callers: ['ops', 'agent', 'admin'],
       summary: 'Orders stuck in a working status',
-      description: 'Orders sitting in PAID, DELIVERING, OUT_OF_STOCK, REFUND_REQUESTED or REFUNDING longer than `olderThan` (default 30m), oldest first, each with its pending activity, attempts and last failure and a link to its workflow in the Temporal UI. Orders waiting on a person (`needsAttention`, such as a refund the provider refused) come first whatever their age.',
+      description: 'Orders sitting in PAID, DELIVERING, OUT_OF_STOCK, REFUND_REQUESTED or REFUNDING longer than `olderThan` (default 30m), oldest first, each with its sku, amount, pending activity, attempts and last failure and a link to its workflow in the Temporal UI. Orders waiting on a person (`attention`, such as a refund the provider refused) come first whatever their age, then paid orders waiting for stock (OUT_OF_STOCK: a restock moves them) whatever their age; `why` says which.',
       request: { query: s.StuckQuery },
       ok: { 200: json(z.object({ items: z.array(s.StuckOrder) })) },
       failures: [...staffOnly(['ops', 'agent']), badQuery()],
     },
+    {
+      method: 'get', path: '/v1/ops/attention', tag: 'Operations', callers: ['ops', 'agent', 'admin'],
+      summary: 'Refunds waiting on a person',
+      description: "Refunds the payment provider refused for good (a 4xx about the request), oldest first: the order's own, a payment it gave back, or a stray payment's. Each is asked again every hour and leaves this list when it goes through; `kamiflow_refunds_needing_attention` counts them.",
+      ok: { 200: json(z.object({ items: z.array(s.RefundAttention) })) },
+      failures: [...staffOnly(['ops', 'agent'])],
+    },
     // ── Complaints ──
     {
-      method: 'post', path: '/v1/orders/{orderId}/complaints', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/orders/{orderId}/complaints', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: 'The buyer files a complaint',
       description: `Fits ${fits(ORDER_ACTION_FITS.fileComplaint)} (a paid order) inside its complaint window, one open complaint at a time. The complaint gets a first-response deadline (COMPLAINT_FIRST_RESPONSE) and a resolution deadline (COMPLAINT_RESOLUTION); a breach escalates it.`,
       request: { params: orderParam, ...body(s.FileComplaint) },
@@ -337,18 +400,18 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('complaint', ['agent', 'ops']), badParam('complaintId'), missing('no such complaint')],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/actions', tag: 'Complaints', callers: ['agent', 'admin'],
+      method: 'post', path: '/v1/complaints/{complaintId}/actions', idempotent: true, tag: 'Complaints', callers: ['agent', 'admin'],
       summary: "An agent's action on a complaint",
-      description: `Which action fits which status: ${Object.entries(COMPLAINT_ACTION_FITS).map(([a, st]) => `\`${a}\` in ${st.join(', ')}`).join('; ')}. \`reject\` needs a note. A remedy (\`resolve_replace\`, \`resolve_refund\`) is carried out by the order: done within about 2 s it answers 200 with the resolved complaint; otherwise 202 \`{status: "pending"}\` and the complaint and order views show it pending, then its outcome. A refused action changes nothing: no message, no clock stopped.`,
+      description: `Which action fits which status: ${Object.entries(COMPLAINT_ACTION_FITS).map(([a, st]) => `\`${a}\` in ${st.join(', ')}`).join('; ')}. \`reject\` needs a note (400 naming \`note\` without one). A remedy (\`resolve_replace\`, \`resolve_refund\`) is carried out by the order: done within about 2 s it answers 200 with the resolved complaint; otherwise 202 \`{status: "pending"}\` and the complaint and order views show it pending, then its outcome. A refused action changes nothing: no message, no clock stopped.`,
       request: { params: complaintParam, ...body(s.ComplaintActionInput) },
       ok: { 200: json(s.ComplaintView, 'done: the complaint view'), 202: json(s.RemedyPending, 'a remedy still under way at the order') },
       failures: [
-        ...staffOnly(['agent']), badParam('complaintId'), ...actionBody(), missing('no such complaint'),
-        conflict('the action does not fit the complaint\'s status (see the table), a rejection has no note, a remedy is already under way, or the order cannot carry out the remedy (the message says why)'),
+        ...staffOnly(['agent']), badParam('complaintId'), ...actionBody(), fail(400, '`reject` without a `note`'), missing('no such complaint'),
+        conflict('the action does not fit the complaint\'s status (see the table), a remedy is already under way, or the order cannot carry out the remedy (the message says why)'),
       ],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/replies', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/complaints/{complaintId}/replies', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: "The buyer's reply",
       description: 'Adds the buyer\'s message; an AWAITING_BUYER complaint goes back to the agents. Until the complaint is CLOSED, at most MAX_COMPLAINT_REPLIES replies.',
       request: { params: complaintParam, ...body(s.ComplaintReply) },
@@ -356,14 +419,58 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is CLOSED, or the buyer has sent the most replies allowed')],
     },
     {
-      method: 'post', path: '/v1/complaints/{complaintId}/confirm', tag: 'Complaints', callers: ['buyer'],
+      method: 'post', path: '/v1/complaints/{complaintId}/confirm', idempotent: true, tag: 'Complaints', callers: ['buyer'],
       summary: 'The buyer confirms a resolution',
       description: 'On a RESOLVED complaint: satisfied closes it (with an optional rating and comment); not satisfied reopens it, at most MAX_REOPENS times, then it is escalated. No comment adds no message.',
       request: { params: complaintParam, ...body(s.ComplaintConfirm) },
       ok: { 200: json(s.ComplaintView) },
       failures: [...buyerOr('complaint', []), ...actionBody(), missing('no such complaint'), conflict('the complaint is not RESOLVED')],
     },
+    {
+      method: 'post', path: '/v1/complaints', tag: 'Complaints', callers: ['agent', 'admin'],
+      summary: "An agent files a complaint on the buyer's behalf",
+      description: "A complaint that came in by phone, email, WeChat or a third party (a 12345 case): the same rules as the buyer's own (a paid order inside its complaint window, one open complaint at a time), carried by the order's own filing. The view shows its `channel`, `externalRef` and `filedBy`.",
+      request: body(s.FileComplaintForBuyer),
+      ok: { 201: json(s.ComplaintFiled, 'filed') },
+      failures: [...staffOnly(['agent']), ...actionBody(), missing('no such order'), conflict('the order is not paid, its complaint window has closed, or a complaint is already open on it (the message names it)')],
+    },
+    {
+      method: 'post', path: '/v1/complaints/{complaintId}/attachments', tag: 'Complaints', callers: ['buyer', 'agent', 'admin'],
+      summary: 'Add an evidence file',
+      description: `The raw file as the body, with its \`Content-Type\`: ${EVIDENCE_TYPES.map((t) => `\`${t}\``).join(', ')}; at most 5 MB, and at most ${MAX_EVIDENCE_FILES} files per complaint. The body must begin as its type does. Kept in the database; the complaint view lists it under \`attachments\`.`,
+      request: { params: complaintParam, body: { content: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])) } },
+      ok: { 201: json(s.AttachmentAdded, 'kept') },
+      failures: [
+        ...buyerOr('complaint', ['agent']), badParam('complaintId'), fail(400, 'an empty body'), fail(413, 'a file larger than 5 MB'),
+        fail(415, 'a `Content-Type` that is not one of those, or a body that does not begin as its type does'),
+        conflict(`the complaint is CLOSED, or has ${MAX_EVIDENCE_FILES} files already`),
+      ],
+    },
+    {
+      method: 'get', path: '/v1/complaints/{complaintId}/attachments/{attachmentId}', tag: 'Complaints', callers: ['buyer', 'agent', 'ops', 'admin'],
+      summary: 'An evidence file',
+      description: 'The bytes with their type, as a download (`Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`): never shown inline in our origin.',
+      request: { params: complaintParam.extend({ attachmentId: s.ComplaintId }) },
+      ok: { 200: { description: 'the file', content: Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: z.string().openapi({ format: 'binary' }) }])) } },
+      failures: [...buyerOr('complaint', ['agent', 'ops']), badParam('complaintId'), missing('no such file on this complaint')],
+    },
+    {
+      method: 'post', path: '/v1/orders/{orderId}/feedback', tag: 'Orders', callers: ['buyer'],
+      summary: "The buyer's feedback",
+      description: 'Once per order, once its keys are delivered: a rating (1-5), whether the usage instructions were clear, and a comment. A second is a 409 (the same `Idempotency-Key` and body answer as the first did).',
+      request: { params: orderParam, ...body(s.FeedbackInput) },
+      ok: { 201: json(s.Feedback, 'kept') },
+      failures: [...buyerOr('order', []), ...actionBody(), conflict('the order has not been delivered, or feedback was already given on it')],
+    },
     // ── Reports ──
+    {
+      method: 'get', path: '/v1/reports/feedback', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
+      summary: "Buyers' feedback per product",
+      description: "For a period (`from`/`to` as for the complaint ranking): each product's responses, average rating and the share of buyers who found its usage instructions unclear, worst first.",
+      request: { query: s.ReportQuery },
+      ok: { 200: json(s.FeedbackReport) },
+      failures: [...staffOnly(['agent', 'ops']), badQuery(), fail(400, '`from` is not before `to`, or the period spans more than 366 days')],
+    },
     {
       method: 'get', path: '/v1/reports/complaints', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
       summary: 'The complaint ranking',
@@ -371,6 +478,14 @@ export function describeApi(): OpenAPIRegistry {
       request: { query: s.ReportQuery },
       ok: { 200: json(s.ComplaintReport) },
       failures: [...staffOnly(['agent', 'ops']), badQuery(), fail(400, '`from` is not before `to`, or the period spans more than 366 days')],
+    },
+    {
+      method: 'get', path: '/v1/reports/sales', tag: 'Reports', callers: ['ops', 'admin'],
+      summary: 'Sales, refunds and complaints by day',
+      description: "Each day of the period in the shop's time zone (SHOP_TIME_ZONE; `from`/`to` are days there, both included; default the 30 days to today, at most 366): the orders taken that day, how many of them were paid and what they brought in, how many of those were refunded since and for how much, and the complaints filed that day; with totals. An order counts on the day it was taken. Money is in the currency sold most; any other is totalled in `otherCurrencies`.",
+      request: { query: s.SalesReportQuery },
+      ok: { 200: json(s.SalesReport) },
+      failures: [...staffOnly(['ops']), badQuery(), fail(400, '`from` is after `to`, or the period spans more than 366 days')],
     },
     {
       method: 'get', path: '/v1/public/complaint-report', tag: 'Reports', callers: ['anyone'],
@@ -400,9 +515,9 @@ export function describeApi(): OpenAPIRegistry {
       path: op.path,
       tags: [op.tag],
       summary: op.summary,
-      description: `${op.description}\n\n**Who:** ${callerText(op.callers)}.`,
+      description: `${op.description}${op.idempotent ? `\n\n${ACTION_RETRIES}` : ''}\n\n**Who:** ${callerText(op.callers)}.`,
       security: security(op.callers),
-      ...(op.request ? { request: op.request } : {}),
+      ...(op.request ? { request: op.idempotent ? { ...op.request, headers: idempotencyKey } : op.request } : {}),
       responses: { ...op.ok, ...op.own, ...errors } as RouteConfig['responses'],
       'x-callers': op.callers,
     } as RouteConfig);
@@ -434,12 +549,17 @@ export function describeApi(): OpenAPIRegistry {
     tags: ['Webhooks'],
     summary: 'An order, complaint or stock event, POSTed to the storefront',
     description: [
-      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` with the webhook\'s secret: verify it over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`.',
+      'Sent to STOREFRONT_WEBHOOK_URL (or the storefront\'s own URL in STOREFRONT_WEBHOOKS), signed two ways with the webhook\'s secret: as Standard Webhooks (`webhook-id` = `eventId`, `webhook-timestamp` = when this attempt was sent, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`; verify with a Standard Webhooks library and the secret as `whsec_<base64>`: the secret itself if written so, else `whsec_` + base64 of its UTF-8 bytes), and `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` keyed by the secret as written (kept for one release). Verify over the raw body before parsing. Retried with backoff until a 2xx; a 4xx other than 408, 409, 425, 429 is not retried. Deduplicate by `eventId`. See docs/webhooks.md.',
       '',
       `Types: ${WEBHOOK_EVENTS.map((e) => `\`${e.type}\``).join(', ')}.`,
     ].join('\n'),
     request: {
-      headers: z.object({ 'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }) }),
+      headers: z.object({
+        'webhook-id': z.string().openapi({ example: 'evt_2Hq…' }),
+        'webhook-timestamp': z.string().openapi({ example: '1796040000' }),
+        'webhook-signature': z.string().openapi({ example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+        'X-Signature': z.string().openapi({ example: 'sha256=3f1c…' }),
+      }),
       body: { content: { 'application/json': { schema: z.union([s.OrderEvent, s.StockEvent]) } } },
     },
     responses: {
@@ -488,7 +608,7 @@ export function buildOpenApi(): object {
       { name: 'Payments', description: 'Notices from payment providers, each verified over the raw bytes.' },
       { name: 'Complaints', description: 'Buyers file, agents work the queue, buyers confirm.' },
       { name: 'Catalog', description: 'Products and their keys (admin).' },
-      { name: 'Reports', description: 'The complaint ranking and the published monthly report.' },
+      { name: 'Reports', description: 'Sales by day, the complaint ranking and the published monthly report.' },
       { name: 'Operations', description: 'What ops look at first.' },
       { name: 'Service', description: 'Health, metrics, this description and the pages.' },
       { name: 'Webhooks', description: 'What kamiflow sends to the storefront.' },

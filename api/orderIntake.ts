@@ -9,7 +9,8 @@ import type { OrderAccessDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
-import { badRequest, conflict, notFound } from './errors';
+import { badRequest, conflict, notFound, productUnavailable } from './errors';
+import { onSale } from '../db/catalog';
 import type { CreateOrder } from './schemas';
 
 export interface OrderCreated {
@@ -37,15 +38,22 @@ export async function takeOrder(
   const { store, vault, orders, config } = deps;
   const product = await store.products.findById(request.sku).lean();
   if (!product) throw notFound(`product ${request.sku} does not exist`);
+  const idempotencyId = idempotencyKey === undefined ? undefined : `${storefront}:${idempotencyKey}`;
+  // A retry of an order taken before the product went off sale still answers that order.
+  if (!onSale(product) && !(idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })))) {
+    throw productUnavailable(request.sku);
+  }
   const method = request.payment?.method ?? config.rails.defaultMethod;
   refuseRailThatCannotTake(deps.rails, method, product.price.currency);
 
   let orderId = newId();
   let token = newSecretToken();
   let created = true;
-  if (idempotencyKey !== undefined) {
-    const requestHash = createHash('sha256').update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method])])).digest('hex');
-    const _id = `${storefront}:${idempotencyKey}`;
+  if (idempotencyId !== undefined) {
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method]), ...(request.buyer.locale ? [{ locale: request.buyer.locale }] : [])]))
+      .digest('hex');
+    const _id = idempotencyId;
     try {
       await store.idempotency.create({ _id, requestHash, orderId, token: vault.seal(token), createdAt: new Date() });
     } catch (err) {
@@ -68,7 +76,13 @@ export async function takeOrder(
     emailHash: vault.lookupHash(request.buyer.email),
   };
   try {
-    await store.orderAccess.create({ _id: orderId, tokenHash: hashToken(token), email: vault.seal(request.buyer.email), ...access });
+    await store.orderAccess.create({
+      _id: orderId,
+      tokenHash: hashToken(token),
+      email: vault.seal(request.buyer.email),
+      ...(request.buyer.locale ? { locale: request.buyer.locale } : {}),
+      ...access,
+    });
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     access = (await store.orderAccess.findById(orderId).lean()) ?? access;
@@ -83,8 +97,10 @@ export async function takeOrder(
     method,
     listing: listingOf(access),
     supplierCheck: Boolean(product.validationUrl),
+    buyerLocale: request.buyer.locale,
   });
   await orders.start(input);
+  await orders.showNew(input);
   const view = created ? undefined : await orders.view(orderId);
   const checkout = await firstCheckout(deps, {
     orderId,

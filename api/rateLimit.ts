@@ -17,6 +17,11 @@ export const clientAddress = (ip: string | undefined): string => ipKeyGenerator(
  * provider's few addresses, so they pass (the payment route marks them once the signature holds),
  * while a notice with a missing or wrong signature counts against its address like any anonymous
  * request. Over the limit is a 429 in the contract's error shape.
+ *
+ * Counted in this process's memory, per API process (docs/scale.md): behind a proxy that spreads
+ * requests over N APIs, one address may make up to N × perMinute. Shared counts in the store would
+ * cost a write per anonymous request, and buyers waiting for their keys poll: the limit would cost
+ * more than what it limits.
  */
 export function limitAnonymous(perMinute: number): RequestHandler {
   return rateLimit({

@@ -4,7 +4,8 @@
  */
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../domain/complaint';
+import { BUYER_LOCALES } from '../domain/buyerEmail';
+import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
@@ -18,6 +19,13 @@ const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A yes/no field: missing is "is required", anything but a boolean "must be true or false". */
 const trueOrFalse = () => z.boolean({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be true or false') });
+/** A whole number in a query string, within bounds. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,6}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 export const Sku = z.string().regex(ID, 'must be 1-64 letters, digits, ".", "_" or "-"').openapi({ example: 'steam-wallet-100' });
 export const OrderId = z.string().regex(ID, 'is not an order id');
@@ -52,6 +60,13 @@ const regex = z
     }
   }, 'is not a valid regular expression');
 
+const instructionText = z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters');
+/** How to use a key, per language; the buyer gets theirs (or the other one) with the keys and in the keys email. */
+export const Instructions = z
+  .object({ zh: instructionText.optional(), en: instructionText.optional() })
+  .strict()
+  .openapi('Instructions', { description: 'Usage instructions per language (≤ 5000 characters each): `zh` for zh-CN buyers, `en` for en; each falls back to the other.' });
+
 export const ProductInput = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
@@ -62,6 +77,7 @@ export const ProductInput = z
     // url() last: the description takes the field's format from its last format check.
     validationUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').url('must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
+    instructions: Instructions.optional(),
   })
   .strict()
   .openapi('ProductInput');
@@ -80,11 +96,58 @@ export const Product = z
     keyPattern: z.string().optional(),
     validationUrl: z.string().optional(),
     lowStockThreshold: z.number().openapi({ description: "Available stock at or below which stock.low is sent (the product's own, else LOW_STOCK_THRESHOLD)" }),
+    instructions: Instructions.optional(),
+    active: z.boolean().openapi({ description: 'On sale: false once switched off (PATCH), when new orders for it are refused with 409 `product_unavailable`.' }),
     stock: Stock.optional(),
   })
   .openapi('Product');
 
-export const ProductList = z.object({ items: z.array(Product) }).openapi('ProductList');
+export const ProductList = z.object({ items: z.array(Product), nextCursor: z.string().nullable() }).openapi('ProductList');
+
+const yesOrNo = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+
+export const ProductListQuery = z
+  .object({
+    active: yesOrNo.optional().openapi({ param: { description: 'true: the products on sale; false: those switched off; absent: all.' } }),
+    q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().openapi({ param: { description: 'Part of the sku or the name, any case.' } }),
+    limit: wholeNumber(1, 500).prefault('100'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const ProductSwitch = z
+  .object({ active: trueOrFalse() })
+  .strict()
+  .openapi('ProductSwitch');
+
+export const KeyId = z.string().regex(ID, 'is not a key id');
+export const KeyStatus = z.enum(['available', 'reserved', 'delivered', 'invalid', 'revoked']).openapi('KeyStatus');
+
+export const KeyListQuery = z
+  .object({
+    status: KeyStatus.optional().openapi({ param: { description: 'Only keys in this status; absent: all, in import order.' } }),
+    limit: wholeNumber(1, 500).prefault('50'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const KeyList = z
+  .object({
+    items: z.array(
+      z.object({
+        keyId: z.string(),
+        masked: z.string().openapi({ description: 'At most the last 4 characters; the code itself is never listed.' }),
+        status: KeyStatus,
+        importedAt: z.string(),
+        orderId: z.string().optional().openapi({ description: 'The order holding it (any status but available).' }),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi('KeyList');
+
+/** A request that takes no body: none, or `{}`. */
+export const NoBody = z.object({}).strict();
 
 export const Me = z.object({ role: z.enum(['admin', 'storefront', 'agent', 'ops']), name: z.string() }).openapi('Me');
 
@@ -101,8 +164,12 @@ export const KeyImportResult = z
     details: z
       .array(z.object({ index: z.number(), key: z.string(), outcome: z.enum(['rejected', 'duplicate']), reason: z.string() }))
       .openapi({ description: 'The codes not stored (at most 100, in list order): their place in the list, the code masked, and why.' }),
-    resumedOrders: z.number().openapi({ description: 'Orders waiting for stock that took keys from this import before it answered.' }),
-    offerPending: z.literal(true).optional().openapi({ description: 'The new stock is still being offered to waiting orders.' }),
+    waitingOrders: z.number().openapi({ description: 'Paid orders of this product waiting for stock (OUT_OF_STOCK) as the import answered: the new keys are offered to them, oldest payment first, after the answer.' }),
+    restockOffer: z.enum(['handed_over', 'not_needed', 'unconfirmed']).openapi({
+      description:
+        "`handed_over`: the product's restock workflow (`restockWorkflowId`) has the offer to the waiting orders and makes it whichever API or worker process goes down. `not_needed`: no key was imported. `unconfirmed`: Temporal did not confirm the hand-over in time; waiting orders look at the stock by themselves within a minute.",
+    }),
+    restockWorkflowId: z.string().optional().openapi({ description: 'The restock workflow that offers the stock (`restock-<sku>`), when handed over.' }),
   })
   .openapi('KeyImportResult');
 
@@ -110,7 +177,12 @@ export const CreateOrder = z
   .object({
     sku: Sku,
     quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(1),
-    buyer: z.object({ email: z.string().email('must be an email address').max(254) }).strict(),
+    buyer: z
+      .object({
+        email: z.string().email('must be an email address').max(254),
+        locale: z.enum(BUYER_LOCALES, { error: `must be one of ${BUYER_LOCALES.join(', ')}` }).optional().openapi({ description: 'The language the buyer is written to in (emails, usage instructions); default zh-CN.' }),
+      })
+      .strict(),
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
   })
   .strict()
@@ -167,7 +239,12 @@ export const OrderView = z
   })
   .openapi('OrderView');
 
-export const OrderKeys = z.object({ keys: z.array(z.object({ keyId: z.string(), code: z.string() })) }).openapi('OrderKeys');
+export const OrderKeys = z
+  .object({
+    keys: z.array(z.object({ keyId: z.string(), code: z.string() })),
+    instructions: z.string().nullable().openapi({ description: "The product's usage instructions in the buyer's language (buyer.locale), else the other one; null when it has none." }),
+  })
+  .openapi('OrderKeys');
 
 export const CancelOrder = z.object({ reason: z.string().max(2000).optional() }).strict().openapi('CancelOrder');
 export const RefundRequest = z
@@ -175,8 +252,12 @@ export const RefundRequest = z
   .strict()
   .openapi('RefundRequest');
 export const RefundDecision = z
-  .object({ approve: trueOrFalse(), note: z.string().max(2000).optional() })
+  .object({
+    approve: trueOrFalse(),
+    note: z.string().max(2000).optional().openapi({ description: 'Required to reject: the buyer is told why.' }),
+  })
   .strict()
+  .refine((d) => d.approve !== false || (d.note ?? '').trim().length > 0, { path: ['note'], message: 'is required to reject a refund' })
   .openapi('RefundDecision');
 export const StatusAnswer = z.object({ status: OrderStatus }).openapi('StatusAnswer');
 
@@ -198,12 +279,31 @@ export const StuckOrder = z
     workflowId: z.string(),
     status: OrderStatus,
     since: z.string(),
+    sku: z.string(),
+    quantity: z.number(),
+    amount: Money,
+    why: z.enum(['attention', 'out_of_stock', 'sitting']).openapi({
+      description: 'attention: it waits on a person (`attention` says why); out_of_stock: paid and waiting for a restock, listed at any age; sitting: in a working status longer than `olderThan`.',
+    }),
+    needsAttention: z.string().optional().openapi({ description: 'The same as `attention.reason`.' }),
+    attention: z.object({ reason: z.string(), since: z.string() }).optional(),
     pendingActivity: z.string().optional(),
     attempts: z.number().optional(),
     lastFailure: z.string().optional(),
     temporalUiUrl: z.string().openapi({ description: "The workflow's page in the Temporal UI (TEMPORAL_UI_URL)" }),
   })
   .openapi('StuckOrder');
+
+export const RefundAttention = z
+  .object({
+    kind: z.enum(['order', 'unwanted', 'stray']).openapi({ description: "`order`: the order's own refund; `unwanted`: a payment the order gave back (a wrong amount, a second payment, one after a cancel); `stray`: a payment for a closed or unknown order" }),
+    orderId: z.string(),
+    paymentId: z.string(),
+    refundId: z.string(),
+    reason: z.string(),
+    since: z.string(),
+  })
+  .openapi('RefundAttention');
 
 export const ErrorBody = z
   .object({
@@ -233,6 +333,17 @@ export const FileComplaint = z
   .strict()
   .openapi('FileComplaint');
 
+export const FileComplaintForBuyer = z
+  .object({
+    orderId: OrderId,
+    channel: z.enum(AGENT_CHANNELS, { error: `must be one of ${AGENT_CHANNELS.join(', ')}` }),
+    externalRef: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    category: ComplaintCategory,
+    description: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters'),
+  })
+  .strict()
+  .openapi('FileComplaintForBuyer');
+
 export const ComplaintFiled = z
   .object({ complaintId: z.string(), status: z.literal('OPEN'), firstResponseDueAt: z.string(), resolutionDueAt: z.string() })
   .openapi('ComplaintFiled');
@@ -242,6 +353,9 @@ export const ComplaintView = z
     complaintId: z.string(),
     orderId: z.string(),
     sku: z.string(),
+    channel: z.enum(COMPLAINT_CHANNELS).openapi({ description: "Where it came in: web (the buyer's own), or phone, email, wechat, third_party when an agent filed it on the buyer's behalf." }),
+    externalRef: z.string().optional().openapi({ description: "The other channel's reference (a hotline ticket, a 12345 case number)." }),
+    filedBy: z.string().optional().openapi({ description: "The agent who filed it on the buyer's behalf." }),
     source: z.enum(['buyer', ...DISPUTE_SOURCES]).optional().openapi({ description: "Who brought it: the buyer, or a provider's dispute channel (absent on complaints filed before: the buyer)." }),
     external: z.object({ id: z.string(), url: z.string().optional() }).optional().openapi({ description: "The provider's id for the dispute it follows (Stripe's dp_…, WeChat Pay's complaint_id)." }),
     dispute: z
@@ -271,6 +385,15 @@ export const ComplaintView = z
     escalated: z.boolean(),
     reopenCount: z.number(),
     satisfaction: z.object({ satisfied: z.boolean(), rating: z.number().optional() }).optional(),
+    attachments: z
+      .array(z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number(), from: z.enum(['buyer', 'agent']), at: z.string() }))
+      .optional()
+      .openapi({ description: 'Evidence files sent with it, oldest first: fetch each from /v1/complaints/{complaintId}/attachments/{attachmentId}.' }),
+    resolvedBy: z.string().optional().openapi({ description: 'Who resolved it: an agent, or `system` (the automatic re-check of a reported key, a provider\'s dispute).' }),
+    autoRecheck: z
+      .object({ verdict: z.enum(['invalid', 'valid', 'unknown']), at: z.string() })
+      .optional()
+      .openapi({ description: "A key_invalid complaint's automatic re-check of the order's keys (the supplier's check, or our own without one): invalid → a new key, resolved by system; valid → left with the agents; unknown → no answer within AUTO_RECHECK_WAIT." }),
     remedy: z
       .object({ remedy: z.enum(['replace', 'refund']), status: z.enum(['pending', 'failed']), actor: z.string(), requestedAt: z.string(), detail: z.string().optional() })
       .optional()
@@ -281,13 +404,6 @@ export const ComplaintView = z
 
 /** The longest a buyer's request for keys may wait for them (GET /v1/orders/:id/keys?wait=). */
 export const MAX_KEYS_WAIT_SECONDS = 20;
-
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,6}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 export const KeysQuery = z
   .object({
@@ -303,6 +419,7 @@ export const ComplaintQueueQuery = z
       param: { description: 'Without it, every complaint that still needs someone: all but CLOSED. CLOSED lists the closed complaints.' },
     }),
     category: ComplaintCategory.optional(),
+    channel: z.enum(COMPLAINT_CHANNELS).optional().openapi({ param: { description: 'Only complaints that came in this way: web (the buyer\'s own) or the channel an agent filed it from.' } }),
     sku: Sku.optional(),
     limit: wholeNumber(1, 100).prefault('20'),
     cursor: z.string().max(500).optional(),
@@ -326,9 +443,10 @@ export const ComplaintQueue = z.object({ items: z.array(ComplaintQueueItem), nex
 export const ComplaintActionInput = z
   .object({
     action: z.enum(COMPLAINT_ACTIONS),
-    note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+    note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional().openapi({ description: 'Required to reject.' }),
   })
   .strict()
+  .refine((a) => a.action !== 'reject' || a.note !== undefined, { path: ['note'], message: 'is required to reject' })
   .openapi('ComplaintAction');
 
 export const ComplaintReply = z
@@ -344,6 +462,37 @@ export const ComplaintConfirm = z
   })
   .strict()
   .openapi('ComplaintConfirm');
+
+export const AttachmentAdded = z.object({ attachmentId: z.string(), contentType: z.string(), bytes: z.number() }).openapi('AttachmentAdded');
+
+// ── Feedback ────────────────────────────────────────────────────────────────────────────────────
+
+export const FeedbackInput = z
+  .object({
+    rating: z.number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number from 1 to 5') }).int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5'),
+    instructionsClear: z.boolean({ error: 'must be true or false' }).optional(),
+    comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
+  })
+  .strict()
+  .openapi('FeedbackInput');
+
+export const Feedback = z
+  .object({ orderId: z.string(), sku: z.string(), rating: z.number(), instructionsClear: z.boolean().optional(), comment: z.string().optional(), at: z.string() })
+  .openapi('Feedback');
+
+export const FeedbackReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string() }),
+    bySku: z.array(
+      z.object({
+        sku: z.string(),
+        responses: z.number(),
+        averageRating: z.number(),
+        unclearInstructionsShare: z.number().nullable().openapi({ description: 'Of the buyers who said whether the instructions were clear, the share who said no; null when none said.' }),
+      }),
+    ),
+  })
+  .openapi('FeedbackReport');
 
 // ── Reports ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -378,10 +527,42 @@ export const ReportQuery = z
   })
   .strict();
 
+/** A calendar day, `2026-11-30`, that exists. */
+export const CalendarDay = z.string().refine((text) => DAY.test(text) && dayStart(text) !== undefined, 'must be a date like 2026-11-30');
+
+/** Days in the shop's time zone, both included; without `to`, today there; without `from`, 30 days ending with `to`. */
+export const SalesReportQuery = z
+  .object({
+    from: CalendarDay.optional().openapi({ param: { description: "The first day (in SHOP_TIME_ZONE), like 2026-11-01; default 29 days before `to`. At most 366 days in all." } }),
+    to: CalendarDay.optional().openapi({ param: { description: "The last day, included (in SHOP_TIME_ZONE); default today there." } }),
+  })
+  .strict();
+
+const SalesFigures = z.object({
+  orders: z.number().openapi({ description: 'Orders taken that day, paid or not.' }),
+  paid: z.number().openapi({ description: 'Of those, the ones paid for.' }),
+  revenue: Money.openapi({ description: 'What the paid ones cost the buyers.' }),
+  refunds: z.number().openapi({ description: 'Of the paid ones, those refunded since.' }),
+  refunded: Money.openapi({ description: 'The money refunded on them.' }),
+  complaints: z.number().openapi({ description: 'Complaints filed that day.' }),
+});
+
+export const SalesReport = z
+  .object({
+    period: z.object({ from: z.string(), to: z.string(), timeZone: z.string() }).openapi({ description: 'The instants the first day begins and the day after the last begins, and the zone the days are in.' }),
+    byDay: z.array(SalesFigures.extend({ day: z.string() })).openapi({ description: 'Every day of the period in order, days without orders too.' }),
+    totals: SalesFigures,
+    otherCurrencies: z
+      .array(z.object({ currency: z.string(), revenue: Money, refunded: Money }))
+      .openapi({ description: 'Money in currencies other than the one the figures are in (the one sold most), totals only.' }),
+  })
+  .openapi('SalesReport');
+
 // ── The order list ──────────────────────────────────────────────────────────────────────────────
 
 export const OrderListQuery = z
   .object({
+    orderId: OrderId.optional().openapi({ param: { description: 'The order with this id (a storefront: of its own), as a list of one or none.' } }),
     status: OrderStatus.optional().openapi({ param: { description: 'Only orders in this status. REFUND_REQUESTED lists oldest request first: the agents\' refund queue.' } }),
     sku: Sku.optional(),
     email: z.string().trim().email('must be an email address').max(254).optional().openapi({ param: { description: "The buyer's email, matched exactly (case aside) by a keyed hash; it is never stored in clear." } }),
@@ -404,6 +585,10 @@ export const ComplaintReport = z
     period: z.object({ from: z.string(), to: z.string() }),
     totals: z.object({ orders: z.number(), complaints: z.number(), refunds: z.number() }),
     byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
+    byChannel: z.array(z.object({ channel: z.enum(COMPLAINT_CHANNELS), complaints: z.number(), share: z.number() })).openapi({ description: "Where the complaints came in: web (the buyer's own), or the channel an agent filed them from." }),
+    autoRecheck: z
+      .object({ resolved: z.number(), medianSeconds: share })
+      .openapi({ description: 'key_invalid complaints resolved by the automatic re-check of their keys (a new key, no agent), and the median seconds from filing to that resolution.' }),
     bySku: z.array(
       z.object({ sku: z.string(), orders: z.number(), complaints: z.number(), complaintRate: share, refunds: z.number(), refundRate: share }),
     ),

@@ -10,6 +10,7 @@ import { createRails } from '../payments/rails';
 import { createApp } from './app';
 import { OrderGateway } from './gateway';
 import { answerUnparsableRequests } from './httpGuards';
+import { RestockGateway } from './restockGateway';
 
 export interface RunningApi {
   url: string;
@@ -29,7 +30,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const store = await openStore(config.mongodbUri, config.storeProfileFile);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
-  const app = createApp({ config, store, vault, client, orders, logger, rails: createRails(config, store) });
+  const restock = new RestockGateway(client, config.temporal.taskQueue, store, logger);
+  const app = createApp({ config, store, vault, client, orders, restock, logger, rails: createRails(config, store) });
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 hands a failure to listen (the port taken) to this callback.
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -4,7 +4,7 @@ import type { LevelFigures } from './load';
 import type { TimeSpent } from './whereTimeGoes';
 
 /*
- * What a run found, and how it is written: the JSON (everything), the Markdown table (README), the
+ * What a run found, and how it is written: the JSON (everything), the Markdown table (docs/speed.md), the
  * SVG chart, and the issue's "Done when" criteria judged against this run's own ceiling.
  */
 

@@ -9,6 +9,7 @@ import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../config/nodeRuntime';
 import { openStore } from '../db/store';
 import { Vault } from '../db/vault';
 import type { Money } from '../domain/money';
+import { processName } from '../scripts/deployment';
 import { freePort, startStack, type Stack } from '../scripts/stack';
 import { WORKFLOWS_PATH } from '../worker/worker';
 import { buildProduct, bundleWorkflows } from './build';
@@ -24,6 +25,10 @@ import { storefrontOrders } from './storefront';
 import { whereTimeGoes } from './whereTimeGoes';
 
 export interface BenchOptions {
+  /** API processes of the product; storefront n speaks to API n mod apis. */
+  apis: number;
+  /** Worker processes of the product, on its one task queue. */
+  workers: number;
   /** Concurrent virtual storefronts, one level after another. */
   levels: number[];
   /** How long each level places orders. */
@@ -50,6 +55,8 @@ export interface BenchOptions {
 }
 
 export const FULL: BenchOptions = {
+  apis: 1,
+  workers: 1,
   levels: [1, 8, 32, 64],
   seconds: 20,
   grownOrders: 100_000,
@@ -110,19 +117,22 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       phase: Phase,
       concurrency: number,
       place: PlaceOrder,
-      product: { api?: BenchChild; worker: BenchChild },
+      product: { apis?: BenchChild[]; workers: BenchChild[] },
       histories?: (ids: string[]) => ReturnType<typeof whereTimeGoes>,
     ) => {
+      // Memory per process: the first worker and the first API (each of several takes about as much).
+      const [api, worker] = [product.apis?.[0], product.workers[0]];
       const watch = new RssWatch(() => ({
-        workerAndApi: [product.worker.pid, ...(product.api ? [product.api.pid] : [])],
-        api: product.api ? [product.api.pid] : [undefined],
-        worker: [product.worker.pid],
+        workerAndApi: [worker.pid, ...(api ? [api.pid] : [])],
+        api: api ? [api.pid] : [undefined],
+        worker: [worker.pid],
         store: [stackPids.ferretdb],
         temporal: [stackPids.temporal],
       })).start();
+      // CPU of every process of a kind: what an order costs in all.
       const cpu = new CpuWatch({
-        api: [product.api?.pid],
-        worker: [product.worker.pid],
+        api: (product.apis ?? [undefined]).map((a) => a?.pid),
+        worker: product.workers.map((w) => w.pid),
         store: [stackPids.ferretdb],
         temporal: [stackPids.temporal],
         bench: [process.pid],
@@ -138,7 +148,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
         ratioToCeiling: phase === 'ceiling' || !ceiling?.ordersPerSecond ? null : Math.round((figures.ordersPerSecond / ceiling.ordersPerSecond) * 100) / 100,
         rssMb: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, v === undefined ? null : Math.round(v / 1048576)])) as Level['rssMb'],
       };
-      level.cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).filter(([k]) => k !== 'api' || product.api).map(([k, v]) => [k, v === null ? null : Math.round(v / delivered)]));
+      level.cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).filter(([k]) => k !== 'api' || product.apis).map(([k, v]) => [k, v === null ? null : Math.round(v / delivered)]));
       if (phase !== 'ceiling' && opts.profileStore) {
         await new Promise((r) => setTimeout(r, 2_500)); // the profiles are written every 2 s
         level.storeCommands = commands.stop(delivered);
@@ -154,28 +164,40 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       );
     };
 
-    // ── The processes: the ceiling's worker, the product's worker and API, all idle until asked ──
+    // ── The processes: the ceiling's worker, the product's workers and APIs, all idle until asked ──
     const ceilingQueue = `kamiflow-bench-ceiling-${run}`;
     const ceilingWorker = new BenchChild('ceiling-worker', join(build, 'bench/ceiling/main.js'), { ...env, TASK_QUEUE: ceilingQueue, CEILING_WORKFLOW_BUNDLE: ceilingBundle }, logsDir);
-    const apiPort = await freePort();
-    const storeProfiles = opts.profileStore ? [join(dir, 'store-worker.json'), join(dir, 'store-api.json')] : [];
-    const profiled = (i: number): Record<string, string> => (opts.profileStore ? { STORE_PROFILE_FILE: storeProfiles[i] } : {});
-    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle, ...profiled(0) }, logsDir);
-    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort), ...profiled(1) }, logsDir);
-    children.push(ceilingWorker, worker, api);
-    say('starting the ceiling worker and the product (worker, API)');
-    const polled = (taskQueue: string) => async () =>
-      ((await client.workflowService.describeTaskQueue({ namespace: stack!.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })).pollers ?? []).length > 0;
-    await ceilingWorker.start(polled(ceilingQueue));
-    await worker.start(polled(env.TASK_QUEUE));
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await api.start(async () => (await fetch(`${apiUrl}/readyz`)).status === 200);
+    const apiPorts = await Promise.all(Array.from({ length: opts.apis }, freePort));
+    const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+    // Each process times its own store commands in a file of its own.
+    const storeProfiles: string[] = [];
+    const profiled = (name: string): Record<string, string> => {
+      if (!opts.profileStore) return {};
+      storeProfiles.push(join(dir, `store-${name}.json`));
+      return { STORE_PROFILE_FILE: storeProfiles[storeProfiles.length - 1] };
+    };
+    const workers = Array.from({ length: opts.workers }, (_, i) => {
+      const name = processName('worker', i);
+      return new BenchChild(name, join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: productBundle, ...profiled(name) }, logsDir);
+    });
+    const apis = apiPorts.map((port, i) => {
+      const name = processName('api', i);
+      return new BenchChild(name, join(build, 'api/main.js'), { ...env, PORT: String(port), ...profiled(name) }, logsDir);
+    });
+    children.push(ceilingWorker, ...workers, ...apis);
+    say(`starting the ceiling worker and the product (${opts.workers} worker${opts.workers > 1 ? 's' : ''}, ${opts.apis} API${opts.apis > 1 ? 's' : ''})`);
+    const pollers = async (taskQueue: string) =>
+      ((await client.workflowService.describeTaskQueue({ namespace: stack!.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })).pollers ?? []).length;
+    await ceilingWorker.start(async () => (await pollers(ceilingQueue)) > 0);
+    // Each worker in turn, ready once one more poller shows on the product's queue.
+    for (let i = 0; i < workers.length; i++) await workers[i].start(async () => (await pollers(env.TASK_QUEUE)) > i);
+    await Promise.all(apis.map((api, i) => api.start(async () => (await fetch(`${apiUrls[i]}/readyz`)).status === 200)));
 
-    const admin = adminOf(apiUrl, keys.admin);
+    const admin = adminOf(apiUrls[0], keys.admin);
     const catalog = Array.from({ length: Math.max(opts.catalogSkus, opts.saleSkus) }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
     const onSale = catalog.slice(0, opts.saleSkus);
     for (const sku of catalog) await admin('PUT', `/v1/products/${sku}`, { name: `Bench card ${sku}`, price: PRICE });
-    const shop = storefrontOrders({ apiUrl, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs, keysWaitSeconds: opts.keysWaitSeconds });
+    const shop = storefrontOrders({ apiUrls, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs, keysWaitSeconds: opts.keysWaitSeconds });
     const histories = (ids: string[]) => whereTimeGoes(client, ids);
 
     // Orders an earlier level left paid but undelivered (its errors and timeouts) still take the
@@ -198,14 +220,14 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       // each busy product sells a 1/c share, not 1/onSale.length (one storefront drains one product).
       const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / Math.min(c, onSale.length)) + 10;
       for (const sku of onSale) await importStock(admin, sku, perSku, `${phase}-${c}`);
-      await measure(phase, c, shop, { api, worker }, histories);
+      await measure(phase, c, shop, { apis, workers }, histories);
     };
 
     // ── The ceiling and the product on an empty store, level by level ────────────────────────
     // Each product level right after its ceiling, so both see the same machine (others' load
     // comes and goes on a shared one).
     for (const c of opts.levels) {
-      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { worker: ceilingWorker }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
+      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { workers: [ceilingWorker] }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
       await productLevel('empty', c);
     }
 
@@ -239,7 +261,10 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? '?', node: process.version, loadAverageAtStart: loadAtStart },
-      options: { ...opts, productProcesses: `API and worker as child processes of the compiled JavaScript (node ${NODE_HEAP_FLAGS.join(' ')} api/main.js, … worker/main.js), NODE_ENV=production, MALLOC_ARENA_MAX=${NODE_RUNTIME_ENV.MALLOC_ARENA_MAX}` },
+      options: {
+        ...opts,
+        productProcesses: `${opts.apis} API and ${opts.workers} worker child processes of the compiled JavaScript (node ${NODE_HEAP_FLAGS.join(' ')} api/main.js, … worker/main.js), NODE_ENV=production, MALLOC_ARENA_MAX=${NODE_RUNTIME_ENV.MALLOC_ARENA_MAX}; RSS is of the first API and the first worker, CPU of all of them`,
+      },
       grownShop,
       phases,
       criteria: judge(phases),

@@ -4,9 +4,10 @@ import type { PaymentNotice } from '../domain/order';
 import { sign } from '../security/signature';
 import { describe, type OrderOutcome, type PlaceOrder } from './load';
 
-/** How a virtual storefront reaches the product: the API's URL, its keys, the provider's secret. */
+/** How a virtual storefront reaches the product: the APIs' URLs, its keys, the provider's secret. */
 export interface ShopAccess {
-  apiUrl: string;
+  /** Storefront n (its orders, their notices and their buyers) speaks to apiUrls[n % apiUrls.length]. */
+  apiUrls: string[];
   storefrontKey: string;
   webhookSecret: string;
   /** Storefront n sells skus[n % skus.length]. */
@@ -61,9 +62,10 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
   let n = 0;
   return async (storefront, timeoutMs) => {
     const sku = shop.skus[storefront % shop.skus.length];
+    const apiUrl = shop.apiUrls[storefront % shop.apiUrls.length];
     const step = { current: 'create' };
     try {
-      const created = await call(`${shop.apiUrl}/v1/orders`, {
+      const created = await call(`${apiUrl}/v1/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${shop.storefrontKey}` },
         body: JSON.stringify({ sku, quantity: 1, buyer: { email: `buyer${++n}@example.com` } }),
@@ -76,7 +78,7 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
       const raw = JSON.stringify(notice);
       const noticeSent = performance.now();
       const deadline = Date.now() + timeoutMs;
-      const noticed = await call(`${shop.apiUrl}/v1/payments/notify`, {
+      const noticed = await call(`${apiUrl}/v1/payments/notify`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-signature': sign(raw, shop.webhookSecret) },
         body: raw,
@@ -87,7 +89,7 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
       const retried: Record<string, number> = {};
       for (;;) {
         const wait = Math.min(shop.keysWaitSeconds, Math.floor((deadline - Date.now()) / 1000));
-        const keys = await call(`${shop.apiUrl}/v1/orders/${orderId}/keys${wait > 0 ? `?wait=${wait}` : ''}`, { headers: { 'x-order-token': orderToken } });
+        const keys = await call(`${apiUrl}/v1/orders/${orderId}/keys${wait > 0 ? `?wait=${wait}` : ''}`, { headers: { 'x-order-token': orderToken } });
         if (keys.status === 200) {
           const held = (keys.body as { keys?: { code?: string }[] }).keys ?? [];
           if (held.length !== 1 || !held[0].code) return { kind: 'error', what: `keys answered 200 with ${held.length} key(s)`, retried };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
@@ -142,14 +143,20 @@ async function* codesOf(input: Readable, column?: string): AsyncGenerator<string
   }
 }
 
+/**
+ * One request, asked again while the API is busy or does not answer. A POST goes under one fresh
+ * Idempotency-Key for all its attempts: a batch whose answer was lost is answered, when sent again,
+ * with what it imported the first time.
+ */
 async function call(base: string, apiKey: string, method: string, path: string, body?: unknown): Promise<any> {
+  const idempotencyKey: Record<string, string> = method === 'POST' ? { 'idempotency-key': randomUUID() } : {};
   for (let attempt = 0; ; attempt++) {
     let status = 0;
     let text = '';
     try {
       const res = await fetch(`${base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { authorization: `Bearer ${apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...idempotencyKey },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       status = res.status;

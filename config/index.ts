@@ -4,7 +4,9 @@ import { inspect } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from '../domain/calendar';
 import { parseDuration, isDuration } from '../domain/duration';
+import { whsecProblem } from '../security/standardWebhooks';
 import { parseRails, redactedRails, type RailsConfig } from './rails';
 
 export const ROLES = ['admin', 'storefront', 'agent', 'ops'] as const;
@@ -96,6 +98,18 @@ const oldEncryptionKeys = z.string().transform((text, ctx) => {
 });
 
 /**
+ * A webhook secret: 16+ characters, used as it is for `X-Signature`. One written `whsec_<base64>`
+ * (as Standard Webhooks libraries write them) must decode, since its bytes key `webhook-signature`.
+ */
+const webhookSecret = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .superRefine((secret, ctx) => {
+    const problem = whsecProblem(secret);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
+
+/**
  * Each storefront's own webhook, as JSON: `{"<storefront key name>": {"url": "https://…", "secret":
  * "…"}}`. A storefront is told about its own orders only; each signs with its own secret.
  */
@@ -115,7 +129,7 @@ const storefrontWebhooks = z
       z
         .object({
           url: z.string().url('must be a URL').regex(/^https?:\/\//, 'must be an http(s) URL'),
-          secret: z.string().min(16, 'must be at least 16 characters'),
+          secret: webhookSecret,
         })
         .strict(),
     ),
@@ -139,6 +153,24 @@ const corsOrigins = z.string().transform((text, ctx) => {
   return origins;
 });
 
+/** Where buyer emails are sent: an SMTP server's URL (nodemailer's form, credentials in it if any). */
+const smtpUrl = z
+  .string()
+  .regex(/^smtps?:\/\/[^/?#\s]+/, 'must be an smtp:// or smtps:// URL like "smtp://127.0.0.1:1025"')
+  .refine((text) => URL.canParse(text), 'must be an smtp:// or smtps:// URL like "smtp://127.0.0.1:1025"');
+
+/** The sender of buyer emails: an address, or a name and an address (`Shop <no-reply@shop.example>`). */
+const emailFrom = z
+  .string()
+  .max(320)
+  .refine((text) => addressOf(text) !== undefined, 'must be an email address, or a name and one like "Shop <no-reply@shop.example>"');
+
+/** The address of a sender written `name <address>` or as the address alone; undefined when it is neither. */
+export function addressOf(from: string): string | undefined {
+  const address = /^[^<>]*<([^<>\s]+)>\s*$/.exec(from.trim())?.[1] ?? from.trim();
+  return z.string().email().safeParse(address).success ? address : undefined;
+}
+
 /** The environment the product reads: every variable, validated once at start (loadConfig). */
 export const envSchema = z
   .object({
@@ -156,7 +188,7 @@ export const envSchema = z
       .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
       .default('mongodb://127.0.0.1:27017/kamiflow'),
     API_KEYS: apiKeys.optional(),
-    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    PAYMENT_WEBHOOK_SECRET: webhookSecret.optional(),
     KEY_ENCRYPTION_KEY: encryptionKey.optional(),
     KEY_ENCRYPTION_KEYS_OLD: oldEncryptionKeys.optional(),
     CORS_ORIGINS: corsOrigins.optional(),
@@ -178,7 +210,7 @@ export const envSchema = z
     PAYMENT_PROVIDER: z.enum(['sandbox', 'http']).default('sandbox'),
     PAYMENT_PROVIDER_URL: z.string().url().optional(),
     STOREFRONT_WEBHOOK_URL: z.string().url().optional(),
-    STOREFRONT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    STOREFRONT_WEBHOOK_SECRET: webhookSecret.optional(),
     STOREFRONT_WEBHOOKS: storefrontWebhooks.optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
     DATA_DIR: z.string().default('.data'),
@@ -186,18 +218,23 @@ export const envSchema = z
     STORE_PROFILE_FILE: z.string().min(1).optional(),
     WORKFLOW_CACHE_SIZE: wholeNumber(2, 200, 100_000),
     REPORT_FOLD_EVERY: duration('30s'),
+    RESERVATION_SWEEP: duration('10m').pipe(z.number().min(1_000, 'must be at least 1s')),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233').transform((u) => u.replace(/\/+$/, '')),
     LOW_STOCK_THRESHOLD: wholeNumber(0, 10),
+    SHOP_TIME_ZONE: z.string().default('Asia/Shanghai').refine(isTimeZone, 'must be an IANA time zone like "Asia/Shanghai" or "UTC"'),
     WORKER_METRICS_PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().min(1, 'must be at least 1').max(65535, 'must be at most 65535')).optional(),
     MAX_REQUESTS_IN_FLIGHT: wholeNumber(1, 256),
     RATE_LIMIT_PER_MINUTE: z.string().regex(/^\d+$/, 'must be a whole number').default('600').transform(Number).pipe(z.number().int().positive('must be at least 1')),
+    SMTP_URL: smtpUrl.optional(),
+    EMAIL_FROM: emailFrom.default('kamiflow <no-reply@kamiflow.localhost>'),
+    AUTO_RECHECK_WAIT: duration('30s'),
   });
 
 /** The variables `NODE_ENV=production` refuses to start without. */
 export const PRODUCTION_REQUIRED = ['API_KEYS', 'PAYMENT_WEBHOOK_SECRET', 'KEY_ENCRYPTION_KEY'] as const;
 
 /**
- * What each variable of envSchema is for, as the configuration reference prints it (README,
+ * What each variable of envSchema is for, as the configuration reference prints it (docs/configuration.md,
  * /docs). Keyed by the schema, so a variable added to it does not compile without its line here.
  */
 export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
@@ -239,11 +276,16 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   WORKFLOW_CACHE_SIZE: "Workflows the worker keeps in memory between their tasks. Delivered orders stay open for their refund and complaint windows; past this many, the least recently used is evicted and replayed from its history if it wakes. The SDK's own default grows with the heap (thousands on a large machine), so memory would grow with every sale. Each cached order is ~110 KB of the worker's heap (the heap flags in config/nodeRuntime.ts leave room for some 8,000).",
   STORE_PROFILE_FILE: 'A file where the API or worker keeps how long each kind of store command takes (the benchmark\'s `--profile-store`); unset: not measured (the driver\'s command monitoring costs a little).',
   REPORT_FOLD_EVERY: 'How often the report fold looks for facts to fold into the complaint ranking\'s ledger.',
+  RESERVATION_SWEEP: "A key an order reserved but can no longer deliver or give back (its workflow terminated, reset away or gone) is returned to stock within this long; an order whose workflow runs keeps its keys however long it holds them (see docs/operations-sweep.md). At least 1s.",
   TEMPORAL_UI_URL: "Where ops open a workflow (the console's stuck-order links, /v1/ops/stuck's temporalUiUrl).",
   LOW_STOCK_THRESHOLD: 'Available stock at or below which a product without its own threshold raises stock.low.',
+  SHOP_TIME_ZONE: "The shop's time zone (IANA name): the days of the sales report and the console's dashboard begin at its midnight.",
   WORKER_METRICS_PORT: "Where the worker serves the Temporal SDK's metrics for Prometheus; off when unset.",
   MAX_REQUESTS_IN_FLIGHT: 'Requests the API works on at once; past it, 503 with Retry-After: 1 at once.',
   RATE_LIMIT_PER_MINUTE: 'Requests a minute from one address without a staff key (buyers, unsigned notices, the public report); past it, 429.',
+  SMTP_URL: 'Where buyer emails go (keys delivered, refund paid, complaint answered / needs your reply / resolved): `smtp://host:port` or `smtps://user:password@host:465`. Unset: no email is sent. `npm start` runs a local Mailpit and uses it when this is unset.',
+  EMAIL_FROM: 'The sender of buyer emails: an address, or `Name <address>`; its domain names every Message-ID.',
+  AUTO_RECHECK_WAIT: "How long a key_invalid complaint waits for the automatic re-check of the reported keys (the supplier's, or our own checks) before the agents take it.",
 };
 
 /**
@@ -319,14 +361,22 @@ export interface Config {
   maxRequestsInFlight: number;
   /** How often the scheduled fold merges recorded facts into the report ledger. */
   reportFoldEveryMs: number;
+  /** Orphaned reservations (their order's workflow no longer runs) return to stock within this (workflows/reservationSweep.ts). */
+  reservationSweepMs: number;
   /** Where ops open a workflow: the Temporal UI (the dev server's own by default). */
   temporalUiUrl: string;
   /** Available stock at or below which a product without its own threshold raises stock.low. */
   lowStockThreshold: number;
+  /** The IANA zone whose days the sales report counts by. */
+  shopTimeZone: string;
   /** Where the worker serves the Temporal SDK's metrics for Prometheus (`/metrics`); off when unset. */
   workerMetricsPort?: number;
   /** The payment rails that are on (config/rails.ts). */
   rails: RailsConfig;
+  /** Buyer emails: the SMTP server (none: no email is sent) and the sender. */
+  email: { smtpUrl?: string; from: string };
+  /** Whether orders and complaints taken now email their buyer (SMTP_URL is set); fixed per order when it is taken. */
+  emailBuyer: boolean;
 }
 
 export class ConfigError extends Error {
@@ -378,6 +428,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBuyerReplies: e.MAX_COMPLAINT_REPLIES,
       escalationReminderMs: e.COMPLAINT_ESCALATION_REMINDER,
       maxReopens: e.MAX_REOPENS,
+      autoRecheckWaitMs: e.AUTO_RECHECK_WAIT,
+      emailBuyer: e.SMTP_URL !== undefined,
     },
     defaultRefundWindow: e.DEFAULT_REFUND_WINDOW,
     defaultComplaintWindow: e.DEFAULT_COMPLAINT_WINDOW,
@@ -395,10 +447,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
     reportFoldEveryMs: e.REPORT_FOLD_EVERY,
+    reservationSweepMs: e.RESERVATION_SWEEP,
     temporalUiUrl: e.TEMPORAL_UI_URL,
     lowStockThreshold: e.LOW_STOCK_THRESHOLD,
+    shopTimeZone: e.SHOP_TIME_ZONE,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     rails,
+    email: { ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}), from: e.EMAIL_FROM },
+    emailBuyer: e.SMTP_URL !== undefined,
   });
 }
 
@@ -420,6 +476,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     storefrontWebhooks: Object.fromEntries(Object.entries(config.storefrontWebhooks).map(([name, { url }]) => [name, { url: redactUri(url), secret: REDACTED }])),
     ...(config.paymentProvider.kind === 'http' ? { paymentProvider: { kind: 'http', url: redactUri(config.paymentProvider.url) } } : {}),
     rails: redactedRails(config.rails, REDACTED),
+    email: { ...config.email, ...(config.email.smtpUrl ? { smtpUrl: redactUri(config.email.smtpUrl) } : {}) },
   };
 }
 

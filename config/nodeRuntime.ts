@@ -4,7 +4,7 @@
  * the soak (bench/children.ts). These must be set before a process starts, so they cannot be config
  * read at start; test/unit/nodeRuntime.test.ts keeps the Dockerfile and package.json in step with them.
  *
- * Measured under `npm run bench` (README, Speed): what the processes keep live is small (the API
+ * Measured under `npm run bench` (docs/speed.md): what the processes keep live is small (the API
  * ~45 MB of heap, the worker ~40 MB plus ~45 MB in its workflow thread with 200 orders cached), but
  * with Node's defaults on a machine with a few GB, V8 sizes for plenty: each isolate (the API's;
  * the worker's own and its workflow thread's) keeps a 32 MB young generation, and the old

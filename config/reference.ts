@@ -5,7 +5,7 @@ import { RAIL_DOCS, RAIL_VARIABLES, railOfVariable } from './rails';
 /*
  * The configuration reference, generated from the schema loadConfig validates with: every variable,
  * its default and its allowed values come from there, so the reference cannot drift from what the
- * product accepts. `npx tsx scripts/docs.ts` writes it into the README; /docs shows it too.
+ * product accepts. `npx tsx scripts/docs.ts` writes it into docs/configuration.md; /docs shows it too.
  */
 
 /** Unwrap the transforms and pipes the schema wraps a variable in (refinements wrap nothing in zod 4), down to what holds `pick`. */

@@ -4,7 +4,7 @@
  * the authority on every complaint.
  */
 import type { QueryFilter, Model } from 'mongoose';
-import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
+import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintChannel, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus } from '../domain/order';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
@@ -20,6 +20,7 @@ export interface QueueQuery {
   /** Without it, every complaint but the CLOSED ones. */
   status?: ComplaintStatus;
   category?: ComplaintCategory;
+  channel?: ComplaintChannel;
   sku?: string;
   limit: number;
   after?: QueuePlace;
@@ -34,10 +35,12 @@ export interface QueuePage {
 }
 
 /** A page of the queue, or of the closed complaints when asked for by status. */
-export async function complaintQueuePage(store: Store, { status, category, sku, limit, after }: QueueQuery): Promise<QueuePage> {
+export async function complaintQueuePage(store: Store, { status, category, channel, sku, limit, after }: QueueQuery): Promise<QueuePage> {
   const filter: QueryFilter<ComplaintQueueDoc> = {};
   if (status) filter.status = status;
   if (category) filter.category = category;
+  // Rows projected before channels name none: those were the buyer's own.
+  if (channel) filter.channel = channel === 'web' ? { $in: ['web', null] } : channel;
   if (sku) filter.sku = sku;
   if (after) filter.$or = [{ dueAt: { $gt: after.dueAt } }, { dueAt: after.dueAt, _id: { $gt: after.id } }];
   // One more than asked tells whether another page follows. Closed complaints have left the queue,
@@ -61,7 +64,7 @@ async function withOrders(store: Store, views: ComplaintView[]): Promise<QueueIt
   const byId = new Map(orders.map((o) => [o._id, o]));
   return views.map((view) => {
     const order = byId.get(view.orderId);
-    return { ...view, orderStatus: order?.status ?? null, amount: order?.view?.amount ?? null, waitingOn: waitingOn(view.status) };
+    return { ...view, channel: view.channel ?? 'web', orderStatus: order?.status ?? null, amount: order?.view?.amount ?? null, waitingOn: waitingOn(view.status) };
   });
 }
 
@@ -70,8 +73,8 @@ function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: Qu
 }
 
 /** A complaint's queue row, as its read-model row says. */
-export function queueEntryOf({ _id, seq, status, category, sku, dueAt, view }: ComplaintViewDoc): ComplaintQueueDoc {
-  return { _id, seq, status, category, sku, dueAt, view };
+export function queueEntryOf({ _id, seq, status, category, channel, sku, dueAt, view }: ComplaintViewDoc): ComplaintQueueDoc {
+  return { _id, seq, status, category, ...(channel ? { channel } : {}), sku, dueAt, view };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { maskCode } from '../domain/masking';
 import { newId, type Vault } from './vault';
-import { onlyDuplicateKeyErrors, type Store } from './store';
+import { isDuplicateKeyError, onlyDuplicateKeyErrors, type Store } from './store';
 import type { ClaimState } from './schemas';
 
 export interface Stock {
@@ -154,4 +154,112 @@ export async function countNotMatching(store: Store, vault: Vault, sku: string, 
   ]);
   const settled = new Set(gone.map((c) => c._id));
   return keys.filter((k) => !settled.has(k._id) && !pattern.test(vault.open(k.code))).length;
+}
+
+/**
+ * Give back keys an order holds reserved. The hint is set before the claim goes, so a crash in
+ * between leaves a key marked free-but-claimed for a moment (a reservation that tries it looks
+ * again), never hidden.
+ */
+export async function releaseReserved(store: Store, orderId: string, sku: string, keyIds: string[]): Promise<void> {
+  for (const keyId of keyIds) {
+    await store.keys.updateOne({ _id: keyId }, { $set: { freeOf: sku } });
+    await store.claims.deleteOne({ _id: keyId, orderId, state: 'reserved' });
+  }
+}
+
+/** Where a key stands: free in stock, or held by an order's claim in that claim's state. */
+export type KeyStatus = 'available' | ClaimState;
+export const KEY_STATUSES: readonly KeyStatus[] = ['available', 'reserved', 'delivered', 'invalid', 'revoked'];
+
+/** A key as the admin's list shows it: never its code. */
+export interface KeyListed {
+  keyId: string;
+  masked: string;
+  status: KeyStatus;
+  importedAt: string;
+  orderId?: string;
+}
+
+/** A place in a key list: the time it is sorted by (import, or claim for claimed statuses) and the key's id. */
+export interface KeyPlace {
+  at: Date;
+  id: string;
+}
+
+/**
+ * A page of a product's keys. All of them, or the available ones, in import order; the keys of a
+ * claimed status in the order they were claimed. Available means no claim holds it: the `freeOf`
+ * hint finds the candidates and the claims have the last word.
+ */
+export async function keyPage(
+  store: Store,
+  sku: string,
+  { status, limit, after }: { status?: KeyStatus; limit: number; after?: KeyPlace },
+): Promise<{ items: KeyListed[]; next?: KeyPlace }> {
+  const beyond = (field: string) => (after ? { $or: [{ [field]: { $gt: after.at } }, { [field]: after.at, _id: { $gt: after.id } }] } : {});
+  if (status !== undefined && status !== 'available') {
+    const claims = await store.claims
+      .find({ sku, state: status, ...beyond('claimedAt') })
+      .sort({ claimedAt: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean();
+    const page = claims.slice(0, limit);
+    const keys = new Map((await store.keys.find({ _id: { $in: page.map((c) => c._id) } }, { masked: 1, importedAt: 1 }).lean()).map((k) => [k._id, k]));
+    const items = page.flatMap((c) => {
+      const key = keys.get(c._id);
+      // A claim whose key is gone is a removal half done (removeAvailableKey): not a key any more.
+      return key && !isRemoval(c.orderId) ? [{ keyId: c._id, masked: key.masked, status, importedAt: key.importedAt.toISOString(), orderId: c.orderId }] : [];
+    });
+    const last = page[page.length - 1];
+    return { items, ...(claims.length > limit && last ? { next: { at: last.claimedAt, id: last._id } } : {}) };
+  }
+  const keys = await store.keys
+    .find({ ...(status === 'available' ? { freeOf: sku } : { sku }), ...beyond('importedAt') }, { masked: 1, importedAt: 1 })
+    .sort({ importedAt: 1, _id: 1 })
+    .limit(limit + 1)
+    .lean();
+  const page = keys.slice(0, limit);
+  const claims = new Map((await store.claims.find({ _id: { $in: page.map((k) => k._id) } }, { state: 1, orderId: 1 }).lean()).map((c) => [c._id, c]));
+  const items = page.flatMap((k): KeyListed[] => {
+    const claim = claims.get(k._id);
+    if (claim && (status === 'available' || isRemoval(claim.orderId))) return [];
+    return [{ keyId: k._id, masked: k.masked, status: claim?.state ?? 'available', importedAt: k.importedAt.toISOString(), ...(claim ? { orderId: claim.orderId } : {}) }];
+  });
+  const last = page[page.length - 1];
+  return { items, ...(keys.length > limit && last ? { next: { at: last.importedAt, id: last._id } } : {}) };
+}
+
+/**
+ * The claim a removal takes on the key first, so no order can reserve it while it goes: claims are
+ * settled by their unique _id (the key's), and the order id is unique per key because claims are
+ * also unique per (order, slot, attempt).
+ */
+const removalOf = (keyId: string) => `removal:${keyId}`;
+const isRemoval = (orderId: string) => orderId.startsWith('removal:');
+
+export type KeyRemoval = { removed: true } | { removed: false; status: KeyStatus | 'missing' };
+
+/**
+ * Remove an available key from stock. The key is claimed first, as an order would (an order that
+ * got there first keeps it: the answer names its status), then deleted, then the claim. A removal
+ * cut short is finished by the next try, which finds its own claim.
+ */
+export async function removeAvailableKey(store: Store, sku: string, keyId: string): Promise<KeyRemoval> {
+  const key = await store.keys.findOne({ _id: keyId, sku }, { _id: 1 }).lean();
+  if (!key) {
+    await store.claims.deleteOne({ _id: keyId, orderId: removalOf(keyId) });
+    return { removed: false, status: 'missing' };
+  }
+  const now = new Date();
+  try {
+    await store.claims.create({ _id: keyId, sku, orderId: removalOf(keyId), slot: 0, attempt: 0, state: 'revoked', claimedAt: now, updatedAt: now });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    const claim = await store.claims.findById(keyId, { state: 1, orderId: 1 }).lean();
+    if (claim && !isRemoval(claim.orderId)) return { removed: false, status: claim.state };
+  }
+  await store.keys.deleteOne({ _id: keyId });
+  await store.claims.deleteOne({ _id: keyId, orderId: removalOf(keyId) });
+  return { removed: true };
 }

@@ -4,6 +4,7 @@ import type { OrderViewDoc } from './schemas';
 import type { Store } from './store';
 
 export interface OrderListFilter {
+  orderId?: string;
   /** Only the orders this storefront created (a storefront's own list). */
   storefront?: string;
   status?: OrderStatus;
@@ -39,6 +40,7 @@ export async function orderListPage(store: Store, f: OrderListFilter): Promise<{
   const timeField = queue ? 'statusSince' : 'createdAt';
   const direction = queue ? 1 : -1;
   const query: QueryFilter<OrderViewDoc> = {
+    ...(f.orderId !== undefined ? { _id: f.orderId } : {}),
     ...(f.storefront !== undefined ? { storefront: f.storefront } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.sku ? { sku: f.sku } : {}),

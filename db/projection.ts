@@ -1,5 +1,5 @@
 import type { QueryFilter, Model } from 'mongoose';
-import { WORKING_ORDER_STATUSES } from '../domain/order';
+import { listingOf, WORKING_ORDER_STATUSES, type OrderListing, type OrderView } from '../domain/order';
 import type { OrderViewDoc } from './schemas';
 import { isDuplicateKeyError, type Store } from './store';
 
@@ -37,4 +37,23 @@ export async function ordersByStatus(store: Store): Promise<{ status: string; or
 /** Orders sitting in a working status since before `before` (the {status, statusSince} index). */
 export function sittingSince(before: Date): QueryFilter<OrderViewDoc> {
   return { status: { $in: [...WORKING_ORDER_STATUSES] }, statusSince: { $lt: before } };
+}
+
+/** An order's read-model row at one of its steps: what lists filter by, and the view as it stands. */
+export function orderViewRow(seq: number, view: OrderView, statusSince: string, listing: Partial<OrderListing>): OrderViewDoc {
+  return {
+    _id: view.orderId,
+    seq,
+    sku: view.sku,
+    status: view.status,
+    statusSince: new Date(statusSince),
+    createdAt: new Date(view.createdAt),
+    paidAt: view.paidAt ? new Date(view.paidAt) : undefined,
+    deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
+    refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
+    paymentId: view.paymentId,
+    needsAttention: view.attention?.reason ?? null,
+    ...(listing.storefront ? listingOf(listing as OrderListing) : {}),
+    view,
+  };
 }

@@ -1,7 +1,8 @@
 import { Schema } from 'mongoose';
-import type { ComplaintCategory, ComplaintStatus, ComplaintView } from '../domain/complaint';
+import type { ComplaintCategory, ComplaintChannel, ComplaintStatus, ComplaintView } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
+import type { BuyerEmailKind, BuyerLocale, Instructions } from '../domain/buyerEmail';
 import type { Sealed } from './vault';
 
 /*
@@ -26,6 +27,10 @@ export interface ProductDoc {
   lowStockThreshold?: number;
   /** Each alert's arming generation: an import that lifts the stock back over its line re-arms it. */
   stockArming?: { low: number; out: number };
+  /** How to use a key, per language: shown with the keys and in the keys email. */
+  instructions?: Instructions;
+  /** False once the admin takes it off sale (no new orders); absent or true: on sale. */
+  active?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,6 +45,8 @@ export const productSchema = new Schema<ProductDoc>(
     validationUrl: String,
     lowStockThreshold: Number,
     stockArming: { low: { type: Number, default: 0 }, out: { type: Number, default: 0 } },
+    instructions: { type: new Schema<Instructions>({ zh: String, en: String }, { _id: false }), default: undefined },
+    active: Boolean,
   },
   { timestamps: true, versionKey: false },
 );
@@ -112,6 +119,8 @@ export interface OrderAccessDoc {
   storefront: string;
   /** The buyer's email as a keyed hash (Vault.lookupHash), so orders are found by email without it in clear. */
   emailHash?: string;
+  /** The language the buyer is written to in (absent: zh-CN, the default). */
+  locale?: BuyerLocale;
   createdAt: Date;
 }
 export const orderAccessSchema = new Schema<OrderAccessDoc>(
@@ -121,6 +130,7 @@ export const orderAccessSchema = new Schema<OrderAccessDoc>(
     email: { type: sealed, required: true },
     storefront: { type: String, required: true },
     emailHash: String,
+    locale: String,
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
@@ -146,24 +156,25 @@ export const idempotencySchema = new Schema<IdempotencyDoc>(
 );
 
 /**
- * A human action as first received (keyed by a hash of who sent what where), and the update id it
- * was given: a retry of the same request within a few minutes reuses the id, so the workflow
- * applies it once.
+ * A human action sent with an `Idempotency-Key` (api/actionIds.ts), keyed by a hash of the caller,
+ * route and key: the hash of the body it came with, and once it has been carried out (or refused)
+ * its outcome, which a retry with the same key and body is answered by.
  */
 export interface ActionRequestDoc {
   _id: string;
-  updateId: string;
+  bodyHash: string;
   at: Date;
+  /** JSON of `{value}` (the answer) or `{error}` (a refusal); absent while the first request is under way. */
+  outcome?: string;
 }
 export const actionRequestSchema = new Schema<ActionRequestDoc>(
-  { _id: String, updateId: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: String, bodyHash: { type: String, required: true }, at: { type: Date, required: true }, outcome: String },
   { versionKey: false },
 );
 /**
- * How long an action request is kept (a TTL index on `at`). A row only decides anything within the
- * API's retry window (10 minutes, api/actionIds.ts); a day is far past it (MongoDB's TTL monitor may
- * be a minute or more late, never early) and leaves the last day's actions for support to see why a
- * request was taken for a retry, while the collection stays the size of one day's actions.
+ * How long an Idempotency-Key is remembered (a TTL index on `at`): a day, as payment APIs keep
+ * theirs. A client retries within minutes; MongoDB's TTL monitor may be a minute or more late,
+ * never early, so a key lasts at least this long.
  */
 export const ACTION_REQUEST_TTL_SECONDS = 24 * 60 * 60;
 actionRequestSchema.index({ at: 1 }, { expireAfterSeconds: ACTION_REQUEST_TTL_SECONDS });
@@ -312,6 +323,8 @@ export interface ComplaintViewDoc {
   orderId: string;
   sku: string;
   category: ComplaintCategory;
+  /** Where it came in (absent on complaints projected before channels: the buyer's own, web). */
+  channel?: ComplaintChannel;
   status: ComplaintStatus;
   createdAt: Date;
   /** The earliest deadline still ahead of the agents; NO_DEADLINE once resolved or closed. */
@@ -323,6 +336,8 @@ export interface ComplaintViewDoc {
   resolutionMinutes: number | null;
   satisfied: boolean | null;
   rating: number | null;
+  /** Resolved by the automatic re-check of its keys (replaced, no agent): how many seconds after filing; null otherwise. */
+  autoResolvedSeconds?: number | null;
   /**
    * The complaint view as JSON text. FerretDB reads every document a query does not find by _id
    * alone, at a cost per value, so one string instead of a nested object makes its scans cheaper.
@@ -341,6 +356,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     orderId: { type: String, required: true },
     sku: { type: String, required: true },
     category: { type: String, required: true },
+    channel: String,
     status: { type: String, required: true },
     createdAt: { type: Date, required: true },
     dueAt: { type: Date, required: true },
@@ -350,6 +366,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     resolutionMinutes: { type: Number, default: null },
     satisfied: { type: Boolean, default: null },
     rating: { type: Number, default: null },
+    autoResolvedSeconds: { type: Number, default: null },
     view: { type: String, required: true },
   },
   { versionKey: false, minimize: false },
@@ -358,6 +375,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
 complaintViewSchema.index({ status: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ category: 1, dueAt: 1, _id: 1 });
+complaintViewSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
 complaintViewSchema.index({ createdAt: 1 });
 complaintViewSchema.index({ orderId: 1 });
 
@@ -368,13 +386,14 @@ complaintViewSchema.index({ orderId: 1 });
  * lookup by _id (its query does not match its own _id index), and fifty of them on a large
  * complaint_views take longer than the old scan of it.
  */
-export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'sku' | 'dueAt' | 'view'>;
+export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'channel' | 'sku' | 'dueAt' | 'view'>;
 export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
   {
     _id: String,
     seq: { type: Number, required: true },
     status: { type: String, required: true },
     category: { type: String, required: true },
+    channel: String,
     sku: { type: String, required: true },
     dueAt: { type: Date, required: true },
     view: { type: String, required: true },
@@ -386,6 +405,7 @@ complaintQueueSchema.index({ dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ status: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ category: 1, dueAt: 1, _id: 1 });
+complaintQueueSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
 
 /**
  * A line for the timeline of an order whose workflow has closed (a payment refunded after it was
@@ -408,6 +428,32 @@ export const orderNoteSchema = new Schema<OrderNoteDoc>(
     type: { type: String, required: true },
     actor: String,
     detail: String,
+  },
+  { versionKey: false },
+);
+
+/**
+ * A refund the provider refused for good, waiting on a person to settle its cause at the provider
+ * (one row per refund id; removed when the refund goes through). Ops list them; metrics count them.
+ */
+export const REFUND_KINDS = ['order', 'unwanted', 'stray'] as const;
+export type RefundKind = (typeof REFUND_KINDS)[number];
+export interface RefundAttentionDoc {
+  _id: string;
+  kind: RefundKind;
+  orderId: string;
+  paymentId: string;
+  reason: string;
+  since: Date;
+}
+export const refundAttentionSchema = new Schema<RefundAttentionDoc>(
+  {
+    _id: String,
+    kind: { type: String, enum: REFUND_KINDS, required: true },
+    orderId: { type: String, required: true },
+    paymentId: { type: String, required: true },
+    reason: { type: String, required: true },
+    since: { type: Date, required: true, index: true },
   },
   { versionKey: false },
 );
@@ -524,3 +570,118 @@ export const checkoutSchema = new Schema<CheckoutDoc>(
   },
   { versionKey: false },
 );
+
+/**
+ * A reservation the sweep gave back to stock: its order's workflow no longer ran, so nobody would
+ * ever deliver or release the key. `_id` is `<orderId>:<keyId>`, so a retried sweep records it once.
+ */
+export interface SweptReservationDoc {
+  _id: string;
+  orderId: string;
+  keyId: string;
+  sku: string;
+  slot: number;
+  claimedAt: Date;
+  sweptAt: Date;
+  /** What Temporal said of the order's workflow: its closed status (TERMINATED, …) or NOT_FOUND. */
+  workflow: string;
+}
+export const sweptReservationSchema = new Schema<SweptReservationDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true },
+    keyId: { type: String, required: true },
+    sku: { type: String, required: true },
+    slot: { type: Number, required: true },
+    claimedAt: { type: Date, required: true },
+    sweptAt: { type: Date, required: true },
+    workflow: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+
+/**
+ * One email sent to a buyer, keyed by the event it is about: a retried step (or a retried send)
+ * finds it here and sends nothing again. `refused`: the mail server refused it for good (a 5xx);
+ * `skipped`: nothing was left to tell (the keys were taken back first); `expired`: the mail server
+ * took nothing for the whole give-up time (workflows/activities.ts), and the email was dropped.
+ */
+export interface EmailSentDoc {
+  _id: string;
+  orderId: string;
+  kind: BuyerEmailKind;
+  complaintId?: string;
+  messageId?: string;
+  state: 'sent' | 'refused' | 'skipped' | 'expired';
+  at: Date;
+}
+export const emailSentSchema = new Schema<EmailSentDoc>(
+  {
+    _id: String,
+    orderId: { type: String, required: true, index: true },
+    kind: { type: String, required: true },
+    complaintId: String,
+    messageId: String,
+    state: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+/**
+ * A buyer's feedback on a delivered order, one per order (its _id): the insert that collides is the
+ * answer to a second one. `idempotencyKey` (a digest) lets a retry under the same key and body
+ * answer as the first did.
+ */
+export interface FeedbackDoc {
+  _id: string;
+  sku: string;
+  rating: number;
+  instructionsClear?: boolean;
+  comment?: string;
+  at: Date;
+  request: string;
+}
+export const feedbackSchema = new Schema<FeedbackDoc>(
+  {
+    _id: String,
+    sku: { type: String, required: true },
+    rating: { type: Number, required: true },
+    instructionsClear: Boolean,
+    comment: String,
+    at: { type: Date, required: true },
+    request: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+feedbackSchema.index({ at: 1 });
+
+/**
+ * A file attached to a complaint as evidence; its bytes are in GridFS (bucket `evidence`, the file's
+ * _id is the attachment's). A complaint's files take slots 0..4: the unique (complaintId, slot) is
+ * the arbiter when several arrive at once.
+ */
+export interface AttachmentDoc {
+  _id: string;
+  complaintId: string;
+  slot: number;
+  contentType: string;
+  bytes: number;
+  from: 'buyer' | 'agent';
+  actor?: string;
+  at: Date;
+}
+export const attachmentSchema = new Schema<AttachmentDoc>(
+  {
+    _id: String,
+    complaintId: { type: String, required: true },
+    slot: { type: Number, required: true },
+    contentType: { type: String, required: true },
+    bytes: { type: Number, required: true },
+    from: { type: String, required: true },
+    actor: String,
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+attachmentSchema.index({ complaintId: 1, slot: 1 }, { unique: true });

@@ -3,10 +3,13 @@ import { profileCommands } from './commandProfile';
 import { migrate } from './migrations';
 import {
   actionRequestSchema,
+  attachmentSchema,
   checkoutSchema,
   claimSchema,
   complaintQueueSchema,
   complaintViewSchema,
+  emailSentSchema,
+  feedbackSchema,
   idempotencySchema,
   keySchema,
   orderAccessSchema,
@@ -15,17 +18,22 @@ import {
   outboxSchema,
   paymentEventSchema,
   productSchema,
+  refundAttentionSchema,
   refundSchema,
   reportDaySchema,
   reportFactSchema,
   reportHourSchema,
   reportNoteSchema,
   stockAlertSchema,
+  sweptReservationSchema,
   type ActionRequestDoc,
+  type AttachmentDoc,
   type CheckoutDoc,
   type ClaimDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
+  type EmailSentDoc,
+  type FeedbackDoc,
   type IdempotencyDoc,
   type KeyDoc,
   type OrderAccessDoc,
@@ -34,12 +42,14 @@ import {
   type OutboxDoc,
   type PaymentEventDoc,
   type ProductDoc,
+  type RefundAttentionDoc,
   type RefundDoc,
   type ReportDayDoc,
   type ReportFactDoc,
   type ReportHourDoc,
   type ReportNoteDoc,
   type StockAlertDoc,
+  type SweptReservationDoc,
 } from './schemas';
 
 export interface Store {
@@ -54,6 +64,8 @@ export interface Store {
   orderNotes: Model<OrderNoteDoc>;
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
+  /** Refunds the provider refused, waiting on a person (see RefundAttentionDoc). */
+  refundAttention: Model<RefundAttentionDoc>;
   checkouts: Model<CheckoutDoc>;
   outbox: Model<OutboxDoc>;
   complaintViews: Model<ComplaintViewDoc>;
@@ -66,6 +78,14 @@ export interface Store {
   reportNotes: Model<ReportNoteDoc>;
   /** Stock alerts raised, one per sku, kind and arming generation. */
   stockAlerts: Model<StockAlertDoc>;
+  /** Reservations the sweep returned to stock (workflows/reservationSweep.ts). */
+  sweptReservations: Model<SweptReservationDoc>;
+  /** Emails sent to buyers, one per event. */
+  emailsSent: Model<EmailSentDoc>;
+  /** Buyers' feedback, one per delivered order. */
+  feedback: Model<FeedbackDoc>;
+  /** Complaints' evidence files: who sent what (the bytes are in GridFS, db/evidence.ts). */
+  attachments: Model<AttachmentDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -89,6 +109,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     orderViews: connection.model<OrderViewDoc>('OrderView', orderViewSchema, 'order_views'),
     paymentEvents: connection.model<PaymentEventDoc>('PaymentEvent', paymentEventSchema, 'payment_events'),
     refunds: connection.model<RefundDoc>('Refund', refundSchema, 'refunds'),
+    refundAttention: connection.model<RefundAttentionDoc>('RefundAttention', refundAttentionSchema, 'refund_attention'),
     checkouts: connection.model<CheckoutDoc>('Checkout', checkoutSchema, 'checkouts'),
     outbox: connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
     complaintViews: connection.model<ComplaintViewDoc>('ComplaintView', complaintViewSchema, 'complaint_views'),
@@ -99,6 +120,10 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
     reportNotes: connection.model<ReportNoteDoc>('ReportNote', reportNoteSchema, 'report_notes'),
     stockAlerts: connection.model<StockAlertDoc>('StockAlert', stockAlertSchema, 'stock_alerts'),
+    sweptReservations: connection.model<SweptReservationDoc>('SweptReservation', sweptReservationSchema, 'swept_reservations'),
+    emailsSent: connection.model<EmailSentDoc>('EmailSent', emailSentSchema, 'emails_sent'),
+    feedback: connection.model<FeedbackDoc>('Feedback', feedbackSchema, 'feedback'),
+    attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema, 'complaint_attachments'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -108,8 +133,8 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
-    store.reportNotes, store.stockAlerts,
+    store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
+    store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

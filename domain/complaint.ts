@@ -10,6 +10,12 @@ export const COMPLAINT_CATEGORIES = [
 ] as const;
 export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
 
+/** Where a complaint came in: the buyer's own (web), or one an agent files on the buyer's behalf. */
+/** The channels an agent files on the buyer's behalf from (web is the buyer's own). */
+export const AGENT_CHANNELS = ['phone', 'email', 'wechat', 'third_party'] as const;
+export const COMPLAINT_CHANNELS = ['web', ...AGENT_CHANNELS] as const;
+export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
+
 export const COMPLAINT_ACTIONS = [
   'acknowledge',
   'request_info',
@@ -75,13 +81,23 @@ export interface ComplaintPolicy {
   maxBuyerReplies?: number;
   /** After a resolution breach, how often the ESCALATED complaint reminds the agents (absent: never, as before). */
   escalationReminderMs?: number;
+  /** How long a key_invalid complaint waits for the automatic re-check of its keys before the agents take it (absent: no re-check). */
+  autoRecheckWaitMs?: number;
+  /** Whether the buyer is emailed when the complaint is answered, needs their reply, or is resolved (absent: not). */
+  emailBuyer?: boolean;
 }
 
-/** What a buyer files on an order. */
+/** What a buyer files on an order (or an agent, on the buyer's behalf, from another channel). */
 export interface ComplaintFiling {
   category: ComplaintCategory;
   description: string;
   evidence: string[];
+  /** Absent: the buyer's own, on the web. */
+  channel?: ComplaintChannel;
+  /** The other channel's reference (a hotline ticket, a 12345 case number). */
+  externalRef?: string;
+  /** The agent who filed it on the buyer's behalf. */
+  filedBy?: string;
 }
 
 /**
@@ -114,6 +130,12 @@ export interface ComplaintView {
   sku: string;
   /** Who brought it: the buyer, or a provider's dispute channel. */
   source?: ComplaintSource;
+  /** Where it came in: `web` (the buyer's own), or the channel an agent filed it from; absent on the legacy release's complaints (web). */
+  channel?: ComplaintChannel;
+  /** The other channel's reference, when the agent gave one. */
+  externalRef?: string;
+  /** The agent who filed it on the buyer's behalf. */
+  filedBy?: string;
   /** The provider's id for it (Stripe's dispute, WeChat Pay's complaint). */
   external?: { id: string; url?: string };
   /** The provider's dispute this complaint follows, where it stands, and how it ended. */
@@ -136,6 +158,12 @@ export interface ComplaintView {
   escalated: boolean;
   reopenCount: number;
   satisfaction?: { satisfied: boolean; rating?: number };
+  /** Who resolved it: an agent's name, or `system` (the automatic re-check, a provider's dispute). */
+  resolvedBy?: string;
+  /** Evidence files sent with it (the API adds them from the store; the workflow never holds them). */
+  attachments?: { attachmentId: string; contentType: string; bytes: number; from: 'buyer' | 'agent'; at: string }[];
+  /** A key_invalid complaint's automatic re-check of its keys: what it found, and when (`unknown`: no answer in AUTO_RECHECK_WAIT). */
+  autoRecheck?: { verdict: 'invalid' | 'valid' | 'unknown'; at: string };
   /** A remedy an agent asked for that the order has not finished (pending), or that failed after the agent was told it was under way. */
   remedy?: RemedyProgress;
   messages: ComplaintMessage[];

@@ -20,6 +20,7 @@ export const COMPLAINT_STEPS = {
   first_response_overdue: 'no agent answered by firstResponseDueAt: escalated',
   resolution_overdue: 'not resolved by resolutionDueAt: escalated',
   escalation_reminder: 'still unresolved past its deadline: the agents are reminded (every COMPLAINT_ESCALATION_REMINDER)',
+  rechecked: "a key_invalid complaint's keys were re-checked at once (autoRecheck): invalid, valid, or no answer in time",
   remedy_pending: 'a replacement or refund is under way at the order',
   remedy_failed: 'a replacement or refund could not be carried out',
   resolved: 'resolved (replaced, refunded or rejected); waiting for the buyer to confirm',
@@ -27,6 +28,7 @@ export const COMPLAINT_STEPS = {
   closed: 'closed (confirmed, no answer in time, or the buyer never replied)',
   dispute_updated: "the provider's dispute on the payment (Stripe dispute, WeChat Pay complaint) opened or changed",
   dispute_closed: "the provider's dispute ended (won, lost, completed) on a complaint already resolved or closed",
+  provider_reply_failed: "an agent's reply (or the completion) did not reach the provider's complaint (WeChat Pay): refused, or not taken within 2 hours; the complaint's messages say why",
 } as const;
 export type ComplaintStep = keyof typeof COMPLAINT_STEPS;
 

@@ -1,3 +1,4 @@
+import type { BuyerLocale } from './buyerEmail';
 import { parseDuration } from './duration';
 import { maskEmail } from './masking';
 import { multiply, type Money } from './money';
@@ -88,6 +89,13 @@ export interface OrderInput {
    * steps, not as a trip through the server's task queue. Absent on orders taken before.
    */
   supplierCheck?: boolean;
+  /** The language the buyer is written to in (absent: zh-CN); order_access keeps it for the emails. */
+  buyerLocale?: BuyerLocale;
+  /**
+   * Whether the buyer is emailed (keys delivered, refund paid): SMTP_URL was set when the order was
+   * taken. The order workflow calls emailBuyer (workflows/email.ts) only when it is.
+   */
+  emailBuyer?: boolean;
 }
 
 export interface OrderListing {
@@ -158,6 +166,8 @@ export interface OrderTerms {
   maxKeyAttempts: number;
   refundDecisionWaitMs: number;
   orderHistoryEvents: number;
+  /** Whether buyers are emailed (SMTP_URL is set). */
+  emailBuyer?: boolean;
 }
 
 /**
@@ -174,6 +184,7 @@ export function newOrderInput(order: {
   method?: PaymentMethod;
   listing?: OrderListing;
   supplierCheck?: boolean;
+  buyerLocale?: BuyerLocale;
 }): OrderInput {
   const { product, terms, createdAt } = order;
   return {
@@ -197,6 +208,8 @@ export function newOrderInput(order: {
     ...(order.method ? { payment: { method: order.method } } : {}),
     ...(order.listing ? { listing: order.listing } : {}),
     ...(order.supplierCheck !== undefined ? { supplierCheck: order.supplierCheck } : {}),
+    ...(order.buyerLocale ? { buyerLocale: order.buyerLocale } : {}),
+    ...(terms.emailBuyer ? { emailBuyer: true } : {}),
   };
 }
 

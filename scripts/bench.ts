@@ -9,20 +9,26 @@
  *   npm run bench -- --seconds 10 --levels 1,8
  *   npm run bench -- --smoke               # a few seconds, results under bench/results/smoke/
  *   npm run bench -- --check               # exit 3 when a criterion fails
+ *   npm run bench -- --apis 2 --workers 2  # the product as two API and two worker processes
+ *   npm run bench -- --dry-run             # print the options the run would take, start nothing
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FULL, SMOKE, runBench, type BenchOptions } from '../bench/run';
 import { criteriaText, textTable, writeResults } from '../bench/results';
+import { DEPLOYMENT_FLAGS, DEPLOYMENT_USAGE, deploymentOf } from './deployment';
 import { REPO_ROOT, optionsOrExit, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
-  [--order-timeout N] [--poll-ms N] [--keys-wait S] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check]`;
+  [--order-timeout N] [--poll-ms N] [--keys-wait S] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check] [--dry-run]
+  ${DEPLOYMENT_USAGE}`;
 
-function options(): { bench: BenchOptions; out: string; check: boolean } {
+function options(): { bench: BenchOptions; out: string; check: boolean; dryRun: boolean } {
   const { values } = parseArgs({
     options: {
       smoke: { type: 'boolean', default: false },
+      ...DEPLOYMENT_FLAGS,
+      'dry-run': { type: 'boolean', default: false },
       seconds: { type: 'string' },
       levels: { type: 'string' },
       'grown-orders': { type: 'string' },
@@ -48,6 +54,7 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
   return {
     bench: {
       ...base,
+      ...deploymentOf(values, base),
       levels,
       seconds: whole('seconds', values.seconds, base.seconds, 1),
       grownOrders: whole('grown-orders', values['grown-orders'], base.grownOrders, 0),
@@ -61,12 +68,17 @@ function options(): { bench: BenchOptions; out: string; check: boolean } {
     },
     out: values.out ?? join(REPO_ROOT, 'bench', 'results', ...(values.smoke ? ['smoke'] : [])),
     check: values.check ?? false,
+    dryRun: values['dry-run'] ?? false,
   };
 }
 
 async function main(): Promise<void> {
   const parsed = optionsOrExit(options, USAGE);
   const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+  if (parsed.dryRun) {
+    say(`would run: ${JSON.stringify(parsed.bench)}; results to ${parsed.out}`);
+    return;
+  }
   const results = await runBench(parsed.bench, say);
   process.stdout.write(`\n${textTable(results)}\n\n${criteriaText(results.criteria)}\n\n`);
   for (const file of writeResults(parsed.out, results)) say(`wrote ${file}`);

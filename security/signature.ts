@@ -24,7 +24,7 @@ export function verifySignature(body: Buffer, header: string | undefined, secret
 
 /** What a sender is told for each refusal: which of the three things to fix, never the expected value. */
 export const SIGNATURE_REFUSALS: Record<Exclude<SignatureCheck, 'ok'>, string> = {
-  missing: 'the X-Signature header is missing: send X-Signature: sha256=<hex HMAC-SHA256 of the raw body>',
+  missing: 'the signature is missing: send X-Signature: sha256=<hex HMAC-SHA256 of the raw body>, or the Standard Webhooks headers webhook-id, webhook-timestamp and webhook-signature',
   malformed: 'the X-Signature header is malformed: it must be "sha256=" followed by 64 lower-case hex characters',
   mismatch: 'the X-Signature does not match the body: sign the exact bytes sent, with the shared webhook secret',
 };

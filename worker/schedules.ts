@@ -2,10 +2,15 @@ import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import type { FoldWatch } from '../workflows/reportFold';
+import type { SweepWatch } from '../workflows/reservationSweep';
 
 /** One schedule per task queue, so products that share a Temporal namespace keep apart. */
 export function reportFoldScheduleId(config: Config): string {
   return `report-fold-${config.temporal.taskQueue}`;
+}
+
+export function reservationSweepScheduleId(config: Config): string {
+  return `reservation-sweep-${config.temporal.taskQueue}`;
 }
 
 /**
@@ -16,13 +21,27 @@ export function reportFoldScheduleId(config: Config): string {
  * schedule exists with its current interval.
  */
 export async function keepReportFoldSchedule(client: Client, config: Config, logger: Logger, watch: Partial<FoldWatch> = {}): Promise<void> {
-  const scheduleId = reportFoldScheduleId(config);
-  const options = reportFoldSchedule(config, watch);
+  const options = watching(config, config.reportFoldEveryMs, 'reportFoldWorkflow', reportFoldScheduleId(config), { everyMs: config.reportFoldEveryMs, ...watch } satisfies FoldWatch);
+  await keepSchedule(client, reportFoldScheduleId(config), options);
+  logger.info({ scheduleId: reportFoldScheduleId(config), everyMs: config.reportFoldEveryMs }, 'report fold scheduled');
+}
+
+/**
+ * The reservation sweep (workflows/reservationSweep.ts) is kept the same way: one run keeps watch,
+ * sweeping every half RESERVATION_SWEEP, and the schedule, every RESERVATION_SWEEP, starts it again
+ * if it ever ends.
+ */
+export async function keepReservationSweepSchedule(client: Client, config: Config, logger: Logger, watch: Partial<SweepWatch> = {}): Promise<void> {
+  const options = watching(config, config.reservationSweepMs, 'reservationSweepWorkflow', reservationSweepScheduleId(config), { sweepMs: config.reservationSweepMs, ...watch } satisfies SweepWatch);
+  await keepSchedule(client, reservationSweepScheduleId(config), options);
+  logger.info({ scheduleId: reservationSweepScheduleId(config), sweepMs: config.reservationSweepMs }, 'reservation sweep scheduled');
+}
+
+async function keepSchedule(client: Client, scheduleId: string, options: Omit<ScheduleOptions, 'scheduleId'>): Promise<void> {
   try {
     // Not triggerImmediately: a start triggered that way is not counted as running by the overlap
     // policy (the dev server started a second fold at the next interval), so the first interval starts it.
     await client.schedule.create({ scheduleId, ...options });
-    logger.info({ scheduleId, everyMs: config.reportFoldEveryMs }, 'report fold scheduled');
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     // Another worker made it, or an earlier release: bring its timing and action up to date, and
@@ -31,17 +50,11 @@ export async function keepReportFoldSchedule(client: Client, config: Config, log
   }
 }
 
-/** The fold's schedule: start the fold every REPORT_FOLD_EVERY unless it is running (it keeps running). */
-function reportFoldSchedule(config: Config, watch: Partial<FoldWatch>) {
+/** A schedule that starts one watching workflow every `everyMs` unless it is running (it keeps running). */
+function watching(config: Config, everyMs: number, workflowType: string, workflowId: string, watch: FoldWatch | SweepWatch) {
   return {
-    spec: { intervals: [{ every: config.reportFoldEveryMs }] },
-    action: {
-      type: 'startWorkflow' as const,
-      workflowType: 'reportFoldWorkflow',
-      workflowId: reportFoldScheduleId(config),
-      taskQueue: config.temporal.taskQueue,
-      args: [{ everyMs: config.reportFoldEveryMs, ...watch } satisfies FoldWatch],
-    },
+    spec: { intervals: [{ every: everyMs }] },
+    action: { type: 'startWorkflow' as const, workflowType, workflowId, taskQueue: config.temporal.taskQueue, args: [watch] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
   } satisfies Omit<ScheduleOptions, 'scheduleId'>;
 }
@@ -50,7 +63,9 @@ function reportFoldSchedule(config: Config, watch: Partial<FoldWatch>) {
 export async function keepSchedules(config: Config, logger: Logger): Promise<void> {
   const connection = await Connection.connect({ address: config.temporal.address });
   try {
-    await keepReportFoldSchedule(new Client({ connection, namespace: config.temporal.namespace }), config, logger);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    await keepReportFoldSchedule(client, config, logger);
+    await keepReservationSweepSchedule(client, config, logger);
   } finally {
     await connection.close();
   }

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config';
@@ -55,7 +56,8 @@ export async function startWorker(
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const worker = await Worker.create({
     ...workerOptions(config, conn),
-    activities: createActivities({ store, vault, config, logger }),
+    // The worker's own connection serves the activities that ask Temporal about workflows.
+    activities: createActivities({ store, vault, config, logger, temporal: new Client({ connection: conn, namespace: config.temporal.namespace }) }),
     ...source,
   });
   const done = worker.run();

@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { providerName, type DisputeState } from '../domain/dispute';
 import { REMEDY_ANSWER_WITHIN, type ComplaintAction, type ComplaintInput, type ComplaintView, type ComplaintViewDelta, type RemedyOutcome, type RemedyPending, type RemedyRequest } from '../domain/complaint';
 import { orderWorkflowId } from '../domain/order';
@@ -15,6 +15,7 @@ import {
   disputeChanged,
   remedyApplied,
 } from './messages';
+import { recheckWithin } from './activities';
 import { msUntil, now } from './time';
 
 /**
@@ -33,7 +34,7 @@ import { msUntil, now } from './time';
  * first-response clock measures the first answer only.
  */
 export async function complaint(input: ComplaintInput): Promise<ComplaintView | ComplaintViewDelta> {
-  const complaint = new ComplaintRecord(input, patched(PROJECTS_NEW_MESSAGES));
+  const complaint = new ComplaintRecord(input, true);
   const { policy } = input;
   let remedyPending = false;
   let remedyOutcome: RemedyOutcome | undefined;
@@ -64,10 +65,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
           break;
         case 'resolve_replace':
         case 'resolve_refund':
-          if (patched(REMEDY_ANSWERS_IN_TIME)) return applyRemedyInTime(action, actor, note);
-          complaint.markResponded();
-          await applyRemedy(action, actor, note);
-          break;
+          return applyRemedyInTime(action, actor, note);
       }
       return complaint.outgoing();
     },
@@ -107,11 +105,13 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
         view.reopenCount += 1;
         delete view.resolution;
         delete view.resolvedAt;
+        delete view.resolvedBy;
         complaint.restartResolutionClock();
         await complaint.step('reopened', said, 'ACKNOWLEDGED');
       } else {
         delete view.resolution;
         delete view.resolvedAt;
+        delete view.resolvedBy;
         complaint.restartResolutionClock();
         const limit: Said = { from: 'system', text: `reopened ${view.reopenCount} time(s) already, the most allowed; escalated to a senior agent` };
         await complaint.step('escalated', [...said, limit], 'ESCALATED');
@@ -126,17 +126,20 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     },
   );
 
-  // A complaint following a WeChat Pay complaint sends the agents' answers back there.
-  const replies = new ProviderReplies(complaint.view, PROVIDER_DISPUTES);
+  // A complaint following a WeChat Pay complaint sends the agents' answers back there; one that
+  // does not get there is told to the agents, and the complaint goes on without it.
+  const replies = new ProviderReplies(complaint.view, input.complaintId, (why) =>
+    complaint.step('provider_reply_failed', { from: 'system', text: why }),
+  );
   complaint.onStep = (said, status) => replies.heard(said, status);
 
   // A provider's dispute this complaint follows (or one that attaches to it): where it stands, and how it ended.
-  setHandler(disputeChanged, async (state) => {
-    patched(PROVIDER_DISPUTES);
-    await disputeMoved(state);
-  });
+  setHandler(disputeChanged, (state) => disputeMoved(state));
 
   await complaint.open();
+  // A reported-invalid key is checked again at once: an invalid one is replaced with no agent.
+  let rechecking = input.category === 'key_invalid' && !input.dispute && (policy.autoRecheckWaitMs ?? 0) > 0;
+  if (rechecking) void autoRecheck(policy.autoRecheckWaitMs as number).finally(() => (rechecking = false));
 
   // The clock: wait for the next deadline; any step may move it, so look again after each one.
   while (complaint.status !== 'CLOSED') {
@@ -153,6 +156,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
   const disputeOpen = () => complaint.view.dispute !== undefined && complaint.view.dispute.outcome === undefined;
   if (disputeOpen()) await condition(() => !disputeOpen());
   if (!replies.idle) await condition(() => replies.idle);
+  if (rechecking) await condition(() => !rechecking);
   await condition(allHandlersFinished);
   return complaint.outgoing();
 
@@ -184,6 +188,7 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     if (state.outcome === 'lost') view.resolution = 'refunded';
     else if (state.outcome === 'won') view.resolution = 'rejected';
     view.resolvedAt = now();
+    view.resolvedBy = 'system';
     await complaint.step('resolved', { from: 'system', text }, 'RESOLVED');
   }
 
@@ -212,9 +217,52 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     await complaint.step(`${due.kind}_overdue`, { from: 'system', text }, 'ESCALATED');
   }
 
+  /**
+   * Re-check the order's keys (the supplier's check, or our own without one) within `withinMs`:
+   * invalid → the order replaces them and the complaint is resolved by `system`, the buyer asked to
+   * confirm; valid, or no answer in time → the agents have it, with the verdict in its messages.
+   * Whatever an agent did meanwhile stands: a complaint no longer with the agents is only told.
+   */
+  async function autoRecheck(withinMs: number): Promise<void> {
+    let verdict: 'invalid' | 'valid' | 'unknown' = 'unknown';
+    let found = '';
+    let supplier = false;
+    try {
+      const answer = await recheckWithin(withinMs).recheckDeliveredKeys({ orderId: input.orderId });
+      verdict = answer.valid ? 'valid' : 'invalid';
+      supplier = answer.supplier;
+      found = answer.reason ?? '';
+    } catch {
+      // No verdict within the wait (a supplier that is down), or nothing left to check: the agents take it.
+    }
+    const { view } = complaint;
+    view.autoRecheck = { verdict, at: now() };
+    const by = supplier ? 'with the supplier' : 'by our own checks';
+    const withAgents = ['OPEN', 'ACKNOWLEDGED', 'ESCALATED', 'AWAITING_BUYER'].includes(view.status) && !remedyPending;
+    if (verdict === 'invalid' && withAgents) {
+      const outcome = await remedyFromOrder({ complaintId: input.complaintId, remedy: 'replace', actor: 'system', note: 'the reported key was re-checked and found invalid' });
+      if (outcome.ok) {
+        complaint.markResponded();
+        const text = `We re-checked the reported key ${by}: it is invalid (${found}). ${outcome.detail}. Please confirm the new key works.`;
+        await resolve('replaced', { from: 'system', text });
+        return;
+      }
+      await complaint.step('rechecked', { from: 'system', text: `The reported key was re-checked ${by} and is invalid (${found}), but no replacement could be delivered: ${outcome.detail}. An agent will take it.` });
+      return;
+    }
+    const text =
+      verdict === 'invalid'
+        ? `The reported key was re-checked ${by}: invalid (${found}).`
+        : verdict === 'valid'
+          ? `The reported key was re-checked ${by}: it is valid. An agent will look into it with you.`
+          : `The reported key could not be re-checked within ${withinMs / 1000}s; an agent will take it.`;
+    await complaint.step('rechecked', { from: 'system', text });
+  }
+
   async function resolve(resolution: NonNullable<ComplaintView['resolution']>, message: Said): Promise<void> {
     complaint.view.resolution = resolution;
     complaint.view.resolvedAt = now();
+    complaint.view.resolvedBy = message.actor ?? 'system';
     await complaint.step('resolved', message, 'RESOLVED');
   }
 
@@ -223,25 +271,19 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     return getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(complaintRemedy, request);
   }
 
-  /** Ask the order to carry out a remedy, and wait for it (complaints filed before REMEDY_ANSWERS_IN_TIME). */
-  async function applyRemedy(action: Extract<ComplaintAction, 'resolve_replace' | 'resolve_refund'>, actor: string, note?: string): Promise<void> {
-    const remedy = action === 'resolve_replace' ? 'replace' : 'refund';
+  /** Ask the order for a remedy and wait for its outcome, however long it takes; meanwhile agents' actions wait (remedyPending). */
+  async function remedyFromOrder(request: RemedyRequest): Promise<RemedyOutcome> {
     remedyPending = true;
     remedyOutcome = undefined;
     try {
-      await askOrder({ complaintId: input.complaintId, remedy, actor, ...(note ? { note } : {}) });
+      await askOrder(request);
       await condition(() => remedyOutcome !== undefined);
     } catch {
       remedyOutcome = { ok: false, detail: 'the order is closed and can no longer carry out a remedy' };
     } finally {
       remedyPending = false;
     }
-    const outcome = remedyOutcome as RemedyOutcome;
-    if (!outcome.ok) {
-      await complaint.step('remedy_failed', { from: 'system', text: `${remedy} failed: ${outcome.detail}` });
-      conflict(`the ${remedy} could not be carried out: ${outcome.detail}`);
-    }
-    await remedied(remedy, outcome, actor, note);
+    return remedyOutcome as RemedyOutcome;
   }
 
   /**
@@ -291,12 +333,6 @@ export async function complaint(input: ComplaintInput): Promise<ComplaintView | 
     await resolve(remedy === 'replace' ? 'replaced' : 'refunded', { from: 'agent', actor, text });
   }
 }
-
-/** Patch ids: each names a change to running complaints' logic, kept until no complaint runs without it. */
-const REMEDY_ANSWERS_IN_TIME = 'remedy-answers-in-time';
-/** Projections, answers and the result carry only the messages the read model lacks, not the whole conversation each step. */
-const PROJECTS_NEW_MESSAGES = 'complaint-projects-new-messages';
-const PROVIDER_DISPUTES = 'provider-disputes';
 
 function conflict(message: string): never {
   throw ApplicationFailure.nonRetryable(message, CONFLICT);

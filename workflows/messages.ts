@@ -31,6 +31,8 @@ export const requestRefund = defineUpdate<StatusAnswer, [ActorInput & { reason: 
 export const decideRefund = defineUpdate<StatusAnswer, [ActorInput & { approve: boolean; note?: string }]>('decideRefund');
 /** Offered to an OUT_OF_STOCK order after an import; answers once the order has tried to take keys. */
 export const offerRestock = defineUpdate<StatusAnswer, []>('offerRestock');
+/** Import → the sku's restock owner (signal-with-start): new keys of the sku are in stock. */
+export const stockArrived = defineSignal('stockArrived');
 
 export const orderView = defineQuery<OrderView>('orderView');
 
@@ -67,3 +69,15 @@ export const disputeNoticed = defineSignal<[DisputeNotice]>('disputeNoticed');
 export const paymentDisputed = defineSignal<[PaymentDispute]>('paymentDisputed');
 /** Dispute → complaint: where the provider's dispute stands now. */
 export const disputeChanged = defineSignal<[DisputeState]>('disputeChanged');
+
+// ── Refunds ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Refund → order: the refund went through, was refused (and waits on a person), or became moot. */
+export const refundProgress = defineSignal<[RefundProgress]>('refundProgress');
+export interface RefundProgress {
+  refundId: string;
+  outcome: 'paid' | 'refused' | 'moot';
+  reason?: string;
+}
+/** Order → refund: the money is no longer ours to send (a lost dispute: the bank has paid it). */
+export const refundMoot = defineSignal('refundMoot');

@@ -6,7 +6,7 @@ import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole 
 import { ComplaintGateway } from '../complaintGateway';
 import { handle, type ApiDeps } from '../deps';
 import { readCursor, writeCursor } from '../cursor';
-import { ComplaintActionInput, ComplaintConfirm, ComplaintId, ComplaintQueueQuery, ComplaintReply, FileComplaint, OrderId } from '../schemas';
+import { ComplaintActionInput, ComplaintConfirm, ComplaintId, ComplaintQueueQuery, ComplaintReply, FileComplaint, FileComplaintForBuyer, OrderId } from '../schemas';
 import { parse } from '../validate';
 
 /**
@@ -27,6 +27,18 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const { category, description, evidence } = body;
       const filed = await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint }, updateId));
       res.status(201).json(filed);
+    }),
+  );
+
+  router.post(
+    '/v1/complaints',
+    requireRole('agent'),
+    handle(async (req, res) => {
+      const body = parse(FileComplaintForBuyer, req.body, 'body');
+      const { orderId, channel, externalRef, category, description } = body;
+      // The order's own filing, with its rules (paid orders, one open at a time), carrying where it came in.
+      const filing = { category, description, evidence: [], channel, ...(externalRef ? { externalRef } : {}), filedBy: actorName(callerOf(req)), policy: config.complaint };
+      res.status(201).json(await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, filing, updateId)));
     }),
   );
 

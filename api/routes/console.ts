@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import express, { Router, type Response } from 'express';
+import { KEY_STATUSES } from '../../db/inventory';
+import { COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../../domain/complaint';
+import { ORDER_ACTION_FITS, ORDER_STATUSES } from '../../domain/order';
 
 /**
  * The pages people open in a browser: `/console` for agents, ops and admins, `/report` for the
@@ -29,6 +32,22 @@ const WEB_DIR = [resolve(__dirname, '../../web'), resolve(__dirname, '../../../w
 // htm's exports map names no file path, so find it beside the package's main file (dist/htm.js).
 const PREACT = join(dirname(require.resolve('htm')), '..', 'preact', 'standalone.module.js');
 
+/**
+ * The tables the API refuses by, as an ES module for the pages: the console offers an action only
+ * where this says it fits, so what it offers and what the API takes cannot drift apart.
+ */
+export const RULES_MODULE = Object.entries({
+  ORDER_STATUSES,
+  ORDER_ACTION_FITS,
+  COMPLAINT_STATUSES,
+  COMPLAINT_ACTIONS,
+  COMPLAINT_ACTION_FITS,
+  COMPLAINT_CATEGORIES,
+  KEY_STATUSES,
+})
+  .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`)
+  .join('\n');
+
 function strict(res: Response): void {
   res.setHeader('Content-Security-Policy', PAGE_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -50,6 +69,16 @@ export function consoleRoutes(): Router {
   router.get('/console/vendor/preact.js', (_req, res) => {
     strict(res);
     res.type('application/javascript').sendFile(PREACT);
+  });
+  router.get('/console/rules.js', (_req, res) => {
+    strict(res);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/javascript').send(RULES_MODULE);
+  });
+  router.get('/favicon.ico', (_req, res) => {
+    strict(res);
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.type('image/x-icon').sendFile(join(WEB_DIR, 'favicon.ico'));
   });
   router.use(
     '/console/assets',

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { orderListPage } from '../../db/orderList';
+import { DEFAULT_BUYER_LOCALE, instructionsFor } from '../../domain/buyerEmail';
 import { orderActionFits, type OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
 import { asAction, idempotencyKeyOf } from '../actionIds';
@@ -75,14 +76,17 @@ export function orderRoutes(deps: ApiDeps): Router {
         throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; keys are available once delivered and until refunded`);
       }
       const keyIds = view.keys.map((k) => k.keyId);
-      const [keys, claims] = await Promise.all([
+      const [keys, claims, product, access] = await Promise.all([
         store.keys.find({ _id: { $in: keyIds } }).lean(),
         store.claims.find({ _id: { $in: keyIds } }).lean(),
+        store.products.findById(view.sku, { instructions: 1 }).lean(),
+        store.orderAccess.findById(orderId, { locale: 1 }).lean(),
       ]);
       const held = new Set(claims.filter((c) => c.orderId === orderId && c.state === 'delivered').map((c) => c._id));
       const codes = keyIds.filter((id) => held.has(id)).map((id) => ({ keyId: id, code: vault.open(keys.find((k) => k._id === id)!.code) }));
       if (codes.length === 0) throw conflict('the keys of this order are no longer valid');
-      res.set('cache-control', 'no-store').json({ keys: codes });
+      const instructions = instructionsFor(product?.instructions, access?.locale ?? DEFAULT_BUYER_LOCALE) ?? null;
+      res.set('cache-control', 'no-store').json({ keys: codes, instructions });
     }),
   );
 

@@ -1,6 +1,7 @@
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
-import { checkSignature, SIGNATURE_REFUSALS, type SignatureCheck } from '../../security/signature';
+import { checkSignature, SIGNATURE_REFUSALS } from '../../security/signature';
+import { checkStandardSignature, presentsStandardSignature, STANDARD_REFUSALS } from '../../security/standardWebhooks';
 import { handle, type ApiDeps } from '../deps';
 import type { Metrics } from '../metrics';
 import { badRequest, unauthenticated } from '../errors';
@@ -21,16 +22,16 @@ export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit:
     express.raw({ type: () => true, limit: '64kb' }),
     (req, res, next) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      res.locals.signature = checkSignature(raw, req.header('x-signature'), config.paymentWebhookSecret);
-      res.locals.signedByProvider = res.locals.signature === 'ok';
+      res.locals.signatureRefusal = signatureRefusal(raw, req);
+      res.locals.signedByProvider = res.locals.signatureRefusal === undefined;
       next();
     },
     limit,
     handle(async (req, res) => {
-      const signature = res.locals.signature as SignatureCheck;
-      if (signature !== 'ok') {
+      const refusal = res.locals.signatureRefusal as string | undefined;
+      if (refusal !== undefined) {
         metrics.countNotice('generic', 'refused');
-        throw unauthenticated(SIGNATURE_REFUSALS[signature]);
+        throw unauthenticated(refusal);
       }
       const notice = signedNotice(req.body as Buffer);
       try {
@@ -45,6 +46,23 @@ export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit:
     }),
   );
   return router;
+
+  /**
+   * Why the notice's signature does not hold, or undefined when it does. A sender that signs the
+   * Standard Webhooks way (any `webhook-*` header) is judged by those headers alone: a stale or
+   * wrong one is refused even beside an `X-Signature`. A replayed `webhook-id` within the window is
+   * harmless: notices are deduplicated by their eventId.
+   */
+  function signatureRefusal(raw: Buffer, req: Request): string | undefined {
+    const secret = config.paymentWebhookSecret;
+    const standard = { id: req.header('webhook-id'), timestamp: req.header('webhook-timestamp'), signature: req.header('webhook-signature') };
+    if (presentsStandardSignature(standard)) {
+      const check = checkStandardSignature(raw, standard, secret);
+      return check === 'ok' ? undefined : STANDARD_REFUSALS[check];
+    }
+    const check = checkSignature(raw, req.header('x-signature'), secret);
+    return check === 'ok' ? undefined : SIGNATURE_REFUSALS[check];
+  }
 
   /** The notice in a signed body; one that is not a notice is counted and answered 400. */
   function signedNotice(raw: Buffer) {

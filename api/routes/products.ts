@@ -1,17 +1,17 @@
 import { Router } from 'express';
-import { countNotMatching, importKeys, stockOf } from '../../db/inventory';
+import { onSale, productPage } from '../../db/catalog';
+import { countNotMatching, importKeys, keyPage, removeAvailableKey, stockOf } from '../../db/inventory';
 import type { ProductDoc } from '../../db/schemas';
 import { rearmStockAlerts } from '../../db/stockAlerts';
-import { requireRole } from '../auth';
+import { asAction } from '../actionIds';
+import { actorName, callerOf, requireRole } from '../auth';
+import { readCursor, readIdCursor, writeCursor, writeIdCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
-import { KeyImport, ProductInput, Sku } from '../schemas';
+import { KeyId, KeyImport, KeyListQuery, NoBody, ProductInput, ProductListQuery, ProductSwitch, Sku } from '../schemas';
 import { parse } from '../validate';
 
-/** How long an import waits for waiting orders to take the new stock before it answers anyway. */
-const OFFER_WAIT_MS = 3_000;
-
-export function productRoutes({ store, vault, orders, config, logger }: ApiDeps): Router {
+export function productRoutes({ store, vault, restock, config, logger }: ApiDeps): Router {
   const router = Router();
 
   router.put(
@@ -29,6 +29,7 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
         keyPattern: body.keyPattern,
         validationUrl: body.validationUrl,
         lowStockThreshold: body.lowStockThreshold,
+        instructions: body.instructions && (body.instructions.zh || body.instructions.en) ? body.instructions : undefined,
       };
       const unset = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => [k, 1]));
       await store.products.updateOne(
@@ -43,11 +44,28 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
 
   router.get(
     '/v1/products',
-    requireRole('admin', 'agent', 'ops'),
-    handle(async (_req, res) => {
-      const products = await store.products.find().sort({ _id: 1 }).limit(MAX_LISTED).lean();
-      const items = await Promise.all(products.map(async (p) => ({ ...present(p, config.lowStockThreshold), stock: await stockOf(store, p._id) })));
-      res.json({ items });
+    requireRole('storefront', 'agent', 'ops'),
+    handle(async (req, res) => {
+      const { cursor, ...filter } = parse(ProductListQuery, req.query, 'query');
+      const { items, next } = await productPage(store, { ...filter, ...(cursor ? { after: readIdCursor(cursor) } : {}) });
+      res.json({
+        items: await Promise.all(items.map(withStock)),
+        nextCursor: next === undefined ? null : writeIdCursor(next),
+      });
+    }),
+  );
+
+  router.patch(
+    '/v1/products/:sku',
+    requireRole('admin'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const { active } = parse(ProductSwitch, req.body, 'body');
+      // Orders already taken keep going: they were priced and started with the product as it was.
+      const { matchedCount } = await store.products.updateOne({ _id: sku }, { $set: { active } });
+      if (matchedCount === 0) throw notFound(`product ${sku} does not exist`);
+      logger.info({ sku, active, actor: actorName(callerOf(req)) }, active ? 'product put on sale' : 'product taken off sale');
+      res.json(await withStock((await store.products.findById(sku).lean())!));
     }),
   );
 
@@ -58,7 +76,7 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
       const sku = parse(Sku, req.params.sku, 'sku');
       const product = await store.products.findById(sku).lean();
       if (!product) throw notFound(`product ${sku} does not exist`);
-      res.json({ ...present(product, config.lowStockThreshold), stock: await stockOf(store, sku) });
+      res.json(await withStock(product));
     }),
   );
 
@@ -67,30 +85,51 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
     requireRole('admin'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
-      const { keys } = parse(KeyImport, req.body, 'body');
-      const product = await store.products.findById(sku).lean();
-      if (!product) throw notFound(`product ${sku} does not exist`);
-      const result = await importKeys(store, vault, sku, keys, product.keyPattern);
-      if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
-      res.json({ ...result, ...(result.imported > 0 ? await offerBriefly(sku) : { resumedOrders: 0 }) });
+      const body = parse(KeyImport, req.body, 'body');
+      // By Idempotency-Key, a batch sent again after its answer was lost is answered with what it
+      // imported the first time, not as all duplicates.
+      const answer = await asAction(store, req, body, async () => {
+        const product = await store.products.findById(sku).lean();
+        if (!product) throw notFound(`product ${sku} does not exist`);
+        const result = await importKeys(store, vault, sku, body.keys, product.keyPattern);
+        if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
+        // The orders waiting for this stock are offered it by the sku's restock owner, not here.
+        return { ...result, ...(await restock.handOver(sku, result.imported)) };
+      });
+      res.json(answer);
     }),
   );
 
-  /**
-   * Offer new stock to the orders waiting for it, but answer the import once its keys are stored:
-   * the offer goes on in the background (a slow supplier check must not hold the admin's request,
-   * and an order that cannot be reached must not turn a done import into an error).
-   */
-  async function offerBriefly(sku: string): Promise<{ resumedOrders: number; offerPending?: true }> {
-    let resumedOrders = 0;
-    const offering = orders.offerRestock(sku, () => (resumedOrders += 1)).then(
-      ({ unreachable }) => {
-        if (unreachable > 0) logger.warn({ sku, unreachable }, 'restock not offered to some waiting orders; they look at the stock themselves');
-      },
-      (err: unknown) => logger.warn({ sku, err }, 'restock not offered; waiting orders look at the stock themselves'),
-    );
-    const done = await Promise.race([offering.then(() => true), new Promise<false>((r) => setTimeout(r, OFFER_WAIT_MS, false).unref())]);
-    return done ? { resumedOrders } : { resumedOrders, offerPending: true };
+  router.get(
+    '/v1/products/:sku/keys',
+    requireRole('admin'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const { cursor, ...query } = parse(KeyListQuery, req.query, 'query');
+      if (!(await store.products.exists({ _id: sku }))) throw notFound(`product ${sku} does not exist`);
+      const { items, next } = await keyPage(store, sku, { ...query, ...(cursor ? { after: readCursor(cursor) } : {}) });
+      res.set('cache-control', 'no-store').json({ items, nextCursor: next ? writeCursor(next) : null });
+    }),
+  );
+
+  router.delete(
+    '/v1/products/:sku/keys/:keyId',
+    requireRole('admin'),
+    handle(async (req, res) => {
+      const sku = parse(Sku, req.params.sku, 'sku');
+      const keyId = parse(KeyId, req.params.keyId, 'keyId');
+      parse(NoBody, req.body ?? {}, 'body');
+      const outcome = await removeAvailableKey(store, sku, keyId);
+      if (!outcome.removed && outcome.status === 'missing') throw notFound(`product ${sku} has no key ${keyId}`);
+      if (!outcome.removed) throw conflict(`key ${keyId} is ${outcome.status}, not available: only a key no order holds can be removed`, { status: outcome.status });
+      logger.info({ sku, keyId, actor: actorName(callerOf(req)) }, 'key removed from stock');
+      res.json({ keyId, removed: true, stock: await stockOf(store, sku) });
+    }),
+  );
+
+  /** A product as the API shows it, with its stock counted now. */
+  async function withStock(p: ProductDoc) {
+    return { ...present(p, config.lowStockThreshold), stock: await stockOf(store, p._id) };
   }
 
   /**
@@ -113,9 +152,6 @@ export function productRoutes({ store, vault, orders, config, logger }: ApiDeps)
   return router;
 }
 
-/** A catalog is a shop's list of products, not an open-ended collection: the list stops here. */
-const MAX_LISTED = 500;
-
 function present(p: ProductDoc, defaultThreshold: number) {
   return {
     sku: p._id,
@@ -126,5 +162,7 @@ function present(p: ProductDoc, defaultThreshold: number) {
     ...(p.keyPattern ? { keyPattern: p.keyPattern } : {}),
     ...(p.validationUrl ? { validationUrl: p.validationUrl } : {}),
     lowStockThreshold: p.lowStockThreshold ?? defaultThreshold,
+    ...(p.instructions && (p.instructions.zh || p.instructions.en) ? { instructions: { ...(p.instructions.zh ? { zh: p.instructions.zh } : {}), ...(p.instructions.en ? { en: p.instructions.en } : {}) } } : {}),
+    active: onSale(p),
   };
 }

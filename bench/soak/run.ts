@@ -8,6 +8,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import mongoose from 'mongoose';
 import { openStore } from '../../db/store';
 import { Vault } from '../../db/vault';
+import { processName } from '../../scripts/deployment';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
 import { FakeServer, type Reply } from '../../test/support/fakeServer';
 import { historyText } from '../../test/support/history';
@@ -21,8 +22,8 @@ import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothi
 import { Traffic, type Scenario } from './traffic';
 
 /*
- * The soak: the product as it ships (API and worker as separate processes of the compiled
- * JavaScript) under a steady mixed load for a while, with faults injected on a timetable, then the
+ * The soak: the product as it ships (its APIs and workers as separate processes of the compiled
+ * JavaScript, on one Temporal and one store) under a steady mixed load for a while, with faults injected on a timetable, then the
  * invariants checked once everything has settled. Outside the product, as real HTTP servers: the
  * supplier that checks keys, the payment provider that pays refunds and answers lookups, the
  * storefront's webhook receiver.
@@ -30,18 +31,22 @@ import { Traffic, type Scenario } from './traffic';
 
 export interface SoakOptions {
   seconds: number;
+  /** API processes; the clients spread their requests over them. */
+  apis: number;
+  /** Worker processes; one of them is killed each killEverySeconds, in turn. */
+  workers: number;
   /** Virtual clients, each running one scenario after another. */
   clients: number;
-  /** The worker is killed (SIGKILL) and started again this often. */
+  /** A worker is killed (SIGKILL) and started again this often. */
   killEverySeconds: number;
   /** How long the orders get to settle after the load stops. */
   settleSeconds: number;
   logLevel: string;
 }
 
-export const SOAK_DEFAULTS: SoakOptions = { seconds: 600, clients: 8, killEverySeconds: 20, settleSeconds: 180, logLevel: 'info' };
+export const SOAK_DEFAULTS: SoakOptions = { seconds: 600, apis: 1, workers: 1, clients: 8, killEverySeconds: 20, settleSeconds: 180, logLevel: 'info' };
 /** A CI-sized run: every fault once or twice, every scenario at once (a client each), in about a minute. */
-export const SOAK_SHORT: SoakOptions = { seconds: 25, clients: 8, killEverySeconds: 9, settleSeconds: 90, logLevel: 'info' };
+export const SOAK_SHORT: SoakOptions = { seconds: 25, apis: 1, workers: 1, clients: 8, killEverySeconds: 9, settleSeconds: 90, logLevel: 'info' };
 
 export interface SoakReport {
   startedAt: string;
@@ -50,6 +55,8 @@ export interface SoakReport {
   orders: { total: number; byStatus: Record<string, number>; byScenario: Record<string, number>; unfinished: { what: string; count: number }[] };
   faults: Record<string, number>;
   retries: { clientRequests: Record<string, number>; activityAttempts: number };
+  /** Requests each API process answered. */
+  requestsByApi: Record<string, number>;
   invariants: Check[];
   /** Resident memory in MB: over the longest life of each process (past its first 20 s when it lived over 40 s), first and last reading; the highest of any life. */
   memoryMb: Record<string, { lives: number; longestLifeSeconds: number; first: number; last: number; max: number }>;
@@ -116,24 +123,25 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: stack.namespace });
 
-    // ── The product: a worker (a second one at times) and the API, each its own process ─────
-    const apiPort = await freePort();
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const worker = new BenchChild('worker', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: bundle }, logsDir);
-    const worker2 = new BenchChild('worker2', join(build, 'worker/main.js'), { ...env, WORKFLOW_BUNDLE_PATH: bundle }, logsDir);
-    const api = new BenchChild('api', join(build, 'api/main.js'), { ...env, PORT: String(apiPort) }, logsDir);
-    children.push(worker, worker2, api);
+    // ── The product: its workers (one more at times) and APIs, each its own process ──────────
+    const apiPorts = await Promise.all(Array.from({ length: opts.apis }, freePort));
+    const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+    const workerEnv = { ...env, WORKFLOW_BUNDLE_PATH: bundle };
+    const workers = Array.from({ length: opts.workers }, (_, i) => new BenchChild(processName('worker', i), join(build, 'worker/main.js'), workerEnv, logsDir));
+    const extraWorker = new BenchChild('worker-extra', join(build, 'worker/main.js'), workerEnv, logsDir);
+    const apis = apiPorts.map((port, i) => new BenchChild(processName('api', i), join(build, 'api/main.js'), { ...env, PORT: String(port) }, logsDir));
+    children.push(...workers, extraWorker, ...apis);
     // A log file is appended to across restarts: ready once it says so once more than before.
     const runningAgain = (child: BenchChild) => {
       const before = count(child.log(), 'worker running');
       return child.start((log) => count(log, 'worker running') > before);
     };
-    const apiUp = () => api.start(async () => (await fetch(`${apiUrl}/readyz`)).status === 200);
-    say('starting the worker and the API');
-    await runningAgain(worker);
-    await apiUp();
+    const apiUp = (i: number) => apis[i].start(async () => (await fetch(`${apiUrls[i]}/readyz`)).status === 200);
+    say(`starting ${opts.workers} worker${opts.workers > 1 ? 's' : ''} and ${opts.apis} API${opts.apis > 1 ? 's' : ''}`);
+    await Promise.all(workers.map(runningAgain));
+    await Promise.all(apis.map((_, i) => apiUp(i)));
 
-    const admin = adminOf(apiUrl, keys.admin);
+    const admin = adminOf(apiUrls[0], keys.admin);
     const mainSku = 'soak-main';
     const scarceSku = 'soak-scarce';
     await admin('PUT', `/v1/products/${mainSku}`, { name: 'Soak card', price: PRICE, validationUrl: `${supplier.url}/check` });
@@ -141,11 +149,11 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     // More than the run can sell: each client places about an order a second at most.
     await importStock(admin, mainSku, opts.clients * opts.seconds * 2 + 100, 'main');
     let scarceBatch = 0;
-    // An import retried while the API restarts (a batch name of its own each time: no key is imported twice).
+    // An import retried while an API restarts, on the next API (a batch name of its own each time: no key is imported twice).
     const restock = async (n: number): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await importStock(admin, scarceSku, n, `scarce${++scarceBatch}`);
+          return await importStock(adminOf(apiUrls[attempt % apiUrls.length], keys.admin), scarceSku, n, `scarce${++scarceBatch}`);
         } catch (err) {
           if (attempt >= 20) throw err;
           await sleep(1_000);
@@ -155,12 +163,21 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     await restock(3);
 
     // ── Load and faults, on a timetable over the run ─────────────────────────────────────────
-    const traffic = new Traffic({ apiUrl, keys, webhookSecret, mainSku, scarceSku }, 120_000);
-    const faults: Record<string, number> = { 'worker killed (SIGKILL) and restarted': 0, 'second worker started and stopped': 0, 'API restarted under load': 0, 'supplier failing (500) stretches': 0, 'supplier hanging stretches': 0, 'payment provider down (503) stretches': 0, 'scarce product restocked': 0 };
+    const traffic = new Traffic({ apiUrls, keys, webhookSecret, mainSku, scarceSku }, 120_000);
+    const faults: Record<string, number> = {
+      'worker killed (SIGKILL) and restarted': 0,
+      'extra worker started and stopped': 0,
+      'API restarted under load': 0,
+      ...(opts.apis > 1 ? { 'API killed (SIGKILL) and restarted': 0 } : {}),
+      'supplier failing (500) stretches': 0,
+      'supplier hanging stretches': 0,
+      'payment provider down (503) stretches': 0,
+      'scarce product restocked': 0,
+    };
     // Memory of each process, by incarnation (a killed worker's successor starts afresh).
     const memory = new Map<string, Map<number, number[]>>();
     const watchMemory = setInterval(() => {
-      for (const child of [worker, worker2, api]) {
+      for (const child of children) {
         const rss = rssOf(child.pid);
         if (rss === undefined || child.pid === undefined) continue;
         const lives = memory.get(child.name) ?? new Map<number, number[]>();
@@ -175,18 +192,31 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     const until = async (t: number) => {
       while (Date.now() < t) await sleep(Math.min(250, t - Date.now()));
     };
-    say(`load: ${opts.clients} clients for ${opts.seconds} s, the worker killed every ${opts.killEverySeconds} s`);
+    say(`load: ${opts.clients} clients for ${opts.seconds} s over ${opts.apis} API${opts.apis > 1 ? 's' : ''}, a worker killed every ${opts.killEverySeconds} s`);
     const load = Promise.all(
       Array.from({ length: opts.clients }, async () => {
         while (Date.now() < end) await traffic.runOne();
       }),
     );
     const killer = (async () => {
+      let next = 0;
       for (let t = started + opts.killEverySeconds * 1000; t < end; t += opts.killEverySeconds * 1000) {
         await until(t);
+        const worker = workers[next++ % workers.length];
         await worker.kill();
         faults['worker killed (SIGKILL) and restarted'] += 1;
         await runningAgain(worker);
+      }
+    })();
+    // Each API goes down once while the others serve: stopped gently (a deploy) or, every other
+    // one of several, killed (a crash: requests it held are cut, and the clients retry elsewhere).
+    const apiRestarts = (async () => {
+      for (let i = 0; i < apis.length; i++) {
+        await until(at(0.4 + (0.3 * i) / apis.length));
+        const crash = i % 2 === 1;
+        await (crash ? apis[i].kill() : apis[i].stop());
+        await apiUp(i);
+        faults[crash ? 'API killed (SIGKILL) and restarted' : 'API restarted under load'] += 1;
       }
     })();
     const timetable = (async () => {
@@ -199,16 +229,12 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       };
       await stretch(0.1, 0.2, () => (supplierMode.now = 'failing'), () => (supplierMode.now = 'ok'), 'supplier failing (500) stretches');
       await until(at(0.25));
-      await runningAgain(worker2);
-      faults['second worker started and stopped'] += 1;
+      await runningAgain(extraWorker);
+      faults['extra worker started and stopped'] += 1;
       await stretch(0.3, 0.4, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
-      await until(at(0.45));
-      await api.stop();
-      await apiUp();
-      faults['API restarted under load'] += 1;
       await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
       await until(at(0.6));
-      await worker2.stop();
+      await extraWorker.stop();
       // The store and the Temporal server go down and come back once each, when the soak started them.
       if (stack!.restartable.includes('ferretdb')) {
         await until(at(0.65));
@@ -229,7 +255,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
         faults['scarce product restocked'] += 1;
       }
     })();
-    await Promise.all([load, killer, timetable, restocker]);
+    await Promise.all([load, killer, apiRestarts, timetable, restocker]);
 
     // ── Settle: everything healthy, stock for whoever waits, then no order left working ──────
     supplierMode.now = 'ok';
@@ -297,6 +323,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       },
       faults,
       retries: { clientRequests: Object.fromEntries([...traffic.retries].sort((a, b) => b[1] - a[1])), activityAttempts },
+      requestsByApi: Object.fromEntries(apis.map((api, i) => [api.name, traffic.answeredBy.get(apiUrls[i]) ?? 0])),
       invariants,
       memoryMb: Object.fromEntries(
         [...memory].map(([name, lives]) => {
@@ -334,22 +361,24 @@ export function soakText(r: SoakReport): string {
     rows('scenarios run', Object.entries(r.orders.byScenario)),
     rows('faults injected', Object.entries(r.faults)),
     rows('retries', [...Object.entries(r.retries.clientRequests).slice(0, 8), ['activity attempts after the first', r.retries.activityAttempts]]),
+    rows('requests answered, by API process', Object.entries(r.requestsByApi)),
     rows('invariants', r.invariants.map((c) => [c.name, c.violations.length === 0 ? 'PASS' : `FAIL: ${c.violations.slice(0, 5).join('; ')}${c.violations.length > 5 ? ` (+${c.violations.length - 5})` : ''}`])),
     rows('memory (RSS MB over the longest life: first → last; max of any)', Object.entries(r.memoryMb).map(([name, m]) => [name, `${m.first} → ${m.last} over ${m.longestLifeSeconds} s (${m.lives} lives), max ${m.max}`])),
     ...(r.orders.unfinished.length ? [rows('scenarios that did not finish in time (their orders are still checked)', r.orders.unfinished.map((u) => [u.what, u.count]))] : []),
   ].join('\n\n');
 }
 
-/** The report as a Markdown table for the README. */
+/** The report as a Markdown table for docs/soak.md. */
 export function soakMarkdown(r: SoakReport): string {
   const lines = [
-    `Soak of ${Math.round(r.options.seconds / 60 * 10) / 10} min, ${r.options.clients} clients, ${r.startedAt.slice(0, 16)}Z (load average at the end ${r.loadAverage}):`,
+    `Soak of ${Math.round(r.options.seconds / 60 * 10) / 10} min, ${r.options.clients} clients, ${r.options.apis} API and ${r.options.workers} worker processes, ${r.startedAt.slice(0, 16)}Z (load average at the end ${r.loadAverage}):`,
     '',
     '| what | figure |',
     '|---|---|',
     `| orders | ${r.orders.total}: ${Object.entries(r.orders.byStatus).map(([s, n]) => `${n} ${s}`).join(', ')} |`,
     ...Object.entries(r.faults).map(([k, v]) => `| ${k} | ${v} |`),
     `| requests retried by clients | ${Object.values(r.retries.clientRequests).reduce((a, b) => a + b, 0)} |`,
+    `| requests answered by each API | ${Object.entries(r.requestsByApi).map(([name, n]) => `${name} ${n}`).join(', ')} |`,
     `| activity attempts after the first | ${r.retries.activityAttempts} |`,
     ...r.invariants.map((c) => `| ${c.name} | ${c.violations.length === 0 ? 'PASS' : `FAIL (${c.violations.length})`} |`),
     ...Object.entries(r.memoryMb).map(([name, m]) => `| ${name} RSS, MB: first → last over its longest life; max of ${m.lives} lives | ${m.first} → ${m.last} over ${m.longestLifeSeconds} s; max ${m.max} |`),

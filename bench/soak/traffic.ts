@@ -7,11 +7,14 @@ import { describe } from '../load';
  * The soak's traffic: storefronts, buyers, an agent and the payment provider, each speaking HTTP to
  * the API the way the real ones do, including their retries. Every step is retried while the
  * product is unreachable or answers 5xx/429 (a restart, a shed load), as a provider retries its
- * notices and a buyer reloads the page; each retry is counted by why.
+ * notices and a buyer reloads the page; each retry is counted by why. With several APIs the
+ * requests go round them in turn, as a load balancer sends them, and a request an API could not
+ * answer is sent again at once to another, as a proxy's next-upstream retry does.
  */
 
 export interface SoakAccess {
-  apiUrl: string;
+  /** Every API process; requests go round them. */
+  apiUrls: string[];
   keys: { admin: string; storefront: string; agent: string };
   webhookSecret: string;
   /** Plenty of stock, checked with the supplier before each key leaves. */
@@ -58,7 +61,10 @@ export class Traffic {
   readonly placed: Placed[] = [];
   /** Answers waited out and retried, by what they were. */
   readonly retries = new Map<string, number>();
+  /** Requests each API answered (any status), by its URL. */
+  readonly answeredBy = new Map<string, number>();
   private n = 0;
+  private turn = 0;
   private started = 0;
 
   constructor(
@@ -97,8 +103,8 @@ export class Traffic {
     const order = await this.create(p, this.access.mainSku);
     await this.pay(order);
     await this.keys(order);
-    await this.step('refund request', () => this.send('POST', `/v1/orders/${order.orderId}/refund-request`, { token: order.orderToken, body: { reason: 'Bought the wrong card.' } }), [202]);
-    await this.step('refund decision', () => this.send('POST', `/v1/orders/${order.orderId}/refund-decision`, { key: this.access.keys.agent, body: { approve: true } }), [200, 202]);
+    await this.step('refund request', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-request`, { token: order.orderToken, body: { reason: 'Bought the wrong card.' } }), [202]);
+    await this.step('refund decision', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-decision`, { key: this.access.keys.agent, body: { approve: true } }), [200, 202]);
     await this.statusOf(order, ['REFUNDED']);
   }
 
@@ -107,12 +113,12 @@ export class Traffic {
     await this.pay(order);
     await this.keys(order);
     const complaintId = await this.complain(order, 'key_invalid');
-    await this.step('resolve by replacement', () => this.send('POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_replace' } }), [200, 202]);
+    await this.step('resolve by replacement', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_replace' } }), [200, 202]);
     await this.until('the complaint resolved', async () => {
-      const seen = await this.step('complaint', () => this.send('GET', `/v1/complaints/${complaintId}`, { key: this.access.keys.agent }), [200]);
+      const seen = await this.step('complaint', (api) => this.send(api, 'GET', `/v1/complaints/${complaintId}`, { key: this.access.keys.agent }), [200]);
       return seen.body.status === 'RESOLVED';
     });
-    await this.step('confirm', () => this.send('POST', `/v1/complaints/${complaintId}/confirm`, { token: order.orderToken, body: { satisfied: true, rating: 5 } }), [200]);
+    await this.step('confirm', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/confirm`, { token: order.orderToken, body: { satisfied: true, rating: 5 } }), [200]);
   }
 
   private async complaintRefund(p: Placed): Promise<void> {
@@ -120,13 +126,13 @@ export class Traffic {
     await this.pay(order);
     await this.keys(order);
     const complaintId = await this.complain(order, 'wrong_item');
-    await this.step('resolve by refund', () => this.send('POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_refund' } }), [200, 202]);
+    await this.step('resolve by refund', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_refund' } }), [200, 202]);
     await this.statusOf(order, ['REFUNDED']);
   }
 
   private async cancel(p: Placed): Promise<void> {
     const order = await this.create(p, this.access.mainSku);
-    await this.step('cancel', () => this.send('POST', `/v1/orders/${order.orderId}/cancel`, { token: order.orderToken, body: { reason: 'Changed my mind.' } }), [200]);
+    await this.step('cancel', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/cancel`, { token: order.orderToken, body: { reason: 'Changed my mind.' } }), [200]);
     if (Math.random() < 0.5) await this.pay(order);
     await this.statusOf(order, ['CANCELLED']);
   }
@@ -154,7 +160,7 @@ export class Traffic {
     // An Idempotency-Key, so a create retried after a lost answer is the same order.
     const key = `soak-${randomBytes(8).toString('hex')}`;
     const body = { sku, buyer: { email: `buyer${++this.n}@example.com` } };
-    const created = await this.step('create', () => this.send('POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
+    const created = await this.step('create', (api) => this.send(api, 'POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
     p.orderId = created.body.orderId;
     return created.body;
   }
@@ -167,24 +173,24 @@ export class Traffic {
 
   private async notify(notice: object): Promise<void> {
     const raw = JSON.stringify(notice);
-    await this.step('payment notice', () => this.send('POST', '/v1/payments/notify', { raw, headers: { 'x-signature': sign(raw, this.access.webhookSecret) } }), [200]);
+    await this.step('payment notice', (api) => this.send(api, 'POST', '/v1/payments/notify', { raw, headers: { 'x-signature': sign(raw, this.access.webhookSecret) } }), [200]);
   }
 
   private async keys(order: { orderId: string; orderToken: string }): Promise<void> {
     await this.until('the keys', async () => {
-      const answer = await this.step('keys', () => this.send('GET', `/v1/orders/${order.orderId}/keys`, { token: order.orderToken }), [200, 409]);
+      const answer = await this.step('keys', (api) => this.send(api, 'GET', `/v1/orders/${order.orderId}/keys`, { token: order.orderToken }), [200, 409]);
       return answer.status === 200;
     });
   }
 
   private async complain(order: { orderId: string; orderToken: string }, category: string): Promise<string> {
-    const filed = await this.step('complaint', () => this.send('POST', `/v1/orders/${order.orderId}/complaints`, { token: order.orderToken, body: { category, description: 'The code is refused at redemption.' } }), [201]);
+    const filed = await this.step('complaint', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/complaints`, { token: order.orderToken, body: { category, description: 'The code is refused at redemption.' } }), [201]);
     return filed.body.complaintId;
   }
 
   private async statusOf(order: { orderId: string; orderToken: string }, statuses: string[]): Promise<void> {
     await this.until(`status ${statuses.join(' or ')}`, async () => {
-      const view = await this.step('order view', () => this.send('GET', `/v1/orders/${order.orderId}`, { token: order.orderToken }), [200]);
+      const view = await this.step('order view', (api) => this.send(api, 'GET', `/v1/orders/${order.orderId}`, { token: order.orderToken }), [200]);
       return statuses.includes(view.body.status);
     });
   }
@@ -202,20 +208,31 @@ export class Traffic {
    * One request, retried while the product cannot answer it (unreachable, 5xx, 429), as a client
    * would; any other answer not in `expected` is a failure of the scenario.
    */
-  private async step(what: string, request: () => Promise<Answer & { retryAfter?: number }>, expected: number[]): Promise<Answer> {
+  private async step(what: string, request: (apiUrl: string) => Promise<Answer & { retryAfter?: number }>, expected: number[]): Promise<Answer> {
     const deadline = Date.now() + this.stepTimeoutMs;
+    // APIs that could not answer this step: its retries go to the others while there are others.
+    const down = new Set<string>();
     for (;;) {
       let why: string;
       let waitMs = 250;
+      const apiUrl = this.nextApi(down);
       try {
-        const answer = await request();
+        const answer = await request(apiUrl);
+        this.answeredBy.set(apiUrl, (this.answeredBy.get(apiUrl) ?? 0) + 1);
         if (expected.includes(answer.status)) return answer;
         if (answer.status < 500 && answer.status !== 429) throw new Error(`${what} answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
         why = `${what}: ${answer.status}`;
         waitMs = Math.max(waitMs, answer.retryAfter ?? 0);
+        if (answer.status === 503) down.add(apiUrl);
       } catch (err) {
         if (err instanceof Error && err.message.startsWith(`${what} answered`)) throw err;
         why = `${what}: unreachable`;
+        down.add(apiUrl);
+      }
+      // Another API is there to ask: at once, as a proxy retries on its next upstream.
+      if (down.has(apiUrl) && down.size < this.access.apiUrls.length) {
+        why += ', retried on another API';
+        waitMs = 0;
       }
       this.retries.set(why, (this.retries.get(why) ?? 0) + 1);
       if (Date.now() + waitMs > deadline) throw new Error(`${why} until the step timed out`);
@@ -223,13 +240,24 @@ export class Traffic {
     }
   }
 
+  /** The next API in turn, skipping those that could not answer (unless every one could not). */
+  private nextApi(down: Set<string>): string {
+    const apis = this.access.apiUrls;
+    for (let i = 0; i < apis.length; i++) {
+      const url = apis[this.turn++ % apis.length];
+      if (!down.has(url)) return url;
+    }
+    return apis[this.turn++ % apis.length];
+  }
+
   private async send(
+    apiUrl: string,
     method: string,
     path: string,
     opts: { key?: string; token?: string; body?: unknown; raw?: string; idempotencyKey?: string; headers?: Record<string, string> },
   ): Promise<Answer & { retryAfter?: number }> {
     const raw = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-    const res = await fetch(`${this.access.apiUrl}${path}`, {
+    const res = await fetch(`${apiUrl}${path}`, {
       method,
       headers: {
         ...(raw !== undefined ? { 'content-type': 'application/json' } : {}),

@@ -1,4 +1,5 @@
-import type { OrderStatus } from '../../domain/order';
+import type { Money } from '../../domain/money';
+import type { OrderStatus, OrderView } from '../../domain/order';
 import type { ComplaintViewDoc, OrderViewDoc } from '../schemas';
 
 /** Orders nobody paid for cannot be complained about, so they do not count as sold. */
@@ -16,19 +17,30 @@ export interface OrderEntry extends EntryBase {
   kind: 'order';
   sold: boolean;
   refunded: boolean;
+  /** What the order costs the buyer, for the sales report; absent in facts recorded before it was carried. */
+  amount?: Money;
 }
 /** A complaint's figures, as its read-model row keeps them (null while still open to either answer). */
 type ComplaintFigures = Pick<
   ComplaintViewDoc,
-  'category' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating'
+  'category' | 'channel' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating' | 'autoResolvedSeconds'
 >;
 export interface ComplaintEntry extends EntryBase, ComplaintFigures {
   kind: 'complaint';
 }
 export type LedgerEntry = OrderEntry | ComplaintEntry;
 
-export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'status' | 'createdAt'>): OrderEntry {
-  return { kind: 'order', id: row._id, seq: row.seq, at: row.createdAt.getTime(), sku: row.sku, ...orderFigures(row.status) };
+export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'status' | 'createdAt'> & { view?: Pick<OrderView, 'amount'> }): OrderEntry {
+  const amount = row.view?.amount;
+  return {
+    kind: 'order',
+    id: row._id,
+    seq: row.seq,
+    at: row.createdAt.getTime(),
+    sku: row.sku,
+    ...orderFigures(row.status),
+    ...(amount ? { amount: { amount: amount.amount, currency: amount.currency } } : {}),
+  };
 }
 
 /** What the ranking counts of an order in a status. */
@@ -36,11 +48,11 @@ export function orderFigures(status: OrderStatus): Pick<OrderEntry, 'sold' | 're
   return { sold: !UNSOLD.includes(status), refunded: status === 'REFUNDED' };
 }
 
-/** Whether the ranking counts an order in `to` differently from one in `from` (a new entry is worth recording). */
+/** Whether the reports count an order in `to` differently from one in `from` (a new entry is worth recording). */
 export function figuresChange(from: OrderStatus | undefined, to: OrderStatus): boolean {
+  // A new order counts from its first step: the sales report counts the orders taken, paid or not.
+  if (from === undefined) return true;
   const b = orderFigures(to);
-  // An order nobody paid counts for nothing, as one the ledger never heard of.
-  if (from === undefined) return b.sold || b.refunded;
   const a = orderFigures(from);
   return a.sold !== b.sold || a.refunded !== b.refunded;
 }
@@ -53,12 +65,14 @@ export function complaintEntry(row: Omit<ComplaintViewDoc, 'view' | 'status' | '
     at: row.createdAt.getTime(),
     sku: row.sku,
     category: row.category,
+    ...(row.channel ? { channel: row.channel } : {}),
     firstResponseOnTime: row.firstResponseOnTime,
     resolutionOnTime: row.resolutionOnTime,
     firstResponseMinutes: row.firstResponseMinutes,
     resolutionMinutes: row.resolutionMinutes,
     satisfied: row.satisfied,
     rating: row.rating,
+    ...(row.autoResolvedSeconds != null ? { autoResolvedSeconds: row.autoResolvedSeconds } : {}),
   };
 }
 
@@ -67,14 +81,22 @@ export function entryKey(entry: LedgerEntry): string {
   return `${entry.kind === 'order' ? 'o' : 'c'}:${entry.id}`;
 }
 
-/** Keep the newest entry per order or complaint: workflows number their steps. */
+/**
+ * Keep the newest entry per order or complaint: workflows number their steps. Of two entries of the
+ * same step, one that carries the order's amount wins: the backfill records it for orders whose
+ * entries were folded before entries carried it.
+ */
 export function mergeNewest(into: Map<string, LedgerEntry>, entries: Iterable<LedgerEntry>): Map<string, LedgerEntry> {
   for (const entry of entries) {
     const key = entryKey(entry);
     const current = into.get(key);
-    if (current === undefined || entry.seq > current.seq) into.set(key, entry);
+    if (current === undefined || entry.seq > current.seq || (entry.seq === current.seq && addsAmount(entry, current))) into.set(key, entry);
   }
   return into;
+}
+
+function addsAmount(entry: LedgerEntry, current: LedgerEntry): boolean {
+  return entry.kind === 'order' && current.kind === 'order' && entry.amount !== undefined && current.amount === undefined;
 }
 
 export const HOUR_MS = 3_600_000;

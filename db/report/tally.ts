@@ -1,4 +1,4 @@
-import { COMPLAINT_CATEGORIES, type ComplaintCategory } from '../../domain/complaint';
+import { COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, type ComplaintCategory, type ComplaintChannel } from '../../domain/complaint';
 import type { LedgerEntry } from './entries';
 
 export interface Period {
@@ -10,6 +10,9 @@ export interface ComplaintReport {
   period: { from: string; to: string };
   totals: { orders: number; complaints: number; refunds: number };
   byCategory: { category: ComplaintCategory; complaints: number; share: number }[];
+  byChannel: { channel: ComplaintChannel; complaints: number; share: number }[];
+  /** key_invalid complaints the automatic re-check resolved with a new key, no agent needed, and how fast. */
+  autoRecheck: { resolved: number; medianSeconds: number | null };
   bySku: { sku: string; orders: number; complaints: number; complaintRate: number | null; refunds: number; refundRate: number | null }[];
   sla: {
     firstResponseOnTime: number | null;
@@ -20,14 +23,28 @@ export interface ComplaintReport {
   satisfaction: { responses: number; satisfiedShare: number | null; averageRating: number | null };
 }
 
+/** What the sales report counts of orders: all taken, those paid and refunded, and their money by currency (minor units). */
+export interface SalesTally {
+  orders: number;
+  paid: number;
+  refunds: number;
+  revenue: Record<string, number>;
+  refunded: Record<string, number>;
+}
+
 /**
- * The ranking's raw figures for a set of orders and complaints. Tallies add up, so a day's tally
+ * The reports' raw figures for a set of orders and complaints. Tallies add up, so a day's tally
  * is kept in the ledger and a period's is the sum of its days. The minutes are kept whole, since
  * medians do not add up.
  */
 export interface Tally {
+  sales: SalesTally;
   skus: Record<string, { orders: number; refunds: number; complaints: number }>;
   categories: Record<string, number>;
+  /** By channel; absent in tallies folded before channels (all of theirs were web). */
+  channels?: Record<string, number>;
+  /** Seconds from filing to the automatic re-check's resolution; absent in tallies folded before it. */
+  autoResolvedSeconds?: number[];
   firstOnTime: number;
   firstSettled: number;
   resolvedOnTime: number;
@@ -40,10 +57,17 @@ export interface Tally {
   resolutionMinutes: number[];
 }
 
+export function emptySales(): SalesTally {
+  return { orders: 0, paid: 0, refunds: 0, revenue: {}, refunded: {} };
+}
+
 export function emptyTally(): Tally {
   return {
+    sales: emptySales(),
     skus: {},
     categories: {},
+    channels: {},
+    autoResolvedSeconds: [],
     firstOnTime: 0,
     firstSettled: 0,
     resolvedOnTime: 0,
@@ -64,13 +88,25 @@ function skuOf(tally: Tally, sku: string) {
 /** Count one order or complaint into the tally. */
 export function count(tally: Tally, entry: LedgerEntry): void {
   if (entry.kind === 'order') {
+    const { sales } = tally;
+    sales.orders += 1;
     if (!entry.sold) return;
+    sales.paid += 1;
+    if (entry.amount) addMoney(sales.revenue, entry.amount.currency, entry.amount.amount);
     skuOf(tally, entry.sku).orders += 1;
-    if (entry.refunded) skuOf(tally, entry.sku).refunds += 1;
+    if (entry.refunded) {
+      sales.refunds += 1;
+      if (entry.amount) addMoney(sales.refunded, entry.amount.currency, entry.amount.amount);
+      skuOf(tally, entry.sku).refunds += 1;
+    }
     return;
   }
   skuOf(tally, entry.sku).complaints += 1;
   tally.categories[entry.category] = (tally.categories[entry.category] ?? 0) + 1;
+  const channels = (tally.channels ??= {});
+  const channel = entry.channel ?? 'web';
+  channels[channel] = (channels[channel] ?? 0) + 1;
+  if (entry.autoResolvedSeconds !== undefined && entry.autoResolvedSeconds !== null) (tally.autoResolvedSeconds ??= []).push(entry.autoResolvedSeconds);
   if (entry.firstResponseOnTime !== null) {
     tally.firstSettled += 1;
     if (entry.firstResponseOnTime) tally.firstOnTime += 1;
@@ -98,8 +134,23 @@ export function tallyOf(entries: Iterable<LedgerEntry>): Tally {
   return tally;
 }
 
+function addMoney(into: Record<string, number>, currency: string, amount: number): void {
+  into[currency] = (into[currency] ?? 0) + amount;
+}
+
+/** Add another sales tally into this one. */
+export function combineSales(into: SalesTally, other: SalesTally): void {
+  into.orders += other.orders;
+  into.paid += other.paid;
+  into.refunds += other.refunds;
+  for (const [currency, amount] of Object.entries(other.revenue)) addMoney(into.revenue, currency, amount);
+  for (const [currency, amount] of Object.entries(other.refunded)) addMoney(into.refunded, currency, amount);
+}
+
 /** Add another tally (another hour's) into this one. */
 export function combine(into: Tally, other: Tally): void {
+  // Hours folded before the sales report existed carry no sales figures.
+  if (other.sales) combineSales(into.sales, other.sales);
   for (const [sku, s] of Object.entries(other.skus)) {
     const mine = skuOf(into, sku);
     mine.orders += s.orders;
@@ -107,6 +158,11 @@ export function combine(into: Tally, other: Tally): void {
     mine.complaints += s.complaints;
   }
   for (const [category, n] of Object.entries(other.categories)) into.categories[category] = (into.categories[category] ?? 0) + n;
+  const channels = (into.channels ??= {});
+  // A tally folded before channels counted only the buyer's own complaints.
+  const otherChannels = other.channels ?? { web: Object.values(other.categories).reduce((a, b) => a + b, 0) };
+  for (const [channel, n] of Object.entries(otherChannels)) if (n > 0) channels[channel] = (channels[channel] ?? 0) + n;
+  (into.autoResolvedSeconds ??= []).push(...(other.autoResolvedSeconds ?? []));
   for (const field of ['firstOnTime', 'firstSettled', 'resolvedOnTime', 'resolutionSettled', 'responses', 'satisfied', 'rated', 'ratingSum'] as const) {
     into[field] += other[field];
   }
@@ -129,6 +185,11 @@ export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {
       const n = tally.categories[category] ?? 0;
       return { category, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
     }).sort((a, b) => b.complaints - a.complaints),
+    byChannel: COMPLAINT_CHANNELS.map((channel) => {
+      const n = tally.channels?.[channel] ?? 0;
+      return { channel, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
+    }).sort((a, b) => b.complaints - a.complaints),
+    autoRecheck: { resolved: tally.autoResolvedSeconds?.length ?? 0, medianSeconds: median(tally.autoResolvedSeconds ?? []) },
     bySku: Object.entries(tally.skus)
       .map(([sku, s]) => ({
         sku,

@@ -103,6 +103,6 @@ export function providerRefused(message: string): ApplicationFailure {
 
 
 /** The provider did not answer as hoped; the activity backs off and asks again. */
-export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed' | 'ProviderDisputeLookupFailed', message: string): ApplicationFailure {
+export function providerFailed(type: 'ProviderRefundFailed' | 'ProviderLookupFailed' | 'ProviderCheckoutFailed' | 'ProviderCloseFailed' | 'ProviderDisputeLookupFailed' | 'ProviderReplyFailed', message: string): ApplicationFailure {
   return ApplicationFailure.retryable(message, type);
 }

@@ -1,8 +1,10 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { createDecipheriv, createSign, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import type { ComplaintCategory } from '../../domain/complaint';
 import type { DisputeFacts, DisputeNotice } from '../../domain/dispute';
+import { PROVIDER_REPLY_REFUSED, replyContent, type NegotiationEntry } from '../../domain/providerReply';
 import { beijingTime } from './clock';
 import { jsonOf, request, type RawAnswer } from './http';
 import { isRefusal } from '../../activities/http';
@@ -169,19 +171,36 @@ export function wechatpayRail(settings: WechatSettings, config: Config): Provide
       };
     },
 
-    /** An agent's words to the buyer, shown in the WeChat Pay complaint (at most 200 characters there). */
+    /**
+     * An agent's words to the buyer, shown in the WeChat Pay complaint. A 4xx about the request (the
+     * complaint closed there, a field it refuses) is refused for good; a 5xx or no answer is retried.
+     * The API takes no request id: see complaintHistory for how a resend is avoided.
+     */
     async answerComplaint(complaintId, text) {
-      const answer = await call('POST', `/v3/merchant-service/complaints-v2/${encodeURIComponent(complaintId)}/response`, {
+      const answer = await call('POST', `${complaintPath(complaintId)}/response`, {
         complainted_mchid: settings.mchid,
-        response_content: text.slice(0, 200),
+        response_content: replyContent(text),
       });
-      if (answer.status !== 204 && answer.status !== 200) throw providerFailed('ProviderDisputeLookupFailed', `wechatpay complaint ${complaintId} response answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+      settled(answer, `wechatpay complaint ${complaintId} response`);
     },
 
     /** The merchant's handling is done: WeChat Pay asks the buyer and closes the complaint. */
     async completeComplaint(complaintId) {
-      const answer = await call('POST', `/v3/merchant-service/complaints-v2/${encodeURIComponent(complaintId)}/complete`, { complainted_mchid: settings.mchid });
-      if (answer.status !== 204 && answer.status !== 200) throw providerFailed('ProviderDisputeLookupFailed', `wechatpay complaint ${complaintId} complete answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+      const answer = await call('POST', `${complaintPath(complaintId)}/complete`, { complainted_mchid: settings.mchid });
+      settled(answer, `wechatpay complaint ${complaintId} complete`);
+    },
+
+    /** The complaint's negotiation history (the buyer's, the platform's and the merchant's lines), every page of it. */
+    async complaintHistory(complaintId) {
+      const entries: NegotiationEntry[] = [];
+      for (let offset = 0; ; ) {
+        const answer = await call('GET', `${complaintPath(complaintId)}/negotiation-historys?limit=${HISTORY_PAGE}&offset=${offset}`);
+        if (answer.status !== 200) throw providerFailed('ProviderLookupFailed', `wechatpay complaint ${complaintId} history answered ${answer.status} ${answer.body?.code ?? ''}`.trim());
+        const page: any[] = Array.isArray(answer.body?.data) ? answer.body.data : [];
+        for (const e of page) entries.push({ type: String(e?.operate_type ?? ''), details: typeof e?.operate_details === 'string' ? e.operate_details : '' });
+        offset += page.length;
+        if (page.length < HISTORY_PAGE) return entries;
+      }
     },
 
     verifyNotice(req): NoticeOutcome {
@@ -222,6 +241,22 @@ export interface WechatApi {
   readDispute(notice: DisputeNotice): Promise<DisputeFacts>;
   answerComplaint(complaintId: string, text: string): Promise<void>;
   completeComplaint(complaintId: string): Promise<void>;
+  complaintHistory(complaintId: string): Promise<NegotiationEntry[]>;
+}
+
+/** History lines per page: the most the API gives at once. */
+const HISTORY_PAGE = 300;
+
+function complaintPath(complaintId: string): string {
+  return `/v3/merchant-service/complaints-v2/${encodeURIComponent(complaintId)}`;
+}
+
+/** A reply's answer: taken (204, 200), refused for good (a 4xx about the request), or worth asking again. */
+function settled(answer: { status: number; body: any }, what: string): void {
+  if (answer.status === 204 || answer.status === 200) return;
+  const said = `${what} answered ${answer.status} ${answer.body?.code ?? ''} ${answer.body?.message ?? ''}`.trim();
+  if (isRefusal(answer.status)) throw ApplicationFailure.nonRetryable(said, PROVIDER_REPLY_REFUSED);
+  throw providerFailed('ProviderReplyFailed', said);
 }
 
 /** WeChat Pay's problem types, in the complaint categories agents know. */

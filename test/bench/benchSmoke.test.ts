@@ -71,3 +71,15 @@ describe('the benchmark, smoke-sized', () => {
     expect(svg.match(/<polyline /g)!.length).toBe(6);
   });
 });
+
+describe("the benchmark's deployment flags", () => {
+  it('takes --apis and --workers (a dry run prints what it would run), and refuses a bad count', async () => {
+    const dry = await runScript('scripts/bench.ts', ['--smoke', '--apis', '2', '--workers', '3', '--dry-run'], {});
+    expect(dry.code).toBe(0);
+    const planned = JSON.parse(/would run: (\{.*\}); results to/.exec(dry.output)![1]);
+    expect(planned).toMatchObject({ apis: 2, workers: 3, smoke: true, levels: [1, 2] });
+
+    const bad = await runScript('scripts/bench.ts', ['--workers', '0', '--dry-run'], {});
+    expect({ code: bad.code, said: bad.output.includes('--workers must be a whole number from 1 to 16, got "0"') }).toEqual({ code: 2, said: true });
+  });
+});

@@ -1,7 +1,7 @@
 import { FakeServer } from '../support/fakeServer';
-import { openBrowser, type BrowserSession } from '../support/browser';
+import { inView, openBrowser, signIn as signInAs, WIDTHS, type BrowserSession } from '../support/browser';
 import { DEV, eventually } from '../support/http';
-import { keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
+import { keyCodes, productWithShop, type Shop } from '../support/orders';
 import type { Product } from '../support/harness';
 import { orderWorkflowId } from '../../domain/order';
 
@@ -41,23 +41,9 @@ describe('the console in a browser', () => {
     expect(b.problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]);
   });
 
-  async function delivered(): Promise<PlacedOrder> {
-    const order = await shop.order(sku);
-    await shop.pay(order);
-    await shop.waitFor(order.orderId, 'DELIVERED');
-    return order;
-  }
+  const delivered = () => shop.delivered(sku);
 
-  async function signIn(key: string): Promise<void> {
-    const { page } = b;
-    // A fresh tab's session: no key kept from the previous sign-in.
-    await page.goto(`${product.api.url}/console`);
-    await page.evaluate('sessionStorage.clear()');
-    await page.reload();
-    await page.locator('#api-key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-me]').waitFor();
-  }
+  const signIn = (key: string) => signInAs(b.page, product.api.url, key);
 
   it('serves the page under a strict CSP and refuses a wrong key on sign-in', async () => {
     await b.step('sign-in', async () => {
@@ -80,7 +66,7 @@ describe('the console in a browser', () => {
       expect(await page.evaluate('sessionStorage.getItem("kamiflow.apiKey")')).toBe(DEV.agent);
       expect(await page.evaluate('localStorage.getItem("kamiflow.apiKey")')).toBeNull();
       // The agent's tabs; ops' stuck orders and the admin's products are not among them.
-      expect(await page.locator('[data-tab]').evaluateAll((as) => as.map((a) => a.getAttribute('data-tab')))).toEqual(['queue', 'refunds', 'stock', 'ranking']);
+      expect(await page.locator('[data-tab]').evaluateAll((as) => as.map((a) => a.getAttribute('data-tab')))).toEqual(['orders', 'queue', 'refunds', 'stock', 'ranking']);
     });
   });
 
@@ -117,7 +103,10 @@ describe('the console in a browser', () => {
       await page.locator('button[data-action="acknowledge"]').click();
       const notice = page.locator('.notice-conflict');
       await notice.waitFor();
-      expect(await notice.textContent()).toContain('ACKNOWLEDGED');
+      // In the API's own words, beside the buttons, on the phone's screen without scrolling.
+      expect(await notice.textContent()).toMatch(/^Not done: .*ACKNOWLEDGED/);
+      expect(await notice.textContent()).not.toContain('changed meanwhile');
+      expect(await inView(page, '.notice-conflict')).toBe(true);
       // The page shows what the complaint is now, including the other agent's message.
       await page.locator('.msg', { hasText: 'On it.' }).waitFor();
     });
@@ -133,8 +122,57 @@ describe('the console in a browser', () => {
       expect(view.messages.map((m: { text: string }) => m.text)).toEqual(expect.arrayContaining([expect.stringContaining('Here is a new key, sorry.')]));
       expect((await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true, rating: 5 })).status).toBe(200);
       await page.reload();
-      await page.locator('h2 .badge', { hasText: 'CLOSED' }).waitFor();
+      await page.locator('h2 .badge[data-status="CLOSED"]').waitFor();
     });
+  });
+
+  it('each click goes under a fresh Idempotency-Key: a lost answer is sent again under it, a double click acts once', async () => {
+    const order = await delivered();
+    const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'service', description: 'The activation page times out.' });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+    const { page } = b;
+    const sent: { key: string | null; body: unknown }[] = [];
+    let loseNextAnswer = true;
+    const actions = `**/v1/complaints/${complaintId}/actions`;
+    await page.route(actions, async (route) => {
+      const request = route.request();
+      sent.push({ key: await request.headerValue('idempotency-key'), body: request.postDataJSON() });
+      if (!loseNextAnswer) return route.continue();
+      loseNextAnswer = false;
+      // The request reaches the API, which acts; its answer never reaches the page.
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const notes = async (text: string) => (await shop.agent.get(`/v1/complaints/${complaintId}`)).body.messages.filter((m: { text: string }) => m.text === text);
+    try {
+      await b.step('lost-answer', async () => {
+        await signIn(DEV.agent);
+        await page.goto(`${product.api.url}/console#/complaints/${complaintId}`);
+        await page.getByText('The activation page times out.').waitFor();
+        await page.locator('textarea[name="note"]').fill('Checking with the supplier.');
+        await page.locator('button[data-action="acknowledge"]').click();
+        await page.locator('.notice-ok', { hasText: 'ACKNOWLEDGED' }).waitFor();
+        expect(sent).toHaveLength(2);
+        expect(sent[0].key).toMatch(/^[0-9a-f]{32}$/);
+        expect(sent[1]).toEqual(sent[0]);
+        expect(await notes('Checking with the supplier.')).toHaveLength(1);
+      });
+      await b.step('double-click', async () => {
+        await page.locator('textarea[name="note"]').fill('Which browser do you use?');
+        await page.locator('button[data-action="request_info"]').dblclick();
+        await page.locator('.notice-ok', { hasText: 'AWAITING_BUYER' }).waitFor();
+        expect(await page.locator('.notice-conflict').count()).toBe(0);
+        const clicks = sent.slice(2);
+        expect(clicks.length).toBeGreaterThan(0);
+        expect(new Set(clicks.map((c) => c.key)).size).toBe(1);
+        expect(clicks[0].key).toMatch(/^[0-9a-f]{32}$/);
+        expect(clicks[0].key).not.toBe(sent[0].key);
+        expect(await notes('Which browser do you use?')).toHaveLength(1);
+      });
+    } finally {
+      await page.unroute(actions);
+    }
   });
 
   it('an agent approves a refund request', async () => {
@@ -149,12 +187,89 @@ describe('the console in a browser', () => {
       await card.getByText('Bought the wrong region.').waitFor();
       await card.locator('input[name="note"]').fill('Region mismatch, refunded.');
       await card.locator('button[data-decision="approve"]').click();
-      await card.locator('.notice-ok, .notice-info').waitFor();
+      // Money moves only from the confirmation.
+      await card.locator('[data-confirm="yes"]').click();
+      // The card says what was decided, and its badge shows where the order stands now.
+      await card.locator('.notice-ok', { hasText: /^Refund approved: CN¥19\.99 goes back to the buyer \((Refunding|Refunded)\)\.$/ }).waitFor();
+      await card.locator('.row > [data-status="REFUNDING"], .row > [data-status="REFUNDED"]').first().waitFor();
+      expect(await card.locator('[data-decision]').count()).toBe(0);
       await shop.waitFor(order.orderId, 'REFUNDED');
-      // A second decision on the same order is refused, and the page says why.
+      // Decided: no longer in the queue.
       await page.reload();
       await card.waitFor({ state: 'detached' });
     });
+  });
+
+  it('an agent rejects a refund request: a note first, then the card says so and shows the order delivered again', async () => {
+    const order = await delivered();
+    expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Did not like it.' })).status).toBe(202);
+    await shop.waitFor(order.orderId, 'REFUND_REQUESTED');
+    const { page } = b;
+    await b.step('refund-reject', async () => {
+      await signIn(DEV.agent);
+      await page.goto(`${product.api.url}/console#/refunds`);
+      const card = page.locator(`[data-order="${order.orderId}"]`);
+      await card.getByText('Did not like it.').waitFor();
+      await card.locator('button[data-decision="reject"]').click();
+      await card.locator('.notice-error', { hasText: 'Write a note first' }).waitFor();
+      expect((await shop.view(order.orderId)).status).toBe('REFUND_REQUESTED');
+      await card.locator('input[name="note"]').fill('The key was already redeemed.');
+      await card.locator('button[data-decision="reject"]').click();
+      await card.locator('.notice-ok', { hasText: 'Refund rejected: the buyer keeps the keys (Delivered).' }).waitFor();
+      await card.locator('.row > [data-status="DELIVERED"]').waitFor();
+      await card.locator('.refund [data-status="REJECTED"]').waitFor();
+      expect(await card.textContent()).not.toContain('Decided: DELIVERED');
+    });
+  });
+
+  it('offers only the complaint actions its status takes; a rejection needs a note, a refund asks first', async () => {
+    const { page } = b;
+    const offered = () => page.locator('button[data-action]').evaluateAll((bs) => bs.map((x) => x.getAttribute('data-action')));
+    for (const width of WIDTHS) {
+      await page.setViewportSize(width);
+      const order = await delivered();
+      const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'key_not_received', description: `Nothing arrived (${width.name}).` });
+      expect(filed.status).toBe(201);
+      const { complaintId } = filed.body;
+      await b.step(`complaint-actions-${width.name}`, async () => {
+        await signIn(DEV.agent);
+        await page.goto(`${product.api.url}/console#/complaints/${complaintId}`);
+        await page.getByText(`Nothing arrived (${width.name}).`).waitFor();
+        expect(await offered()).toEqual(['acknowledge', 'request_info', 'resolve_replace', 'resolve_refund', 'reject', 'escalate']);
+
+        // Rejecting with no note is stopped in the page: nothing is sent, nothing changes.
+        await page.locator('button[data-action="reject"]').click();
+        await page.locator('.notice-error', { hasText: 'Write a note first' }).waitFor();
+        expect(await inView(page, '.notice-error')).toBe(true);
+        expect((await shop.agent.get(`/v1/complaints/${complaintId}`)).body).toMatchObject({ status: 'OPEN', messages: [expect.anything()] });
+
+        // A refund asks first, naming the money; "Cancel" leaves the complaint as it was.
+        await page.locator('aside [data-amount]').waitFor();
+        await page.locator('button[data-action="resolve_refund"]').click();
+        expect(await page.locator('.confirm').textContent()).toContain('CN¥19.99');
+        await page.locator('[data-confirm="no"]').click();
+        expect((await shop.agent.get(`/v1/complaints/${complaintId}`)).body.status).toBe('OPEN');
+
+        await page.locator('button[data-action="acknowledge"]').click();
+        await page.locator('.notice-ok', { hasText: 'Done: the complaint is now Acknowledged.' }).waitFor();
+        await page.locator('h2 [data-status="ACKNOWLEDGED"]').waitFor();
+        expect(await offered()).toEqual(['request_info', 'resolve_replace', 'resolve_refund', 'reject', 'escalate']);
+
+        await page.locator('button[data-action="resolve_refund"]').click();
+        await page.locator('[data-confirm="yes"]').click();
+        await page.locator('.notice-ok, .notice-info').first().waitFor();
+        await shop.waitFor(order.orderId, 'REFUNDED');
+        await eventually(async () => {
+          await page.reload();
+          await page.locator('h2 [data-status]').waitFor();
+          return (await page.locator('h2 [data-status="RESOLVED"]').count()) > 0 || undefined;
+        }, 'the complaint resolved on the page');
+        // Resolved: the buyer's move now; no agent action fits.
+        expect(await offered()).toEqual([]);
+        await page.locator('[data-no-actions]').waitFor();
+      });
+    }
+    await page.setViewportSize(WIDTHS[1]);
   });
 
   it('a refund decision that no longer fits shows the 409 reason', async () => {
@@ -170,6 +285,7 @@ describe('the console in a browser', () => {
       // Another agent rejects it first.
       expect((await shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Key was used.' })).status).toBe(200);
       await card.locator('button[data-decision="approve"]').click();
+      await card.locator('[data-confirm="yes"]').click();
       const notice = card.locator('.notice-conflict');
       await notice.waitFor();
       expect(await notice.textContent()).toMatch(/no refund request is pending|pending/i);
@@ -191,7 +307,7 @@ describe('the console in a browser', () => {
       await page.getByRole('button', { name: 'Refresh' }).click();
       const card = page.locator(`[data-order="${order.orderId}"]`);
       await card.waitFor();
-      expect(await card.textContent()).toContain('DELIVERING');
+      expect(await card.locator('[data-status]').first().getAttribute('data-status')).toBe('DELIVERING');
       const link = card.locator('a.temporal-link');
       expect(await link.getAttribute('href')).toBe(`http://temporal-ui.example:8080/namespaces/default/workflows/${orderWorkflowId(order.orderId)}`);
       expect(await link.getAttribute('target')).toBe('_blank');

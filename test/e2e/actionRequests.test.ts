@@ -1,18 +1,20 @@
-import { RETRY_WINDOW_MS } from '../../api/actionIds';
+import { randomUUID } from 'node:crypto';
+import type { ApiClient } from '../support/http';
 import { keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
 
-/**
- * A human action (cancel, refund request and decision, complaint actions) is remembered in
- * `action_requests` so a retry of it gets the same update id. One the order refuses (409) or that
- * has no order (404) changed nothing, and leaves nothing behind either.
+/*
+ * Human actions are deduplicated by their Idempotency-Key and by nothing else. Without a key every
+ * request is judged against the state at that moment, however like an earlier one it looks; with a
+ * key, the same body answers the first outcome again and another body is 409 idempotency_key_reused.
+ * Keyed requests leave a row in `action_requests` (the store, shared by every API process).
  */
-describe('human actions and their retry records', () => {
+describe('human actions: deduplicated by Idempotency-Key only', () => {
   const ctx = productWithShop();
   const sku = 'acts-card';
-  const rows = () => ctx.product.store.actionRequests.find({}, { _id: 1, updateId: 1, at: 1 }).sort({ _id: 1 }).lean();
+  const rows = () => ctx.product.store.actionRequests.countDocuments();
 
   beforeAll(async () => {
-    await ctx.shop.product(sku, {}, keyCodes(6, 'ACTS'));
+    await ctx.shop.product(sku, {}, keyCodes(12, 'ACTS'));
   });
 
   async function delivered(): Promise<PlacedOrder> {
@@ -22,54 +24,131 @@ describe('human actions and their retry records', () => {
     return order;
   }
 
-  it('a refused action writes no row; the same words once the order allows them are carried out', async () => {
-    const { shop } = ctx;
-    const before = await rows();
-    const order = await shop.order(sku);
-    // Unpaid: nothing to refund, and no request to decide.
-    const asked = await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Too early.' });
-    expect(asked.status).toBe(409);
-    const decided = await shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: true });
-    expect(decided.status).toBe(409);
-    const unknown = await shop.agent.post('/v1/orders/NoSuchOrder00000/refund-decision', { approve: true });
-    expect(unknown.status).toBe(404);
-    expect(await rows()).toEqual(before);
+  async function complaintOn(order: PlacedOrder): Promise<string> {
+    const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'service', description: 'The code page does not load.' });
+    expect(filed.status).toBe(201);
+    return filed.body.complaintId;
+  }
 
-    await shop.pay(order);
-    await shop.waitFor(order.orderId, 'DELIVERED');
-    const again = await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Too early.' });
-    expect(again.status).toBe(202);
-    expect(await rows()).toHaveLength(before.length + 1);
+  const keyed = (client: ApiClient, key: string) => client.with({ 'idempotency-key': key });
+
+  describe('without a key, each request is judged afresh', () => {
+    it('a buyer unsatisfied with two successive resolutions is heard both times', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const complaintId = await complaintOn(order);
+      const unsatisfied = () => order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: false });
+
+      expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'reject', note: 'The page works for us.' })).status).toBe(200);
+      const first = await unsatisfied();
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ status: 'ACKNOWLEDGED', reopenCount: 1 });
+
+      expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'reject', note: 'Still works: try another browser.' })).status).toBe(200);
+      const second = await unsatisfied();
+      expect(second.status).toBe(200);
+      expect(second.body).toMatchObject({ status: 'ACKNOWLEDGED', reopenCount: 2 });
+      expect((await order.buyer.get(`/v1/complaints/${complaintId}`)).body).toMatchObject({ status: 'ACKNOWLEDGED', reopenCount: 2 });
+    });
+
+    it('an action repeated on a complaint that has closed since is a 409', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const complaintId = await complaintOn(order);
+      const acknowledge = () => shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge' });
+
+      expect((await acknowledge()).status).toBe(200);
+      expect((await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'reject', note: 'Works as sold.' })).status).toBe(200);
+      expect((await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true })).status).toBe(200);
+
+      const late = await acknowledge();
+      expect(late.status).toBe(409);
+      expect(late.body.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('CLOSED') });
+    });
+
+    it('a second complaint on the same order, in the same words, is a 409 naming the open one', async () => {
+      const order = await delivered();
+      const complaintId = await complaintOn(order);
+      const again = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'service', description: 'The code page does not load.' });
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toContain(complaintId);
+      expect((await ctx.shop.view(order.orderId)).complaints).toEqual([complaintId]);
+    });
+
+    it('writes no row', async () => {
+      const order = await delivered();
+      const before = await rows();
+      expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Wrong region.' })).status).toBe(202);
+      expect((await ctx.shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Redeemed already.' })).status).toBe(200);
+      expect(await rows()).toBe(before);
+    });
   });
 
-  it('an accepted action keeps its row, and a retry of it is answered by the first outcome', async () => {
-    const { shop } = ctx;
-    const order = await delivered();
-    const before = (await rows()).length;
-    const request = () => order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Wrong region.' });
-    const [first, retry] = await Promise.all([request(), request()]);
-    expect([first.status, retry.status]).toEqual([202, 202]);
-    expect(retry.body).toEqual(first.body);
-    expect(await rows()).toHaveLength(before + 1);
-    const view = await shop.view(order.orderId);
-    expect(view.timeline.filter((e) => e.type === 'status:REFUND_REQUESTED')).toHaveLength(1);
-  });
+  describe('with a key', () => {
+    it('the same key and body answer the first outcome again, racing or later, and act once', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const buyer = keyed(order.buyer, randomUUID());
+      const request = () => buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Bought the wrong region.' });
+      const [first, racing] = await Promise.all([request(), request()]);
+      expect([first.status, racing.status]).toEqual([202, 202]);
+      expect(racing.body).toEqual(first.body);
+      // The request is decided meanwhile; the retry still answers what the first request did.
+      expect((await shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Redeemed already.' })).status).toBe(200);
+      const later = await request();
+      expect(later).toEqual(first);
+      const view = await shop.view(order.orderId);
+      expect(view.status).toBe('DELIVERED');
+      expect(view.timeline.filter((e) => e.type === 'status:REFUND_REQUESTED')).toHaveLength(1);
+    });
 
-  it('a refused action leaves a stale row of the same words as it was', async () => {
-    const { shop, product } = ctx;
-    const order = await delivered();
-    const decide = () => shop.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Key was redeemed.' });
-    expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Changed my mind.' })).status).toBe(202);
-    expect((await decide()).status).toBe(200);
-    // Long after, the same words again: a new action, refused (no request pending).
-    const before = await rows();
-    const stale = new Date(Date.now() - RETRY_WINDOW_MS - 60_000);
-    const ids = before.map((r) => r._id);
-    await product.store.actionRequests.updateMany({ _id: { $in: ids } }, { $set: { at: stale } });
-    const staleRows = await rows();
-    const refused = await decide();
-    expect(refused.status).toBe(409);
-    expect(refused.body.error.message).toMatch(/no refund request is pending/);
-    expect(await rows()).toEqual(staleRows);
+    it('a refusal is the first outcome too; a new key is a new action', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const decide = (key: string) => keyed(shop.agent, key).post(`/v1/orders/${order.orderId}/refund-decision`, { approve: true });
+      const key = randomUUID();
+      const refused = await decide(key);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toMatch(/no refund request is pending/);
+
+      expect((await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Not what I ordered.' })).status).toBe(202);
+      expect(await decide(key)).toEqual(refused);
+      expect((await shop.view(order.orderId)).status).toBe('REFUND_REQUESTED');
+      const fresh = await decide(randomUUID());
+      expect(fresh.status).toBe(200);
+      expect(fresh.body.status).toBe('REFUNDING');
+    });
+
+    it('the same key with another body is 409 idempotency_key_reused, and changes nothing', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const complaintId = await complaintOn(order);
+      const agent = keyed(shop.agent, randomUUID());
+      const acknowledged = await agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge', note: 'Looking into it.' });
+      expect(acknowledged.status).toBe(200);
+
+      const reused = await agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'reject', note: 'Works as sold.' });
+      expect(reused.status).toBe(409);
+      expect(reused.body.error).toEqual({
+        code: 'idempotency_key_reused',
+        message: expect.stringContaining('another body'),
+        details: [{ path: 'Idempotency-Key', reason: 'was used with another body' }],
+      });
+      const view = (await shop.agent.get(`/v1/complaints/${complaintId}`)).body;
+      expect(view.status).toBe('ACKNOWLEDGED');
+      expect(view.messages.map((m: { text: string }) => m.text)).toEqual(['The code page does not load.', 'Looking into it.']);
+    });
+
+    it('a key belongs to its caller and route: the same key elsewhere is a key of its own', async () => {
+      const { shop } = ctx;
+      const order = await delivered();
+      const key = randomUUID();
+      const before = await rows();
+      expect((await keyed(order.buyer, key).post(`/v1/orders/${order.orderId}/refund-request`, { reason: 'Changed my mind.' })).status).toBe(202);
+      const decided = await keyed(shop.agent, key).post(`/v1/orders/${order.orderId}/refund-decision`, { approve: false, note: 'Outside policy.' });
+      expect(decided.status).toBe(200);
+      expect(decided.body.status).toBe('DELIVERED');
+      expect(await rows()).toBe(before + 2);
+    });
   });
 });

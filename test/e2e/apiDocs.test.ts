@@ -30,10 +30,12 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /v1/complaints/{complaintId}/actions': { action: 'acknowledge' },
   'POST /v1/complaints/{complaintId}/replies': { message: 'x' },
   'POST /v1/complaints/{complaintId}/confirm': { satisfied: true },
+  'PATCH /v1/products/{sku}': { active: true },
+  'DELETE /v1/products/{sku}/keys/{keyId}': {},
 };
 
 /** Files the pages load, served as static files rather than operations. */
-const STATIC_FILES = ['GET /console/vendor/preact.js', 'USE /console/assets'];
+const STATIC_FILES = ['GET /console/vendor/preact.js', 'GET /console/rules.js', 'GET /favicon.ico', 'USE /console/assets'];
 const STAFF = { admin: DEV.admin, storefront: DEV.storefront, agent: DEV.agent, ops: DEV.ops } as const;
 
 describe('the API description', () => {
@@ -92,6 +94,8 @@ describe('the API description', () => {
     expect(guide).toMatch(/\| `AWAITING_PAYMENT` \| ✓ \|/); // cancel fits an unpaid order
     expect(guide).toMatch(/\| `RESOLVED` \|( {2}\|){6} ✓ \| ✓ \|/); // a resolved complaint: the buyer replies or confirms, no agent action
     expect(guide).toContain('X-Signature: sha256=');
+    expect(guide).toContain('webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">');
+    expect(guide).toContain('`idempotency_key_reused`');
     expect(guide).toContain('`complaint.resolved`');
     expect(guide).toContain('| `RESTOCK_WAIT` | `30m` |');
     expect(guide).toContain('orderView');
@@ -122,7 +126,7 @@ describe('the API description', () => {
       for (const [method, op] of Object.entries(ops)) {
         const callers = op['x-callers'] ?? [];
         const path = fill(template, ids);
-        const hasBody = method === 'post' || method === 'put';
+        const hasBody = method !== 'get';
         const body = hasBody ? '{}' : undefined;
         const passing: Record<string, string> = callers.includes('buyer')
           ? { 'x-order-token': delivered.orderToken }
@@ -170,20 +174,33 @@ describe('the API description', () => {
       await probe('get', '/v1/orders/{orderId}/keys', p('/v1/orders/{orderId}/keys', { orderId: unpaid.orderId }), { headers: { 'x-order-token': unpaid.orderToken } }, 'keys of an unpaid order'),
       await probe('post', '/v1/orders/{orderId}/refund-request', p('/v1/orders/{orderId}/refund-request', { orderId: unpaid.orderId }), { headers: { ...json, 'x-order-token': unpaid.orderToken }, body: '{"reason": "changed my mind"}' }, 'refund an unpaid order'),
       await probe('post', '/v1/orders/{orderId}/complaints', p('/v1/orders/{orderId}/complaints', { orderId: unpaid.orderId }), { headers: { ...json, 'x-order-token': unpaid.orderToken }, body: '{"category": "service", "description": "x"}' }, 'complain on an unpaid order'),
-      await probe('post', '/v1/complaints/{complaintId}/actions', p('/v1/complaints/{complaintId}/actions'), { headers: asAgent, body: '{"action": "reject"}' }, 'reject with no note'),
       await probe('post', '/v1/complaints/{complaintId}/confirm', p('/v1/complaints/{complaintId}/confirm'), { headers: { ...json, 'x-order-token': delivered.orderToken }, body: '{"satisfied": true}' }, 'confirm an OPEN complaint'),
       await probe('put', '/v1/products/{sku}', p('/v1/products/{sku}'), { headers: asAdmin, body: JSON.stringify({ name: sku, price: { amount: 1999, currency: 'CNY' }, keyPattern: '^NOPE-' }) }, 'a pattern stranding stock'),
       await probe('post', '/v1/orders', '/v1/orders', { headers: { ...asShop, 'idempotency-key': 'docs-cart' }, body: JSON.stringify({ sku, buyer: { email: 'a@example.com' } }) }, 'first use of a key'),
       await probe('post', '/v1/orders', '/v1/orders', { headers: { ...asShop, 'idempotency-key': 'docs-cart' }, body: JSON.stringify({ sku, buyer: { email: 'b@example.com' } }) }, 'the key with another body'),
     ];
-    expect(conflicts).toEqual([409, 409, 409, 409, 409, 409, 409, 409, 201, 409]);
+    expect(conflicts).toEqual([409, 409, 409, 409, 409, 409, 409, 201, 409]);
+    // A rejection names the note it lacks.
+    expect(await probe('post', '/v1/complaints/{complaintId}/actions', p('/v1/complaints/{complaintId}/actions'), { headers: asAgent, body: '{"action": "reject"}' }, 'reject with no note')).toBe(400);
     // Refused by the HTTP server itself, on any route: headers over 16 KB.
     for (const [method, template] of [['get', '/v1/orders'], ['post', '/v1/payments/notify'], ['get', '/healthz']] as const) {
       expect(await probe(method, template, template, { headers: { 'x-padding': 'p'.repeat(20_000) }, ...(method === 'post' ? { body: '{}' } : {}) }, 'headers over 16 KB')).toBe(431);
     }
+    // A key an order holds is not removed; a product off sale takes no order.
+    const deliveredKey = (await ctx.shop.view(delivered.orderId)).keys[0].keyId;
+    expect(await probe('delete', '/v1/products/{sku}/keys/{keyId}', `/v1/products/${sku}/keys/${deliveredKey}`, { headers: asAdmin }, 'a delivered key')).toBe(409);
+    const offSale = 'docs-off-sale';
+    await ctx.shop.product(offSale);
+    expect(await probe('patch', '/v1/products/{sku}', `/v1/products/${offSale}`, { headers: asAdmin, body: '{"active": false}' }, 'off sale')).toBe(200);
+    expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: offSale, buyer: { email: 'a@example.com' } }) }, 'a product off sale')).toBe(409);
     expect(await probe('get', '/v1/ops/stuck', '/v1/ops/stuck?olderThan=forever', { headers: { authorization: `Bearer ${DEV.ops}` } }, 'a bad olderThan')).toBe(400);
     // A shop's order for a product that is not there; a signed notice that is not one.
     expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: 'no-such-sku', buyer: { email: 'a@example.com' } }) }, 'an unknown sku')).toBe(404);
+    // An agent filing for an order that is not there; evidence over 5 MB.
+    expect(await probe('post', '/v1/complaints', '/v1/complaints', { headers: asAgent, body: JSON.stringify({ orderId: 'NoSuchOrder00000', channel: 'phone', category: 'service', description: 'x' }) }, 'a complaint for no order')).toBe(404);
+    expect(
+      await probe('post', '/v1/complaints/{complaintId}/attachments', p('/v1/complaints/{complaintId}/attachments'), { headers: { authorization: `Bearer ${DEV.agent}`, 'content-type': 'image/png' }, body: 'x'.repeat(5 * 1024 * 1024 + 1) }, 'evidence over 5 MB'),
+    ).toBe(413);
     const notNotice = '{"unknownField": 1}';
     const signed = { ...json, 'x-signature': sign(notNotice, product.config.paymentWebhookSecret) };
     expect(await probe('post', '/v1/payments/notify', '/v1/payments/notify', { headers: signed, body: notNotice }, 'a signed body that is not a notice')).toBe(400);

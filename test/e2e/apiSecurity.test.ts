@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { sign } from '../../security/signature';
 import { startWorker, type RunningWorker } from '../../worker/worker';
 import { capturedLogs, startProduct, type Product } from '../support/harness';
@@ -127,7 +128,7 @@ describe('the API', () => {
   });
 
   describe('retries', () => {
-    it('applies a buyer reply sent twice (an HTTP retry) once, and answers the retry as the first', async () => {
+    it('applies a buyer reply retried under its Idempotency-Key once; the same words without a key are a reply of their own', async () => {
       const order = await shop.order(sku);
       await shop.pay(order);
       await shop.waitFor(order.orderId, 'DELIVERED');
@@ -135,30 +136,29 @@ describe('the API', () => {
       expectStatus(filed, 201, 'complaint');
       const { complaintId } = filed.body;
       const reply = { message: 'Any news on the receipt?' };
-      const first = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, reply);
-      const retry = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, reply);
+      const first = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, reply, { 'idempotency-key': 'reply-7' });
+      const retry = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, reply, { 'idempotency-key': 'reply-7' });
       expect(first.status).toBe(200);
       expect(retry).toEqual(first);
-      // With an Idempotency-Key, the key decides, whatever the body.
-      const keyed = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, { message: 'Hello?' }, { 'idempotency-key': 'reply-7' });
-      const keyedRetry = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, { message: 'Hello?' }, { 'idempotency-key': 'reply-7' });
-      expect(keyedRetry).toEqual(keyed);
-      const other = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, { message: 'Hello again.' });
-      expect(other.status).toBe(200);
+      // No key: judged afresh, so the buyer who says it again is heard again.
+      const again = await order.buyer.post(`/v1/complaints/${complaintId}/replies`, reply);
+      expect(again.status).toBe(200);
 
       const view = await shop.agent.get(`/v1/complaints/${complaintId}`);
       const texts = view.body.messages.filter((m: { from: string }) => m.from === 'buyer').map((m: { text: string }) => m.text);
-      expect(texts.filter((t: string) => t === reply.message)).toHaveLength(1);
-      expect(texts.filter((t: string) => t === 'Hello?')).toHaveLength(1);
-      expect(texts).toContain('Hello again.');
+      expect(texts.filter((t: string) => t === reply.message)).toHaveLength(2);
     });
 
-    it('answers a retried cancel as the first, and cancels once', async () => {
+    it('answers a cancel retried under its key as the first, and cancels once; without a key a second cancel is a 409', async () => {
       const order = await shop.order(sku);
-      const first = await shop.storefront.post(`/v1/orders/${order.orderId}/cancel`, { reason: 'cart abandoned' });
-      const retry = await shop.storefront.post(`/v1/orders/${order.orderId}/cancel`, { reason: 'cart abandoned' });
+      const cancel = (headers: Record<string, string> = {}) => shop.storefront.post(`/v1/orders/${order.orderId}/cancel`, { reason: 'cart abandoned' }, headers);
+      const first = await cancel({ 'idempotency-key': 'cancel-1' });
+      const retry = await cancel({ 'idempotency-key': 'cancel-1' });
       expect(first).toEqual({ status: 200, body: { status: 'CANCELLED' } });
       expect(retry).toEqual(first);
+      const unkeyed = await cancel();
+      expect(unkeyed.status).toBe(409);
+      expect(unkeyed.body.error.message).toContain('CANCELLED');
       const view = await shop.view(order.orderId);
       expect(view.timeline.filter((e) => e.type === 'status:CANCELLED')).toHaveLength(1);
     });
@@ -200,6 +200,58 @@ describe('the API', () => {
       expect(noPrefix.body.error.message).toMatch(/"sha256="/);
       expect(wrong.body.error.message).toMatch(/does not match/);
       expect(new Set([missing, noPrefix, wrong].map((a) => a.body.error.message)).size).toBe(3);
+    });
+
+    it('takes a notice signed as Standard Webhooks; a replayed id is harmless', async () => {
+      const order = await shop.order(sku);
+      const notice = { eventId: `evt-swh-${order.orderId}`, orderId: order.orderId, paymentId: 'pay-swh', status: 'succeeded', amount: order.amount };
+      const raw = JSON.stringify(notice);
+      // The provider's side: the standard's library, with the secret written as it takes it.
+      const provider = new Webhook(`whsec_${Buffer.from(ctx.product.config.paymentWebhookSecret, 'utf8').toString('base64')}`);
+      const signedNow = () => {
+        const at = new Date();
+        return { 'webhook-id': notice.eventId, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': provider.sign(notice.eventId, at, raw) };
+      };
+      const headers = signedNow();
+      const taken = await shop.http.post('/v1/payments/notify', raw, headers);
+      expect(taken).toEqual({ status: 200, body: { received: true } });
+      await shop.waitFor(order.orderId, 'DELIVERED');
+      expect(await shop.http.post('/v1/payments/notify', raw, headers)).toEqual(taken);
+      expect(await shop.http.post('/v1/payments/notify', raw, signedNow())).toEqual(taken);
+      expect(await ctx.product.store.paymentEvents.countDocuments({ orderId: order.orderId })).toBe(1);
+      const view = await shop.view(order.orderId);
+      expect(view.status).toBe('DELIVERED');
+      expect(view.timeline.filter((e) => e.type === 'status:PAID')).toHaveLength(1);
+    });
+
+    it('refuses a wrong, incomplete or 6-minute-old Standard Webhooks signature with 401 saying which, and records nothing', async () => {
+      const order = await shop.order(sku);
+      const notice = { eventId: `evt-swh-bad-${order.orderId}`, orderId: order.orderId, paymentId: 'pay-swh', status: 'succeeded', amount: order.amount };
+      const raw = JSON.stringify(notice);
+      const secret = ctx.product.config.paymentWebhookSecret;
+      const signed = (whsec: string, at: Date) => ({
+        'webhook-id': notice.eventId,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(whsec).sign(notice.eventId, at, raw),
+      });
+      const right = `whsec_${Buffer.from(secret, 'utf8').toString('base64')}`;
+      const send = (headers: Record<string, string>) => shop.http.post('/v1/payments/notify', raw, headers);
+      const wrong = await send(signed(`whsec_${Buffer.from('another-secret-0123456789').toString('base64')}`, new Date()));
+      const stale = await send(signed(right, new Date(Date.now() - 6 * 60_000)));
+      const { 'webhook-signature': _, ...unsigned } = signed(right, new Date());
+      const incomplete = await send(unsigned);
+      // A sender that signs the Standard Webhooks way is judged by it, even beside a valid X-Signature.
+      const staleBeside = await send({ ...signed(right, new Date(Date.now() - 6 * 60_000)), 'x-signature': sign(raw, secret) });
+      for (const answer of [wrong, stale, incomplete, staleBeside]) {
+        expect(answer.status).toBe(401);
+        expect(answer.body.error.code).toBe('unauthenticated');
+      }
+      expect(wrong.body.error.message).toMatch(/webhook-signature does not match/);
+      expect(stale.body.error.message).toMatch(/webhook-timestamp is more than 5 minutes from now/);
+      expect(staleBeside.body.error.message).toBe(stale.body.error.message);
+      expect(incomplete.body.error.message).toMatch(/needs all three headers/);
+      expect(await ctx.product.store.paymentEvents.countDocuments({ orderId: order.orderId })).toBe(0);
+      expect((await shop.view(order.orderId)).status).toBe('AWAITING_PAYMENT');
     });
   });
 
@@ -312,7 +364,7 @@ describe('a key import while no worker answers the waiting orders', () => {
     const answer = await shop.admin.post(`/v1/products/${sku}/keys`, { keys: keyCodes(1, 'STALL') });
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ imported: 1, duplicates: 0, rejected: 0, details: [], resumedOrders: 0, offerPending: true });
+    expect(answer.body).toEqual({ imported: 1, duplicates: 0, rejected: 0, details: [], waitingOrders: 1, restockOffer: 'handed_over', restockWorkflowId: `restock-${sku}` });
     expect(await shop.stock(sku)).toMatchObject({ available: 1 });
 
     worker = await startWorker(product.config, product.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });

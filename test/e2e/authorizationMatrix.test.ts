@@ -20,6 +20,8 @@ import { settledState, stateChanges, type ProductState } from '../support/state'
 
 /** The field every probe of a caller who may pass carries: no route takes it, so each must name it in a 400. */
 const PROBE_FIELD = 'matrixProbe';
+/** Routes whose body is a file (evidence), not JSON. */
+const FILE_ROUTES = ['POST /v1/complaints/:complaintId/attachments'];
 
 describe('the role × route authorization matrix', () => {
   const ctx = productWithShop(() => ({ API_KEYS: TWO_STOREFRONTS }));
@@ -39,7 +41,8 @@ describe('the role × route authorization matrix', () => {
 
   it('sends acting bodies the routes would take, so a refusal is what keeps them out', () => {
     const schemas = routeSchemas();
-    const writing = routes.filter((r) => r.method === 'POST' || r.method === 'PUT').map(routeKey);
+    // Routes that take a file, not JSON: refused probes carry JSON, which they answer 415 (see below). DELETE takes no body.
+    const writing = routes.filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH').map(routeKey).filter((key) => !FILE_ROUTES.includes(key));
     const bodies = actingBodies(fixture.sku, fixture.unpaid);
     const invalid = Object.entries(bodies).flatMap(([key, body]) => {
       const schema = schemas.get(key)?.body;
@@ -59,7 +62,7 @@ describe('the role × route authorization matrix', () => {
     const http = new ApiClient(product.api.url);
     const bodies = actingBodies(fixture.sku, fixture.unpaid);
     const ids = fixtureIds(fixture);
-    const missing = { sku: 'no-such-sku', orderId: `noSuchOrder${randomBytes(4).toString('hex')}`, complaintId: `noSuchComplaint${randomBytes(4).toString('hex')}` };
+    const missing = { sku: 'no-such-sku', orderId: `noSuchOrder${randomBytes(4).toString('hex')}`, complaintId: `noSuchComplaint${randomBytes(4).toString('hex')}`, attachmentId: `noSuchFile${randomBytes(4).toString('hex')}` };
     const send = (route: ServedRoute, caller: Caller, values: Record<string, string>, body: unknown): Promise<Answer> => {
       const path = requestPath(route, RULES[routeKey(route)], (p) => fillPath(p, values));
       const method = route.method === 'USE' ? 'GET' : route.method;
@@ -91,6 +94,10 @@ describe('the role × route authorization matrix', () => {
           }
         } else if (route.method === 'GET' || route.method === 'USE') {
           if (answer.status !== 200) wrong.push(`${seen}; expected 200`);
+        } else if (FILE_ROUTES.includes(key)) {
+          // A route that takes a file refuses the JSON probe for its type, naming it.
+          const details: { path: string }[] = answer.body?.error?.details ?? [];
+          if (answer.status !== 415 || !details.some((d) => d.path === 'Content-Type')) wrong.push(`${seen}; expected 415 naming Content-Type`);
         } else {
           const details: { path: string }[] = answer.body?.error?.details ?? [];
           if (answer.status !== 400 || !details.some((d) => d.path === PROBE_FIELD)) wrong.push(`${seen}; expected 400 naming ${PROBE_FIELD}`);

@@ -188,8 +188,8 @@ const contentTypes = fc.oneof(
 /** Extra headers: repeated auth and tokens, bad idempotency keys and signatures, odd encodings, one too large. */
 const extraHeaders = fc.array(
   fc.oneof(
-    { weight: 15, arbitrary: fc.tuple(fc.constantFrom('x-order-token', 'authorization', 'x-signature', 'idempotency-key', 'x-forwarded-for', 'accept', 'cookie', 'content-type', 'x-http-method-override'), hostileStrings.filter((s) => s.length < 8_000)) },
-    { weight: 5, arbitrary: fc.constantFrom<[string, string]>(['idempotency-key', 'k'.repeat(300)], ['authorization', 'Bearer'], ['authorization', 'Basic YTpi'], ['x-signature', 'sha256=' + '0'.repeat(64)], ['x-signature', 'SHA256=XYZ']) },
+    { weight: 15, arbitrary: fc.tuple(fc.constantFrom('x-order-token', 'authorization', 'x-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'idempotency-key', 'x-forwarded-for', 'accept', 'cookie', 'content-type', 'x-http-method-override'), hostileStrings.filter((s) => s.length < 8_000)) },
+    { weight: 5, arbitrary: fc.constantFrom<[string, string]>(['idempotency-key', 'k'.repeat(300)], ['authorization', 'Bearer'], ['authorization', 'Basic YTpi'], ['x-signature', 'sha256=' + '0'.repeat(64)], ['x-signature', 'SHA256=XYZ'], ['webhook-signature', `v1,${'A'.repeat(43)}=`], ['webhook-timestamp', '9'.repeat(30)]) },
     { weight: 5, arbitrary: fc.constantFrom<[string, string]>(['content-encoding', 'gzip'], ['content-encoding', 'deflate'], ['content-encoding', 'br'], ['content-encoding', 'x-bogus'], ['content-encoding', 'identity']) },
     { weight: 1, arbitrary: fc.constant<[string, string]>(['x-padding', 'p'.repeat(20_000)]) },
   ),

@@ -4,6 +4,7 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { FakeServer } from '../support/fakeServer';
 import { DEV } from '../support/http';
 import { productWithShop, type Shop } from '../support/orders';
 
@@ -84,6 +85,43 @@ describe('kamiflow keys import', () => {
     const noColumn = await kamiflow(['keys', 'import', '--sku', 'cli-csv', '--column', 'serial_no', file], env);
     expect(noColumn.code).toBe(2);
     expect(noColumn.stderr).toContain('no column "serial_no"');
+  });
+
+  it('sends each batch under its own Idempotency-Key: a batch whose answer was lost counts as imported, not duplicates', async () => {
+    await shop.product('cli-retry', { keyPattern: '^RETRY-' });
+    const run = randomBytes(4).toString('hex');
+    const file = join(dir, 'retry.txt');
+    writeFileSync(file, Array.from({ length: 5 }, (_, i) => `RETRY-${run}-${i}`).join('\n'));
+    // Between the CLI and the API: the first batch reaches the API, but its answer is lost (a 503 instead).
+    const keys: (string | undefined)[] = [];
+    let lost = false;
+    const between = await new FakeServer(async (req) => {
+      const key = req.headers['idempotency-key'] as string | undefined;
+      const forwarded = await fetch(`${shop.http.baseUrl}${req.path}`, {
+        method: req.method,
+        headers: { authorization: req.headers.authorization as string, ...(req.raw ? { 'content-type': 'application/json' } : {}), ...(key ? { 'idempotency-key': key } : {}) },
+        body: req.raw || undefined,
+      });
+      const text = await forwarded.text();
+      if (req.method !== 'POST') return { status: forwarded.status, text };
+      keys.push(key);
+      if (lost) return { status: forwarded.status, text };
+      lost = true;
+      return { status: 503, body: { error: { code: 'unavailable', message: 'the answer was lost', details: [] } } };
+    }).start();
+    try {
+      const result = await kamiflow(['keys', 'import', '--sku', 'cli-retry', '--batch', '3', file], { ...env, KAMIFLOW_URL: between.url });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('imported 5 / duplicates 0 / rejected 0 (5 codes sent)\n');
+    } finally {
+      await between.stop();
+    }
+    // Two batches (sent two at a time), each under a key of its own; the lost one sent twice under its key.
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(2);
+    expect(keys.filter((k) => k === keys[0])).toHaveLength(2);
+    expect(await shop.stock('cli-retry')).toMatchObject({ available: 5 });
   });
 
   it('exits non-zero, saying why, when the API refuses or the command is wrong', async () => {

@@ -63,6 +63,16 @@ describe('the order list', () => {
     expect(capturedLogs.join('\n')).not.toContain('ann@example.com');
   });
 
+  it('finds one order by its id, for a storefront only among its own', async () => {
+    const { shop } = ctx;
+    expect(ids(await listed(shop.storefront, `orderId=${mine[1].orderId}`, 1))).toEqual([mine[1].orderId]);
+    expect(ids(await listed(shop.admin, `orderId=${theirs}`, 1))).toEqual([theirs]);
+    expect((await shop.storefront.get(`/v1/orders?orderId=${theirs}`)).body).toEqual({ items: [], nextCursor: null });
+    expect((await shop.agent.get(`/v1/orders?orderId=${mine[1].orderId}&status=DELIVERED`)).body.items).toEqual([]);
+    const bad = await shop.agent.get('/v1/orders?orderId=not%20an%20id');
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['orderId']);
+  });
+
   it('pages with a cursor and filters by status and date', async () => {
     const { shop } = ctx;
     const seen: string[] = [];

@@ -1,3 +1,4 @@
+import { startApi } from '../../api/server';
 import { startProduct, type Product } from '../support/harness';
 import { ApiClient, DEV } from '../support/http';
 
@@ -74,6 +75,24 @@ describe('rate limits', () => {
       expect(await sale.store.paymentEvents.countDocuments()).toBe(701);
     } finally {
       await sale.stop();
+    }
+  });
+
+  // Decided in docs/scale.md: a store write per anonymous request (a buyer polls every 25 ms) would
+  // cost more than the requests it limits, so the limit is per API process, and N APIs behind the
+  // proxy let one address make up to N × RATE_LIMIT_PER_MINUTE.
+  it('counts per API process: another API of the deployment has its own budget for the same address', async () => {
+    const created = await http.as(DEV.storefront).post('/v1/orders', { sku: 'rl-1', buyer: { email: 'dave@example.com' } });
+    expect(created.status).toBe(201);
+    expect((await http.buyer(created.body.orderToken).get(`/v1/orders/${created.body.orderId}`)).status).toBe(429); // this API: spent above
+    const second = await startApi(product.config, product.logger);
+    try {
+      const buyer = new ApiClient(second.url).buyer(created.body.orderToken);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await buyer.get(`/v1/orders/${created.body.orderId}`)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    } finally {
+      await second.stop();
     }
   });
 });

@@ -3,8 +3,8 @@ import { openStore, type Store } from '../../db/store';
 import { testConfig } from '../support/harness';
 
 /*
- * Rung 3: the embedded store (FerretDB 1.24.2 with kamiflow's patches, see README "The embedded
- * store") behaves like MongoDB where the product depends on it: the product's lookups are index
+ * Rung 3: the embedded store (FerretDB 1.24.2 with kamiflow's patches, see docs/embedded-store.md,
+ * "The patches") behaves like MongoDB where the product depends on it: the product's lookups are index
  * searches, not scans; equality it pushes down to SQLite still returns what MongoDB would; and a
  * conditional single-document write has exactly one winner however many race for it.
  * Timings belong to `scripts/store-probe.ts` and the bench, not here.

@@ -62,3 +62,42 @@ export async function openBrowser(file: string, viewport = { width: 390, height:
     close: () => browser.close(),
   };
 }
+
+/** The widths every console test looks at: a desk's and a phone's. */
+export const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+export type Width = (typeof WIDTHS)[number];
+
+/** Sign in to the console as a fresh tab would: no key kept from an earlier sign-in. */
+export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {
+  // Cleared from a page of the same origin that runs no console: signed in, the console would
+  // start loading its views with the old key, and lose it mid-flight.
+  await page.goto(`${baseUrl}/healthz`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto(`${baseUrl}/console`);
+  await page.locator('#api-key').fill(key);
+  await page.locator('form.signin button[type="submit"]').click();
+  await page.locator('[data-me], [data-not-for]').first().waitFor();
+}
+
+/** Whether the element is where the eye is: wholly inside the viewport, no scrolling needed. */
+export async function inView(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  const viewport = page.viewportSize();
+  return Boolean(box && viewport && box.y >= 0 && box.x >= 0 && box.y + box.height <= viewport.height && box.x + box.width <= viewport.width);
+}
+
+/** Nothing wider than the screen: the page never scrolls sideways. */
+export function pageWidth(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth');
+}
+
+/** A step at each width in turn, each with its own screenshot on failure (`<step>-desktop`, `<step>-phone`). */
+export async function atEachWidth(b: BrowserSession, step: string, fn: (width: Width) => Promise<void>): Promise<void> {
+  for (const width of WIDTHS) {
+    await b.page.setViewportSize(width);
+    await b.step(`${step}-${width.name}`, () => fn(width));
+  }
+}

@@ -7,7 +7,7 @@ import { assertToolsInstalled } from '../../scripts/tools';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 
 /**
- * One real Temporal dev server and one FerretDB for the whole run, on free ports in a temp folder,
+ * One real Temporal dev server, one FerretDB and one Mailpit for the whole run, on free ports in a temp folder,
  * and the workflow code bundled once for every worker the tests start.
  */
 export default async function globalSetup(): Promise<void> {
@@ -17,6 +17,7 @@ export default async function globalSetup(): Promise<void> {
     temporalPort: await freePort(),
     uiPort: 0,
     mongoPort: await freePort(),
+    mail: { smtpPort: await freePort(), httpPort: await freePort() },
     dataDir: dir,
     reuse: false,
   });
@@ -26,4 +27,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.KAMIFLOW_TEST_MONGODB_URI = stack.mongoUri;
   process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE = bundle;
   process.env.KAMIFLOW_TEST_DIR = dir;
+  // Buyer emails: tests that send them set SMTP_URL to this, and read what arrived from the API.
+  process.env.KAMIFLOW_TEST_SMTP_URL = stack.smtpUrl ?? '';
+  process.env.KAMIFLOW_TEST_MAILPIT_URL = stack.mailUrl ?? '';
 }

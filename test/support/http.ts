@@ -33,6 +33,12 @@ export class ApiClient {
   put<T = any>(path: string, body?: unknown): Promise<Answer<T>> {
     return this.send('PUT', path, body);
   }
+  patch<T = any>(path: string, body?: unknown): Promise<Answer<T>> {
+    return this.send('PATCH', path, body);
+  }
+  delete<T = any>(path: string): Promise<Answer<T>> {
+    return this.send('DELETE', path);
+  }
 
   async send<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
     const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);

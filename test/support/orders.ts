@@ -26,6 +26,7 @@ export interface ProductSpec {
   keyPattern?: string;
   validationUrl?: string;
   lowStockThreshold?: number;
+  instructions?: { zh?: string; en?: string };
 }
 
 /** Distinct key codes no other test uses. */
@@ -157,7 +158,7 @@ export class Shop {
     if (codes.length > 0) await this.importKeys(sku, codes);
   }
 
-  async importKeys(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number; rejected: number; resumedOrders: number }> {
+  async importKeys(sku: string, codes: string[]): Promise<{ imported: number; duplicates: number; rejected: number; waitingOrders: number; restockOffer: string; restockWorkflowId?: string }> {
     const answer = await this.admin.post(`/v1/products/${sku}/keys`, { keys: codes });
     expectStatus(answer, 200, `import keys for ${sku}`);
     return answer.body;
@@ -170,11 +171,42 @@ export class Shop {
     return { orderId, orderToken, amount, buyer: this.http.buyer(orderToken) };
   }
 
+  /** An order paid for and delivered. */
+  async delivered(sku: string, email = 'buyer@example.com'): Promise<PlacedOrder> {
+    const order = await this.order(sku, 1, email);
+    await this.pay(order);
+    await this.waitFor(order.orderId, 'DELIVERED');
+    return order;
+  }
+
+  /** The buyer of a delivered order asks for the money back; it waits for an agent's decision. */
+  async refundRequested(order: PlacedOrder, reason = 'Bought the wrong region.'): Promise<PlacedOrder> {
+    expectStatus(await order.buyer.post(`/v1/orders/${order.orderId}/refund-request`, { reason }), 202, `refund request on ${order.orderId}`);
+    await this.waitFor(order.orderId, 'REFUND_REQUESTED');
+    return order;
+  }
+
+  /** A delivered order refunded: asked for by its buyer, approved by an agent. */
+  async refunded(order: PlacedOrder): Promise<PlacedOrder> {
+    await this.refundRequested(order);
+    expectStatus(await this.agent.post(`/v1/orders/${order.orderId}/refund-decision`, { approve: true }), 200, `refund approved on ${order.orderId}`);
+    await this.waitFor(order.orderId, 'REFUNDED');
+    return order;
+  }
+
   /** The provider's signed webhook: a success of the order's amount unless told otherwise. */
   async pay(order: { orderId: string; amount: Money }, fields: Partial<PaymentNotice> = {}): Promise<PaymentNotice> {
     const notice = paymentNotice(order, fields);
     await this.notify(notice);
     return notice;
+  }
+
+  /** Pay each order in turn, each once it waits for stock: their payments are in this order. */
+  async payIntoStockOut(orders: PlacedOrder[]): Promise<void> {
+    for (const o of orders) {
+      await this.pay(o);
+      await this.waitFor(o.orderId, 'OUT_OF_STOCK');
+    }
   }
 
   /** Send a notice exactly as given (a replay sends the same one again). */

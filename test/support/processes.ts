@@ -14,11 +14,12 @@ export class ChildProduct {
     private readonly entry: string,
     private readonly env: Record<string, string>,
     private readonly readyLine: string,
+    private readonly args: string[] = [],
   ) {}
 
   async start(timeoutMs = 60_000): Promise<void> {
     // One process (node with tsx's loader), so a kill reaches the product itself and not a wrapper.
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry, ...this.args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,11 +45,7 @@ export class ChildProduct {
 
   /** SIGKILL: no graceful shutdown, no goodbye to Temporal. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    await signalAndWait(this.child, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
@@ -56,9 +53,19 @@ export class ChildProduct {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) await this.kill();
   }
+}
+
+/** Send a child process a signal and wait until it has exited (at once if it already has). */
+export async function signalAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
 }
 
 export function workerProcess(env: Record<string, string>): ChildProduct {

@@ -43,6 +43,8 @@ export const RULES: Record<string, Rule> = {
   'GET /report': { open: true },
   'GET /report/': { open: true },
   'GET /console/vendor/preact.js': { open: true },
+  'GET /console/rules.js': { open: true },
+  'GET /favicon.ico': { open: true },
   'USE /console/assets': { open: true, probe: '/console/assets/console.css' },
   'POST /v1/payments/notify': { signed: true },
   'POST /v1/payments/alipay/notify': { railOff: true },
@@ -53,9 +55,12 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/payments/epay/notify': { railOff: true },
   'GET /v1/me': { anyStaff: true },
   'PUT /v1/products/:sku': { staff: ['admin'] },
-  'GET /v1/products': { staff: ['agent', 'ops'] },
+  'GET /v1/products': { staff: ['storefront', 'agent', 'ops'] },
   'GET /v1/products/:sku': { staff: ['storefront', 'agent', 'ops'] },
+  'PATCH /v1/products/:sku': { staff: ['admin'] },
   'POST /v1/products/:sku/keys': { staff: ['admin'] },
+  'GET /v1/products/:sku/keys': { staff: ['admin'] },
+  'DELETE /v1/products/:sku/keys/:keyId': { staff: ['admin'] },
   'POST /v1/orders': { staff: ['storefront'] },
   'GET /v1/orders': { staff: ['storefront', 'agent', 'ops'] },
   'GET /v1/orders/:orderId': { order: ['storefront', 'agent', 'ops'] },
@@ -64,6 +69,7 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/orders/:orderId/refund-request': { order: [] },
   'POST /v1/orders/:orderId/refund-decision': { staff: ['agent'] },
   'GET /v1/ops/stuck': { staff: ['ops', 'agent'] },
+  'GET /v1/ops/attention': { staff: ['ops', 'agent'] },
   'POST /v1/orders/:orderId/complaints': { order: [] },
   'GET /v1/complaints': { staff: ['agent', 'ops'] },
   'GET /v1/complaints/:complaintId': { complaint: ['agent', 'ops'] },
@@ -71,6 +77,12 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/complaints/:complaintId/replies': { complaint: [] },
   'POST /v1/complaints/:complaintId/confirm': { complaint: [] },
   'GET /v1/reports/complaints': { staff: ['agent', 'ops'] },
+  'POST /v1/orders/:orderId/feedback': { order: [] },
+  'GET /v1/reports/feedback': { staff: ['agent', 'ops'] },
+  'POST /v1/complaints': { staff: ['agent'] },
+  'POST /v1/complaints/:complaintId/attachments': { complaint: ['agent'] },
+  'GET /v1/complaints/:complaintId/attachments/:attachmentId': { complaint: ['agent', 'ops'] },
+  'GET /v1/reports/sales': { staff: ['ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
 };
@@ -99,6 +111,7 @@ export function expectedAnswer(rule: Rule, caller: Caller): Expected {
 export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, unknown> {
   return {
     'PUT /v1/products/:sku': { name: 'Renamed by the matrix', price: { amount: 1, currency: 'CNY' } },
+    'PATCH /v1/products/:sku': { active: false },
     'POST /v1/products/:sku/keys': { keys: keyCodes(1, 'MATRIX') },
     'POST /v1/orders': { sku, buyer: { email: 'matrix@example.com' } },
     'POST /v1/orders/:orderId/cancel': { reason: 'the matrix' },
@@ -108,17 +121,22 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/complaints/:complaintId/actions': { action: 'resolve_refund' },
     'POST /v1/complaints/:complaintId/replies': { message: 'the matrix' },
     'POST /v1/complaints/:complaintId/confirm': { satisfied: true },
+    'POST /v1/orders/:orderId/feedback': { rating: 5 },
+    'POST /v1/complaints': { orderId: unpaid.orderId, channel: 'phone', category: 'service', description: 'the matrix' },
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
 }
 
-/** What the rules are tried on: a product with keys, an order delivered with a complaint on it, and an order of the same shop still unpaid. */
+/** What the rules are tried on: a product with keys (one of them still available), an order delivered with a complaint on it, and an order of the same shop still unpaid. */
 export interface RouteFixture {
   sku: string;
+  keyId: string;
   delivered: PlacedOrder;
   unpaid: PlacedOrder;
   complaintId: string;
+  /** An evidence file on the complaint. */
+  attachmentId: string;
 }
 
 export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
@@ -129,12 +147,18 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'For the route checks.' });
   expectStatus(filed, 201, 'complaint');
   const unpaid = await shop.order(sku);
-  return { sku, delivered, unpaid, complaintId: filed.body.complaintId };
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+  const attached = await fetch(`${shop.http.baseUrl}/v1/complaints/${filed.body.complaintId}/attachments`, { method: 'POST', headers: { 'x-order-token': delivered.orderToken, 'content-type': 'image/png' }, body: png });
+  if (attached.status !== 201) throw new Error(`evidence file: ${attached.status} ${await attached.text()}`);
+  const { attachmentId } = (await attached.json()) as { attachmentId: string };
+  const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
+  expectStatus(available, 200, 'an available key');
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
 }
 
-/** The path values of the fixture: its sku, the delivered order, its complaint. */
+/** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, orderId: f.delivered.orderId, complaintId: f.complaintId };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */

@@ -39,7 +39,7 @@ export async function startWorkerWith(
   wrap: (real: Activities) => Partial<Activities>,
 ): Promise<{ taskQueue: string; stop(): Promise<void> }> {
   const taskQueue = `${t.config.temporal.taskQueue}-gated-${++gatedWorkers}`;
-  const activities = createActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent') });
+  const activities = createActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent'), temporal: t.client });
   const real = { ...activities };
   // In place: activities made of others (reserveCheckedKeys) then run the wrapped steps too.
   Object.assign(activities, wrap(real));

@@ -123,6 +123,8 @@ describe('loadConfig', () => {
     ['KEY_ENCRYPTION_KEY', randomBytes(16).toString('hex')],
     ['KEY_ENCRYPTION_KEY', randomBytes(31).toString('base64')],
     ['PAYMENT_WEBHOOK_SECRET', 'short'],
+    ['PAYMENT_WEBHOOK_SECRET', 'whsec_not-base64-at-all!'],
+    ['STOREFRONT_WEBHOOK_SECRET', 'whsec_AAAAAAAAAAA='],
     ['MONGODB_URI', 'postgres://localhost/kamiflow'],
     ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
     ['TEMPORAL_ADDRESS', 'temporal'],

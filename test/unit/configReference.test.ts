@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { loadConfig, ConfigError } from '../../config';
 import { configVariables, configurationReference } from '../../config/reference';
-import { README, withCurrentReference } from '../../scripts/docs';
+import { CONFIGURATION_PAGE, withCurrentReference } from '../../scripts/docs';
 
 /**
  * The configuration reference is generated from the schema the product validates its environment
- * with; the README carries it, and this fails when the README is stale (run `npm run docs`).
+ * with; docs/configuration.md carries it, and this fails when the page is stale (run `npm run docs`).
  */
 describe('the configuration reference', () => {
-  it('is in the README as the code generates it now', () => {
-    const readme = readFileSync(README, 'utf8');
-    expect(withCurrentReference(readme)).toBe(readme);
+  it('is in docs/configuration.md as the code generates it now', () => {
+    const page = readFileSync(CONFIGURATION_PAGE, 'utf8');
+    expect(withCurrentReference(page)).toBe(page);
   });
 
   it('names every variable the product reads, with a description, and the defaults the product really applies', () => {

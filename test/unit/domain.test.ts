@@ -1,6 +1,8 @@
 import { isDuration, parseDuration } from '../../domain/duration';
 import { maskCode, maskEmail } from '../../domain/masking';
 import { formatMoney, multiply, sameMoney } from '../../domain/money';
+import { REPLY_MAX_CHARS, alreadyPosted, replyContent, replyId, sameReply } from '../../domain/providerReply';
+import { NO_PASS, addPasses, countOffer, outcomeOfAnswer, restockWorkflowId } from '../../domain/restock';
 
 describe('durations', () => {
   it.each([
@@ -81,5 +83,58 @@ describe('money', () => {
     expect(formatMoney({ amount: 5, currency: 'USD' })).toBe('0.05 USD');
     expect(formatMoney({ amount: 500, currency: 'JPY' })).toBe('500 JPY');
     expect(formatMoney({ amount: 123456, currency: 'EUR' })).toBe('1234.56 EUR');
+  });
+});
+
+describe('replies to a WeChat Pay complaint, told apart in its negotiation history', () => {
+  const reply = (text: string) => ({ text });
+  const merchant = (details: string) => ({ type: 'MERCHANT_RESPONSE', details });
+  const buyerLine = { type: 'USER_CREATE_COMPLAINT', details: '卡密无效' };
+
+  it('a reply is there once the history holds more lines like it than the complaint posted before', () => {
+    expect(alreadyPosted([buyerLine], reply('已核实'), 0)).toBe(false);
+    expect(alreadyPosted([buyerLine, merchant('已核实')], reply('已核实'), 0)).toBe(true);
+    // The same words posted once before: only a second line is this reply.
+    expect(alreadyPosted([buyerLine, merchant('已核实')], reply('已核实'), 1)).toBe(false);
+    expect(alreadyPosted([merchant('已核实'), merchant('已核实')], reply('已核实'), 1)).toBe(true);
+    // The buyer's words, or other replies, are not this one.
+    expect(alreadyPosted([{ type: 'USER_RESPONSE', details: '已核实' }, merchant('另一条')], reply('已核实'), 0)).toBe(false);
+  });
+
+  it('a long reply is found as WeChat Pay keeps it: cut at 200 characters, never inside a character', () => {
+    const long = '😀'.repeat(150) + '好'.repeat(100);
+    expect([...replyContent(long)]).toHaveLength(REPLY_MAX_CHARS);
+    expect(replyContent(long).endsWith('好')).toBe(true);
+    expect(alreadyPosted([merchant(replyContent(long))], reply(long), 0)).toBe(true);
+    expect(sameReply(reply(long), reply(`${long}…more`))).toBe(true);
+  });
+
+  it('a completion is counted apart from the words', () => {
+    const complete = { complete: true as const };
+    expect(alreadyPosted([merchant('已核实')], complete, 0)).toBe(false);
+    expect(alreadyPosted([{ type: 'MERCHANT_CONFIRM_COMPLETE', details: '' }], complete, 0)).toBe(true);
+    expect(alreadyPosted([{ type: 'MERCHANT_CONFIRM_COMPLETE', details: '' }], complete, 1)).toBe(false);
+    expect(sameReply(complete, reply('x'))).toBe(false);
+    expect(sameReply(complete, { complete: true })).toBe(true);
+  });
+
+  it('names each reply by its complaint and its place', () => {
+    expect(replyId('c1', 3)).toBe('c1.reply.3');
+    expect(replyId('c1', 3)).not.toBe(replyId('c1', 4));
+  });
+});
+
+describe('restock passes', () => {
+  it('counts each offer under its outcome, from the status the order answered', () => {
+    const outcomes = [outcomeOfAnswer('DELIVERING'), outcomeOfAnswer('OUT_OF_STOCK'), 'no_longer_waiting', 'unanswered', outcomeOfAnswer('REFUNDING')] as const;
+    const pass = outcomes.reduce(countOffer, { ...NO_PASS, waiting: 6 });
+    expect(pass).toEqual({ waiting: 6, offered: 5, resumed: 2, stillWaiting: 1, noLongerWaiting: 1, unanswered: 1, stockRanOut: false });
+  });
+
+  it("adds passes up into a run's totals", () => {
+    const a = { ...NO_PASS, waiting: 3, offered: 1, resumed: 1, stockRanOut: true };
+    const b = { ...NO_PASS, waiting: 2, offered: 2, resumed: 1, stillWaiting: 1 };
+    expect(addPasses(a, b)).toEqual({ waiting: 5, offered: 3, resumed: 2, stillWaiting: 1, noLongerWaiting: 0, unanswered: 0, stockRanOut: true });
+    expect(restockWorkflowId('gift-card-50')).toBe('restock-gift-card-50');
   });
 });

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../../config/nodeRuntime';
+import { readLockfile } from '../../scripts/advisories';
+import { semver } from '../../scripts/semver';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -42,5 +44,37 @@ describe('the Node runtime of the API and the worker', () => {
     expect(flagged.thread).toBe(flagged.main);
     // Without them, Node sizes the heap by the machine's memory: not what was measured.
     expect(unflagged.main).not.toBe(flagged.main);
+  });
+});
+
+/**
+ * Which Node the product runs on: the Docker image's line is a maintained LTS, and `engines` in
+ * package.json is honest, no lower than what any installed package declares it needs.
+ */
+describe('the Node versions', () => {
+  // Node's LTS lines and the end of their maintenance (nodejs.org/en/about/previous-releases). A
+  // line the image moves to is added here; the test fails once the image's line is past its end.
+  const LTS_END_OF_LIFE: Record<number, string> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30' };
+  const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+
+  it('the Docker image runs one maintained LTS line in every stage, and engines admits it', () => {
+    const images = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM node:(\d+)(?:\.\d+)*-slim\b/gm)].map((m) => Number(m[1]));
+    expect(images).toHaveLength(3); // build, production dependencies, runtime
+    expect(new Set(images).size).toBe(1);
+    const line = images[0];
+    expect(LTS_END_OF_LIFE[line]).toBeDefined();
+    expect(new Date(`${LTS_END_OF_LIFE[line]}T23:59:59Z`).getTime()).toBeGreaterThan(Date.now());
+    expect(semver.satisfies(`${line}.99.0`, engines)).toBe(true);
+  });
+
+  it('engines asks for no less than any installed package needs, and this Node meets it', () => {
+    const lowest = semver.minVersion(engines)!.version;
+    // Platform packages only one machine installs (optional) aside; old packages list engines as an array.
+    const needs = Object.entries(readLockfile().packages).flatMap(([path, e]) =>
+      path !== '' && !e.optional && e.engines && !Array.isArray(e.engines) && e.engines.node ? [{ path, node: e.engines.node }] : [],
+    );
+    expect(needs.length).toBeGreaterThan(10);
+    expect(needs.filter((n) => semver.validRange(n.node) && !semver.satisfies(lowest, n.node))).toEqual([]);
+    expect(semver.satisfies(process.versions.node, engines)).toBe(true);
   });
 });

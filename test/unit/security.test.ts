@@ -6,7 +6,9 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../../config';
 import { createLogger } from '../../config/logger';
+import { Webhook } from 'standardwebhooks';
 import { checkSignature, sign, verifySignature } from '../../security/signature';
+import { asWhsec, checkStandardSignature, signingKey, standardWebhookHeaders, whsecProblem } from '../../security/standardWebhooks';
 import { Vault, hashToken, newId, newSecretToken } from '../../db/vault';
 
 describe('webhook signatures', () => {
@@ -137,6 +139,51 @@ describe('signature refusals', () => {
     expect(checkSignature(body, sign(body, secret).toUpperCase(), secret)).toBe('malformed');
     expect(checkSignature(body, sign(body, 'another-secret-0123456789'), secret)).toBe('mismatch');
     expect(checkSignature(body, sign(body, secret), secret)).toBe('ok');
+  });
+});
+
+describe('Standard Webhooks signatures', () => {
+  const body = '{"eventId":"evt-1","type":"order.paid"}';
+  const plain = 'test-webhook-secret-0123456789';
+  const whsec = `whsec_${randomBytes(24).toString('base64')}`;
+  const at = new Date('2026-11-30T12:00:00.250Z');
+
+  it('keys a whsec_ secret by its base64 part and any other by its UTF-8 bytes', () => {
+    expect(signingKey(whsec)).toEqual(Buffer.from(whsec.slice('whsec_'.length), 'base64'));
+    expect(signingKey(plain)).toEqual(Buffer.from(plain, 'utf8'));
+    expect(asWhsec(plain)).toBe(`whsec_${Buffer.from(plain, 'utf8').toString('base64')}`);
+    expect(asWhsec(whsec)).toBe(whsec);
+    expect(whsecProblem(whsec)).toBeUndefined();
+    expect(whsecProblem(plain)).toBeUndefined();
+    expect(whsecProblem('whsec_!!!!')).toMatch(/base64/);
+    expect(whsecProblem('whsec_AAAA')).toMatch(/at least 16 bytes/);
+  });
+
+  it('signs v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">, as the library verifies', () => {
+    for (const secret of [plain, whsec]) {
+      const headers = standardWebhookHeaders('evt-1', body, secret, at);
+      const expected = createHmac('sha256', signingKey(secret)).update(`evt-1.${Math.floor(at.getTime() / 1000)}.${body}`).digest('base64');
+      expect(headers).toEqual({ 'webhook-id': 'evt-1', 'webhook-timestamp': '1796040000', 'webhook-signature': `v1,${expected}` });
+      const now = standardWebhookHeaders('evt-1', body, secret);
+      expect(new Webhook(asWhsec(secret)).verify(body, now)).toEqual(JSON.parse(body));
+    }
+  });
+
+  it('tells incomplete headers, a timestamp that is not unix seconds, a stale one and a wrong signature apart', () => {
+    const raw = Buffer.from(body);
+    const nowMs = at.getTime();
+    const h = standardWebhookHeaders('evt-1', body, whsec, at);
+    const presented = { id: h['webhook-id'], timestamp: h['webhook-timestamp'], signature: h['webhook-signature'] };
+    expect(checkStandardSignature(raw, presented, whsec, nowMs)).toBe('ok');
+    // The standard lets a receiver rotate secrets: any one of several signatures may match.
+    expect(checkStandardSignature(raw, { ...presented, signature: `v1,AAAA ${presented.signature}` }, whsec, nowMs)).toBe('ok');
+    expect(checkStandardSignature(raw, { ...presented, signature: undefined }, whsec, nowMs)).toBe('incomplete');
+    expect(checkStandardSignature(raw, { ...presented, timestamp: '1796040000.5' }, whsec, nowMs)).toBe('bad_timestamp');
+    expect(checkStandardSignature(raw, presented, whsec, nowMs + 301_000)).toBe('stale');
+    expect(checkStandardSignature(raw, presented, whsec, nowMs - 301_000)).toBe('stale');
+    expect(checkStandardSignature(Buffer.from(body.replace('paid', 'lost')), presented, whsec, nowMs)).toBe('mismatch');
+    expect(checkStandardSignature(raw, presented, plain, nowMs)).toBe('mismatch');
+    expect(checkStandardSignature(raw, { ...presented, signature: `v1,${'é'.repeat(43)}=` }, whsec, nowMs)).toBe('mismatch');
   });
 });
 

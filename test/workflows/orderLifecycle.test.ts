@@ -1,9 +1,13 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { OrderGateway } from '../../api/gateway';
+import { inventoryActivities } from '../../activities/inventory';
+import { offerStockToWaitingOrders } from '../../activities/restock';
+import { createLogger } from '../../config/logger';
 import { localActivityMarker } from '../../bench/whereTimeGoes';
 import { ApplicationFailure } from '@temporalio/common';
 import { stockOf } from '../../db/inventory';
 import type { OrderView, PaymentNotice } from '../../domain/order';
+import { refundIdFor } from '../../domain/orderLife';
+import { NO_PASS } from '../../domain/restock';
 import { CONFLICT, cancelOrder, decideRefund, offerRestock, orderView, paymentNotified, requestRefund } from '../../workflows/messages';
 import { FakeServer } from '../support/fakeServer';
 import { eventually } from '../support/http';
@@ -438,7 +442,8 @@ describe('order lifecycle (time-skipping server, sandbox provider)', () => {
       await gate.reached; // found no stock; the read model does not show it waiting yet
 
       await addKeys(t, sku, keyCodes(1));
-      expect(await new OrderGateway(t.client, gated.taskQueue, t.store).offerRestock(sku)).toEqual({ resumed: 0, unreachable: 0 });
+      const restock = { store: t.store, client: () => t.client, countAvailableKeys: inventoryActivities({ store: t.store, vault: t.vault, config: t.config, logger: createLogger('silent') }).countAvailableKeys };
+      expect(await offerStockToWaitingOrders(restock, sku)).toEqual({ ...NO_PASS, waiting: 0 });
       gate.open();
 
       const view: OrderView = await handle.result();
@@ -678,9 +683,12 @@ describe('reconciliation with an http payment provider (time-skipping server)', 
     provider.failFirst = 1;
 
     const view: OrderView = await handle.result();
+    // The refund is a workflow of its own: the order does not wait for it, and it notes the order once paid.
+    expect(await t.client.workflow.getHandle(refundIdFor(input.orderId, 'pay-w')).result()).toBe('paid');
 
     expect(view.status).toBe('CANCELLED');
-    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_amount_mismatch', 'payment_refunded']));
+    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_amount_mismatch', 'payment_refund_started']));
+    expect(await t.store.orderNotes.find({ orderId: input.orderId }).lean()).toEqual([expect.objectContaining({ type: 'payment_refunded', detail: expect.stringContaining('pay-w') })]);
     expect(provider.payouts(input.orderId)).toEqual([
       { refundId: expect.stringContaining('pay-w'), orderId: input.orderId, paymentId: 'pay-w', amount: { ...input.amount, amount: 1 } },
     ]);

@@ -19,25 +19,73 @@ export class ApiError extends Error {
   }
 }
 
-export async function call(method, path, body, { auth = true } = {}) {
+/**
+ * A new Idempotency-Key. From getRandomValues, which every browser has; crypto.randomUUID exists only
+ * in a secure context, and the console may be opened over plain http inside a shop's network.
+ */
+export function newIdempotencyKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A request under an Idempotency-Key that got no answer (the network) or a 503 is sent again after these pauses. */
+const RESEND_AFTER_MS = [500, 1500];
+
+export async function call(method, path, body, { auth = true, idempotencyKey } = {}) {
   const headers = {};
   if (auth && session.key()) headers.authorization = `Bearer ${session.key()}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let data = text;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON: keep the text */
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  for (let attempt = 0; ; attempt++) {
+    // Only a request with a key may be sent twice: the API answers the copy with the first outcome.
+    const again = idempotencyKey && attempt < RESEND_AFTER_MS.length;
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (err) {
+      if (!again) throw err;
+      await new Promise((r) => setTimeout(r, RESEND_AFTER_MS[attempt]));
+      continue;
+    }
+    if (res.status === 503 && again) {
+      await new Promise((r) => setTimeout(r, RESEND_AFTER_MS[attempt]));
+      continue;
+    }
+    const text = await res.text();
+    let data = text;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    if (!res.ok) throw new ApiError(res.status, data);
+    return { status: res.status, body: data };
   }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return { status: res.status, body: data };
+}
+
+/** POSTs under way, by what they ask: the same ask again before its answer is the same intent. */
+const posting = new Map();
+
+/**
+ * A POST is one thing the person means to do: it goes under a fresh Idempotency-Key, kept for its
+ * resends. The same path and body asked again while the first is under way (a double click) joins
+ * it rather than acting twice; once answered, the same ask is a new intent with a new key.
+ */
+export function post(path, body) {
+  const ask = `${path}\n${JSON.stringify(body)}`;
+  const pending = posting.get(ask);
+  if (pending) return pending;
+  const sent = call('POST', path, body, { idempotencyKey: newIdempotencyKey() }).finally(() => posting.delete(ask));
+  posting.set(ask, sent);
+  return sent;
 }
 
 export const get = (path, options) => call('GET', path, undefined, options).then((a) => a.body);
-export const post = (path, body) => call('POST', path, body);
+/** A person's action (one click): a POST under its own Idempotency-Key (see post). */
+export const act = post;
 export const put = (path, body) => call('PUT', path, body).then((a) => a.body);
+export const patch = (path, body) => call('PATCH', path, body).then((a) => a.body);
+export const remove = (path) => call('DELETE', path).then((a) => a.body);
 
 /** A query string from the fields that have a value. */
 export function query(fields) {
@@ -46,3 +94,6 @@ export function query(fields) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** A path segment, escaped. */
+export const seg = encodeURIComponent;

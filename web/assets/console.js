@@ -1,20 +1,31 @@
 // The console: sign in with an API key, then the views the key's role may use.
 import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, session } from './api.js';
-import { ComplaintView, QueueView, RefundsView } from './complaints.js';
+import { ComplaintView, QueueView } from './complaints.js';
+import { DashboardView } from './dashboard.js';
 import { currentLang, setLang, translate } from './i18n.js';
+import { KeysView } from './keys.js';
 import { RankingView, StockView, StuckView } from './ops.js';
+import { OrdersView, OrderView } from './orders.js';
 import { ProductsView } from './products.js';
+import { RefundsView } from './refunds.js';
+import { ReportNotesView } from './reportNotes.js';
 import { I18n, Notice, useI18n } from './ui.js';
 
+/** Each tab, who sees it, and the page under it (`#/orders/<id>`) where it has one. */
 const VIEWS = {
+  dashboard: { roles: ['ops', 'admin'], view: DashboardView },
+  orders: { roles: ['agent', 'ops', 'admin'], view: OrdersView, one: OrderView },
   queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
   refunds: { roles: ['agent', 'admin'], view: RefundsView },
   stuck: { roles: ['ops', 'admin'], view: StuckView },
   stock: { roles: ['agent', 'ops', 'admin'], view: StockView },
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
-  products: { roles: ['admin'], view: ProductsView },
+  products: { roles: ['admin'], view: ProductsView, one: KeysView },
+  notes: { roles: ['admin'], view: ReportNotesView },
 };
+/** Pages reached from a tab without being one: a complaint belongs under the queue. */
+const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };
 
 function useHash() {
   const [hash, setHash] = useState(location.hash);
@@ -49,12 +60,23 @@ function SignIn({ onSignedIn }) {
     </form>`;
 }
 
+/** A key whose role has no view here (a storefront's) is told what the console is for, not refused with a code. */
+function NotForThisKey({ me, onSignOut }) {
+  const { t } = useI18n();
+  return html`<section class="panel signin" data-not-for=${me.role}>
+    <h2>${t('notForStorefronts')}</h2>
+    <p>${t('notForStorefrontsMore', { name: me.name })}</p>
+    <div class="buttons"><button type="button" onClick=${onSignOut}>${t('signOut')}</button></div>
+  </section>`;
+}
+
 function App() {
   const [lang, setLangState] = useState(currentLang());
   const [me, setMe] = useState(null);
   const [checking, setChecking] = useState(Boolean(session.key()));
-  const [name, arg] = useHash();
-  const i18nValue = { lang, t: (key, vars) => translate(lang, key, vars) };
+  const [name, ...rest] = useHash();
+  const arg = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+  const i18nValue = { lang, t: (key, vars, fallback) => translate(lang, key, vars, fallback) };
   const { t } = i18nValue;
 
   // Before the page paints in the new language, so what reads the page (a screen reader) never
@@ -69,19 +91,24 @@ function App() {
       .then(setMe, () => session.signOut())
       .finally(() => setChecking(false));
   }, []);
+  const signOut = () => {
+    session.signOut();
+    setMe(null);
+    location.hash = '';
+  };
 
   const allowed = me ? Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role)) : [];
+  const below = BELONGS[name];
+  const current = below && allowed.includes(below.tab) ? below.tab : allowed.includes(name) ? name : allowed[0];
   let content;
   if (checking) content = html`<p class="muted">${t('loading')}</p>`;
   else if (!me) content = html`<${SignIn} onSignedIn=${setMe} />`;
-  else if (allowed.length === 0) content = html`<p class="notice notice-error">${t('failed', { message: me.role })}</p>`;
-  else if (name === 'complaints' && arg) content = html`<${ComplaintView} id=${decodeURIComponent(arg)} role=${me.role} />`;
+  else if (allowed.length === 0) content = html`<${NotForThisKey} me=${me} onSignOut=${signOut} />`;
   else {
-    const current = allowed.includes(name) ? name : allowed[0];
-    const View = VIEWS[current].view;
-    content = html`<${View} key=${current} role=${me.role} />`;
+    const One = arg !== undefined ? (below ? below.one : name === current ? VIEWS[current].one : undefined) : undefined;
+    const View = One ?? VIEWS[current].view;
+    content = html`<${View} key=${`${current}/${arg ?? ''}`} id=${arg} role=${me.role} />`;
   }
-  const current = name === 'complaints' ? 'queue' : allowed.includes(name) ? name : allowed[0];
 
   return html`<${I18n.Provider} value=${i18nValue}>
     <header class="top">
@@ -89,8 +116,8 @@ function App() {
       <div class="row">
         <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
         ${me
-          ? html`<span class="muted small" data-me=${me.role}>${t('signedInAs', me)}</span>
-            <button type="button" class="link" onClick=${() => { session.signOut(); setMe(null); location.hash = ''; }}>${t('signOut')}</button>`
+          ? html`<span class="muted small" data-me=${me.role}>${t('signedInAs', { name: me.name, role: t(`role_${me.role}`) })}</span>
+            <button type="button" class="link" onClick=${signOut}>${t('signOut')}</button>`
           : null}
       </div>
     </header>

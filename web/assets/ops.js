@@ -1,13 +1,14 @@
-// The ops side: orders stuck in a working status, stock levels, and the complaint ranking.
+// The ops side: orders that need attention (and why), stock levels, and the complaint ranking.
 import { html, useState } from '/console/vendor/preact.js';
-import { get, query } from './api.js';
+import { get, query, seg } from './api.js';
 import { BarChart } from './chart.js';
-import { percent, span, when } from './i18n.js';
-import { Loading, Status, useEvery, useI18n, useLoad } from './ui.js';
+import { percent, span } from './i18n.js';
+import { formatMoney } from './money.js';
+import { Loading, Status, When, useEvery, useI18n, useLoad } from './ui.js';
 
 const AGES = ['5m', '30m', '2h', '24h'];
 
-export function StuckView() {
+export function StuckView({ role }) {
   const { t, lang } = useI18n();
   const [olderThan, setOlderThan] = useState('30m');
   const [typed, setTyped] = useState('30m');
@@ -25,11 +26,15 @@ export function StuckView() {
       ${page.data && page.data.items.length === 0 ? html`<p class="muted">${t('nothing')}</p>` : null}
       <ul class="cards">
         ${(page.data?.items ?? []).map(
-          (o) => html`<li class="card" key=${o.orderId} data-order=${o.orderId}>
-            <div class="row"><${Status} value=${o.status} /> <span class="muted">${t('since')} ${when(o.since, lang)} (${span(Date.now() - Date.parse(o.since))})</span></div>
-            <p class="small">${o.orderId}</p>
-            ${o.pendingActivity ? html`<p class="small">${t('pendingActivity')}: <strong>${o.pendingActivity}</strong>${o.attempts ? ` · ${o.attempts} ${t('attempts')}` : ''}</p>` : null}
-            ${o.lastFailure ? html`<p class="small error-text">${o.lastFailure}</p>` : null}
+          (o) => html`<li class=${`card why-${o.why}`} key=${o.orderId} data-order=${o.orderId} data-why=${o.why}>
+            <div class="row"><${Status} value=${o.status} /> <strong>${o.sku}</strong>${o.quantity > 1 ? ` × ${o.quantity}` : ''} <span>${formatMoney(o.amount, lang)}</span></div>
+            <p class="why">${t(`why_${o.why}`, { sku: o.sku })}</p>
+            ${o.attention ? html`<p class="notice notice-conflict" data-attention lang="en">${o.attention.reason}</p>` : null}
+            ${o.why === 'out_of_stock' && role === 'admin' ? html`<p><a href=${`#/products/${seg(o.sku)}`} data-import-link>${t('importFor', { sku: o.sku })}</a></p>` : null}
+            <p class="small"><a href=${`#/orders/${seg(o.orderId)}`} class="mono">${o.orderId}</a></p>
+            <p class="muted small">${t('since')} <${When} at=${o.since} /> (${span(Date.now() - Date.parse(o.since), lang)})</p>
+            ${o.pendingActivity ? html`<p class="small">${t('pendingActivity')}: <strong lang="en">${o.pendingActivity}</strong>${o.attempts ? ` · ${o.attempts} ${t('attempts')}` : ''}</p>` : null}
+            ${o.lastFailure ? html`<p class="small error-text" lang="en">${o.lastFailure}</p>` : null}
             <a class="temporal-link" href=${o.temporalUiUrl} target="_blank" rel="noopener noreferrer">${t('openInTemporal')} ↗</a>
           </li>`,
         )}
@@ -37,9 +42,9 @@ export function StuckView() {
     </section>`;
 }
 
-export function StockView() {
+export function StockView({ role }) {
   const { t } = useI18n();
-  const page = useLoad(() => get('/v1/products'), []);
+  const page = useLoad(() => get('/v1/products?limit=500'), []);
   useEvery(30_000, page.reload);
   return html`
     <section>
@@ -49,8 +54,9 @@ export function StockView() {
         ${(page.data?.items ?? []).map((p) => {
           const level = p.stock.available === 0 ? 'out' : p.stock.available <= p.lowStockThreshold ? 'low' : 'ok';
           return html`<li class=${`card stock-${level}`} key=${p.sku} data-sku=${p.sku}>
-            <div class="row"><strong>${p.sku}</strong> <span class="muted">${p.name}</span>
-              ${level !== 'ok' ? html`<span class=${`badge alert-${level}`}>${t(level)}</span>` : null}</div>
+            <div class="row"><strong>${role === 'admin' ? html`<a href=${`#/products/${seg(p.sku)}`}>${p.sku}</a>` : p.sku}</strong> <span class="muted">${p.name}</span>
+              ${level !== 'ok' ? html`<span class=${`badge kind-${level === 'out' ? 'act' : 'wait'}`}>${t(level)}</span>` : null}
+              ${p.active ? null : html`<span class="badge kind-end">${t('offSale')}</span>`}</div>
             <dl class="figures">
               <div><dt>${t('available')}</dt><dd>${p.stock.available}</dd></div>
               <div><dt>${t('reserved')}</dt><dd>${p.stock.reserved}</dd></div>

@@ -1,32 +1,57 @@
-// The admin's side: products and their keys. Imports go to the public key-import endpoint in
-// batches, read from the file as a stream, so a large file never sits whole in the page.
+// The admin's catalog: products found by sku or name, edited with prices in yuan, put on sale or
+// taken off, each with a link to its keys.
 import { html, useState } from '/console/vendor/preact.js';
-import { get, post, put } from './api.js';
-import { money } from './i18n.js';
+import { get, patch, put, query, seg } from './api.js';
+import { formatMoney, fractionDigits, majorText, parseMajor } from './money.js';
 import { Loading, Notice, refusal, useI18n, useLoad } from './ui.js';
 
-const BATCH = 1000;
-const EMPTY = { sku: '', name: '', amount: '', currency: 'CNY', refundWindow: '', complaintWindow: '', keyPattern: '', validationUrl: '', lowStockThreshold: '' };
+const EMPTY = { sku: '', name: '', price: '', currency: 'CNY', refundWindow: '', complaintWindow: '', keyPattern: '', validationUrl: '', lowStockThreshold: '' };
 
 export function ProductsView() {
   const { t, lang } = useI18n();
-  const list = useLoad(() => get('/v1/products'), []);
+  const [filter, setFilter] = useState({ q: '', active: '' });
+  const [typed, setTyped] = useState('');
+  const list = useLoad(() => get(`/v1/products${query({ ...filter, limit: 500 })}`), [filter.q, filter.active]);
   const [editing, setEditing] = useState(null);
+  const [notice, setNotice] = useState(null);
+  async function toggle(p) {
+    setNotice(null);
+    try {
+      const changed = await patch(`/v1/products/${seg(p.sku)}`, { active: !p.active });
+      setNotice({ kind: 'ok', text: t(changed.active ? 'nowOn' : 'nowOff', { sku: p.sku }) });
+    } catch (err) {
+      setNotice(refusal(t, err));
+    }
+    list.reload();
+  }
   return html`
     <section>
-      <div class="row">
-        <button type="button" onClick=${() => setEditing({ ...EMPTY, isNew: true })}>${t('newProduct')}</button>
-        <button type="button" class="secondary" onClick=${list.reload}>${t('refresh')}</button>
-      </div>
+      <form class="filters" onSubmit=${(e) => { e.preventDefault(); setFilter({ ...filter, q: typed.trim() }); }}>
+        <label>${t('search')}<input name="q" type="search" placeholder=${t('searchProducts')} value=${typed} onInput=${(e) => setTyped(e.currentTarget.value)} /></label>
+        <label>${t('status')}
+          <select name="active" value=${filter.active} onChange=${(e) => setFilter({ ...filter, active: e.currentTarget.value })}>
+            <option value="">${t('all')}</option>
+            <option value="true">${t('onSale')}</option>
+            <option value="false">${t('offSale')}</option>
+          </select></label>
+        <div class="buttons">
+          <button type="submit">${t('search')}</button>
+          <button type="button" class="secondary" onClick=${() => setEditing({ ...EMPTY, isNew: true })}>${t('newProduct')}</button>
+        </div>
+      </form>
       ${editing ? html`<${ProductForm} key=${editing.sku || 'new'} initial=${editing} onSaved=${() => list.reload()} />` : null}
+      <${Notice} notice=${notice} />
       <${Loading} state=${list} />
+      ${list.data && list.data.items.length === 0 ? html`<p class="muted">${t('nothing')}</p>` : null}
       <ul class="cards">
         ${(list.data?.items ?? []).map(
-          (p) => html`<li class="card" key=${p.sku} data-sku=${p.sku}>
-            <div class="row"><strong>${p.sku}</strong> <span>${p.name}</span> <span class="muted">${money(p.price, lang)}</span>
-              <span class="muted">${t('available')}: ${p.stock.available}</span></div>
+          (p) => html`<li class=${`card ${p.active ? '' : 'off-sale'}`} key=${p.sku} data-sku=${p.sku} data-active=${String(p.active)}>
+            <div class="row"><strong>${p.sku}</strong> <span class=${`badge kind-${p.active ? 'ok' : 'end'}`}>${t(p.active ? 'onSale' : 'offSale')}</span></div>
+            <div class="row"><span>${p.name}</span> <span data-price>${formatMoney(p.price, lang)}</span> <span class="muted">${t('available')}: ${p.stock.available}</span></div>
             <div class="buttons">
-              <button type="button" class="secondary" onClick=${() => setEditing(formOf(p))}>${t('edit')}</button>
+              <button type="button" class="secondary" data-edit onClick=${() => setEditing(formOf(p))}>${t('edit')}</button>
+              <a class="button secondary" href=${`#/products/${seg(p.sku)}`} data-keys-link>${t('keyList')}</a>
+              <button type="button" class="secondary" data-toggle onClick=${() => toggle(p)}>${t(p.active ? 'takeOff' : 'putOn')}</button>
             </div>
           </li>`,
         )}
@@ -38,7 +63,7 @@ function formOf(p) {
   return {
     sku: p.sku,
     name: p.name,
-    amount: String(p.price.amount),
+    price: majorText(p.price),
     currency: p.price.currency,
     refundWindow: p.refundWindow,
     complaintWindow: p.complaintWindow,
@@ -48,17 +73,24 @@ function formOf(p) {
   };
 }
 
+/** A product's terms. The price is typed as the buyer pays it (68.00 yuan) and sent in minor units (6800 fen). */
 function ProductForm({ initial, onSaved }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [form, setForm] = useState(initial);
   const [notice, setNotice] = useState(null);
+  const currency = form.currency.trim().toUpperCase() || 'CNY';
   const field = (name, label, attrs = {}) =>
-    html`<label>${t(label)}<input name=${name} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} ...${attrs} /></label>`;
+    html`<label>${label}<input name=${name} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} ...${attrs} /></label>`;
   async function save(e) {
     e.preventDefault();
+    const amount = parseMajor(form.price, currency);
+    if (amount === undefined) {
+      setNotice({ kind: 'error', text: t('badPrice', { currency, digits: fractionDigits(currency) }) });
+      return;
+    }
     const body = {
       name: form.name,
-      price: { amount: Number(form.amount), currency: form.currency.trim().toUpperCase() },
+      price: { amount, currency },
       ...(form.refundWindow ? { refundWindow: form.refundWindow } : {}),
       ...(form.complaintWindow ? { complaintWindow: form.complaintWindow } : {}),
       ...(form.keyPattern ? { keyPattern: form.keyPattern } : {}),
@@ -66,9 +98,9 @@ function ProductForm({ initial, onSaved }) {
       ...(form.lowStockThreshold !== '' ? { lowStockThreshold: Number(form.lowStockThreshold) } : {}),
     };
     try {
-      await put(`/v1/products/${encodeURIComponent(form.sku.trim())}`, body);
-      setNotice({ kind: 'ok', text: t('saved') });
-      setForm({ ...form, isNew: false });
+      const saved = await put(`/v1/products/${seg(form.sku.trim())}`, body);
+      setNotice({ kind: 'ok', text: t('saved', { name: saved.name, price: formatMoney(saved.price, lang) }) });
+      setForm({ ...form, price: majorText(saved.price), isNew: false });
       onSaved();
     } catch (err) {
       setNotice(refusal(t, err));
@@ -77,85 +109,20 @@ function ProductForm({ initial, onSaved }) {
   return html`
     <div class="panel">
       <form class="product-form" onSubmit=${save}>
-        ${field('sku', 'sku', { required: true, readOnly: !form.isNew })}
-        ${field('name', 'name', { required: true })}
-        ${field('amount', 'price', { required: true, inputMode: 'numeric' })}
-        ${field('currency', 'currency', { required: true, maxLength: 3 })}
-        ${field('refundWindow', 'refundWindow', { placeholder: '24h' })}
-        ${field('complaintWindow', 'complaintWindow', { placeholder: '7d' })}
-        ${field('keyPattern', 'keyPattern')}
-        ${field('validationUrl', 'validationUrl')}
-        ${field('lowStockThreshold', 'lowStockThreshold', { inputMode: 'numeric' })}
-        <div class="buttons"><button type="submit">${t('save')}</button></div>
+        ${field('sku', t('sku'), { required: true, readOnly: !form.isNew })}
+        ${field('name', t('name'), { required: true })}
+        ${field('price', t('priceIn', { currency }), { required: true, inputMode: 'decimal', placeholder: '68.00', 'aria-describedby': 'price-hint' })}
+        ${field('currency', t('currency'), { required: true, maxLength: 3 })}
+        ${field('refundWindow', t('refundWindow'), { placeholder: '24h' })}
+        ${field('complaintWindow', t('complaintWindow'), { placeholder: '7d' })}
+        ${field('keyPattern', t('keyPattern'))}
+        ${field('validationUrl', t('validationUrl'))}
+        ${field('lowStockThreshold', t('lowStockThreshold'), { inputMode: 'numeric' })}
+        <p class="muted small" id="price-hint">${t('priceHint', { currency })}</p>
+        <div class="buttons"><button type="submit">${t('save')}</button>
+          ${form.isNew ? null : html`<a class="button secondary" href=${`#/products/${seg(form.sku)}`}>${t('keyList')}</a>`}</div>
       </form>
       <${Notice} notice=${notice} />
-      ${form.isNew ? null : html`<${KeyImport} sku=${form.sku} onDone=${onSaved} />`}
     </div>`;
 }
 
-/** Lines of a file as it is read, never the whole file at once. */
-async function* fileLines(file, onBytes) {
-  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
-  let rest = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    onBytes(value.length);
-    const parts = (rest + value).split(/\r?\n/);
-    rest = parts.pop();
-    yield* parts;
-  }
-  if (rest) yield rest;
-}
-
-function KeyImport({ sku, onDone }) {
-  const { t } = useI18n();
-  const [file, setFile] = useState(null);
-  const [text, setText] = useState('');
-  const [progress, setProgress] = useState(null);
-  const [notice, setNotice] = useState(null);
-  async function run(e) {
-    e.preventDefault();
-    const totals = { sent: 0, imported: 0, duplicates: 0, rejected: 0 };
-    let read = 0;
-    const size = file ? file.size : text.length;
-    const lines = file ? fileLines(file, (n) => (read += n)) : text.split(/\r?\n/);
-    setNotice(null);
-    setProgress({ ...totals, fraction: 0 });
-    let batch = [];
-    const send = async () => {
-      const answer = await post(`/v1/products/${encodeURIComponent(sku)}/keys`, { keys: batch });
-      totals.sent += batch.length;
-      for (const k of ['imported', 'duplicates', 'rejected']) totals[k] += answer.body[k];
-      batch = [];
-      setProgress({ ...totals, fraction: file ? read / Math.max(size, 1) : totals.sent / Math.max(1, lineCount) });
-    };
-    const lineCount = file ? 0 : lines.filter((l) => l.trim()).length;
-    try {
-      for await (const line of lines) {
-        const code = line.trim();
-        if (!code) continue;
-        batch.push(code);
-        if (batch.length === BATCH) await send();
-      }
-      if (batch.length) await send();
-      setProgress({ ...totals, fraction: 1 });
-      setNotice({ kind: 'ok', text: t('importDone') });
-      onDone();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-  }
-  return html`
-    <form class="import" onSubmit=${run}>
-      <h3>${t('importKeys')}</h3>
-      <label>${t('importFile')}<input type="file" name="file" accept=".txt,.csv,text/plain" onChange=${(e) => setFile(e.currentTarget.files[0] ?? null)} /></label>
-      <label>${t('importText')}<textarea name="codes" rows="4" value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea></label>
-      <div class="buttons"><button type="submit" disabled=${!file && !text.trim()}>${t('startImport')}</button></div>
-      ${progress
-        ? html`<progress max="1" value=${progress.fraction}></progress>
-          <p class="small" data-import-progress>${t('importProgress', progress)}</p>`
-        : null}
-      <${Notice} notice=${notice} />
-    </form>`;
-}

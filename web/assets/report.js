@@ -51,7 +51,7 @@ function Report() {
             <div><dt>${t('averageRating')}</dt><dd>${r.satisfaction.averageRating ?? '—'}</dd></div>
           </dl>
           <${BarChart} title=${t('byCategory')} items=${r.byCategory} label=${(c) => t(`cat_${c.category}`)} value=${(c) => c.complaints} format=${String} />
-          <h2>${t('notes')}</h2>
+          <h2>${t('notesTitle')}</h2>
           ${r.notes.length
             ? html`<ul class="notes">${r.notes.map((n) => html`<li><span class="muted small">${when(n.at, lang)}</span><p>${n.text}</p></li>`)}</ul>`
             : html`<p class="muted">${t('noNotes')}</p>`}`

@@ -1,6 +1,6 @@
-// Pieces every view of the console uses: the language, loading, clocks, notices.
-import { html, createContext, useContext, useEffect, useState, useCallback } from '/console/vendor/preact.js';
-import { span } from './i18n.js';
+// Pieces every view of the console uses: the language, loading, clocks, notices, badges, confirmations.
+import { html, createContext, useContext, useEffect, useRef, useState, useCallback } from '/console/vendor/preact.js';
+import { span, statusKind } from './i18n.js';
 
 export const I18n = createContext({ lang: 'en', t: (k) => k });
 export const useI18n = () => useContext(I18n);
@@ -39,16 +39,26 @@ export function useEvery(ms, fn) {
   }, [ms, fn]);
 }
 
-/** What to tell the person after a refused call: a 409 says the state changed under them. */
+/**
+ * What to tell the person after a refused call, in the API's own words: what it said and, for a
+ * bad field, which field and why. A 409 (the state does not allow it now) is shown apart from
+ * other refusals, but says no more than the API did.
+ */
 export function refusal(t, err) {
-  const details = (err.details || []).map((d) => `${d.path}: ${d.reason}`).join('; ');
-  const message = details ? `${err.message} (${details})` : err.message;
-  return { kind: err.status === 409 ? 'conflict' : 'error', text: t(err.status === 409 ? 'conflict' : 'failed', { message }) };
+  const details = (err.details || []).map((d) => t('fieldProblem', { field: t(`field_${d.path}`, {}, d.path), reason: d.reason })).join('; ');
+  const message = details || err.message;
+  return { kind: err.status === 409 ? 'conflict' : 'error', text: t('refused', { message }) };
 }
 
+/** A notice, brought into view when it appears: on a phone the buttons' answer must not land below the fold. */
 export function Notice({ notice }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    if (notice && ref.current && ref.current.scrollIntoView) ref.current.scrollIntoView({ block: 'nearest' });
+  }, [notice]);
   if (!notice) return null;
-  return html`<p class=${`notice notice-${notice.kind}`} role=${notice.kind === 'ok' || notice.kind === 'info' ? 'status' : 'alert'} data-kind=${notice.kind}>${notice.text}</p>`;
+  const live = notice.kind === 'ok' || notice.kind === 'info';
+  return html`<p ref=${ref} class=${`notice notice-${notice.kind}`} role=${live ? 'status' : 'alert'} data-kind=${notice.kind}>${notice.text}</p>`;
 }
 
 export function Loading({ state }) {
@@ -58,9 +68,32 @@ export function Loading({ state }) {
   return null;
 }
 
+/**
+ * A question before something that cannot be taken back (money moves): the action runs only from
+ * its yes button. Shown in place, where the person clicked, and focused.
+ */
+export function Confirm({ question, yes, onYes, onNo, busy }) {
+  const { t } = useI18n();
+  const ref = useRef(null);
+  useEffect(() => {
+    const button = ref.current && ref.current.querySelector('button');
+    if (button) {
+      button.focus();
+      if (ref.current.scrollIntoView) ref.current.scrollIntoView({ block: 'nearest' });
+    }
+  }, []);
+  return html`<div ref=${ref} class="confirm" role="alertdialog" aria-label=${question}>
+    <p>${question}</p>
+    <div class="buttons">
+      <button type="button" class="danger" data-confirm="yes" disabled=${busy} onClick=${onYes}>${yes}</button>
+      <button type="button" class="secondary" data-confirm="no" onClick=${onNo}>${t('cancel')}</button>
+    </div>
+  </div>`;
+}
+
 /** The SLA clock a complaint is on: first response until an agent answers, then resolution. */
 export function Sla({ complaint: c }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const now = useNow();
   if (c.status === 'CLOSED') return null;
   if (c.waitingOn === 'buyer' || c.status === 'AWAITING_BUYER' || c.status === 'RESOLVED') {
@@ -70,9 +103,24 @@ export function Sla({ complaint: c }) {
   const left = Date.parse(first ? c.firstResponseDueAt : c.resolutionDueAt) - now;
   const what = t(first ? 'firstResponse' : 'resolution');
   const kind = left < 0 ? 'sla-over' : left < 15 * 60_000 ? 'sla-soon' : 'sla-ok';
-  return html`<span class=${`sla ${kind}`}>${t(left >= 0 ? 'dueIn' : 'overdue', { what, left: span(left) })}</span>`;
+  return html`<span class=${`sla ${kind}`}>${t(left >= 0 ? 'dueIn' : 'overdue', { what, left: span(left, lang) })}</span>`;
 }
 
-export function Status({ value }) {
-  return html`<span class=${`badge status-${String(value).toLowerCase()}`}>${value}</span>`;
+/**
+ * A status as a badge: its name in the page's language, colored by what it asks of the shop
+ * (someone must act, work under way, waiting on the buyer, fine, over). `of` says whose status:
+ * an order's or a complaint's (their names do not overlap), a refund's or a key's.
+ */
+export function Status({ value, of = 'status' }) {
+  const { t } = useI18n();
+  const prefix = { status: 'st_', refund: 'rf_', key: 'ks_' }[of];
+  const kind = statusKind(of, value);
+  return html`<span class=${`badge kind-${kind}`} data-status=${value} data-kind=${kind}>${t(`${prefix}${value}`, {}, value)}</span>`;
+}
+
+/** A time as the page's language writes it. */
+export function When({ at }) {
+  const { lang } = useI18n();
+  if (!at) return null;
+  return html`<time datetime=${at}>${new Date(at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en', { dateStyle: 'short', timeStyle: 'short' })}</time>`;
 }

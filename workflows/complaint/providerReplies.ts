@@ -1,21 +1,32 @@
-import { condition, patched } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, condition, isCancellation } from '@temporalio/workflow';
 import type { ComplaintStatus, ComplaintView } from '../../domain/complaint';
-import { provider } from '../activities';
+import { PROVIDER_REPLY_REFUSED, replyId, sameReply, type ProviderReply } from '../../domain/providerReply';
+import { PROVIDER_REPLY_GIVE_UP, providerReply } from '../activities';
 import type { Said } from './record';
 
 /**
  * What a complaint following a WeChat Pay complaint (消费者投诉2.0) sends back there: each agent's
  * words to the buyer (`…/response`), and `…/complete` once an agent resolves it, so the buyer sees
  * the shop's answer where they complained. Sent one at a time in order, beside the complaint's own
- * steps (an agent never waits for WeChat Pay), each retried until WeChat Pay takes it.
+ * steps (an agent never waits for WeChat Pay). Each is posted at most once (replyToProviderComplaint
+ * looks before it posts again) and tried for a bounded time: one WeChat Pay refuses or never takes
+ * is told to the agents (`failed`) and the next goes on, so no reply holds the complaint open.
  */
 export class ProviderReplies {
-  private readonly outbox: Array<{ text: string } | { complete: true }> = [];
+  private readonly outbox: ProviderReply[] = [];
+  /** Replies WeChat Pay took, in order: how many like the next one it already holds. */
+  private readonly posted: ProviderReply[] = [];
+  private seq = 0;
   private sending = false;
 
+  /**
+   * @param complaintId this complaint's id, which names each reply (domain/providerReply.ts: replyId)
+   * @param failed tells the agents why a reply did not reach WeChat Pay; the next waits for it
+   */
   constructor(
     private readonly view: ComplaintView,
-    private readonly patchId: string,
+    private readonly complaintId: string,
+    private readonly failed: (why: string) => Promise<void>,
   ) {}
 
   /** A step of the complaint: what the agents said in it goes back, and a resolution by an agent completes it there. */
@@ -31,16 +42,43 @@ export class ProviderReplies {
     }
   }
 
+  /** Nothing left to send, and every failure told: a reply leaves the outbox only once it is settled. */
   get idle(): boolean {
     return this.outbox.length === 0;
   }
 
-  private async send(complaintId: string): Promise<void> {
-    patched(this.patchId);
+  private async send(providerComplaintId: string): Promise<void> {
     for (;;) {
       await condition(() => this.outbox.length > 0);
-      await provider.answerProviderComplaint({ complaintId, ...this.outbox[0] });
+      const reply = this.outbox[0];
+      this.seq += 1;
+      const earlier = this.posted.filter((r) => sameReply(r, reply)).length;
+      try {
+        await providerReply(replyId(this.complaintId, this.seq)).replyToProviderComplaint({ complaintId: providerComplaintId, reply, earlier });
+        this.posted.push(reply);
+      } catch (err) {
+        if (isCancellation(err)) return;
+        await this.failed(failure(reply, err));
+      }
       this.outbox.shift();
     }
   }
+}
+
+/** What the agents read when a reply did not reach WeChat Pay: which reply, and WeChat Pay's own answer. */
+function failure(reply: ProviderReply, err: unknown): string {
+  const what = 'complete' in reply ? 'The completion of the WeChat Pay complaint' : `The reply to WeChat Pay ("${excerpt(reply.text)}")`;
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const then = 'Answer the buyer in the WeChat Pay merchant console.';
+  if (cause instanceof ApplicationFailure && cause.type === PROVIDER_REPLY_REFUSED) return `${what} failed: WeChat Pay refused it (${cause.message}). ${then}`;
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause ? ` (last: ${cause.cause.message})` : '';
+    return `${what} failed: WeChat Pay did not take it within ${PROVIDER_REPLY_GIVE_UP} of trying${last}. ${then}`;
+  }
+  return `${what} failed: ${cause instanceof Error ? cause.message : String(cause)}. ${then}`;
+}
+
+function excerpt(text: string): string {
+  const chars = [...text.trim()];
+  return chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : chars.join('');
 }

@@ -2,6 +2,8 @@ import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ComplaintInput, ComplaintMessage, ComplaintStatus, ComplaintView, ComplaintViewDelta } from '../../domain/complaint';
 import { COMPLAINT_STATUS } from '../../domain/searchAttributes';
 import { store } from '../activities';
+import { COMPLAINT_STEP_EMAILS } from '../../domain/buyerEmail';
+import { emailBuyer } from '../email';
 import { tellStorefront } from '../notify';
 import { after, now } from '../time';
 import type { ComplaintStep } from '../../domain/notification';
@@ -51,6 +53,9 @@ export class ComplaintRecord {
       orderId,
       sku,
       source: input.source ?? 'buyer',
+      channel: input.channel ?? 'web',
+      ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+      ...(input.filedBy ? { filedBy: input.filedBy } : {}),
       ...(dispute ? { external: { id: dispute.id }, dispute } : {}),
       category,
       description,
@@ -158,14 +163,13 @@ export class ComplaintRecord {
     const messages = this.view.messages.length;
     await store.projectComplaint({ seq, view: this.outgoing(), breaches: { ...this.breaches } });
     this.projectedMessages = Math.max(this.projectedMessages, messages);
-    await tellStorefront({
-      eventId: `${this.view.complaintId}.${seq}.${event}`,
-      type: `complaint.${event}`,
-      orderId: this.view.orderId,
-      complaintId: this.view.complaintId,
-      status: this.view.status,
-      at,
-    });
+    const eventId = `${this.view.complaintId}.${seq}.${event}`;
+    await tellStorefront({ eventId, type: `complaint.${event}`, orderId: this.view.orderId, complaintId: this.view.complaintId, status: this.view.status, at });
+    const kind = COMPLAINT_STEP_EMAILS[event];
+    if (kind && this.input.policy.emailBuyer) {
+      const saidNow = [said].flat().length > 0;
+      await emailBuyer({ eventId, orderId: this.view.orderId, kind, complaintId: this.view.complaintId, ...(saidNow ? { messageIndex: messages - 1 } : {}) });
+    }
   }
 
   private move(status: ComplaintStatus, at: string): void {

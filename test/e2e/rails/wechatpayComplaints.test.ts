@@ -1,3 +1,4 @@
+import { complaintWorkflowId } from '../../../domain/complaint';
 import { disputeWorkflowId } from '../../../domain/dispute';
 import { eventually } from '../../support/http';
 import { WechatPayStandIn } from '../../support/rails/wechatpay';
@@ -95,6 +96,84 @@ describe('WeChat Pay complaints become complaints', () => {
     const view = await ctx.shop.view(order.orderId);
     expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_disputed']));
     expect(wechat.payouts(order.orderId)).toHaveLength(1);
+  });
+
+  /** A WeChat Pay complaint opened on a fresh paid order, as the agents' queue shows it. */
+  async function wechatComplaint(): Promise<{ order: PlacedOrder; id: string; complaintId: string }> {
+    const order = await paidOrder();
+    const id = wechat.complain(order.orderId, { problemType: 'SERVICE_NOT_WORK' });
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'CREATE_COMPLAINT')))).toBe(true);
+    const [complaint] = await queued(order.orderId, () => true, 'the WeChat Pay complaint in the queue');
+    return { order, id, complaintId: complaint.complaintId };
+  }
+
+  async function act(complaintId: string, action: string, note: string): Promise<void> {
+    expectStatus(await ctx.shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action, note }), 200, action);
+  }
+
+  async function messages(complaintId: string): Promise<Array<{ from: string; text: string }>> {
+    const seen = await ctx.shop.agent.get(`/v1/complaints/${complaintId}`);
+    expectStatus(seen, 200, 'the complaint');
+    return seen.body.messages;
+  }
+
+  /**
+   * WeChat Pay closes its complaint (a closed complaint still records how its provider's ended), and
+   * then the complaint's workflow ends: no reply holds it open.
+   */
+  async function ended(order: PlacedOrder, id: string, complaintId: string): Promise<void> {
+    wechat.complain(order.orderId, { id, state: 'PROCESSED' });
+    expect(wechat.acknowledged(await wechat.send(ctx.shop.http, wechat.complaintNotice(id, 'PLATFORM_SERVICE_FINISHED')))).toBe(true);
+    await ctx.product.client.workflow.getHandle(disputeWorkflowId('wechatpay', id)).result();
+    const handle = ctx.product.client.workflow.getHandle(complaintWorkflowId(complaintId));
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'the complaint workflow completed', 20_000);
+  }
+
+  it('a reply WeChat Pay refuses (400) is not retried: the agents see why, and the complaint resolves and closes', async () => {
+    const { order, id, complaintId } = await wechatComplaint();
+    wechat.refusingReplies.add(id);
+
+    await act(complaintId, 'acknowledge', '您好，我们正在核实');
+    const refused = await eventually(async () => {
+      const said = (await messages(complaintId)).filter((m) => m.from === 'system' && /WeChat Pay refused/.test(m.text));
+      return said.length > 0 ? said : false;
+    }, 'the refused reply told to the agents');
+    expect(refused[0].text).toContain('您好，我们正在核实');
+    expect(refused[0].text).toContain('400 INVALID_REQUEST');
+    expect(refused[0].text).toMatch(/merchant console/);
+    // Asked once: a refusal is final.
+    const posts = () => wechat.server.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/v3/merchant-service/complaints-v2/${id}/`));
+    expect(posts()).toHaveLength(1);
+
+    // The agents carry on: the rejection resolves it (its reply and the completion refused too), the buyer closes it.
+    await act(complaintId, 'reject', '卡密经核实有效，请按说明使用');
+    await eventually(async () => (await messages(complaintId)).filter((m) => /WeChat Pay refused/.test(m.text)).length === 3, 'the rejection and the completion refused too');
+    expectStatus(await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true }), 200, 'the buyer confirms');
+    await ended(order, id, complaintId);
+    const [closed] = await queued(order.orderId, (c) => c.status === 'CLOSED', 'the complaint closed');
+    expect(closed).toMatchObject({ status: 'CLOSED', resolution: 'rejected' });
+    expect(posts()).toHaveLength(3);
+    expect(wechat.complaintResponses.filter((r) => r.complaintId === id)).toEqual([]);
+  });
+
+  it('a reply WeChat Pay took but answered too late is not sent again; the replies after it go on', async () => {
+    const { order, id, complaintId } = await wechatComplaint();
+    wechat.slowReplies = 1;
+
+    await act(complaintId, 'acknowledge', '您好，卡密已在核实中');
+    await act(complaintId, 'reject', '卡密有效，已发送使用说明');
+    await eventually(async () => wechat.complaintsCompleted.includes(id), 'the complaint completed at WeChat Pay', 20_000);
+    // The first reply's answer came after the product stopped waiting; its next attempt found it in
+    // the complaint's negotiation history and posted nothing.
+    expect(wechat.slowReplies).toBe(0);
+    expect(wechat.complaintResponses.filter((r) => r.complaintId === id).map((r) => r.text)).toEqual(['您好，卡密已在核实中', '卡密有效，已发送使用说明']);
+    expect(wechat.server.requests.some((r) => r.method === 'GET' && r.path === `/v3/merchant-service/complaints-v2/${id}/negotiation-historys`)).toBe(true);
+    expect(wechat.complaintsCompleted.filter((c) => c === id)).toHaveLength(1);
+    expect((await messages(complaintId)).filter((m) => /failed/.test(m.text))).toEqual([]);
+
+    expectStatus(await order.buyer.post(`/v1/complaints/${complaintId}/confirm`, { satisfied: true }), 200, 'the buyer confirms');
+    await ended(order, id, complaintId);
+    expect(wechat.badRequests).toEqual([]);
   });
 
   it('forged and stale complaint notices are refused and open nothing; another merchant complaint opens nothing', async () => {

@@ -26,6 +26,13 @@ export class WechatPayStandIn extends ProviderStandIn {
   /** What the merchant answered the buyers through WeChat Pay, and which complaints it completed. */
   readonly complaintResponses: Array<{ complaintId: string; text: string }> = [];
   readonly complaintsCompleted: string[] = [];
+  /** Each complaint's negotiation history (协商历史) as the merchant API lists it. */
+  readonly negotiations = new Map<string, Array<{ log_id: string; operator: string; operate_time: string; operate_type: string; operate_details: string }>>();
+  /** Complaints whose replies and completion WeChat Pay refuses (400 INVALID_REQUEST: the buyer withdrew it). */
+  readonly refusingReplies = new Set<string>();
+  /** The next N replies or completions are taken, but answered only after slowReplyMs (past the product's timeout). */
+  slowReplies = 0;
+  slowReplyMs = 5_000;
   readonly badRequests: string[] = [];
 
   env(): Record<string, string> {
@@ -49,7 +56,7 @@ export class WechatPayStandIn extends ProviderStandIn {
     return `4200${randomBytes(12).toString('hex').slice(0, 24)}`;
   }
 
-  protected route(req: Recorded): Reply {
+  protected route(req: Recorded): Reply | Promise<Reply> {
     if (!this.authorized(req)) {
       this.badRequests.push(`${req.method} ${req.path}`);
       return this.answer(401, { code: 'SIGN_ERROR', message: 'signature does not verify' });
@@ -108,14 +115,30 @@ export class WechatPayStandIn extends ProviderStandIn {
       const found = this.complaints.get(id);
       if (!found) return this.answer(404, { code: 'RESOURCE_NOT_EXISTS', message: '投诉单不存在' });
       if (req.body?.complainted_mchid !== this.mchid) return this.answer(400, { code: 'PARAM_ERROR', message: 'complainted_mchid' });
+      if (this.refusingReplies.has(id)) return this.answer(400, { code: 'INVALID_REQUEST', message: '投诉单已撤销，不可回复' });
       if (complaintStep[2] === 'response') {
         if (typeof req.body.response_content !== 'string' || !req.body.response_content || req.body.response_content.length > 200) return this.answer(400, { code: 'PARAM_ERROR', message: 'response_content' });
         this.complaintResponses.push({ complaintId: id, text: req.body.response_content });
+        this.negotiate(id, '商户', 'MERCHANT_RESPONSE', req.body.response_content);
       } else {
         this.complaintsCompleted.push(id);
+        this.negotiate(id, '商户', 'MERCHANT_CONFIRM_COMPLETE', '');
         found.complaint_state = 'PROCESSED';
       }
-      return { status: 204, text: '', headers: this.signed('') };
+      const done: Reply = { status: 204, text: '', headers: this.signed('') };
+      if (this.slowReplies === 0) return done;
+      // Taken, and answered only after the caller has stopped waiting.
+      this.slowReplies -= 1;
+      return new Promise((resolve) => setTimeout(() => resolve(done), this.slowReplyMs));
+    }
+    const history = /^\/v3\/merchant-service\/complaints-v2\/([^/]+)\/negotiation-historys$/.exec(req.path);
+    if (req.method === 'GET' && history) {
+      const lines = this.negotiations.get(decodeURIComponent(history[1]));
+      if (!lines) return this.answer(404, { code: 'RESOURCE_NOT_EXISTS', message: '投诉单不存在' });
+      const limit = Number(req.query.get('limit') ?? 100);
+      const offset = Number(req.query.get('offset') ?? 0);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 300 || !Number.isInteger(offset) || offset < 0) return this.answer(400, { code: 'PARAM_ERROR', message: 'limit/offset' });
+      return this.answer(200, { data: lines.slice(offset, offset + limit), limit, offset, ...(offset === 0 ? { total_count: lines.length } : {}) });
     }
     const complaint = /^\/v3\/merchant-service\/complaints-v2\/([^/]+)$/.exec(req.path);
     if (req.method === 'GET' && complaint) {
@@ -130,6 +153,7 @@ export class WechatPayStandIn extends ProviderStandIn {
     const trade = this.trade(orderId);
     const id = fields.id ?? `2000${randomBytes(10).toString('hex').slice(0, 20)}`;
     const earlier = this.complaints.get(id);
+    if (!earlier) this.negotiate(id, '投诉人', 'USER_CREATE_COMPLAINT', fields.detail ?? '充值卡密无效');
     this.complaints.set(id, {
       ...earlier,
       complaint_id: id,
@@ -146,6 +170,12 @@ export class WechatPayStandIn extends ProviderStandIn {
       complainted_mchid: fields.otherMerchant ? '1900000999' : this.mchid,
     });
     return id;
+  }
+
+  private negotiate(complaintId: string, operator: string, type: string, details: string): void {
+    const lines = this.negotiations.get(complaintId) ?? [];
+    lines.push({ log_id: randomId('3002', 10), operator, operate_time: new Date().toISOString(), operate_type: type, operate_details: details });
+    this.negotiations.set(complaintId, lines);
   }
 
   /** The complaint notice WeChat Pay sends to the URL registered for complaints: it names the complaint and what happened. */

@@ -1,0 +1,26 @@
+import type { RefundKind } from '../db/schemas';
+import type { ActivityDeps } from './deps';
+
+export interface RefundAttention {
+  refundId: string;
+  kind: RefundKind;
+  orderId: string;
+  paymentId: string;
+  reason: string;
+  since: string;
+}
+
+/** What ops see of refunds the provider refused: one row per refund while it waits on a person. */
+export function refundActivities({ store }: ActivityDeps) {
+  return {
+    /** The provider refused the refund for good: listed until it goes through (a retry writes the same row). */
+    async refundNeedsAttention({ refundId, since, ...row }: RefundAttention): Promise<void> {
+      await store.refundAttention.updateOne({ _id: refundId }, { $setOnInsert: { ...row, since: new Date(since) } }, { upsert: true });
+    },
+
+    /** The refund went through: nobody needs to look at it any more. */
+    async refundWentThrough({ refundId }: { refundId: string }): Promise<void> {
+      await store.refundAttention.deleteOne({ _id: refundId });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import { isDuplicateKeyError } from '../../db/store';
+import { idempotencyKeyOf } from '../actionIds';
+import { requireBuyerOr } from '../auth';
+import { handle, type ApiDeps } from '../deps';
+import { conflict } from '../errors';
+import { FeedbackInput, OrderId } from '../schemas';
+import { parse } from '../validate';
+
+/**
+ * The buyer's feedback on a delivered order, beyond complaints: once per order (its row's _id is the
+ * order's), so a second is a 409; the same Idempotency-Key with the same body answers as the first.
+ */
+export function feedbackRoutes({ store, orders }: ApiDeps): Router {
+  const router = Router();
+  router.post(
+    '/v1/orders/:orderId/feedback',
+    requireBuyerOr(store),
+    handle(async (req, res) => {
+      const orderId = parse(OrderId, req.params.orderId, 'orderId');
+      const body = parse(FeedbackInput, req.body, 'body');
+      const key = idempotencyKeyOf(req);
+      const view = await orders.lastWritten(orderId);
+      if (!view?.deliveredAt) throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; feedback is given once its keys are delivered`);
+      const request = createHash('sha256').update(JSON.stringify([key ?? null, body])).digest('hex');
+      const row = { _id: orderId, sku: view.sku, ...body, at: new Date(), request };
+      try {
+        await store.feedback.create(row);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const first = await store.feedback.findById(orderId).lean();
+        if (key === undefined || first?.request !== request) throw conflict('feedback was already given on this order');
+        return void res.status(201).json(answerOf(first));
+      }
+      res.status(201).json(answerOf(row));
+    }),
+  );
+  return router;
+}
+
+function answerOf(row: { _id: string; sku: string; rating: number; instructionsClear?: boolean; comment?: string; at: Date }) {
+  const { _id, sku, rating, instructionsClear, comment, at } = row;
+  return { orderId: _id, sku, rating, ...(instructionsClear !== undefined ? { instructionsClear } : {}), ...(comment ? { comment } : {}), at: at.toISOString() };
+}

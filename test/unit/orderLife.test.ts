@@ -1,0 +1,245 @@
+import { ORDER_STATUSES, newOrderInput, type OrderStatus, type PaymentNotice } from '../../domain/order';
+import { decide, isOver, newOrderState, refusal, refundIdFor, type OrderEffect, type OrderEvent, type OrderState } from '../../domain/orderLife';
+
+/**
+ * The order's decisions, without a server: every event in every status, and the money rules the
+ * order workflow carries out.
+ */
+const T0 = '2026-12-01T00:00:00.000Z';
+const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const CNY = (amount: number) => ({ amount, currency: 'CNY' });
+
+function input() {
+  return newOrderInput({
+    orderId: 'o1',
+    product: { sku: 'steam-100', price: CNY(1000), refundWindow: '24h', complaintWindow: '7d' },
+    quantity: 1,
+    buyerEmail: 'buyer@example.com',
+    createdAt: T0,
+    terms: { paymentTimeoutMs: 900_000, restockWaitMs: 3_600_000, maxKeyAttempts: 3, refundDecisionWaitMs: 172_800_000, orderHistoryEvents: 10_000 },
+    supplierCheck: false,
+  });
+}
+
+const notice = (paymentId: string, amount = 1000, eventId = `ev-${paymentId}`): PaymentNotice => ({ eventId, orderId: 'o1', paymentId, status: 'succeeded', amount: CNY(amount) });
+const KEY = { keyId: 'k1', masked: 'AB**-****-**YZ' };
+const ATTEMPTS = { attempts: [0], allowanceFrom: [0] };
+
+/** Apply events in turn from a new order; answers the last decision and every effect on the way. */
+function run(events: OrderEvent[], start: OrderState = newOrderState(input())) {
+  let state = start;
+  const effects: OrderEffect[] = [];
+  events.forEach((event, i) => {
+    const decision = decide(state, event, at(i + 1));
+    state = decision.state;
+    effects.push(...decision.effects);
+  });
+  return { state, effects };
+}
+
+const paid: OrderEvent[] = [{ type: 'created' }, { type: 'paymentNotice', notice: notice('p1') }];
+const delivered: OrderEvent[] = [...paid, { type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS }];
+const outOfStock: OrderEvent[] = [
+  ...paid,
+  { type: 'keysTaken', result: { outcome: 'out_of_stock' }, refused: [], attempts: ATTEMPTS },
+  { type: 'keysTaken', result: { outcome: 'out_of_stock' }, refused: [], attempts: ATTEMPTS },
+];
+const refundRequested: OrderEvent[] = [...delivered, { type: 'refundRequested', actor: 'buyer', reason: 'does not work' }];
+const refunding: OrderEvent[] = [...refundRequested, { type: 'refundDecided', actor: 'agent', approve: true }];
+
+/** A way to reach each status. */
+const REACH: Record<OrderStatus, OrderEvent[]> = {
+  AWAITING_PAYMENT: [{ type: 'created' }],
+  PAID: paid,
+  DELIVERING: [...paid, { type: 'keysHeld' }],
+  DELIVERED: delivered,
+  COMPLETED: [...delivered, { type: 'refundWindowEnded' }],
+  OUT_OF_STOCK: outOfStock,
+  REFUND_REQUESTED: refundRequested,
+  REFUNDING: refunding,
+  REFUNDED: [...refunding, { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'paid' }],
+  CANCELLED: [{ type: 'created' }, { type: 'cancel', actor: 'shop' }],
+};
+
+const ALL_EVENTS: OrderEvent[] = [
+  { type: 'created' },
+  { type: 'paymentNotice', notice: notice('p9') },
+  { type: 'paymentNotice', notice: notice('p8', 1) },
+  { type: 'paymentDue' },
+  { type: 'reconciled', found: [] },
+  { type: 'checkoutOpened', checkout: { url: 'https://pay.example/x' } },
+  { type: 'providerOrderClosed', closed: true },
+  { type: 'cancel', actor: 'shop' },
+  { type: 'cancelledInTemporal' },
+  { type: 'keysHeld' },
+  { type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS },
+  { type: 'keysTaken', result: { outcome: 'out_of_stock' }, refused: [], attempts: ATTEMPTS },
+  { type: 'restockOffered' },
+  { type: 'restockLook' },
+  { type: 'restockDeadline' },
+  { type: 'refundRequested', actor: 'buyer', reason: 'x' },
+  { type: 'refundDecided', actor: 'agent', approve: true },
+  { type: 'refundDecided', actor: 'agent', approve: false, note: 'works' },
+  { type: 'refundDecisionDue', request: 1 },
+  { type: 'refundWindowEnded' },
+  { type: 'complaintWindowEnded' },
+  { type: 'complaintClosed', complaintId: 'c1' },
+  { type: 'remedyRequested', request: { complaintId: 'c1', remedy: 'refund', actor: 'agent' } },
+  { type: 'remedyRequested', request: { complaintId: 'c1', remedy: 'replace', actor: 'agent' } },
+  { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'refused', reason: 'account frozen' },
+  { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'paid' },
+  { type: 'disputed', dispute: { source: 'stripe_dispute', id: 'dp1', complaintId: 'c2', reason: 'fraudulent' } },
+];
+
+describe('decide: every event in every status', () => {
+  for (const status of ORDER_STATUSES) {
+    it(`${status}: each event leaves a consistent order`, () => {
+      const { state } = run(REACH[status]);
+      expect(state.view.status).toBe(status);
+      for (const event of ALL_EVENTS) {
+        const { state: next, effects } = decide(state, event, at(100));
+        // Money: the order's own refund only for a paid order, and one per payment.
+        const ownRefunds = effects.filter((e) => e.type === 'refund' && e.awaited);
+        expect(ownRefunds.length).toBeLessThanOrEqual(1);
+        if (ownRefunds.length > 0) expect(state.view.paymentId).toBeDefined();
+        if (state.ownRefund) expect(ownRefunds).toEqual([]);
+        // A closed order stays closed; a completed one is refunded only on a complaint or by the bank.
+        if (status === 'REFUNDED' || status === 'CANCELLED') expect(next.view.status).toBe(status);
+        if (status === 'COMPLETED') expect(['COMPLETED', 'REFUNDING', 'REFUNDED']).toContain(next.view.status);
+        // The timeline only grows, and the input never changes.
+        expect(next.view.timeline.slice(0, state.view.timeline.length)).toEqual(state.view.timeline);
+        expect(next.input).toEqual(state.input);
+        // Never changes the state it was given.
+        expect(state.view.status).toBe(status);
+      }
+    });
+  }
+});
+
+describe('the validators ask the same table', () => {
+  const FITS: Record<string, OrderStatus[]> = {
+    cancel: ['AWAITING_PAYMENT'],
+    refundRequest: ['DELIVERED', 'OUT_OF_STOCK'],
+    refundDecision: ['REFUND_REQUESTED'],
+    restockOffer: ['OUT_OF_STOCK'],
+  };
+  for (const [ask, fits] of Object.entries(FITS)) {
+    it(`${ask} fits ${fits.join(', ')} only`, () => {
+      for (const status of ORDER_STATUSES) {
+        const { state } = run(REACH[status]);
+        const question = ask === 'refundRequest' ? { type: ask, reason: 'broken' } : ask === 'refundDecision' ? { type: ask, approve: true } : { type: ask };
+        const refused = refusal(state, question as never, at(50));
+        if (fits.includes(status)) expect(refused).toBeUndefined();
+        else expect(refused).toMatch(new RegExp(status === 'REFUND_REQUESTED' && ask === 'refundRequest' ? 'already pending' : status));
+      }
+    });
+  }
+
+  it('a complaint is filed on paid orders, one at a time, within its window', () => {
+    expect(refusal(run(REACH.AWAITING_PAYMENT).state, { type: 'fileComplaint' }, at(5))).toMatch(/paid orders/);
+    const { state } = run([...delivered, { type: 'complaintFiled', complaintId: 'c1', actor: 'buyer', filing: { category: 'key_invalid', description: 'x', evidence: [], policy: { firstResponseMs: 1, resolutionMs: 2, autoCloseMs: 3, maxReopens: 1 } as never } }]);
+    expect(refusal(state, { type: 'fileComplaint' }, at(10))).toMatch(/complaint c1 is already open/);
+    expect(refusal(run(delivered).state, { type: 'fileComplaint' }, at(8 * 24 * 3600))).toMatch(/complaint window closed/);
+  });
+
+  it('a refund is not requested without a reason, nor after its window', () => {
+    const { state } = run(delivered);
+    expect(refusal(state, { type: 'refundRequest', reason: ' ' }, at(10))).toBe('a reason is required');
+    expect(refusal(state, { type: 'refundRequest', reason: 'x' }, at(25 * 3600))).toMatch(/refund window closed/);
+  });
+});
+
+describe('money that waits never blocks money that is owed', () => {
+  it('a wrong-amount payment is given back by its own refund, not waited for; the right one pays the order', () => {
+    const { state, effects } = run([{ type: 'created' }, { type: 'paymentNotice', notice: notice('wrong', 1) }, { type: 'paymentNotice', notice: notice('right') }]);
+    expect(effects.filter((e) => e.type === 'refund')).toEqual([expect.objectContaining({ paymentId: 'wrong', awaited: false, refundId: refundIdFor('o1', 'wrong') })]);
+    expect(state.view.status).toBe('PAID');
+    expect(effects.some((e) => e.type === 'takeKeys')).toBe(true);
+  });
+
+  it('that refund refused by the provider changes nothing of the order but its timeline', () => {
+    const before = run([...delivered, { type: 'paymentNotice', notice: notice('second') }]).state;
+    const { state } = run([{ type: 'refundProgress', refundId: refundIdFor('o1', 'second'), outcome: 'refused', reason: 'frozen' }], before);
+    expect(state.view.status).toBe('DELIVERED');
+    expect(state.view.attention).toBeUndefined();
+    expect(isOver(state)).toBe(false); // delivered: the windows are still open
+  });
+
+  it("the order's own refused refund shows attention until it goes through", () => {
+    const refundId = refundIdFor('o1', 'p1');
+    const refused = run([...refunding, { type: 'refundProgress', refundId, outcome: 'refused', reason: 'frozen' }]).state;
+    expect(refused.view.status).toBe('REFUNDING');
+    expect(refused.view.attention?.reason).toMatch(/refused refund .* frozen/);
+    const paidOut = run([{ type: 'refundProgress', refundId, outcome: 'paid' }], refused);
+    expect(paidOut.state.view.status).toBe('REFUNDED');
+    expect(paidOut.state.view.attention).toBeUndefined();
+    expect(paidOut.effects).toContainEqual({ type: 'revokeKeys', keyIds: ['k1'] });
+  });
+
+  it('the same notice twice is taken once; a second payment is given back', () => {
+    const { effects, state } = run([...paid, { type: 'paymentNotice', notice: notice('p1') }, { type: 'paymentNotice', notice: notice('p1', 1000, 'other-event') }, { type: 'paymentNotice', notice: notice('p2') }]);
+    expect(effects.filter((e) => e.type === 'refund')).toEqual([expect.objectContaining({ paymentId: 'p2', awaited: false })]);
+    expect(state.view.timeline.filter((e) => e.type === 'payment_duplicate_notice')).toHaveLength(1);
+  });
+
+  it('a payment after a cancel goes back; the order stays cancelled', () => {
+    const { state, effects } = run([...REACH.CANCELLED, { type: 'paymentNotice', notice: notice('late') }]);
+    expect(state.view.status).toBe('CANCELLED');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'refund', paymentId: 'late', awaited: false }));
+  });
+});
+
+describe('the order waiting for stock', () => {
+  it('looks once more at once, then waits; a restock offer tries again; the deadline refunds', () => {
+    const first = run([...paid, { type: 'keysTaken', result: { outcome: 'out_of_stock' }, refused: [], attempts: ATTEMPTS }]);
+    expect(first.state.view.status).toBe('OUT_OF_STOCK');
+    expect(first.state.keys.taking).toBe('first');
+    const waiting = run(outOfStock);
+    expect(waiting.effects).toContainEqual(expect.objectContaining({ type: 'timer', name: 'restockDeadline' }));
+    expect(run([{ type: 'restockOffered' }], waiting.state).effects).toContainEqual({ type: 'takeKeys', purpose: 'first' });
+    const deadline = run([{ type: 'restockDeadline' }], waiting.state);
+    expect(deadline.state.view.status).toBe('REFUNDING');
+    expect(deadline.effects).toContainEqual(expect.objectContaining({ type: 'refund', awaited: true }));
+  });
+
+  it('the buyer asking for the money back while a key try runs: the keys go back to stock, then the refund', () => {
+    const trying = run([{ type: 'restockOffered' }], run(outOfStock).state);
+    const asked = run([{ type: 'refundRequested', actor: 'buyer', reason: 'waited long enough' }], trying.state);
+    expect(asked.effects).toContainEqual({ type: 'stopTakingKeys' });
+    expect(asked.effects.some((e) => e.type === 'refund')).toBe(false);
+    const answered = run([{ type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS }], asked.state);
+    expect(answered.effects).toContainEqual({ type: 'releaseKeys' });
+    expect(answered.state.view.status).toBe('REFUNDING');
+    expect(answered.state.view.keys).toEqual([]);
+  });
+});
+
+describe('refund requests', () => {
+  it('nobody decides in time: approved by the system; an earlier request’s deadline does nothing', () => {
+    const rejectedThenAsked = run([...refundRequested, { type: 'refundDecided', actor: 'agent', approve: false, note: 'works for me' }, { type: 'refundRequested', actor: 'buyer', reason: 'still broken' }]);
+    expect(run([{ type: 'refundDecisionDue', request: 1 }], rejectedThenAsked.state).state.view.status).toBe('REFUND_REQUESTED');
+    const due = run([{ type: 'refundDecisionDue', request: 2 }], rejectedThenAsked.state);
+    expect(due.state.view.status).toBe('REFUNDING');
+    expect(due.state.view.refund).toMatchObject({ status: 'APPROVED', decidedBy: 'system' });
+  });
+
+  it('a provider dispute holds the refund; a lost one ends the order refunded by the bank, with no refund of ours', () => {
+    const disputed = run([...refundRequested, { type: 'disputed', dispute: { source: 'stripe_dispute', id: 'dp1', complaintId: 'c2', reason: 'fraudulent' } }]);
+    expect(refusal(disputed.state, { type: 'refundDecision', approve: true }, at(30))).toMatch(/disputed/);
+    const lost = run([{ type: 'disputed', dispute: { source: 'stripe_dispute', id: 'dp1', complaintId: 'c2', reason: 'fraudulent', outcome: 'lost' } }], disputed.state);
+    expect(lost.state.view.status).toBe('REFUNDED');
+    expect(lost.effects.some((e) => e.type === 'refund')).toBe(false);
+    expect(lost.effects).toContainEqual({ type: 'revokeKeys', keyIds: ['k1'] });
+  });
+});
+
+describe('the order ends', () => {
+  it('when its windows are over and nothing is open', () => {
+    const completed = run([...delivered, { type: 'refundWindowEnded' }]).state;
+    expect(completed.view.status).toBe('COMPLETED');
+    expect(isOver(completed)).toBe(false);
+    expect(isOver(run([{ type: 'complaintWindowEnded' }], completed).state)).toBe(true);
+    expect(isOver(run(REACH.CANCELLED).state)).toBe(true);
+    expect(isOver(run(refunding).state)).toBe(false);
+  });
+});
