@@ -1,4 +1,5 @@
 import { freeKeysUpTo, releaseReserved, stockOf } from '../db/inventory';
+import type { ClaimState } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import type { DeliveredKey } from '../domain/order';
 import type { ActivityDeps } from './deps';
@@ -161,7 +162,7 @@ export function inventoryActivities({ store }: ActivityDeps) {
   async function setClaimState(
     orderId: string,
     keyIds: string[],
-    from: string[],
+    from: ClaimState[],
     to: 'delivered' | 'revoked' | 'invalid',
   ): Promise<void> {
     for (const keyId of keyIds) {

@@ -57,7 +57,7 @@ type Outcome = { value: unknown } | { error: { status: number; code: string; mes
 async function firstRequestUnder(store: Store, _id: string, bodyHash: string): Promise<{ bodyHash: string; outcome?: string }> {
   const rows = store.actionRequests;
   try {
-    const row = await rows.findOneAndUpdate({ _id }, { $setOnInsert: { bodyHash, at: new Date() } }, { upsert: true, new: true }).lean();
+    const row = await rows.findOneAndUpdate({ _id }, { $setOnInsert: { bodyHash, at: new Date() } }, { upsert: true, returnDocument: 'after' }).lean();
     if (row) return row;
   } catch (err) {
     // Two first requests raced to insert: the other one's row stands.

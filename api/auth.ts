@@ -68,8 +68,8 @@ export function requireRole(...roles: Role[]): RequestHandler {
  * buyer may act. Whoever may not see the order hears the same 404 whether it exists or not, so
  * order ids cannot be probed.
  */
-export function requireBuyerOr(store: Store, ...roles: Role[]): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function requireBuyerOr(store: Store, ...roles: Role[]): RequestHandler<{ orderId: string }> {
+  return (req: Request<{ orderId: string }>, res: Response, next: NextFunction) => {
     const orderId = req.params.orderId;
     const token = req.header('x-order-token');
     if (token === undefined) {
@@ -92,8 +92,8 @@ export function requireBuyerOr(store: Store, ...roles: Role[]): RequestHandler {
  * For routes on one complaint (`:complaintId`): the buyer's order token opens the complaints of
  * that order only; staff of the given roles pass. With `roles` empty, only the buyer may act.
  */
-export function requireComplainantOr(store: Store, orderOf: (complaintId: string) => Promise<string | undefined>, ...roles: Role[]): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function requireComplainantOr(store: Store, orderOf: (complaintId: string) => Promise<string | undefined>, ...roles: Role[]): RequestHandler<{ complaintId: string }> {
+  return (req: Request<{ complaintId: string }>, res: Response, next: NextFunction) => {
     const token = req.header('x-order-token');
     if (token === undefined) return staffInstead(roles, req, res, next);
     const complaintId = req.params.complaintId;
@@ -122,7 +122,7 @@ function tokenRefused(req: Request, err: Error): Error {
 /** No order token: staff of these roles may pass; with none, the route is the buyer's alone. */
 function staffInstead(roles: Role[], req: Request, res: Response, next: NextFunction): void {
   if (roles.length === 0) return next(req.caller ? forbidden('only the buyer, with the order token, can do this') : unauthenticated('the X-Order-Token header is required'));
-  return requireRole(...roles)(req, res, next);
+  requireRole(...roles)(req, res, next);
 }
 
 /** A storefront sees the orders it created; other staff roles see every order. */

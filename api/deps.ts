@@ -21,7 +21,7 @@ export interface ApiDeps {
   rails: Rails;
 }
 
-/** Express 4 does not catch a rejected promise; this hands it to the error handler. */
+/** Hands a rejected promise to the error handler (express 5 does so itself; kept so every route reads alike). */
 export function handle(fn: (...args: Parameters<RequestHandler>) => Promise<unknown>): RequestHandler {
   return (req, res, next) => {
     fn(req, res, next).catch(next);

@@ -38,7 +38,7 @@ export function zodDetails(err: ZodError): ErrorDetail[] {
 }
 
 /** `buyer.email`; a key that is the empty string shows as `""`, so every detail names something. */
-function pathOf(segments: (string | number)[]): string {
+function pathOf(segments: PropertyKey[]): string {
   return segments.map((s) => (s === '' ? '""' : String(s))).join('.');
 }
 

@@ -5,6 +5,7 @@ import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../config/logger';
 import { HttpError } from './errors';
+import { clientAddress } from './rateLimit';
 
 /*
  * What every request passes before a route sees it: security headers, CORS (off unless configured),
@@ -42,12 +43,25 @@ export function jsonBodies(): RequestHandler[] {
     (req, res, next) =>
       /^\/v1\/products\/[^/]+\/keys\/?$/.test(req.path) ? express.json({ limit: IMPORT_BODY_LIMIT })(req, res, next) : next(),
     express.json({ limit: BODY_LIMIT }),
+    // Express 5 leaves the body undefined when none came: a route names each field it lacks, as for `{}`.
+    (req, _res, next) => {
+      req.body ??= {};
+      next();
+    },
   ];
 }
 
 /**
+ * The content encodings a JSON body may come in. Express 5's parser would also inflate br (and zstd
+ * where node has it); the contract takes these three, on every node alike.
+ */
+const BODY_ENCODINGS = ['identity', 'gzip', 'deflate'];
+/** The parser's own failure for an encoding it does not take, so errors.ts answers both alike. */
+const UNSUPPORTED_ENCODING = () => Object.assign(new Error('content encoding unsupported'), { status: 415, type: 'encoding.unsupported' });
+
+/**
  * A body must say it is JSON. Without this, express leaves an unlabelled body unread and the route
- * would answer about missing fields ("sku Required") instead of the real problem.
+ * would answer about missing fields ("sku is required") instead of the real problem.
  */
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -56,7 +70,10 @@ const requireJson: RequestHandler = (req, _res, next) => {
     // JSON between systems is UTF-8 (RFC 8259): a body said to be in another charset is refused,
     // not decoded into something else (one byte "in UTF-16" decodes to nothing, an empty body).
     const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(given ?? '')?.[1];
-    if (charset === undefined || /^utf-?8$/i.test(charset)) return next();
+    if (charset === undefined || /^utf-?8$/i.test(charset)) {
+      const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+      return next(BODY_ENCODINGS.includes(encoding) ? undefined : UNSUPPORTED_ENCODING());
+    }
     return next(
       new HttpError(415, 'unsupported_media_type', 'the body must be UTF-8 JSON', [{ path: 'Content-Type', reason: `names the charset "${charset.slice(0, 40)}"; only utf-8 is taken` }]),
     );
@@ -72,7 +89,8 @@ const requireJson: RequestHandler = (req, _res, next) => {
 /**
  * Order tokens cannot be guessed (192 random bits), but guessing is still slowed and seen: an
  * address that presents more than `perHour` tokens that open nothing gets 429 on every order-token
- * request for the rest of the hour. Each refusal is logged with the address, never the token.
+ * request for the rest of the hour; an IPv6 address counts as its /56 (clientAddress), so rotating
+ * through a block does not start over. Each refusal is logged with the address, never the token.
  * Only refusals are counted, once they are known: counting every request on arrival and taking the
  * right ones back when they finish would block a busy address (a sale's buyers behind one proxy)
  * for the hour as soon as more requests were in flight at once than the limit. Counted per API
@@ -90,7 +108,8 @@ export function guardOrderTokens(perHour: number, logger: Logger, windowMs = 3_6
   return (req, res, next) => {
     if (req.header('x-order-token') === undefined) return next();
     const ip = req.ip ?? 'unknown';
-    const entry = current(ip, Date.now());
+    const client = clientAddress(req.ip);
+    const entry = current(client, Date.now());
     if (entry && entry.count >= perHour) {
       logger.warn({ ip, method: req.method, path: req.path }, 'order token requests blocked: too many wrong tokens from this address');
       res.setHeader('Retry-After', String(Math.ceil((entry.until - Date.now()) / 1000)));
@@ -100,9 +119,9 @@ export function guardOrderTokens(perHour: number, logger: Logger, windowMs = 3_6
       if (!req.orderTokenRefused) return;
       logger.warn({ ip, method: req.method, path: req.path }, 'order token refused');
       const at = Date.now();
-      const counted = current(ip, at) ?? { count: 0, until: at + windowMs };
+      const counted = current(client, at) ?? { count: 0, until: at + windowMs };
       counted.count += 1;
-      refusals.set(ip, counted);
+      refusals.set(client, counted);
       // Many guessing addresses: forget the ones whose hour has passed, so the map stays small.
       if (refusals.size > 10_000) for (const [key, e] of refusals) if (e.until <= at) refusals.delete(key);
     });

@@ -1,6 +1,15 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { HttpError } from './errors';
+
+/**
+ * An IPv6 client is its /56, the block a provider hands one home or site: it may take any address
+ * inside it at will, so a per-address limit counts the whole block as one address.
+ */
+export const IPV6_CLIENT_PREFIX = 56;
+
+/** What a per-address limit counts under: the IPv4 address, or the IPv6 address's /56. */
+export const clientAddress = (ip: string | undefined): string => ipKeyGenerator(ip ?? 'unknown', IPV6_CLIENT_PREFIX);
 
 /**
  * Buyers carry no staff key, so they are limited by address; staff keys are trusted. The payment
@@ -20,6 +29,7 @@ export function limitAnonymous(perMinute: number): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    ipv6Subnet: IPV6_CLIENT_PREFIX,
     skip: (req, res) => req.caller?.kind === 'staff' || res.locals.signedByProvider === true,
     handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `more than ${perMinute} requests a minute from this address; try again shortly`)),
   });

@@ -13,12 +13,28 @@ interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
   handle: { stack?: Layer[] };
   name: string;
-  regexp: RegExp & { fast_slash?: boolean };
+  /** The path the layer was declared with (a mount's, for `router.use('/docs', …)`). */
+  rawPath?: string | string[];
+  /** Mounted without a path: it sees every request. */
+  slash: boolean;
+  match(path: string): unknown;
 }
 
 interface MatchableRoute extends RouteEntry {
-  regexp: RegExp;
+  test(path: string): boolean;
 }
+
+/**
+ * Whether the layer takes the path. A parameter that does not decode (`%E0%A4`) throws only once
+ * the path has matched (express then answers 400 for that route), so it counts as taken.
+ */
+const matcher = (layer: Layer) => (path: string) => {
+  try {
+    return layer.match(path) !== false;
+  } catch {
+    return true;
+  }
+};
 
 /**
  * Express's own route table, read from the app in the order express tries it: every method and
@@ -32,23 +48,17 @@ function walk(app: Express): MatchableRoute[] {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
-          for (const path of paths) found.push({ method: method.toUpperCase(), path, regexp: layer.regexp });
+          for (const path of paths) found.push({ method: method.toUpperCase(), path, test: matcher(layer) });
         }
       } else if (layer.name === 'router' && layer.handle.stack) {
         visit(layer.handle.stack, true);
-      } else if (inRouter && !layer.regexp.fast_slash) {
-        found.push({ method: 'USE', path: mountPath(layer.regexp), regexp: layer.regexp });
+      } else if (inRouter && !layer.slash) {
+        found.push({ method: 'USE', path: String(layer.rawPath), test: matcher(layer) });
       }
     }
   };
-  visit((app as unknown as { _router?: { stack: Layer[] } })._router?.stack ?? [], false);
+  visit((app as unknown as { router: { stack: Layer[] } }).router.stack, false);
   return found;
-}
-
-/** `/^\/docs\/?(?=\/|$)/i` → `/docs` (path-to-regexp 0.1's form for a mount); anything else stays as its source. */
-function mountPath(regexp: RegExp): string {
-  const match = /^\^((?:\\\/[^\\/?()[\]]+)+)\\\/\?\(\?=\\\/\|\$\)$/.exec(regexp.source);
-  return match ? match[1].replace(/\\\//g, '/') : regexp.source;
 }
 
 /** Every route and mount of the app, each once. */
@@ -70,10 +80,10 @@ export function routeNamer(app: Express, unmatched: string): RouteNamer {
   const mounts = table.filter((r) => r.method === 'USE');
   return (method, path, status) => {
     const asked = method === 'HEAD' ? 'GET' : method;
-    const route = routes.find((r) => r.method === asked && r.regexp.test(path));
+    const route = routes.find((r) => r.method === asked && r.test(path));
     if (route) return route.path;
     if (status === 404) return unmatched;
-    const mount = mounts.find((m) => m.regexp.test(path));
+    const mount = mounts.find((m) => m.test(path));
     return mount ? `${mount.path}/*` : unmatched;
   };
 }

@@ -17,6 +17,8 @@ export { z };
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A yes/no field: missing is "is required", anything but a boolean "must be true or false". */
+const trueOrFalse = () => z.boolean({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be true or false') });
 /** A whole number in a query string, within bounds. */
 const wholeNumber = (min: number, max: number) =>
   z
@@ -72,7 +74,8 @@ export const ProductInput = z
     refundWindow: BoundedDuration.optional(),
     complaintWindow: BoundedDuration.optional(),
     keyPattern: regex.optional(),
-    validationUrl: z.string().url('must be an http(s) URL').regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+    // url() last: the description takes the field's format from its last format check.
+    validationUrl: z.string().regex(/^https?:\/\//, 'must be an http(s) URL').url('must be an http(s) URL').optional(),
     lowStockThreshold: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000').optional(),
     instructions: Instructions.optional(),
   })
@@ -101,19 +104,19 @@ export const Product = z
 
 export const ProductList = z.object({ items: z.array(Product), nextCursor: z.string().nullable() }).openapi('ProductList');
 
-const yesOrNo = z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be true or false' }) }).transform((v) => v === 'true');
+const yesOrNo = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
 export const ProductListQuery = z
   .object({
     active: yesOrNo.optional().openapi({ param: { description: 'true: the products on sale; false: those switched off; absent: all.' } }),
     q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().openapi({ param: { description: 'Part of the sku or the name, any case.' } }),
-    limit: wholeNumber(1, 500).default('100'),
+    limit: wholeNumber(1, 500).prefault('100'),
     cursor: z.string().max(500).optional(),
   })
   .strict();
 
 export const ProductSwitch = z
-  .object({ active: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }) })
+  .object({ active: trueOrFalse() })
   .strict()
   .openapi('ProductSwitch');
 
@@ -123,7 +126,7 @@ export const KeyStatus = z.enum(['available', 'reserved', 'delivered', 'invalid'
 export const KeyListQuery = z
   .object({
     status: KeyStatus.optional().openapi({ param: { description: 'Only keys in this status; absent: all, in import order.' } }),
-    limit: wholeNumber(1, 500).default('50'),
+    limit: wholeNumber(1, 500).prefault('50'),
     cursor: z.string().max(500).optional(),
   })
   .strict();
@@ -177,7 +180,7 @@ export const CreateOrder = z
     buyer: z
       .object({
         email: z.string().email('must be an email address').max(254),
-        locale: z.enum(BUYER_LOCALES, { errorMap: () => ({ message: `must be one of ${BUYER_LOCALES.join(', ')}` }) }).optional().openapi({ description: 'The language the buyer is written to in (emails, usage instructions); default zh-CN.' }),
+        locale: z.enum(BUYER_LOCALES, { error: `must be one of ${BUYER_LOCALES.join(', ')}` }).optional().openapi({ description: 'The language the buyer is written to in (emails, usage instructions); default zh-CN.' }),
       })
       .strict(),
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
@@ -187,7 +190,7 @@ export const CreateOrder = z
 
 /** What the buyer pays with at the order's rail: {url} (alipay, epay), {codeUrl} (wechatpay), {paymentIntentId, clientSecret} (stripe). */
 export const OrderPayment = z
-  .object({ method: z.enum(PAYMENT_METHODS), checkout: z.record(z.string()).nullable() })
+  .object({ method: z.enum(PAYMENT_METHODS), checkout: z.record(z.string(), z.string()).nullable() })
   .openapi('OrderPayment');
 
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
@@ -250,7 +253,7 @@ export const RefundRequest = z
   .openapi('RefundRequest');
 export const RefundDecision = z
   .object({
-    approve: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }),
+    approve: trueOrFalse(),
     note: z.string().max(2000).optional().openapi({ description: 'Required to reject: the buyer is told why.' }),
   })
   .strict()
@@ -333,7 +336,7 @@ export const FileComplaint = z
 export const FileComplaintForBuyer = z
   .object({
     orderId: OrderId,
-    channel: z.enum(AGENT_CHANNELS, { errorMap: () => ({ message: `must be one of ${AGENT_CHANNELS.join(', ')}` }) }),
+    channel: z.enum(AGENT_CHANNELS, { error: `must be one of ${AGENT_CHANNELS.join(', ')}` }),
     externalRef: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
     category: ComplaintCategory,
     description: z.string().trim().min(1, 'is required').max(5000, 'must be at most 5000 characters'),
@@ -418,7 +421,7 @@ export const ComplaintQueueQuery = z
     category: ComplaintCategory.optional(),
     channel: z.enum(COMPLAINT_CHANNELS).optional().openapi({ param: { description: 'Only complaints that came in this way: web (the buyer\'s own) or the channel an agent filed it from.' } }),
     sku: Sku.optional(),
-    limit: wholeNumber(1, 100).default('20'),
+    limit: wholeNumber(1, 100).prefault('20'),
     cursor: z.string().max(500).optional(),
   })
   .strict();
@@ -453,7 +456,7 @@ export const ComplaintReply = z
 
 export const ComplaintConfirm = z
   .object({
-    satisfied: z.boolean({ required_error: 'is required', invalid_type_error: 'must be true or false' }),
+    satisfied: trueOrFalse(),
     rating: z.number().int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5').optional(),
     comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
   })
@@ -466,8 +469,8 @@ export const AttachmentAdded = z.object({ attachmentId: z.string(), contentType:
 
 export const FeedbackInput = z
   .object({
-    rating: z.number({ required_error: 'is required', invalid_type_error: 'must be a whole number from 1 to 5' }).int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5'),
-    instructionsClear: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    rating: z.number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number from 1 to 5') }).int('must be a whole number').min(1, 'must be at least 1').max(5, 'must be at most 5'),
+    instructionsClear: z.boolean({ error: 'must be true or false' }).optional(),
     comment: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters').optional(),
   })
   .strict()
@@ -565,7 +568,7 @@ export const OrderListQuery = z
     email: z.string().trim().email('must be an email address').max(254).optional().openapi({ param: { description: "The buyer's email, matched exactly (case aside) by a keyed hash; it is never stored in clear." } }),
     from: dateOrTime('start').optional().openapi({ param: { description: 'Created at or after: a date (2026-11-30) or a time.' } }),
     to: dateOrTime('end').optional().openapi({ param: { description: 'Created before: a date includes that whole day (UTC); a time is exclusive.' } }),
-    limit: wholeNumber(1, 100).default('20'),
+    limit: wholeNumber(1, 100).prefault('20'),
     cursor: z.string().max(500).optional(),
   })
   .strict();

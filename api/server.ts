@@ -32,8 +32,9 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
   const restock = new RestockGateway(client, config.temporal.taskQueue, store, logger);
   const app = createApp({ config, store, vault, client, orders, restock, logger, rails: createRails(config, store) });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    // Express 5 hands a failure to listen (the port taken) to this callback.
+    const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   answerUnparsableRequests(server);
   const port = (server.address() as AddressInfo).port;

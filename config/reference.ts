@@ -1,4 +1,4 @@
-import { ZodDefault, ZodEffects, ZodEnum, ZodOptional, ZodPipeline, type ZodTypeAny } from 'zod';
+import { ZodDefault, ZodEnum, ZodOptional, ZodPipe, type ZodTypeAny } from 'zod';
 import { ENV_DOCS, PRODUCTION_REQUIRED, envSchema } from './index';
 import { RAIL_DOCS, RAIL_VARIABLES, railOfVariable } from './rails';
 
@@ -8,17 +8,16 @@ import { RAIL_DOCS, RAIL_VARIABLES, railOfVariable } from './rails';
  * product accepts. `npx tsx scripts/docs.ts` writes it into docs/configuration.md; /docs shows it too.
  */
 
-/** Unwrap the refinements, transforms and pipes the schema wraps a variable in, down to what holds `pick`. */
+/** Unwrap the transforms and pipes the schema wraps a variable in (refinements wrap nothing in zod 4), down to what holds `pick`. */
 function find<T>(type: ZodTypeAny, pick: (t: ZodTypeAny) => T | undefined): T | undefined {
   const found = pick(type);
   if (found !== undefined) return found;
-  if (type instanceof ZodEffects) return find(type._def.schema, pick);
-  if (type instanceof ZodPipeline) return find(type._def.in, pick);
-  if (type instanceof ZodOptional || type instanceof ZodDefault) return find(type._def.innerType, pick);
+  if (type instanceof ZodPipe) return find(type.in as ZodTypeAny, pick);
+  if (type instanceof ZodOptional || type instanceof ZodDefault) return find(type.unwrap() as ZodTypeAny, pick);
   return undefined;
 }
 
-const defaultOf = (type: ZodTypeAny) => find(type, (t) => (t instanceof ZodDefault ? String(t._def.defaultValue()) : undefined));
+const defaultOf = (type: ZodTypeAny) => find(type, (t) => (t instanceof ZodDefault ? String(t.def.defaultValue) : undefined));
 const choicesOf = (type: ZodTypeAny) => find(type, (t) => (t instanceof ZodEnum ? (t.options as string[]) : undefined));
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,4 +1,4 @@
-import type { FilterQuery } from 'mongoose';
+import type { QueryFilter } from 'mongoose';
 import type { ProductDoc } from './schemas';
 import type { Store } from './store';
 
@@ -17,7 +17,7 @@ export const onSale = (p: Pick<ProductDoc, 'active'>): boolean => p.active !== f
 
 /** A page of the catalog in sku order. */
 export async function productPage(store: Store, f: ProductFilter): Promise<{ items: ProductDoc[]; next?: string }> {
-  const query: FilterQuery<ProductDoc> = {};
+  const query: QueryFilter<ProductDoc> = {};
   if (f.active !== undefined) query.active = f.active ? { $ne: false } : false;
   if (f.q) {
     const pattern = new RegExp(f.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');

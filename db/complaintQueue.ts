@@ -3,7 +3,7 @@
  * holds a row for each complaint until it is CLOSED, kept in step with complaint_views, which stays
  * the authority on every complaint.
  */
-import type { FilterQuery, Model } from 'mongoose';
+import type { QueryFilter, Model } from 'mongoose';
 import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintChannel, type ComplaintStatus, type ComplaintView, type WaitingOn } from '../domain/complaint';
 import type { Money } from '../domain/money';
 import type { OrderStatus } from '../domain/order';
@@ -36,7 +36,7 @@ export interface QueuePage {
 
 /** A page of the queue, or of the closed complaints when asked for by status. */
 export async function complaintQueuePage(store: Store, { status, category, channel, sku, limit, after }: QueueQuery): Promise<QueuePage> {
-  const filter: FilterQuery<ComplaintQueueDoc> = {};
+  const filter: QueryFilter<ComplaintQueueDoc> = {};
   if (status) filter.status = status;
   if (category) filter.category = category;
   // Rows projected before channels name none: those were the buyer's own.
@@ -68,8 +68,8 @@ async function withOrders(store: Store, views: ComplaintView[]): Promise<QueueIt
   });
 }
 
-function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: FilterQuery<ComplaintQueueDoc>, n: number): Promise<T[]> {
-  return model.find(filter as FilterQuery<T>).sort({ dueAt: 1, _id: 1 }).limit(n).lean<T[]>().exec();
+function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: QueryFilter<ComplaintQueueDoc>, n: number): Promise<T[]> {
+  return model.find(filter as QueryFilter<T>).sort({ dueAt: 1, _id: 1 }).limit(n).lean<T[]>().exec();
 }
 
 /** A complaint's queue row, as its read-model row says. */

@@ -1,4 +1,4 @@
-import type { FilterQuery } from 'mongoose';
+import type { QueryFilter } from 'mongoose';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { OrderViewDoc } from './schemas';
 import type { Store } from './store';
@@ -39,14 +39,14 @@ export async function orderListPage(store: Store, f: OrderListFilter): Promise<{
   const queue = f.status === 'REFUND_REQUESTED';
   const timeField = queue ? 'statusSince' : 'createdAt';
   const direction = queue ? 1 : -1;
-  const query: FilterQuery<OrderViewDoc> = {
+  const query: QueryFilter<OrderViewDoc> = {
     ...(f.orderId !== undefined ? { _id: f.orderId } : {}),
     ...(f.storefront !== undefined ? { storefront: f.storefront } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.sku ? { sku: f.sku } : {}),
     ...(f.emailHashes ? { emailHash: f.emailHashes.length === 1 ? f.emailHashes[0] : { $in: f.emailHashes } } : {}),
   };
-  const and: FilterQuery<OrderViewDoc>[] = [];
+  const and: QueryFilter<OrderViewDoc>[] = [];
   if (f.from || f.to) and.push({ createdAt: { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) } });
   if (f.after) {
     const beyond = direction === 1 ? '$gt' : '$lt';

@@ -1,4 +1,4 @@
-import type { FilterQuery, Model } from 'mongoose';
+import type { QueryFilter, Model } from 'mongoose';
 import { listingOf, WORKING_ORDER_STATUSES, type OrderListing, type OrderView } from '../domain/order';
 import type { OrderViewDoc } from './schemas';
 import { isDuplicateKeyError, type Store } from './store';
@@ -35,7 +35,7 @@ export async function ordersByStatus(store: Store): Promise<{ status: string; or
 }
 
 /** Orders sitting in a working status since before `before` (the {status, statusSince} index). */
-export function sittingSince(before: Date): FilterQuery<OrderViewDoc> {
+export function sittingSince(before: Date): QueryFilter<OrderViewDoc> {
   return { status: { $in: [...WORKING_ORDER_STATUSES] }, statusSince: { $lt: before } };
 }
 

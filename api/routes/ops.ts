@@ -1,6 +1,8 @@
 import { Router } from 'express';
+import type { QueryFilter } from 'mongoose';
 import { parseDuration } from '../../domain/duration';
 import { sittingSince } from '../../db/projection';
+import type { OrderViewDoc } from '../../db/schemas';
 import { orderWorkflowId } from '../../domain/order';
 import { requireRole } from '../auth';
 import type { Config } from '../../config';
@@ -21,7 +23,7 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
       // Orders that wait on a person come first, however recent: retrying will not move them. A paid
       // order waiting for stock waits on the shop too (a restock), from its first minute.
       const [waitingOnPeople, waitingForStock, sitting] = await Promise.all(
-        [{ needsAttention: { $gt: '' } }, { status: 'OUT_OF_STOCK' }, sittingSince(before)].map((query) =>
+        firstLooks(before).map((query) =>
           store.orderViews.find(query).sort({ statusSince: 1 }).limit(200).lean(),
         ),
       );
@@ -71,4 +73,9 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
 /** The workflow's page in the Temporal UI, where ops see its history and pending activities. */
 export function workflowLink(config: Config, workflowId: string): string {
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Where to look, in order: orders waiting on people, those waiting for stock, those sitting since `before`. */
+function firstLooks(before: Date): QueryFilter<OrderViewDoc>[] {
+  return [{ needsAttention: { $gt: '' } }, { status: 'OUT_OF_STOCK' }, sittingSince(before)];
 }

@@ -3,6 +3,7 @@ import type { temporal } from '@temporalio/proto';
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { stockOf } from '../../db/inventory';
+import type { OrderViewDoc } from '../../db/schemas';
 import type { Store } from '../../db/store';
 import type { Vault } from '../../db/vault';
 import { orderWorkflowId, WORKING_ORDER_STATUSES } from '../../domain/order';
@@ -54,7 +55,7 @@ export async function keysConserved(store: Store, vault: Vault, skus: string[]):
 export async function moneyConserved(store: Store, payouts: Payout[]): Promise<Check> {
   const [events, views, delivered] = await Promise.all([
     store.paymentEvents.find({ status: 'succeeded' }).lean(),
-    store.orderViews.find({}, { 'view.paymentId': 1, 'view.quantity': 1, status: 1 }).lean(),
+    store.orderViews.find({}, { 'view.paymentId': 1, 'view.quantity': 1, status: 1 }).lean<Pick<OrderViewDoc, '_id' | 'status' | 'view'>[]>(),
     store.claims.find({ state: 'delivered' }, { orderId: 1 }).lean(),
   ]);
   const viewOf = new Map(views.map((v) => [v._id, v]));

@@ -325,6 +325,17 @@ describe('without CORS_ORIGINS', () => {
     expect(logs.filter((l) => l.includes('order token refused')).length).toBeGreaterThanOrEqual(3);
     for (const secret of [...guesses, order.orderToken]) expect(capturedLogs.join('\n')).not.toContain(secret);
   });
+
+  it('counts an IPv6 client guessing order tokens by its /56: rotating addresses inside it does not start over', async () => {
+    const { shop } = ctx;
+    await shop.product('rotate-card');
+    const order: PlacedOrder = await shop.order('rotate-card');
+    // From a proxy on this host (trusted), so the guard keys on the forwarded address.
+    const guess = (ip: string, i: number) => shop.http.buyer(`rotating-guess-${i}-aaaaaaaaaaaaaaaaaaaaaaa`).with({ 'x-forwarded-for': ip }).get(`/v1/orders/${order.orderId}`);
+    for (let i = 0; i < 3; i++) expect((await guess(`2001:db8:5:${i}::${i + 1}`, i)).status).toBe(404);
+    expect((await guess('2001:db8:5:ff::9', 3)).status).toBe(429);
+    expect((await guess('2001:db8:5:100::1', 4)).status).toBe(404);
+  });
 });
 
 describe('a key import while no worker answers the waiting orders', () => {

@@ -37,6 +37,15 @@ describe('rate limits', () => {
     for (let i = 0; i < 10; i++) expect((await http.as(DEV.agent).get(`/v1/orders/${created.body.orderId}`)).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /56: addresses rotated inside it share one limit, another /56 has its own', async () => {
+    // From a proxy on this host (trusted), so the limit keys on the forwarded address.
+    const from = (ip: string) => http.with({ 'x-forwarded-for': ip }).get('/v1/public/complaint-report');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await from(`2001:db8:7:${i}::${i + 1}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect((await from('2001:db8:7:100::1')).status).toBe(200);
+  });
+
   it("does not limit the provider's signed notices: a sale's 700 from one address in a minute all pass, while bad signatures from it are limited", async () => {
     // A fresh limiter window for this address: the test above spent its budget.
     const sale = await startProduct({ RATE_LIMIT_PER_MINUTE: '5' });

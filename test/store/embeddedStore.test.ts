@@ -239,7 +239,7 @@ describe('a conditional single-document write has exactly one winner', () => {
           i % 2 === 0
             ? store.claims.deleteOne({ _id: keyId, orderId: 'o-race', state: 'reserved' }).then((r) => (r.deletedCount === 1 ? 'released' : null))
             : store.claims
-                .findOneAndUpdate({ _id: keyId, state: 'reserved' }, { $set: { state: 'delivered' } }, { new: true })
+                .findOneAndUpdate({ _id: keyId, state: 'reserved' }, { $set: { state: 'delivered' } }, { returnDocument: 'after' })
                 .lean()
                 .then((doc) => (doc ? 'delivered' : null)),
         ),
