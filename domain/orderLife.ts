@@ -198,12 +198,8 @@ class Step {
   }
 }
 
-function copy(state: OrderState): OrderState {
-  return structuredCloneState(state);
-}
-
 /** A deep copy of plain data (the state is JSON: it travels through continue-as-new). */
-function structuredCloneState(state: OrderState): OrderState {
+function copy(state: OrderState): OrderState {
   return JSON.parse(JSON.stringify(state)) as OrderState;
 }
 
