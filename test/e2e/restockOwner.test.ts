@@ -66,7 +66,8 @@ describe("a product's restock owner", () => {
     await shop.product(sku);
     // One running but not waiting for stock (unpaid: its validator refuses the offer), one closed.
     const [unpaid, closed] = [await shop.order(sku), await shop.order(sku)];
-    for (const o of [unpaid, closed]) await eventually(async () => (await product.store.orderViews.findById(o.orderId).lean()) ?? false, 'the order in the read model');
+    // The workflow's own first row (seq 1 on), not the API's (seq 0): a later first step would overwrite the lag staged below.
+    for (const o of [unpaid, closed]) await eventually(async () => ((await product.store.orderViews.findById(o.orderId).lean())?.seq ?? 0) >= 1, "the order's workflow in the read model");
     await product.client.workflow.getHandle(orderWorkflowId(closed.orderId)).terminate('gone before the offer');
     // The read model lagging its workflows: both rows still say they wait.
     await product.store.orderViews.updateMany({ _id: { $in: [unpaid.orderId, closed.orderId] } }, { $set: { status: 'OUT_OF_STOCK', paidAt: new Date() } });
