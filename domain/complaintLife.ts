@@ -416,11 +416,12 @@ function remedyAnswered(step: Step, outcome: RemedyOutcome): void {
   }
   if (!remedy.by.shownPending && !outcome.ok) return; // refused in time: the agent hears a 409, the complaint is as it was
   if (!remedy.by.shownPending) step.responded();
-  else if (outcome.ok) delete view.remedy;
-  else {
+  if (!outcome.ok) {
     view.remedy = { remedy: remedy.remedy, status: 'failed', actor: remedy.actor, requestedAt: remedy.requestedAt, detail: outcome.detail };
     return step.say('remedy_failed', []);
   }
+  // A remedy that went through leaves no earlier failed one on show.
+  delete view.remedy;
   const text = remedy.note ? `${outcome.detail}. ${remedy.note}` : outcome.detail;
   step.resolve(remedy.remedy === 'replace' ? 'replaced' : 'refunded', { from: 'agent', actor: remedy.actor, text });
 }

@@ -279,6 +279,14 @@ describe('remedies asked of the order', () => {
     expect(done.view.remedy).toBeUndefined();
   });
 
+  it('a remedy that goes through in time after an earlier one failed leaves no failed remedy on show', () => {
+    const pending = run([{ type: 'remedyWaited', id: 1 }], asked().state).state;
+    const failed = run([{ type: 'remedyAnswered', outcome: { ok: false, detail: 'no stock' } }], pending).state;
+    const again = run([agent('resolve_refund'), { type: 'remedyAnswered', outcome: { ok: true, detail: 'refunded 19.99 CNY' } }], failed).state;
+    expect(again.view).toMatchObject({ status: 'RESOLVED', resolution: 'refunded' });
+    expect(again.view.remedy).toBeUndefined();
+  });
+
   it('an answer nobody waits for, or a wait for a remedy already answered, changes nothing', () => {
     const open = run(REACH.OPEN).state;
     expect(decide(open, { type: 'remedyAnswered', outcome: { ok: true, detail: 'x' } }, at(9000))).toEqual({ state: open, effects: [] });
