@@ -14,6 +14,7 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { couponRoutes } from './routes/coupons';
 import { evidenceRoutes } from './routes/evidence';
 import { feedbackRoutes } from './routes/feedback';
 import { meRoutes } from './routes/me';
@@ -72,6 +73,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));
   app.use(publicReportRoutes(deps));
+  app.use(couponRoutes(deps));
   app.use(notFoundRoute);
   app.use(
     errorHandler((err, status) => {

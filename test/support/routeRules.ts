@@ -85,6 +85,9 @@ export const RULES: Record<string, Rule> = {
   'GET /v1/reports/sales': { staff: ['ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
+  'POST /v1/coupons': { staff: ['admin'] },
+  'GET /v1/coupons': { staff: ['ops'] },
+  'GET /v1/coupons/:code': { staff: ['ops'] },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
@@ -124,6 +127,7 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/orders/:orderId/feedback': { rating: 5 },
     'POST /v1/complaints': { orderId: unpaid.orderId, channel: 'phone', category: 'service', description: 'the matrix' },
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
+    'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
 }
@@ -137,6 +141,8 @@ export interface RouteFixture {
   complaintId: string;
   /** An evidence file on the complaint. */
   attachmentId: string;
+  /** A coupon. */
+  couponCode: string;
 }
 
 export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
@@ -153,12 +159,14 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const { attachmentId } = (await attached.json()) as { attachmentId: string };
   const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
   expectStatus(available, 200, 'an available key');
-  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
+  const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
+  expectStatus(coupon, 201, 'a coupon');
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, couponCode: coupon.body.code };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, code: f.couponCode };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */
