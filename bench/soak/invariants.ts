@@ -77,7 +77,10 @@ export async function moneyConserved(store: Store, payouts: Payout[]): Promise<C
 
 /**
  * No order sits in a working status (paid and not delivered, refunding, out of stock...), in the read
- * model or in Temporal. `explain`: each such order (the first EXPLAINED) says why it does not move.
+ * model or in Temporal, and no refund is still on its way: a refund is a workflow of its own that
+ * outlives the order (a payment of the wrong amount is refunded while the order goes on to deliver),
+ * so an order at rest does not mean its money is. `explain`: each such order (the first EXPLAINED)
+ * says why it does not move.
  */
 export async function nothingStuck(store: Store, client: Client, taskQueue: string, explain = false): Promise<Check> {
   const working = await store.orderViews.find({ status: { $in: [...WORKING_ORDER_STATUSES] } }, { status: 1 }).lean();
@@ -87,6 +90,8 @@ export async function nothingStuck(store: Store, client: Client, taskQueue: stri
   const statuses = WORKING_ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
   const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus IN (${statuses})`);
   if (count > 0) violations.push(`${count} running order workflows in a working status`);
+  const refunds = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType IN ('refund', 'strayPayment')`);
+  if (refunds.count > 0) violations.push(`${refunds.count} refund or stray-payment workflows still running`);
   return { name: 'no order stuck in a working status', violations };
 }
 
