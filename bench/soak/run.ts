@@ -18,7 +18,7 @@ import { buildProduct, bundleWorkflows } from '../build';
 import { BenchChild } from '../children';
 import { adminOf, importStock, shippedProductEnv } from '../run';
 import { rssOf } from '../rss';
-import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingStuck, type Check } from './invariants';
+import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingLost, nothingStuck, type Check } from './invariants';
 import { Traffic, type Scenario } from './traffic';
 
 /*
@@ -301,6 +301,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       stuck,
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
       await everyHistoryReplays(bundle, histories),
+      await nothingLost(store, traffic.placed.map((p) => p.orderId), traffic.acknowledged),
     ];
     // The last text is a real code: the search must have found it there, or it finds nothing anywhere.
     const leaks = invariants[3].violations;
