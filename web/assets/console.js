@@ -2,6 +2,7 @@
 import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, session } from './api.js';
 import { ComplaintView, QueueView } from './complaints.js';
+import { CouponsView, CouponView } from './coupons.js';
 import { DashboardView } from './dashboard.js';
 import { currentLang, setLang, translate } from './i18n.js';
 import { KeysView } from './keys.js';
@@ -23,6 +24,7 @@ const VIEWS = {
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
   notes: { roles: ['admin'], view: ReportNotesView },
+  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */
 const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };

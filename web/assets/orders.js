@@ -128,6 +128,7 @@ export function OrderFacts({ order: o }) {
   return html`<dl class="facts">
     <div><dt>${t('sku')}</dt><dd>${o.sku} × ${o.quantity}</dd></div>
     <div><dt>${t('amount')}</dt><dd data-amount>${formatMoney(o.amount, lang)}</dd></div>
+    ${o.coupon ? html`<div data-coupon><dt>${t('coupon')}</dt><dd><a class="mono" href=${`#/coupons/${encodeURIComponent(o.coupon)}`}>${o.coupon}</a> · ${t('listPrice')} ${formatMoney(o.listPrice, lang)} − ${formatMoney(o.discount, lang)}</dd></div>` : null}
     <div><dt>${t('buyer')}</dt><dd>${o.buyer.email}</dd></div>
     <div><dt>${t('created')}</dt><dd><${When} at=${o.createdAt} /></dd></div>
     ${o.paidAt ? html`<div><dt>${t('paidAt')}</dt><dd><${When} at=${o.paidAt} /></dd></div>` : null}
