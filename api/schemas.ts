@@ -111,7 +111,8 @@ const yesOrNo = z.enum(['true', 'false'], { error: 'must be true or false' }).tr
 export const ProductListQuery = z
   .object({
     active: yesOrNo.optional().openapi({ param: { description: 'true: the products on sale; false: those switched off; absent: all.' } }),
-    q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional().openapi({ param: { description: 'Part of the sku or the name, any case.' } }),
+    // A NUL or another control character can only be a mistake, and the store refuses a NUL in a pattern.
+    q: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').regex(/^[^\p{Cc}]*$/u, 'must not contain control characters').optional().openapi({ param: { description: 'Part of the sku or the name, any case.' } }),
     limit: wholeNumber(1, 500).prefault('100'),
     cursor: z.string().max(500).optional(),
   })

@@ -34,6 +34,10 @@ describe('the catalog a shop runs', () => {
     expect(steam.body.items.map((p: { sku: string }) => p.sku)).not.toContain(skus.b);
     // A search is text, not a pattern.
     expect((await shop.agent.get(`/v1/products?q=${encodeURIComponent('.*')}`)).body.items).toEqual([]);
+    // A control character is a clear 400 naming the field, never a 500 from the store (the fuzz suite found %00).
+    const nul = await shop.agent.get('/v1/products?q=a%00b');
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toMatchObject({ code: 'invalid_request', details: [{ path: 'q', reason: 'must not contain control characters' }] });
 
     const seen: string[] = [];
     let cursor: string | null = null;
