@@ -227,6 +227,16 @@ describe("the buyer's side", () => {
       expect(seen).toMatchObject({ status: 'OPEN', autoRecheck: { verdict: 'valid' } });
       expect(seen.messages.at(-1).text).toContain('by our own checks: it is valid');
     });
+
+    it('the report says how the re-checks went: resolved and how fast, and which went to the agents and why', async () => {
+      // The four re-checks above: one replaced, two valid (supplier, our own checks), one without an answer.
+      const report = await eventually(async () => {
+        const r = await shop.ops.get('/v1/reports/complaints');
+        return r.body.autoRecheck?.rechecked >= 4 ? r.body.autoRecheck : false;
+      }, 'the four re-checks in the report');
+      expect(report).toEqual({ rechecked: 4, resolved: 1, medianSeconds: expect.any(Number), p95Seconds: expect.any(Number), reopened: 0, toAgents: { valid: 2, no_answer: 1, not_replaced: 0 } });
+      expect(report.p95Seconds).toBeLessThan(10);
+    });
   });
 
   describe('evidence files', () => {
