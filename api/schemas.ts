@@ -480,6 +480,8 @@ export const Feedback = z
   .object({ orderId: z.string(), sku: z.string(), rating: z.number(), instructionsClear: z.boolean().optional(), comment: z.string().optional(), at: z.string() })
   .openapi('Feedback');
 
+export const FeedbackList = z.object({ items: z.array(Feedback), nextCursor: z.string().nullable() }).openapi('FeedbackList');
+
 export const FeedbackReport = z
   .object({
     period: z.object({ from: z.string(), to: z.string() }),
@@ -524,6 +526,16 @@ export const ReportQuery = z
       .optional()
       .openapi({ description: 'Start of the period (inclusive), a date (2026-11-01) or a time; default 30 days before `to`. The period spans at most 366 days.' }),
     to: dateOrTime('end').optional().openapi({ description: 'End of the period: a date includes that whole day (UTC); a time is exclusive. Default now.' }),
+  })
+  .strict();
+
+export const FeedbackListQuery = z
+  .object({
+    sku: Sku.optional(),
+    from: dateOrTime('start').optional().openapi({ param: { description: 'Given at or after: a date (its whole UTC day) or a time.' } }),
+    to: dateOrTime('end').optional().openapi({ param: { description: 'Given before: a date includes that whole day (UTC); a time is exclusive.' } }),
+    limit: wholeNumber(1, 100).prefault('20'),
+    cursor: z.string().max(500).optional(),
   })
   .strict();
 

@@ -112,6 +112,23 @@ describe("the buyer's side", () => {
       const none = await shop.agent.get('/v1/reports/feedback?from=2020-01-01&to=2020-01-31');
       expect(none.body.bySku).toEqual([]);
       expect((await shop.agent.get('/v1/reports/feedback?from=soon')).body.error.details[0].path).toBe('from');
+
+      // What each buyer said, newest first, for the agents: by product, a page at a time.
+      const list = await shop.agent.get('/v1/feedback');
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((f: { orderId: string }) => f.orderId)).toEqual([c.orderId, b.orderId, a.orderId]);
+      expect(list.body.items[2]).toEqual({ orderId: a.orderId, sku: plain, rating: 4, instructionsClear: true, comment: 'Quick.', at: expect.any(String) });
+      expect(list.body.nextCursor).toBeNull();
+      const onePage = await shop.ops.get(`/v1/feedback?sku=${checked}&limit=1`);
+      expect(onePage.body.items.map((f: { orderId: string }) => f.orderId)).toEqual([c.orderId]);
+      const next = await shop.ops.get(`/v1/feedback?sku=${checked}&limit=1&cursor=${onePage.body.nextCursor}`);
+      expect(next.body).toEqual({ items: [expect.objectContaining({ orderId: b.orderId, rating: 2, instructionsClear: false })], nextCursor: null });
+      expect((await shop.agent.get('/v1/feedback?to=2020-01-01')).body.items).toEqual([]);
+      expect((await shop.storefront.get('/v1/feedback')).status).toBe(403);
+      const badQuery = await shop.agent.get('/v1/feedback?limit=0&sku=no%20spaces&cursor=nonsense');
+      expect(badQuery.status).toBe(400);
+      expect(badQuery.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['limit', 'sku']);
+      expect((await shop.agent.get('/v1/feedback?cursor=nonsense')).body.error.details).toEqual([{ path: 'cursor', reason: 'is not a cursor this API gave out' }]);
     });
   });
 
