@@ -254,6 +254,45 @@ describe("the buyer's side", () => {
       expect(report).toEqual({ rechecked: 4, resolved: 1, medianSeconds: expect.any(Number), p95Seconds: expect.any(Number), reopened: 0, toAgents: { valid: 2, no_answer: 1, not_replaced: 0 } });
       expect(report.p95Seconds).toBeLessThan(10);
     });
+
+    it("without a supplier, our own checks find the reported key invalid (it no longer fits the product's pattern): replaced by system", async () => {
+      const own = 'buyer-side-own';
+      await shop.product(own, { keyPattern: '^OWN-' }, keyCodes(1, 'OWN'));
+      const order = await delivered(own);
+      const old = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+      // The shop learns its old batch was wrong: a new pattern, and keys that fit it.
+      expect((await shop.admin.put(`/v1/products/${own}`, { name: own, price: { amount: 1999, currency: 'CNY' }, keyPattern: '^NEWOWN-' })).status).toBe(200);
+      await shop.importKeys(own, keyCodes(2, 'NEWOWN'));
+      const filed = await fileInvalid(order);
+      const resolved = await eventually(async () => {
+        const seen = await complaintOf(order, filed.body.complaintId);
+        return seen.body.status === 'RESOLVED' ? seen.body : false;
+      }, 'the replacement by our own checks', 15_000);
+      expect(resolved).toMatchObject({ resolution: 'replaced', resolvedBy: 'system', autoRecheck: { verdict: 'invalid' } });
+      expect(resolved.messages.at(-1).text).toContain('by our own checks: it is invalid (does not match the product key pattern)');
+      const now = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+      expect(now).toMatch(/^NEWOWN-/);
+      expect(JSON.stringify(resolved)).not.toContain(old);
+    });
+
+    it('invalid, but no key left to replace it: the agents take it, and the report says why', async () => {
+      const scarce = 'buyer-side-scarce';
+      await shop.product(scarce, { validationUrl: `${supplier.server.url}/check` }, keyCodes(1, 'SCARCE'));
+      const order = await delivered(scarce);
+      supplier.bad.add((await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code);
+      const filed = await fileInvalid(order);
+      const seen = await eventually(async () => {
+        const c = await complaintOf(order, filed.body.complaintId);
+        return c.body.messages.some((m: { text: string }) => m.text.includes('no replacement could be delivered')) ? c.body : false;
+      }, 'the re-check to hand it to the agents', 20_000);
+      expect(seen).toMatchObject({ status: 'OPEN', autoRecheck: { verdict: 'invalid' } });
+      expect(seen.resolvedBy).toBeUndefined();
+      const report = await eventually(async () => {
+        const r = await shop.ops.get('/v1/reports/complaints');
+        return r.body.autoRecheck?.toAgents?.not_replaced >= 1 ? r.body.autoRecheck : false;
+      }, 'the report to count it');
+      expect(report.toAgents.not_replaced).toBe(1);
+    });
   });
 
   describe('evidence files', () => {
