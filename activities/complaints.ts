@@ -4,6 +4,7 @@ import { NO_DEADLINE, type ComplaintViewDoc } from '../db/schemas';
 import { projectNewer } from '../db/projection';
 import { complaintEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
+import { needsEarlierFigures, recheckFigures, type RecheckFigures } from '../domain/autoRecheck';
 import type { ComplaintView, ComplaintViewDelta } from '../domain/complaint';
 import type { ActivityDeps } from './deps';
 
@@ -20,7 +21,10 @@ export function complaintActivities({ store }: ActivityDeps) {
      * complaint-projects-new-messages send only the messages the read model does not hold yet.
      */
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView | ComplaintViewDelta; breaches: Breaches }): Promise<void> {
-      const row = complaintRow(seq, await wholeComplaintView(store, view), breaches);
+      const whole = await wholeComplaintView(store, view);
+      // Only a re-check's replacement since reopened needs its earlier step's figures (rare: read only then).
+      const earlier = needsEarlierFigures(whole) ? (await store.complaintViews.findById(whole.complaintId).select('autoRecheck').lean())?.autoRecheck : undefined;
+      const row = complaintRow(seq, whole, breaches, earlier);
       await syncQueueEntry(store, await projectNewer(store.complaintViews, row));
       await recordEntry(store, complaintEntry(row));
     },
@@ -28,7 +32,8 @@ export function complaintActivities({ store }: ActivityDeps) {
 }
 
 /** The read-model row of a complaint: its view, and the figures the queue and the report need. */
-export function complaintRow(seq: number, view: ComplaintView, breaches: Breaches): ComplaintViewDoc {
+export function complaintRow(seq: number, view: ComplaintView, breaches: Breaches, earlierRecheck?: RecheckFigures | null): ComplaintViewDoc {
+  const recheck = recheckFigures(view, earlierRecheck);
   const settled = view.status === 'RESOLVED' || view.status === 'CLOSED';
   // On the buyer's turn nothing is due from the agents: the row sorts by when the buyer's time runs out.
   return {
@@ -49,15 +54,10 @@ export function complaintRow(seq: number, view: ComplaintView, breaches: Breache
     resolutionMinutes: minutesBetween(view.createdAt, view.resolvedAt),
     satisfied: view.satisfaction?.satisfied ?? null,
     rating: view.satisfaction?.rating ?? null,
-    autoResolvedSeconds: autoResolvedSeconds(view),
+    autoResolvedSeconds: recheck?.outcome === 'replaced' ? recheck.seconds : null,
+    autoRecheck: recheck,
     view: JSON.stringify(view),
   };
-}
-
-/** How fast the automatic re-check settled it, when it did: its verdict was invalid and the replacement resolved it. */
-function autoResolvedSeconds(view: ComplaintView): number | null {
-  if (view.autoRecheck?.verdict !== 'invalid' || view.resolution !== 'replaced' || !view.resolvedAt || view.resolvedBy !== 'system') return null;
-  return (Date.parse(view.resolvedAt) - Date.parse(view.createdAt)) / 1000;
 }
 
 function earliest(isoTimes: string[]): Date {

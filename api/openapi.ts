@@ -463,6 +463,14 @@ export function describeApi(): OpenAPIRegistry {
       ok: { 201: json(s.Feedback, 'kept') },
       failures: [...buyerOr('order', []), ...actionBody(), conflict('the order has not been delivered, or feedback was already given on it')],
     },
+    {
+      method: 'get', path: '/v1/feedback', tag: 'Reports', callers: ['agent', 'ops', 'admin'],
+      summary: "What buyers said: their feedback, newest first",
+      description: 'Each delivered order\'s feedback (rating, whether the usage instructions were clear, the comment), newest first; `sku` and `from`/`to` narrow it, `cursor` (the answer\'s `nextCursor`) pages on.',
+      request: { query: s.FeedbackListQuery },
+      ok: { 200: json(s.FeedbackList) },
+      failures: [...staffOnly(['agent', 'ops']), badQuery()],
+    },
     // ── Reports ──
     {
       method: 'get', path: '/v1/reports/feedback', tag: 'Reports', callers: ['agent', 'ops', 'admin'],

@@ -497,6 +497,8 @@ export const Feedback = z
   .object({ orderId: z.string(), sku: z.string(), rating: z.number(), instructionsClear: z.boolean().optional(), comment: z.string().optional(), at: z.string() })
   .openapi('Feedback');
 
+export const FeedbackList = z.object({ items: z.array(Feedback), nextCursor: z.string().nullable() }).openapi('FeedbackList');
+
 export const FeedbackReport = z
   .object({
     period: z.object({ from: z.string(), to: z.string() }),
@@ -541,6 +543,16 @@ export const ReportQuery = z
       .optional()
       .openapi({ description: 'Start of the period (inclusive), a date (2026-11-01) or a time; default 30 days before `to`. The period spans at most 366 days.' }),
     to: dateOrTime('end').optional().openapi({ description: 'End of the period: a date includes that whole day (UTC); a time is exclusive. Default now.' }),
+  })
+  .strict();
+
+export const FeedbackListQuery = z
+  .object({
+    sku: Sku.optional(),
+    from: dateOrTime('start').optional().openapi({ param: { description: 'Given at or after: a date (its whole UTC day) or a time.' } }),
+    to: dateOrTime('end').optional().openapi({ param: { description: 'Given before: a date includes that whole day (UTC); a time is exclusive.' } }),
+    limit: wholeNumber(1, 100).prefault('20'),
+    cursor: z.string().max(500).optional(),
   })
   .strict();
 
@@ -604,8 +616,17 @@ export const ComplaintReport = z
     byCategory: z.array(z.object({ category: ComplaintCategory, complaints: z.number(), share: z.number() })),
     byChannel: z.array(z.object({ channel: z.enum(COMPLAINT_CHANNELS), complaints: z.number(), share: z.number() })).openapi({ description: "Where the complaints came in: web (the buyer's own), or the channel an agent filed them from." }),
     autoRecheck: z
-      .object({ resolved: z.number(), medianSeconds: share })
-      .openapi({ description: 'key_invalid complaints resolved by the automatic re-check of their keys (a new key, no agent), and the median seconds from filing to that resolution.' }),
+      .object({
+        rechecked: z.number().openapi({ description: 'key_invalid complaints whose keys were re-checked (supplier or our own checks) and answered.' }),
+        resolved: z.number().openapi({ description: 'Of those, resolved by the re-check with a new key, no agent (resolvedBy system).' }),
+        medianSeconds: share.openapi({ description: 'Seconds from filing to that resolution (the new key delivered): the median.' }),
+        p95Seconds: share.openapi({ description: 'The same, 95th percentile (nearest rank).' }),
+        reopened: z.number().openapi({ description: 'Resolved by the re-check, then reopened by the buyer: the new key did not settle it.' }),
+        toAgents: z
+          .object({ valid: z.number(), no_answer: z.number(), not_replaced: z.number() })
+          .openapi({ description: 'Left with the agents, by why: the key was found valid; no verdict within AUTO_RECHECK_WAIT; invalid but no new key delivered (no stock, the order closed, an agent had taken it).' }),
+      })
+      .openapi({ description: 'How the automatic re-check of key_invalid complaints performed in the period (complaints filed in it).' }),
     bySku: z.array(
       z.object({ sku: z.string(), orders: z.number(), complaints: z.number(), complaintRate: share, refunds: z.number(), refundRate: share }),
     ),

@@ -3,6 +3,7 @@ import type { ComplaintCategory, ComplaintChannel, ComplaintStatus, ComplaintVie
 import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { BuyerEmailKind, BuyerLocale, Instructions } from '../domain/buyerEmail';
+import type { RecheckFigures } from '../domain/autoRecheck';
 import type { Sealed } from './vault';
 
 /*
@@ -338,6 +339,8 @@ export interface ComplaintViewDoc {
   rating: number | null;
   /** Resolved by the automatic re-check of its keys (replaced, no agent): how many seconds after filing; null otherwise. */
   autoResolvedSeconds?: number | null;
+  /** Where the automatic re-check of a key_invalid complaint left it (domain/autoRecheck.ts); null when none ran. */
+  autoRecheck?: RecheckFigures | null;
   /**
    * The complaint view as JSON text. FerretDB reads every document a query does not find by _id
    * alone, at a cost per value, so one string instead of a nested object makes its scans cheaper.
@@ -367,6 +370,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     satisfied: { type: Boolean, default: null },
     rating: { type: Number, default: null },
     autoResolvedSeconds: { type: Number, default: null },
+    autoRecheck: { type: new Schema<RecheckFigures>({ outcome: String, seconds: Number, reopened: Boolean }, { _id: false }), default: null },
     view: { type: String, required: true },
   },
   { versionKey: false, minimize: false },

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import express, { Router, type Response } from 'express';
 import { KEY_STATUSES } from '../../db/inventory';
-import { COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '../../domain/complaint';
+import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../../domain/complaint';
+import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from '../../domain/evidence';
 import { ORDER_ACTION_FITS, ORDER_STATUSES } from '../../domain/order';
 
 /**
@@ -43,6 +44,11 @@ export const RULES_MODULE = Object.entries({
   COMPLAINT_ACTIONS,
   COMPLAINT_ACTION_FITS,
   COMPLAINT_CATEGORIES,
+  COMPLAINT_CHANNELS,
+  AGENT_CHANNELS,
+  EVIDENCE_TYPES,
+  MAX_EVIDENCE_BYTES,
+  MAX_EVIDENCE_FILES,
   KEY_STATUSES,
 })
   .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`)

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
 import { idempotencyKeyOf } from '../actionIds';
-import { requireBuyerOr } from '../auth';
+import { requireBuyerOr, requireRole } from '../auth';
+import { readCursor, writeCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict } from '../errors';
-import { FeedbackInput, OrderId } from '../schemas';
+import { FeedbackInput, FeedbackListQuery, OrderId } from '../schemas';
 import { parse } from '../validate';
 
 /**
@@ -34,6 +35,26 @@ export function feedbackRoutes({ store, orders }: ApiDeps): Router {
         return void res.status(201).json(answerOf(first));
       }
       res.status(201).json(answerOf(row));
+    }),
+  );
+
+  // What buyers said, newest first: for the agents beside the report's figures (its {at} index).
+  router.get(
+    '/v1/feedback',
+    requireRole('agent', 'ops'),
+    handle(async (req, res) => {
+      const { sku, from, to, limit, cursor } = parse(FeedbackListQuery, req.query, 'query');
+      const after = cursor ? readCursor(cursor) : undefined;
+      const at = { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
+      const filter = {
+        ...(sku ? { sku } : {}),
+        ...(Object.keys(at).length ? { at } : {}),
+        ...(after ? { $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] } : {}),
+      };
+      const rows = await store.feedback.find(filter, { request: 0 }).sort({ at: -1, _id: -1 }).limit(limit + 1).lean();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      res.json({ items: page.map(answerOf), nextCursor: rows.length > limit && last ? writeCursor({ at: last.at, id: last._id }) : null });
     }),
   );
   return router;

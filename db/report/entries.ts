@@ -23,7 +23,7 @@ export interface OrderEntry extends EntryBase {
 /** A complaint's figures, as its read-model row keeps them (null while still open to either answer). */
 type ComplaintFigures = Pick<
   ComplaintViewDoc,
-  'category' | 'channel' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating' | 'autoResolvedSeconds'
+  'category' | 'channel' | 'firstResponseOnTime' | 'resolutionOnTime' | 'firstResponseMinutes' | 'resolutionMinutes' | 'satisfied' | 'rating' | 'autoResolvedSeconds' | 'autoRecheck'
 >;
 export interface ComplaintEntry extends EntryBase, ComplaintFigures {
   kind: 'complaint';
@@ -73,6 +73,7 @@ export function complaintEntry(row: Omit<ComplaintViewDoc, 'view' | 'status' | '
     satisfied: row.satisfied,
     rating: row.rating,
     ...(row.autoResolvedSeconds != null ? { autoResolvedSeconds: row.autoResolvedSeconds } : {}),
+    ...(row.autoRecheck ? { autoRecheck: { outcome: row.autoRecheck.outcome, seconds: row.autoRecheck.seconds ?? null, reopened: Boolean(row.autoRecheck.reopened) } } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, type ComplaintCategory, type ComplaintChannel } from '../../domain/complaint';
+import { percentile, RECHECK_OUTCOMES, TO_AGENTS, type RecheckOutcome } from '../../domain/autoRecheck';
 import type { LedgerEntry } from './entries';
 
 export interface Period {
@@ -11,8 +12,7 @@ export interface ComplaintReport {
   totals: { orders: number; complaints: number; refunds: number };
   byCategory: { category: ComplaintCategory; complaints: number; share: number }[];
   byChannel: { channel: ComplaintChannel; complaints: number; share: number }[];
-  /** key_invalid complaints the automatic re-check resolved with a new key, no agent needed, and how fast. */
-  autoRecheck: { resolved: number; medianSeconds: number | null };
+  autoRecheck: AutoRecheckReport;
   bySku: { sku: string; orders: number; complaints: number; complaintRate: number | null; refunds: number; refundRate: number | null }[];
   sla: {
     firstResponseOnTime: number | null;
@@ -21,6 +21,20 @@ export interface ComplaintReport {
     medianResolutionMinutes: number | null;
   };
   satisfaction: { responses: number; satisfiedShare: number | null; averageRating: number | null };
+}
+
+/**
+ * How the automatic re-check of key_invalid complaints performed: how many it re-checked, how many it
+ * resolved with a new key (no agent) and how fast from filing (median, 95th percentile), how many of
+ * those the buyer reopened, and how many went to the agents and why.
+ */
+export interface AutoRecheckReport {
+  rechecked: number;
+  resolved: number;
+  medianSeconds: number | null;
+  p95Seconds: number | null;
+  reopened: number;
+  toAgents: Record<(typeof TO_AGENTS)[number], number>;
 }
 
 /** What the sales report counts of orders: all taken, those paid and refunded, and their money by currency (minor units). */
@@ -45,6 +59,8 @@ export interface Tally {
   channels?: Record<string, number>;
   /** Seconds from filing to the automatic re-check's resolution; absent in tallies folded before it. */
   autoResolvedSeconds?: number[];
+  /** Re-checked complaints by where the re-check left them, and its replacements reopened; absent in tallies folded before it. */
+  recheck?: { outcomes: Partial<Record<RecheckOutcome, number>>; reopened: number };
   firstOnTime: number;
   firstSettled: number;
   resolvedOnTime: number;
@@ -68,6 +84,7 @@ export function emptyTally(): Tally {
     categories: {},
     channels: {},
     autoResolvedSeconds: [],
+    recheck: { outcomes: {}, reopened: 0 },
     firstOnTime: 0,
     firstSettled: 0,
     resolvedOnTime: 0,
@@ -107,6 +124,11 @@ export function count(tally: Tally, entry: LedgerEntry): void {
   const channel = entry.channel ?? 'web';
   channels[channel] = (channels[channel] ?? 0) + 1;
   if (entry.autoResolvedSeconds !== undefined && entry.autoResolvedSeconds !== null) (tally.autoResolvedSeconds ??= []).push(entry.autoResolvedSeconds);
+  if (entry.autoRecheck) {
+    const recheck = (tally.recheck ??= { outcomes: {}, reopened: 0 });
+    recheck.outcomes[entry.autoRecheck.outcome] = (recheck.outcomes[entry.autoRecheck.outcome] ?? 0) + 1;
+    if (entry.autoRecheck.reopened) recheck.reopened += 1;
+  }
   if (entry.firstResponseOnTime !== null) {
     tally.firstSettled += 1;
     if (entry.firstResponseOnTime) tally.firstOnTime += 1;
@@ -163,6 +185,11 @@ export function combine(into: Tally, other: Tally): void {
   const otherChannels = other.channels ?? { web: Object.values(other.categories).reduce((a, b) => a + b, 0) };
   for (const [channel, n] of Object.entries(otherChannels)) if (n > 0) channels[channel] = (channels[channel] ?? 0) + n;
   (into.autoResolvedSeconds ??= []).push(...(other.autoResolvedSeconds ?? []));
+  const recheck = (into.recheck ??= { outcomes: {}, reopened: 0 });
+  // A tally folded before outcomes were kept counted only the re-check's replacements.
+  const otherRecheck = other.recheck ?? { outcomes: { replaced: other.autoResolvedSeconds?.length ?? 0 }, reopened: 0 };
+  for (const [outcome, n] of Object.entries(otherRecheck.outcomes) as [RecheckOutcome, number][]) recheck.outcomes[outcome] = (recheck.outcomes[outcome] ?? 0) + n;
+  recheck.reopened += otherRecheck.reopened;
   for (const field of ['firstOnTime', 'firstSettled', 'resolvedOnTime', 'resolutionSettled', 'responses', 'satisfied', 'rated', 'ratingSum'] as const) {
     into[field] += other[field];
   }
@@ -189,7 +216,7 @@ export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {
       const n = tally.channels?.[channel] ?? 0;
       return { channel, complaints: n, share: ratio(n, totals.complaints) ?? 0 };
     }).sort((a, b) => b.complaints - a.complaints),
-    autoRecheck: { resolved: tally.autoResolvedSeconds?.length ?? 0, medianSeconds: median(tally.autoResolvedSeconds ?? []) },
+    autoRecheck: autoRecheckOf(tally),
     bySku: Object.entries(tally.skus)
       .map(([sku, s]) => ({
         sku,
@@ -211,6 +238,20 @@ export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {
       satisfiedShare: ratio(tally.satisfied, tally.responses),
       averageRating: tally.rated === 0 ? null : round(tally.ratingSum / tally.rated, 2),
     },
+  };
+}
+
+function autoRecheckOf(tally: Tally): AutoRecheckReport {
+  const seconds = tally.autoResolvedSeconds ?? [];
+  const outcomes = tally.recheck?.outcomes ?? {};
+  const p95 = percentile(seconds, 0.95);
+  return {
+    rechecked: RECHECK_OUTCOMES.reduce((n, outcome) => n + (outcomes[outcome] ?? 0), 0),
+    resolved: seconds.length,
+    medianSeconds: median(seconds),
+    p95Seconds: p95 === null ? null : round(p95, 1),
+    reopened: tally.recheck?.reopened ?? 0,
+    toAgents: { valid: outcomes.valid ?? 0, no_answer: outcomes.no_answer ?? 0, not_replaced: outcomes.not_replaced ?? 0 },
   };
 }
 

@@ -151,6 +151,33 @@ describe('buyer emails through a real SMTP server', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await inbox.to(email)).toHaveLength(4);
   });
+
+  it('a reported key the re-check finds invalid: the new key by email, and the resolution asking the buyer to confirm, one each', async () => {
+    const { shop } = ctx;
+    const rechecked = 'steam-email-recheck';
+    await shop.product(rechecked, { name: 'Steam Wallet 50', keyPattern: '^OLDMAIL-', instructions: INSTRUCTIONS }, keyCodes(1, 'OLDMAIL'));
+    const email = buyerAddress();
+    const order = await placeDelivered(shop, rechecked, email, 'en');
+    const old = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+    // The old batch no longer fits the product's pattern: our own checks find the reported key invalid.
+    expectStatus(await shop.admin.put(`/v1/products/${rechecked}`, { name: 'Steam Wallet 50', price: { amount: 1999, currency: 'CNY' }, keyPattern: '^NEWMAIL-', instructions: INSTRUCTIONS }), 200, 'new pattern');
+    await shop.importKeys(rechecked, keyCodes(1, 'NEWMAIL'));
+    expectStatus(await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'key_invalid', description: 'It says invalid.' }), 201, 'complaint');
+
+    const mails = await inbox.receive(email, 3);
+    const now = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+    expect(now).toMatch(/^NEWMAIL-/);
+    const [delivered, replaced, resolved] = [mails[0], ...mails.slice(1).sort((a, b) => (a.Subject < b.Subject ? 1 : -1))];
+    expect(delivered.Text).toContain(old);
+    expect(replaced.Text).toContain(now);
+    expect(replaced.Text + replaced.HTML).not.toContain(old);
+    expect(resolved.Subject).toBe(`Your complaint is resolved: order ${order.orderId}`);
+    expect(resolved.Text).toContain('Please confirm the new key works');
+    expect(resolved.Text + resolved.HTML).not.toContain(old);
+    expect(resolved.Text + resolved.HTML).not.toContain(now);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await inbox.to(email)).toHaveLength(3);
+  });
 });
 
 describe('a mail server that is down', () => {

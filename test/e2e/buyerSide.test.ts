@@ -112,6 +112,23 @@ describe("the buyer's side", () => {
       const none = await shop.agent.get('/v1/reports/feedback?from=2020-01-01&to=2020-01-31');
       expect(none.body.bySku).toEqual([]);
       expect((await shop.agent.get('/v1/reports/feedback?from=soon')).body.error.details[0].path).toBe('from');
+
+      // What each buyer said, newest first, for the agents: by product, a page at a time.
+      const list = await shop.agent.get('/v1/feedback');
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((f: { orderId: string }) => f.orderId)).toEqual([c.orderId, b.orderId, a.orderId]);
+      expect(list.body.items[2]).toEqual({ orderId: a.orderId, sku: plain, rating: 4, instructionsClear: true, comment: 'Quick.', at: expect.any(String) });
+      expect(list.body.nextCursor).toBeNull();
+      const onePage = await shop.ops.get(`/v1/feedback?sku=${checked}&limit=1`);
+      expect(onePage.body.items.map((f: { orderId: string }) => f.orderId)).toEqual([c.orderId]);
+      const next = await shop.ops.get(`/v1/feedback?sku=${checked}&limit=1&cursor=${onePage.body.nextCursor}`);
+      expect(next.body).toEqual({ items: [expect.objectContaining({ orderId: b.orderId, rating: 2, instructionsClear: false })], nextCursor: null });
+      expect((await shop.agent.get('/v1/feedback?to=2020-01-01')).body.items).toEqual([]);
+      expect((await shop.storefront.get('/v1/feedback')).status).toBe(403);
+      const badQuery = await shop.agent.get('/v1/feedback?limit=0&sku=no%20spaces&cursor=nonsense');
+      expect(badQuery.status).toBe(400);
+      expect(badQuery.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['limit', 'sku']);
+      expect((await shop.agent.get('/v1/feedback?cursor=nonsense')).body.error.details).toEqual([{ path: 'cursor', reason: 'is not a cursor this API gave out' }]);
     });
   });
 
@@ -226,6 +243,55 @@ describe("the buyer's side", () => {
       const seen = await verdictOn(order, filed.body.complaintId);
       expect(seen).toMatchObject({ status: 'OPEN', autoRecheck: { verdict: 'valid' } });
       expect(seen.messages.at(-1).text).toContain('by our own checks: it is valid');
+    });
+
+    it('the report says how the re-checks went: resolved and how fast, and which went to the agents and why', async () => {
+      // The four re-checks above: one replaced, two valid (supplier, our own checks), one without an answer.
+      const report = await eventually(async () => {
+        const r = await shop.ops.get('/v1/reports/complaints');
+        return r.body.autoRecheck?.rechecked >= 4 ? r.body.autoRecheck : false;
+      }, 'the four re-checks in the report');
+      expect(report).toEqual({ rechecked: 4, resolved: 1, medianSeconds: expect.any(Number), p95Seconds: expect.any(Number), reopened: 0, toAgents: { valid: 2, no_answer: 1, not_replaced: 0 } });
+      expect(report.p95Seconds).toBeLessThan(10);
+    });
+
+    it("without a supplier, our own checks find the reported key invalid (it no longer fits the product's pattern): replaced by system", async () => {
+      const own = 'buyer-side-own';
+      await shop.product(own, { keyPattern: '^OWN-' }, keyCodes(1, 'OWN'));
+      const order = await delivered(own);
+      const old = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+      // The shop learns its old batch was wrong: a new pattern, and keys that fit it.
+      expect((await shop.admin.put(`/v1/products/${own}`, { name: own, price: { amount: 1999, currency: 'CNY' }, keyPattern: '^NEWOWN-' })).status).toBe(200);
+      await shop.importKeys(own, keyCodes(2, 'NEWOWN'));
+      const filed = await fileInvalid(order);
+      const resolved = await eventually(async () => {
+        const seen = await complaintOf(order, filed.body.complaintId);
+        return seen.body.status === 'RESOLVED' ? seen.body : false;
+      }, 'the replacement by our own checks', 15_000);
+      expect(resolved).toMatchObject({ resolution: 'replaced', resolvedBy: 'system', autoRecheck: { verdict: 'invalid' } });
+      expect(resolved.messages.at(-1).text).toContain('by our own checks: it is invalid (does not match the product key pattern)');
+      const now = (await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code as string;
+      expect(now).toMatch(/^NEWOWN-/);
+      expect(JSON.stringify(resolved)).not.toContain(old);
+    });
+
+    it('invalid, but no key left to replace it: the agents take it, and the report says why', async () => {
+      const scarce = 'buyer-side-scarce';
+      await shop.product(scarce, { validationUrl: `${supplier.server.url}/check` }, keyCodes(1, 'SCARCE'));
+      const order = await delivered(scarce);
+      supplier.bad.add((await order.buyer.get(`/v1/orders/${order.orderId}/keys`)).body.keys[0].code);
+      const filed = await fileInvalid(order);
+      const seen = await eventually(async () => {
+        const c = await complaintOf(order, filed.body.complaintId);
+        return c.body.messages.some((m: { text: string }) => m.text.includes('no replacement could be delivered')) ? c.body : false;
+      }, 'the re-check to hand it to the agents', 20_000);
+      expect(seen).toMatchObject({ status: 'OPEN', autoRecheck: { verdict: 'invalid' } });
+      expect(seen.resolvedBy).toBeUndefined();
+      const report = await eventually(async () => {
+        const r = await shop.ops.get('/v1/reports/complaints');
+        return r.body.autoRecheck?.toAgents?.not_replaced >= 1 ? r.body.autoRecheck : false;
+      }, 'the report to count it');
+      expect(report.toAgents.not_replaced).toBe(1);
     });
   });
 

@@ -47,6 +47,8 @@ interface SeedComplaint {
   resolutionBreached: boolean;
   satisfied?: boolean;
   rating?: number;
+  /** A key_invalid complaint's automatic re-check: its verdict, and for a replacement how fast and whether the buyer reopened it. */
+  recheck?: { verdict: 'invalid' | 'valid' | 'unknown'; replacedAfterSec?: number; reopened?: boolean };
 }
 
 const SKUS = ['steam-100', 'psn-50', 'xbox-25', 'netflix-1m'];
@@ -84,6 +86,24 @@ function seed(): { orders: SeedOrder[]; complaints: SeedComplaint[] } {
     }
     return c;
   });
+  // The automatic re-check on key_invalid complaints, from a generator of its own so the rest of the seed stays as it was.
+  const rechecks = lcg(7);
+  for (const c of complaints) {
+    if (c.category !== 'key_invalid') continue;
+    const pick = rechecks(9);
+    if (pick === 0) continue; // not re-checked (a provider's dispute, or the re-check off)
+    if (pick === 1) c.recheck = { verdict: 'valid' };
+    else if (pick === 2) c.recheck = { verdict: 'unknown' };
+    else if (pick === 3) c.recheck = { verdict: 'invalid' };
+    else {
+      const seconds = 2 + rechecks(60);
+      c.recheck = { verdict: 'invalid', replacedAfterSec: seconds, ...(rechecks(4) === 0 ? { reopened: true } : {}) };
+      // Resolved by the re-check: answered and resolved at once, the buyer's confirmation aside.
+      c.respondedAfterMin = seconds / 60;
+      c.resolvedAfterMin = c.recheck.reopened ? undefined : seconds / 60;
+      if (c.recheck.reopened) delete c.satisfied;
+    }
+  }
   // A product complained about in the period but not sold in it: no rate, ranked after the rest.
   complaints.push({ id: 'c-unsold', sku: 'retired-sku', category: 'service', createdAt: new Date(FROM.getTime() + 6 * 60 * MINUTE), firstResponseBreached: true, resolutionBreached: false });
   return { orders, complaints };
@@ -92,6 +112,27 @@ function seed(): { orders: SeedOrder[]; complaints: SeedComplaint[] } {
 /** A complaint view as its workflow would hold it, for the seed's facts. */
 function viewOf(c: SeedComplaint): ComplaintView {
   const at = (min: number) => new Date(c.createdAt.getTime() + min * MINUTE).toISOString();
+  const { recheck } = c;
+  const auto = recheck ? { autoRecheck: { verdict: recheck.verdict, at: at(0.01) } } : {};
+  if (recheck?.replacedAfterSec !== undefined) {
+    const done = at(recheck.replacedAfterSec / 60);
+    const resolved = { ...viewBy(c, at), ...auto, firstRespondedAt: done, resolvedAt: done, resolution: 'replaced' as const, resolvedBy: 'system' };
+    // Reopened by the buyer: the workflow clears who resolved it and when.
+    if (recheck.reopened) return { ...resolved, status: 'ACKNOWLEDGED', resolvedAt: undefined, resolvedBy: undefined, reopenCount: 1 };
+    return resolved;
+  }
+  return { ...viewBy(c, at), ...auto };
+}
+
+/** The row of a complaint as its last projection writes it, after those of its earlier steps. */
+function rowOf(c: SeedComplaint) {
+  const breaches = { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached };
+  // A reopened one's earlier step: resolved by the re-check, as the step before the reopen projected it.
+  const earlier = c.recheck?.reopened ? complaintRow(1, viewOf({ ...c, recheck: { ...c.recheck, reopened: false } }), breaches).autoRecheck : undefined;
+  return complaintRow(2, viewOf(c), breaches, earlier);
+}
+
+function viewBy(c: SeedComplaint, at: (min: number) => string): ComplaintView {
   return {
     complaintId: c.id,
     orderId: `order-of-${c.id}`,
@@ -117,7 +158,7 @@ describe('the complaint ranking', () => {
   const { orders, complaints } = seed();
   const current: LedgerEntry[] = [
     ...orders.map((o) => orderEntry({ _id: o.id, seq: 2, sku: o.sku, status: o.status, createdAt: o.createdAt })),
-    ...complaints.map((c) => complaintEntry(complaintRow(2, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached }))),
+    ...complaints.map((c) => complaintEntry(rowOf(c))),
   ];
   // Earlier steps of a third of them, which a report must never count once a later step is known.
   const stale: LedgerEntry[] = current
@@ -208,6 +249,7 @@ describe('the complaint ranking', () => {
     expect(report.byCategory.every((c) => c.complaints === 0 && c.share === 0)).toBe(true);
     expect(report.sla).toEqual({ firstResponseOnTime: null, resolutionOnTime: null, medianFirstResponseMinutes: null, medianResolutionMinutes: null });
     expect(report.satisfaction).toEqual({ responses: 0, satisfiedShare: null, averageRating: null });
+    expect(report.autoRecheck).toEqual({ rechecked: 0, resolved: 0, medianSeconds: null, p95Seconds: null, reopened: 0, toAgents: { valid: 0, no_answer: 0, not_replaced: 0 } });
   });
 });
 
@@ -222,7 +264,7 @@ describe('a ledger filled from the read models', () => {
       orders.map((o, i) => ({ _id: o.id, seq: 2, sku: o.sku, status: o.status, statusSince: o.createdAt, createdAt: o.createdAt, view: { n: i } })),
     );
     await store.complaintViews.insertMany(
-      complaints.map((c) => complaintRow(2, viewOf(c), { firstResponse: c.firstResponseBreached, resolution: c.resolutionBreached })),
+      complaints.map((c) => rowOf(c)),
     );
   });
   afterAll(async () => {
@@ -301,12 +343,33 @@ function expectReport(
   const share = (yes: number, of: number) => yes / of;
   const firstSettled = filed.filter((c) => c.firstResponseBreached || c.respondedAfterMin !== undefined);
   const firstOnTime = firstSettled.filter((c) => !c.firstResponseBreached && (c.respondedAfterMin as number) <= 60);
-  const resolutionSettled = filed.filter((c) => c.resolutionBreached || c.resolvedAfterMin !== undefined);
+  const resolutionSettled = filed.filter((c) => c.resolutionBreached || c.resolvedAfterMin !== undefined || c.recheck?.reopened);
   const resolvedOnTime = resolutionSettled.filter((c) => !c.resolutionBreached);
   expect(report.sla.firstResponseOnTime).toBeCloseTo(share(firstOnTime.length, firstSettled.length), 4);
   expect(report.sla.resolutionOnTime).toBeCloseTo(share(resolvedOnTime.length, resolutionSettled.length), 4);
   expect(report.sla.medianFirstResponseMinutes).toBeCloseTo(median(filed.map((c) => c.respondedAfterMin)), 1);
   expect(report.sla.medianResolutionMinutes).toBeCloseTo(median(filed.map((c) => c.resolvedAfterMin)), 1);
+
+  // The automatic re-check: every verdict counted once, where it left the complaint, and how fast its replacements came.
+  const rechecked = filed.filter((c) => c.recheck);
+  const replaced = rechecked.filter((c) => c.recheck?.replacedAfterSec !== undefined);
+  expect(replaced.filter((c) => c.recheck?.reopened).length).toBeGreaterThan(0);
+  expect(report.autoRecheck).toEqual({
+    rechecked: rechecked.length,
+    resolved: replaced.length,
+    medianSeconds: expect.any(Number),
+    p95Seconds: expect.any(Number),
+    reopened: replaced.filter((c) => c.recheck?.reopened).length,
+    toAgents: {
+      valid: rechecked.filter((c) => c.recheck?.verdict === 'valid').length,
+      no_answer: rechecked.filter((c) => c.recheck?.verdict === 'unknown').length,
+      not_replaced: rechecked.filter((c) => c.recheck?.verdict === 'invalid' && c.recheck.replacedAfterSec === undefined).length,
+    },
+  });
+  const seconds = replaced.map((c) => c.recheck?.replacedAfterSec as number).sort((a, b) => a - b);
+  expect(seconds.length).toBeGreaterThan(5);
+  expect(report.autoRecheck.medianSeconds).toBeCloseTo(median(seconds), 1);
+  expect(report.autoRecheck.p95Seconds).toBeCloseTo(seconds[Math.ceil(0.95 * seconds.length) - 1], 1);
 
   const answered = filed.filter((c) => c.satisfied !== undefined);
   const rated = answered.filter((c) => c.rating !== undefined);

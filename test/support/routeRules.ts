@@ -79,6 +79,7 @@ export const RULES: Record<string, Rule> = {
   'GET /v1/reports/complaints': { staff: ['agent', 'ops'] },
   'POST /v1/orders/:orderId/feedback': { order: [] },
   'GET /v1/reports/feedback': { staff: ['agent', 'ops'] },
+  'GET /v1/feedback': { staff: ['agent', 'ops'] },
   'POST /v1/complaints': { staff: ['agent'] },
   'POST /v1/complaints/:complaintId/attachments': { complaint: ['agent'] },
   'GET /v1/complaints/:complaintId/attachments/:attachmentId': { complaint: ['agent', 'ops'] },

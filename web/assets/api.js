@@ -30,12 +30,13 @@ export function newIdempotencyKey() {
 /** A request under an Idempotency-Key that got no answer (the network) or a 503 is sent again after these pauses. */
 const RESEND_AFTER_MS = [500, 1500];
 
-export async function call(method, path, body, { auth = true, idempotencyKey } = {}) {
+export async function call(method, path, body, { auth = true, idempotencyKey, raw } = {}) {
   const headers = {};
   if (auth && session.key()) headers.authorization = `Bearer ${session.key()}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
-  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  const init = { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) };
   for (let attempt = 0; ; attempt++) {
     // Only a request with a key may be sent twice: the API answers the copy with the first outcome.
     const again = idempotencyKey && attempt < RESEND_AFTER_MS.length;
@@ -86,6 +87,16 @@ export const act = post;
 export const put = (path, body) => call('PUT', path, body).then((a) => a.body);
 export const patch = (path, body) => call('PATCH', path, body).then((a) => a.body);
 export const remove = (path) => call('DELETE', path).then((a) => a.body);
+
+/** A file the API serves only to who may see it (evidence): fetched with the signed-in key, never by a bare link. */
+export async function download(path) {
+  const res = await fetch(path, { headers: session.key() ? { authorization: `Bearer ${session.key()}` } : {} });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+  return res.blob();
+}
+
+/** A file sent as the raw body, typed as the browser read it. */
+export const upload = (path, file) => call('POST', path, undefined, { raw: file }).then((a) => a.body);
 
 /** A query string from the fields that have a value. */
 export function query(fields) {

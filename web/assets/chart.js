@@ -14,8 +14,9 @@ function textWidth(text) {
 }
 
 /**
- * Horizontal bars, one row per item: its label on a line of its own (a long SKU is never cut),
- * then its bar scaled to the largest value and the value at the bar's end.
+ * Horizontal bars, one row per item: its label on a line of its own (a long SKU is never cut;
+ * set in by 2 so a glyph that overhangs its start, a T, is not cut either), then its bar scaled to
+ * the largest value and the value at the bar's end.
  */
 export function BarChart({ items, label, value, format, title }) {
   const labelH = 16;
@@ -35,7 +36,7 @@ export function BarChart({ items, label, value, format, title }) {
           const y = i * rowH + 2;
           const w = Math.max(1, (v / max) * barW);
           return html`<g key=${label(item)} data-label=${label(item)}>
-            <text x="0" y=${y + 12} class="bar-label">${label(item)}</text>
+            <text x="2" y=${y + 12} class="bar-label">${label(item)}</text>
             <rect x="0" y=${y + labelH} width=${w} height=${barH} rx="3" class="bar"></rect>
             <text x=${w + 6} y=${y + labelH + 11} class="bar-value">${format(v)}</text>
           </g>`;

@@ -2,15 +2,16 @@
 import { html, useState, useCallback, useRef } from '/console/vendor/preact.js';
 import { act, get, query, seg } from './api.js';
 import { formatMoney } from './money.js';
+import { Attachments } from './evidence.js';
 import { OrderFacts, Timeline } from './orders.js';
-import { COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_STATUSES } from '/console/rules.js';
+import { COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '/console/rules.js';
 import { Confirm, Loading, Notice, Sla, Status, When, refusal, useEvery, useI18n, useLoad } from './ui.js';
 
 export function QueueView() {
   const { t, lang } = useI18n();
-  const [filters, setFilters] = useState({ status: '', category: '', sku: '' });
+  const [filters, setFilters] = useState({ status: '', category: '', channel: '', sku: '' });
   const [more, setMore] = useState({ items: [], next: undefined });
-  const page = useLoad(() => get(`/v1/complaints${query({ ...filters, limit: 50 })}`), [filters.status, filters.category, filters.sku]);
+  const page = useLoad(() => get(`/v1/complaints${query({ ...filters, limit: 50 })}`), [filters.status, filters.category, filters.channel, filters.sku]);
   useEvery(30_000, page.reload);
   const loadMore = async () => {
     const cursor = more.next ?? page.data?.nextCursor;
@@ -36,6 +37,11 @@ export function QueueView() {
             <option value="">${t('all')}</option>
             ${COMPLAINT_CATEGORIES.map((c) => html`<option value=${c}>${t(`cat_${c}`)}</option>`)}
           </select></label>
+        <label>${t('channel')}
+          <select name="channel" value=${filters.channel} onChange=${set('channel')}>
+            <option value="">${t('all')}</option>
+            ${COMPLAINT_CHANNELS.map((c) => html`<option value=${c}>${t(`ch_${c}`)}</option>`)}
+          </select></label>
         <label>${t('sku')}<input name="sku" value=${filters.sku} onChange=${set('sku')} /></label>
         <button type="button" onClick=${page.reload}>${t('refresh')}</button>
       </form>
@@ -46,7 +52,7 @@ export function QueueView() {
           (c) => html`<li class="card" key=${c.complaintId} data-complaint=${c.complaintId}>
             <a class="card-link" href=${`#/complaints/${seg(c.complaintId)}`}>
               <div class="row"><${Status} value=${c.status} /> <strong>${t(`cat_${c.category}`)}</strong> <span class="muted">${c.sku}</span>
-                ${c.escalated ? html`<span class="badge kind-act">${t('escalated')}</span>` : null} <${Dispute} complaint=${c} /></div>
+                ${c.escalated ? html`<span class="badge kind-act">${t('escalated')}</span>` : null} <${Dispute} complaint=${c} /> <${Channel} complaint=${c} /></div>
               <div class="row"><${Sla} complaint=${c} /> ${c.amount ? html`<span>${formatMoney(c.amount, lang)}</span>` : null}
                 ${c.orderStatus ? html`<span class="muted">${t('order')}:</span> <${Status} value=${c.orderStatus} />` : null}</div>
               <p class="excerpt">${c.description}</p>
@@ -80,8 +86,12 @@ export function ComplaintView({ id, role }) {
             <article class="panel">
               <h2>${t('complaint')} <${Status} value=${c.status} /> ${c.escalated ? html`<span class="badge kind-act">${t('escalated')}</span>` : null}</h2>
               <div class="row"><strong>${t(`cat_${c.category}`)}</strong> <span class="muted">${c.sku}</span> <${Sla} complaint=${c} /> <${Dispute} complaint=${c} /></div>
-              <p class="muted small">${c.complaintId} · <${When} at=${c.createdAt} />${c.resolution ? ` · ${t(`res_${c.resolution}`)}` : ''}</p>
+              <p class="muted small">${c.complaintId} · <${When} at=${c.createdAt} />${c.resolution ? ` · ${t(`res_${c.resolution}`)}` : ''}${c.resolvedBy ? ` · ${t('resolvedBy', { who: c.resolvedBy === 'system' ? t('from_system') : c.resolvedBy })}` : ''}</p>
+              <p class="row"><${Channel} complaint=${c} always /> ${c.externalRef ? html`<span class="small" data-external-ref>${t('externalRef')}: <span class="mono">${c.externalRef}</span></span>` : null}
+                ${c.filedBy ? html`<span class="muted small">${t('filedBy', { who: c.filedBy })}</span>` : null}</p>
+              ${c.autoRecheck ? html`<p class=${`notice notice-${c.autoRecheck.verdict === 'invalid' ? 'ok' : 'info'}`} data-recheck=${c.autoRecheck.verdict}>${t(`recheck_${c.autoRecheck.verdict}`)} (<${When} at=${c.autoRecheck.at} />)</p>` : null}
               ${c.evidence.length ? html`<h3>${t('evidence')}</h3><ul>${c.evidence.map((e) => html`<li>${e}</li>`)}</ul>` : null}
+              <${Attachments} complaint=${c} canAdd=${role === 'agent' || role === 'admin'} onAdded=${complaint.reload} />
               <h3>${t('messages')}</h3>
               <ol class="messages">
                 ${c.messages.map((m) => html`<li class=${`msg from-${m.from}`}><span class="muted small">${t(`from_${m.from}`)}${m.actor ? ` · ${m.actor}` : ''} · <${When} at=${m.at} /></span><p>${m.text}</p></li>`)}
@@ -173,6 +183,14 @@ function ComplaintActions({ complaint: c, order, onAnswer, onChanged }) {
       : null}
     <${Notice} notice=${notice} />
   </div>`;
+}
+
+/** Where a complaint came in; the buyer's own (web) is not worth a badge in the queue. */
+function Channel({ complaint: c, always }) {
+  const { t } = useI18n();
+  const channel = c.channel ?? 'web';
+  if (channel === 'web' && !always) return null;
+  return html`<span class="badge kind-wait" data-channel=${channel}>${t(`ch_${channel}`)}</span>`;
 }
 
 /** A complaint that follows a provider's dispute says which, its id there, and how it ended. */

@@ -3,6 +3,7 @@ import { html, useState } from '/console/vendor/preact.js';
 import { get, query, seg } from './api.js';
 import { BarChart } from './chart.js';
 import { percent, span } from './i18n.js';
+import { AutoRecheck, FeedbackPanel } from './feedback.js';
 import { formatMoney } from './money.js';
 import { Loading, Status, When, useEvery, useI18n, useLoad } from './ui.js';
 
@@ -100,7 +101,10 @@ export function RankingView() {
           <div class="charts">
             <${BarChart} title=${t('complaintRate')} items=${r.bySku.slice(0, 15)} label=${(s) => s.sku} value=${(s) => s.complaintRate ?? 0} format=${percent} />
             <${BarChart} title=${t('byCategory')} items=${r.byCategory} label=${(c) => t(`cat_${c.category}`)} value=${(c) => c.complaints} format=${String} />
-          </div>`
+            <${BarChart} title=${t('byChannel')} items=${r.byChannel} label=${(c) => t(`ch_${c.channel}`)} value=${(c) => c.complaints} format=${String} />
+          </div>
+          <${AutoRecheck} figures=${r.autoRecheck} />`
         : null}
+      <${FeedbackPanel} period=${period} />
     </section>`;
 }

@@ -2,6 +2,7 @@
 // what it is, where it stands, its timeline, and the actions that fit it.
 import { html, useState } from '/console/vendor/preact.js';
 import { act, get, query, seg } from './api.js';
+import { FileForBuyer } from './fileComplaint.js';
 import { timelineType } from './i18n.js';
 import { formatMoney } from './money.js';
 import { RefundDecision, RefundFacts, fits } from './refunds.js';
@@ -112,6 +113,7 @@ export function OrderView({ id, role }) {
                 ? html`<h3>${t('complaints')}</h3><ul class="plain">${o.complaints.map((c) => html`<li><a href=${`#/complaints/${seg(c)}`} data-complaint-link=${c}>${t('openComplaint', { id: c })}</a></li>`)}</ul>`
                 : null}
               <${OrderActions} order=${o} role=${role} onDone=${order.reload} />
+              ${(role === 'agent' || role === 'admin') && o.paidAt ? html`<${FileForBuyer} order=${o} onFiled=${(id) => (location.hash = `#/complaints/${seg(id)}`)} />` : null}
             </article>
             <aside class="panel">
               <h3>${t('timeline')}</h3>

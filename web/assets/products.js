@@ -5,7 +5,9 @@ import { get, patch, put, query, seg } from './api.js';
 import { formatMoney, fractionDigits, majorText, parseMajor } from './money.js';
 import { Loading, Notice, refusal, useI18n, useLoad } from './ui.js';
 
-const EMPTY = { sku: '', name: '', price: '', currency: 'CNY', refundWindow: '', complaintWindow: '', keyPattern: '', validationUrl: '', lowStockThreshold: '' };
+const EMPTY = { sku: '', name: '', price: '', currency: 'CNY', refundWindow: '', complaintWindow: '', keyPattern: '', validationUrl: '', lowStockThreshold: '', instructionsZh: '', instructionsEn: '' };
+/** The API's limit on each language's usage instructions. */
+const INSTRUCTIONS_MAX = 5000;
 
 export function ProductsView() {
   const { t, lang } = useI18n();
@@ -70,7 +72,16 @@ function formOf(p) {
     keyPattern: p.keyPattern ?? '',
     validationUrl: p.validationUrl ?? '',
     lowStockThreshold: String(p.lowStockThreshold),
+    instructionsZh: p.instructions?.zh ?? '',
+    instructionsEn: p.instructions?.en ?? '',
   };
+}
+
+/** The usage instructions to send: each language that has any; none at all clears them (a PUT is the whole product). */
+function instructionsOf(form) {
+  const zh = form.instructionsZh.trim();
+  const en = form.instructionsEn.trim();
+  return zh || en ? { instructions: { ...(zh ? { zh } : {}), ...(en ? { en } : {}) } } : {};
 }
 
 /** A product's terms. The price is typed as the buyer pays it (68.00 yuan) and sent in minor units (6800 fen). */
@@ -81,6 +92,9 @@ function ProductForm({ initial, onSaved }) {
   const currency = form.currency.trim().toUpperCase() || 'CNY';
   const field = (name, label, attrs = {}) =>
     html`<label>${label}<input name=${name} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} ...${attrs} /></label>`;
+  // The buyer reads these with the keys and in the email: written in their language, so marked as such.
+  const area = (name, label, lang) =>
+    html`<label class="grow">${label}<textarea name=${name} lang=${lang} rows="4" maxlength=${INSTRUCTIONS_MAX} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })}></textarea></label>`;
   async function save(e) {
     e.preventDefault();
     const amount = parseMajor(form.price, currency);
@@ -96,11 +110,12 @@ function ProductForm({ initial, onSaved }) {
       ...(form.keyPattern ? { keyPattern: form.keyPattern } : {}),
       ...(form.validationUrl ? { validationUrl: form.validationUrl } : {}),
       ...(form.lowStockThreshold !== '' ? { lowStockThreshold: Number(form.lowStockThreshold) } : {}),
+      ...instructionsOf(form),
     };
     try {
       const saved = await put(`/v1/products/${seg(form.sku.trim())}`, body);
       setNotice({ kind: 'ok', text: t('saved', { name: saved.name, price: formatMoney(saved.price, lang) }) });
-      setForm({ ...form, price: majorText(saved.price), isNew: false });
+      setForm({ ...form, price: majorText(saved.price), instructionsZh: saved.instructions?.zh ?? '', instructionsEn: saved.instructions?.en ?? '', isNew: false });
       onSaved();
     } catch (err) {
       setNotice(refusal(t, err));
@@ -118,7 +133,10 @@ function ProductForm({ initial, onSaved }) {
         ${field('keyPattern', t('keyPattern'))}
         ${field('validationUrl', t('validationUrl'))}
         ${field('lowStockThreshold', t('lowStockThreshold'), { inputMode: 'numeric' })}
+        ${area('instructionsZh', t('instructionsZh'), 'zh')}
+        ${area('instructionsEn', t('instructionsEn'), 'en')}
         <p class="muted small" id="price-hint">${t('priceHint', { currency })}</p>
+        <p class="muted small">${t('instructionsHint')}</p>
         <div class="buttons"><button type="submit">${t('save')}</button>
           ${form.isNew ? null : html`<a class="button secondary" href=${`#/products/${seg(form.sku)}`}>${t('keyList')}</a>`}</div>
       </form>
