@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { orderViewRow, projectNewer } from '../db/projection';
 import { figuresChange, orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
+import { addOrderNote } from '../db/orderNotes';
 import type { OrderViewDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { listingOf, type OrderListing, type OrderStatus, type OrderView, type TimelineEntry } from '../domain/order';
@@ -81,11 +82,7 @@ export function readModelActivities(deps: ActivityDeps) {
 
     /** Add a line to a closed order's timeline, once per noteId. */
     async noteClosedOrder({ noteId, orderId, entry }: { noteId: string; orderId: string; entry: TimelineEntry }): Promise<void> {
-      try {
-        await store.orderNotes.create({ _id: noteId, orderId, ...entry, at: new Date(entry.at) });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
+      await addOrderNote(store, noteId, orderId, entry);
     },
 
     /**

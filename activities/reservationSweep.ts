@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { releaseReserved } from '../db/inventory';
+import { addOrderNote } from '../db/orderNotes';
 import { isDuplicateKeyError, type Store } from '../db/store';
 import type { ClaimDoc } from '../db/schemas';
 import { orderWorkflowId } from '../domain/order';
@@ -70,16 +71,12 @@ async function sweep(store: Store, claim: ClaimDoc, workflow: string): Promise<v
   await onceOnly(() => store.sweptReservations.create({ _id: `${orderId}:${keyId}`, orderId, keyId, sku, slot, claimedAt, sweptAt, workflow }));
   if (await store.orderViews.exists({ _id: orderId })) {
     const why = workflow === 'NOT_FOUND' ? 'no longer known to Temporal' : workflow.toLowerCase().replace(/_/g, ' ');
-    await onceOnly(() =>
-      store.orderNotes.create({
-        _id: `${orderId}.reservation_released.${keyId}`,
-        orderId,
-        at: sweptAt,
-        type: 'reservation_released',
-        actor: 'system',
-        detail: `key ${keyId} (slot ${slot}), reserved since ${claimedAt.toISOString()}, returned to stock: the order's workflow is ${why}, so it would never be delivered or released`,
-      }),
-    );
+    await addOrderNote(store, `${orderId}.reservation_released.${keyId}`, orderId, {
+      at: sweptAt.toISOString(),
+      type: 'reservation_released',
+      actor: 'system',
+      detail: `key ${keyId} (slot ${slot}), reserved since ${claimedAt.toISOString()}, returned to stock: the order's workflow is ${why}, so it would never be delivered or released`,
+    });
   }
   await releaseReserved(store, orderId, sku, [keyId]);
 }

@@ -12,6 +12,7 @@ import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { newOrderState } from '../domain/orderLife';
 import { orderViewRow, projectNewer } from '../db/projection';
+import { lateNotesOf } from '../db/orderNotes';
 import { conflict, notFound } from './errors';
 
 /**
@@ -62,9 +63,10 @@ export class OrderGateway {
    * order's first row before it answers: reading it costs the engine nothing.
    */
   async view(orderId: string): Promise<OrderView> {
-    const projected = await this.lastWritten(orderId);
-    if (!projected) throw notFound(`order ${orderId} does not exist`);
-    return this.withLateNotes(projected);
+    const row = await this.store.orderViews.findById(orderId, { view: 1, lateNotes: 1 }).lean();
+    if (!row) throw notFound(`order ${orderId} does not exist`);
+    if (!row.lateNotes) return row.view;
+    return { ...row.view, timeline: [...row.view.timeline, ...(await lateNotesOf(this.store, orderId))] };
   }
 
   /** A new order is listed and readable the moment it is taken; its workflow's first step supersedes this row. */
@@ -118,13 +120,6 @@ export class OrderGateway {
   }
 
   /** A closed order's timeline, with what happened to it after its workflow closed. */
-  private async withLateNotes(view: OrderView): Promise<OrderView> {
-    const notes = await this.store.orderNotes.find({ orderId: view.orderId }).sort({ at: 1, _id: 1 }).lean();
-    if (notes.length === 0) return view;
-    const late = notes.map(({ at, type, actor, detail }) => ({ at: at.toISOString(), type, ...(actor ? { actor } : {}), ...(detail ? { detail } : {}) }));
-    return { ...view, timeline: [...view.timeline, ...late] };
-  }
-
   handle(orderId: string) {
     return this.client.workflow.getHandle(orderWorkflowId(orderId));
   }

@@ -1,3 +1,4 @@
+import { flagNotedOrders } from './orderNotes';
 import type { Store } from './store';
 
 /*
@@ -20,7 +21,10 @@ async function keysFreeOf(store: Store): Promise<void> {
   }
 }
 
-const STEPS: [string, (store: Store) => Promise<void>][] = [['keys-free-of', keysFreeOf]];
+const STEPS: [string, (store: Store) => Promise<void>][] = [
+  ['keys-free-of', keysFreeOf],
+  ['order-late-notes', flagNotedOrders],
+];
 
 export async function migrate(store: Store): Promise<void> {
   const done = store.connection.collection<MigrationDoc>('migrations');

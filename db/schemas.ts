@@ -197,6 +197,8 @@ export interface OrderViewDoc {
   emailHash?: string;
   /** Why the order waits on a person, while it does (null otherwise): /v1/ops/stuck and metrics. */
   needsAttention?: string | null;
+  /** Set once a note was added to the order from outside its workflow (db/orderNotes.ts): only then are notes looked for. */
+  lateNotes?: boolean;
   view: OrderView;
 }
 export const orderViewSchema = new Schema<OrderViewDoc>(
@@ -214,6 +216,7 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     storefront: String,
     emailHash: String,
     needsAttention: String,
+    lateNotes: Boolean,
     view: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false, minimize: false },
