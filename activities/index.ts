@@ -2,6 +2,7 @@ import { complaintActivities } from './complaints';
 import type { ActivityDeps, WorkerActivityDeps } from './deps';
 import { emailActivities } from './email';
 import { fulfilmentActivities } from './fulfilment';
+import { incidentActivities } from './incidents';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
@@ -54,6 +55,7 @@ export function createActivities(deps: WorkerActivityDeps) {
     ...reservationSweepActivities(deps),
     ...emailActivities(deps),
     ...restockActivities(deps, inventory.countAvailableKeys),
+    ...incidentActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.
