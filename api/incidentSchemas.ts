@@ -24,6 +24,7 @@ export const DeclareIncident = z
   .refine((b) => !b.endedAt || Date.parse(b.endedAt) > Date.parse(b.startedAt), { path: ['endedAt'], message: 'must be after startedAt' })
   .openapi('DeclareIncident');
 
+export const ReconcileIncident = z.object({}).strict().openapi('ReconcileIncident');
 export const ResolveIncident = z.object({ publicNote: PublicNote }).strict().openapi('ResolveIncident');
 export const IncidentListQuery = z.object({ status: z.enum(INCIDENT_STATUSES, { error: 'must be OPEN or RESOLVED' }).optional() }).strict();
 

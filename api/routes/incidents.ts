@@ -11,7 +11,7 @@ import { actorName, callerOf, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
 import { conflictOfUpdate } from '../gateway';
-import { DeclareIncident, IncidentId, IncidentListQuery, ResolveIncident } from '../incidentSchemas';
+import { DeclareIncident, IncidentId, IncidentListQuery, ReconcileIncident, ResolveIncident } from '../incidentSchemas';
 import { parse } from '../validate';
 
 /**
@@ -61,6 +61,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
     requireRole('ops'),
     handle(async (req, res) => {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
+      parse(ReconcileIncident, req.body ?? {}, 'body');
       res.status(202).json(await incidents.act(incidentId, reconcileIncident, { actor: actorName(callerOf(req)) }));
     }),
   );

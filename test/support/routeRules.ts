@@ -85,6 +85,13 @@ export const RULES: Record<string, Rule> = {
   'GET /v1/reports/sales': { staff: ['ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
+  'POST /v1/incidents': { staff: ['ops'] },
+  'GET /v1/incidents': { staff: ['ops', 'agent'] },
+  'GET /v1/incidents/:incidentId': { staff: ['ops', 'agent'] },
+  'GET /v1/incidents/:incidentId/orders': { staff: ['ops', 'agent'] },
+  'POST /v1/incidents/:incidentId/reconcile': { staff: ['ops'] },
+  'POST /v1/incidents/:incidentId/resolve': { staff: ['ops'] },
+  'GET /v1/public/status': { public: true },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
@@ -124,6 +131,9 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/orders/:orderId/feedback': { rating: 5 },
     'POST /v1/complaints': { orderId: unpaid.orderId, channel: 'phone', category: 'service', description: 'the matrix' },
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
+    'POST /v1/incidents': { title: 'the matrix', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'the matrix' },
+    'POST /v1/incidents/:incidentId/resolve': { publicNote: 'the matrix' },
+    'POST /v1/incidents/:incidentId/reconcile': {},
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
 }
@@ -137,6 +147,8 @@ export interface RouteFixture {
   complaintId: string;
   /** An evidence file on the complaint. */
   attachmentId: string;
+  /** An incident ops declared. */
+  incidentId: string;
 }
 
 export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
@@ -153,12 +165,14 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const { attachmentId } = (await attached.json()) as { attachmentId: string };
   const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
   expectStatus(available, 200, 'an available key');
-  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
+  const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
+  expectStatus(incident, 201, 'an incident');
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, incidentId: incident.body.incidentId };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */
