@@ -24,7 +24,10 @@ export const DeclareIncident = z
   .refine((b) => !b.endedAt || Date.parse(b.endedAt) > Date.parse(b.startedAt), { path: ['endedAt'], message: 'must be after startedAt' })
   .openapi('DeclareIncident');
 
-export const ReconcileIncident = z.object({}).strict().openapi('ReconcileIncident');
+export const ReconcileIncident = z
+  .object({ note: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional().openapi({ description: "Why, for the incident's timeline." }) })
+  .strict()
+  .openapi('ReconcileIncident');
 export const ResolveIncident = z.object({ publicNote: PublicNote }).strict().openapi('ResolveIncident');
 export const IncidentListQuery = z.object({ status: z.enum(INCIDENT_STATUSES, { error: 'must be OPEN or RESOLVED' }).optional() }).strict();
 

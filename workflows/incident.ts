@@ -56,9 +56,9 @@ export async function incident(input: IncidentInput): Promise<IncidentView> {
       },
     },
   );
-  setHandler(reconcileIncident, async ({ actor }) => {
+  setHandler(reconcileIncident, async ({ actor, note }) => {
     reconcilesAsked += 1;
-    view = noted(view, { at: now(), type: 'reconcile_requested', actor });
+    view = noted(view, { at: now(), type: 'reconcile_requested', actor, ...(note ? { detail: note } : {}) });
     await write();
     return { status: 'reconciling' as const };
   });

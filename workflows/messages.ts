@@ -93,4 +93,4 @@ export const incidentView = defineQuery<IncidentView>('incidentView');
 /** Ops resolve the incident with the note the public reads; 409 once it is resolved. */
 export const resolveIncident = defineUpdate<IncidentView, [ActorInput & { publicNote: string }]>('resolveIncident');
 /** Ops ask for the incident's orders cancelled without a notice to be asked about at their provider; answered once queued. */
-export const reconcileIncident = defineUpdate<{ status: 'reconciling' }, [ActorInput]>('reconcileIncident');
+export const reconcileIncident = defineUpdate<{ status: 'reconciling' }, [ActorInput & { note?: string }]>('reconcileIncident');

@@ -61,8 +61,8 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
     requireRole('ops'),
     handle(async (req, res) => {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
-      parse(ReconcileIncident, req.body ?? {}, 'body');
-      res.status(202).json(await incidents.act(incidentId, reconcileIncident, { actor: actorName(callerOf(req)) }));
+      const { note } = parse(ReconcileIncident, req.body ?? {}, 'body');
+      res.status(202).json(await incidents.act(incidentId, reconcileIncident, { actor: actorName(callerOf(req)), ...(note ? { note } : {}) }));
     }),
   );
   router.post(

@@ -57,6 +57,10 @@ describe('incidents declared by ops', () => {
     const backwards = await shop.ops.post('/v1/incidents', { title: 't', cause: 'other', startedAt: minutesAgo(5), endedAt: minutesAgo(10), publicNote: 'n' });
     expect(paths(backwards)).toEqual(['endedAt']);
     expect(paths(await shop.ops.get('/v1/incidents?status=maybe'))).toEqual(['status']);
+    const someIncident = (await shop.ops.post('/v1/incidents', { title: 't', cause: 'other', startedAt: minutesAgo(5), publicNote: 'n' })).body.incidentId;
+    expect(paths(await shop.ops.post(`/v1/incidents/${someIncident}/reconcile`, { note: '', force: true }))).toEqual(['force', 'note']);
+    expect(paths(await shop.ops.post(`/v1/incidents/${someIncident}/resolve`, {}))).toEqual(['publicNote']);
+    expectStatus(await shop.ops.post(`/v1/incidents/${someIncident}/resolve`, { publicNote: 'closed' }), 200, 'resolve');
     expect((await shop.storefront.post('/v1/incidents', { title: 't', cause: 'other', startedAt: minutesAgo(5), publicNote: 'n' })).status).toBe(403);
     expect((await shop.agent.post('/v1/incidents', { title: 't', cause: 'other', startedAt: minutesAgo(5), publicNote: 'n' })).status).toBe(403);
     expect((await shop.storefront.get('/v1/incidents')).status).toBe(403);
@@ -94,11 +98,12 @@ describe('incidents declared by ops', () => {
     ]);
     expect(JSON.stringify(listed.body)).not.toMatch(/example\.com|emailHash/);
 
-    expectStatus(await shop.ops.post(`/v1/incidents/${incidentId}/reconcile`, {}), 202, 'reconcile');
+    expectStatus(await shop.ops.post(`/v1/incidents/${incidentId}/reconcile`, { note: 'the provider lost notices' }), 202, 'reconcile');
     const reconciled = await eventually(async () => {
       const seen = (await shop.ops.get(`/v1/incidents/${incidentId}`)).body;
       return seen.timeline.some((e: { type: string }) => e.type === 'reconciled') ? seen : false;
     }, 'the reconciliation done');
+    expect(reconciled.timeline.find((e: { type: string }) => e.type === 'reconcile_requested')).toMatchObject({ actor: declared.body.openedBy, detail: 'the provider lost notices' });
     expect(reconciled.timeline.find((e: { type: string }) => e.type === 'reconciled').detail).toBe(
       '3 order(s) cancelled without a payment notice asked at their provider: 2 paid there and made good, 1 not paid, 0 already handled',
     );

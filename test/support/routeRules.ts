@@ -133,7 +133,7 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
     'POST /v1/incidents': { title: 'the matrix', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'the matrix' },
     'POST /v1/incidents/:incidentId/resolve': { publicNote: 'the matrix' },
-    'POST /v1/incidents/:incidentId/reconcile': {},
+    'POST /v1/incidents/:incidentId/reconcile': { note: 'the matrix' },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
 }
