@@ -1,4 +1,5 @@
 import { complaintActivities } from './complaints';
+import { couponActivities } from './coupons';
 import type { ActivityDeps, WorkerActivityDeps } from './deps';
 import { emailActivities } from './email';
 import { fulfilmentActivities } from './fulfilment';
@@ -56,6 +57,7 @@ export function createActivities(deps: WorkerActivityDeps) {
     ...emailActivities(deps),
     ...restockActivities(deps, inventory.countAvailableKeys),
     ...incidentActivities(deps),
+    ...couponActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own
   // version of a step (a test holding it at a gate) has it used inside too.

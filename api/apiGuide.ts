@@ -19,6 +19,7 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 409, code: 'conflict', meaning: "the action does not fit the resource's state now; the message names the state. Nothing changed" },
   { status: 409, code: 'idempotency_key_reused', meaning: 'an action sent with an `Idempotency-Key` this caller already used on this route with another body. Nothing changed' },
   { status: 409, code: 'product_unavailable', meaning: 'the product is switched off (`active: false`): it takes no new orders. Orders already taken carry on' },
+  { status: 409, code: 'coupon_not_applicable', meaning: 'the order\'s coupon does not apply: `reason` names why (unknown, not_yet_valid, expired, issued_to_another_buyer, currency, minimum_spend, first_order_only, already_used, used_up). No order was taken' },
   { status: 413, code: 'payload_too_large', meaning: 'the body is larger than the route takes' },
   { status: 415, code: 'unsupported_media_type', meaning: 'a body not sent as `Content-Type: application/json` in UTF-8, or in a content encoding other than gzip or deflate' },
   { status: 431, code: 'invalid_request', meaning: 'the headers are larger than 16 KB in all (answered by the HTTP server, any route)' },

@@ -15,6 +15,7 @@ import { shedLoad } from './loadShed';
 import { limitAnonymous } from './rateLimit';
 import { complaintRoutes } from './routes/complaints';
 import { consoleRoutes } from './routes/console';
+import { couponRoutes } from './routes/coupons';
 import { evidenceRoutes } from './routes/evidence';
 import { feedbackRoutes } from './routes/feedback';
 import { incidentRoutes } from './routes/incidents';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(reportRoutes(deps));
   app.use(publicReportRoutes(deps));
   app.use(incidentRoutes(deps));
+  app.use(couponRoutes(deps));
   app.use(notFoundRoute);
   app.use(
     errorHandler((err, status) => {

@@ -26,6 +26,8 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new HttpError(409, 'conflict', message, [], extra);
 /** A product switched off takes no new order (orders already taken carry on). */
 export const productUnavailable = (sku: string) => new HttpError(409, 'product_unavailable', `product ${sku} is not on sale now; it takes no new orders`);
+/** A coupon that does not apply to the order: `reason` names why (domain/coupons.ts COUPON_REFUSALS). */
+export const couponNotApplicable = (message: string, reason: string) => new HttpError(409, 'coupon_not_applicable', message, [{ path: 'coupon', reason }], { reason });
 export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
 
 /** One entry per bad field; an unknown field is named by its own path, not its parent's. */

@@ -9,7 +9,10 @@ import type { OrderAccessDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
-import { badRequest, conflict, notFound, productUnavailable } from './errors';
+import { badRequest, conflict, couponNotApplicable, notFound, productUnavailable } from './errors';
+import { holdCoupon } from '../db/coupons';
+import { normalCode, refusalMessage } from '../domain/coupons';
+import { multiply, type Money } from '../domain/money';
 import { onSale } from '../db/catalog';
 import type { CreateOrder } from './schemas';
 
@@ -20,6 +23,10 @@ export interface OrderCreated {
   amount: { amount: number; currency: string };
   paymentDueAt: string;
   payment: OrderPayment;
+  /** With a coupon only. */
+  listPrice?: Money;
+  discount?: Money;
+  coupon?: string;
   /** False when an Idempotency-Key replayed an earlier order. */
   created: boolean;
 }
@@ -51,7 +58,7 @@ export async function takeOrder(
   let created = true;
   if (idempotencyId !== undefined) {
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method]), ...(request.buyer.locale ? [{ locale: request.buyer.locale }] : [])]))
+      .update(JSON.stringify([request.sku, request.quantity, request.buyer.email, ...(method === 'generic' ? [] : [method]), ...(request.buyer.locale ? [{ locale: request.buyer.locale }] : []), ...(request.coupon ? [{ coupon: normalCode(request.coupon) }] : [])]))
       .digest('hex');
     const _id = idempotencyId;
     try {
@@ -68,6 +75,8 @@ export async function takeOrder(
       created = false;
     }
   }
+
+  const coupon = request.coupon ? await heldCoupon(deps, request, orderId, multiply(product.price, request.quantity)) : undefined;
 
   // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.
   let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash'> = {
@@ -98,6 +107,7 @@ export async function takeOrder(
     listing: listingOf(access),
     supplierCheck: Boolean(product.validationUrl),
     buyerLocale: request.buyer.locale,
+    ...(coupon ? { coupon } : {}),
   });
   await orders.start(input);
   await orders.showNew(input);
@@ -117,8 +127,21 @@ export async function takeOrder(
     amount: view?.amount ?? input.amount,
     paymentDueAt: view?.paymentDueAt ?? input.paymentDueAt,
     payment: { method: input.payment?.method ?? 'generic', checkout: checkout ?? view?.payment?.checkout ?? null },
+    ...(input.coupon ? { listPrice: input.coupon.listPrice, discount: input.coupon.discount, coupon: input.coupon.code } : {}),
     created,
   };
+}
+
+/**
+ * The order's coupon held for it, with the price it gives, or a 409 naming why it does not apply.
+ * A retry of the same order (its Idempotency-Key) finds the hold its first try took. A hold whose
+ * order never starts (the API dies between the two, and the storefront never retries) stays held.
+ */
+async function heldCoupon(deps: ApiDeps, request: z.infer<typeof CreateOrder>, orderId: string, listPrice: Money) {
+  const code = request.coupon as string;
+  const outcome = await holdCoupon(deps.store, deps.vault, { code, orderId, buyerEmail: request.buyer.email, listPrice, at: new Date().toISOString() });
+  if ('refused' in outcome) throw couponNotApplicable(refusalMessage(normalCode(code), outcome.refused, outcome.coupon), outcome.refused);
+  return outcome.held;
 }
 
 /** How long a storefront waits for the provider at creation; the workflow keeps trying after. */

@@ -5,6 +5,7 @@
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BUYER_LOCALES } from '../domain/buyerEmail';
+import { COUPON_CODE_PATTERN, COUPON_REFUSALS, MAX_REDEMPTIONS, REDEMPTION_STATES, termsRules } from '../domain/coupons';
 import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../domain/complaint';
 import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
@@ -29,6 +30,7 @@ const wholeNumber = (min: number, max: number) =>
 
 export const Sku = z.string().regex(ID, 'must be 1-64 letters, digits, ".", "_" or "-"').openapi({ example: 'steam-wallet-100' });
 export const OrderId = z.string().regex(ID, 'is not an order id');
+export const CouponCode = z.string().regex(COUPON_CODE_PATTERN, 'must be 3-40 letters, digits, "_" or "-", beginning with a letter or digit').openapi({ example: 'SPRING-10' });
 
 export const Money = z
   .object({
@@ -184,6 +186,7 @@ export const CreateOrder = z
       })
       .strict(),
     payment: z.object({ method: z.enum(PAYMENT_METHODS) }).strict().optional(),
+    coupon: CouponCode.optional().openapi({ description: 'A coupon code (case does not matter): the amount is reduced by it, or the order is refused with 409 `coupon_not_applicable` naming why.' }),
   })
   .strict()
   .openapi('CreateOrder');
@@ -196,7 +199,17 @@ export const OrderPayment = z
 export const OrderStatus = z.enum(ORDER_STATUSES).openapi('OrderStatus');
 
 export const OrderCreated = z
-  .object({ orderId: z.string(), orderToken: z.string(), status: OrderStatus, amount: Money, paymentDueAt: z.string(), payment: OrderPayment })
+  .object({
+    orderId: z.string(),
+    orderToken: z.string(),
+    status: OrderStatus,
+    amount: Money,
+    paymentDueAt: z.string(),
+    payment: OrderPayment,
+    listPrice: Money.optional().openapi({ description: 'With a coupon only: the price before the discount.' }),
+    discount: Money.optional().openapi({ description: 'With a coupon only: what the coupon took off.' }),
+    coupon: z.string().optional().openapi({ description: 'With a coupon only: its code.' }),
+  })
   .openapi('OrderCreated');
 
 const TimelineEntry = z.object({ at: z.string(), type: z.string(), actor: z.string().optional(), detail: z.string().optional() });
@@ -236,6 +249,9 @@ export const OrderView = z
       .object({ reason: z.string(), since: z.string() })
       .optional()
       .openapi({ description: 'While the order waits on a person (a refund the provider refused): why, and since when. /v1/ops/stuck lists it first.' }),
+    listPrice: Money.optional().openapi({ description: 'With a coupon only: the price before the discount (`amount` is what the buyer pays).' }),
+    discount: Money.optional().openapi({ description: 'With a coupon only: what the coupon took off.' }),
+    coupon: z.string().optional().openapi({ description: 'The coupon code the order was taken with.' }),
   })
   .openapi('OrderView');
 
@@ -649,3 +665,72 @@ export const StockEvent = z
 type NamesEvery<Schema, Domain> = Exclude<keyof Domain, keyof Schema> extends never ? true : Exclude<keyof Domain, keyof Schema>;
 export const ORDER_VIEW_COMPLETE: NamesEvery<z.infer<typeof OrderView>, OrderViewOf> = true;
 export const COMPLAINT_VIEW_COMPLETE: NamesEvery<z.infer<typeof ComplaintView>, ComplaintViewOf> = true;
+
+// ── Coupons ─────────────────────────────────────────────────────────────────────────────────────
+
+const couponTime = z.string().datetime({ offset: true, error: 'must be an ISO-8601 time like 2026-12-31T16:00:00Z' });
+
+export const CreateCoupon = z
+  .object({
+    code: CouponCode.optional().openapi({ description: 'Absent: a fresh 10-character code. Kept in upper case.' }),
+    amountOff: Money.optional().openapi({ description: 'An amount off (minor units); or percentOff.' }),
+    percentOff: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    minSpend: Money.optional().openapi({ description: '满减: the list price must reach this.' }),
+    firstOrderOnly: trueOrFalse().optional().openapi({ description: "首单立减: only a buyer with no paid order before; once per buyer." }),
+    maxRedemptions: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_REDEMPTIONS, `must be at most ${MAX_REDEMPTIONS}`).optional().openapi({ description: 'How many orders may hold or have redeemed it at once; absent: no limit (1 for a coupon issued to a buyer).' }),
+    validFrom: couponTime.optional(),
+    validUntil: couponTime.optional().openapi({ description: '限时折扣: not valid from this time on.' }),
+    buyerEmail: z.string().email('must be an email address').max(254).optional().openapi({ description: 'Issued to this buyer only (single-use unless maxRedemptions says otherwise).' }),
+  })
+  .strict()
+  .superRefine((terms, ctx) => {
+    for (const problem of termsRules(terms)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.reason });
+  })
+  .openapi('CreateCoupon');
+
+const CouponFields = {
+  code: z.string(),
+  amountOff: Money.optional(),
+  percentOff: z.number().optional(),
+  minSpend: Money.optional(),
+  firstOrderOnly: z.boolean().optional(),
+  maxRedemptions: z.number().optional(),
+  validFrom: z.string().optional(),
+  validUntil: z.string().optional(),
+  issuedTo: z.string().nullable().openapi({ description: 'The buyer it was issued to, masked; null: anyone.' }),
+  granted: z.boolean().openapi({ description: 'Issued by the product (compensation), not by an admin.' }),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  counts: z.object({ held: z.number(), redeemed: z.number(), released: z.number() }).openapi({ description: 'held: by unpaid orders; redeemed: by paid ones; released: given back (cancelled unpaid, refunded).' }),
+  remaining: z.number().nullable().openapi({ description: 'Redemptions still to be had; null: no limit.' }),
+};
+
+export const Coupon = z.object(CouponFields).openapi('Coupon');
+
+export const CouponRedemption = z
+  .object({
+    orderId: z.string(),
+    state: z.enum(REDEMPTION_STATES),
+    buyer: z.string().openapi({ description: "The buyer's email, masked." }),
+    listPrice: Money,
+    discount: Money,
+    amount: Money,
+    heldAt: z.string(),
+    redeemedAt: z.string().nullable(),
+    releasedAt: z.string().nullable(),
+    releasedBecause: z.enum(['cancelled', 'refunded']).nullable(),
+  })
+  .openapi('CouponRedemption');
+
+export const CouponDetail = z.object({ ...CouponFields, redemptions: z.array(CouponRedemption).openapi({ description: 'The most recent 200, newest first.' }) }).openapi('CouponDetail');
+
+export const CouponList = z.object({ items: z.array(Coupon), nextCursor: z.string().nullable() }).openapi('CouponList');
+
+export const CouponListQuery = z
+  .object({
+    limit: wholeNumber(1, 500).prefault('50'),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const CouponRefusalReason = z.enum(COUPON_REFUSALS).openapi('CouponRefusalReason');

@@ -4,6 +4,12 @@ import { dirname, join } from 'node:path';
 import { NODE_HEAP_FLAGS, NODE_RUNTIME_ENV } from '../config/nodeRuntime';
 import { REPO_ROOT } from '../scripts/tools';
 
+/** How long a supervisor waits before starting a process that exited again. */
+const SUPERVISOR_PAUSE_MS = 1_000;
+
+/** The process ended before it said it was ready (not merely slow to say so). */
+export class ExitedBeforeReady extends Error {}
+
 /**
  * A product process (API, worker, ceiling worker) started by the benchmark from the compiled
  * JavaScript, as it ships: one node process with the shipped heap flags and malloc arenas
@@ -51,10 +57,29 @@ export class BenchChild {
     });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.exitInfo !== undefined) throw new Error(`${this.name} ${this.exitInfo} before it was ready:\n${this.tail()}`);
+      if (this.exitInfo !== undefined) throw new ExitedBeforeReady(`${this.name} ${this.exitInfo} before it was ready:\n${this.tail()}`);
       if (await Promise.resolve().then(() => ready(this.log())).catch(() => false)) return;
       if (Date.now() > deadline) throw new Error(`${this.name} was not ready within ${timeoutMs / 1000} s:\n${this.tail()}`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * Start as its supervisor does in production (docker-compose.yml: `restart: unless-stopped`): a
+   * process that exits while starting (the Temporal server or the store it connects to is itself
+   * restarting) is started again after a pause, up to `attempts` times. `ready` is made afresh for
+   * each attempt (a log appended to across lives is read from where the attempt began). Answers how
+   * many times it was started again.
+   */
+  async startSupervised(ready: () => (log: string) => Promise<boolean> | boolean, attempts = 10): Promise<number> {
+    for (let restarts = 0; ; restarts++) {
+      try {
+        await this.start(ready());
+        return restarts;
+      } catch (err) {
+        if (!(err instanceof ExitedBeforeReady) || restarts + 1 >= attempts) throw err;
+        await new Promise((r) => setTimeout(r, SUPERVISOR_PAUSE_MS));
+      }
     }
   }
 

@@ -14,6 +14,8 @@ export type OrderOutcome = (
 ) & {
   /** Answers that asked the caller to come back later (503, 429) and were waited out, by what they said. */
   retried?: Record<string, number>;
+  /** The buyer's reads of the order's view while it was on its way (when the level polls it). */
+  viewPolls?: { answered: number; failed: number };
 };
 
 /** One virtual storefront's order, given its storefront number and the order's deadline (epoch ms). */
@@ -36,6 +38,8 @@ export interface LevelFigures {
   retriedAnswers: { what: string; count: number }[];
   /** The machine's 1-minute load average when the level ended: others' work shows here. */
   loadAverage: number;
+  /** The buyers' reads of their order's view (a level whose buyers poll it): answered 200, failed, answered a second. */
+  viewPolls?: { answered: number; failed: number; perSecond: number };
 }
 
 /** After an error a storefront pauses a moment, so a failing product is not hammered in a tight loop. */
@@ -75,6 +79,8 @@ export function figures(concurrency: number, seconds: number, end: number, outco
     if (o.kind !== 'ok') problems.set(`${o.kind}: ${o.what}`, (problems.get(`${o.kind}: ${o.what}`) ?? 0) + 1);
     for (const [what, n] of Object.entries(o.retried ?? {})) retried.set(what, (retried.get(what) ?? 0) + n);
   }
+  const polls = outcomes.flatMap((o) => (o.viewPolls ? [o.viewPolls] : []));
+  const answered = polls.reduce((n, p) => n + p.answered, 0);
   return {
     concurrency,
     seconds,
@@ -92,6 +98,7 @@ export function figures(concurrency: number, seconds: number, end: number, outco
     problems: tally(problems),
     retriedAnswers: tally(retried),
     loadAverage: round(loadavg()[0], 2),
+    ...(polls.length ? { viewPolls: { answered, failed: polls.reduce((n, p) => n + p.failed, 0), perSecond: round(answered / seconds, 1) } } : {}),
   };
 }
 

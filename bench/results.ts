@@ -8,16 +8,20 @@ import type { TimeSpent } from './whereTimeGoes';
  * SVG chart, and the issue's "Done when" criteria judged against this run's own ceiling.
  */
 
-export type Phase = 'ceiling' | 'empty' | 'grown';
+export type Phase = 'ceiling' | 'localCeiling' | 'empty' | 'polled' | 'grown';
 export const PHASE_TITLES: Record<Phase, string> = {
   ceiling: 'ceiling (bare Temporal)',
+  localCeiling: 'ceiling, local activities',
   empty: 'product, empty store',
+  polled: 'product, buyers polling the view',
   grown: 'product, grown shop',
 };
 
 export interface Level extends LevelFigures {
   /** orders/s ÷ the ceiling's at the same concurrency (product phases). */
   ratioToCeiling: number | null;
+  /** orders/s ÷ the local-activity ceiling's at the same concurrency (product phases; absent in runs before it was measured). */
+  ratioToLocalCeiling?: number | null;
   /** Highest resident memory in MB: the product's API + worker summed (or the ceiling's worker), each alone, the store, Temporal. */
   rssMb: { workerAndApi: number | null; api: number | null; worker: number | null; store: number | null; temporal: number | null };
   timeSpent?: TimeSpent | null;
@@ -44,17 +48,34 @@ export interface BenchResults {
   criteria: Criterion[];
 }
 
-// ── Criteria (issue 8, "Done when"): the thresholds live here and nowhere else ──────────────────
+/** The storefront counts each criterion is judged at: the issue's in a full run, the run's own levels in a smoke run. */
+export interface CriteriaLevels {
+  /** Throughput against the ceilings (the issue: 32). */
+  share: number;
+  /** Pay → keys p99 (the issue: 8). */
+  latency: number;
+  /** No error or timeout, throughput held near the peak (the issue: 64). */
+  clean: number;
+  /** The buyers polling their order's view (a level of its own, right after the same level without them). */
+  viewPolls: number;
+}
+
+export const ISSUE_LEVELS: CriteriaLevels = { share: 32, latency: 8, clean: 64, viewPolls: 32 };
+
+// ── Criteria (issues 8 and 23, "Done when"): the thresholds live here and nowhere else ─────────
 
 export const THRESHOLDS = {
   ceilingShareAt32: 0.6,
+  localCeilingShareAt32: 0.7,
   p99At8Ms: 500,
   peakShareAt64: 0.9,
   grownP99FactorAt8: 1.2,
   workerAndApiRssMb: 512,
+  /** Throughput the buyers' polls of the view may cost at most. */
+  viewPollsCost: 0.1,
 };
 
-export function judge(phases: Record<Phase, Level[]>): Criterion[] {
+export function judge(phases: Record<Phase, Level[]>, levels: CriteriaLevels = ISSUE_LEVELS): Criterion[] {
   const at = (phase: Phase, c: number) => phases[phase].find((l) => l.concurrency === c);
   const T = THRESHOLDS;
   const criteria: Criterion[] = [];
@@ -67,37 +88,60 @@ export function judge(phases: Record<Phase, Level[]>): Criterion[] {
     criteria.push({ id, text, measured, verdict: ok ? 'PASS' : 'FAIL' });
   };
 
-  const e32 = at('empty', 32);
-  const c32 = at('ceiling', 32);
-  add('ceiling-share-32', `32 storefronts: throughput ≥ ${pct(T.ceilingShareAt32)} of the ceiling`, [e32, c32], () => {
-    const share = c32!.ordersPerSecond > 0 ? e32!.ordersPerSecond / c32!.ordersPerSecond : 0;
-    return [share >= T.ceilingShareAt32, `${e32!.ordersPerSecond} of ${c32!.ordersPerSecond} orders/s = ${pct(share)}`];
+  const { share: S, latency: L, clean: K, viewPolls: V } = levels;
+  const eS = at('empty', S);
+  const cS = at('ceiling', S);
+  add('ceiling-share-32', `${S} storefronts: throughput ≥ ${pct(T.ceilingShareAt32)} of the ceiling`, [eS, cS], () => {
+    const share = cS!.ordersPerSecond > 0 ? eS!.ordersPerSecond / cS!.ordersPerSecond : 0;
+    return [share >= T.ceilingShareAt32, `${eS!.ordersPerSecond} of ${cS!.ordersPerSecond} orders/s = ${pct(share)}`];
   });
 
-  const e8 = at('empty', 8);
+  const lS = at('localCeiling', S);
+  add('local-ceiling-share-32', `${S} storefronts: throughput ≥ ${pct(T.localCeilingShareAt32)} of the local-activity ceiling`, [eS, lS], () => {
+    const share = lS!.ordersPerSecond > 0 ? eS!.ordersPerSecond / lS!.ordersPerSecond : 0;
+    return [share >= T.localCeilingShareAt32, `${eS!.ordersPerSecond} of ${lS!.ordersPerSecond} orders/s = ${pct(share)}`];
+  });
+
+  const eL = at('empty', L);
   // A level that ran but completed no order has no p99: that is a failure, not "not measured".
-  add('p99-8', `8 storefronts: notice → keys p99 ≤ ${T.p99At8Ms / 1000} s`, [e8], () =>
-    e8!.latencyMs.p99 == null ? [false, 'no order completed'] : [e8!.latencyMs.p99 <= T.p99At8Ms, `p99 ${secs(e8!.latencyMs.p99)}`],
+  add('p99-8', `${L} storefronts: notice → keys p99 ≤ ${T.p99At8Ms / 1000} s`, [eL], () =>
+    eL!.latencyMs.p99 == null ? [false, 'no order completed'] : [eL!.latencyMs.p99 <= T.p99At8Ms, `p99 ${secs(eL!.latencyMs.p99)}`],
   );
 
-  const e64 = at('empty', 64);
+  const cL = at('ceiling', L);
+  add('p99-8-ceiling', `${L} storefronts: pay → keys p99 ≤ the ceiling's (regular activities) p99, same run`, [eL, cL?.latencyMs.p99], () =>
+    eL!.latencyMs.p99 == null ? [false, 'no order completed'] : [eL!.latencyMs.p99 <= cL!.latencyMs.p99!, `p99 ${secs(eL!.latencyMs.p99)} vs the ceiling's ${secs(cL!.latencyMs.p99)}`],
+  );
+
+  const eK = at('empty', K);
   const peak = Math.max(0, ...phases.empty.map((l) => l.ordersPerSecond));
-  add('clean-64', `64 storefronts: no error, no timeout, throughput ≥ ${pct(T.peakShareAt64)} of the peak`, [e64], () => {
-    const share = peak > 0 ? e64!.ordersPerSecond / peak : 0;
+  add('clean-64', `${K} storefronts: no error, no timeout, throughput ≥ ${pct(T.peakShareAt64)} of the peak`, [eK], () => {
+    const share = peak > 0 ? eK!.ordersPerSecond / peak : 0;
     return [
-      e64!.errors === 0 && e64!.timeouts === 0 && share >= T.peakShareAt64,
-      `${e64!.errors} errors, ${e64!.timeouts} timeouts, ${e64!.ordersPerSecond} of peak ${peak} orders/s = ${pct(share)}`,
+      eK!.errors === 0 && eK!.timeouts === 0 && share >= T.peakShareAt64,
+      `${eK!.errors} errors, ${eK!.timeouts} timeouts, ${eK!.ordersPerSecond} of peak ${peak} orders/s = ${pct(share)}`,
     ];
   });
 
-  const g8 = at('grown', 8);
-  add('grown-p99-8', `grown shop, 8 storefronts: p99 within ${T.grownP99FactorAt8}× the empty store's`, [g8, e8?.latencyMs.p99], () => {
-    if (g8!.latencyMs.p99 == null) return [false, 'no order completed on the grown shop'];
-    const factor = g8!.latencyMs.p99! / Math.max(1, e8!.latencyMs.p99!);
-    return [factor <= T.grownP99FactorAt8, `p99 ${secs(g8!.latencyMs.p99)} vs ${secs(e8!.latencyMs.p99)} = ${factor.toFixed(2)}×`];
+  const gL = at('grown', L);
+  const eLp99 = eL?.latencyMs.p99;
+  add('grown-p99-8', `grown shop, ${L} storefronts: p99 within ${T.grownP99FactorAt8}× the empty store's`, [gL, eLp99], () => {
+    if (gL!.latencyMs.p99 == null) return [false, 'no order completed on the grown shop'];
+    const factor = gL!.latencyMs.p99! / Math.max(1, eLp99!);
+    return [factor <= T.grownP99FactorAt8, `p99 ${secs(gL!.latencyMs.p99)} vs ${secs(eLp99!)} = ${factor.toFixed(2)}×`];
   });
 
-  const product = [...phases.empty, ...phases.grown];
+  const eV = at('empty', V);
+  const pV = at('polled', V);
+  const pollMs = pV?.viewPolls ? ` every ${Math.round((1000 * V) / Math.max(1, pV.viewPolls.perSecond))} ms` : '';
+  add('view-polls', `${V} storefronts: buyers polling their order's view cost ≤ ${pct(T.viewPollsCost)} of throughput`, [eV, pV], () => {
+    if (eV!.ordersPerSecond === 0) return [false, 'no order completed inside the window without polls: nothing to compare with'];
+    const cost = 1 - pV!.ordersPerSecond / eV!.ordersPerSecond;
+    const polls = pV!.viewPolls ? `; ${pV!.viewPolls.perSecond} view reads/s answered (one a buyer${pollMs}), ${pV!.viewPolls.failed} failed` : '; no view read answered';
+    return [cost <= T.viewPollsCost && (pV!.viewPolls?.answered ?? 0) > 0 && pV!.viewPolls!.failed === 0, `${pV!.ordersPerSecond} vs ${eV!.ordersPerSecond} orders/s without = ${pct(Math.max(0, cost))} less${polls}`];
+  });
+
+  const product = [...phases.empty, ...phases.polled, ...phases.grown];
   const rss = product.map((l) => l.rssMb.workerAndApi).filter((x): x is number => x !== null);
   add('rss', `worker + API RSS ≤ ${T.workerAndApiRssMb} MB throughout`, [product.length && rss.length === product.length ? rss : undefined], () => {
     const max = Math.max(...rss);
@@ -108,7 +152,7 @@ export function judge(phases: Record<Phase, Level[]>): Criterion[] {
 
 // ── Text ────────────────────────────────────────────────────────────────────────────────────────
 
-const HEADER = ['phase', 'storefronts', 'orders/s', '× ceiling', 'p50', 'p95', 'p99', 'errors', 'timeouts', 'worker+API RSS', 'store RSS', 'load'];
+const HEADER = ['phase', 'storefronts', 'orders/s', '× ceiling', '× local ceiling', 'p50', 'p95', 'p99', 'errors', 'timeouts', 'worker+API RSS', 'store RSS', 'load'];
 
 function rows(results: BenchResults): string[][] {
   return (Object.keys(PHASE_TITLES) as Phase[]).flatMap((phase) =>
@@ -117,6 +161,7 @@ function rows(results: BenchResults): string[][] {
       String(l.concurrency),
       l.ordersPerSecond.toFixed(2),
       l.ratioToCeiling === null ? '—' : pct(l.ratioToCeiling),
+      l.ratioToLocalCeiling == null ? '—' : pct(l.ratioToLocalCeiling),
       secs(l.latencyMs.p50),
       secs(l.latencyMs.p95),
       secs(l.latencyMs.p99),
@@ -169,7 +214,7 @@ export function markdown(results: BenchResults): string {
       .map((l) => `- ${PHASE_TITLES[phase]}, ${l.concurrency} storefronts: ${l.storeCommands!.map((c) => `\`${c.command}\` ×${c.perOrder} (${c.meanMs} ms)`).join('; ')}`),
   );
   return [
-    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (${o.keysWaitSeconds ? `the buyer asks with ?wait=${o.keysWaitSeconds}, and again ${o.pollMs} ms after a 409` : `the buyer polls every ${o.pollMs} ms`}); grown shop: ${grown}. "load" is the machine's 1-minute load average as the level ended (2 cores: above 2, other work competed).`,
+    `Run of ${results.startedAt} (${results.machine.cpus} × ${results.machine.cpuModel}, Node ${results.machine.node}, load average at start ${results.machine.loadAverageAtStart.join(' ')}); ${o.seconds} s per level; latency is payment notice → keys fetchable (${o.keysWaitSeconds ? `the buyer asks with ?wait=${o.keysWaitSeconds}, and again ${o.pollMs} ms after a 409` : `the buyer polls every ${o.pollMs} ms`}); grown shop: ${grown}. The ceilings' latency is payment signal → workflow completed. ${results.phases.polled.length ? `In "${PHASE_TITLES.polled}" each buyer also reads its order's view (\`GET /v1/orders/:id\`) every ${o.viewPollMs} ms from the order's creation until its keys come. ` : ''}"load" is the machine's 1-minute load average as the level ended (2 cores: above 2, other work competed).`,
     '',
     table,
     '',
@@ -185,7 +230,7 @@ export function markdown(results: BenchResults): string {
 
 // ── Chart ───────────────────────────────────────────────────────────────────────────────────────
 
-const COLORS: Record<Phase, string> = { ceiling: '#888888', empty: '#1f77b4', grown: '#ff7f0e' };
+const COLORS: Record<Phase, string> = { ceiling: '#888888', localCeiling: '#2ca02c', empty: '#1f77b4', polled: '#9467bd', grown: '#ff7f0e' };
 
 /** Two panels against concurrency: orders/s, and notice → keys p99 in seconds. */
 export function chart(results: BenchResults): string {
@@ -216,10 +261,14 @@ export function chart(results: BenchResults): string {
     return out.join('\n');
   };
   const legend = (Object.keys(PHASE_TITLES) as Phase[])
-    .map((p, i) => `<rect x="${60 + i * 230}" y="${H + 6}" width="14" height="4" fill="${COLORS[p]}"/><text x="${80 + i * 230}" y="${H + 12}">${PHASE_TITLES[p]}</text>`)
+    .map((p, i) => {
+      // Three to a row.
+      const [x, y] = [60 + (i % 3) * 260, H + 6 + Math.floor(i / 3) * 16];
+      return `<rect x="${x}" y="${y}" width="14" height="4" fill="${COLORS[p]}"/><text x="${x + 20}" y="${y + 6}">${PHASE_TITLES[p]}</text>`;
+    })
     .join('\n');
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 40}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(0, 'Throughput', (l) => l.ordersPerSecond, 'orders/s'),
     panel(W, 'Payment notice → keys, p99', (l) => (l.latencyMs.p99 === null ? null : l.latencyMs.p99 / 1000), 'seconds'),
@@ -238,14 +287,100 @@ function fmt(v: number): string {
   return v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2);
 }
 
+// ── The figures docs/capacity.md cites ──────────────────────────────────────────────────────────
+
+/** The CPU an order costs each kind of process, and what the box did, at one product level. */
+export interface CapacityLevel {
+  phase: Phase;
+  storefronts: number;
+  ordersPerSecond: number;
+  /** ms of CPU per order delivered, of all processes of each kind (api, worker, store, temporal). */
+  cpuMsPerOrder: Record<string, number | null>;
+  /** api + worker + store + temporal. */
+  productCpuMsPerOrder: number | null;
+  /** What the machine's cores could carry at that cost: cpus × 1,000 ÷ productCpuMsPerOrder. */
+  ordersPerSecondByCpu: number | null;
+  p99Ms: number | null;
+  rssMb: Level['rssMb'];
+}
+
+export interface CapacityFigures {
+  /** Which run: the bench's start, so a page quoting these can say so. */
+  run: string;
+  machine: BenchResults['machine'];
+  deployment: { apis: unknown; workers: unknown; secondsPerLevel: unknown };
+  /** The level the capacity page reads (the criteria's throughput level: 32 storefronts in a full run), empty store then grown shop. */
+  levels: CapacityLevel[];
+  /** Every product level, for a page that reads another. */
+  allLevels: CapacityLevel[];
+}
+
+const PRODUCT_PROCESSES = ['api', 'worker', 'store', 'temporal'];
+
+export function capacityFigures(results: BenchResults, at: number): CapacityFigures {
+  const of = (phase: Phase, l: Level): CapacityLevel => {
+    const cpu = Object.fromEntries(PRODUCT_PROCESSES.map((k) => [k, l.cpuMsPerOrder?.[k] ?? null]));
+    const parts = Object.values(cpu);
+    const total = parts.every((v) => v !== null) ? parts.reduce((a, b) => a! + b!, 0) : null;
+    return {
+      phase,
+      storefronts: l.concurrency,
+      ordersPerSecond: l.ordersPerSecond,
+      cpuMsPerOrder: cpu,
+      productCpuMsPerOrder: total,
+      ordersPerSecondByCpu: total ? Math.round((results.machine.cpus * 1000 * 10) / total) / 10 : null,
+      p99Ms: l.latencyMs.p99,
+      rssMb: l.rssMb,
+    };
+  };
+  const product: Phase[] = ['empty', 'polled', 'grown'];
+  // A run recorded before a phase existed has none of it.
+  const allLevels = product.flatMap((phase) => (results.phases[phase] ?? []).map((l) => of(phase, l)));
+  return {
+    run: results.startedAt,
+    machine: results.machine,
+    // Runs before --apis and --workers were one of each.
+    deployment: { apis: results.options.apis ?? 1, workers: results.options.workers ?? 1, secondsPerLevel: results.options.seconds },
+    levels: allLevels.filter((l) => l.storefronts === at && l.phase !== 'polled'),
+    allLevels,
+  };
+}
+
+/** The capacity figures as the Markdown table docs/capacity.md links to. */
+export function capacityMarkdown(f: CapacityFigures): string {
+  const row = (l: CapacityLevel) => {
+    const c = l.cpuMsPerOrder;
+    const ms = (v: number | null) => (v === null ? '—' : `${v} ms`);
+    return `| ${PHASE_TITLES[l.phase]} | ${l.storefronts} | ${l.ordersPerSecond} | ${ms(c.api)} | ${ms(c.worker)} | ${ms(c.store)} | ${ms(c.temporal)} | ${ms(l.productCpuMsPerOrder)} | ${l.ordersPerSecondByCpu ?? '—'} | ${secs(l.p99Ms)} |`;
+  };
+  const header = ['| phase | storefronts | orders/s | CPU api | CPU worker | CPU store | CPU Temporal | CPU in all | orders/s the cores allow | p99 |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  return [
+    `Capacity figures of the bench run of ${f.run} (${f.machine.cpus} × ${f.machine.cpuModel}, load average at start ${f.machine.loadAverageAtStart.join(' ')}; ${f.deployment.apis} API and ${f.deployment.workers} worker processes; ${f.deployment.secondsPerLevel} s a level). CPU is per order delivered, of every process of the kind; "orders/s the cores allow" is ${f.machine.cpus} × 1,000 ms ÷ the CPU in all. Written by \`npm run bench\` (bench/results.ts, capacityFigures); the whole run is in latest.md beside this file.`,
+    '',
+    'The level the capacity page reads:',
+    '',
+    ...header,
+    ...f.levels.map(row),
+    '',
+    'Every product level of the run:',
+    '',
+    ...header,
+    ...f.allLevels.map(row),
+    '',
+  ].join('\n');
+}
+
 // ── Files ───────────────────────────────────────────────────────────────────────────────────────
 
-export function writeResults(dir: string, results: BenchResults): string[] {
+export function writeResults(dir: string, results: BenchResults, capacityAt = ISSUE_LEVELS.share): string[] {
   mkdirSync(dir, { recursive: true });
+  const capacity = capacityFigures(results, capacityAt);
   const files: [string, string][] = [
     ['latest.json', `${JSON.stringify(results, null, 2)}\n`],
     ['latest.md', markdown(results)],
     ['latest.svg', chart(results)],
+    ['capacity.json', `${JSON.stringify(capacity, null, 2)}\n`],
+    ['capacity.md', capacityMarkdown(capacity)],
   ];
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
   return files.map(([name]) => join(dir, name));

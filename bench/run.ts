@@ -17,7 +17,7 @@ import { BenchChild } from './children';
 import { ceilingOrders, ceilingWorkflowId } from './ceiling/driver';
 import { seedGrownShop } from './grownShop';
 import { runLevel, type PlaceOrder } from './load';
-import { judge, type BenchResults, type Level, type Phase } from './results';
+import { ISSUE_LEVELS, judge, type BenchResults, type CriteriaLevels, type Level, type Phase } from './results';
 import { CpuWatch } from './cpu';
 import { RssWatch } from './rss';
 import { StoreProfileWatch } from './storeProfile';
@@ -51,6 +51,10 @@ export interface BenchOptions {
   sampleHistories: number;
   /** Have the product time its store commands (the driver's command monitoring costs a little). */
   profileStore: boolean;
+  /** In the polled phase each buyer reads its order's view this often, from the order's creation until its keys come. */
+  viewPollMs: number;
+  /** The levels the criteria are judged at; the polled phase runs at criteriaLevels.viewPolls (when it is among the levels). */
+  criteriaLevels: CriteriaLevels;
   smoke: boolean;
 }
 
@@ -68,11 +72,24 @@ export const FULL: BenchOptions = {
   logLevel: 'info',
   sampleHistories: 10,
   profileStore: false,
+  viewPollMs: 25,
+  criteriaLevels: ISSUE_LEVELS,
   smoke: false,
 };
 
 /** A few seconds in all: proves every part still runs, measures nothing worth quoting. */
-export const SMOKE: BenchOptions = { ...FULL, levels: [1, 2], seconds: 3, grownOrders: 500, catalogSkus: 4, sampleHistories: 2, profileStore: true, smoke: true };
+export const SMOKE: BenchOptions = {
+  ...FULL,
+  levels: [1, 2],
+  seconds: 3,
+  grownOrders: 500,
+  catalogSkus: 4,
+  sampleHistories: 2,
+  profileStore: true,
+  // Every criterion judged, at the levels a smoke run has: its verdicts prove the judging runs, not the speed.
+  criteriaLevels: { share: 2, latency: 1, clean: 2, viewPolls: 2 },
+  smoke: true,
+};
 
 const PRICE: Money = { amount: 1999, currency: 'CNY' };
 /**
@@ -110,7 +127,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: stack.namespace });
     const stackPids = stack.pids;
-    const phases: Record<Phase, Level[]> = { ceiling: [], empty: [], grown: [] };
+    const phases: Record<Phase, Level[]> = { ceiling: [], localCeiling: [], empty: [], polled: [], grown: [] };
     const timeoutMs = opts.orderTimeoutSeconds * 1000;
 
     const measure = async (
@@ -137,19 +154,24 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
         temporal: [stackPids.temporal],
         bench: [process.pid],
       });
-      const commands = new StoreProfileWatch(phase === 'ceiling' ? [] : storeProfiles);
+      const commands = new StoreProfileWatch(phase === 'ceiling' || phase === 'localCeiling' ? [] : storeProfiles);
       const { figures, completedIds } = await runLevel(concurrency, opts.seconds, timeoutMs, place);
       const rss = watch.stop();
       const cpuMs = cpu.stop();
       const delivered = Math.max(1, figures.completed);
-      const ceiling = phases.ceiling.find((l) => l.concurrency === concurrency);
+      const isCeiling = phase === 'ceiling' || phase === 'localCeiling';
+      const ratioTo = (of: Phase) => {
+        const ceiling = phases[of].find((l) => l.concurrency === concurrency);
+        return isCeiling || !ceiling?.ordersPerSecond ? null : Math.round((figures.ordersPerSecond / ceiling.ordersPerSecond) * 100) / 100;
+      };
       const level: Level = {
         ...figures,
-        ratioToCeiling: phase === 'ceiling' || !ceiling?.ordersPerSecond ? null : Math.round((figures.ordersPerSecond / ceiling.ordersPerSecond) * 100) / 100,
+        ratioToCeiling: ratioTo('ceiling'),
+        ratioToLocalCeiling: ratioTo('localCeiling'),
         rssMb: Object.fromEntries(Object.entries(rss).map(([k, v]) => [k, v === undefined ? null : Math.round(v / 1048576)])) as Level['rssMb'],
       };
       level.cpuMsPerOrder = Object.fromEntries(Object.entries(cpuMs).filter(([k]) => k !== 'api' || product.apis).map(([k, v]) => [k, v === null ? null : Math.round(v / delivered)]));
-      if (phase !== 'ceiling' && opts.profileStore) {
+      if (!isCeiling && opts.profileStore) {
         await new Promise((r) => setTimeout(r, 2_500)); // the profiles are written every 2 s
         level.storeCommands = commands.stop(delivered);
       }
@@ -157,7 +179,9 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       phases[phase].push(level);
       const l = level.latencyMs;
       say(
-        `${phase} ×${concurrency}: ${level.ordersPerSecond} orders/s${level.ratioToCeiling === null ? '' : ` (${Math.round(level.ratioToCeiling * 100)}% of the ceiling)`}, ` +
+        `${phase} ×${concurrency}: ${level.ordersPerSecond} orders/s${level.ratioToCeiling === null ? '' : ` (${Math.round(level.ratioToCeiling * 100)}% of the ceiling)`}` +
+          `${level.ratioToLocalCeiling == null ? '' : ` (${Math.round(level.ratioToLocalCeiling * 100)}% of the local-activity ceiling)`}` +
+          `${level.viewPolls ? `, ${level.viewPolls.perSecond} view reads/s (${level.viewPolls.failed} failed)` : ''}, ` +
           `p50/p95/p99 ${l.p50}/${l.p95}/${l.p99} ms, ${level.errors} errors, ${level.timeouts} timeouts, RSS worker+API ${level.rssMb.workerAndApi} MB, store ${level.rssMb.store} MB` +
           `, load ${level.loadAverage}` +
           [...level.problems, ...level.retriedAnswers.map((r) => ({ ...r, what: `waited out: ${r.what}` }))].map((p) => `\n    ${p.count}× ${p.what}`).join(''),
@@ -197,7 +221,9 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
     const catalog = Array.from({ length: Math.max(opts.catalogSkus, opts.saleSkus) }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
     const onSale = catalog.slice(0, opts.saleSkus);
     for (const sku of catalog) await admin('PUT', `/v1/products/${sku}`, { name: `Bench card ${sku}`, price: PRICE });
-    const shop = storefrontOrders({ apiUrls, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs, keysWaitSeconds: opts.keysWaitSeconds });
+    const access = { apiUrls, storefrontKey: keys.storefront, webhookSecret, skus: onSale, pollMs: opts.pollMs, keysWaitSeconds: opts.keysWaitSeconds };
+    const shop = storefrontOrders(access);
+    const polledShop = storefrontOrders({ ...access, viewPollMs: opts.viewPollMs });
     const histories = (ids: string[]) => whereTimeGoes(client, ids);
 
     // Orders an earlier level left paid but undelivered (its errors and timeouts) still take the
@@ -220,15 +246,19 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       // each busy product sells a 1/c share, not 1/onSale.length (one storefront drains one product).
       const perSku = Math.ceil((Math.max(ceilingRate, 1) * opts.seconds * STOCK_MARGIN + 2 * c) / Math.min(c, onSale.length)) + 10;
       for (const sku of onSale) await importStock(admin, sku, perSku, `${phase}-${c}`);
-      await measure(phase, c, shop, { apis, workers }, histories);
+      await measure(phase, c, phase === 'polled' ? polledShop : shop, { apis, workers }, histories);
     };
 
-    // ── The ceiling and the product on an empty store, level by level ────────────────────────
-    // Each product level right after its ceiling, so both see the same machine (others' load
-    // comes and goes on a shared one).
+    // ── The ceilings and the product on an empty store, level by level ───────────────────────
+    // Each product level right after its ceilings, and the buyers' polls right after the same
+    // level without them, so what is compared sees the same machine (others' load comes and goes
+    // on a shared one).
+    const ceilingTimes = (ids: string[]) => whereTimeGoes(client, ids, ceilingWorkflowId);
     for (const c of opts.levels) {
-      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { workers: [ceilingWorker] }, (ids) => whereTimeGoes(client, ids, ceilingWorkflowId));
+      await measure('ceiling', c, ceilingOrders(client, ceilingQueue), { workers: [ceilingWorker] }, ceilingTimes);
+      await measure('localCeiling', c, ceilingOrders(client, ceilingQueue, true), { workers: [ceilingWorker] }, ceilingTimes);
       await productLevel('empty', c);
+      if (c === opts.criteriaLevels.viewPolls) await productLevel('polled', c);
     }
 
     // ── The grown shop ───────────────────────────────────────────────────────────────────────
@@ -267,7 +297,7 @@ export async function runBench(opts: BenchOptions, say: (line: string) => void):
       },
       grownShop,
       phases,
-      criteria: judge(phases),
+      criteria: judge(phases, opts.criteriaLevels),
     };
   } catch (err) {
     keep = true;

@@ -16,6 +16,8 @@ export interface ShopAccess {
   pollMs: number;
   /** Seconds each ask may wait for the keys (`?wait=`, as the buyer's page does); 0 asks and returns. */
   keysWaitSeconds: number;
+  /** Besides, the buyer reads the order's view (`GET /v1/orders/:id`) this often from its creation until the keys come (a page that polls its status). */
+  viewPollMs?: number;
 }
 
 /** No single request should hang a storefront: past this it counts as an error. */
@@ -72,7 +74,17 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
       });
       if (created.status !== 201) return refused('create', created);
       const { orderId, orderToken, amount } = created.body as { orderId: string; orderToken: string; amount: Money };
+      const polling = shop.viewPollMs ? pollView(`${apiUrl}/v1/orders/${orderId}`, orderToken, shop.viewPollMs) : undefined;
+      try {
+        return { ...(await payAndFetch(orderId, orderToken, amount)), ...(polling ? { viewPolls: polling.counts } : {}) };
+      } finally {
+        polling?.stop();
+      }
+    } catch (err) {
+      return { kind: 'error', what: `${step.current}: ${describe(err)}` };
+    }
 
+    async function payAndFetch(orderId: string, orderToken: string, amount: Money): Promise<OrderOutcome> {
       step.current = 'notice';
       const notice: PaymentNotice = { eventId: `evt-${randomBytes(8).toString('hex')}`, orderId, paymentId: `pay-${orderId}`, status: 'succeeded', amount };
       const raw = JSON.stringify(notice);
@@ -108,8 +120,27 @@ export function storefrontOrders(shop: ShopAccess): PlaceOrder {
         if (Date.now() + waitMs > deadline) return { kind: 'timeout', what: `keys not fetchable within ${timeoutMs / 1000} s of the notice`, retried };
         await new Promise((r) => setTimeout(r, waitMs));
       }
-    } catch (err) {
-      return { kind: 'error', what: `${step.current}: ${describe(err)}` };
     }
   };
+}
+
+/** A buyer's page reading the order's view every `everyMs` until stopped; what it was answered, counted. */
+function pollView(url: string, orderToken: string, everyMs: number): { counts: { answered: number; failed: number }; stop: () => void } {
+  const counts = { answered: 0, failed: 0 };
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      const asked = Date.now();
+      try {
+        const res = await fetch(url, { headers: { 'x-order-token': orderToken }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        await res.arrayBuffer();
+        if (res.status === 200) counts.answered += 1;
+        else counts.failed += 1;
+      } catch {
+        if (!stopped) counts.failed += 1;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - asked))));
+    }
+  })();
+  return { counts, stop: () => (stopped = true) };
 }

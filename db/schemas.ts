@@ -685,3 +685,101 @@ export const attachmentSchema = new Schema<AttachmentDoc>(
   { versionKey: false },
 );
 attachmentSchema.index({ complaintId: 1, slot: 1 }, { unique: true });
+
+/** A coupon (db/coupons.ts): its terms, and the buyer it was issued to (keyed hash, masked email). */
+export interface CouponDoc {
+  _id: string;
+  amountOff?: Money;
+  percentOff?: number;
+  minSpend?: Money;
+  firstOrderOnly?: boolean;
+  maxRedemptions?: number;
+  validFrom?: Date;
+  validUntil?: Date;
+  buyerEmailHash?: string;
+  buyerEmailMasked?: string;
+  /** A coupon granted for an outside reason (grantCoupon): one per key. */
+  grantKey?: string;
+  createdBy: string;
+  createdAt: Date;
+}
+export const couponSchema = new Schema<CouponDoc>(
+  {
+    _id: String,
+    amountOff: { type: money, default: undefined },
+    percentOff: Number,
+    minSpend: { type: money, default: undefined },
+    firstOrderOnly: Boolean,
+    maxRedemptions: Number,
+    validFrom: Date,
+    validUntil: Date,
+    buyerEmailHash: String,
+    buyerEmailMasked: String,
+    grantKey: String,
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+couponSchema.index({ createdAt: -1, _id: -1 });
+couponSchema.index({ grantKey: 1 }, { sparse: true });
+
+/**
+ * What an order holds of a coupon, settled by unique ids as key claims are: a redemption slot
+ * (`<code>#<n>`, n up to maxRedemptions) and, for a coupon once per buyer, the buyer's claim
+ * (`<code>@<emailHash>`). The unique (code, kind, orderId) keeps an order to one of each.
+ */
+export interface CouponClaimDoc {
+  _id: string;
+  code: string;
+  kind: 'slot' | 'buyer';
+  orderId: string;
+  claimedAt: Date;
+}
+export const couponClaimSchema = new Schema<CouponClaimDoc>(
+  {
+    _id: String,
+    code: { type: String, required: true },
+    kind: { type: String, required: true },
+    orderId: { type: String, required: true },
+    claimedAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+couponClaimSchema.index({ code: 1, kind: 1, orderId: 1 }, { unique: true });
+
+/** One order's use of a coupon (`<code>:<orderId>`), as the console lists it. */
+export interface CouponRedemptionDoc {
+  _id: string;
+  code: string;
+  orderId: string;
+  state: 'held' | 'redeemed' | 'released';
+  buyerEmailMasked: string;
+  listPrice: Money;
+  discount: Money;
+  amount: Money;
+  heldAt: Date;
+  paymentId?: string;
+  redeemedAt?: Date;
+  releasedAt?: Date;
+  releasedBecause?: 'cancelled' | 'refunded';
+}
+export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
+  {
+    _id: String,
+    code: { type: String, required: true },
+    orderId: { type: String, required: true },
+    state: { type: String, required: true },
+    buyerEmailMasked: { type: String, required: true },
+    listPrice: { type: money, required: true },
+    discount: { type: money, required: true },
+    amount: { type: money, required: true },
+    heldAt: { type: Date, required: true },
+    paymentId: String,
+    redeemedAt: Date,
+    releasedAt: Date,
+    releasedBecause: String,
+  },
+  { versionKey: false },
+);
+couponRedemptionSchema.index({ code: 1, heldAt: 1 });

@@ -6,6 +6,9 @@ import {
   attachmentSchema,
   checkoutSchema,
   claimSchema,
+  couponClaimSchema,
+  couponRedemptionSchema,
+  couponSchema,
   complaintQueueSchema,
   complaintViewSchema,
   emailSentSchema,
@@ -30,6 +33,9 @@ import {
   type AttachmentDoc,
   type CheckoutDoc,
   type ClaimDoc,
+  type CouponClaimDoc,
+  type CouponDoc,
+  type CouponRedemptionDoc,
   type ComplaintQueueDoc,
   type ComplaintViewDoc,
   type EmailSentDoc,
@@ -86,6 +92,10 @@ export interface Store {
   feedback: Model<FeedbackDoc>;
   /** Complaints' evidence files: who sent what (the bytes are in GridFS, db/evidence.ts). */
   attachments: Model<AttachmentDoc>;
+  /** Coupons, what orders hold of them, and their redemptions (db/coupons.ts). */
+  coupons: Model<CouponDoc>;
+  couponClaims: Model<CouponClaimDoc>;
+  couponRedemptions: Model<CouponRedemptionDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -124,6 +134,9 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     emailsSent: connection.model<EmailSentDoc>('EmailSent', emailSentSchema, 'emails_sent'),
     feedback: connection.model<FeedbackDoc>('Feedback', feedbackSchema, 'feedback'),
     attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema, 'complaint_attachments'),
+    coupons: connection.model<CouponDoc>('Coupon', couponSchema, 'coupons'),
+    couponClaims: connection.model<CouponClaimDoc>('CouponClaim', couponClaimSchema, 'coupon_claims'),
+    couponRedemptions: connection.model<CouponRedemptionDoc>('CouponRedemption', couponRedemptionSchema, 'coupon_redemptions'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -135,6 +148,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
     store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
+    store.coupons, store.couponClaims, store.couponRedemptions,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

@@ -27,7 +27,7 @@ export interface BuyerEmailEvent {
   messageIndex?: number;
 }
 
-/** The complaint steps (workflows/complaint/record.ts) the buyer is emailed about, and as what. */
+/** The complaint steps (domain/complaintLife.ts) the buyer is emailed about, and as what. */
 export const COMPLAINT_STEP_EMAILS: Partial<Record<string, BuyerEmailKind>> = {
   acknowledged: 'complaint_answered',
   info_requested: 'complaint_needs_reply',

@@ -96,6 +96,18 @@ export interface OrderInput {
    * taken. The order workflow calls emailBuyer (workflows/email.ts) only when it is.
    */
   emailBuyer?: boolean;
+  /**
+   * The coupon the order was taken with (held for it at intake, db/coupons.ts): `amount` above is
+   * the list price less `discount`, and that is what the buyer pays and a refund pays back.
+   */
+  coupon?: AppliedCoupon;
+}
+
+/** A coupon on an order: its code, and the price it was applied to and what it took off. */
+export interface AppliedCoupon {
+  code: string;
+  listPrice: Money;
+  discount: Money;
 }
 
 export interface OrderListing {
@@ -157,6 +169,10 @@ export interface OrderView {
   timeline: TimelineEntry[];
   /** Set while the order waits on a person (a refund the provider refused); ops list it as stuck. */
   attention?: { reason: string; since: string };
+  /** With a coupon only: the price before it and what it took off (`amount` is what the buyer pays). */
+  listPrice?: Money;
+  discount?: Money;
+  coupon?: string;
 }
 
 /** The shop's standing terms an order is taken under (from configuration). */
@@ -185,6 +201,8 @@ export function newOrderInput(order: {
   listing?: OrderListing;
   supplierCheck?: boolean;
   buyerLocale?: BuyerLocale;
+  /** A coupon held for the order, with the price it gives (domain/coupons.ts priceWith). */
+  coupon?: AppliedCoupon & { amount: Money };
 }): OrderInput {
   const { product, terms, createdAt } = order;
   return {
@@ -210,6 +228,7 @@ export function newOrderInput(order: {
     ...(order.supplierCheck !== undefined ? { supplierCheck: order.supplierCheck } : {}),
     ...(order.buyerLocale ? { buyerLocale: order.buyerLocale } : {}),
     ...(terms.emailBuyer ? { emailBuyer: true } : {}),
+    ...(order.coupon ? { amount: order.coupon.amount, coupon: { code: order.coupon.code, listPrice: order.coupon.listPrice, discount: order.coupon.discount } } : {}),
   };
 }
 

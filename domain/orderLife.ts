@@ -17,6 +17,7 @@
  * dispute ends the order REFUNDED by the bank, with no refund of ours.
  */
 import type { ComplaintFiling, ComplaintPolicy, RemedyOutcome, RemedyRequest } from './complaint';
+import type { ReleaseCause } from './coupons';
 import { providerName, type PaymentDispute } from './dispute';
 import { formatMoney, sameMoney, type Money } from './money';
 import { orderActionFits, type DeliveredKey, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice, type TimelineEntry } from './order';
@@ -130,7 +131,11 @@ export type OrderEffect =
   | { type: 'answerRemedy'; request: RemedyRequest; outcome: RemedyOutcome }
   /** Tell the buyer by email (when the shop sends email), once per event id. */
   | { type: 'emailBuyer'; kind: 'keys_delivered' | 'refund_paid'; eventId: string }
-  | { type: 'startComplaint'; complaintId: string; filing: ComplaintFiling & { policy: ComplaintPolicy }; createdAt: string };
+  | { type: 'startComplaint'; complaintId: string; filing: ComplaintFiling & { policy: ComplaintPolicy }; createdAt: string }
+  /** The coupon held for the order at intake is redeemed by its payment (once per order). */
+  | { type: 'redeemCoupon'; code: string; paymentId: string }
+  /** The coupon's hold is given back: the order was cancelled unpaid, or its payment went back. */
+  | { type: 'releaseCoupon'; code: string; because: ReleaseCause };
 
 export interface Decision {
   state: OrderState;
@@ -155,6 +160,7 @@ export function newOrderState(input: OrderInput): OrderState {
       refund: null,
       complaints: [],
       timeline: [],
+      ...(input.coupon ? { listPrice: input.coupon.listPrice, discount: input.coupon.discount, coupon: input.coupon.code } : {}),
     },
     statusSince: input.createdAt,
     seenNotices: [],
@@ -222,7 +228,28 @@ export function decide(state: OrderState, event: OrderEvent, at: string): Decisi
   if (refused) return { state, effects: [], refused };
   const step = new Step(copy(state), at);
   HANDLERS[event.type](step, event as never);
+  followCoupon(state, step);
   return { state: step.state, effects: step.effects };
+}
+
+/**
+ * An order's coupon follows its money: the payment redeems it; a cancel before payment, or the
+ * payment going back (refunded, or returned by the bank), gives it back for another order.
+ */
+function followCoupon(before: OrderState, step: Step): void {
+  const coupon = step.state.input.coupon;
+  if (!coupon) return;
+  const { paymentId, status } = step.state.view;
+  if (paymentId && !before.view.paymentId) {
+    step.note('coupon_redeemed', `coupon ${coupon.code}: ${formatMoney(coupon.discount)} off ${formatMoney(coupon.listPrice)}`);
+    step.do({ type: 'redeemCoupon', code: coupon.code, paymentId });
+  }
+  const ended = status !== before.view.status && (status === 'CANCELLED' || status === 'REFUNDED');
+  if (ended) {
+    const because = status === 'CANCELLED' ? 'cancelled' : 'refunded';
+    step.note('coupon_released', `coupon ${coupon.code} may be used again: the order was ${because}`);
+    step.do({ type: 'releaseCoupon', code: coupon.code, because });
+  }
 }
 
 type Handlers = { [K in OrderEvent['type']]: (step: Step, event: Extract<OrderEvent, { type: K }>) => void };
@@ -230,6 +257,7 @@ type Handlers = { [K in OrderEvent['type']]: (step: Step, event: Extract<OrderEv
 const HANDLERS: Handlers = {
   created(step) {
     const { input } = step.state;
+    if (input.coupon) step.note('coupon_applied', `coupon ${input.coupon.code}: ${formatMoney(input.coupon.discount)} off ${formatMoney(input.coupon.listPrice)}, ${formatMoney(input.amount)} to pay`);
     step.raise(['order.created']);
     step.do({ type: 'timer', name: 'paymentDue', at: input.paymentDueAt });
     if (methodOf(input) !== 'generic') {

@@ -1,9 +1,11 @@
 /**
- * The order pipeline's benchmark (`npm run bench`): the ceiling (a minimal durable order on bare
- * Temporal), the product over HTTP on an empty store, and the product again once the store holds a
- * grown shop, at 1, 8, 32 and 64 concurrent storefronts, in one run on the embedded stack (or on
- * TEMPORAL_ADDRESS / MONGODB_URI when set). Prints the table and the issue's criteria, and writes
- * latest.json, latest.md and latest.svg under bench/results/.
+ * The order pipeline's benchmark (`npm run bench`): the ceilings (a minimal durable order on bare
+ * Temporal, its steps as regular activities and again as local activities), the product over HTTP
+ * on an empty store (at 32 storefronts once more with every buyer polling the order's view every
+ * 25 ms), and the product again once the store holds a grown shop, at 1, 8, 32 and 64 concurrent
+ * storefronts, in one run on the embedded stack (or on TEMPORAL_ADDRESS / MONGODB_URI when set).
+ * Prints the table and the issues' criteria, and writes latest.json, latest.md, latest.svg and
+ * capacity.json (the figures docs/capacity.md cites) under bench/results/.
  *
  *   npm run bench                          # the full run, a few minutes
  *   npm run bench -- --seconds 10 --levels 1,8
@@ -20,7 +22,7 @@ import { DEPLOYMENT_FLAGS, DEPLOYMENT_USAGE, deploymentOf } from './deployment';
 import { REPO_ROOT, optionsOrExit, wholeNumberOption } from './tools';
 
 const USAGE = `usage: npm run bench -- [--smoke] [--seconds N] [--levels 1,8,32,64] [--grown-orders N]
-  [--order-timeout N] [--poll-ms N] [--keys-wait S] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check] [--dry-run]
+  [--order-timeout N] [--poll-ms N] [--keys-wait S] [--view-poll-ms N] [--sale-skus N] [--log-level info] [--histories N] [--profile-store] [--out DIR] [--check] [--dry-run]
   ${DEPLOYMENT_USAGE}`;
 
 function options(): { bench: BenchOptions; out: string; check: boolean; dryRun: boolean } {
@@ -35,6 +37,7 @@ function options(): { bench: BenchOptions; out: string; check: boolean; dryRun: 
       'order-timeout': { type: 'string' },
       'poll-ms': { type: 'string' },
       'keys-wait': { type: 'string' },
+      'view-poll-ms': { type: 'string' },
       'sale-skus': { type: 'string' },
       'log-level': { type: 'string' },
       histories: { type: 'string' },
@@ -61,6 +64,7 @@ function options(): { bench: BenchOptions; out: string; check: boolean; dryRun: 
       orderTimeoutSeconds: whole('order-timeout', values['order-timeout'], base.orderTimeoutSeconds, 1),
       pollMs: whole('poll-ms', values['poll-ms'], base.pollMs, 1),
       keysWaitSeconds: whole('keys-wait', values['keys-wait'], base.keysWaitSeconds, 0),
+      viewPollMs: whole('view-poll-ms', values['view-poll-ms'], base.viewPollMs, 1),
       saleSkus: whole('sale-skus', values['sale-skus'], base.saleSkus, 1),
       logLevel: values['log-level'] ?? base.logLevel,
       sampleHistories: whole('histories', values.histories, base.sampleHistories, 0),
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   }
   const results = await runBench(parsed.bench, say);
   process.stdout.write(`\n${textTable(results)}\n\n${criteriaText(results.criteria)}\n\n`);
-  for (const file of writeResults(parsed.out, results)) say(`wrote ${file}`);
+  for (const file of writeResults(parsed.out, results, parsed.bench.criteriaLevels.share)) say(`wrote ${file}`);
   if (parsed.check && results.criteria.some((c) => c.verdict === 'FAIL')) process.exit(3);
 }
 

@@ -77,17 +77,45 @@ const REUSE_READY_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 10_000;
 const POLL_MS = 200;
 
-/** A port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port that was free a moment ago, for a server started a little later. Not one the kernel would
+ * hand out for listen(0): those come from the ephemeral range, the same range every outgoing
+ * connection on the machine takes its local port from, and on a busy machine (the tests' own
+ * clients, other people's runs) one of them had taken the port by the time the server bound it
+ * ("address already in use"). A random port below that range is taken only by a server choosing it.
+ */
+export async function freePort(): Promise<number> {
+  const [from, to] = portsBelowEphemeral();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from + 1));
+    // Never the same one twice in a process: ports asked for together are all free at once.
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found between ${from} and ${to}`);
+}
+
+const handedOut = new Set<number>();
+
+/** Where freePort looks: from 10000 up to the kernel's ephemeral range (32768 unless it says otherwise). */
+function portsBelowEphemeral(): [number, number] {
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // Not Linux: the IANA ephemeral range starts at 49152, so 32768 is below it too.
+  }
+  // A kernel whose ephemeral range starts that low leaves no room below it: any port, as before.
+  return low > 12000 ? [10000, low - 1] : [10000, 65535];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close((err) => (err ? reject(err) : port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, HOST, () => server.close(() => resolve(true)));
   });
 }
 

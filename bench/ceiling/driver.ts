@@ -1,20 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { describe, type PlaceOrder } from '../load';
-import { ceilingOrder, ceilingPaid } from './workflow';
+import { ceilingOrder, ceilingOrderLocal, ceilingPaid } from './workflow';
 
 export const ceilingWorkflowId = (orderId: string) => `ceiling-${orderId}`;
 
 /**
  * One ceiling order as the API would drive it: start the workflow, signal the payment, wait for it
- * to finish. The latency measured is signal sent → workflow completed.
+ * to finish. The latency measured is signal sent → workflow completed. `local`: its steps are local
+ * activities.
  */
-export function ceilingOrders(client: Client, taskQueue: string): PlaceOrder {
+export function ceilingOrders(client: Client, taskQueue: string, local = false): PlaceOrder {
+  const workflow = local ? ceilingOrderLocal : ceilingOrder;
   return async (_storefront, timeoutMs) => {
     const orderId = randomBytes(9).toString('base64url');
     let step = 'start';
     try {
-      const handle = await client.workflow.start(ceilingOrder, { taskQueue, workflowId: ceilingWorkflowId(orderId), args: [orderId] });
+      const handle = await client.workflow.start(workflow, { taskQueue, workflowId: ceilingWorkflowId(orderId), args: [orderId] });
       step = 'signal';
       const signalled = performance.now();
       await handle.signal(ceilingPaid, { paymentId: `pay-${orderId}` });

@@ -48,6 +48,26 @@ export async function keysConserved(store: Store, vault: Vault, skus: string[]):
 }
 
 /**
+ * Nothing the clients were told was taken is missing: every order a storefront was answered for
+ * (201, or 200 for a retried create) is in the read model, and every payment notice an API
+ * acknowledged (200) is on record, so the money check below judges each of them.
+ */
+export async function nothingLost(store: Store, orderIds: string[], acknowledged: { eventId: string; orderId: string; paymentId: string }[]): Promise<Check> {
+  const [views, events] = await Promise.all([
+    store.orderViews.find({ _id: { $in: orderIds } }, { _id: 1 }).lean(),
+    store.paymentEvents.find({ _id: { $in: acknowledged.map((a) => a.eventId) } }, { _id: 1, orderId: 1, paymentId: 1 }).lean(),
+  ]);
+  const seen = new Set(views.map((v) => v._id));
+  const recorded = new Map(events.map((e) => [e._id, `${e.orderId}/${e.paymentId}`]));
+  const violations = [
+    ...[...new Set(orderIds)].filter((id) => !seen.has(id)).map((id) => `order ${id} was created for a client and is not in the read model`),
+    ...acknowledged.filter((a) => recorded.get(a.eventId) !== `${a.orderId}/${a.paymentId}`).map((a) => `payment notice ${a.eventId} (${a.orderId}/${a.paymentId}) was acknowledged and is not on record`),
+  ];
+  if (orderIds.length === 0) violations.push('no order was created: there was nothing to lose');
+  return { name: 'nothing lost: every order created and every payment notice acknowledged is on record', violations };
+}
+
+/**
  * Money is conserved: every payment the provider reported as succeeded ends with its order's keys
  * delivered (all of them) or with exactly one refund of it paid out, never both and never neither;
  * no refund is of a payment that never succeeded.
@@ -77,7 +97,10 @@ export async function moneyConserved(store: Store, payouts: Payout[]): Promise<C
 
 /**
  * No order sits in a working status (paid and not delivered, refunding, out of stock...), in the read
- * model or in Temporal. `explain`: each such order (the first EXPLAINED) says why it does not move.
+ * model or in Temporal, and no refund is still on its way: a refund is a workflow of its own that
+ * outlives the order (a payment of the wrong amount is refunded while the order goes on to deliver),
+ * so an order at rest does not mean its money is. `explain`: each such order (the first EXPLAINED)
+ * says why it does not move.
  */
 export async function nothingStuck(store: Store, client: Client, taskQueue: string, explain = false): Promise<Check> {
   const working = await store.orderViews.find({ status: { $in: [...WORKING_ORDER_STATUSES] } }, { status: 1 }).lean();
@@ -87,6 +110,8 @@ export async function nothingStuck(store: Store, client: Client, taskQueue: stri
   const statuses = WORKING_ORDER_STATUSES.map((s) => `'${s}'`).join(', ');
   const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND OrderStatus IN (${statuses})`);
   if (count > 0) violations.push(`${count} running order workflows in a working status`);
+  const refunds = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType IN ('refund', 'strayPayment')`);
+  if (refunds.count > 0) violations.push(`${refunds.count} refund or stray-payment workflows still running`);
   return { name: 'no order stuck in a working status', violations };
 }
 

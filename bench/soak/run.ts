@@ -18,7 +18,7 @@ import { buildProduct, bundleWorkflows } from '../build';
 import { BenchChild } from '../children';
 import { adminOf, importStock, shippedProductEnv } from '../run';
 import { rssOf } from '../rss';
-import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingStuck, type Check } from './invariants';
+import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingLost, nothingStuck, type Check } from './invariants';
 import { Traffic, type Scenario } from './traffic';
 
 /*
@@ -54,7 +54,8 @@ export interface SoakReport {
   options: SoakOptions;
   orders: { total: number; byStatus: Record<string, number>; byScenario: Record<string, number>; unfinished: { what: string; count: number }[] };
   faults: Record<string, number>;
-  retries: { clientRequests: Record<string, number>; activityAttempts: number };
+  /** supervisorRestarts: product processes that exited while starting (a server they need was down) and were started again, as their supervisor does. */
+  retries: { clientRequests: Record<string, number>; activityAttempts: number; supervisorRestarts?: number };
   /** Requests each API process answered. */
   requestsByApi: Record<string, number>;
   invariants: Check[];
@@ -131,12 +132,19 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     const extraWorker = new BenchChild('worker-extra', join(build, 'worker/main.js'), workerEnv, logsDir);
     const apis = apiPorts.map((port, i) => new BenchChild(processName('api', i), join(build, 'api/main.js'), { ...env, PORT: String(port) }, logsDir));
     children.push(...workers, extraWorker, ...apis);
+    // Started as their supervisor starts them (again, when one exits while the Temporal server or
+    // the store it connects to is down: the soak restarts those too), counted.
+    let supervisorRestarts = 0;
     // A log file is appended to across restarts: ready once it says so once more than before.
-    const runningAgain = (child: BenchChild) => {
-      const before = count(child.log(), 'worker running');
-      return child.start((log) => count(log, 'worker running') > before);
+    const runningAgain = async (child: BenchChild) => {
+      supervisorRestarts += await child.startSupervised(() => {
+        const before = count(child.log(), 'worker running');
+        return (log) => count(log, 'worker running') > before;
+      });
     };
-    const apiUp = (i: number) => apis[i].start(async () => (await fetch(`${apiUrls[i]}/readyz`)).status === 200);
+    const apiUp = async (i: number) => {
+      supervisorRestarts += await apis[i].startSupervised(() => async () => (await fetch(`${apiUrls[i]}/readyz`)).status === 200);
+    };
     say(`starting ${opts.workers} worker${opts.workers > 1 ? 's' : ''} and ${opts.apis} API${opts.apis > 1 ? 's' : ''}`);
     await Promise.all(workers.map(runningAgain));
     await Promise.all(apis.map((_, i) => apiUp(i)));
@@ -293,6 +301,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       stuck,
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
       await everyHistoryReplays(bundle, histories),
+      await nothingLost(store, traffic.placed.map((p) => p.orderId), traffic.acknowledged),
     ];
     // The last text is a real code: the search must have found it there, or it finds nothing anywhere.
     const leaks = invariants[3].violations;
@@ -322,7 +331,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
         unfinished: Object.entries(tally(unfinished)).slice(0, 8).map(([what, n]) => ({ what: what.slice(0, 300), count: n })),
       },
       faults,
-      retries: { clientRequests: Object.fromEntries([...traffic.retries].sort((a, b) => b[1] - a[1])), activityAttempts },
+      retries: { clientRequests: Object.fromEntries([...traffic.retries].sort((a, b) => b[1] - a[1])), activityAttempts, supervisorRestarts },
       requestsByApi: Object.fromEntries(apis.map((api, i) => [api.name, traffic.answeredBy.get(apiUrls[i]) ?? 0])),
       invariants,
       memoryMb: Object.fromEntries(
@@ -360,7 +369,11 @@ export function soakText(r: SoakReport): string {
     rows('orders by final status', Object.entries(r.orders.byStatus)),
     rows('scenarios run', Object.entries(r.orders.byScenario)),
     rows('faults injected', Object.entries(r.faults)),
-    rows('retries', [...Object.entries(r.retries.clientRequests).slice(0, 8), ['activity attempts after the first', r.retries.activityAttempts]]),
+    rows('retries', [
+      ...Object.entries(r.retries.clientRequests).slice(0, 8),
+      ['activity attempts after the first', r.retries.activityAttempts],
+      ['processes started again by their supervisor', r.retries.supervisorRestarts ?? 0],
+    ]),
     rows('requests answered, by API process', Object.entries(r.requestsByApi)),
     rows('invariants', r.invariants.map((c) => [c.name, c.violations.length === 0 ? 'PASS' : `FAIL: ${c.violations.slice(0, 5).join('; ')}${c.violations.length > 5 ? ` (+${c.violations.length - 5})` : ''}`])),
     rows('memory (RSS MB over the longest life: first → last; max of any)', Object.entries(r.memoryMb).map(([name, m]) => [name, `${m.first} → ${m.last} over ${m.longestLifeSeconds} s (${m.lives} lives), max ${m.max}`])),
@@ -380,6 +393,7 @@ export function soakMarkdown(r: SoakReport): string {
     `| requests retried by clients | ${Object.values(r.retries.clientRequests).reduce((a, b) => a + b, 0)} |`,
     `| requests answered by each API | ${Object.entries(r.requestsByApi).map(([name, n]) => `${name} ${n}`).join(', ')} |`,
     `| activity attempts after the first | ${r.retries.activityAttempts} |`,
+    `| processes that exited while starting and were started again (as by their supervisor) | ${r.retries.supervisorRestarts ?? 0} |`,
     ...r.invariants.map((c) => `| ${c.name} | ${c.violations.length === 0 ? 'PASS' : `FAIL (${c.violations.length})`} |`),
     ...Object.entries(r.memoryMb).map(([name, m]) => `| ${name} RSS, MB: first → last over its longest life; max of ${m.lives} lives | ${m.first} → ${m.last} over ${m.longestLifeSeconds} s; max ${m.max} |`),
   ];

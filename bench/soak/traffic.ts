@@ -63,6 +63,8 @@ export class Traffic {
   readonly retries = new Map<string, number>();
   /** Requests each API answered (any status), by its URL. */
   readonly answeredBy = new Map<string, number>();
+  /** Payment notices an API acknowledged (200): each must be on record, and so judged by the money check. */
+  readonly acknowledged: { eventId: string; orderId: string; paymentId: string }[] = [];
   private n = 0;
   private turn = 0;
   private started = 0;
@@ -103,8 +105,8 @@ export class Traffic {
     const order = await this.create(p, this.access.mainSku);
     await this.pay(order);
     await this.keys(order);
-    await this.step('refund request', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-request`, { token: order.orderToken, body: { reason: 'Bought the wrong card.' } }), [202]);
-    await this.step('refund decision', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-decision`, { key: this.access.keys.agent, body: { approve: true } }), [200, 202]);
+    await this.step('refund request', (api, key) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-request`, { token: order.orderToken, body: { reason: 'Bought the wrong card.' }, idempotencyKey: key }), [202]);
+    await this.step('refund decision', (api, key) => this.send(api, 'POST', `/v1/orders/${order.orderId}/refund-decision`, { key: this.access.keys.agent, body: { approve: true }, idempotencyKey: key }), [200, 202]);
     await this.statusOf(order, ['REFUNDED']);
   }
 
@@ -113,12 +115,12 @@ export class Traffic {
     await this.pay(order);
     await this.keys(order);
     const complaintId = await this.complain(order, 'key_invalid');
-    await this.step('resolve by replacement', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_replace' } }), [200, 202]);
+    await this.step('resolve by replacement', (api, key) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_replace' }, idempotencyKey: key }), [200, 202]);
     await this.until('the complaint resolved', async () => {
       const seen = await this.step('complaint', (api) => this.send(api, 'GET', `/v1/complaints/${complaintId}`, { key: this.access.keys.agent }), [200]);
       return seen.body.status === 'RESOLVED';
     });
-    await this.step('confirm', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/confirm`, { token: order.orderToken, body: { satisfied: true, rating: 5 } }), [200]);
+    await this.step('confirm', (api, key) => this.send(api, 'POST', `/v1/complaints/${complaintId}/confirm`, { token: order.orderToken, body: { satisfied: true, rating: 5 }, idempotencyKey: key }), [200]);
   }
 
   private async complaintRefund(p: Placed): Promise<void> {
@@ -126,13 +128,13 @@ export class Traffic {
     await this.pay(order);
     await this.keys(order);
     const complaintId = await this.complain(order, 'wrong_item');
-    await this.step('resolve by refund', (api) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_refund' } }), [200, 202]);
+    await this.step('resolve by refund', (api, key) => this.send(api, 'POST', `/v1/complaints/${complaintId}/actions`, { key: this.access.keys.agent, body: { action: 'resolve_refund' }, idempotencyKey: key }), [200, 202]);
     await this.statusOf(order, ['REFUNDED']);
   }
 
   private async cancel(p: Placed): Promise<void> {
     const order = await this.create(p, this.access.mainSku);
-    await this.step('cancel', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/cancel`, { token: order.orderToken, body: { reason: 'Changed my mind.' } }), [200]);
+    await this.step('cancel', (api, key) => this.send(api, 'POST', `/v1/orders/${order.orderId}/cancel`, { token: order.orderToken, body: { reason: 'Changed my mind.' }, idempotencyKey: key }), [200]);
     if (Math.random() < 0.5) await this.pay(order);
     await this.statusOf(order, ['CANCELLED']);
   }
@@ -158,22 +160,22 @@ export class Traffic {
 
   private async create(p: Placed, sku: string): Promise<{ orderId: string; orderToken: string; amount: Money }> {
     // An Idempotency-Key, so a create retried after a lost answer is the same order.
-    const key = `soak-${randomBytes(8).toString('hex')}`;
     const body = { sku, buyer: { email: `buyer${++this.n}@example.com` } };
-    const created = await this.step('create', (api) => this.send(api, 'POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
+    const created = await this.step('create', (api, key) => this.send(api, 'POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
     p.orderId = created.body.orderId;
     return created.body;
   }
 
-  private async pay(order: { orderId: string; amount: Money }, amount: Money = order.amount): Promise<object> {
+  private async pay(order: { orderId: string; amount: Money }, amount: Money = order.amount): Promise<{ eventId: string; orderId: string; paymentId: string }> {
     const notice = { eventId: `evt-${randomBytes(8).toString('hex')}`, orderId: order.orderId, paymentId: `pay-${randomBytes(6).toString('hex')}`, status: 'succeeded', amount };
     await this.notify(notice);
     return notice;
   }
 
-  private async notify(notice: object): Promise<void> {
+  private async notify(notice: { eventId: string; orderId: string; paymentId: string }): Promise<void> {
     const raw = JSON.stringify(notice);
     await this.step('payment notice', (api) => this.send(api, 'POST', '/v1/payments/notify', { raw, headers: { 'x-signature': sign(raw, this.access.webhookSecret) } }), [200]);
+    this.acknowledged.push({ eventId: notice.eventId, orderId: notice.orderId, paymentId: notice.paymentId });
   }
 
   private async keys(order: { orderId: string; orderToken: string }): Promise<void> {
@@ -184,7 +186,7 @@ export class Traffic {
   }
 
   private async complain(order: { orderId: string; orderToken: string }, category: string): Promise<string> {
-    const filed = await this.step('complaint', (api) => this.send(api, 'POST', `/v1/orders/${order.orderId}/complaints`, { token: order.orderToken, body: { category, description: 'The code is refused at redemption.' } }), [201]);
+    const filed = await this.step('complaint', (api, key) => this.send(api, 'POST', `/v1/orders/${order.orderId}/complaints`, { token: order.orderToken, body: { category, description: 'The code is refused at redemption.' }, idempotencyKey: key }), [201]);
     return filed.body.complaintId;
   }
 
@@ -206,9 +208,12 @@ export class Traffic {
 
   /**
    * One request, retried while the product cannot answer it (unreachable, 5xx, 429), as a client
-   * would; any other answer not in `expected` is a failure of the scenario.
+   * would; any other answer not in `expected` is a failure of the scenario. Every try of a step
+   * carries the step's one Idempotency-Key (an action whose answer was lost, its API killed, is
+   * asked again as the same action, as the contract tells clients to), for the requests that send it.
    */
-  private async step(what: string, request: (apiUrl: string) => Promise<Answer & { retryAfter?: number }>, expected: number[]): Promise<Answer> {
+  private async step(what: string, request: (apiUrl: string, idempotencyKey: string) => Promise<Answer & { retryAfter?: number }>, expected: number[]): Promise<Answer> {
+    const key = `soak-${randomBytes(8).toString('hex')}`;
     const deadline = Date.now() + this.stepTimeoutMs;
     // APIs that could not answer this step: its retries go to the others while there are others.
     const down = new Set<string>();
@@ -217,7 +222,7 @@ export class Traffic {
       let waitMs = 250;
       const apiUrl = this.nextApi(down);
       try {
-        const answer = await request(apiUrl);
+        const answer = await request(apiUrl, key);
         this.answeredBy.set(apiUrl, (this.answeredBy.get(apiUrl) ?? 0) + 1);
         if (expected.includes(answer.status)) return answer;
         if (answer.status < 500 && answer.status !== 429) throw new Error(`${what} answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);

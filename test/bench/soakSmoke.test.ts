@@ -34,6 +34,7 @@ describe('the soak, CI-sized, of two APIs and two workers', () => {
       'no order stuck in a working status',
       'no key code in logs, webhooks or histories',
       'every workflow replays on a new worker',
+      'nothing lost: every order created and every payment notice acknowledged is on record',
     ]);
     expect(report.ok).toBe(true);
   });

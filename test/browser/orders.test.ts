@@ -286,9 +286,11 @@ function timelineTypes(): string[] {
   const files = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'legacy' ? [] : files(join(dir, e.name))) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
   const types = new Set<string>();
-  // The order workflow's `type:`s are its events and effects: its timeline is written by its decisions (below).
-  const isOrderPlumbing = (file: string) => file.endsWith(join('workflows', 'order.ts')) || file.includes(join('workflows', 'order') + '/');
-  for (const file of files(root).filter((f) => !isOrderPlumbing(f))) {
+  // The order's and the complaint's workflows' `type:`s are their events and effects: the order's timeline is
+  // written by its decisions (below); the complaint's steps are its own messages, never the order's timeline.
+  const isPlumbing = (file: string) =>
+    ['order', 'complaint'].some((life) => file.endsWith(join('workflows', `${life}.ts`)) || file.includes(join('workflows', life) + '/'));
+  for (const file of files(root).filter((f) => !isPlumbing(f))) {
     const source = readFileSync(file, 'utf8');
     for (const m of source.matchAll(/note\(\s*'([a-z_]+)'|type: '([a-z_]+)'/g)) types.add(m[1] ?? m[2]);
   }

@@ -92,6 +92,9 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/incidents/:incidentId/reconcile': { staff: ['ops'] },
   'POST /v1/incidents/:incidentId/resolve': { staff: ['ops'] },
   'GET /v1/public/status': { public: true },
+  'POST /v1/coupons': { staff: ['admin'] },
+  'GET /v1/coupons': { staff: ['ops'] },
+  'GET /v1/coupons/:code': { staff: ['ops'] },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
@@ -134,6 +137,7 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/incidents': { title: 'the matrix', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'the matrix' },
     'POST /v1/incidents/:incidentId/resolve': { publicNote: 'the matrix' },
     'POST /v1/incidents/:incidentId/reconcile': { note: 'the matrix' },
+    'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
 }
@@ -149,6 +153,8 @@ export interface RouteFixture {
   attachmentId: string;
   /** An incident ops declared. */
   incidentId: string;
+  /** A coupon. */
+  couponCode: string;
 }
 
 export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
@@ -167,12 +173,14 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   expectStatus(available, 200, 'an available key');
   const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
   expectStatus(incident, 201, 'an incident');
-  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, incidentId: incident.body.incidentId };
+  const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
+  expectStatus(coupon, 201, 'a coupon');
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, incidentId: incident.body.incidentId, couponCode: coupon.body.code };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */

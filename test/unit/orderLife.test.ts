@@ -283,3 +283,86 @@ describe('an incident finds a cancelled order paid at its provider', () => {
     expect(again.state.view.timeline).toEqual(revived.view.timeline);
   });
 });
+describe('a coupon follows the money', () => {
+  /** An order of list price 1000 with 200 off: the buyer pays 800. */
+  function withCoupon() {
+    const plain = input();
+    return newOrderInput({
+      orderId: 'o1',
+      product: { sku: plain.sku, price: CNY(1000), refundWindow: '24h', complaintWindow: '7d' },
+      quantity: 1,
+      buyerEmail: 'buyer@example.com',
+      createdAt: T0,
+      terms: { paymentTimeoutMs: 900_000, restockWaitMs: 3_600_000, maxKeyAttempts: 3, refundDecisionWaitMs: 172_800_000, orderHistoryEvents: 10_000 },
+      supplierCheck: false,
+      coupon: { code: 'SPRING', listPrice: CNY(1000), discount: CNY(200), amount: CNY(800) },
+    });
+  }
+  const start = () => newOrderState(withCoupon());
+  const couponEffects = (effects: OrderEffect[]) => effects.filter((e) => e.type === 'redeemCoupon' || e.type === 'releaseCoupon');
+  const paidWithCoupon: OrderEvent[] = [{ type: 'created' }, { type: 'paymentNotice', notice: notice('p1', 800) }];
+
+  it('the view shows the list price, the discount and what is paid', () => {
+    const { state } = run([{ type: 'created' }], start());
+    expect(state.view).toMatchObject({ amount: CNY(800), listPrice: CNY(1000), discount: CNY(200), coupon: 'SPRING' });
+    expect(timelineOf(state)).toContain('coupon_applied');
+    expect(run([{ type: 'created' }]).state.view).not.toHaveProperty('coupon');
+  });
+
+  it('the payment of the discounted amount redeems it, once', () => {
+    const { state, effects } = run([...paidWithCoupon, { type: 'paymentNotice', notice: notice('p1', 800) }, { type: 'paymentNotice', notice: notice('p2', 800) }], start());
+    expect(state.view.paymentId).toBe('p1');
+    expect(couponEffects(effects)).toEqual([{ type: 'redeemCoupon', code: 'SPRING', paymentId: 'p1' }]);
+  });
+
+  it('a payment of the list price is not the order’s: it goes back and redeems nothing', () => {
+    const { state, effects } = run([{ type: 'created' }, { type: 'paymentNotice', notice: notice('p1', 1000) }], start());
+    expect(state.view.status).toBe('AWAITING_PAYMENT');
+    expect(couponEffects(effects)).toEqual([]);
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'refund', amount: CNY(1000), awaited: false }));
+  });
+
+  it.each([
+    ['cancelled by the shop', [{ type: 'created' }, { type: 'cancel', actor: 'shop' }]],
+    ['due with nothing paid', [{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [] }]],
+    ['cancelled in Temporal', [{ type: 'created' }, { type: 'cancelledInTemporal' }]],
+  ] as [string, OrderEvent[]][])('an order %s gives the coupon back', (_why, events) => {
+    const { state, effects } = run(events, start());
+    expect(state.view.status).toBe('CANCELLED');
+    expect(couponEffects(effects)).toEqual([{ type: 'releaseCoupon', code: 'SPRING', because: 'cancelled' }]);
+    // A payment after the cancel goes back; the coupon is not redeemed by it.
+    expect(couponEffects(run([{ type: 'paymentNotice', notice: notice('late', 800) }], state).effects)).toEqual([]);
+  });
+
+  it('a refund pays back what was paid, then gives the coupon back', () => {
+    const { state, effects } = run(
+      [
+        ...paidWithCoupon,
+        { type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS },
+        { type: 'refundRequested', actor: 'buyer', reason: 'wrong region' },
+        { type: 'refundDecided', actor: 'agent', approve: true },
+        { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'paid' },
+      ],
+      start(),
+    );
+    expect(state.view.status).toBe('REFUNDED');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'refund', amount: CNY(800), awaited: true }));
+    expect(couponEffects(effects)).toEqual([
+      { type: 'redeemCoupon', code: 'SPRING', paymentId: 'p1' },
+      { type: 'releaseCoupon', code: 'SPRING', because: 'refunded' },
+    ]);
+  });
+
+  it('a delivered order keeps it redeemed; a payment returned by the bank gives it back', () => {
+    const delivery = run([...paidWithCoupon, { type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS }, { type: 'refundWindowEnded' }], start());
+    expect(delivery.state.view.status).toBe('COMPLETED');
+    expect(couponEffects(delivery.effects).map((e) => e.type)).toEqual(['redeemCoupon']);
+    const lost = run([{ type: 'disputed', dispute: { source: 'stripe_dispute', id: 'dp1', complaintId: 'c2', reason: 'fraudulent', outcome: 'lost' } }], delivery.state);
+    expect(lost.state.view.status).toBe('REFUNDED');
+    expect(couponEffects(lost.effects)).toEqual([{ type: 'releaseCoupon', code: 'SPRING', because: 'refunded' }]);
+  });
+});
+
+function timelineOf(state: OrderState): string[] {
+  return state.view.timeline.map((e) => e.type);
+}

@@ -1,15 +1,13 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, condition, isCancellation } from '@temporalio/workflow';
-import type { ComplaintStatus, ComplaintView } from '../../domain/complaint';
 import { PROVIDER_REPLY_REFUSED, replyId, sameReply, type ProviderReply } from '../../domain/providerReply';
 import { PROVIDER_REPLY_GIVE_UP, providerReply } from '../activities';
-import type { Said } from './record';
 
 /**
  * What a complaint following a WeChat Pay complaint (消费者投诉2.0) sends back there: each agent's
  * words to the buyer (`…/response`), and `…/complete` once an agent resolves it, so the buyer sees
- * the shop's answer where they complained. Sent one at a time in order, beside the complaint's own
- * steps (an agent never waits for WeChat Pay). Each is posted at most once (replyToProviderComplaint
- * looks before it posts again) and tried for a bounded time: one WeChat Pay refuses or never takes
+ * the shop's answer where they complained (which to send is decided in domain/complaintLife.ts).
+ * Sent one at a time in order, beside the complaint's own steps (an agent never waits for WeChat
+ * Pay). Each is posted at most once (replyToProviderComplaint looks before it posts again) and tried for a bounded time: one WeChat Pay refuses or never takes
  * is told to the agents (`failed`) and the next goes on, so no reply holds the complaint open.
  */
 export class ProviderReplies {
@@ -24,22 +22,16 @@ export class ProviderReplies {
    * @param failed tells the agents why a reply did not reach WeChat Pay; the next waits for it
    */
   constructor(
-    private readonly view: ComplaintView,
     private readonly complaintId: string,
-    private readonly failed: (why: string) => Promise<void>,
+    private readonly failed: (why: string) => void,
   ) {}
 
-  /** A step of the complaint: what the agents said in it goes back, and a resolution by an agent completes it there. */
-  heard(said: Said[], status: ComplaintStatus | undefined): void {
-    const dispute = this.view.dispute;
-    if (dispute?.source !== 'wechatpay' || dispute.outcome) return;
-    const agents = said.filter((m) => m.from === 'agent' && m.text.trim());
-    for (const m of agents) this.outbox.push({ text: m.text });
-    if (status === 'RESOLVED' && agents.length > 0) this.outbox.push({ complete: true });
-    if (this.outbox.length > 0 && !this.sending) {
-      this.sending = true;
-      void this.send(dispute.id);
-    }
+  /** A reply to send after the ones before it, to the WeChat Pay complaint the first one went to. */
+  send(providerComplaintId: string, reply: ProviderReply): void {
+    this.outbox.push(reply);
+    if (this.sending) return;
+    this.sending = true;
+    void this.sendInTurn(providerComplaintId);
   }
 
   /** Nothing left to send, and every failure told: a reply leaves the outbox only once it is settled. */
@@ -47,7 +39,7 @@ export class ProviderReplies {
     return this.outbox.length === 0;
   }
 
-  private async send(providerComplaintId: string): Promise<void> {
+  private async sendInTurn(providerComplaintId: string): Promise<void> {
     for (;;) {
       await condition(() => this.outbox.length > 0);
       const reply = this.outbox[0];
@@ -58,7 +50,7 @@ export class ProviderReplies {
         this.posted.push(reply);
       } catch (err) {
         if (isCancellation(err)) return;
-        await this.failed(failure(reply, err));
+        this.failed(failure(reply, err));
       }
       this.outbox.shift();
     }

@@ -95,6 +95,12 @@ export class OrderHands {
         return;
       case 'startComplaint':
         return this.startComplaint(effect.complaintId, effect.filing as Filing, effect.createdAt);
+      case 'redeemCoupon':
+        await localStore.redeemOrderCoupon({ code: effect.code, orderId, paymentId: effect.paymentId });
+        return;
+      case 'releaseCoupon':
+        await localStore.releaseOrderCoupon({ code: effect.code, orderId, because: effect.because });
+        return;
     }
   }
 

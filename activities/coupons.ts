@@ -1,0 +1,29 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { grantCoupon, redeemCoupon, releaseCoupon, type CouponGrant } from '../db/coupons';
+import { termsProblems, type ReleaseCause } from '../domain/coupons';
+import type { ActivityDeps } from './deps';
+
+/** A coupon's hold follows its order's money (domain/orderLife.ts followCoupon); grants compensate buyers. */
+export function couponActivities({ store, vault }: ActivityDeps) {
+  return {
+    /** The order's payment redeems the coupon held for it; once, however often it is retried. */
+    async redeemOrderCoupon(args: { code: string; orderId: string; paymentId: string }): Promise<void> {
+      await redeemCoupon(store, args);
+    },
+
+    /** The order's hold on its coupon is given back (cancelled unpaid, or refunded); harmless twice. */
+    async releaseOrderCoupon(args: { code: string; orderId: string; because: ReleaseCause }): Promise<void> {
+      await releaseCoupon(store, args);
+    },
+
+    /**
+     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<email>`): asked again it
+     * answers the same code. Terms that do not hold fail for good (BadCouponTerms).
+     */
+    async grantCoupon(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
+      const problems = termsProblems(grant.terms);
+      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
+      return grantCoupon(store, vault, grant);
+    },
+  };
+}

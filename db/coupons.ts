@@ -1,0 +1,292 @@
+import { randomInt } from 'node:crypto';
+import {
+  couponRefusal,
+  normalCode,
+  oncePerBuyer,
+  priceWith,
+  type Coupon,
+  type CouponPrice,
+  type CouponRefusal,
+  type CouponTerms,
+  type ReleaseCause,
+} from '../domain/coupons';
+import { maskEmail } from '../domain/masking';
+import type { Money } from '../domain/money';
+import type { CouponDoc, CouponRedemptionDoc } from './schemas';
+import { isDuplicateKeyError, type Store } from './store';
+import type { Vault } from './vault';
+
+/*
+ * Coupons in the store. How many orders hold a coupon is settled as key claims are, by inserts
+ * that collide (see db/schemas.ts): an order holds redemption slot `<code>#<n>` for some n up to
+ * maxRedemptions, and a coupon once per buyer also takes the buyer's claim `<code>@<emailHash>`.
+ * Whichever order inserts a slot first has it; N orders racing for k slots, across any number of
+ * API processes, leave exactly k holding one. A hold is taken when the order is, redeemed by its
+ * payment, and given back when it is cancelled unpaid or its payment goes back.
+ */
+
+export interface NewCoupon extends CouponTerms {
+  code?: string;
+  buyerEmail?: string;
+  grantKey?: string;
+}
+
+/** The coupon as the domain decides on it. */
+export function couponOf(doc: CouponDoc): Coupon {
+  return {
+    code: doc._id,
+    ...(doc.amountOff ? { amountOff: money(doc.amountOff) } : {}),
+    ...(doc.percentOff !== undefined && doc.percentOff !== null ? { percentOff: doc.percentOff } : {}),
+    ...(doc.minSpend ? { minSpend: money(doc.minSpend) } : {}),
+    ...(doc.firstOrderOnly ? { firstOrderOnly: true } : {}),
+    ...(doc.maxRedemptions ? { maxRedemptions: doc.maxRedemptions } : {}),
+    ...(doc.validFrom ? { validFrom: doc.validFrom.toISOString() } : {}),
+    ...(doc.validUntil ? { validUntil: doc.validUntil.toISOString() } : {}),
+    ...(doc.buyerEmailHash ? { buyerEmailHash: doc.buyerEmailHash } : {}),
+  };
+}
+
+const money = (m: Money): Money => ({ amount: m.amount, currency: m.currency });
+
+/** The document of a new coupon; a coupon issued to one buyer is single-use unless told otherwise. */
+function newCouponDoc(vault: Vault, code: string, coupon: NewCoupon, createdBy: string): CouponDoc {
+  const { buyerEmail, grantKey, validFrom, validUntil, code: _given, ...terms } = coupon;
+  return {
+    _id: code,
+    ...terms,
+    ...(buyerEmail ? { buyerEmailHash: vault.lookupHash(buyerEmail), buyerEmailMasked: maskEmail(buyerEmail), maxRedemptions: terms.maxRedemptions ?? 1 } : {}),
+    ...(validFrom ? { validFrom: new Date(validFrom) } : {}),
+    ...(validUntil ? { validUntil: new Date(validUntil) } : {}),
+    ...(grantKey ? { grantKey } : {}),
+    createdBy,
+    createdAt: new Date(),
+  };
+}
+
+/** A new coupon under its own code or a fresh one; null when the code is taken. */
+export async function createCoupon(store: Store, vault: Vault, coupon: NewCoupon, createdBy: string): Promise<CouponDoc | null> {
+  const doc = newCouponDoc(vault, coupon.code ? normalCode(coupon.code) : freshCode(), coupon, createdBy);
+  try {
+    await store.coupons.create(doc);
+    return doc;
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    return null;
+  }
+}
+
+/** Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L). */
+const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+function freshCode(): string {
+  return Array.from({ length: 10 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+}
+
+/** What grantCoupon issues: the coupon's terms, for one buyer, once per grant key. */
+export interface CouponGrant {
+  /** The outside reason, unique per coupon: `incident:<id>:<email>`. */
+  grantKey: string;
+  buyerEmail: string;
+  terms: Omit<CouponTerms, 'maxRedemptions' | 'firstOrderOnly'>;
+  createdBy?: string;
+}
+
+/**
+ * A single-use coupon for one buyer, once per grant key: asked again (a retried activity, a
+ * repeated compensation), it answers the same coupon. The code is drawn from the grant key under
+ * the vault's fingerprint key, so two racing grants insert the same code and one insert wins.
+ */
+export async function grantCoupon(store: Store, vault: Vault, grant: CouponGrant): Promise<{ code: string; created: boolean }> {
+  const earlier = await store.coupons.findOne({ grantKey: grant.grantKey }, { _id: 1 }).lean();
+  if (earlier) return { code: earlier._id, created: false };
+  const code = grantCode(vault, grant.grantKey);
+  const created = await createCoupon(store, vault, { ...grant.terms, code, buyerEmail: grant.buyerEmail, grantKey: grant.grantKey, maxRedemptions: 1 }, grant.createdBy ?? 'system');
+  return { code, created: created !== null };
+}
+
+function grantCode(vault: Vault, grantKey: string): string {
+  const digest = BigInt(`0x${vault.fingerprint(`coupon-grant:${grantKey}`).slice(0, 24)}`);
+  let code = '';
+  for (let rest = digest, i = 0; i < 12; i += 1, rest /= BigInt(CODE_ALPHABET.length)) code += CODE_ALPHABET[Number(rest % BigInt(CODE_ALPHABET.length))];
+  return `G${code}`;
+}
+
+export interface CouponHold {
+  code: string;
+  orderId: string;
+  buyerEmail: string;
+  listPrice: Money;
+  at: string;
+}
+
+export type HoldOutcome = { held: CouponPrice & { code: string } } | { refused: CouponRefusal; coupon?: Coupon };
+
+const redemptionId = (code: string, orderId: string) => `${code}:${orderId}`;
+
+/**
+ * Hold the coupon for a new order, or say why it does not apply. The same order asking again (a
+ * retried request) gets what its first ask got: its redemption is keyed by the order.
+ */
+export async function holdCoupon(store: Store, vault: Vault, hold: CouponHold): Promise<HoldOutcome> {
+  const code = normalCode(hold.code);
+  const { orderId } = hold;
+  const doc = await store.coupons.findById(code).lean();
+  if (!doc) return { refused: 'unknown' };
+  const coupon = couponOf(doc);
+  const earlier = await store.couponRedemptions.findById(redemptionId(code, orderId)).lean();
+  if (earlier) return { held: { code, listPrice: money(earlier.listPrice), discount: money(earlier.discount), amount: money(earlier.amount) } };
+
+  const hashes = vault.lookupHashes(hold.buyerEmail);
+  const orderedBefore = coupon.firstOrderOnly === true && (await store.orderViews.exists({ emailHash: { $in: hashes }, status: { $nin: ['AWAITING_PAYMENT', 'CANCELLED'] }, _id: { $ne: orderId } })) !== null;
+  const refused = couponRefusal(coupon, { at: hold.at, listPrice: hold.listPrice, buyerEmailHashes: hashes, orderedBefore });
+  if (refused) return { refused, coupon };
+
+  const buyerClaim = oncePerBuyer(coupon) ? `${code}@${hashes[0]}` : undefined;
+  if (buyerClaim && !(await claim(store, buyerClaim, code, 'buyer', orderId))) return { refused: 'already_used', coupon };
+  if (coupon.maxRedemptions && !(await takeSlot(store, code, coupon.maxRedemptions, orderId))) {
+    if (buyerClaim) await store.couponClaims.deleteOne({ _id: buyerClaim, orderId });
+    return { refused: 'used_up', coupon };
+  }
+  const price = priceWith(coupon, hold.listPrice);
+  try {
+    await store.couponRedemptions.create({ _id: redemptionId(code, orderId), code, orderId, state: 'held', buyerEmailMasked: maskEmail(hold.buyerEmail), ...price, heldAt: new Date() });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  return { held: { code, ...price } };
+}
+
+/** Insert a claim; true when this order holds it (now or from before), false when another does. */
+async function claim(store: Store, _id: string, code: string, kind: 'slot' | 'buyer', orderId: string): Promise<boolean> {
+  try {
+    await store.couponClaims.create({ _id, code, kind, orderId, claimedAt: new Date() });
+    return true;
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    // Either the id is another order's, or this order holds one of this kind already.
+    return (await store.couponClaims.exists({ code, kind, orderId })) !== null;
+  }
+}
+
+/**
+ * One of the coupon's `max` slots for the order: the free ones are tried from a random place (so
+ * racing orders seldom try the same first), and a slot given back meanwhile is found on a second look.
+ */
+async function takeSlot(store: Store, code: string, max: number, orderId: string): Promise<boolean> {
+  for (let look = 0; look < 2; look += 1) {
+    const held = await store.couponClaims.find({ code, kind: 'slot' }, { _id: 1, orderId: 1 }).lean();
+    if (held.some((c) => c.orderId === orderId)) return true;
+    const taken = new Set(held.map((c) => c._id));
+    const free = Array.from({ length: max }, (_, i) => `${code}#${i + 1}`).filter((id) => !taken.has(id));
+    const start = free.length > 0 ? randomInt(free.length) : 0;
+    for (const id of [...free.slice(start), ...free.slice(0, start)]) {
+      if (await claim(store, id, code, 'slot', orderId)) return true;
+    }
+  }
+  return false;
+}
+
+/** The order's payment redeems its hold (once: a redemption already redeemed or released stays). */
+export async function redeemCoupon(store: Store, { code, orderId, paymentId }: { code: string; orderId: string; paymentId: string }): Promise<void> {
+  await store.couponRedemptions.updateOne({ _id: redemptionId(code, orderId), state: 'held' }, { $set: { state: 'redeemed', paymentId, redeemedAt: new Date() } });
+}
+
+/**
+ * The order gives its hold back (cancelled unpaid, or its payment went back): its claims go, so
+ * another order (or the same buyer, for a coupon once per buyer) may use the coupon again.
+ */
+export async function releaseCoupon(store: Store, { code, orderId, because }: { code: string; orderId: string; because: ReleaseCause }): Promise<void> {
+  await store.couponClaims.deleteMany({ code, orderId });
+  await store.couponRedemptions.updateOne({ _id: redemptionId(code, orderId), state: { $ne: 'released' } }, { $set: { state: 'released', releasedAt: new Date(), releasedBecause: because } });
+}
+
+// ── What the console shows ─────────────────────────────────────────────────────────────────────
+
+export interface RedemptionCounts {
+  held: number;
+  redeemed: number;
+  released: number;
+}
+
+export interface CouponListed extends Omit<Coupon, 'buyerEmailHash'> {
+  issuedTo: string | null;
+  granted: boolean;
+  createdBy: string;
+  createdAt: string;
+  counts: RedemptionCounts;
+  /** Redemptions still to be had (null: no limit). */
+  remaining: number | null;
+}
+
+export interface RedemptionListed {
+  orderId: string;
+  state: CouponRedemptionDoc['state'];
+  buyer: string;
+  listPrice: Money;
+  discount: Money;
+  amount: Money;
+  heldAt: string;
+  redeemedAt: string | null;
+  releasedAt: string | null;
+  releasedBecause: string | null;
+}
+
+export async function couponListed(store: Store, doc: CouponDoc, counts?: RedemptionCounts): Promise<CouponListed> {
+  const { buyerEmailHash: _hash, ...coupon } = couponOf(doc);
+  const counted = counts ?? (await countsOf(store, [doc._id])).get(doc._id) ?? noRedemptions();
+  return {
+    ...coupon,
+    issuedTo: doc.buyerEmailMasked ?? null,
+    granted: doc.grantKey !== undefined && doc.grantKey !== null,
+    createdBy: doc.createdBy,
+    createdAt: doc.createdAt.toISOString(),
+    counts: counted,
+    remaining: doc.maxRedemptions ? Math.max(0, doc.maxRedemptions - counted.held - counted.redeemed) : null,
+  };
+}
+
+const noRedemptions = (): RedemptionCounts => ({ held: 0, redeemed: 0, released: 0 });
+
+async function countsOf(store: Store, codes: string[]): Promise<Map<string, RedemptionCounts>> {
+  const rows = await store.couponRedemptions.aggregate<{ _id: { code: string; state: keyof RedemptionCounts }; n: number }>([
+    { $match: { code: { $in: codes } } },
+    { $group: { _id: { code: '$code', state: '$state' }, n: { $sum: 1 } } },
+  ]);
+  const counts = new Map<string, RedemptionCounts>();
+  for (const { _id, n } of rows) {
+    const c = counts.get(_id.code) ?? noRedemptions();
+    c[_id.state] = n;
+    counts.set(_id.code, c);
+  }
+  return counts;
+}
+
+/** The newest coupons first; `after` is the last one of the page before. */
+export async function couponPage(store: Store, { limit, after }: { limit: number; after?: { at: Date; id: string } }): Promise<{ items: CouponListed[]; next?: { at: Date; id: string } }> {
+  const beyond = after ? { $or: [{ createdAt: { $lt: after.at } }, { createdAt: after.at, _id: { $lt: after.id } }] } : {};
+  const docs = await store.coupons.find(beyond).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).lean();
+  const page = docs.slice(0, limit);
+  const counts = await countsOf(store, page.map((d) => d._id));
+  const items = await Promise.all(page.map((d) => couponListed(store, d, counts.get(d._id) ?? noRedemptions())));
+  const last = page[page.length - 1];
+  return { items, ...(docs.length > limit && last ? { next: { at: last.createdAt, id: last._id } } : {}) };
+}
+
+/** The most recent redemptions of a coupon shown with it. */
+export const REDEMPTIONS_SHOWN = 200;
+
+export async function redemptionsOf(store: Store, code: string): Promise<RedemptionListed[]> {
+  const rows = await store.couponRedemptions.find({ code }).sort({ heldAt: -1 }).limit(REDEMPTIONS_SHOWN).lean();
+  const iso = (d: Date | undefined) => (d ? d.toISOString() : null);
+  return rows.map((r) => ({
+    orderId: r.orderId,
+    state: r.state,
+    buyer: r.buyerEmailMasked,
+    listPrice: money(r.listPrice),
+    discount: money(r.discount),
+    amount: money(r.amount),
+    heldAt: r.heldAt.toISOString(),
+    redeemedAt: iso(r.redeemedAt),
+    releasedAt: iso(r.releasedAt),
+    releasedBecause: r.releasedBecause ?? null,
+  }));
+}
