@@ -3,6 +3,7 @@ import { couponActivities } from './coupons';
 import type { ActivityDeps, WorkerActivityDeps } from './deps';
 import { emailActivities } from './email';
 import { fulfilmentActivities } from './fulfilment';
+import { incidentActivities } from './incidents';
 import { inventoryActivities } from './inventory';
 import { notificationActivities } from './notifications';
 import { paymentActivities } from './payments';
@@ -55,6 +56,7 @@ export function createActivities(deps: WorkerActivityDeps) {
     ...reservationSweepActivities(deps),
     ...emailActivities(deps),
     ...restockActivities(deps, inventory.countAvailableKeys),
+    ...incidentActivities(deps),
     ...couponActivities(deps),
   };
   // Made of the steps registered beside it, looked up as it runs: a worker that registers its own

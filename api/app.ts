@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { stockLevels } from '../db/stockAlerts';
 import { complaintsByStatus, complaintsPastDeadline } from '../db/complaintQueue';
+import { openIncidentCount } from '../db/incidents';
 import { ordersByStatus, sittingSince } from '../db/projection';
 import { parseDuration } from '../domain/duration';
 import { STUCK_AFTER } from '../domain/order';
@@ -17,6 +18,7 @@ import { consoleRoutes } from './routes/console';
 import { couponRoutes } from './routes/coupons';
 import { evidenceRoutes } from './routes/evidence';
 import { feedbackRoutes } from './routes/feedback';
+import { incidentRoutes } from './routes/incidents';
 import { meRoutes } from './routes/me';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
@@ -43,6 +45,7 @@ export function createApp(deps: ApiDeps): Express {
     complaintsByStatus: () => complaintsByStatus(deps.store),
     complaintsPastDeadline: () => complaintsPastDeadline(deps.store),
     reservationsSwept: () => deps.store.sweptReservations.countDocuments(),
+    incidentsOpen: () => openIncidentCount(deps.store),
   }, { rails: railsOn(deps.config.rails) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).
@@ -73,6 +76,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(complaintRoutes(deps));
   app.use(reportRoutes(deps));
   app.use(publicReportRoutes(deps));
+  app.use(incidentRoutes(deps));
   app.use(couponRoutes(deps));
   app.use(notFoundRoute);
   app.use(

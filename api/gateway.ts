@@ -10,7 +10,7 @@ import type { Store } from '../db/store';
 import { orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
 import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { CONFLICT, paymentNotified } from '../workflows/messages';
-import { newOrderState } from '../domain/orderLife';
+import { latePaymentWorkflowId, newOrderState } from '../domain/orderLife';
 import { orderViewRow, projectNewer } from '../db/projection';
 import { lateNotesOf } from '../db/orderNotes';
 import { conflict, notFound } from './errors';
@@ -109,7 +109,7 @@ export class OrderGateway {
     try {
       await this.client.workflow.start('strayPayment', {
         taskQueue: this.taskQueue,
-        workflowId: `stray-payment-${notice.orderId}-${notice.paymentId}`,
+        workflowId: latePaymentWorkflowId(notice.orderId, notice.paymentId),
         args: [notice],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });

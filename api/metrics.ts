@@ -38,6 +38,8 @@ export interface MetricSources {
   complaintsPastDeadline(): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]>;
   /** Reserved keys the reservation sweep has returned to stock, ever (each is recorded in the store). */
   reservationsSwept(): Promise<number>;
+  /** Incidents open now (declared by ops or opened by the product's watcher). */
+  incidentsOpen?(): Promise<number>;
 }
 
 /** The rails whose notices this process takes: each has a series per outcome from the start. */
@@ -64,6 +66,18 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
   });
   // Every series exists from the start at 0, so rate() and alerts see the first notice, not only the second.
   for (const rail of rails) for (const outcome of NOTICE_OUTCOMES) paymentNotices.inc({ rail, outcome }, 0);
+
+  const { incidentsOpen } = sources;
+  if (incidentsOpen) {
+    new Gauge({
+      name: 'kamiflow_incidents_open',
+      help: 'Incidents open now, declared by ops or opened by the product when paid orders miss the delivery promise; /v1/incidents lists them',
+      registers: [registry],
+      async collect() {
+        this.set(await incidentsOpen());
+      },
+    });
+  }
 
   new Gauge({
     name: 'kamiflow_orders_needing_attention',

@@ -6,6 +6,7 @@ import { WEBHOOK_EVENTS } from '../domain/notification';
 import { ORDER_ACTION_FITS } from '../domain/order';
 import { ACTION_RETRIES, apiGuide, ERROR_CODES } from './apiGuide';
 import { BODY_LIMIT, IMPORT_BODY_LIMIT } from './httpGuards';
+import * as is from './incidentSchemas';
 import * as s from './schemas';
 import { z } from './schemas';
 
@@ -132,6 +133,69 @@ function errorResponse(failures: Failure[]) {
       },
     },
   };
+}
+
+/** Incidents and the public status page (docs/incidents.md). */
+function incidentOperations(): Operation[] {
+  const incidentParam = z.object({ incidentId: is.IncidentId });
+  const unknown = missing('no such incident');
+  return [
+    {
+      method: 'post', path: '/v1/incidents', tag: 'Incidents', callers: ['ops', 'admin'],
+      summary: 'Declare an incident',
+      description: 'An outage ops confirm: its cause, when it began (and ended, if known) and the note the public status page shows at once. The incident is a workflow of its own; its timeline keeps what was done. The product also opens one by itself when INCIDENT_MIN_ORDERS paid orders over 5 minutes miss INCIDENT_DELIVERY_SLO (`openedBy: "system"`).',
+      request: body(is.DeclareIncident),
+      ok: { 201: json(is.Incident, 'declared') },
+      failures: [...staffOnly(['ops']), ...jsonBody()],
+    },
+    {
+      method: 'get', path: '/v1/incidents', tag: 'Incidents', callers: ['ops', 'agent', 'admin'],
+      summary: 'Incidents, newest first',
+      description: 'Of one `status` or all, each with how many orders and buyers it hurt.',
+      request: { query: is.IncidentListQuery },
+      ok: { 200: json(is.IncidentList) },
+      failures: [...staffOnly(['ops', 'agent']), badQuery()],
+    },
+    {
+      method: 'get', path: '/v1/incidents/{incidentId}', tag: 'Incidents', callers: ['ops', 'agent', 'admin'],
+      summary: 'One incident',
+      description: 'Its cause, window, public note, status, timeline, and `affected: {orders, buyers}`.',
+      request: { params: incidentParam },
+      ok: { 200: json(is.Incident) },
+      failures: [...staffOnly(['ops', 'agent']), badParam('incidentId'), unknown],
+    },
+    {
+      method: 'get', path: '/v1/incidents/{incidentId}/orders', tag: 'Incidents', callers: ['ops', 'agent', 'admin'],
+      summary: 'The orders an incident hurt',
+      description: 'Orders made in its window and hurt in a way its cause explains: delivered later than INCIDENT_DELIVERY_SLO after payment, paid and still without keys past it, refunded without keys, or cancelled at their due time without a payment notice (also once made good since). No buyer is named.',
+      request: { params: incidentParam },
+      ok: { 200: json(is.AffectedOrderList) },
+      failures: [...staffOnly(['ops', 'agent']), badParam('incidentId'), unknown],
+    },
+    {
+      method: 'post', path: '/v1/incidents/{incidentId}/reconcile', tag: 'Incidents', callers: ['ops', 'admin'],
+      summary: 'Make good the payments the incident lost',
+      description: "Each affected order cancelled without a payment notice is asked about at its provider (its rail's query); one paid there is delivered, or refunded when there is no stock. Runs in the incident's workflow; its timeline says what was found. Repeating it settles nothing twice: a payment is made good, or refunded as a late payment, once.",
+      request: { params: incidentParam, ...body(is.ReconcileIncident) },
+      ok: { 202: json(is.Reconciling, 'queued') },
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident was resolved more than 30 days ago')],
+    },
+    {
+      method: 'post', path: '/v1/incidents/{incidentId}/resolve', tag: 'Incidents', callers: ['ops', 'admin'],
+      summary: 'Resolve an incident with a public note',
+      description: 'The note replaces the public one; the window ends now unless it was given. It stays on the public status page for 30 days.',
+      request: { params: incidentParam, ...body(is.ResolveIncident) },
+      ok: { 200: json(is.Incident, 'resolved') },
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident is already resolved')],
+    },
+    {
+      method: 'get', path: '/v1/public/status', tag: 'Incidents', callers: ['anyone'],
+      summary: "The shop's public status",
+      description: 'Open incidents and those resolved in the last 30 days, with their public notes (no key; limited per address like buyers): no ids, emails or amounts of anyone. `/report` and the console show it as a banner.',
+      ok: { 200: json(is.PublicStatus) },
+      failures: [],
+    },
+  ];
 }
 
 /** Each route with the zod schemas of its parameters, query and body (the tests fuzz routes from these). */
@@ -512,6 +576,7 @@ export function describeApi(): OpenAPIRegistry {
       ok: { 201: json(s.ReportNote, 'added') },
       failures: [...staffOnly(['admin']), ...jsonBody()],
     },
+    ...incidentOperations(),
     // ── Coupons ──
     {
       method: 'post', path: '/v1/coupons', idempotent: true, tag: 'Coupons', callers: ['admin'],
@@ -645,6 +710,7 @@ export function buildOpenApi(): object {
       { name: 'Reports', description: 'Sales by day, the complaint ranking and the published monthly report.' },
       { name: 'Coupons', description: 'Promotions and compensation: coupons, and the orders that redeem them.' },
       { name: 'Operations', description: 'What ops look at first.' },
+      { name: 'Incidents', description: 'Outages declared or detected, the orders they hurt, making good, and the public status.' },
       { name: 'Service', description: 'Health, metrics, this description and the pages.' },
       { name: 'Webhooks', description: 'What kamiflow sends to the storefront.' },
     ],

@@ -228,6 +228,9 @@ export const envSchema = z
     SMTP_URL: smtpUrl.optional(),
     EMAIL_FROM: emailFrom.default('kamiflow <no-reply@kamiflow.localhost>'),
     AUTO_RECHECK_WAIT: duration('30s'),
+    INCIDENT_DELIVERY_SLO: duration('60s'),
+    INCIDENT_MIN_ORDERS: wholeNumber(1, 10),
+    INCIDENT_CHECK_EVERY: duration('30s').pipe(z.number().min(1_000, 'must be at least 1s')),
   });
 
 /** The variables `NODE_ENV=production` refuses to start without. */
@@ -285,6 +288,9 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   RATE_LIMIT_PER_MINUTE: 'Requests a minute from one address without a staff key (buyers, unsigned notices, the public report); past it, 429.',
   SMTP_URL: 'Where buyer emails go (keys delivered, refund paid, complaint answered / needs your reply / resolved): `smtp://host:port` or `smtps://user:password@host:465`. Unset: no email is sent. `npm start` runs a local Mailpit and uses it when this is unset.',
   EMAIL_FROM: 'The sender of buyer emails: an address, or `Name <address>`; its domain names every Message-ID.',
+  INCIDENT_DELIVERY_SLO: 'The delivery promise, from payment to keys: a paid order past it without keys counts towards an incident the product opens by itself, and as hurt by an incident (docs/incidents.md).',
+  INCIDENT_MIN_ORDERS: 'Paid orders over the last 5 minutes that missed INCIDENT_DELIVERY_SLO for the product to open an incident by itself (one per outage).',
+  INCIDENT_CHECK_EVERY: 'How often the incident watcher looks at the last 5 minutes of deliveries. At least 1s.',
   AUTO_RECHECK_WAIT: "How long a key_invalid complaint waits for the automatic re-check of the reported keys (the supplier's, or our own checks) before the agents take it.",
 };
 
@@ -377,6 +383,8 @@ export interface Config {
   email: { smtpUrl?: string; from: string };
   /** Whether orders and complaints taken now email their buyer (SMTP_URL is set); fixed per order when it is taken. */
   emailBuyer: boolean;
+  /** Incidents the product opens by itself, and which orders count as hurt (docs/incidents.md). */
+  incidents: { deliverySloMs: number; minOrders: number; checkEveryMs: number };
 }
 
 export class ConfigError extends Error {
@@ -455,6 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rails,
     email: { ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}), from: e.EMAIL_FROM },
     emailBuyer: e.SMTP_URL !== undefined,
+    incidents: { deliverySloMs: e.INCIDENT_DELIVERY_SLO, minOrders: e.INCIDENT_MIN_ORDERS, checkEveryMs: e.INCIDENT_CHECK_EVERY },
   });
 }
 

@@ -28,6 +28,15 @@ export function refundIdFor(orderId: string, paymentId: string): string {
   return `refund-${orderId}-${paymentId}`;
 }
 
+/**
+ * The one workflow that settles a payment found after its order's workflow closed: a late notice's
+ * (strayPayment: refunded) or an incident's reconciliation (paymentFoundLate: the order made good).
+ * Sharing the id, whichever starts first is the only one.
+ */
+export function latePaymentWorkflowId(orderId: string, paymentId: string): string {
+  return `stray-payment-${orderId}-${paymentId}`;
+}
+
 /** How many keys each slot has tried, and from which attempt its current allowance counts. */
 export interface KeyAttempts {
   attempts: number[];
@@ -55,6 +64,8 @@ export interface OrderState {
   ownRefund?: { refundId: string };
   /** Remedies answered when the order's own refund settles. */
   refundRemedies: RemedyRequest[];
+  /** The incident whose reconciliation found this cancelled order paid at its provider: it is made good now, not kept waiting. */
+  foundLateBy?: string;
 }
 
 export type KeysResult =
@@ -95,7 +106,9 @@ export type OrderEvent =
   | { type: 'remedyRequested'; request: RemedyRequest }
   | { type: 'keysReplaced'; request: RemedyRequest; result: KeysResult; refused: RefusedKey[]; attempts: KeyAttempts; oldKeyIds: string[] }
   | { type: 'refundProgress'; refundId: string; outcome: 'paid' | 'refused' | 'moot'; reason?: string }
-  | { type: 'disputed'; dispute: PaymentDispute };
+  | { type: 'disputed'; dispute: PaymentDispute }
+  /** An incident's reconciliation found this order, cancelled without its notice, paid at its provider. */
+  | { type: 'paymentFoundLate'; notice: PaymentNotice; incidentId: string };
 
 export type TimerName = 'paymentDue' | 'restockLook' | 'restockDeadline' | 'refundDecisionDue' | 'refundWindowEnded' | 'complaintWindowEnded';
 
@@ -483,6 +496,20 @@ const HANDLERS: Handlers = {
     refunded(step, refundId);
   },
 
+  paymentFoundLate(step, { notice, incidentId }) {
+    const { state } = step;
+    if (lateFindRefusal(state, notice)) return;
+    state.seenNotices.push(notice.eventId);
+    state.handledPayments.push(notice.paymentId);
+    state.foundLateBy = incidentId;
+    state.view.paidAt = step.at;
+    state.view.paymentId = notice.paymentId;
+    state.paidVia = notice.method;
+    step.note('payment_found_late', `payment ${notice.paymentId} of ${formatMoney(notice.amount)} found at the provider by incident ${incidentId}'s reconciliation; the order is made good`, 'system');
+    step.moveTo('PAID', `payment ${notice.paymentId}`, 'system', true);
+    takeKeys(step, 'first');
+  },
+
   disputed(step, { dispute }) {
     const { state } = step;
     if (state.dispute?.outcome) return; // a later event of an ended dispute changes nothing
@@ -571,6 +598,7 @@ function deliver(step: Step, keys: DeliveredKey[]): void {
 function waitForStock(step: Step): void {
   const { state } = step;
   const { restock } = state;
+  if (state.foundLateBy) return giveMoneyBack(step, `out of stock when incident ${state.foundLateBy} found the payment`, 'system');
   const firstWait = restock.deadline === undefined;
   restock.deadline ??= after(step.at, state.input.policy.restockWaitMs);
   if (Date.parse(step.at) >= Date.parse(restock.deadline)) return giveMoneyBack(step, `out of stock: no restock by ${restock.deadline}`, 'system');
@@ -769,6 +797,20 @@ export function refusal(state: OrderState, ask: OrderAsk, at: string): string | 
       return undefined;
     }
   }
+}
+
+/**
+ * Why a payment found at the provider cannot make this order good, or undefined when it can: only an
+ * order cancelled at its due time with no payment found takes it, and only a success of its amount
+ * not handled before.
+ */
+export function lateFindRefusal(state: OrderState, notice: PaymentNotice): string | undefined {
+  if (state.view.status !== 'CANCELLED' || state.view.paymentId) return `the order is ${state.view.status}; only an order cancelled unpaid is made good`;
+  if (!state.view.timeline.some((e) => e.type === 'payment_due')) return 'the order was cancelled by a person, not for want of a payment notice';
+  if (notice.status !== 'succeeded') return `payment ${notice.paymentId} did not succeed`;
+  if (!sameMoney(notice.amount, state.input.amount)) return `payment ${notice.paymentId} of ${formatMoney(notice.amount)} is not the order's ${formatMoney(state.input.amount)}`;
+  if (state.handledPayments.includes(notice.paymentId) || state.seenNotices.includes(notice.eventId)) return `payment ${notice.paymentId} was already handled`;
+  return undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
+import type { IncidentWatch } from '../workflows/incidentWatch';
 import type { FoldWatch } from '../workflows/reportFold';
 import type { SweepWatch } from '../workflows/reservationSweep';
 
@@ -37,6 +38,21 @@ export async function keepReservationSweepSchedule(client: Client, config: Confi
   logger.info({ scheduleId: reservationSweepScheduleId(config), sweepMs: config.reservationSweepMs }, 'reservation sweep scheduled');
 }
 
+export function incidentWatchScheduleId(config: Config): string {
+  return `incident-watch-${config.temporal.taskQueue}`;
+}
+
+/**
+ * The incident watcher (workflows/incidentWatch.ts) is kept the same way: one run looks every
+ * INCIDENT_CHECK_EVERY, and the schedule starts it again if it ever ends.
+ */
+export async function keepIncidentWatchSchedule(client: Client, config: Config, logger: Logger, watch: Partial<IncidentWatch> = {}): Promise<void> {
+  const { checkEveryMs, minOrders, deliverySloMs } = config.incidents;
+  const options = watching(config, checkEveryMs, 'incidentWatchWorkflow', incidentWatchScheduleId(config), { everyMs: checkEveryMs, minOrders, sloMs: deliverySloMs, ...watch } satisfies IncidentWatch);
+  await keepSchedule(client, incidentWatchScheduleId(config), options);
+  logger.info({ scheduleId: incidentWatchScheduleId(config), everyMs: checkEveryMs }, 'incident watch scheduled');
+}
+
 async function keepSchedule(client: Client, scheduleId: string, options: Omit<ScheduleOptions, 'scheduleId'>): Promise<void> {
   try {
     // Not triggerImmediately: a start triggered that way is not counted as running by the overlap
@@ -51,7 +67,7 @@ async function keepSchedule(client: Client, scheduleId: string, options: Omit<Sc
 }
 
 /** A schedule that starts one watching workflow every `everyMs` unless it is running (it keeps running). */
-function watching(config: Config, everyMs: number, workflowType: string, workflowId: string, watch: FoldWatch | SweepWatch) {
+function watching(config: Config, everyMs: number, workflowType: string, workflowId: string, watch: FoldWatch | SweepWatch | IncidentWatch) {
   return {
     spec: { intervals: [{ every: everyMs }] },
     action: { type: 'startWorkflow' as const, workflowType, workflowId, taskQueue: config.temporal.taskQueue, args: [watch] },
@@ -66,6 +82,7 @@ export async function keepSchedules(config: Config, logger: Logger): Promise<voi
     const client = new Client({ connection, namespace: config.temporal.namespace });
     await keepReportFoldSchedule(client, config, logger);
     await keepReservationSweepSchedule(client, config, logger);
+    await keepIncidentWatchSchedule(client, config, logger);
   } finally {
     await connection.close();
   }

@@ -14,3 +14,7 @@ export { reservationSweepWorkflow } from './reservationSweep';
 export { buyerEmailWorkflow } from './email';
 // Release v0.2.0, frozen: its open runs finish on it.
 export * from './legacy';
+// New in this release: incidents, the watcher that opens them, and the payments their reconciliation finds.
+export { incident } from './incident';
+export { incidentWatchWorkflow } from './incidentWatch';
+export { paymentFoundLate } from './paymentFoundLate';

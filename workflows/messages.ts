@@ -16,6 +16,9 @@ import type {
 } from '../domain/complaint';
 import type { DisputeNotice, DisputeState, PaymentDispute } from '../domain/dispute';
 import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
+import type { IncidentView } from '../domain/incident';
+import type { OrderState } from '../domain/orderLife';
+import type { RecordState } from './order/record';
 
 export const paymentNotified = defineSignal<[PaymentNotice]>('paymentNotified');
 
@@ -35,6 +38,8 @@ export const offerRestock = defineUpdate<StatusAnswer, []>('offerRestock');
 export const stockArrived = defineSignal('stockArrived');
 
 export const orderView = defineQuery<OrderView>('orderView');
+/** The order's whole state and record, also of a closed run: what an incident's reconciliation revives a cancelled order from. */
+export const orderCarry = defineQuery<{ state: OrderState; record: RecordState }>('orderCarry');
 
 /** The failure type a validator throws when an action does not fit the state; the API answers 409. */
 export const CONFLICT = 'Conflict';
@@ -81,3 +86,11 @@ export interface RefundProgress {
 }
 /** Order → refund: the money is no longer ours to send (a lost dispute: the bank has paid it). */
 export const refundMoot = defineSignal('refundMoot');
+
+// ── Incidents ───────────────────────────────────────────────────────────────────────────────────
+
+export const incidentView = defineQuery<IncidentView>('incidentView');
+/** Ops resolve the incident with the note the public reads; 409 once it is resolved. */
+export const resolveIncident = defineUpdate<IncidentView, [ActorInput & { publicNote: string }]>('resolveIncident');
+/** Ops ask for the incident's orders cancelled without a notice to be asked about at their provider; answered once queued. */
+export const reconcileIncident = defineUpdate<{ status: 'reconciling' }, [ActorInput & { note?: string }]>('reconcileIncident');

@@ -8,6 +8,7 @@ import {
   decideRefund,
   fileComplaint,
   offerRestock,
+  orderCarry,
   orderView,
   paymentDisputed,
   paymentNotified,
@@ -22,6 +23,8 @@ import { after, msUntil, now } from './time';
 export interface WaitingOrder {
   state: OrderState;
   record: RecordState;
+  /** A closed order revived (an incident found its payment): the event the new run starts with, instead of a wait's timers. */
+  then?: OrderEvent;
 }
 
 /** An event waiting its turn, and who waits to hear what it made of the order. */
@@ -53,9 +56,11 @@ async function run(input: OrderInput, resumed: WaitingOrder | undefined): Promis
   const record = new OrderRecord(resumed?.record);
   const hands = new OrderHands(record, tell, () => state);
   listen(() => state, tell, ask);
+  setHandler(orderCarry, () => ({ state, record: record.state() }));
   void CancellationScope.current().cancelRequested.catch(() => tell({ type: 'cancelledInTemporal' }));
 
-  if (resumed) rearmWaitTimers(state, tell);
+  if (resumed?.then) tell(resumed.then);
+  else if (resumed) rearmWaitTimers(state, tell);
   else tell({ type: 'created' });
 
   for (;;) {

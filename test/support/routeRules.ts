@@ -86,6 +86,13 @@ export const RULES: Record<string, Rule> = {
   'GET /v1/reports/sales': { staff: ['ops'] },
   'GET /v1/public/complaint-report': { public: true },
   'POST /v1/public/complaint-report/notes': { staff: ['admin'] },
+  'POST /v1/incidents': { staff: ['ops'] },
+  'GET /v1/incidents': { staff: ['ops', 'agent'] },
+  'GET /v1/incidents/:incidentId': { staff: ['ops', 'agent'] },
+  'GET /v1/incidents/:incidentId/orders': { staff: ['ops', 'agent'] },
+  'POST /v1/incidents/:incidentId/reconcile': { staff: ['ops'] },
+  'POST /v1/incidents/:incidentId/resolve': { staff: ['ops'] },
+  'GET /v1/public/status': { public: true },
   'POST /v1/coupons': { staff: ['admin'] },
   'GET /v1/coupons': { staff: ['ops'] },
   'GET /v1/coupons/:code': { staff: ['ops'] },
@@ -128,6 +135,9 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/orders/:orderId/feedback': { rating: 5 },
     'POST /v1/complaints': { orderId: unpaid.orderId, channel: 'phone', category: 'service', description: 'the matrix' },
     'POST /v1/public/complaint-report/notes': { month: '2026-11', text: 'the matrix' },
+    'POST /v1/incidents': { title: 'the matrix', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'the matrix' },
+    'POST /v1/incidents/:incidentId/resolve': { publicNote: 'the matrix' },
+    'POST /v1/incidents/:incidentId/reconcile': { note: 'the matrix' },
     'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
@@ -142,6 +152,8 @@ export interface RouteFixture {
   complaintId: string;
   /** An evidence file on the complaint. */
   attachmentId: string;
+  /** An incident ops declared. */
+  incidentId: string;
   /** A coupon. */
   couponCode: string;
 }
@@ -160,14 +172,16 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const { attachmentId } = (await attached.json()) as { attachmentId: string };
   const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
   expectStatus(available, 200, 'an available key');
+  const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
+  expectStatus(incident, 201, 'an incident');
   const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
   expectStatus(coupon, 201, 'a coupon');
-  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, couponCode: coupon.body.code };
+  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, incidentId: incident.body.incidentId, couponCode: coupon.body.code };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, code: f.couponCode };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */

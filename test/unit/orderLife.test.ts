@@ -1,5 +1,5 @@
 import { ORDER_STATUSES, newOrderInput, type OrderStatus, type PaymentNotice } from '../../domain/order';
-import { decide, isOver, newOrderState, refusal, refundIdFor, type OrderEffect, type OrderEvent, type OrderState } from '../../domain/orderLife';
+import { decide, isOver, lateFindRefusal, newOrderState, refusal, refundIdFor, type OrderEffect, type OrderEvent, type OrderState } from '../../domain/orderLife';
 
 /**
  * The order's decisions, without a server: every event in every status, and the money rules the
@@ -89,6 +89,7 @@ const ALL_EVENTS: OrderEvent[] = [
   { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'refused', reason: 'account frozen' },
   { type: 'refundProgress', refundId: refundIdFor('o1', 'p1'), outcome: 'paid' },
   { type: 'disputed', dispute: { source: 'stripe_dispute', id: 'dp1', complaintId: 'c2', reason: 'fraudulent' } },
+  { type: 'paymentFoundLate', notice: notice('p7'), incidentId: 'i1' },
 ];
 
 describe('decide: every event in every status', () => {
@@ -244,6 +245,44 @@ describe('the order ends', () => {
   });
 });
 
+describe('an incident finds a cancelled order paid at its provider', () => {
+  const cancelledUnpaid: OrderEvent[] = [{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [] }];
+  const found = (paymentId = 'late1', amount = 1000): OrderEvent => ({ type: 'paymentFoundLate', notice: notice(paymentId, amount, `reconciled:${paymentId}:succeeded`), incidentId: 'inc1' });
+
+  it('the order is paid with it and takes its keys; delivered, it is an order like any other', () => {
+    const cancelled = run(cancelledUnpaid).state;
+    expect(cancelled.view.status).toBe('CANCELLED');
+    expect(lateFindRefusal(cancelled, notice('late1'))).toBeUndefined();
+    const revived = run([found()], cancelled);
+    expect(revived.state.view).toMatchObject({ status: 'PAID', paymentId: 'late1' });
+    expect(revived.state.foundLateBy).toBe('inc1');
+    expect(revived.effects).toContainEqual({ type: 'takeKeys', purpose: 'first' });
+    expect(revived.state.view.timeline.map((e) => e.type)).toContain('payment_found_late');
+    const delivered = run([{ type: 'keysTaken', result: { outcome: 'ready', keys: [KEY] }, refused: [], attempts: ATTEMPTS }], revived.state);
+    expect(delivered.state.view.status).toBe('DELIVERED');
+    expect(delivered.effects.some((e) => e.type === 'refund')).toBe(false);
+  });
+
+  it('without stock its money goes back at once: the buyer has waited enough', () => {
+    const revived = run([...cancelledUnpaid, found()]).state;
+    const { state, effects } = run([{ type: 'keysTaken', result: { outcome: 'out_of_stock' }, refused: [], attempts: ATTEMPTS }], revived);
+    expect(state.view.status).toBe('REFUNDING');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'refund', refundId: refundIdFor('o1', 'late1'), paymentId: 'late1', awaited: true }));
+  });
+
+  it('is refused for anything but an unpaid order cancelled at its due time, a success of its amount, once', () => {
+    const cancelled = run(cancelledUnpaid).state;
+    expect(lateFindRefusal(cancelled, { ...notice('x'), status: 'failed' })).toMatch(/did not succeed/);
+    expect(lateFindRefusal(cancelled, notice('x', 999))).toMatch(/is not the order's/);
+    expect(lateFindRefusal(run(REACH.CANCELLED).state, notice('x'))).toMatch(/cancelled by a person/);
+    const revived = run([found()], cancelled).state;
+    expect(lateFindRefusal(revived, notice('late1'))).toMatch(/the order is PAID/);
+    // The same event again changes nothing.
+    const again = run([found()], revived);
+    expect(again.effects).toEqual([]);
+    expect(again.state.view.timeline).toEqual(revived.view.timeline);
+  });
+});
 describe('a coupon follows the money', () => {
   /** An order of list price 1000 with 200 off: the buyer pays 800. */
   function withCoupon() {

@@ -11,6 +11,7 @@ import { OrdersView, OrderView } from './orders.js';
 import { ProductsView } from './products.js';
 import { RefundsView } from './refunds.js';
 import { ReportNotesView } from './reportNotes.js';
+import { StatusBanner } from './statusBanner.js';
 import { I18n, Notice, useI18n } from './ui.js';
 
 /** Each tab, who sees it, and the page under it (`#/orders/<id>`) where it has one. */
@@ -126,7 +127,7 @@ function App() {
     ${me && allowed.length
       ? html`<nav class="tabs">${allowed.map((v) => html`<a href=${`#/${v}`} class=${v === current ? 'active' : ''} data-tab=${v}>${t(v)}</a>`)}</nav>`
       : null}
-    <main>${content}</main>
+    <main><${StatusBanner} lang=${lang} />${content}</main>
   <//>`;
 }
 

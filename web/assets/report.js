@@ -3,6 +3,7 @@ import { html, render, useEffect, useLayoutEffect, useState } from '/console/ven
 import { get, query } from './api.js';
 import { BarChart } from './chart.js';
 import { currentLang, percent, setLang, translate, when } from './i18n.js';
+import { StatusBanner } from './statusBanner.js';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
@@ -31,6 +32,7 @@ function Report() {
       <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
     </header>
     <main class="report">
+      <${StatusBanner} lang=${lang} />
       <p class="muted">${t('reportIntro')}</p>
       <form class="filters" onSubmit=${(e) => e.preventDefault()}>
         <label>${t('month')}<input type="month" name="month" value=${month} onChange=${(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} /></label>

@@ -138,6 +138,32 @@ export function railSuite(standIn: ProviderStandIn): void {
     expect(standIn.lookups).toContain(placed.orderId);
   });
 
+  it("an order cancelled without its notice, paid at the provider after all, is made good by an incident's reconciliation, once", async () => {
+    const startedAt = new Date().toISOString();
+    const placed = await order();
+    await ctx.shop.waitClosed(ctx.product.client, placed.orderId, 'CANCELLED');
+    // The provider settled the buyer's payment late and lost its notice: only its query shows it.
+    const trade = standIn.markPaid(placed.orderId, placed.amount);
+    const declared = await ctx.shop.ops.post('/v1/incidents', { title: `${method} notices lost`, cause: 'payment_provider', startedAt, publicNote: 'Some payments were confirmed late.' });
+    expectStatus(declared, 201, 'declare an incident');
+    const reconcile = () => ctx.shop.ops.post(`/v1/incidents/${declared.body.incidentId}/reconcile`, {});
+    expectStatus(await reconcile(), 202, 'reconcile');
+    const view = await ctx.shop.waitFor(placed.orderId, 'DELIVERED');
+    expect(view.paymentId).toBe(trade.paymentId);
+    expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_due', 'status:CANCELLED', 'payment_found_late']));
+    expect(standIn.lookups.filter((id) => id === placed.orderId).length).toBeGreaterThanOrEqual(2);
+    expectStatus(await reconcile(), 202, 'reconcile again');
+    const passes = await eventually(async () => {
+      const seen = (await ctx.shop.ops.get(`/v1/incidents/${declared.body.incidentId}`)).body.timeline.filter((e: { type: string }) => e.type === 'reconciled');
+      return seen.length === 2 ? seen : false;
+    }, 'two reconciliations');
+    expect(passes.map((e: { detail: string }) => e.detail)).toEqual([
+      '1 order(s) cancelled without a payment notice asked at their provider: 1 paid there and made good, 0 not paid, 0 already handled',
+      '1 order(s) cancelled without a payment notice asked at their provider: 0 paid there and made good, 0 not paid, 1 already handled',
+    ]);
+    expect(standIn.payouts(placed.orderId)).toEqual([]);
+  });
+
   it('forged and tampered notices are refused and record nothing', async () => {
     const placed = await order();
     const forged = await send(standIn.paidNotice(placed.orderId, { forged: true }, placed.amount));

@@ -1,0 +1,86 @@
+/** The incidents' request and answer bodies (the contract's "Incidents and making good"), beside api/schemas.ts. */
+import { AFFECTED_REASONS, INCIDENT_CAUSES, INCIDENT_STATUSES } from '../domain/incident';
+import { ORDER_STATUSES } from '../domain/order';
+import { PAYMENT_METHODS } from '../domain/payment';
+import { Money, OrderId, z } from './schemas';
+
+const isoTime = z
+  .string()
+  .datetime({ offset: true, error: 'must be an ISO-8601 time like 2026-11-30T08:00:00Z' })
+  .refine((t) => Date.parse(t) <= Date.now() + 60_000, 'must not be in the future');
+const PublicNote = z.string().trim().min(1, 'is required').max(2000, 'must be at most 2000 characters');
+
+export const IncidentId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'is not an incident id');
+
+export const DeclareIncident = z
+  .object({
+    title: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    cause: z.enum(INCIDENT_CAUSES, { error: `must be one of ${INCIDENT_CAUSES.join(', ')}` }),
+    startedAt: isoTime,
+    endedAt: isoTime.optional(),
+    publicNote: PublicNote.openapi({ description: 'What the public status page and /report say; no ids, emails or amounts of anyone.' }),
+  })
+  .strict()
+  .refine((b) => !b.endedAt || Date.parse(b.endedAt) > Date.parse(b.startedAt), { path: ['endedAt'], message: 'must be after startedAt' })
+  .openapi('DeclareIncident');
+
+export const ReconcileIncident = z
+  .object({ note: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional().openapi({ description: "Why, for the incident's timeline." }) })
+  .strict()
+  .openapi('ReconcileIncident');
+export const ResolveIncident = z.object({ publicNote: PublicNote }).strict().openapi('ResolveIncident');
+export const IncidentListQuery = z.object({ status: z.enum(INCIDENT_STATUSES, { error: 'must be OPEN or RESOLVED' }).optional() }).strict();
+
+const Affected = z.object({
+  orders: z.number().int().openapi({ description: 'Orders made in the window that the incident hurt (see the orders list).' }),
+  buyers: z.number().int().openapi({ description: 'Distinct buyers among them.' }),
+});
+
+export const Incident = z
+  .object({
+    incidentId: z.string(),
+    title: z.string(),
+    cause: z.enum(INCIDENT_CAUSES),
+    status: z.enum(INCIDENT_STATUSES),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    publicNote: z.string(),
+    openedBy: z.string().openapi({ description: 'The ops key that declared it, or `system` when the product opened it.' }),
+    openedAt: z.string(),
+    resolvedAt: z.string().optional(),
+    affected: Affected,
+    timeline: z.array(z.object({ at: z.string(), type: z.string(), actor: z.string(), detail: z.string().optional() })),
+  })
+  .openapi('Incident');
+export const IncidentList = z.object({ items: z.array(Incident) }).openapi('IncidentList');
+
+export const AffectedOrderList = z
+  .object({
+    affected: Affected,
+    items: z.array(
+      z.object({
+        orderId: OrderId,
+        reason: z.enum(AFFECTED_REASONS),
+        status: z.enum(ORDER_STATUSES),
+        sku: z.string(),
+        amount: Money,
+        method: z.enum(PAYMENT_METHODS),
+        createdAt: z.string(),
+        paidAt: z.string().optional(),
+        deliveredAt: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi('AffectedOrderList');
+
+export const Reconciling = z.object({ status: z.literal('reconciling') }).openapi('Reconciling');
+
+const PublicIncident = z.object({
+  title: z.string(),
+  cause: z.enum(INCIDENT_CAUSES),
+  status: z.enum(INCIDENT_STATUSES),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  publicNote: z.string(),
+});
+export const PublicStatus = z.object({ open: z.array(PublicIncident), resolved: z.array(PublicIncident) }).openapi('PublicStatus');

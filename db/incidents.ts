@@ -1,0 +1,178 @@
+import { Schema, type Model } from 'mongoose';
+import { affectedBy, harmOf, type AffectedReason, type IncidentStatus, type IncidentView } from '../domain/incident';
+import type { Money } from '../domain/money';
+import type { OrderStatus, TimelineEntry } from '../domain/order';
+import type { PaymentMethod } from '../domain/payment';
+import { projectNewer } from './projection';
+import type { Store } from './store';
+
+/** The incidents read model: written by each incident's workflow at every change, read by the API and the watcher. */
+export interface IncidentDoc {
+  _id: string;
+  seq: number;
+  status: IncidentStatus;
+  openedBy: string;
+  openedAt: Date;
+  resolvedAt?: Date;
+  view: IncidentView;
+}
+
+const incidentSchema = new Schema<IncidentDoc>(
+  {
+    _id: String,
+    seq: { type: Number, required: true },
+    status: { type: String, required: true },
+    openedBy: { type: String, required: true },
+    openedAt: { type: Date, required: true },
+    resolvedAt: Date,
+    view: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false, minimize: false },
+);
+incidentSchema.index({ status: 1, openedAt: -1 });
+incidentSchema.index({ resolvedAt: 1 }, { sparse: true });
+
+const ready = new WeakMap<Store, Promise<Model<IncidentDoc>>>();
+
+/**
+ * The incidents collection of this store, its indexes made once per connection (kept beside the
+ * store rather than in it: incidents are one capability, and their collection is theirs). The
+ * order rows get an index on `paidAt`, which the watcher counts by.
+ */
+export function incidents(store: Store): Promise<Model<IncidentDoc>> {
+  let model = ready.get(store);
+  if (!model) {
+    model = (async () => {
+      const m = (store.connection.models.Incident as Model<IncidentDoc> | undefined) ?? store.connection.model<IncidentDoc>('Incident', incidentSchema, 'incidents');
+      await m.createIndexes();
+      await store.orderViews.collection.createIndex({ paidAt: 1 }, { sparse: true });
+      return m;
+    })();
+    model.catch(() => ready.delete(store));
+    ready.set(store, model);
+  }
+  return model;
+}
+
+/** The incident as its workflow last wrote it; `seq` only grows, so a late retry never rolls it back. */
+export async function projectIncident(store: Store, seq: number, view: IncidentView): Promise<void> {
+  const model = await incidents(store);
+  await projectNewer(model, {
+    _id: view.incidentId,
+    seq,
+    status: view.status,
+    openedBy: view.openedBy,
+    openedAt: new Date(view.openedAt),
+    ...(view.resolvedAt ? { resolvedAt: new Date(view.resolvedAt) } : {}),
+    view,
+  });
+}
+
+export async function incidentById(store: Store, incidentId: string): Promise<IncidentView | null> {
+  const row = await (await incidents(store)).findById(incidentId, { view: 1 }).lean();
+  return row?.view ?? null;
+}
+
+/** Incidents newest first, of one status or all. */
+export async function listIncidents(store: Store, status?: IncidentStatus, limit = 200): Promise<IncidentView[]> {
+  const rows = await (await incidents(store))
+    .find(status ? { status } : {}, { view: 1 })
+    .sort({ openedAt: -1 })
+    .limit(limit)
+    .lean();
+  return rows.map((r) => r.view);
+}
+
+/** What the public status page is made of: open incidents, and those resolved since `since`. */
+export async function incidentsShownSince(store: Store, since: Date): Promise<IncidentView[]> {
+  const rows = await (await incidents(store))
+    .find({ $or: [{ status: 'OPEN' }, { resolvedAt: { $gte: since } }] }, { view: 1 })
+    .limit(500)
+    .lean();
+  return rows.map((r) => r.view);
+}
+
+export async function openIncidentCount(store: Store): Promise<number> {
+  return (await incidents(store)).countDocuments({ status: 'OPEN' });
+}
+
+/** When the last incident the product opened itself was resolved (the watcher counts from there). */
+export async function lastDetectedResolvedAt(store: Store): Promise<string | undefined> {
+  const row = await (await incidents(store)).findOne({ openedBy: 'system', status: 'RESOLVED' }, { resolvedAt: 1 }).sort({ resolvedAt: -1 }).lean();
+  return row?.resolvedAt?.toISOString();
+}
+
+/** One order an incident touched, as ops see it. */
+export interface AffectedOrder {
+  orderId: string;
+  reason: AffectedReason;
+  status: OrderStatus;
+  sku: string;
+  amount: Money;
+  method: PaymentMethod;
+  createdAt: string;
+  paidAt?: string;
+  deliveredAt?: string;
+  /** Who the buyer is, hashed (the order list's key): counts buyers, never shows one. */
+  emailHash?: string;
+}
+
+interface OrderRowFacts {
+  _id: string;
+  sku: string;
+  status: OrderStatus;
+  createdAt: Date;
+  paidAt?: Date;
+  deliveredAt?: Date;
+  emailHash?: string;
+  view: { amount: Money; timeline: TimelineEntry[]; payment?: { method: PaymentMethod } };
+}
+
+/** Orders an incident can touch are made in its window: read once, judged by domain/incident.ts. */
+const MAX_ORDERS_IN_A_WINDOW = 100_000;
+
+/** The orders made in the incident's window that it hurt, oldest first. */
+export async function affectedOrders(store: Store, incident: IncidentView, sloMs: number, now: string): Promise<AffectedOrder[]> {
+  const to = incident.endedAt ?? now;
+  const rows = await store.orderViews
+    .find(
+      { createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
+      { sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
+    )
+    .sort({ createdAt: 1 })
+    .limit(MAX_ORDERS_IN_A_WINDOW)
+    .lean<OrderRowFacts[]>();
+  const found: AffectedOrder[] = [];
+  for (const row of rows) {
+    const facts = {
+      status: row.status,
+      createdAt: row.createdAt.toISOString(),
+      ...(row.paidAt ? { paidAt: row.paidAt.toISOString() } : {}),
+      ...(row.deliveredAt ? { deliveredAt: row.deliveredAt.toISOString() } : {}),
+      timeline: row.view.timeline ?? [],
+    };
+    const reason = affectedBy(incident, facts, sloMs, now);
+    if (!reason) continue;
+    const { timeline: _timeline, ...dates } = facts;
+    found.push({ orderId: row._id, reason, sku: row.sku, amount: row.view.amount, method: row.view.payment?.method ?? 'generic', ...dates, ...(row.emailHash ? { emailHash: row.emailHash } : {}) });
+  }
+  return found;
+}
+
+/** How many orders and how many buyers (an order without a known buyer counts as one of its own). */
+export function affectedCounts(orders: AffectedOrder[]): { orders: number; buyers: number } {
+  return { orders: orders.length, buyers: new Set(orders.map((o) => o.emailHash ?? `order:${o.orderId}`)).size };
+}
+
+/** Orders paid since `since` that missed the delivery promise: delivered later than it, or still without keys past it. */
+export async function lateOrderCount(store: Store, since: string, sloMs: number, now: string): Promise<number> {
+  await incidents(store); // its paidAt index
+  const rows = await store.orderViews
+    .find({ paidAt: { $gte: new Date(since) } }, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1 })
+    .limit(MAX_ORDERS_IN_A_WINDOW)
+    .lean<Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt'>[]>();
+  return rows.filter((r) => {
+    const harm = harmOf({ status: r.status, createdAt: r.createdAt.toISOString(), paidAt: r.paidAt?.toISOString(), deliveredAt: r.deliveredAt?.toISOString(), timeline: [] }, sloMs, now);
+    return harm === 'delivered_late' || harm === 'undelivered';
+  }).length;
+}

@@ -1,0 +1,237 @@
+/**
+ * Incidents, as decisions: what an incident is, what it becomes when ops act on it, which orders it
+ * touched, when the product opens one by itself, and what the public may see of it. No I/O, no
+ * clock, no Temporal: the incident workflow and the API feed these with what they read.
+ *
+ *   OPEN ─resolve (with a public note)─▶ RESOLVED
+ */
+import type { OrderStatus, TimelineEntry } from './order';
+
+export const INCIDENT_CAUSES = ['payment_provider', 'delivery', 'supplier', 'other'] as const;
+export type IncidentCause = (typeof INCIDENT_CAUSES)[number];
+export const INCIDENT_STATUSES = ['OPEN', 'RESOLVED'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** How long a resolved incident stays on the public status page. */
+export const PUBLIC_RESOLVED_FOR_MS = 30 * 24 * 60 * 60 * 1000;
+/** The span the product looks back over when it decides whether an outage is going on. */
+export const DETECTION_WINDOW_MS = 5 * 60 * 1000;
+
+export interface IncidentInput {
+  incidentId: string;
+  title: string;
+  cause: IncidentCause;
+  startedAt: string;
+  endedAt?: string;
+  publicNote: string;
+  /** Who declared it: an ops key's name, or `system` for one the product opened itself. */
+  openedBy: string;
+  openedAt: string;
+}
+
+export interface IncidentEntry {
+  at: string;
+  type: string;
+  actor: string;
+  detail?: string;
+}
+
+export interface IncidentView {
+  incidentId: string;
+  title: string;
+  cause: IncidentCause;
+  status: IncidentStatus;
+  startedAt: string;
+  endedAt?: string;
+  publicNote: string;
+  openedBy: string;
+  openedAt: string;
+  resolvedAt?: string;
+  timeline: IncidentEntry[];
+}
+
+export function incidentWorkflowId(incidentId: string): string {
+  return `incident-${incidentId}`;
+}
+
+export function newIncident(input: IncidentInput): IncidentView {
+  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt } = input;
+  const detail = openedBy === 'system' ? `opened by the product: ${title}` : `declared: ${title}`;
+  return {
+    incidentId,
+    title,
+    cause,
+    status: 'OPEN',
+    startedAt,
+    ...(endedAt ? { endedAt } : {}),
+    publicNote,
+    openedBy,
+    openedAt,
+    timeline: [{ at: openedAt, type: 'opened', actor: openedBy, detail }],
+  };
+}
+
+/** Why ops may not resolve the incident now, or undefined when they may. */
+export function resolveRefusal(incident: IncidentView): string | undefined {
+  return incident.status === 'RESOLVED' ? `the incident was resolved at ${incident.resolvedAt}` : undefined;
+}
+
+/** The incident resolved with the note the public reads; its window ends now unless ops gave its end. */
+export function resolve(incident: IncidentView, publicNote: string, actor: string, at: string): IncidentView {
+  return {
+    ...incident,
+    status: 'RESOLVED',
+    publicNote,
+    endedAt: incident.endedAt ?? at,
+    resolvedAt: at,
+    timeline: [...incident.timeline, { at, type: 'resolved', actor, detail: publicNote }],
+  };
+}
+
+export function noted(incident: IncidentView, entry: IncidentEntry): IncidentView {
+  return { ...incident, timeline: [...incident.timeline, entry] };
+}
+
+// ── Affected orders ─────────────────────────────────────────────────────────────────────────────
+
+export const AFFECTED_REASONS = ['delivered_late', 'undelivered', 'refunded_without_keys', 'cancelled_without_notice'] as const;
+export type AffectedReason = (typeof AFFECTED_REASONS)[number];
+
+/** Which ways of being hurt each cause can explain; `other` explains them all. */
+const REASONS_BY_CAUSE: Record<IncidentCause, readonly AffectedReason[]> = {
+  payment_provider: ['delivered_late', 'undelivered', 'cancelled_without_notice'],
+  delivery: ['delivered_late', 'undelivered', 'refunded_without_keys'],
+  supplier: ['delivered_late', 'undelivered', 'refunded_without_keys'],
+  other: AFFECTED_REASONS,
+};
+
+/** What the incident decisions read of an order (its read-model row). */
+export interface OrderFacts {
+  status: OrderStatus;
+  createdAt: string;
+  paidAt?: string;
+  deliveredAt?: string;
+  timeline: Pick<TimelineEntry, 'type'>[];
+}
+
+/** The window an incident covers: from its start to its end, or to now while it has none. */
+export function windowOf(incident: Pick<IncidentView, 'startedAt' | 'endedAt'>, now: string): { from: string; to: string } {
+  return { from: incident.startedAt, to: incident.endedAt ?? now };
+}
+
+/**
+ * How the order was hurt, judged by the delivery promise (`sloMs` from payment to keys): delivered
+ * later than that, paid and still without keys past it, refunded without ever getting keys, or
+ * cancelled at its due time with no payment notice. Undefined when it was served as promised.
+ */
+export function harmOf(order: OrderFacts, sloMs: number, now: string): AffectedReason | undefined {
+  const paid = order.paidAt ? Date.parse(order.paidAt) : undefined;
+  // Cancelled without its notice and made good since by a reconciliation: still one the incident hurt.
+  if (order.timeline.some((e) => e.type === 'payment_found_late')) return 'cancelled_without_notice';
+  if (order.status === 'CANCELLED') return order.timeline.some((e) => e.type === 'payment_due') ? 'cancelled_without_notice' : undefined;
+  if (paid === undefined) return undefined;
+  if (order.deliveredAt) return Date.parse(order.deliveredAt) - paid > sloMs ? 'delivered_late' : undefined;
+  if (order.status === 'REFUNDED' || order.status === 'REFUNDING') return 'refunded_without_keys';
+  return Date.parse(now) - paid > sloMs ? 'undelivered' : undefined;
+}
+
+/** Why the order counts as hurt by this incident (made in its window, hurt in a way its cause explains), or undefined. */
+export function affectedBy(incident: Pick<IncidentView, 'cause' | 'startedAt' | 'endedAt'>, order: OrderFacts, sloMs: number, now: string): AffectedReason | undefined {
+  const { from, to } = windowOf(incident, now);
+  const created = Date.parse(order.createdAt);
+  if (created < Date.parse(from) || created > Date.parse(to)) return undefined;
+  const harm = harmOf(order, sloMs, now);
+  return harm && REASONS_BY_CAUSE[incident.cause].includes(harm) ? harm : undefined;
+}
+
+// ── The product opens one itself ────────────────────────────────────────────────────────────────
+
+/** What the watcher saw over the last DETECTION_WINDOW_MS. */
+export interface DeliveryWatch {
+  /** Orders paid in the window that took longer than the promise to get keys, or still have none past it. */
+  lateOrders: number;
+  /** An incident is open already (declared by ops or opened by the product): this outage has one. */
+  openIncident: boolean;
+}
+
+/**
+ * Orders paid since when count: the last DETECTION_WINDOW_MS, but none paid before the last
+ * incident was resolved (they were that incident's, and opening another for them would be two
+ * incidents for one outage).
+ */
+export function watchFrom(now: string, lastResolvedAt?: string): string {
+  const windowFrom = Date.parse(now) - DETECTION_WINDOW_MS;
+  return new Date(Math.max(windowFrom, lastResolvedAt ? Date.parse(lastResolvedAt) : windowFrom)).toISOString();
+}
+
+/** Whether to open an incident now: enough paid orders missed the promise and no open incident covers them. */
+export function shouldOpen(watch: DeliveryWatch, minOrders: number): boolean {
+  return !watch.openIncident && watch.lateOrders >= minOrders;
+}
+
+/** The incident the product opens for late deliveries, starting at the window's start. */
+export function detectedIncident(incidentId: string, lateOrders: number, windowFrom: string, at: string, sloMs: number): IncidentInput {
+  return {
+    incidentId,
+    title: `Deliveries are slow: ${lateOrders} paid orders waited longer than ${Math.round(sloMs / 1000)}s for their keys`,
+    cause: 'delivery',
+    startedAt: windowFrom,
+    publicNote: 'Some orders are taking longer than usual to deliver. We are on it; every paid order will get its keys or its money back.',
+    openedBy: 'system',
+    openedAt: at,
+  };
+}
+
+// ── What the public sees ────────────────────────────────────────────────────────────────────────
+
+export interface PublicIncident {
+  title: string;
+  cause: IncidentCause;
+  status: IncidentStatus;
+  startedAt: string;
+  endedAt?: string;
+  publicNote: string;
+}
+
+/**
+ * Open incidents and those resolved in the last 30 days, newest first, with only what the shop
+ * publishes: no ids, no people, no figures about anyone.
+ */
+export function publicStatus(incidents: IncidentView[], now: string): { open: PublicIncident[]; resolved: PublicIncident[] } {
+  const since = Date.parse(now) - PUBLIC_RESOLVED_FOR_MS;
+  const shown = (i: IncidentView): PublicIncident => ({
+    title: i.title,
+    cause: i.cause,
+    status: i.status,
+    startedAt: i.startedAt,
+    ...(i.endedAt ? { endedAt: i.endedAt } : {}),
+    publicNote: i.publicNote,
+  });
+  const newest = (a: IncidentView, b: IncidentView) => Date.parse(b.startedAt) - Date.parse(a.startedAt);
+  return {
+    open: incidents.filter((i) => i.status === 'OPEN').sort(newest).map(shown),
+    resolved: incidents.filter((i) => i.status === 'RESOLVED' && Date.parse(i.resolvedAt ?? i.startedAt) >= since).sort(newest).map(shown),
+  };
+}
+
+// ── Reconciliation ──────────────────────────────────────────────────────────────────────────────
+
+export interface FoundPaymentFacts {
+  paymentId: string;
+  status: 'succeeded' | 'failed';
+  amount: { amount: number; currency: string };
+}
+
+/** The payment the provider holds for an order cancelled without its notice: a success of the order's amount, if any. */
+export function paymentToMakeGood(found: FoundPaymentFacts[], amount: { amount: number; currency: string }): FoundPaymentFacts | undefined {
+  return found.find((p) => p.status === 'succeeded' && p.amount.amount === amount.amount && p.amount.currency === amount.currency);
+}
+
+/** `needs_person`: paid at the provider, but the order can no longer be revived here (its workflow is gone); ops settle it by hand. */
+export type ReconcileOutcome = 'made_good' | 'not_paid' | 'already_handled' | 'needs_person';
+
+/** One line of the incident's timeline for a reconciliation pass. */
+export function reconcileSummary(outcomes: ReconcileOutcome[]): string {
+  const count = (o: ReconcileOutcome) => outcomes.filter((x) => x === o).length;
+  return `${outcomes.length} order(s) cancelled without a payment notice asked at their provider: ${count('made_good')} paid there and made good, ${count('not_paid')} not paid, ${count('already_handled')} already handled${count('needs_person') ? `, ${count('needs_person')} paid there but need a person` : ''}`;
+}

@@ -1,0 +1,122 @@
+import {
+  affectedBy,
+  harmOf,
+  newIncident,
+  paymentToMakeGood,
+  publicStatus,
+  reconcileSummary,
+  resolve,
+  resolveRefusal,
+  shouldOpen,
+  watchFrom,
+  type IncidentInput,
+  type OrderFacts,
+} from '../../domain/incident';
+
+/** The incident decisions, without a server: what an incident hurt, when one opens by itself, what the public sees. */
+const T0 = '2026-12-01T10:00:00.000Z';
+const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+const SLO = 60_000;
+
+const declared = (fields: Partial<IncidentInput> = {}): IncidentInput => ({
+  incidentId: 'i1',
+  title: 'Payment notices delayed',
+  cause: 'payment_provider',
+  startedAt: at(0),
+  publicNote: 'Payments are slow to confirm.',
+  openedBy: 'ops-key',
+  openedAt: at(600),
+  ...fields,
+});
+
+const order = (fields: Partial<OrderFacts>): OrderFacts => ({ status: 'DELIVERED', createdAt: at(10), timeline: [], ...fields });
+
+describe('how an order was hurt', () => {
+  it('by the delivery promise, from payment to keys', () => {
+    const now = at(1000);
+    expect(harmOf(order({ paidAt: at(20), deliveredAt: at(30) }), SLO, now)).toBeUndefined();
+    expect(harmOf(order({ paidAt: at(20), deliveredAt: at(81) }), SLO, now)).toBe('delivered_late');
+    expect(harmOf(order({ status: 'OUT_OF_STOCK', paidAt: at(20) }), SLO, now)).toBe('undelivered');
+    expect(harmOf(order({ status: 'DELIVERING', paidAt: at(20) }), SLO, at(50))).toBeUndefined();
+    expect(harmOf(order({ status: 'REFUNDED', paidAt: at(20) }), SLO, now)).toBe('refunded_without_keys');
+    expect(harmOf(order({ status: 'REFUNDED', paidAt: at(20), deliveredAt: at(25) }), SLO, now)).toBeUndefined();
+    expect(harmOf(order({ status: 'AWAITING_PAYMENT' }), SLO, now)).toBeUndefined();
+  });
+
+  it('cancelled at its due time without a notice, also once made good since; not when a person cancelled it', () => {
+    expect(harmOf(order({ status: 'CANCELLED', timeline: [{ type: 'payment_due' }] }), SLO, at(1000))).toBe('cancelled_without_notice');
+    expect(harmOf(order({ status: 'CANCELLED', timeline: [{ type: 'status:CANCELLED' }] }), SLO, at(1000))).toBeUndefined();
+    const madeGood = order({ status: 'DELIVERED', paidAt: at(900), deliveredAt: at(901), timeline: [{ type: 'payment_due' }, { type: 'payment_found_late' }] });
+    expect(harmOf(madeGood, SLO, at(1000))).toBe('cancelled_without_notice');
+  });
+
+  it('counts for an incident when made in its window and its cause explains the harm', () => {
+    const late = order({ paidAt: at(20), deliveredAt: at(200) });
+    const refunded = order({ status: 'REFUNDED', paidAt: at(20) });
+    const cancelled = order({ status: 'CANCELLED', timeline: [{ type: 'payment_due' }] });
+    const payment = newIncident(declared({ endedAt: at(500) }));
+    expect(affectedBy(payment, late, SLO, at(1000))).toBe('delivered_late');
+    expect(affectedBy(payment, cancelled, SLO, at(1000))).toBe('cancelled_without_notice');
+    expect(affectedBy(payment, refunded, SLO, at(1000))).toBeUndefined();
+    expect(affectedBy(payment, { ...late, createdAt: at(501) }, SLO, at(1000))).toBeUndefined();
+    expect(affectedBy(payment, { ...late, createdAt: at(-1) }, SLO, at(1000))).toBeUndefined();
+    const supplier = newIncident(declared({ cause: 'supplier' }));
+    expect(affectedBy(supplier, refunded, SLO, at(1000))).toBe('refunded_without_keys');
+    expect(affectedBy(supplier, cancelled, SLO, at(1000))).toBeUndefined();
+    // Open, with no end: its window runs to now.
+    expect(affectedBy(supplier, { ...late, createdAt: at(900) }, SLO, at(1000))).toBe('delivered_late');
+  });
+});
+
+describe('the product opens an incident itself', () => {
+  it('when enough paid orders missed the promise and none is open', () => {
+    expect(shouldOpen({ lateOrders: 10, openIncident: false }, 10)).toBe(true);
+    expect(shouldOpen({ lateOrders: 9, openIncident: false }, 10)).toBe(false);
+    expect(shouldOpen({ lateOrders: 50, openIncident: true }, 10)).toBe(false);
+  });
+
+  it('looks back 5 minutes, but not past the last incident it resolved', () => {
+    const now = at(1000);
+    expect(watchFrom(now)).toBe(at(700));
+    expect(watchFrom(now, at(900))).toBe(at(900));
+    expect(watchFrom(now, at(100))).toBe(at(700));
+  });
+});
+
+describe('an incident resolved', () => {
+  it('once, with the note the public reads, its window ending then unless ops gave its end', () => {
+    const open = newIncident(declared());
+    expect(open.status).toBe('OPEN');
+    expect(resolveRefusal(open)).toBeUndefined();
+    const done = resolve(open, 'Fixed: the provider resent every notice.', 'ops-key', at(1200));
+    expect(done).toMatchObject({ status: 'RESOLVED', endedAt: at(1200), resolvedAt: at(1200), publicNote: 'Fixed: the provider resent every notice.' });
+    expect(done.timeline.map((e) => e.type)).toEqual(['opened', 'resolved']);
+    expect(resolveRefusal(done)).toMatch(/resolved at/);
+    expect(resolve(newIncident(declared({ endedAt: at(500) })), 'ok', 'ops-key', at(1200)).endedAt).toBe(at(500));
+  });
+});
+
+describe('what the public sees', () => {
+  it('open incidents and those resolved in the last 30 days, newest first, with nothing about anyone', () => {
+    const now = '2026-12-31T00:00:00.000Z';
+    const open = newIncident(declared({ incidentId: 'secret-id-1', startedAt: '2026-12-30T00:00:00.000Z' }));
+    const recent = resolve(newIncident(declared({ incidentId: 'secret-id-2', startedAt: '2026-12-20T00:00:00.000Z' })), 'All good now.', 'ops-key', '2026-12-21T00:00:00.000Z');
+    const old = resolve(newIncident(declared({ incidentId: 'secret-id-3', startedAt: '2026-11-01T00:00:00.000Z' })), 'Long ago.', 'ops-key', '2026-11-02T00:00:00.000Z');
+    const shown = publicStatus([old, recent, open], now);
+    expect(shown.open.map((i) => i.startedAt)).toEqual([open.startedAt]);
+    expect(shown.resolved).toEqual([{ title: recent.title, cause: 'payment_provider', status: 'RESOLVED', startedAt: recent.startedAt, endedAt: recent.endedAt, publicNote: 'All good now.' }]);
+    expect(JSON.stringify(shown)).not.toMatch(/secret-id|ops-key|timeline/);
+  });
+});
+
+describe('reconciliation', () => {
+  it('makes good a success of the order amount only', () => {
+    const amount = { amount: 500, currency: 'CNY' };
+    expect(paymentToMakeGood([{ paymentId: 'f', status: 'failed', amount }], amount)).toBeUndefined();
+    expect(paymentToMakeGood([{ paymentId: 'w', status: 'succeeded', amount: { amount: 499, currency: 'CNY' } }], amount)).toBeUndefined();
+    expect(paymentToMakeGood([{ paymentId: 'f', status: 'failed', amount }, { paymentId: 'p', status: 'succeeded', amount }], amount)?.paymentId).toBe('p');
+    expect(reconcileSummary(['made_good', 'not_paid', 'made_good', 'already_handled'])).toBe(
+      '4 order(s) cancelled without a payment notice asked at their provider: 2 paid there and made good, 1 not paid, 1 already handled',
+    );
+  });
+});
