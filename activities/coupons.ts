@@ -5,6 +5,12 @@ import type { ActivityDeps } from './deps';
 
 /** A coupon's hold follows its order's money (domain/orderLife.ts followCoupon); grants compensate buyers. */
 export function couponActivities({ store, vault }: ActivityDeps) {
+  async function grant(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
+    const problems = termsProblems(grant.terms);
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
+    return grantCoupon(store, vault, grant);
+  }
+
   return {
     /** The order's payment redeems the coupon held for it; once, however often it is retried. */
     async redeemOrderCoupon(args: { code: string; orderId: string; paymentId: string }): Promise<void> {
@@ -20,10 +26,18 @@ export function couponActivities({ store, vault }: ActivityDeps) {
      * A single-use coupon for one buyer, once per grant key (`incident:<id>:<email>`): asked again it
      * answers the same code. Terms that do not hold fail for good (BadCouponTerms).
      */
-    async grantCoupon(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
-      const problems = termsProblems(grant.terms);
-      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
-      return grantCoupon(store, vault, grant);
+    grantCoupon: grant,
+
+    /**
+     * grantCoupon for the buyer of an order, named by the order alone: the address is read from
+     * order_access here and the answer leaves the code out, so neither reaches the caller's history
+     * (the buyer's email reads the code by its grant key).
+     */
+    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail'> & { orderId: string }): Promise<{ created: boolean }> {
+      const access = await store.orderAccess.findById(orderId, { email: 1 }).lean();
+      if (!access) throw ApplicationFailure.nonRetryable(`order ${orderId} has no buyer on record`, 'UnknownOrder');
+      const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email) });
+      return { created };
     },
   };
 }

@@ -91,6 +91,7 @@ export const RULES: Record<string, Rule> = {
   'GET /v1/incidents/:incidentId': { staff: ['ops', 'agent'] },
   'GET /v1/incidents/:incidentId/orders': { staff: ['ops', 'agent'] },
   'POST /v1/incidents/:incidentId/reconcile': { staff: ['ops'] },
+  'POST /v1/incidents/:incidentId/compensate': { staff: ['ops'] },
   'POST /v1/incidents/:incidentId/resolve': { staff: ['ops'] },
   'GET /v1/public/status': { public: true },
   'POST /v1/coupons': { staff: ['admin'] },
@@ -138,6 +139,7 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/incidents': { title: 'the matrix', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'the matrix' },
     'POST /v1/incidents/:incidentId/resolve': { publicNote: 'the matrix' },
     'POST /v1/incidents/:incidentId/reconcile': { note: 'the matrix' },
+    'POST /v1/incidents/:incidentId/compensate': { percentOff: 10, validFor: '30d' },
     'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
   };
