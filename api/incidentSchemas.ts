@@ -42,9 +42,13 @@ export const CompensateIncident = z
     minSpend: Money.optional().openapi({ description: '满减: the list price must reach this.' }),
   })
   .strict()
-  .superRefine((terms, ctx) => {
-    for (const problem of termsRules(terms)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.reason });
-  })
+  .superRefine(
+    (terms, ctx) => {
+      for (const problem of termsRules(terms)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.reason });
+    },
+    // Also beside a field's own problem (a missing validFor), so one answer names every field to fix.
+    { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) },
+  )
   .openapi('CompensateIncident');
 export const Compensated = z
   .object({ coupons: z.number().int().openapi({ description: 'Coupons granted, one per affected buyer; a repeat answers the same.' }) })
