@@ -3,7 +3,7 @@ import { messageIdOf } from '../../domain/buyerEmail';
 import { incidentWorkflowId } from '../../domain/incident';
 import { buyerEmailWorkflowId } from '../../workflows/email';
 import { capturedLogs } from '../support/harness';
-import { type Answer } from '../support/http';
+import { eventually, type Answer } from '../support/http';
 import { Inbox, testSmtpUrl, type MailMessage } from '../support/mailpit';
 import { expectStatus, keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
 import { FakeProvider } from '../support/provider';
@@ -134,7 +134,55 @@ describe('compensating the buyers an incident hurt', () => {
     expect((await shop.storefront.post(url, { percentOff: 10, validFor: '30d' })).status).toBe(403);
     // Nothing refused changed the incident.
     expect((await shop.ops.get(`/v1/incidents/${incidentId}`)).body.compensation).toBeUndefined();
-    // No one hurt: nothing to grant, and said so.
-    expect((await shop.ops.post(url, { amountOff: CNY(100), validFor: '7d' })).body).toEqual({ coupons: 0 });
+    // No one hurt (no order in its window): nothing to grant, and said so.
+    const quiet = await shop.ops.post('/v1/incidents', { title: 'quiet', cause: 'other', startedAt: minutesAgo(600), endedAt: minutesAgo(599), publicNote: 'n' });
+    expectStatus(quiet, 201, 'declare');
+    const none = await shop.ops.post(`/v1/incidents/${quiet.body.incidentId}/compensate`, { amountOff: CNY(100), validFor: '7d' });
+    expectStatus(none, 201, 'compensate nobody');
+    expect(none.body).toEqual({ coupons: 0 });
+  });
+
+  it("an order cancelled unpaid and found paid by a reconciliation redeems its coupon again, or past its limit, and is delivered at the price paid", async () => {
+    const { shop } = ctx;
+    const sku = 'incident-coupon-revived';
+    await shop.product(sku, {}, keyCodes(4, 'REV'));
+    const single = await shop.admin.post('/v1/coupons', { amountOff: CNY(100), maxRedemptions: 1 });
+    const roomy = await shop.admin.post('/v1/coupons', { amountOff: CNY(100), maxRedemptions: 5 });
+    expectStatus(single, 201, 'single-use coupon');
+    expectStatus(roomy, 201, 'coupon with room');
+    const startedAt = minutesAgo(1);
+    const lost = async (code: string, email: string) => {
+      const answer = await orderAs(sku, email, { coupon: code });
+      expectStatus(answer, 201, 'order with a coupon');
+      return answer.body as { orderId: string; amount: { amount: number; currency: string }; listPrice: { amount: number } };
+    };
+    const tookLast = await lost(single.body.code, address('cara'));
+    const hadRoom = await lost(roomy.body.code, address('dan'));
+    for (const o of [tookLast, hadRoom]) await shop.waitClosed(ctx.product.client, o.orderId, 'CANCELLED');
+    // The cancel gave the single use back; another buyer took it and paid.
+    const other = await lost(single.body.code, address('eve'));
+    await shop.pay(other);
+    await shop.waitFor(other.orderId, 'DELIVERED');
+    for (const [o, paymentId] of [[tookLast, 'pay-rev-1'], [hadRoom, 'pay-rev-2']] as const) provider.payments.set(o.orderId, [{ paymentId, status: 'succeeded', amount: o.amount }]);
+
+    const declared = await shop.ops.post('/v1/incidents', { title: 'Notices lost again', cause: 'payment_provider', startedAt, publicNote: 'Some payments were not confirmed.' });
+    expectStatus(declared, 201, 'declare');
+    expectStatus(await shop.ops.post(`/v1/incidents/${declared.body.incidentId}/reconcile`, {}), 202, 'reconcile');
+    const [over, again] = await Promise.all([tookLast, hadRoom].map((o) => shop.waitFor(o.orderId, 'DELIVERED')));
+    // Money first: both delivered at the discounted price the buyer paid.
+    for (const [view, o] of [[over, tookLast], [again, hadRoom]] as const) expect(view).toMatchObject({ amount: o.amount, listPrice: CNY(o.listPrice.amount), discount: CNY(100) });
+    const overTimeline = (await eventually(async () => {
+      const v = await shop.view(tookLast.orderId);
+      return v.timeline.some((e: { type: string }) => e.type === 'coupon_over_limit') ? v : false;
+    }, 'the over-limit redemption noted')).timeline;
+    expect(overTimeline.find((e: { type: string }) => e.type === 'coupon_over_limit')?.detail).toContain(single.body.code);
+    expect(again.timeline.map((e: { type: string }) => e.type)).not.toContain('coupon_over_limit');
+    const singleSeen = (await shop.admin.get(`/v1/coupons/${single.body.code}`)).body;
+    expect(singleSeen.counts).toEqual({ held: 0, redeemed: 2, released: 0 });
+    expect(await ctx.product.store.couponRedemptions.findById(`${single.body.code}:${tookLast.orderId}`).lean()).toMatchObject({ state: 'redeemed', paymentId: 'pay-rev-1', overLimit: true });
+    const roomySeen = (await shop.admin.get(`/v1/coupons/${roomy.body.code}`)).body;
+    expect(roomySeen).toMatchObject({ counts: { held: 0, redeemed: 1, released: 0 }, remaining: 4 });
+    expect(await ctx.product.store.couponRedemptions.findById(`${roomy.body.code}:${hadRoom.orderId}`).lean()).not.toHaveProperty('overLimit');
   });
 });
+
