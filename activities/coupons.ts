@@ -33,7 +33,7 @@ export function couponActivities({ store, vault, logger }: ActivityDeps) {
     },
 
     /**
-     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<email>`): asked again it
+     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<emailHash>`): asked again it
      * answers the same code. Terms that do not hold fail for good (BadCouponTerms).
      */
     grantCoupon: grant,

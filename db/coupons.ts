@@ -83,7 +83,7 @@ function freshCode(): string {
 
 /** What grantCoupon issues: the coupon's terms, for one buyer, once per grant key. */
 export interface CouponGrant {
-  /** The outside reason, unique per coupon: `incident:<id>:<email>`. */
+  /** The outside reason, unique per coupon: `incident:<id>:<emailHash>`. */
   grantKey: string;
   buyerEmail: string;
   terms: Omit<CouponTerms, 'maxRedemptions' | 'firstOrderOnly'>;
