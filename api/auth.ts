@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiKey, Role } from '../config';
 import type { Store } from '../db/store';
+import { orderAccessOf } from '../db/orderAccess';
 import { hashToken } from '../db/vault';
 import { forbidden, notFound, unauthenticated } from './errors';
 
@@ -128,13 +129,12 @@ function staffInstead(roles: Role[], req: Request, res: Response, next: NextFunc
 /** A storefront sees the orders it created; other staff roles see every order. */
 async function storefrontSees(store: Store, caller: Caller, orderId: string): Promise<boolean> {
   if (caller.kind !== 'staff' || caller.role !== 'storefront') return true;
-  const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
-  return access?.storefront === caller.name;
+  return (await orderAccessOf(store, orderId))?.storefront === caller.name;
 }
 
 /** Whether the token is the one issued for the order (false too when the order does not exist). */
 async function tokenOpens(store: Store, orderId: string, token: string): Promise<boolean> {
-  const access = await store.orderAccess.findById(orderId, { tokenHash: 1 }).lean();
+  const access = await orderAccessOf(store, orderId);
   // Hash even when there is no order, so the answer takes as long either way.
   const got = Buffer.from(hashToken(token), 'hex');
   if (!access) return false;

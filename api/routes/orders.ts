@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { orderListPage } from '../../db/orderList';
+import { orderAccessOf } from '../../db/orderAccess';
 import { DEFAULT_BUYER_LOCALE, instructionsFor } from '../../domain/buyerEmail';
 import { orderActionFits, type OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
@@ -80,7 +81,7 @@ export function orderRoutes(deps: ApiDeps): Router {
         store.keys.find({ _id: { $in: keyIds } }).lean(),
         store.claims.find({ _id: { $in: keyIds } }).lean(),
         store.products.findById(view.sku, { instructions: 1 }).lean(),
-        store.orderAccess.findById(orderId, { locale: 1 }).lean(),
+        orderAccessOf(store, orderId),
       ]);
       const held = new Set(claims.filter((c) => c.orderId === orderId && c.state === 'delivered').map((c) => c._id));
       const codes = keyIds.filter((id) => held.has(id)).map((id) => ({ keyId: id, code: vault.open(keys.find((k) => k._id === id)!.code) }));
@@ -125,7 +126,7 @@ export function orderRoutes(deps: ApiDeps): Router {
   return router;
 
   async function withBuyerEmail(view: OrderView): Promise<OrderView> {
-    const access = await store.orderAccess.findById(view.orderId).lean();
+    const access = await orderAccessOf(store, view.orderId);
     return access ? { ...view, buyer: { email: vault.open(access.email) } } : view;
   }
 }
