@@ -6,6 +6,7 @@ import { complaintEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
 import type { ComplaintView, ComplaintViewDelta } from '../domain/complaint';
 import type { ActivityDeps } from './deps';
+import { merchantField, OrderMerchants } from '../db/merchants';
 
 /** Which of a complaint's deadlines passed unmet, as only its workflow knows for sure. */
 export interface Breaches {
@@ -14,13 +15,15 @@ export interface Breaches {
 }
 
 export function complaintActivities({ store }: ActivityDeps) {
+  const merchants = new OrderMerchants(store);
   return {
     /**
      * Project the complaint for the agents' queue and the complaint ranking. Complaints filed since
      * complaint-projects-new-messages send only the messages the read model does not hold yet.
      */
     async projectComplaint({ seq, view, breaches }: { seq: number; view: ComplaintView | ComplaintViewDelta; breaches: Breaches }): Promise<void> {
-      const row = complaintRow(seq, await wholeComplaintView(store, view), breaches);
+      const whole = await wholeComplaintView(store, view);
+      const row = { ...complaintRow(seq, whole, breaches), ...merchantField(await merchants.of(whole.orderId)) };
       await syncQueueEntry(store, await projectNewer(store.complaintViews, row));
       await recordEntry(store, complaintEntry(row));
     },

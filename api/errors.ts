@@ -26,6 +26,7 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export const conflict = (message: string, extra: Record<string, unknown> = {}) => new HttpError(409, 'conflict', message, [], extra);
 /** A product switched off takes no new order (orders already taken carry on). */
 export const productUnavailable = (sku: string) => new HttpError(409, 'product_unavailable', `product ${sku} is not on sale now; it takes no new orders`);
+export const merchantSuspended = (merchantId: string) => new HttpError(409, 'merchant_suspended', `merchant ${merchantId} is suspended; it takes no new orders`);
 export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
 
 /** One entry per bad field; an unknown field is named by its own path, not its parent's. */

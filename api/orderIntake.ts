@@ -9,8 +9,10 @@ import type { OrderAccessDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
-import { badRequest, conflict, notFound, productUnavailable } from './errors';
+import { badRequest, conflict, merchantSuspended, notFound, productUnavailable } from './errors';
 import { onSale } from '../db/catalog';
+import { findMerchant, merchantField } from '../db/merchants';
+import { DEFAULT_MERCHANT, stockId } from '../domain/merchant';
 import type { CreateOrder } from './schemas';
 
 export interface OrderCreated {
@@ -34,13 +36,18 @@ export async function takeOrder(
   storefront: string,
   request: z.infer<typeof CreateOrder>,
   idempotencyKey: string | undefined,
+  merchantId: string = DEFAULT_MERCHANT,
 ): Promise<OrderCreated> {
   const { store, vault, orders, config } = deps;
-  const product = await store.products.findById(request.sku).lean();
+  const [product, merchant] = await Promise.all([store.products.findById(stockId(merchantId, request.sku)).lean(), merchantId === DEFAULT_MERCHANT ? undefined : findMerchant(store, merchantId)]);
   if (!product) throw notFound(`product ${request.sku} does not exist`);
-  const idempotencyId = idempotencyKey === undefined ? undefined : `${storefront}:${idempotencyKey}`;
+  // Storefront names are a merchant's own: two merchants' storefronts may share one.
+  const idempotencyId = idempotencyKey === undefined ? undefined : `${merchantId === DEFAULT_MERCHANT ? '' : `${merchantId}/`}${storefront}:${idempotencyKey}`;
+  // A retry of an order taken before the suspension still answers that order, like one off sale.
+  const retried = async () => idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })) !== null;
+  if ((merchant?.status === 'SUSPENDED' || (await defaultSuspended(store, merchantId))) && !(await retried())) throw merchantSuspended(merchantId);
   // A retry of an order taken before the product went off sale still answers that order.
-  if (!onSale(product) && !(idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })))) {
+  if (!onSale(product) && !(await retried())) {
     throw productUnavailable(request.sku);
   }
   const method = request.payment?.method ?? config.rails.defaultMethod;
@@ -70,10 +77,11 @@ export async function takeOrder(
   }
 
   // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.
-  let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash'> = {
+  let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash' | 'merchantId'> = {
     createdAt: new Date(),
     storefront,
     emailHash: vault.lookupHash(request.buyer.email),
+    ...merchantField(merchantId),
   };
   try {
     await store.orderAccess.create({
@@ -89,7 +97,7 @@ export async function takeOrder(
   }
   const input = newOrderInput({
     orderId,
-    product: { ...product, sku: product._id },
+    product: { ...product, sku: request.sku },
     quantity: request.quantity,
     buyerEmail: request.buyer.email,
     createdAt: access.createdAt.toISOString(),
@@ -153,4 +161,13 @@ function refuseRailThatCannotTake(rails: Rails, method: PaymentMethod, currency:
   if (rail.currencies && !rail.currencies.includes(currency)) {
     throw badRequest(`the ${method} rail takes ${rail.currencies.join(', ')} only`, [{ path: 'payment.method', reason: `${method} cannot take ${currency}` }]);
   }
+}
+
+/**
+ * `default` has no row until the platform first suspends it: one read of a row that is usually not
+ * there, and only for `default`'s orders (other merchants' rows were read with the product).
+ */
+async function defaultSuspended(store: ApiDeps['store'], merchantId: string): Promise<boolean> {
+  if (merchantId !== DEFAULT_MERCHANT) return false;
+  return (await store.merchants.exists({ _id: DEFAULT_MERCHANT, status: 'SUSPENDED' })) !== null;
 }

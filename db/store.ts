@@ -50,6 +50,10 @@ import {
   type ReportNoteDoc,
   type StockAlertDoc,
   type SweptReservationDoc,
+  merchantSchema,
+  merchantKeySchema,
+  type MerchantDoc,
+  type MerchantKeyDoc,
 } from './schemas';
 
 export interface Store {
@@ -86,6 +90,9 @@ export interface Store {
   feedback: Model<FeedbackDoc>;
   /** Complaints' evidence files: who sent what (the bytes are in GridFS, db/evidence.ts). */
   attachments: Model<AttachmentDoc>;
+  /** The merchants the platform hosts, and the keys it issued them. */
+  merchants: Model<MerchantDoc>;
+  merchantKeys: Model<MerchantKeyDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -124,6 +131,8 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     emailsSent: connection.model<EmailSentDoc>('EmailSent', emailSentSchema, 'emails_sent'),
     feedback: connection.model<FeedbackDoc>('Feedback', feedbackSchema, 'feedback'),
     attachments: connection.model<AttachmentDoc>('Attachment', attachmentSchema, 'complaint_attachments'),
+    merchants: connection.model<MerchantDoc>('Merchant', merchantSchema, 'merchants'),
+    merchantKeys: connection.model<MerchantKeyDoc>('MerchantKey', merchantKeySchema, 'merchant_keys'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -135,6 +144,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
     store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
     store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
+    store.merchants, store.merchantKeys,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);
