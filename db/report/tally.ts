@@ -93,7 +93,7 @@ function skuOf(tally: Tally, sku: string) {
 
 /** Count one order or complaint into the tally (a merchant's into its own, see Tally.merchants). */
 export function count(tally: Tally, entry: LedgerEntry): void {
-  if (entry.merchantId) {
+  if (entry.merchantId && entry.merchantId !== DEFAULT_MERCHANT) {
     const { merchantId, ...own } = entry;
     return count(((tally.merchants ??= {})[merchantId] ??= emptyTally()), own as LedgerEntry);
   }
