@@ -674,6 +674,14 @@ function merchantOperations(): Operation[] {
       failures: [...merchantAdmin, badMerchant, fail(400, '`keyId` is not a valid id, or a body other than `{}`'), ...jsonBody(), missing('the merchant has no such key')],
     },
     {
+      method: 'get', path: '/v1/platform/ranking', tag: 'Merchants', callers: ['platform'],
+      summary: "The platform's complaint ranking of its merchants",
+      description: 'Each merchant with its orders sold, complaints, complaint and refund rates, the share of complaints answered and resolved on time and of buyers satisfied, for orders and complaints created in [from, to) (default the last 30 days, at most 366): worst complaint rate first, merchants that sold nothing last. A period the report query refuses is a 400, as for `/v1/reports/complaints`.',
+      request: { query: s.ReportQuery },
+      ok: { 200: json(s.MerchantRanking) },
+      failures: platformOnly,
+    },
+    {
       method: 'post', path: '/v1/merchants/{merchantId}/suspend', tag: 'Merchants', callers: ['platform'],
       summary: 'Suspend a merchant',
       description: 'New orders of the merchant are refused with 409 `merchant_suspended`; orders already taken run to their end (keys, refunds, complaints). No such merchant: 404.',

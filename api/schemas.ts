@@ -681,4 +681,21 @@ export const MerchantKeyList = z
   .openapi('MerchantKeyList');
 export const MerchantSuspend = z.object({ reason: z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters') }).strict().openapi('MerchantSuspend');
 export const MerchantKeyId = z.string().regex(ID, 'is not a key id');
+export const MerchantRanking = z
+  .object({
+    items: z.array(
+      z.object({
+        merchantId: z.string(),
+        name: z.string(),
+        orders: z.number(),
+        complaints: z.number(),
+        complaintRate: z.number().nullable(),
+        refundRate: z.number().nullable(),
+        firstResponseOnTime: z.number().nullable(),
+        resolutionOnTime: z.number().nullable(),
+        satisfiedShare: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi('MerchantRanking');
 export const MerchantResume = z.object({ note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional() }).strict().openapi('MerchantResume');

@@ -3,7 +3,9 @@ import { dayIn } from '../../domain/calendar';
 import { complaintReport } from '../../db/report/complaintReport';
 import { feedbackBySku } from '../../domain/feedback';
 import { salesReport } from '../../db/report/salesReport';
-import { merchantOf, requireRole } from '../auth';
+import { merchantOf, requirePlatform, requireRole } from '../auth';
+import { listMerchants } from '../../db/merchants';
+import { merchantRanking } from '../../db/report/ranking';
 import { inMerchant } from '../../db/merchants';
 import { handle, type ApiDeps } from '../deps';
 import { badRequest } from '../errors';
@@ -45,6 +47,14 @@ export function reportRoutes({ store, config }: ApiDeps): Router {
       const { from, to } = periodOf(req.query);
       const rows = await store.feedback.find({ ...inMerchant(merchantOf(req)), at: { $gte: from, $lt: to } }, { sku: 1, rating: 1, instructionsClear: 1 }).lean();
       res.json({ period: { from: from.toISOString(), to: to.toISOString() }, bySku: feedbackBySku(rows) });
+    }),
+  );
+
+  router.get(
+    '/v1/platform/ranking',
+    requirePlatform(),
+    handle(async (req, res) => {
+      res.json({ items: await merchantRanking(store, periodOf(req.query), await listMerchants(store)) });
     }),
   );
 

@@ -25,6 +25,7 @@ const NOT_MERCHANTS: Record<string, string> = {
   'PUT /v1/products/:sku': "creates or replaces a product of the caller's own catalog",
   'POST /v1/merchants': 'the platform creates merchants',
   'GET /v1/merchants': 'the platform lists merchants',
+  'GET /v1/platform/ranking': 'the platform ranks merchants',
   'GET /v1/public/complaint-report': 'public: the platform-wide figures, or the one merchant named',
   'POST /v1/public/complaint-report/notes': "a note of the caller's own merchant",
   'POST /v1/payments/notify': 'signed by the payment provider, not a merchant key (per-merchant secrets: /v1/payments/notify/:merchantId)',

@@ -109,7 +109,8 @@ describe('merchants', () => {
       }
     };
     expect(await queued(acme.shop.agent)).toContain(id);
-    expect(await queued(ctx.shop.agent)).not.toContain(id);
+    // Once it is in acme's queue it is projected: default's queue is read once.
+    expect((await ctx.shop.agent.get('/v1/complaints')).body.items.map((c: { complaintId: string }) => c.complaintId)).not.toContain(id);
     expect((await ctx.shop.agent.get(`/v1/complaints/${id}`)).status).toBe(404);
     expect((await ctx.shop.agent.post(`/v1/complaints/${id}/actions`, { action: 'acknowledge' })).status).toBe(404);
     expect((await acme.shop.agent.get(`/v1/complaints/${id}`)).status).toBe(200);
@@ -133,5 +134,23 @@ describe('merchants', () => {
     await ctx.shop.order(sku);
     expect((await platform.post('/v1/merchants/acme-cards/resume', {})).body).toMatchObject({ status: 'ACTIVE' });
     await acme.shop.order(sku);
+  });
+
+  it("rank the merchants by their complaint rate for the platform, counting each merchant's own", async () => {
+    // By now acme sold three orders (one with a complaint), default one without any; unpaid orders are not sold.
+    const ranking = await platform.get('/v1/platform/ranking');
+    expect(ranking.status).toBe(200);
+    expect(ranking.body.items).toEqual([
+      { merchantId: 'acme-cards', name: 'Shop acme-cards', orders: 3, complaints: 1, complaintRate: 0.3333, refundRate: 0, firstResponseOnTime: null, resolutionOnTime: null, satisfiedShare: null },
+      { merchantId: 'default', name: 'default', orders: 1, complaints: 0, complaintRate: 0, refundRate: 0, firstResponseOnTime: null, resolutionOnTime: null, satisfiedShare: null },
+    ]);
+    expect((await ctx.shop.admin.get('/v1/platform/ranking')).status).toBe(403);
+    // Each merchant's own complaint report counts its own; the public report names one, or the whole platform.
+    expect((await acme.shop.agent.get('/v1/reports/complaints')).body.totals).toEqual({ orders: 3, complaints: 1, refunds: 0 });
+    expect((await ctx.shop.agent.get('/v1/reports/complaints')).body.totals).toEqual({ orders: 1, complaints: 0, refunds: 0 });
+    const month = new Date().toISOString().slice(0, 7);
+    expect((await http.get(`/v1/public/complaint-report?merchant=acme-cards&month=${month}`)).body).toMatchObject({ orders: 3, complaints: 1 });
+    expect((await http.get(`/v1/public/complaint-report?month=${month}`)).body).toMatchObject({ orders: 4, complaints: 1 });
+    expect((await http.get(`/v1/public/complaint-report?merchant=no-such-shop&month=${month}`)).status).toBe(404);
   });
 });

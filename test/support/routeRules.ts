@@ -96,6 +96,7 @@ export const RULES: Record<string, Rule> = {
   'DELETE /v1/merchants/:merchantId/keys/:keyId': { staff: ['admin'] },
   'POST /v1/merchants/:merchantId/suspend': { platform: true },
   'POST /v1/merchants/:merchantId/resume': { platform: true },
+  'GET /v1/platform/ranking': { platform: true },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
