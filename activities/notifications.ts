@@ -5,7 +5,8 @@ import { standardWebhookHeaders } from '../security/standardWebhooks';
 import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
-import { DEFAULT_MERCHANT, merchantOr, ofStockId } from '../domain/merchant';
+import { DEFAULT_MERCHANT, ofStockId } from '../domain/merchant';
+import { OrderMerchants } from '../db/merchants';
 import { callJson, isRefusal, isSuccess, safeUrl } from './http';
 
 
@@ -26,6 +27,7 @@ function webhookBody(entry: OutboxDoc): Record<string, unknown> {
 }
 
 export function notificationActivities({ store, config }: ActivityDeps) {
+  const merchants = new OrderMerchants(store);
   /**
    * Where an order's event goes: the webhook of the storefront that created the order
    * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own. The
@@ -36,8 +38,9 @@ export function notificationActivities({ store, config }: ActivityDeps) {
     const configured = config.storefrontWebhook !== undefined || Object.keys(config.storefrontWebhooks).length > 0;
     if (!configured) return undefined;
     if (orderId === undefined) return event.sku !== undefined && ofStockId(event.sku).merchantId !== DEFAULT_MERCHANT ? undefined : config.storefrontWebhook;
-    const access = await store.orderAccess.findById(orderId, { storefront: 1, merchantId: 1 }).lean();
-    if (merchantOr(access?.merchantId) !== DEFAULT_MERCHANT) return undefined;
+    if ((await merchants.of(orderId)) !== DEFAULT_MERCHANT) return undefined;
+    if (Object.keys(config.storefrontWebhooks).length === 0) return config.storefrontWebhook;
+    const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
     const own = access ? config.storefrontWebhooks[access.storefront] : undefined;
     return own ?? config.storefrontWebhook;
   }

@@ -11,7 +11,7 @@ import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
 import { badRequest, conflict, merchantSuspended, notFound, productUnavailable } from './errors';
 import { onSale } from '../db/catalog';
-import { findMerchant, merchantField } from '../db/merchants';
+import { merchantField } from '../db/merchants';
 import { DEFAULT_MERCHANT, stockId } from '../domain/merchant';
 import type { CreateOrder } from './schemas';
 
@@ -39,13 +39,16 @@ export async function takeOrder(
   merchantId: string = DEFAULT_MERCHANT,
 ): Promise<OrderCreated> {
   const { store, vault, orders, config } = deps;
-  const [product, merchant] = await Promise.all([store.products.findById(stockId(merchantId, request.sku)).lean(), merchantId === DEFAULT_MERCHANT ? undefined : findMerchant(store, merchantId)]);
+  const [product, suspended] = await Promise.all([
+    store.products.findById(stockId(merchantId, request.sku)).lean(),
+    store.merchants.exists({ _id: merchantId, status: 'SUSPENDED' }),
+  ]);
   if (!product) throw notFound(`product ${request.sku} does not exist`);
   // Storefront names are a merchant's own: two merchants' storefronts may share one.
   const idempotencyId = idempotencyKey === undefined ? undefined : `${merchantId === DEFAULT_MERCHANT ? '' : `${merchantId}/`}${storefront}:${idempotencyKey}`;
   // A retry of an order taken before the suspension still answers that order, like one off sale.
   const retried = async () => idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })) !== null;
-  if ((merchant?.status === 'SUSPENDED' || (await defaultSuspended(store, merchantId))) && !(await retried())) throw merchantSuspended(merchantId);
+  if (suspended && !(await retried())) throw merchantSuspended(merchantId);
   // A retry of an order taken before the product went off sale still answers that order.
   if (!onSale(product) && !(await retried())) {
     throw productUnavailable(request.sku);
@@ -161,13 +164,4 @@ function refuseRailThatCannotTake(rails: Rails, method: PaymentMethod, currency:
   if (rail.currencies && !rail.currencies.includes(currency)) {
     throw badRequest(`the ${method} rail takes ${rail.currencies.join(', ')} only`, [{ path: 'payment.method', reason: `${method} cannot take ${currency}` }]);
   }
-}
-
-/**
- * `default` has no row until the platform first suspends it: one read of a row that is usually not
- * there, and only for `default`'s orders (other merchants' rows were read with the product).
- */
-async function defaultSuspended(store: ApiDeps['store'], merchantId: string): Promise<boolean> {
-  if (merchantId !== DEFAULT_MERCHANT) return false;
-  return (await store.merchants.exists({ _id: DEFAULT_MERCHANT, status: 'SUSPENDED' })) !== null;
 }
