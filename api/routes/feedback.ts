@@ -25,7 +25,8 @@ export function feedbackRoutes({ store, orders }: ApiDeps): Router {
       const view = await orders.lastWritten(orderId);
       if (!view?.deliveredAt) throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; feedback is given once its keys are delivered`);
       const request = createHash('sha256').update(JSON.stringify([key ?? null, body])).digest('hex');
-      const row = { _id: orderId, sku: view.sku, ...body, at: new Date(), request };
+      const access = await store.orderAccess.findById(orderId, { merchantId: 1 }).lean();
+      const row = { _id: orderId, sku: view.sku, ...(access?.merchantId ? { merchantId: access.merchantId } : {}), ...body, at: new Date(), request };
       try {
         await store.feedback.create(row);
       } catch (err) {

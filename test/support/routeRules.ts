@@ -30,7 +30,9 @@ export type Rule =
   /** The payment provider, by the signature over the raw body. */
   | { signed: true }
   /** A payment rail this shop has not configured. */
-  | { railOff: true };
+  | { railOff: true }
+  /** The platform's keys only (none of the callers here has one). */
+  | { platform: true };
 
 export const RULES: Record<string, Rule> = {
   'GET /healthz': { open: true },
@@ -96,6 +98,16 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/coupons': { staff: ['admin'] },
   'GET /v1/coupons': { staff: ['ops'] },
   'GET /v1/coupons/:code': { staff: ['ops'] },
+  'POST /v1/merchants': { platform: true },
+  'GET /v1/merchants': { platform: true },
+  // The platform, or the admin of the merchant named (here `default`, the callers' own).
+  'GET /v1/merchants/:merchantId': { staff: ['admin'] },
+  'POST /v1/merchants/:merchantId/keys': { staff: ['admin'] },
+  'GET /v1/merchants/:merchantId/keys': { staff: ['admin'] },
+  'DELETE /v1/merchants/:merchantId/keys/:keyId': { staff: ['admin'] },
+  'POST /v1/merchants/:merchantId/suspend': { platform: true },
+  'POST /v1/merchants/:merchantId/resume': { platform: true },
+  'GET /v1/platform/ranking': { platform: true },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
@@ -105,6 +117,7 @@ export function expectedAnswer(rule: Rule, caller: Caller): Expected {
   if ('open' in rule) return 'pass';
   if (caller === 'wrongKey') return 401;
   if ('railOff' in rule) return 404;
+  if ('platform' in rule) return STAFF[caller] ? 403 : 401;
   if ('public' in rule) return 'pass';
   if ('signed' in rule) return caller === 'provider' ? 'pass' : 401;
   const role = STAFF[caller];
@@ -140,6 +153,10 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/incidents/:incidentId/reconcile': { note: 'the matrix' },
     'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
+    'POST /v1/merchants': { merchantId: 'matrix-shop', name: 'The matrix', contactEmail: 'matrix@example.com' },
+    'POST /v1/merchants/:merchantId/keys': { role: 'agent', name: 'the matrix' },
+    'POST /v1/merchants/:merchantId/suspend': { reason: 'the matrix' },
+    'POST /v1/merchants/:merchantId/resume': { note: 'the matrix' },
   };
 }
 
@@ -181,7 +198,7 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode, merchantId: 'default' };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */
