@@ -99,6 +99,18 @@ function sha256(text: string): Buffer {
 }
 
 /** Staff of these roles (admin always, and the platform as the admin of the merchant it acts for) may pass. */
+/**
+ * Features the platform's first shop (`default`) alone has in this release (coupons, incidents):
+ * to any other merchant they are not there, as another merchant's things are not.
+ */
+export function requireDefaultMerchant(what: string): RequestHandler {
+  return (req, _res, next) => {
+    const caller = req.caller;
+    if (caller?.kind === 'staff' && caller.merchantId !== DEFAULT_MERCHANT) return next(notFound(`${what} are not offered to merchant ${caller.merchantId} yet`));
+    next();
+  };
+}
+
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     const caller = req.caller;

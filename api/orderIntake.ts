@@ -86,6 +86,8 @@ export async function takeOrder(
     }
   }
 
+  // Coupons are the first shop's (`default`) in this release: another merchant's code is one it does not know.
+  if (request.coupon && merchantId !== DEFAULT_MERCHANT) throw couponNotApplicable(refusalMessage(normalCode(request.coupon), 'unknown'), 'unknown');
   const coupon = request.coupon ? await heldCoupon(deps, request, orderId, multiply(product.price, request.quantity)) : undefined;
 
   // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
+import { inMerchant } from '../../db/merchants';
 import { idempotencyKeyOf } from '../actionIds';
-import { requireBuyerOr, requireRole } from '../auth';
+import { merchantOf, requireBuyerOr, requireRole } from '../auth';
 import { readCursor, writeCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict } from '../errors';
@@ -48,6 +49,7 @@ export function feedbackRoutes({ store, orders }: ApiDeps): Router {
       const after = cursor ? readCursor(cursor) : undefined;
       const at = { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
       const filter = {
+        ...inMerchant(merchantOf(req)),
         ...(sku ? { sku } : {}),
         ...(Object.keys(at).length ? { at } : {}),
         ...(after ? { $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] } : {}),

@@ -1,7 +1,7 @@
 import { ApiClient, type Answer } from '../support/http';
 import { newMerchant, PLATFORM_KEY, WITH_PLATFORM, type Merchant } from '../support/merchants';
 import { keyCodes, productWithShop } from '../support/orders';
-import { actingBodies, fixtureIds, requestPath, routeFixture, RULES, type Rule, type RouteFixture } from '../support/routeRules';
+import { actingBodies, DEFAULT_SHOP_ONLY, fixtureIds, requestPath, routeFixture, RULES, type Rule, type RouteFixture } from '../support/routeRules';
 import { routeKey, servedRoutes, type ServedRoute } from '../support/routeTable';
 import { settledState, stateChanges } from '../support/state';
 
@@ -27,11 +27,12 @@ const NOT_MERCHANTS: Record<string, string> = {
   'GET /v1/merchants': 'the platform lists merchants',
   'GET /v1/platform/ranking': 'the platform ranks merchants',
   'GET /v1/public/complaint-report': 'public: the platform-wide figures, or the one merchant named',
+  'GET /v1/public/status': "public: the open and recent incidents' public notes, nothing of any merchant's",
   'POST /v1/public/complaint-report/notes': "a note of the caller's own merchant",
   'POST /v1/payments/notify': 'signed by the payment provider, not a merchant key (per-merchant secrets: /v1/payments/notify/:merchantId)',
 };
 /** Lists of the merchant's things: another merchant's answer is its own list, without them. */
-const LISTS = ['GET /v1/products', 'GET /v1/orders', 'GET /v1/complaints', 'GET /v1/ops/stuck', 'GET /v1/ops/attention', 'GET /v1/reports/complaints', 'GET /v1/reports/feedback', 'GET /v1/reports/sales'];
+const LISTS = ['GET /v1/products', 'GET /v1/orders', 'GET /v1/feedback', 'GET /v1/complaints', 'GET /v1/ops/stuck', 'GET /v1/ops/attention', 'GET /v1/reports/complaints', 'GET /v1/reports/feedback', 'GET /v1/reports/sales'];
 
 const staffRoles = (rule: Rule): string[] | undefined =>
   'staff' in rule ? rule.staff : 'order' in rule ? rule.order : 'complaint' in rule ? rule.complaint : 'anyStaff' in rule ? ['agent'] : undefined;
@@ -49,8 +50,8 @@ describe('isolation between merchants, every route × caller', () => {
     a = await newMerchant(http, ctx.product.config.paymentWebhookSecret, 'iso-a');
     b = await newMerchant(http, ctx.product.config.paymentWebhookSecret, 'iso-b');
     // The same sku on both sides, and one only A sells.
-    fa = await routeFixture(a.shop, 'iso-card');
-    fb = await routeFixture(b.shop, 'iso-card');
+    fa = await routeFixture(a.shop, 'iso-card', { defaultShop: false });
+    fb = await routeFixture(b.shop, 'iso-card', { defaultShop: false });
     onlyA = 'iso-a-only';
     await a.shop.product(onlyA, {}, keyCodes(1, 'ONLY'));
   });
@@ -88,7 +89,8 @@ describe('isolation between merchants, every route × caller', () => {
           : who === 'other' ? { authorization: `Bearer ${keyOf(b, role)}` }
           : who === 'platform' ? { authorization: `Bearer ${PLATFORM_KEY}`, 'x-merchant': 'iso-a' }
           : { 'x-order-token': fb.delivered.orderToken };
-        const expected = expectedFor(key, rule, who, roles);
+        // Incidents and coupons are the first shop's alone this release: not there for A, B or the platform acting as A.
+        const expected = DEFAULT_SHOP_ONLY.includes(key) && who !== 'otherBuyer' ? 404 : expectedFor(key, rule, who, roles);
         const body = expected === 'pass' ? { [PROBE_FIELD]: true } : (bodies[key] ?? {});
         const answer: Answer = await http.send(method, path, method === 'GET' ? undefined : JSON.stringify(body), headers);
         covered.push(`${key} ${who}`);

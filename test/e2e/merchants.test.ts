@@ -116,6 +116,18 @@ describe('merchants', () => {
     expect((await acme.shop.agent.get(`/v1/complaints/${id}`)).status).toBe(200);
   });
 
+  it("cannot use the first shop's coupons, which are its own this release", async () => {
+    const sku = 'coupon-across';
+    await acme.shop.product(sku, {}, keyCodes(1, 'CPN'));
+    const made = await ctx.shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
+    expect(made.status).toBe(201);
+    const refused = await acme.shop.storefront.post('/v1/orders', { sku, buyer: { email: 'across@example.com' }, coupon: made.body.code });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'coupon_not_applicable', details: [{ path: 'coupon', reason: 'unknown' }] });
+    expect((await ctx.product.store.couponClaims.countDocuments({ code: made.body.code }))).toBe(0);
+    expect((await acme.shop.admin.get(`/v1/coupons/${made.body.code}`)).status).toBe(404);
+  });
+
   it('suspended, take no new orders; resumed, take them again', async () => {
     const sku = 'suspend-me';
     await acme.shop.product(sku, {}, keyCodes(3, 'SUS'));
