@@ -7,6 +7,7 @@ import { recordEntry } from '../db/report/ledger';
 import { needsEarlierFigures, recheckFigures, type RecheckFigures } from '../domain/autoRecheck';
 import type { ComplaintView, ComplaintViewDelta } from '../domain/complaint';
 import type { ActivityDeps } from './deps';
+import { merchantField, OrderMerchants } from '../db/merchants';
 
 /** Which of a complaint's deadlines passed unmet, as only its workflow knows for sure. */
 export interface Breaches {
@@ -15,6 +16,7 @@ export interface Breaches {
 }
 
 export function complaintActivities({ store }: ActivityDeps) {
+  const merchants = new OrderMerchants(store);
   return {
     /**
      * Project the complaint for the agents' queue and the complaint ranking. Complaints filed since
@@ -24,7 +26,7 @@ export function complaintActivities({ store }: ActivityDeps) {
       const whole = await wholeComplaintView(store, view);
       // Only a re-check's replacement since reopened needs its earlier step's figures (rare: read only then).
       const earlier = needsEarlierFigures(whole) ? (await store.complaintViews.findById(whole.complaintId).select('autoRecheck').lean())?.autoRecheck : undefined;
-      const row = complaintRow(seq, whole, breaches, earlier);
+      const row = { ...complaintRow(seq, whole, breaches, earlier), ...merchantField(await merchants.of(whole.orderId)) };
       await syncQueueEntry(store, await projectNewer(store.complaintViews, row));
       await recordEntry(store, complaintEntry(row));
     },

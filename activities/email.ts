@@ -1,3 +1,4 @@
+import { stockId } from '../domain/merchant';
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { addressOf } from '../config';
@@ -46,11 +47,11 @@ export function emailActivities({ store, vault, config }: ActivityDeps) {
 
   /** What the email says, read as it stands now; undefined when there is nothing left to tell (the keys were taken back). */
   async function factsOf(event: BuyerEmailEvent, locale: BuyerLocale): Promise<EmailFacts | undefined> {
-    const row = await store.orderViews.findById(event.orderId, { view: 1 }).lean();
+    const row = await store.orderViews.findById(event.orderId, { view: 1, merchantId: 1 }).lean();
     // The workflow projects the order before it hands over an email about it.
     if (!row) throw ApplicationFailure.retryable(`order ${event.orderId} is not in the read model yet`, 'OrderNotProjected');
     const { view } = row;
-    const product = await store.products.findById(view.sku, { name: 1, instructions: 1 }).lean();
+    const product = await store.products.findById(stockId(row.merchantId, view.sku), { name: 1, instructions: 1 }).lean();
     const facts: EmailFacts = {
       orderId: view.orderId,
       sku: view.sku,

@@ -5,6 +5,8 @@ import { standardWebhookHeaders } from '../security/standardWebhooks';
 import type { OutboxDoc } from '../db/schemas';
 import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
+import { DEFAULT_MERCHANT, ofStockId } from '../domain/merchant';
+import { OrderMerchants } from '../db/merchants';
 import { callJson, isRefusal, isSuccess, safeUrl } from './http';
 
 
@@ -12,7 +14,7 @@ import { callJson, isRefusal, isSuccess, safeUrl } from './http';
 function webhookBody(entry: OutboxDoc): Record<string, unknown> {
   const at = entry.at.toISOString();
   if (entry.sku !== undefined && entry.orderId === undefined) {
-    return { eventId: entry._id, type: entry.type, sku: entry.sku, available: entry.available, at };
+    return { eventId: entry._id, type: entry.type, sku: ofStockId(entry.sku).sku, available: entry.available, at };
   }
   return {
     eventId: entry._id,
@@ -25,21 +27,26 @@ function webhookBody(entry: OutboxDoc): Record<string, unknown> {
 }
 
 export function notificationActivities({ store, config }: ActivityDeps) {
+  const merchants = new OrderMerchants(store);
   /**
    * Where an order's event goes: the webhook of the storefront that created the order
-   * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own.
+   * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own. The
+   * configured webhooks are the merchant `default`'s: no other merchant's event goes to them.
    */
-  async function targetOf(orderId: string | undefined): Promise<{ url: string; secret: string } | undefined> {
-    if (orderId !== undefined && Object.keys(config.storefrontWebhooks).length > 0) {
-      const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
-      const own = access ? config.storefrontWebhooks[access.storefront] : undefined;
-      if (own) return own;
-    }
-    return config.storefrontWebhook;
+  async function targetOf(event: { orderId?: string; sku?: string }): Promise<{ url: string; secret: string } | undefined> {
+    const { orderId } = event;
+    const configured = config.storefrontWebhook !== undefined || Object.keys(config.storefrontWebhooks).length > 0;
+    if (!configured) return undefined;
+    if (orderId === undefined) return event.sku !== undefined && ofStockId(event.sku).merchantId !== DEFAULT_MERCHANT ? undefined : config.storefrontWebhook;
+    if ((await merchants.of(orderId)) !== DEFAULT_MERCHANT) return undefined;
+    if (Object.keys(config.storefrontWebhooks).length === 0) return config.storefrontWebhook;
+    const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
+    const own = access ? config.storefrontWebhooks[access.storefront] : undefined;
+    return own ?? config.storefrontWebhook;
   }
 
   async function recordNotifications(events: Notification[]): Promise<{ webhook: boolean }> {
-    const webhook = (await targetOf(events[0]?.orderId)) !== undefined;
+    const webhook = (await targetOf(events[0] ?? {})) !== undefined;
     if (events.length === 0) return { webhook };
     const entries = events.map((n) => ({ _id: n.eventId, ...n, at: new Date(n.at), delivery: webhook ? 'pending' : 'not_configured', attempts: 0 }));
     try {
@@ -62,7 +69,7 @@ export function notificationActivities({ store, config }: ActivityDeps) {
     async sendStorefrontWebhook({ eventId }: { eventId: string }): Promise<void> {
       const entry = await store.outbox.findById(eventId).lean();
       if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
-      const target = await targetOf(entry.orderId);
+      const target = await targetOf(entry);
       if (!target || entry.delivery === 'sent') return;
       const body = JSON.stringify(webhookBody(entry));
       await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });

@@ -1,3 +1,4 @@
+import { waitingForStock } from '../db/merchants';
 import { Context, heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -27,7 +28,7 @@ export interface RestockDeps {
 
 /** The paid orders waiting for a sku's stock, oldest payment first, as the read model lists them. */
 export async function ordersWaitingForStock(store: Store, sku: string): Promise<string[]> {
-  const waiting = await store.orderViews.find({ sku, status: 'OUT_OF_STOCK' }, { _id: 1 }).sort({ paidAt: 1, _id: 1 }).lean();
+  const waiting = await store.orderViews.find(waitingForStock(sku), { _id: 1 }).sort({ paidAt: 1, _id: 1 }).lean();
   return waiting.map((o) => o._id);
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_MERCHANT } from '../domain/merchant';
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { isDuplicateKeyError, type Store } from '../db/store';
@@ -24,7 +25,8 @@ export async function asAction<T>(store: Store, req: Request, body: unknown, act
   const key = idempotencyKeyOf(req);
   if (key === undefined) return act(undefined);
   const caller = callerOf(req);
-  const who = caller.kind === 'staff' ? `staff:${caller.role}:${caller.name}` : `buyer:${caller.orderId}`;
+  // Key names are a merchant's own; `default`'s callers keep the form they had before merchants.
+  const who = caller.kind === 'staff' ? `staff:${caller.merchantId === DEFAULT_MERCHANT ? '' : `${caller.merchantId}/`}${caller.role}:${caller.name}` : `buyer:${caller.orderId}`;
   // The same update id as the release before gave a keyed action, so a retry across the upgrade is still one action.
   const _id = digest(who, req.method, req.path, key);
   const bodyHash = digest(JSON.stringify(body ?? null));

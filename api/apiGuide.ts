@@ -18,6 +18,7 @@ export const ERROR_CODES: readonly { status: number; code: string; meaning: stri
   { status: 408, code: 'invalid_request', meaning: 'the request did not arrive in time (answered by the HTTP server, any route)' },
   { status: 409, code: 'conflict', meaning: "the action does not fit the resource's state now; the message names the state. Nothing changed" },
   { status: 409, code: 'idempotency_key_reused', meaning: 'an action sent with an `Idempotency-Key` this caller already used on this route with another body. Nothing changed' },
+  { status: 409, code: 'merchant_suspended', meaning: 'the platform suspended the merchant: it takes no new orders. Orders already paid carry on (keys, refunds, complaints)' },
   { status: 409, code: 'product_unavailable', meaning: 'the product is switched off (`active: false`): it takes no new orders. Orders already taken carry on' },
   { status: 409, code: 'coupon_not_applicable', meaning: 'the order\'s coupon does not apply: `reason` names why (unknown, not_yet_valid, expired, issued_to_another_buyer, currency, minimum_spend, first_order_only, already_used, used_up). No order was taken' },
   { status: 413, code: 'payload_too_large', meaning: 'the body is larger than the route takes' },

@@ -20,6 +20,7 @@ import { evidenceRoutes } from './routes/evidence';
 import { feedbackRoutes } from './routes/feedback';
 import { incidentRoutes } from './routes/incidents';
 import { meRoutes } from './routes/me';
+import { merchantRoutes } from './routes/merchants';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
 import { paymentRoutes } from './routes/payments';
@@ -56,7 +57,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(systemRoutes(deps, metrics));
   // The console's and the report's static pages: public files, before auth and rate limits.
   app.use(consoleRoutes());
-  app.use(bearerAuth(deps.config.apiKeys));
+  app.use(bearerAuth(deps.config.apiKeys, deps.store));
   app.use(guardOrderTokens(deps.config.orderTokenFailuresPerHour, deps.logger));
   app.use(shedLoad(deps.config.maxRequestsInFlight));
   const anonymousLimit = limitAnonymous(deps.config.rateLimitPerMinute);
@@ -69,6 +70,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(evidenceRoutes(deps));
   app.use(jsonBodies());
   app.use(meRoutes());
+  app.use(merchantRoutes(deps));
   app.use(productRoutes(deps));
   app.use(orderRoutes(deps));
   app.use(feedbackRoutes(deps));

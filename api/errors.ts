@@ -28,6 +28,7 @@ export const conflict = (message: string, extra: Record<string, unknown> = {}) =
 export const productUnavailable = (sku: string) => new HttpError(409, 'product_unavailable', `product ${sku} is not on sale now; it takes no new orders`);
 /** A coupon that does not apply to the order: `reason` names why (domain/coupons.ts COUPON_REFUSALS). */
 export const couponNotApplicable = (message: string, reason: string) => new HttpError(409, 'coupon_not_applicable', message, [{ path: 'coupon', reason }], { reason });
+export const merchantSuspended = (merchantId: string) => new HttpError(409, 'merchant_suspended', `merchant ${merchantId} is suspended; it takes no new orders`);
 export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
 
 /** One entry per bad field; an unknown field is named by its own path, not its parent's. */

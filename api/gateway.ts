@@ -8,7 +8,8 @@ import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStar
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Store } from '../db/store';
 import { orderWorkflowId, type OrderInput, type OrderView, type PaymentNotice } from '../domain/order';
-import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
+import { MERCHANT, ORDER_STATUS, SKU } from '../domain/searchAttributes';
+import { merchantOr } from '../domain/merchant';
 import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { latePaymentWorkflowId, newOrderState } from '../domain/orderLife';
 import { orderViewRow, projectNewer } from '../db/projection';
@@ -37,6 +38,7 @@ export class OrderGateway {
         typedSearchAttributes: new TypedSearchAttributes([
           { key: ORDER_STATUS, value: 'AWAITING_PAYMENT' },
           { key: SKU, value: input.sku },
+          { key: MERCHANT, value: merchantOr(input.listing?.merchantId) },
         ]),
         memo: {
           summary: `${input.quantity} × ${input.sku} for ${input.amount.amount} ${input.amount.currency}, buyer ${input.buyerEmailMasked}`,

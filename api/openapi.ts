@@ -13,7 +13,7 @@ import { z } from './schemas';
 type Method = RouteConfig['method'];
 
 /** Who may call an operation: staff of a role (admin always may), the buyer by order token, a payment provider by its signature, anyone. */
-export type Caller = Role | 'buyer' | 'provider' | 'anyone';
+export type Caller = Role | 'platform' | 'buyer' | 'provider' | 'anyone';
 
 /** One way an operation can fail: its status, the contract's code, and what causes it. */
 export interface Failure {
@@ -310,6 +310,7 @@ export function describeApi(): OpenAPIRegistry {
       ok: { 200: json(s.KeyImportResult) },
       failures: [...staffOnly(['admin']), badParam('sku'), ...actionBody(IMPORT_BODY_LIMIT), missing('no product with this sku')],
     },
+    ...merchantOperations(),
     // ── Orders ──
     {
       method: 'post', path: '/v1/orders', tag: 'Orders', callers: ['storefront'],
@@ -694,6 +695,7 @@ function withOwn(own: Operation['ok'][number] | undefined, contract: ReturnType<
 function callerText(callers: Caller[]): string {
   const names: Record<Caller, string> = {
     admin: 'admin',
+    platform: 'the platform (a `platform` key in API_KEYS)',
     storefront: 'storefront (its own orders)',
     agent: 'agent',
     ops: 'ops',
@@ -701,7 +703,7 @@ function callerText(callers: Caller[]): string {
     provider: 'the payment provider (by its signature)',
     anyone: 'anyone, no key',
   };
-  const list = callers.includes('admin') || callers.some((c) => c === 'buyer' || c === 'provider' || c === 'anyone') ? callers : [...callers, 'admin' as const];
+  const list = callers.includes('admin') || callers.some((c) => c === 'buyer' || c === 'provider' || c === 'anyone' || c === 'platform') ? callers : [...callers, 'admin' as const];
   return list.map((c) => names[c]).join(', ');
 }
 
@@ -719,8 +721,90 @@ export function buildOpenApi(): object {
       { name: 'Coupons', description: 'Promotions and compensation: coupons, and the orders that redeem them.' },
       { name: 'Operations', description: 'What ops look at first.' },
       { name: 'Incidents', description: 'Outages declared or detected, the orders they hurt, making good, and the public status.' },
+      { name: 'Merchants', description: "The platform's shops, their keys, and their suspension." },
       { name: 'Service', description: 'Health, metrics, this description and the pages.' },
       { name: 'Webhooks', description: 'What kamiflow sends to the storefront.' },
     ],
   });
+}
+
+/** The platform's merchants and their keys (api/routes/merchants.ts). */
+function merchantOperations(): Operation[] {
+  const platformOnly = [fail(401, 'no API key'), fail(403, 'a key that is not a platform key')];
+  const merchantAdmin = [fail(401, 'no API key'), fail(403, "a key of the merchant's own that is not its admin"), missing("no such merchant, or another merchant's (a merchant's key sees its own only)")];
+  const merchantParam = z.object({ merchantId: s.MerchantId });
+  const badMerchant = fail(400, '`merchantId` is not 3-40 lower-case letters, digits or "-"');
+  return [
+    {
+      method: 'post', path: '/v1/merchants', tag: 'Merchants', callers: ['platform'],
+      summary: 'Create a merchant',
+      description: 'A new shop on the platform, ACTIVE, with its own catalog, stock, orders and complaints. The answer carries its admin key\'s secret (`adminKey`), shown this once; it is stored as a digest only.',
+      request: body(s.MerchantInput),
+      ok: { 201: json(s.MerchantCreated, 'created') },
+      failures: [...platformOnly, ...jsonBody(), conflict('a merchant with this id exists (`default` is the first shop)')],
+    },
+    {
+      method: 'get', path: '/v1/merchants', tag: 'Merchants', callers: ['platform'],
+      summary: 'The merchants of the platform',
+      description: 'Every merchant, `default` (the first shop) included, with its status.',
+      ok: { 200: json(s.MerchantList) },
+      failures: platformOnly,
+    },
+    {
+      method: 'get', path: '/v1/merchants/{merchantId}', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: 'A merchant',
+      description: 'The merchant and its status (`ACTIVE` or `SUSPENDED`, with the reason).',
+      request: { params: merchantParam },
+      ok: { 200: json(s.Merchant) },
+      failures: merchantAdmin,
+    },
+    {
+      method: 'post', path: '/v1/merchants/{merchantId}/keys', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: 'Issue a key to a merchant',
+      description: 'A new API key of the merchant with a role (`admin`, `storefront`, `agent`, `ops`): its secret is shown this once and stored as a digest only.',
+      request: { params: merchantParam, ...body(s.MerchantKeyInput) },
+      ok: { 201: json(s.MerchantKeyIssued, 'issued') },
+      failures: [...merchantAdmin, badMerchant, ...jsonBody()],
+    },
+    {
+      method: 'get', path: '/v1/merchants/{merchantId}/keys', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: "A merchant's keys",
+      description: 'Each key with its role, name, when it was issued and when it was last used (to the minute), never its secret (`Cache-Control: no-store`).',
+      request: { params: merchantParam },
+      ok: { 200: json(s.MerchantKeyList) },
+      failures: merchantAdmin,
+    },
+    {
+      method: 'delete', path: '/v1/merchants/{merchantId}/keys/{keyId}', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: "Revoke a merchant's key",
+      description: 'The key stops working at once: the next request with it is a 401. Takes no body (or `{}`).',
+      request: { params: z.object({ merchantId: s.MerchantId, keyId: s.MerchantKeyId }), ...body(s.NoBody) },
+      ok: { 200: json(z.object({ keyId: z.string(), revoked: z.literal(true) }), 'revoked') },
+      failures: [...merchantAdmin, badMerchant, fail(400, '`keyId` is not a valid id, or a body other than `{}`'), ...jsonBody(), missing('the merchant has no such key')],
+    },
+    {
+      method: 'get', path: '/v1/platform/ranking', tag: 'Merchants', callers: ['platform'],
+      summary: "The platform's complaint ranking of its merchants",
+      description: 'Each merchant with its orders sold, complaints, complaint and refund rates, the share of complaints answered and resolved on time and of buyers satisfied, for orders and complaints created in [from, to) (default the last 30 days, at most 366): worst complaint rate first, merchants that sold nothing last. A period the report query refuses is a 400, as for `/v1/reports/complaints`.',
+      request: { query: s.ReportQuery },
+      ok: { 200: json(s.MerchantRanking) },
+      failures: platformOnly,
+    },
+    {
+      method: 'post', path: '/v1/merchants/{merchantId}/suspend', tag: 'Merchants', callers: ['platform'],
+      summary: 'Suspend a merchant',
+      description: 'New orders of the merchant are refused with 409 `merchant_suspended`; orders already taken run to their end (keys, refunds, complaints). No such merchant: 404.',
+      request: { params: merchantParam, ...body(s.MerchantSuspend) },
+      ok: { 200: json(s.Merchant, 'suspended') },
+      failures: [...platformOnly, badMerchant, ...jsonBody()],
+    },
+    {
+      method: 'post', path: '/v1/merchants/{merchantId}/resume', tag: 'Merchants', callers: ['platform'],
+      summary: 'Resume a suspended merchant',
+      description: 'The merchant takes new orders again; `note` (optional) goes to the log. No such merchant: 404.',
+      request: { params: merchantParam, ...body(s.MerchantResume) },
+      ok: { 200: json(s.Merchant, 'active again') },
+      failures: [...platformOnly, badMerchant, ...jsonBody()],
+    },
+  ];
 }

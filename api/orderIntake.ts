@@ -9,11 +9,13 @@ import type { OrderAccessDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import { hashToken, newId, newSecretToken } from '../db/vault';
 import type { ApiDeps } from './deps';
-import { badRequest, conflict, couponNotApplicable, notFound, productUnavailable } from './errors';
+import { badRequest, conflict, couponNotApplicable, merchantSuspended, notFound, productUnavailable } from './errors';
 import { holdCoupon } from '../db/coupons';
 import { normalCode, refusalMessage } from '../domain/coupons';
 import { multiply, type Money } from '../domain/money';
 import { onSale } from '../db/catalog';
+import { merchantField } from '../db/merchants';
+import { DEFAULT_MERCHANT, stockId } from '../domain/merchant';
 import type { CreateOrder } from './schemas';
 
 export interface OrderCreated {
@@ -41,13 +43,21 @@ export async function takeOrder(
   storefront: string,
   request: z.infer<typeof CreateOrder>,
   idempotencyKey: string | undefined,
+  merchantId: string = DEFAULT_MERCHANT,
 ): Promise<OrderCreated> {
   const { store, vault, orders, config } = deps;
-  const product = await store.products.findById(request.sku).lean();
+  const [product, suspended] = await Promise.all([
+    store.products.findById(stockId(merchantId, request.sku)).lean(),
+    store.merchants.exists({ _id: merchantId, status: 'SUSPENDED' }),
+  ]);
   if (!product) throw notFound(`product ${request.sku} does not exist`);
-  const idempotencyId = idempotencyKey === undefined ? undefined : `${storefront}:${idempotencyKey}`;
+  // Storefront names are a merchant's own: two merchants' storefronts may share one.
+  const idempotencyId = idempotencyKey === undefined ? undefined : `${merchantId === DEFAULT_MERCHANT ? '' : `${merchantId}/`}${storefront}:${idempotencyKey}`;
+  // A retry of an order taken before the suspension still answers that order, like one off sale.
+  const retried = async () => idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })) !== null;
+  if (suspended && !(await retried())) throw merchantSuspended(merchantId);
   // A retry of an order taken before the product went off sale still answers that order.
-  if (!onSale(product) && !(idempotencyId !== undefined && (await store.idempotency.exists({ _id: idempotencyId })))) {
+  if (!onSale(product) && !(await retried())) {
     throw productUnavailable(request.sku);
   }
   const method = request.payment?.method ?? config.rails.defaultMethod;
@@ -76,13 +86,16 @@ export async function takeOrder(
     }
   }
 
+  // Coupons are the first shop's (`default`) in this release: another merchant's code is one it does not know.
+  if (request.coupon && merchantId !== DEFAULT_MERCHANT) throw couponNotApplicable(refusalMessage(normalCode(request.coupon), 'unknown'), 'unknown');
   const coupon = request.coupon ? await heldCoupon(deps, request, orderId, multiply(product.price, request.quantity)) : undefined;
 
   // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.
-  let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash'> = {
+  let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash' | 'merchantId'> = {
     createdAt: new Date(),
     storefront,
     emailHash: vault.lookupHash(request.buyer.email),
+    ...merchantField(merchantId),
   };
   try {
     await store.orderAccess.create({
@@ -98,7 +111,7 @@ export async function takeOrder(
   }
   const input = newOrderInput({
     orderId,
-    product: { ...product, sku: product._id },
+    product: { ...product, sku: request.sku },
     quantity: request.quantity,
     buyerEmail: request.buyer.email,
     createdAt: access.createdAt.toISOString(),

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../config/logger';
+import { waitingForStock } from '../db/merchants';
 import type { Store } from '../db/store';
 import { restockWorkflowId } from '../domain/restock';
 import { stockArrived } from '../workflows/messages';
@@ -35,7 +36,7 @@ export class RestockGateway {
   ) {}
 
   async handOver(sku: string, imported: number): Promise<RestockHandOver> {
-    const waitingOrders = await this.store.orderViews.countDocuments({ sku, status: 'OUT_OF_STOCK' });
+    const waitingOrders = await this.store.orderViews.countDocuments(waitingForStock(sku));
     if (imported === 0) return { waitingOrders, restockOffer: 'not_needed' };
     const workflowId = restockWorkflowId(sku);
     try {

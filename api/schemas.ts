@@ -11,6 +11,7 @@ import { DISPUTE_SOURCES } from '../domain/dispute';
 import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
 import type { ComplaintView as ComplaintViewOf } from '../domain/complaint';
+import { MERCHANT_ID, MERCHANT_KEY_ROLES } from '../domain/merchant';
 import { PAYMENT_METHODS } from '../domain/payment';
 
 extendZodWithOpenApi(z);
@@ -152,7 +153,7 @@ export const KeyList = z
 /** A request that takes no body: none, or `{}`. */
 export const NoBody = z.object({}).strict();
 
-export const Me = z.object({ role: z.enum(['admin', 'storefront', 'agent', 'ops']), name: z.string() }).openapi('Me');
+export const Me = z.object({ role: z.enum(['admin', 'storefront', 'agent', 'ops', 'platform']), name: z.string(), merchantId: z.string() }).openapi('Me');
 
 export const KeyImport = z
   .object({ keys: z.array(z.string().min(1, 'must not be empty').max(512)).min(1, 'must hold at least one key').max(10_000, 'must hold at most 10000 keys') })
@@ -638,7 +639,12 @@ export const ComplaintReport = z
 // ── The public complaint report ─────────────────────────────────────────────────────────────────
 
 export const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-11').openapi({ example: '2026-11' });
-export const PublicReportQuery = z.object({ month: Month.optional().openapi({ description: 'Default: the current UTC month' }) }).strict();
+export const PublicReportQuery = z
+  .object({
+    month: Month.optional().openapi({ description: 'Default: the current UTC month' }),
+    merchant: z.string().regex(MERCHANT_ID, 'must be 3-40 lower-case letters, digits or "-"').optional().openapi({ description: "One merchant's report; without it, the platform's (every merchant's together)" }),
+  })
+  .strict();
 export const ReportNoteInput = z
   .object({ month: Month, text: z.string().trim().min(1, 'is required').max(2000, 'must be at most 2000 characters') })
   .strict()
@@ -756,3 +762,46 @@ export const CouponListQuery = z
   .strict();
 
 export const CouponRefusalReason = z.enum(COUPON_REFUSALS).openapi('CouponRefusalReason');
+// ── Merchants ──
+export const MerchantId = z.string().regex(MERCHANT_ID, 'must be 3-40 lower-case letters, digits or "-"').openapi({ example: 'acme-cards' });
+export const MerchantInput = z
+  .object({
+    merchantId: MerchantId,
+    name: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters'),
+    contactEmail: z.string().email('must be an email address').max(254),
+  })
+  .strict()
+  .openapi('MerchantInput');
+export const Merchant = z
+  .object({ merchantId: z.string(), name: z.string(), status: z.enum(['ACTIVE', 'SUSPENDED']), suspendedReason: z.string().optional(), createdAt: z.string().optional() })
+  .openapi('Merchant');
+export const MerchantCreated = Merchant.extend({ adminKey: z.string().openapi({ description: 'the merchant admin key\'s secret, shown this once' }) }).openapi('MerchantCreated');
+export const MerchantList = z.object({ items: z.array(Merchant) }).openapi('MerchantList');
+export const MerchantKeyInput = z
+  .object({ role: z.enum(MERCHANT_KEY_ROLES), name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters') })
+  .strict()
+  .openapi('MerchantKeyInput');
+export const MerchantKeyIssued = z.object({ keyId: z.string(), secret: z.string() }).openapi('MerchantKeyIssued');
+export const MerchantKeyList = z
+  .object({ items: z.array(z.object({ keyId: z.string(), role: z.enum(MERCHANT_KEY_ROLES), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().optional() })) })
+  .openapi('MerchantKeyList');
+export const MerchantSuspend = z.object({ reason: z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters') }).strict().openapi('MerchantSuspend');
+export const MerchantKeyId = z.string().regex(ID, 'is not a key id');
+export const MerchantRanking = z
+  .object({
+    items: z.array(
+      z.object({
+        merchantId: z.string(),
+        name: z.string(),
+        orders: z.number(),
+        complaints: z.number(),
+        complaintRate: z.number().nullable(),
+        refundRate: z.number().nullable(),
+        firstResponseOnTime: z.number().nullable(),
+        resolutionOnTime: z.number().nullable(),
+        satisfiedShare: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi('MerchantRanking');
+export const MerchantResume = z.object({ note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional() }).strict().openapi('MerchantResume');

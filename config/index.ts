@@ -11,9 +11,12 @@ import { parseRails, redactedRails, type RailsConfig } from './rails';
 
 export const ROLES = ['admin', 'storefront', 'agent', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
+/** What an API_KEYS entry may be: a role of the merchant `default`, or `platform` (the platform's admin). */
+export const KEY_ROLES = [...ROLES, 'platform'] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
 
 export interface ApiKey {
-  role: Role;
+  role: KeyRole;
   name: string;
   secret: string;
 }
@@ -58,14 +61,14 @@ const apiKeys = z
     for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
       const [role, name, ...rest] = entry.split(':');
       const secret = rest.join(':');
-      if (!ROLES.includes(role as Role) || !name || secret.length < 8) {
+      if (!KEY_ROLES.includes(role as KeyRole) || !name || secret.length < 8) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `entry "${role}:${name ?? ''}:…" must be role:name:secret with a role of ${ROLES.join(', ')} and a secret of at least 8 characters`,
+          message: `entry "${role}:${name ?? ''}:…" must be role:name:secret with a role of ${KEY_ROLES.join(', ')} and a secret of at least 8 characters`,
         });
         return z.NEVER;
       }
-      keys.push({ role: role as Role, name, secret });
+      keys.push({ role: role as KeyRole, name, secret });
     }
     if (keys.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must list at least one role:name:secret' });

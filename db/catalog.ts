@@ -1,4 +1,6 @@
 import type { QueryFilter } from 'mongoose';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { inMerchant } from './merchants';
 import type { ProductDoc } from './schemas';
 import type { Store } from './store';
 
@@ -15,16 +17,22 @@ export interface ProductFilter {
 /** A product is on sale unless it was switched off: products stored before the switch existed are on. */
 export const onSale = (p: Pick<ProductDoc, 'active'>): boolean => p.active !== false;
 
-/** A page of the catalog in sku order. */
-export async function productPage(store: Store, f: ProductFilter): Promise<{ items: ProductDoc[]; next?: string }> {
-  const query: QueryFilter<ProductDoc> = {};
+/** A page of a merchant's catalog in sku order. */
+export async function productPage(store: Store, merchantId: string, f: ProductFilter): Promise<{ items: ProductDoc[]; next?: string }> {
+  const query: QueryFilter<ProductDoc> = inMerchant<ProductDoc>(merchantId);
   if (f.active !== undefined) query.active = f.active ? { $ne: false } : false;
   if (f.q) {
-    const pattern = new RegExp(f.q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
-    query.$or = [{ _id: pattern }, { name: pattern }];
+    const text = escape(f.q);
+    // A product's id is its sku, after `<merchant>:` for merchants but `default` (domain/merchant.ts).
+    const inSku = merchantId === DEFAULT_MERCHANT ? text : `^${escape(merchantId)}:.*${text}`;
+    query.$or = [{ _id: new RegExp(inSku, 'i') }, { name: new RegExp(text, 'i') }];
   }
   if (f.after !== undefined) query._id = { $gt: f.after };
   const rows = await store.products.find(query).sort({ _id: 1 }).limit(f.limit + 1).lean();
   const items = rows.slice(0, f.limit);
   return { items, ...(rows.length > f.limit ? { next: items[items.length - 1]._id } : {}) };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -8,6 +8,8 @@ import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintCh
 import type { Money } from '../domain/money';
 import type { OrderStatus } from '../domain/order';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { inMerchant } from './merchants';
 import { isDuplicateKeyError, onlyDuplicateKeyErrors, type Store } from './store';
 
 /** Where a page of the queue ends: the next one starts after this (dueAt, _id). */
@@ -17,6 +19,8 @@ export interface QueuePlace {
 }
 
 export interface QueueQuery {
+  /** The merchant whose complaints are listed (`default` when not named). */
+  merchantId?: string;
   /** Without it, every complaint but the CLOSED ones. */
   status?: ComplaintStatus;
   category?: ComplaintCategory;
@@ -35,8 +39,8 @@ export interface QueuePage {
 }
 
 /** A page of the queue, or of the closed complaints when asked for by status. */
-export async function complaintQueuePage(store: Store, { status, category, channel, sku, limit, after }: QueueQuery): Promise<QueuePage> {
-  const filter: QueryFilter<ComplaintQueueDoc> = {};
+export async function complaintQueuePage(store: Store, { merchantId = DEFAULT_MERCHANT, status, category, channel, sku, limit, after }: QueueQuery): Promise<QueuePage> {
+  const filter: QueryFilter<ComplaintQueueDoc> = inMerchant<ComplaintQueueDoc>(merchantId);
   if (status) filter.status = status;
   if (category) filter.category = category;
   // Rows projected before channels name none: those were the buyer's own.
@@ -73,8 +77,8 @@ function oldestDueFirst<T extends ComplaintQueueDoc>(model: Model<T>, filter: Qu
 }
 
 /** A complaint's queue row, as its read-model row says. */
-export function queueEntryOf({ _id, seq, status, category, channel, sku, dueAt, view }: ComplaintViewDoc): ComplaintQueueDoc {
-  return { _id, seq, status, category, ...(channel ? { channel } : {}), sku, dueAt, view };
+export function queueEntryOf({ _id, seq, status, category, channel, sku, merchantId, dueAt, view }: ComplaintViewDoc): ComplaintQueueDoc {
+  return { _id, seq, status, category, ...(channel ? { channel } : {}), sku, ...(merchantId ? { merchantId } : {}), dueAt, view };
 }
 
 /**

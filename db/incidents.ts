@@ -1,4 +1,6 @@
 import { Schema, type Model } from 'mongoose';
+import { inMerchant } from './merchants';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
 import { affectedBy, harmOf, type AffectedReason, type IncidentStatus, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import type { OrderStatus, TimelineEntry } from '../domain/order';
@@ -136,7 +138,8 @@ export async function affectedOrders(store: Store, incident: IncidentView, sloMs
   const to = incident.endedAt ?? now;
   const rows = await store.orderViews
     .find(
-      { createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
+      // An incident is the first shop's (`default`) in this release: its orders alone are listed.
+      { ...inMerchant(DEFAULT_MERCHANT), createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
       { sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
     )
     .sort({ createdAt: 1 })

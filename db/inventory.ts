@@ -1,3 +1,4 @@
+import { ofStockId, scopedFingerprint } from '../domain/merchant';
 import { maskCode } from '../domain/masking';
 import { newId, type Vault } from './vault';
 import { isDuplicateKeyError, onlyDuplicateKeyErrors, type Store } from './store';
@@ -50,6 +51,9 @@ export async function importKeys(
   const indexOf: number[] = [];
   const older: string[][] = [];
   const now = new Date();
+  // A code is unique within its merchant: another merchant's holding it is none of this one's business.
+  const { merchantId } = ofStockId(sku);
+  const scoped = (fingerprint: string) => scopedFingerprint(merchantId, fingerprint);
   for (const [index, raw] of codes.entries()) {
     const code = raw.trim();
     const problem = (outcome: ImportProblem['outcome'], reason: string) => problems.push({ index, key: maskCode(code), outcome, reason });
@@ -63,7 +67,7 @@ export async function importKeys(
       problem('rejected', `does not match the product's keyPattern ${keyPattern}`);
       continue;
     }
-    const fingerprint = vault.fingerprint(code);
+    const fingerprint = scoped(vault.fingerprint(code));
     if (seen.has(fingerprint)) {
       result.duplicates += 1;
       problem('duplicate', 'appears earlier in this import');
@@ -72,7 +76,7 @@ export async function importKeys(
     seen.add(fingerprint);
     docs.push({ _id: newId(), sku, fingerprint, code: vault.seal(code), masked: maskCode(code), importedAt: now, freeOf: sku });
     indexOf.push(index);
-    older.push(vault.olderFingerprints(code));
+    older.push(vault.olderFingerprints(code).map(scoped));
   }
   // Until the rotation job has re-keyed every code, codes imported earlier carry an older key's fingerprint.
   if (older.some((fps) => fps.length > 0)) {

@@ -1,9 +1,13 @@
 import type { QueryFilter } from 'mongoose';
 import type { OrderStatus, OrderView } from '../domain/order';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { inMerchant } from './merchants';
 import type { OrderViewDoc } from './schemas';
 import type { Store } from './store';
 
 export interface OrderListFilter {
+  /** The merchant whose orders are listed (`default` when not named). */
+  merchantId?: string;
   orderId?: string;
   /** Only the orders this storefront created (a storefront's own list). */
   storefront?: string;
@@ -40,6 +44,7 @@ export async function orderListPage(store: Store, f: OrderListFilter): Promise<{
   const timeField = queue ? 'statusSince' : 'createdAt';
   const direction = queue ? 1 : -1;
   const query: QueryFilter<OrderViewDoc> = {
+    ...inMerchant<OrderViewDoc>(f.merchantId ?? DEFAULT_MERCHANT),
     ...(f.orderId !== undefined ? { _id: f.orderId } : {}),
     ...(f.storefront !== undefined ? { storefront: f.storefront } : {}),
     ...(f.status ? { status: f.status } : {}),

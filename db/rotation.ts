@@ -1,3 +1,4 @@
+import { ofStockId, scopedFingerprint } from '../domain/merchant';
 import type { Model } from 'mongoose';
 import type { Store } from './store';
 import type { Sealed, Vault } from './vault';
@@ -17,7 +18,7 @@ const BATCH = 500;
  * (which open both old and new values meanwhile), is safe.
  */
 export async function rotateKeys(store: Store, vault: Vault, progress: (what: string, n: number) => void = () => undefined): Promise<RotationResult> {
-  const keys = await reseal(store.keys, 'code', vault, (_doc, plain) => ({ fingerprint: vault.fingerprint(plain) }), (n) => progress('keys', n));
+  const keys = await reseal(store.keys, 'code', vault, (doc, plain) => ({ fingerprint: scopedFingerprint(ofStockId(doc.sku).merchantId, vault.fingerprint(plain)) }), (n) => progress('keys', n));
   const orderAccess = await reseal(store.orderAccess, 'email', vault, (doc, plain) => ({ emailHash: vault.lookupHash(plain) }), (n) => progress('order_access', n), async (doc, set) => {
     // The order list finds orders by the same hash.
     await store.orderViews.updateOne({ _id: doc._id }, { $set: { emailHash: set.emailHash } });

@@ -4,6 +4,7 @@ import type { Money } from '../domain/money';
 import type { OrderStatus, OrderView } from '../domain/order';
 import type { BuyerEmailKind, BuyerLocale, Instructions } from '../domain/buyerEmail';
 import type { RecheckFigures } from '../domain/autoRecheck';
+import { MERCHANT_KEY_ROLES, MERCHANT_STATUSES, type MerchantKeyRole, type MerchantStatus } from '../domain/merchant';
 import type { Sealed } from './vault';
 
 /*
@@ -16,7 +17,11 @@ const money = new Schema<Money>({ amount: { type: Number, required: true }, curr
 const sealed = new Schema<Sealed>({ kid: String, salt: String, iv: String, tag: String, data: String }, { _id: false });
 
 export interface ProductDoc {
+  /** The product's stock id (domain/merchant.ts stockId): its sku, prefixed by its merchant unless `default`. */
   _id: string;
+  /** Absent on products stored before merchants: `default`'s, whose _id is the sku. */
+  merchantId?: string;
+  sku?: string;
   name: string;
   price: Money;
   /** As the admin wrote it ("24h"); parsed where an order is priced. */
@@ -38,6 +43,8 @@ export interface ProductDoc {
 export const productSchema = new Schema<ProductDoc>(
   {
     _id: String,
+    merchantId: String,
+    sku: String,
     name: { type: String, required: true },
     price: { type: money, required: true },
     refundWindow: { type: String, required: true },
@@ -51,6 +58,7 @@ export const productSchema = new Schema<ProductDoc>(
   },
   { timestamps: true, versionKey: false },
 );
+productSchema.index({ merchantId: 1, _id: 1 });
 
 export interface KeyDoc {
   _id: string;
@@ -118,6 +126,8 @@ export interface OrderAccessDoc {
   tokenHash: string;
   email: Sealed;
   storefront: string;
+  /** The merchant whose order it is; absent on orders taken before merchants (`default`'s). */
+  merchantId?: string;
   /** The buyer's email as a keyed hash (Vault.lookupHash), so orders are found by email without it in clear. */
   emailHash?: string;
   /** The language the buyer is written to in (absent: zh-CN, the default). */
@@ -130,6 +140,7 @@ export const orderAccessSchema = new Schema<OrderAccessDoc>(
     tokenHash: { type: String, required: true },
     email: { type: sealed, required: true },
     storefront: { type: String, required: true },
+    merchantId: String,
     emailHash: String,
     locale: String,
     createdAt: { type: Date, required: true },
@@ -194,6 +205,8 @@ export interface OrderViewDoc {
   paymentId?: string;
   /** Who created the order and the buyer's email hash, copied from order_access for the order list. */
   storefront?: string;
+  /** The order's merchant (absent: `default`, as on rows written before merchants). */
+  merchantId?: string;
   emailHash?: string;
   /** Why the order waits on a person, while it does (null otherwise): /v1/ops/stuck and metrics. */
   needsAttention?: string | null;
@@ -214,6 +227,7 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     refundedAt: Date,
     paymentId: String,
     storefront: String,
+    merchantId: String,
     emailHash: String,
     needsAttention: String,
     lateNotes: Boolean,
@@ -229,6 +243,9 @@ orderViewSchema.index({ storefront: 1, createdAt: 1 });
 orderViewSchema.index({ status: 1, createdAt: 1 });
 orderViewSchema.index({ emailHash: 1 }, { sparse: true });
 orderViewSchema.index({ needsAttention: 1 }, { sparse: true });
+// A merchant's own orders: its list, its queue of refunds, its stuck orders.
+orderViewSchema.index({ merchantId: 1, createdAt: 1 });
+orderViewSchema.index({ merchantId: 1, status: 1, statusSince: 1 });
 
 /** Every signed payment notice, kept so reconciliation can find one whose signal was lost. */
 export interface PaymentEventDoc {
@@ -326,6 +343,8 @@ export interface ComplaintViewDoc {
   seq: number;
   orderId: string;
   sku: string;
+  /** The merchant of the complaint's order (absent: `default`). */
+  merchantId?: string;
   category: ComplaintCategory;
   /** Where it came in (absent on complaints projected before channels: the buyer's own, web). */
   channel?: ComplaintChannel;
@@ -361,6 +380,7 @@ export const complaintViewSchema = new Schema<ComplaintViewDoc>(
     seq: { type: Number, required: true },
     orderId: { type: String, required: true },
     sku: { type: String, required: true },
+    merchantId: String,
     category: { type: String, required: true },
     channel: String,
     status: { type: String, required: true },
@@ -385,6 +405,7 @@ complaintViewSchema.index({ category: 1, dueAt: 1, _id: 1 });
 complaintViewSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
 complaintViewSchema.index({ createdAt: 1 });
 complaintViewSchema.index({ orderId: 1 });
+complaintViewSchema.index({ merchantId: 1, dueAt: 1, _id: 1 });
 
 /**
  * The agents' queue: one row per complaint not yet CLOSED, copied from its complaint_views row.
@@ -393,7 +414,7 @@ complaintViewSchema.index({ orderId: 1 });
  * lookup by _id (its query does not match its own _id index), and fifty of them on a large
  * complaint_views take longer than the old scan of it.
  */
-export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'channel' | 'sku' | 'dueAt' | 'view'>;
+export type ComplaintQueueDoc = Pick<ComplaintViewDoc, '_id' | 'seq' | 'status' | 'category' | 'channel' | 'sku' | 'merchantId' | 'dueAt' | 'view'>;
 export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
   {
     _id: String,
@@ -402,6 +423,7 @@ export const complaintQueueSchema = new Schema<ComplaintQueueDoc>(
     category: { type: String, required: true },
     channel: String,
     sku: { type: String, required: true },
+    merchantId: String,
     dueAt: { type: Date, required: true },
     view: { type: String, required: true },
   },
@@ -413,6 +435,7 @@ complaintQueueSchema.index({ status: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ sku: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ category: 1, dueAt: 1, _id: 1 });
 complaintQueueSchema.index({ channel: 1, dueAt: 1, _id: 1 }, { sparse: true });
+complaintQueueSchema.index({ merchantId: 1, dueAt: 1, _id: 1 });
 
 /**
  * A line for the timeline of an order whose workflow has closed (a payment refunded after it was
@@ -452,6 +475,8 @@ export interface RefundAttentionDoc {
   paymentId: string;
   reason: string;
   since: Date;
+  /** The order's merchant (absent: `default`, and for a payment of no known order). */
+  merchantId?: string;
 }
 export const refundAttentionSchema = new Schema<RefundAttentionDoc>(
   {
@@ -461,6 +486,7 @@ export const refundAttentionSchema = new Schema<RefundAttentionDoc>(
     paymentId: { type: String, required: true },
     reason: { type: String, required: true },
     since: { type: Date, required: true, index: true },
+    merchantId: String,
   },
   { versionKey: false },
 );
@@ -515,12 +541,14 @@ export const reportDaySchema = new Schema<ReportDayDoc>(
 /** A shop's published note on what it improved, shown with its month's public complaint report. */
 export interface ReportNoteDoc {
   _id: string;
+  /** The merchant who published it (absent: `default`). */
+  merchantId?: string;
   month: string;
   text: string;
   at: Date;
 }
 export const reportNoteSchema = new Schema<ReportNoteDoc>(
-  { _id: String, month: { type: String, required: true }, text: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: String, merchantId: String, month: { type: String, required: true }, text: { type: String, required: true }, at: { type: Date, required: true } },
   { versionKey: false },
 );
 reportNoteSchema.index({ month: 1, at: 1 });
@@ -643,6 +671,8 @@ export const emailSentSchema = new Schema<EmailSentDoc>(
 export interface FeedbackDoc {
   _id: string;
   sku: string;
+  /** The order's merchant (absent: `default`). */
+  merchantId?: string;
   rating: number;
   instructionsClear?: boolean;
   comment?: string;
@@ -653,6 +683,7 @@ export const feedbackSchema = new Schema<FeedbackDoc>(
   {
     _id: String,
     sku: { type: String, required: true },
+    merchantId: String,
     rating: { type: Number, required: true },
     instructionsClear: Boolean,
     comment: String,
@@ -662,6 +693,7 @@ export const feedbackSchema = new Schema<FeedbackDoc>(
   { versionKey: false },
 );
 feedbackSchema.index({ at: 1 });
+feedbackSchema.index({ merchantId: 1, at: 1 });
 
 /**
  * A file attached to a complaint as evidence; its bytes are in GridFS (bucket `evidence`, the file's
@@ -793,3 +825,53 @@ export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
   { versionKey: false },
 );
 couponRedemptionSchema.index({ code: 1, heldAt: 1 });
+/**
+ * A merchant the platform hosts. `default` (the first shop) needs no row: without one it is ACTIVE.
+ * The contact email is sealed like a buyer's.
+ */
+export interface MerchantDoc {
+  _id: string;
+  name: string;
+  contactEmail: Sealed;
+  status: MerchantStatus;
+  suspendedReason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export const merchantSchema = new Schema<MerchantDoc>(
+  {
+    _id: String,
+    name: { type: String, required: true },
+    contactEmail: { type: sealed, required: true },
+    status: { type: String, enum: MERCHANT_STATUSES, required: true },
+    suspendedReason: String,
+  },
+  { timestamps: true, versionKey: false },
+);
+
+/**
+ * An API key the platform issued to a merchant. Only the SHA-256 of its secret is kept: the secret
+ * is shown once. Revoking deletes the row, so the next request with it finds nothing.
+ */
+export interface MerchantKeyDoc {
+  _id: string;
+  merchantId: string;
+  role: MerchantKeyRole;
+  name: string;
+  secretHash: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+}
+export const merchantKeySchema = new Schema<MerchantKeyDoc>(
+  {
+    _id: String,
+    merchantId: { type: String, required: true },
+    role: { type: String, enum: MERCHANT_KEY_ROLES, required: true },
+    name: { type: String, required: true },
+    secretHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: Date,
+  },
+  { versionKey: false },
+);
+merchantKeySchema.index({ merchantId: 1, createdAt: 1 });

@@ -56,6 +56,10 @@ import {
   type ReportNoteDoc,
   type StockAlertDoc,
   type SweptReservationDoc,
+  merchantSchema,
+  merchantKeySchema,
+  type MerchantDoc,
+  type MerchantKeyDoc,
 } from './schemas';
 
 export interface Store {
@@ -96,6 +100,9 @@ export interface Store {
   coupons: Model<CouponDoc>;
   couponClaims: Model<CouponClaimDoc>;
   couponRedemptions: Model<CouponRedemptionDoc>;
+  /** The merchants the platform hosts, and the keys it issued them. */
+  merchants: Model<MerchantDoc>;
+  merchantKeys: Model<MerchantKeyDoc>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -137,6 +144,8 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     coupons: connection.model<CouponDoc>('Coupon', couponSchema, 'coupons'),
     couponClaims: connection.model<CouponClaimDoc>('CouponClaim', couponClaimSchema, 'coupon_claims'),
     couponRedemptions: connection.model<CouponRedemptionDoc>('CouponRedemption', couponRedemptionSchema, 'coupon_redemptions'),
+    merchants: connection.model<MerchantDoc>('Merchant', merchantSchema, 'merchants'),
+    merchantKeys: connection.model<MerchantKeyDoc>('MerchantKey', merchantKeySchema, 'merchant_keys'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
     },
@@ -149,6 +158,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
     store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
     store.coupons, store.couponClaims, store.couponRedemptions,
+    store.merchants, store.merchantKeys,
   ];
   for (const model of models) await model.createIndexes();
   await expiringIndexes(store.actionRequests);

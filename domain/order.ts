@@ -1,3 +1,4 @@
+import { stockId } from './merchant';
 import type { BuyerLocale } from './buyerEmail';
 import { parseDuration } from './duration';
 import { maskEmail } from './masking';
@@ -113,11 +114,18 @@ export interface AppliedCoupon {
 export interface OrderListing {
   storefront: string;
   emailHash?: string;
+  /** The merchant whose order it is; absent for `default` (and on orders taken before merchants). */
+  merchantId?: string;
 }
 
 /** Who lists an order, from a record that holds it (order_access, an order's input): nothing more. */
-export function listingOf({ storefront, emailHash }: OrderListing): OrderListing {
-  return { storefront, ...(emailHash ? { emailHash } : {}) };
+export function listingOf({ storefront, emailHash, merchantId }: OrderListing): OrderListing {
+  return { storefront, ...(emailHash ? { emailHash } : {}), ...(merchantId ? { merchantId } : {}) };
+}
+
+/** The stock an order's keys come from: its sku in its merchant's catalog (domain/merchant.ts). */
+export function stockOfOrder(input: Pick<OrderInput, 'sku' | 'listing'>): string {
+  return stockId(input.listing?.merchantId, input.sku);
 }
 
 export interface TimelineEntry {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { complaintQueuePage } from '../../db/complaintQueue';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
 import { asAction } from '../actionIds';
-import { actorName, callerOf, requireBuyerOr, requireComplainantOr, requireRole } from '../auth';
+import { actorName, callerOf, merchantOf, refuseOthersOrder, requireBuyerOr, requireComplainantOr, requireOwnComplaint, requireRole } from '../auth';
 import { ComplaintGateway } from '../complaintGateway';
 import { handle, type ApiDeps } from '../deps';
 import { readCursor, writeCursor } from '../cursor';
@@ -36,6 +36,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     handle(async (req, res) => {
       const body = parse(FileComplaintForBuyer, req.body, 'body');
       const { orderId, channel, externalRef, category, description } = body;
+      await refuseOthersOrder(store, callerOf(req), orderId);
       // The order's own filing, with its rules (paid orders, one open at a time), carrying where it came in.
       const filing = { category, description, evidence: [], channel, ...(externalRef ? { externalRef } : {}), filedBy: actorName(callerOf(req)), policy: config.complaint };
       res.status(201).json(await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, filing, updateId)));
@@ -48,7 +49,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
     handle(async (req, res) => {
       const { cursor, ...query } = parse(ComplaintQueueQuery, req.query, 'query');
       const after = cursor ? readCursor(cursor) : undefined;
-      const { items, next } = await complaintQueuePage(store, { ...query, ...(after ? { after: { dueAt: after.at, id: after.id } } : {}) });
+      const { items, next } = await complaintQueuePage(store, { merchantId: merchantOf(req), ...query, ...(after ? { after: { dueAt: after.at, id: after.id } } : {}) });
       res.json({ items, nextCursor: next ? writeCursor({ at: next.dueAt, id: next.id }) : null });
     }),
   );
@@ -64,6 +65,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
   router.post(
     '/v1/complaints/:complaintId/actions',
     requireRole('agent'),
+    requireOwnComplaint(store, (id) => complaints.orderOf(id)),
     handle(async (req, res) => {
       const complaintId = parse(ComplaintId, req.params.complaintId, 'complaintId');
       const body = parse(ComplaintActionInput, req.body, 'body');

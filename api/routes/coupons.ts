@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { couponListed, couponPage, createCoupon, redemptionsOf } from '../../db/coupons';
 import { normalCode } from '../../domain/coupons';
 import { asAction } from '../actionIds';
-import { actorName, callerOf, requireRole } from '../auth';
+import { actorName, callerOf, requireDefaultMerchant, requireRole } from '../auth';
 import { readCursor, writeCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -16,6 +16,7 @@ export function couponRoutes({ store, vault }: ApiDeps): Router {
   router.post(
     '/v1/coupons',
     requireRole('admin'),
+    requireDefaultMerchant('coupons'),
     handle(async (req, res) => {
       const body = parse(CreateCoupon, req.body, 'body');
       const answer = await asAction(store, req, body, async () => {
@@ -30,6 +31,7 @@ export function couponRoutes({ store, vault }: ApiDeps): Router {
   router.get(
     '/v1/coupons',
     requireRole('ops'),
+    requireDefaultMerchant('coupons'),
     handle(async (req, res) => {
       const { cursor, limit } = parse(CouponListQuery, req.query, 'query');
       const { items, next } = await couponPage(store, { limit, ...(cursor ? { after: readCursor(cursor) } : {}) });
@@ -40,6 +42,7 @@ export function couponRoutes({ store, vault }: ApiDeps): Router {
   router.get(
     '/v1/coupons/:code',
     requireRole('ops'),
+    requireDefaultMerchant('coupons'),
     handle(async (req, res) => {
       const code = normalCode(parse(CouponCode, req.params.code, 'code'));
       const doc = await store.coupons.findById(code).lean();

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { isDuplicateKeyError } from '../../db/store';
+import { inMerchant } from '../../db/merchants';
 import { idempotencyKeyOf } from '../actionIds';
-import { requireBuyerOr, requireRole } from '../auth';
+import { merchantOf, requireBuyerOr, requireRole } from '../auth';
 import { readCursor, writeCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict } from '../errors';
@@ -25,7 +26,8 @@ export function feedbackRoutes({ store, orders }: ApiDeps): Router {
       const view = await orders.lastWritten(orderId);
       if (!view?.deliveredAt) throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; feedback is given once its keys are delivered`);
       const request = createHash('sha256').update(JSON.stringify([key ?? null, body])).digest('hex');
-      const row = { _id: orderId, sku: view.sku, ...body, at: new Date(), request };
+      const access = await store.orderAccess.findById(orderId, { merchantId: 1 }).lean();
+      const row = { _id: orderId, sku: view.sku, ...(access?.merchantId ? { merchantId: access.merchantId } : {}), ...body, at: new Date(), request };
       try {
         await store.feedback.create(row);
       } catch (err) {
@@ -47,6 +49,7 @@ export function feedbackRoutes({ store, orders }: ApiDeps): Router {
       const after = cursor ? readCursor(cursor) : undefined;
       const at = { ...(from ? { $gte: from } : {}), ...(to ? { $lt: to } : {}) };
       const filter = {
+        ...inMerchant(merchantOf(req)),
         ...(sku ? { sku } : {}),
         ...(Object.keys(at).length ? { at } : {}),
         ...(after ? { $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] } : {}),

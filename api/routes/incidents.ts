@@ -7,7 +7,7 @@ import { affectedCounts, affectedOrders, incidentById, incidentsShownSince, list
 import type { Store } from '../../db/store';
 import { PUBLIC_RESOLVED_FOR_MS, incidentWorkflowId, newIncident, publicStatus, type IncidentInput, type IncidentView } from '../../domain/incident';
 import { compensateIncident, reconcileIncident, resolveIncident } from '../../workflows/messages';
-import { actorName, callerOf, requireRole } from '../auth';
+import { actorName, callerOf, requireDefaultMerchant, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
 import { conflictOfUpdate } from '../gateway';
@@ -26,6 +26,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.post(
     '/v1/incidents',
     requireRole('ops'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const body = parse(DeclareIncident, req.body, 'body');
       const view = await incidents.declare({ incidentId: randomBytes(8).toString('hex'), ...body, openedBy: actorName(callerOf(req)), openedAt: new Date().toISOString() });
@@ -35,6 +36,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.get(
     '/v1/incidents',
     requireRole('ops', 'agent'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const { status } = parse(IncidentListQuery, req.query, 'query');
       const items = await listIncidents(store, status);
@@ -44,6 +46,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.get(
     '/v1/incidents/:incidentId',
     requireRole('ops', 'agent'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       res.json(await incidents.present(await incidents.view(req.params.incidentId as string)));
     }),
@@ -51,6 +54,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.get(
     '/v1/incidents/:incidentId/orders',
     requireRole('ops', 'agent'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const orders = await incidents.orders(await incidents.view(req.params.incidentId as string));
       res.json({ affected: affectedCounts(orders), items: orders.map(({ emailHash: _hidden, ...order }) => order) });
@@ -59,6 +63,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.post(
     '/v1/incidents/:incidentId/reconcile',
     requireRole('ops'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
       const { note } = parse(ReconcileIncident, req.body ?? {}, 'body');
@@ -68,6 +73,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.post(
     '/v1/incidents/:incidentId/compensate',
     requireRole('ops'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
       const terms = parse(CompensateIncident, req.body, 'body');
@@ -77,6 +83,7 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
   router.post(
     '/v1/incidents/:incidentId/resolve',
     requireRole('ops'),
+    requireDefaultMerchant('incidents'),
     handle(async (req, res) => {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
       const { publicNote } = parse(ResolveIncident, req.body, 'body');

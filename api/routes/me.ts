@@ -8,7 +8,7 @@ export function meRoutes(): Router {
   router.get('/v1/me', (req, res) => {
     const caller = callerOf(req);
     if (caller.kind !== 'staff') throw unauthenticated('an API key is required');
-    res.json({ role: caller.role, name: caller.name });
+    res.json({ role: caller.role, name: caller.name, merchantId: caller.merchantId });
   });
   return router;
 }

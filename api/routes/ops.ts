@@ -4,7 +4,8 @@ import { parseDuration } from '../../domain/duration';
 import { sittingSince } from '../../db/projection';
 import type { OrderViewDoc } from '../../db/schemas';
 import { orderWorkflowId } from '../../domain/order';
-import { requireRole } from '../auth';
+import { merchantOf, requireRole } from '../auth';
+import { inMerchant } from '../../db/merchants';
 import type { Config } from '../../config';
 import { handle, type ApiDeps } from '../deps';
 import { StuckQuery } from '../schemas';
@@ -22,9 +23,10 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
       const before = new Date(Date.now() - parseDuration(olderThan));
       // Orders that wait on a person come first, however recent: retrying will not move them. A paid
       // order waiting for stock waits on the shop too (a restock), from its first minute.
+      const mine = inMerchant<OrderViewDoc>(merchantOf(req));
       const [waitingOnPeople, waitingForStock, sitting] = await Promise.all(
         firstLooks(before).map((query) =>
-          store.orderViews.find(query).sort({ statusSince: 1 }).limit(200).lean(),
+          store.orderViews.find({ ...mine, ...query }).sort({ statusSince: 1 }).limit(200).lean(),
         ),
       );
       const seen = new Set<string>();
@@ -62,8 +64,8 @@ export function opsRoutes({ store, orders, config }: ApiDeps): Router {
   router.get(
     '/v1/ops/attention',
     requireRole('ops', 'agent'),
-    handle(async (_req, res) => {
-      const rows = await store.refundAttention.find().sort({ since: 1 }).limit(500).lean();
+    handle(async (req, res) => {
+      const rows = await store.refundAttention.find(inMerchant(merchantOf(req))).sort({ since: 1 }).limit(500).lean();
       res.json({ items: rows.map(({ _id, kind, orderId, paymentId, reason, since }) => ({ kind, orderId, paymentId, refundId: _id, reason, since: since.toISOString() })) });
     }),
   );

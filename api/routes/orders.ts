@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { orderListPage } from '../../db/orderList';
+import { orderAccessOf } from '../../db/orderAccess';
 import { DEFAULT_BUYER_LOCALE, instructionsFor } from '../../domain/buyerEmail';
 import { orderActionFits, type OrderView } from '../../domain/order';
 import { cancelOrder, decideRefund, requestRefund } from '../../workflows/messages';
 import { asAction, idempotencyKeyOf } from '../actionIds';
-import { actorName, callerOf, requireBuyerOr, requireRole } from '../auth';
+import { actorName, callerOf, merchantOf, requireBuyerOr, requireOwnOrder, requireRole } from '../auth';
+import { stockId } from '../../domain/merchant';
 import { handle, type ApiDeps } from '../deps';
 import { readCursor, writeCursor } from '../cursor';
 import { conflict } from '../errors';
@@ -24,7 +26,7 @@ export function orderRoutes(deps: ApiDeps): Router {
     handle(async (req, res) => {
       const body = parse(CreateOrder, req.body, 'body');
       const key = idempotencyKeyOf(req);
-      const { created, ...answer } = await takeOrder(deps, actorName(callerOf(req)), body, key);
+      const { created, ...answer } = await takeOrder(deps, actorName(callerOf(req)), body, key, merchantOf(req));
       res.status(created ? 201 : 200).json(answer);
     }),
   );
@@ -38,6 +40,7 @@ export function orderRoutes(deps: ApiDeps): Router {
       const { items, next } = await orderListPage(store, {
         ...filters,
         // A storefront lists the orders it created; staff of other roles list every order.
+        merchantId: merchantOf(req),
         ...(caller.kind === 'staff' && caller.role === 'storefront' ? { storefront: caller.name } : {}),
         ...(email ? { emailHashes: vault.lookupHashes(email) } : {}),
         ...(cursor ? { after: readCursor(cursor) } : {}),
@@ -76,12 +79,12 @@ export function orderRoutes(deps: ApiDeps): Router {
         throw conflict(`the order is ${view?.status ?? 'AWAITING_PAYMENT'}; keys are available once delivered and until refunded`);
       }
       const keyIds = view.keys.map((k) => k.keyId);
-      const [keys, claims, product, access] = await Promise.all([
+      const [keys, claims, access] = await Promise.all([
         store.keys.find({ _id: { $in: keyIds } }).lean(),
         store.claims.find({ _id: { $in: keyIds } }).lean(),
-        store.products.findById(view.sku, { instructions: 1 }).lean(),
-        store.orderAccess.findById(orderId, { locale: 1 }).lean(),
+        orderAccessOf(store, orderId),
       ]);
+      const product = await store.products.findById(stockId(access?.merchantId, view.sku), { instructions: 1 }).lean();
       const held = new Set(claims.filter((c) => c.orderId === orderId && c.state === 'delivered').map((c) => c._id));
       const codes = keyIds.filter((id) => held.has(id)).map((id) => ({ keyId: id, code: vault.open(keys.find((k) => k._id === id)!.code) }));
       if (codes.length === 0) throw conflict('the keys of this order are no longer valid');
@@ -114,6 +117,7 @@ export function orderRoutes(deps: ApiDeps): Router {
   router.post(
     '/v1/orders/:orderId/refund-decision',
     requireRole('agent'),
+    requireOwnOrder(store),
     handle(async (req, res) => {
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(RefundDecision, req.body, 'body');
@@ -125,7 +129,7 @@ export function orderRoutes(deps: ApiDeps): Router {
   return router;
 
   async function withBuyerEmail(view: OrderView): Promise<OrderView> {
-    const access = await store.orderAccess.findById(view.orderId).lean();
+    const access = await orderAccessOf(store, view.orderId);
     return access ? { ...view, buyer: { email: vault.open(access.email) } } : view;
   }
 }

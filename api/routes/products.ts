@@ -4,7 +4,9 @@ import { countNotMatching, importKeys, keyPage, removeAvailableKey, stockOf } fr
 import type { ProductDoc } from '../../db/schemas';
 import { rearmStockAlerts } from '../../db/stockAlerts';
 import { asAction } from '../actionIds';
-import { actorName, callerOf, requireRole } from '../auth';
+import { actorName, callerOf, merchantOf, requireRole } from '../auth';
+import { merchantField } from '../../db/merchants';
+import { ofStockId, stockId } from '../../domain/merchant';
 import { readCursor, readIdCursor, writeCursor, writeIdCursor } from '../cursor';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -18,10 +20,13 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     '/v1/products/:sku',
     requireRole('admin'),
     handle(async (req, res) => {
-      const sku = parse(Sku, req.params.sku, 'sku');
+      const merchantId = merchantOf(req);
+      const id = stockId(merchantId, parse(Sku, req.params.sku, 'sku'));
       const body = parse(ProductInput, req.body, 'body');
-      await refuseStrandingPattern(sku, body.keyPattern);
+      await refuseStrandingPattern(id, body.keyPattern);
       const fields = {
+        ...merchantField(merchantId),
+        ...(merchantField(merchantId).merchantId ? { sku: ofStockId(id).sku } : {}),
         name: body.name,
         price: body.price,
         refundWindow: body.refundWindow ?? config.defaultRefundWindow,
@@ -33,11 +38,11 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
       };
       const unset = Object.fromEntries(Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => [k, 1]));
       await store.products.updateOne(
-        { _id: sku },
+        { _id: id },
         { $set: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), ...(Object.keys(unset).length ? { $unset: unset } : {}) },
         { upsert: true },
       );
-      const product = await store.products.findById(sku).lean();
+      const product = await store.products.findById(id).lean();
       res.json(present(product!, config.lowStockThreshold));
     }),
   );
@@ -47,7 +52,7 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     requireRole('storefront', 'agent', 'ops'),
     handle(async (req, res) => {
       const { cursor, ...filter } = parse(ProductListQuery, req.query, 'query');
-      const { items, next } = await productPage(store, { ...filter, ...(cursor ? { after: readIdCursor(cursor) } : {}) });
+      const { items, next } = await productPage(store, merchantOf(req), { ...filter, ...(cursor ? { after: readIdCursor(cursor) } : {}) });
       res.json({
         items: await Promise.all(items.map(withStock)),
         nextCursor: next === undefined ? null : writeIdCursor(next),
@@ -60,12 +65,13 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     requireRole('admin'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
+      const id = stockId(merchantOf(req), sku);
       const { active } = parse(ProductSwitch, req.body, 'body');
       // Orders already taken keep going: they were priced and started with the product as it was.
-      const { matchedCount } = await store.products.updateOne({ _id: sku }, { $set: { active } });
+      const { matchedCount } = await store.products.updateOne({ _id: id }, { $set: { active } });
       if (matchedCount === 0) throw notFound(`product ${sku} does not exist`);
-      logger.info({ sku, active, actor: actorName(callerOf(req)) }, active ? 'product put on sale' : 'product taken off sale');
-      res.json(await withStock((await store.products.findById(sku).lean())!));
+      logger.info({ sku: id, active, actor: actorName(callerOf(req)) }, active ? 'product put on sale' : 'product taken off sale');
+      res.json(await withStock((await store.products.findById(id).lean())!));
     }),
   );
 
@@ -74,7 +80,7 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     requireRole('admin', 'storefront', 'agent', 'ops'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
-      const product = await store.products.findById(sku).lean();
+      const product = await store.products.findById(stockId(merchantOf(req), sku)).lean();
       if (!product) throw notFound(`product ${sku} does not exist`);
       res.json(await withStock(product));
     }),
@@ -85,16 +91,17 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     requireRole('admin'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
+      const id = stockId(merchantOf(req), sku);
       const body = parse(KeyImport, req.body, 'body');
       // By Idempotency-Key, a batch sent again after its answer was lost is answered with what it
       // imported the first time, not as all duplicates.
       const answer = await asAction(store, req, body, async () => {
-        const product = await store.products.findById(sku).lean();
+        const product = await store.products.findById(id).lean();
         if (!product) throw notFound(`product ${sku} does not exist`);
-        const result = await importKeys(store, vault, sku, body.keys, product.keyPattern);
-        if (result.imported > 0) await rearmStockAlerts(store, sku, config.lowStockThreshold);
+        const result = await importKeys(store, vault, id, body.keys, product.keyPattern);
+        if (result.imported > 0) await rearmStockAlerts(store, id, config.lowStockThreshold);
         // The orders waiting for this stock are offered it by the sku's restock owner, not here.
-        return { ...result, ...(await restock.handOver(sku, result.imported)) };
+        return { ...result, ...(await restock.handOver(id, result.imported)) };
       });
       res.json(answer);
     }),
@@ -105,9 +112,10 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
     requireRole('admin'),
     handle(async (req, res) => {
       const sku = parse(Sku, req.params.sku, 'sku');
+      const id = stockId(merchantOf(req), sku);
       const { cursor, ...query } = parse(KeyListQuery, req.query, 'query');
-      if (!(await store.products.exists({ _id: sku }))) throw notFound(`product ${sku} does not exist`);
-      const { items, next } = await keyPage(store, sku, { ...query, ...(cursor ? { after: readCursor(cursor) } : {}) });
+      if (!(await store.products.exists({ _id: id }))) throw notFound(`product ${sku} does not exist`);
+      const { items, next } = await keyPage(store, id, { ...query, ...(cursor ? { after: readCursor(cursor) } : {}) });
       res.set('cache-control', 'no-store').json({ items, nextCursor: next ? writeCursor(next) : null });
     }),
   );
@@ -119,11 +127,12 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
       const sku = parse(Sku, req.params.sku, 'sku');
       const keyId = parse(KeyId, req.params.keyId, 'keyId');
       parse(NoBody, req.body ?? {}, 'body');
-      const outcome = await removeAvailableKey(store, sku, keyId);
+      const id = stockId(merchantOf(req), sku);
+      const outcome = await removeAvailableKey(store, id, keyId);
       if (!outcome.removed && outcome.status === 'missing') throw notFound(`product ${sku} has no key ${keyId}`);
       if (!outcome.removed) throw conflict(`key ${keyId} is ${outcome.status}, not available: only a key no order holds can be removed`, { status: outcome.status });
-      logger.info({ sku, keyId, actor: actorName(callerOf(req)) }, 'key removed from stock');
-      res.json({ keyId, removed: true, stock: await stockOf(store, sku) });
+      logger.info({ sku: id, keyId, actor: actorName(callerOf(req)) }, 'key removed from stock');
+      res.json({ keyId, removed: true, stock: await stockOf(store, id) });
     }),
   );
 
@@ -154,7 +163,7 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
 
 function present(p: ProductDoc, defaultThreshold: number) {
   return {
-    sku: p._id,
+    sku: ofStockId(p._id).sku,
     name: p.name,
     price: { amount: p.price.amount, currency: p.price.currency },
     refundWindow: p.refundWindow,

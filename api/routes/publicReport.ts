@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import { addReportNote, publicComplaintReport } from '../../db/report/publicReport';
-import { requireRole } from '../auth';
+import { merchantOf, requireRole } from '../auth';
+import { findMerchant } from '../../db/merchants';
+import { PLATFORM } from '../../db/report/tally';
+import { notFound } from '../errors';
 import { handle, type ApiDeps } from '../deps';
 import { PublicReportQuery, ReportNoteInput } from '../schemas';
 import { parse } from '../validate';
@@ -14,8 +17,9 @@ export function publicReportRoutes({ store }: ApiDeps): Router {
   router.get(
     '/v1/public/complaint-report',
     handle(async (req, res) => {
-      const { month } = parse(PublicReportQuery, req.query, 'query');
-      res.json(await publicComplaintReport(store, month ?? new Date().toISOString().slice(0, 7)));
+      const { month, merchant } = parse(PublicReportQuery, req.query, 'query');
+      if (merchant !== undefined && !(await findMerchant(store, merchant))) throw notFound(`merchant ${merchant} does not exist`);
+      res.json(await publicComplaintReport(store, month ?? new Date().toISOString().slice(0, 7), merchant ?? PLATFORM));
     }),
   );
   router.post(
@@ -23,7 +27,7 @@ export function publicReportRoutes({ store }: ApiDeps): Router {
     requireRole('admin'),
     handle(async (req, res) => {
       const { month, text } = parse(ReportNoteInput, req.body, 'body');
-      res.status(201).json({ month, ...(await addReportNote(store, month, text)) });
+      res.status(201).json({ month, ...(await addReportNote(store, month, text, merchantOf(req))) });
     }),
   );
   return router;

@@ -3,7 +3,10 @@ import { dayIn } from '../../domain/calendar';
 import { complaintReport } from '../../db/report/complaintReport';
 import { feedbackBySku } from '../../domain/feedback';
 import { salesReport } from '../../db/report/salesReport';
-import { requireRole } from '../auth';
+import { merchantOf, requirePlatform, requireRole } from '../auth';
+import { listMerchants } from '../../db/merchants';
+import { merchantRanking } from '../../db/report/ranking';
+import { inMerchant } from '../../db/merchants';
 import { handle, type ApiDeps } from '../deps';
 import { badRequest } from '../errors';
 import { ReportQuery, SalesReportQuery } from '../schemas';
@@ -34,7 +37,7 @@ export function reportRoutes({ store, config }: ApiDeps): Router {
     '/v1/reports/complaints',
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
-      res.json(await complaintReport(store, periodOf(req.query)));
+      res.json(await complaintReport(store, periodOf(req.query), merchantOf(req)));
     }),
   );
   router.get(
@@ -42,8 +45,16 @@ export function reportRoutes({ store, config }: ApiDeps): Router {
     requireRole('agent', 'ops'),
     handle(async (req, res) => {
       const { from, to } = periodOf(req.query);
-      const rows = await store.feedback.find({ at: { $gte: from, $lt: to } }, { sku: 1, rating: 1, instructionsClear: 1 }).lean();
+      const rows = await store.feedback.find({ ...inMerchant(merchantOf(req)), at: { $gte: from, $lt: to } }, { sku: 1, rating: 1, instructionsClear: 1 }).lean();
       res.json({ period: { from: from.toISOString(), to: to.toISOString() }, bySku: feedbackBySku(rows) });
+    }),
+  );
+
+  router.get(
+    '/v1/platform/ranking',
+    requirePlatform(),
+    handle(async (req, res) => {
+      res.json({ items: await merchantRanking(store, periodOf(req.query), await listMerchants(store)) });
     }),
   );
 
@@ -61,8 +72,9 @@ export function reportRoutes({ store, config }: ApiDeps): Router {
         throw badRequest('the query is not valid', [{ path: 'from', reason: `the period may span at most ${LONGEST_PERIOD_DAYS} days` }]);
       }
       // With nothing sold, the figures are in the catalog's currency.
-      const product = await store.products.findOne({}, { price: 1 }).lean();
-      res.json(await salesReport(store, { first, last, timeZone, currency: product?.price.currency ?? 'CNY' }));
+      const merchantId = merchantOf(req);
+      const product = await store.products.findOne(inMerchant(merchantId), { price: 1 }).lean();
+      res.json(await salesReport(store, { first, last, timeZone, currency: product?.price.currency ?? 'CNY', merchantId }));
     }),
   );
   return router;

@@ -37,7 +37,7 @@ async function record(store: Store, entries: AsyncIterable<LedgerEntry>, folded:
 }
 
 async function* orders(store: Store): AsyncIterable<LedgerEntry> {
-  for await (const row of store.orderViews.find({}, { sku: 1, seq: 1, status: 1, createdAt: 1, 'view.amount': 1 }).lean().cursor()) yield orderEntry(row);
+  for await (const row of store.orderViews.find({}, { sku: 1, seq: 1, status: 1, createdAt: 1, merchantId: 1, 'view.amount': 1 }).lean().cursor()) yield orderEntry(row);
 }
 
 async function* complaints(store: Store): AsyncIterable<LedgerEntry> {

@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import { talliesBy } from './read';
-import { emptyTally, reportOf, type ComplaintReport, type Period } from './tally';
+import { DEFAULT_MERCHANT } from '../../domain/merchant';
+import { emptyTally, reportOf, tallyFor, type ComplaintReport, type Period } from './tally';
 
 export type { ComplaintReport, Period };
 
@@ -9,7 +10,7 @@ export type { ComplaintReport, Period };
  * complain about, which products draw complaints and refunds, whether the agents keep their
  * deadlines, and whether buyers were satisfied. Worst first. Read from the ledger (talliesBy).
  */
-export async function complaintReport(store: Store, period: Period): Promise<ComplaintReport> {
+export async function complaintReport(store: Store, period: Period, merchantId: string = DEFAULT_MERCHANT): Promise<ComplaintReport> {
   const tallies = await talliesBy(store, period, () => 'period');
-  return reportOf(tallies.get('period') ?? emptyTally(), period);
+  return reportOf(tallyFor(tallies.get('period') ?? emptyTally(), merchantId), period);
 }

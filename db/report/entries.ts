@@ -12,6 +12,8 @@ interface EntryBase {
   /** When it was created, in ms: the period a report covers is by creation time. */
   at: number;
   sku: string;
+  /** The merchant, for every merchant but `default` (whose entries, like those of before merchants, name none). */
+  merchantId?: string;
 }
 export interface OrderEntry extends EntryBase {
   kind: 'order';
@@ -30,7 +32,7 @@ export interface ComplaintEntry extends EntryBase, ComplaintFigures {
 }
 export type LedgerEntry = OrderEntry | ComplaintEntry;
 
-export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'status' | 'createdAt'> & { view?: Pick<OrderView, 'amount'> }): OrderEntry {
+export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'status' | 'createdAt' | 'merchantId'> & { view?: Pick<OrderView, 'amount'> }): OrderEntry {
   const amount = row.view?.amount;
   return {
     kind: 'order',
@@ -38,6 +40,7 @@ export function orderEntry(row: Pick<OrderViewDoc, '_id' | 'seq' | 'sku' | 'stat
     seq: row.seq,
     at: row.createdAt.getTime(),
     sku: row.sku,
+    ...(row.merchantId ? { merchantId: row.merchantId } : {}),
     ...orderFigures(row.status),
     ...(amount ? { amount: { amount: amount.amount, currency: amount.currency } } : {}),
   };
@@ -64,6 +67,7 @@ export function complaintEntry(row: Omit<ComplaintViewDoc, 'view' | 'status' | '
     seq: row.seq,
     at: row.createdAt.getTime(),
     sku: row.sku,
+    ...(row.merchantId ? { merchantId: row.merchantId } : {}),
     category: row.category,
     ...(row.channel ? { channel: row.channel } : {}),
     firstResponseOnTime: row.firstResponseOnTime,

@@ -1,6 +1,9 @@
 import { newId } from '../vault';
 import type { Store } from '../store';
+import { DEFAULT_MERCHANT } from '../../domain/merchant';
+import { inMerchant, merchantField } from '../merchants';
 import { complaintReport } from './complaintReport';
+import { PLATFORM } from './tally';
 
 /**
  * The month's complaint handling as a shop publishes it (定期发布投诉处理进展和改进措施): the same
@@ -27,10 +30,14 @@ export function monthPeriod(month: string): { from: Date; to: Date } {
   return { from: new Date(Date.UTC(year, m - 1, 1)), to: new Date(Date.UTC(year, m, 1)) };
 }
 
-export async function publicComplaintReport(store: Store, month: string): Promise<PublicComplaintReport> {
+/**
+ * One merchant's month, or the platform's (PLATFORM: every merchant's figures together, with the
+ * notes of the first shop, `default`, whose report it was before merchants).
+ */
+export async function publicComplaintReport(store: Store, month: string, merchantId: string = PLATFORM): Promise<PublicComplaintReport> {
   const [report, notes] = await Promise.all([
-    complaintReport(store, monthPeriod(month)),
-    store.reportNotes.find({ month }).sort({ at: 1 }).limit(100).lean(),
+    complaintReport(store, monthPeriod(month), merchantId),
+    store.reportNotes.find({ ...inMerchant(merchantId === PLATFORM ? DEFAULT_MERCHANT : merchantId), month }).sort({ at: 1 }).limit(100).lean(),
   ]);
   const { orders, complaints } = report.totals;
   return {
@@ -48,8 +55,8 @@ export async function publicComplaintReport(store: Store, month: string): Promis
   };
 }
 
-export async function addReportNote(store: Store, month: string, text: string): Promise<{ at: string; text: string }> {
+export async function addReportNote(store: Store, month: string, text: string, merchantId: string = DEFAULT_MERCHANT): Promise<{ at: string; text: string }> {
   const at = new Date();
-  await store.reportNotes.create({ _id: newId(), month, text, at });
+  await store.reportNotes.create({ _id: newId(), ...merchantField(merchantId), month, text, at });
   return { at: at.toISOString(), text };
 }

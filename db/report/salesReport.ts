@@ -2,7 +2,8 @@ import { dayIn, daysFrom, nextDay, startOfDayIn } from '../../domain/calendar';
 import type { Money } from '../../domain/money';
 import type { Store } from '../store';
 import { talliesBy } from './read';
-import { combineSales, emptySales, type SalesTally, type Tally } from './tally';
+import { DEFAULT_MERCHANT } from '../../domain/merchant';
+import { combineSales, emptySales, tallyFor, type SalesTally, type Tally } from './tally';
 
 /** One day's sales: the orders taken that day, and of them those paid and refunded, with their money. */
 export interface SalesFigures {
@@ -30,10 +31,14 @@ export interface SalesReport {
  * refund made today of last week's order shows on last week's day. Read from the report ledger.
  * Money is in the currency sold most (`currency` when nothing was sold); others are totalled apart.
  */
-export async function salesReport(store: Store, { first, last, timeZone, currency }: { first: string; last: string; timeZone: string; currency: string }): Promise<SalesReport> {
+export async function salesReport(
+  store: Store,
+  { first, last, timeZone, currency, merchantId = DEFAULT_MERCHANT }: { first: string; last: string; timeZone: string; currency: string; merchantId?: string },
+): Promise<SalesReport> {
   const from = new Date(startOfDayIn(first, timeZone));
   const to = new Date(startOfDayIn(nextDay(last), timeZone));
-  const tallies = await talliesBy(store, { from, to }, (at) => dayIn(at, timeZone));
+  const everyone = await talliesBy(store, { from, to }, (at) => dayIn(at, timeZone));
+  const tallies = new Map([...everyone].map(([day, tally]) => [day, tallyFor(tally, merchantId)]));
   const days = daysFrom(first, last);
   const total = emptySales();
   let complaints = 0;

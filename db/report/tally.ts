@@ -1,5 +1,6 @@
 import { COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, type ComplaintCategory, type ComplaintChannel } from '../../domain/complaint';
 import { percentile, RECHECK_OUTCOMES, TO_AGENTS, type RecheckOutcome } from '../../domain/autoRecheck';
+import { DEFAULT_MERCHANT } from '../../domain/merchant';
 import type { LedgerEntry } from './entries';
 
 export interface Period {
@@ -71,6 +72,11 @@ export interface Tally {
   ratingSum: number;
   firstResponseMinutes: number[];
   resolutionMinutes: number[];
+  /**
+   * The tallies of the merchants other than `default`, each apart: the figures above are `default`'s
+   * alone, as they were before merchants, and the platform's are all of them together.
+   */
+  merchants?: Record<string, Tally>;
 }
 
 export function emptySales(): SalesTally {
@@ -102,8 +108,12 @@ function skuOf(tally: Tally, sku: string) {
   return (tally.skus[sku] ??= { orders: 0, refunds: 0, complaints: 0 });
 }
 
-/** Count one order or complaint into the tally. */
+/** Count one order or complaint into the tally (a merchant's into its own, see Tally.merchants). */
 export function count(tally: Tally, entry: LedgerEntry): void {
+  if (entry.merchantId && entry.merchantId !== DEFAULT_MERCHANT) {
+    const { merchantId, ...own } = entry;
+    return count(((tally.merchants ??= {})[merchantId] ??= emptyTally()), own as LedgerEntry);
+  }
   if (entry.kind === 'order') {
     const { sales } = tally;
     sales.orders += 1;
@@ -195,7 +205,23 @@ export function combine(into: Tally, other: Tally): void {
   }
   into.firstResponseMinutes.push(...other.firstResponseMinutes);
   into.resolutionMinutes.push(...other.resolutionMinutes);
+  for (const [merchantId, theirs] of Object.entries(other.merchants ?? {})) combine(((into.merchants ??= {})[merchantId] ??= emptyTally()), theirs);
 }
+
+/** Every merchant's figures, or the platform's (all merchants') when `merchantId` is PLATFORM. */
+export function tallyFor(tally: Tally, merchantId: string): Tally {
+  if (merchantId === PLATFORM) {
+    const all = emptyTally();
+    combine(all, { ...tally, merchants: undefined });
+    for (const theirs of Object.values(tally.merchants ?? {})) combine(all, theirs);
+    return all;
+  }
+  if (merchantId === DEFAULT_MERCHANT) return { ...tally, merchants: undefined };
+  return tally.merchants?.[merchantId] ?? emptyTally();
+}
+
+/** Not a merchant: the whole platform (merchant ids take no "*"). */
+export const PLATFORM = '*';
 
 /** The complaint ranking (投诉排行榜) of a tally: shares, rates and medians, worst first. */
 export function reportOf(tally: Tally, { from, to }: Period): ComplaintReport {

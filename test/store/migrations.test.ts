@@ -35,3 +35,22 @@ it('gives keys of the release before the freeOf hint their hint: free ones their
   store = await openStore(uri);
   expect(await store.keys.collection.findOne({ _id: 'c1' as never })).toMatchObject({ claimed: false });
 });
+
+it("flags the read-model rows of orders noted before the flag, so reading such an order still shows its notes", async () => {
+  const uri = testConfig().mongodbUri.replace(/\/([^/?]+)(\?|$)/, `/migrate_${randomBytes(3).toString('hex')}$2`);
+  const seed = await openStore(uri);
+  await seed.connection.collection('migrations').deleteMany({});
+  const row = (id: string) => ({ _id: id, seq: 3, sku: 'sku-n', status: 'CANCELLED', statusSince: new Date(), createdAt: new Date(), view: { orderId: id, timeline: [] } });
+  await seed.orderViews.collection.insertMany([row('noted'), row('quiet')] as never[]);
+  await seed.orderNotes.collection.insertOne({ _id: 'noted.refund_paid.r1', orderId: 'noted', at: new Date(), type: 'refund_paid', actor: 'system' } as never);
+  await seed.close();
+
+  const migrated = await openStore(uri);
+  const flags = await migrated.orderViews.collection.find({}, { projection: { lateNotes: 1 } }).sort({ _id: 1 }).toArray();
+  expect(flags.map((f) => [f._id, f.lateNotes])).toEqual([
+    ['noted', true],
+    ['quiet', undefined],
+  ]);
+  await migrated.connection.dropDatabase();
+  await migrated.close();
+});

@@ -145,11 +145,13 @@ export class Shop {
   constructor(
     readonly http: ApiClient,
     private readonly webhookSecret: string,
+    /** The staff keys: the dev keys (the merchant `default`'s), or another merchant's. */
+    keys: Record<keyof typeof DEV, string> = DEV,
   ) {
-    this.admin = http.as(DEV.admin);
-    this.storefront = http.as(DEV.storefront);
-    this.agent = http.as(DEV.agent);
-    this.ops = http.as(DEV.ops);
+    this.admin = http.as(keys.admin);
+    this.storefront = http.as(keys.storefront);
+    this.agent = http.as(keys.agent);
+    this.ops = http.as(keys.ops);
   }
 
   async product(sku: string, spec: ProductSpec = {}, codes: string[] = []): Promise<void> {

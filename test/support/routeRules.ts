@@ -30,7 +30,9 @@ export type Rule =
   /** The payment provider, by the signature over the raw body. */
   | { signed: true }
   /** A payment rail this shop has not configured. */
-  | { railOff: true };
+  | { railOff: true }
+  /** The platform's keys only (none of the callers here has one). */
+  | { platform: true };
 
 export const RULES: Record<string, Rule> = {
   'GET /healthz': { open: true },
@@ -97,6 +99,16 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/coupons': { staff: ['admin'] },
   'GET /v1/coupons': { staff: ['ops'] },
   'GET /v1/coupons/:code': { staff: ['ops'] },
+  'POST /v1/merchants': { platform: true },
+  'GET /v1/merchants': { platform: true },
+  // The platform, or the admin of the merchant named (here `default`, the callers' own).
+  'GET /v1/merchants/:merchantId': { staff: ['admin'] },
+  'POST /v1/merchants/:merchantId/keys': { staff: ['admin'] },
+  'GET /v1/merchants/:merchantId/keys': { staff: ['admin'] },
+  'DELETE /v1/merchants/:merchantId/keys/:keyId': { staff: ['admin'] },
+  'POST /v1/merchants/:merchantId/suspend': { platform: true },
+  'POST /v1/merchants/:merchantId/resume': { platform: true },
+  'GET /v1/platform/ranking': { platform: true },
 };
 
 export type Expected = 'pass' | 401 | 403 | 404;
@@ -106,6 +118,7 @@ export function expectedAnswer(rule: Rule, caller: Caller): Expected {
   if ('open' in rule) return 'pass';
   if (caller === 'wrongKey') return 401;
   if ('railOff' in rule) return 404;
+  if ('platform' in rule) return STAFF[caller] ? 403 : 401;
   if ('public' in rule) return 'pass';
   if ('signed' in rule) return caller === 'provider' ? 'pass' : 401;
   const role = STAFF[caller];
@@ -142,6 +155,10 @@ export function actingBodies(sku: string, unpaid: PlacedOrder): Record<string, u
     'POST /v1/incidents/:incidentId/compensate': { percentOff: 10, validFor: '30d' },
     'POST /v1/coupons': { amountOff: { amount: 100, currency: 'CNY' } },
     'POST /v1/payments/notify': { eventId: 'evt-matrix', orderId: unpaid.orderId, paymentId: 'pay-matrix', status: 'succeeded', amount: unpaid.amount },
+    'POST /v1/merchants': { merchantId: 'matrix-shop', name: 'The matrix', contactEmail: 'matrix@example.com' },
+    'POST /v1/merchants/:merchantId/keys': { role: 'agent', name: 'the matrix' },
+    'POST /v1/merchants/:merchantId/suspend': { reason: 'the matrix' },
+    'POST /v1/merchants/:merchantId/resume': { note: 'the matrix' },
   };
 }
 
@@ -160,7 +177,21 @@ export interface RouteFixture {
   couponCode: string;
 }
 
-export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
+/** Routes of features the first shop (`default`) alone has in this release: to any other merchant they are not there. */
+export const DEFAULT_SHOP_ONLY = [
+  'POST /v1/incidents',
+  'GET /v1/incidents',
+  'GET /v1/incidents/:incidentId',
+  'GET /v1/incidents/:incidentId/orders',
+  'POST /v1/incidents/:incidentId/reconcile',
+  'POST /v1/incidents/:incidentId/resolve',
+  'POST /v1/coupons',
+  'GET /v1/coupons',
+  'GET /v1/coupons/:code',
+];
+
+/** `defaultShop: false`: the shop is another merchant's, which has no incidents or coupons to try. */
+export async function routeFixture(shop: Shop, sku: string, { defaultShop = true }: { defaultShop?: boolean } = {}): Promise<RouteFixture> {
   await shop.product(sku, {}, keyCodes(4, 'FIX'));
   const delivered = await shop.order(sku);
   await shop.pay(delivered);
@@ -174,16 +205,18 @@ export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixtur
   const { attachmentId } = (await attached.json()) as { attachmentId: string };
   const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
   expectStatus(available, 200, 'an available key');
+  const fixture = { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
+  if (!defaultShop) return { ...fixture, incidentId: 'none-here', couponCode: 'NONEHERE' };
   const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
   expectStatus(incident, 201, 'an incident');
   const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
   expectStatus(coupon, 201, 'a coupon');
-  return { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId, incidentId: incident.body.incidentId, couponCode: coupon.body.code };
+  return { ...fixture, incidentId: incident.body.incidentId, couponCode: coupon.body.code };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */
 export function fixtureIds(f: RouteFixture): Record<string, string> {
-  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode };
+  return { sku: f.sku, keyId: f.keyId, orderId: f.delivered.orderId, complaintId: f.complaintId, attachmentId: f.attachmentId, incidentId: f.incidentId, code: f.couponCode, merchantId: 'default' };
 }
 
 /** Each caller's headers (the provider's signature depends on the body: the sender adds it). */

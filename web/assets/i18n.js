@@ -339,6 +339,9 @@ const en = {
   tl_coupon_applied: 'Coupon applied',
   tl_coupon_redeemed: 'Coupon redeemed',
   tl_coupon_released: 'Coupon given back',
+  tl_payment_found_late: 'Payment found at the provider, made good',
+  tl_reconcile_requested: 'Reconciliation requested',
+  tl_reconciled: 'Reconciled with the provider',
   // The buyer's side
   attachments: 'Evidence files',
   noAttachments: 'No files yet.',
@@ -719,6 +722,9 @@ const zh = {
   tl_coupon_applied: '使用优惠券',
   tl_coupon_redeemed: '优惠券已核销',
   tl_coupon_released: '优惠券已退回',
+  tl_payment_found_late: '在支付渠道查到付款，已补发',
+  tl_reconcile_requested: '已发起对账',
+  tl_reconciled: '已与支付渠道对账',
   // 买家侧
   attachments: '证据文件',
   noAttachments: '暂无文件。',

@@ -1,4 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { merchantOr } from '../../domain/merchant';
+import { MERCHANT } from '../../domain/searchAttributes';
 import { ParentClosePolicy, getExternalWorkflowHandle, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import { complaintWorkflowId, type ComplaintFiling, type ComplaintPolicy } from '../../domain/complaint';
 import { methodOf } from '../../domain/payment';
@@ -130,6 +132,8 @@ export class OrderHands {
       workflowId: complaintWorkflowId(complaintId),
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // Found in the Temporal UI with its order's merchant (`Merchant = "…"`).
+      typedSearchAttributes: new TypedSearchAttributes([{ key: MERCHANT, value: merchantOr(state.input.listing?.merchantId) }]),
       args: [{ ...complaint, complaintId, orderId: state.input.orderId, sku: state.input.sku, createdAt, policy }],
     });
     const closed = () => this.tell({ type: 'complaintClosed', complaintId });

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
-import type { DeliveredKey, OrderInput } from '../../domain/order';
+import { stockOfOrder, type DeliveredKey, type OrderInput } from '../../domain/order';
 import type { KeyAttempts, KeysResult, RefusedKey } from '../../domain/orderLife';
 import { localChecks, store, supplier } from '../activities';
 
@@ -45,7 +45,7 @@ export async function takeKeys(input: OrderInput, before: KeyAttempts, purpose: 
 /** Our own checks: keys reserved and checked in one local step; what it refused is counted here. */
 async function reserveChecked(input: OrderInput, attempts: KeyAttempts, refused: RefusedKey[], lastAttempt: (slot: number) => number): Promise<KeysResult> {
   const slots = attempts.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1, lastAttempt: lastAttempt(slot) }));
-  const step = await localChecks.reserveCheckedKeys({ orderId: input.orderId, sku: input.sku, slots });
+  const step = await localChecks.reserveCheckedKeys({ orderId: input.orderId, sku: stockOfOrder(input), slots });
   for (const key of step.refused) {
     attempts.attempts[key.slot] += 1;
     refused.push(key);
@@ -63,7 +63,8 @@ async function reserveAndAskSupplier(
   held: () => void,
   stop: () => boolean,
 ): Promise<KeysResult> {
-  const { orderId, sku } = input;
+  const { orderId } = input;
+  const sku = stockOfOrder(input);
   const keys = await store.reserveKeys({ orderId, sku, slots: attempts.attempts.map((attempt, slot) => ({ slot, attempt: attempt + 1 })) });
   if (!keys) return { outcome: 'out_of_stock' };
   held();
