@@ -1,14 +1,30 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { grantCoupon, redeemCoupon, releaseCoupon, type CouponGrant } from '../db/coupons';
+import { grantCoupon, redeemCoupon, redeemReleased, releaseCoupon, type CouponGrant } from '../db/coupons';
 import { termsProblems, type ReleaseCause } from '../domain/coupons';
 import type { ActivityDeps } from './deps';
 
 /** A coupon's hold follows its order's money (domain/orderLife.ts followCoupon); grants compensate buyers. */
-export function couponActivities({ store, vault }: ActivityDeps) {
+export function couponActivities({ store, vault, logger }: ActivityDeps) {
+  async function grant(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
+    const problems = termsProblems(grant.terms);
+    if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
+    return grantCoupon(store, vault, grant);
+  }
+
   return {
-    /** The order's payment redeems the coupon held for it; once, however often it is retried. */
-    async redeemOrderCoupon(args: { code: string; orderId: string; paymentId: string }): Promise<void> {
-      await redeemCoupon(store, args);
+    /**
+     * The order's payment redeems the coupon held for it; once, however often it is retried. A hold
+     * its cancel gave back (the payment found later by an incident) is taken again, or, with no room
+     * left, redeemed past the limit (`overLimit`): the money was paid, so the order goes through.
+     */
+    async redeemOrderCoupon(args: { code: string; orderId: string; paymentId: string }): Promise<{ overLimit: boolean }> {
+      if ((await redeemCoupon(store, args)) !== 'released') return { overLimit: false };
+      const access = await store.orderAccess.findById(args.orderId, { email: 1 }).lean();
+      // Without its buyer on record only the buyer's claim cannot be taken again; a hash of nothing stands in.
+      const buyerEmailHash = access ? vault.lookupHashes(vault.open(access.email))[0] : `order:${args.orderId}`;
+      const redeemed = await redeemReleased(store, { ...args, buyerEmailHash });
+      if (redeemed.overLimit) logger.warn({ orderId: args.orderId }, "a coupon was redeemed past its limit by a payment found after its order's cancel");
+      return redeemed;
     },
 
     /** The order's hold on its coupon is given back (cancelled unpaid, or refunded); harmless twice. */
@@ -17,13 +33,21 @@ export function couponActivities({ store, vault }: ActivityDeps) {
     },
 
     /**
-     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<email>`): asked again it
+     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<emailHash>`): asked again it
      * answers the same code. Terms that do not hold fail for good (BadCouponTerms).
      */
-    async grantCoupon(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
-      const problems = termsProblems(grant.terms);
-      if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
-      return grantCoupon(store, vault, grant);
+    grantCoupon: grant,
+
+    /**
+     * grantCoupon for the buyer of an order, named by the order alone: the address is read from
+     * order_access here and the answer leaves the code out, so neither reaches the caller's history
+     * (the buyer's email reads the code by its grant key).
+     */
+    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail'> & { orderId: string }): Promise<{ created: boolean }> {
+      const access = await store.orderAccess.findById(orderId, { email: 1 }).lean();
+      if (!access) throw ApplicationFailure.nonRetryable(`order ${orderId} has no buyer on record`, 'UnknownOrder');
+      const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email) });
+      return { created };
     },
   };
 }

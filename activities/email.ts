@@ -2,6 +2,7 @@ import { stockId } from '../domain/merchant';
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { addressOf } from '../config';
+import { couponOf } from '../db/coupons';
 import { complaintViewOf, type EmailSentDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import {
@@ -69,6 +70,13 @@ export function emailActivities({ store, vault, config }: ActivityDeps) {
       }
       case 'refund_paid':
         return { ...facts, refund: view.amount };
+      case 'coupon_granted': {
+        const coupon = event.grantKey ? await store.coupons.findOne({ grantKey: event.grantKey }).lean() : null;
+        // The grant is made before its email is handed over: none is an event that cannot be written.
+        if (!coupon) throw ApplicationFailure.nonRetryable(`a coupon_granted email names no granted coupon`, 'BadEmailEvent');
+        const { code, amountOff, percentOff, minSpend, validUntil } = couponOf(coupon);
+        return { ...facts, coupon: { code, ...(amountOff ? { amountOff } : {}), ...(percentOff !== undefined ? { percentOff } : {}), ...(minSpend ? { minSpend } : {}), ...(validUntil ? { validUntil } : {}) } };
+      }
       default: {
         if (!event.complaintId) throw ApplicationFailure.nonRetryable(`a ${event.kind} email names no complaint`, 'BadEmailEvent');
         const complaintRow = await store.complaintViews.findById(event.complaintId, { view: 1 }).lean();

@@ -1,6 +1,7 @@
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { affectedOrders, lastDetectedResolvedAt, lateOrderCount, openIncidentCount, projectIncident } from '../db/incidents';
+import { buyersOf, type BuyerToCompensate } from '../domain/compensation';
 import { watchFrom, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import { orderWorkflowId, type PaymentNotice } from '../domain/order';
@@ -30,6 +31,11 @@ export function incidentActivities({ store, config, temporal }: WorkerActivityDe
     async ordersToReconcile({ incident }: { incident: IncidentView }): Promise<OrderToReconcile[]> {
       const orders = await affectedOrders(store, incident, sloMs, new Date().toISOString());
       return orders.filter((o) => o.reason === 'cancelled_without_notice').map(({ orderId, amount, method }) => ({ orderId, amount, method }));
+    },
+
+    /** Each buyer the incident hurt, once, by keyed hash with their latest affected order: whom its compensation grants a coupon. */
+    async buyersToCompensate({ incident }: { incident: IncidentView }): Promise<BuyerToCompensate[]> {
+      return buyersOf(await affectedOrders(store, incident, sloMs, new Date().toISOString()));
     },
 
     /** The last few minutes of deliveries, as the watcher judges them (domain/incident.ts: shouldOpen). */

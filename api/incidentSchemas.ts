@@ -2,7 +2,9 @@
 import { AFFECTED_REASONS, INCIDENT_CAUSES, INCIDENT_STATUSES } from '../domain/incident';
 import { ORDER_STATUSES } from '../domain/order';
 import { PAYMENT_METHODS } from '../domain/payment';
-import { Money, OrderId, z } from './schemas';
+import { termsRules } from '../domain/coupons';
+import { isDuration, parseDuration } from '../domain/duration';
+import { BoundedDuration, Money, OrderId, z } from './schemas';
 
 const isoTime = z
   .string()
@@ -29,6 +31,29 @@ export const ReconcileIncident = z
   .strict()
   .openapi('ReconcileIncident');
 export const ResolveIncident = z.object({ publicNote: PublicNote }).strict().openapi('ResolveIncident');
+/** A coupon shorter-lived than this is hardly one a buyer can use. */
+const MIN_VALID_FOR_MS = 3_600_000;
+
+export const CompensateIncident = z
+  .object({
+    amountOff: Money.optional().openapi({ description: 'An amount off each coupon (minor units); or percentOff.' }),
+    percentOff: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
+    validFor: BoundedDuration.refine((d) => !isDuration(d) || parseDuration(d) >= MIN_VALID_FOR_MS, 'must be at least 1h').openapi({ example: '30d', description: 'How long each coupon holds from its grant.' }),
+    minSpend: Money.optional().openapi({ description: '满减: the list price must reach this.' }),
+  })
+  .strict()
+  .superRefine(
+    (terms, ctx) => {
+      for (const problem of termsRules(terms)) ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.reason });
+    },
+    // Also beside a field's own problem (a missing validFor), so one answer names every field to fix.
+    { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) },
+  )
+  .openapi('CompensateIncident');
+export const Compensated = z
+  .object({ coupons: z.number().int().openapi({ description: 'Coupons granted, one per affected buyer; a repeat answers the same.' }) })
+  .openapi('Compensated');
+
 export const IncidentListQuery = z.object({ status: z.enum(INCIDENT_STATUSES, { error: 'must be OPEN or RESOLVED' }).optional() }).strict();
 
 const Affected = z.object({
@@ -48,6 +73,16 @@ export const Incident = z
     openedBy: z.string().openapi({ description: 'The ops key that declared it, or `system` when the product opened it.' }),
     openedAt: z.string(),
     resolvedAt: z.string().optional(),
+    compensation: z
+      .object({
+        terms: z.object({ amountOff: Money.optional(), percentOff: z.number().optional(), validFor: z.string(), minSpend: Money.optional() }),
+        coupons: z.number().int(),
+        at: z.string(),
+        by: z.string(),
+        validUntil: z.string(),
+      })
+      .optional()
+      .openapi({ description: 'The coupons granted to its buyers, once (POST …/compensate).' }),
     affected: Affected,
     timeline: z.array(z.object({ at: z.string(), type: z.string(), actor: z.string(), detail: z.string().optional() })),
   })

@@ -181,6 +181,14 @@ function incidentOperations(): Operation[] {
       failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident was resolved more than 30 days ago')],
     },
     {
+      method: 'post', path: '/v1/incidents/{incidentId}/compensate', tag: 'Incidents', callers: ['ops', 'admin'],
+      summary: 'Make good what the incident cost its buyers',
+      description: "One single-use coupon per affected buyer (one per buyer email among its affected orders), issued to that buyer only and emailed to them in their language (`coupon_granted`). Exactly one of `amountOff` and `percentOff`; each coupon holds from now for `validFor`. Runs in the incident's workflow; its timeline and `compensation` say what was granted. Once per incident: repeating it answers the same coupons and grants or emails nothing more; other terms than the first are a 409.",
+      request: { params: incidentParam, ...body(is.CompensateIncident) },
+      ok: { 201: json(is.Compensated, 'granted and emailed') },
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident was compensated with other terms, or resolved more than 30 days ago')],
+    },
+    {
       method: 'post', path: '/v1/incidents/{incidentId}/resolve', tag: 'Incidents', callers: ['ops', 'admin'],
       summary: 'Resolve an incident with a public note',
       description: 'The note replaces the public one; the window ends now unless it was given. It stays on the public status page for 30 days.',

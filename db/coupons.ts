@@ -83,7 +83,7 @@ function freshCode(): string {
 
 /** What grantCoupon issues: the coupon's terms, for one buyer, once per grant key. */
 export interface CouponGrant {
-  /** The outside reason, unique per coupon: `incident:<id>:<email>`. */
+  /** The outside reason, unique per coupon: `incident:<id>:<emailHash>`. */
   grantKey: string;
   buyerEmail: string;
   terms: Omit<CouponTerms, 'maxRedemptions' | 'firstOrderOnly'>;
@@ -185,9 +185,48 @@ async function takeSlot(store: Store, code: string, max: number, orderId: string
   return false;
 }
 
-/** The order's payment redeems its hold (once: a redemption already redeemed or released stays). */
-export async function redeemCoupon(store: Store, { code, orderId, paymentId }: { code: string; orderId: string; paymentId: string }): Promise<void> {
-  await store.couponRedemptions.updateOne({ _id: redemptionId(code, orderId), state: 'held' }, { $set: { state: 'redeemed', paymentId, redeemedAt: new Date() } });
+/**
+ * What a payment did to the order's hold: redeemed it; found it released by the order's cancel (a
+ * payment found after the order was cancelled unpaid: see redeemReleased); or nothing (redeemed
+ * before, given back by a refund, or no hold).
+ */
+export type RedeemOutcome = 'redeemed' | 'released' | 'unchanged';
+
+/** The order's payment redeems its hold (once: a redemption already redeemed stays as it is). */
+export async function redeemCoupon(store: Store, { code, orderId, paymentId }: { code: string; orderId: string; paymentId: string }): Promise<RedeemOutcome> {
+  const _id = redemptionId(code, orderId);
+  const held = await store.couponRedemptions.updateOne({ _id, state: 'held' }, { $set: { state: 'redeemed', paymentId, redeemedAt: new Date() } });
+  if (held.modifiedCount > 0) return 'redeemed';
+  return (await store.couponRedemptions.exists({ _id, state: 'released', releasedBecause: 'cancelled' })) ? 'released' : 'unchanged';
+}
+
+/**
+ * A payment found for an order cancelled unpaid (an incident's reconciliation revives it): the buyer
+ * paid the discounted price, so the order goes through at it whatever the coupon has left. Its hold
+ * is taken again when the coupon still has room (the buyer's claim and a redemption slot); when
+ * another order took the room meanwhile, the redemption is kept as redeemed `overLimit`, one use
+ * past the coupon's limit, rather than failing the order. Asked again, it answers the same.
+ */
+export async function redeemReleased(
+  store: Store,
+  { code, orderId, paymentId, buyerEmailHash }: { code: string; orderId: string; paymentId: string; buyerEmailHash: string },
+): Promise<{ overLimit: boolean }> {
+  const _id = redemptionId(code, orderId);
+  const earlier = await store.couponRedemptions.findById(_id, { state: 1, overLimit: 1 }).lean();
+  if (earlier?.state === 'redeemed') return { overLimit: earlier.overLimit === true };
+  const doc = await store.coupons.findById(code).lean();
+  let overLimit = false;
+  if (doc) {
+    const coupon = couponOf(doc);
+    // The buyer's claim is kept even over the limit: they did use the coupon.
+    if (oncePerBuyer(coupon) && !(await claim(store, `${code}@${buyerEmailHash}`, code, 'buyer', orderId))) overLimit = true;
+    if (coupon.maxRedemptions && !(await takeSlot(store, code, coupon.maxRedemptions, orderId))) overLimit = true;
+  }
+  await store.couponRedemptions.updateOne(
+    { _id, state: 'released' },
+    { $set: { state: 'redeemed', paymentId, redeemedAt: new Date(), ...(overLimit ? { overLimit: true } : {}) }, $unset: { releasedAt: 1, releasedBecause: 1 } },
+  );
+  return { overLimit };
 }
 
 /**

@@ -802,6 +802,8 @@ export interface CouponRedemptionDoc {
   redeemedAt?: Date;
   releasedAt?: Date;
   releasedBecause?: 'cancelled' | 'refunded';
+  /** Redeemed by a payment found after the order was cancelled, when the coupon had no room left (db/coupons.ts redeemReleased). */
+  overLimit?: boolean;
 }
 export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
   {
@@ -818,6 +820,7 @@ export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
     redeemedAt: Date,
     releasedAt: Date,
     releasedBecause: String,
+    overLimit: Boolean,
   },
   { versionKey: false },
 );

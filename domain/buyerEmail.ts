@@ -12,7 +12,7 @@ export const BUYER_LOCALES = ['zh-CN', 'en'] as const;
 export type BuyerLocale = (typeof BUYER_LOCALES)[number];
 export const DEFAULT_BUYER_LOCALE: BuyerLocale = 'zh-CN';
 
-export const BUYER_EMAIL_KINDS = ['keys_delivered', 'refund_paid', 'complaint_answered', 'complaint_needs_reply', 'complaint_resolved'] as const;
+export const BUYER_EMAIL_KINDS = ['keys_delivered', 'refund_paid', 'complaint_answered', 'complaint_needs_reply', 'complaint_resolved', 'coupon_granted'] as const;
 export type BuyerEmailKind = (typeof BUYER_EMAIL_KINDS)[number];
 
 /** What a workflow hands the email workflow: ids only, never an address or a code. */
@@ -25,6 +25,8 @@ export interface BuyerEmailEvent {
   complaintId?: string;
   /** The complaint's message said at this step (its place in the messages), quoted in the email. */
   messageIndex?: number;
+  /** On coupon_granted: the grant the coupon was issued under (its code is read by it, never carried). */
+  grantKey?: string;
 }
 
 /** The complaint steps (domain/complaintLife.ts) the buyer is emailed about, and as what. */
@@ -77,6 +79,28 @@ export interface EmailFacts {
     /** What the agents (or the system) said at this step, in their words. */
     said?: string;
   };
+  /** coupon_granted: the coupon made out to the buyer, its code read by the activity. */
+  coupon?: GrantedCoupon;
+}
+
+export interface GrantedCoupon {
+  code: string;
+  amountOff?: Money;
+  percentOff?: number;
+  minSpend?: Money;
+  validUntil?: string;
+}
+
+/** When a coupon stops being valid, as a buyer reads it: to the minute, in UTC. */
+const untilText = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+function couponTermsText(c: GrantedCoupon, locale: BuyerLocale): string {
+  if (locale === 'en') {
+    const off = c.amountOff ? `${formatMoney(c.amountOff)} off` : `${c.percentOff}% off`;
+    return `${off} your next order${c.minSpend ? ` of at least ${formatMoney(c.minSpend)}` : ''}; single use${c.validUntil ? `, valid until ${untilText(c.validUntil)}` : ''}.`;
+  }
+  const off = c.amountOff ? `立减 ${formatMoney(c.amountOff)}` : `${c.percentOff}% 折扣`;
+  return `${c.minSpend ? `满 ${formatMoney(c.minSpend)} ` : ''}下一单${off}；仅限使用一次${c.validUntil ? `，有效期至 ${untilText(c.validUntil)}` : ''}。`;
 }
 
 export interface EmailContent {
@@ -110,7 +134,11 @@ const WORDS: Record<BuyerLocale, Record<BuyerEmailKind, Words> & { labels: Recor
       subject: (f) => `您的投诉已处理：订单 ${f.orderId}`,
       lead: (f) => `${f.complaint?.resolution ? RESOLUTION['zh-CN'][f.complaint.resolution] : '您的投诉已处理。'}请在订单页确认是否满意。`,
     },
-    labels: { instructions: '使用说明', said: '客服留言', link: '查看订单', keys: '卡密', footer: '此邮件由系统自动发送，请勿直接回复。' },
+    coupon_granted: {
+      subject: () => '致歉：送您一张优惠券',
+      lead: (f) => `很抱歉，您的订单 ${f.orderId}（${f.productName}）受到了我们的服务故障影响。为表歉意，送您一张优惠券，下单时填写即可：`,
+    },
+    labels: { instructions: '使用说明', said: '客服留言', link: '查看订单', keys: '卡密', coupon: '优惠券', footer: '此邮件由系统自动发送，请勿直接回复。' },
   },
   en: {
     keys_delivered: { subject: (f) => `Your keys for ${f.productName}`, lead: (f) => `Thank you for your order! Here are the ${f.quantity} key(s) of order ${f.orderId}:` },
@@ -121,7 +149,11 @@ const WORDS: Record<BuyerLocale, Record<BuyerEmailKind, Words> & { labels: Recor
       subject: (f) => `Your complaint is resolved: order ${f.orderId}`,
       lead: (f) => `${f.complaint?.resolution ? RESOLUTION.en[f.complaint.resolution] : 'Your complaint is resolved.'} Please tell us on your order page whether you are satisfied.`,
     },
-    labels: { instructions: 'How to use', said: 'Our message', link: 'Your order', keys: 'Keys', footer: 'This email was sent automatically; replies are not read.' },
+    coupon_granted: {
+      subject: () => 'Our apologies: a coupon for you',
+      lead: (f) => `We are sorry: your order ${f.orderId} (${f.productName}) was caught in a service problem on our side. To make up for it, here is a coupon; enter it when you order:`,
+    },
+    labels: { instructions: 'How to use', said: 'Our message', link: 'Your order', keys: 'Keys', coupon: 'Coupon', footer: 'This email was sent automatically; replies are not read.' },
   },
 };
 
@@ -129,6 +161,7 @@ const WORDS: Record<BuyerLocale, Record<BuyerEmailKind, Words> & { labels: Recor
 export function renderBuyerEmail(kind: BuyerEmailKind, locale: BuyerLocale, facts: EmailFacts): EmailContent {
   if (kind.startsWith('complaint_') && !facts.complaint) throw new Error(`a ${kind} email needs its complaint`);
   if (kind === 'keys_delivered' && !facts.codes?.length) throw new Error('a keys_delivered email needs the codes');
+  if (kind === 'coupon_granted' && !facts.coupon) throw new Error('a coupon_granted email needs its coupon');
   const words = WORDS[locale];
   const { labels } = words;
   const lead = words[kind].lead(facts);
@@ -137,6 +170,11 @@ export function renderBuyerEmail(kind: BuyerEmailKind, locale: BuyerLocale, fact
   if (facts.codes?.length) {
     text.push(...facts.codes.map((code) => `  ${code}`), '');
     html.push(`<p><strong>${escapeHtml(labels.keys)}</strong></p>`, `<ul>${facts.codes.map((code) => `<li><code style="font-size:16px">${escapeHtml(code)}</code></li>`).join('')}</ul>`);
+  }
+  if (facts.coupon) {
+    const terms = couponTermsText(facts.coupon, locale);
+    text.push(`${labels.coupon}:`, `  ${facts.coupon.code}`, terms, '');
+    html.push(`<p><strong>${escapeHtml(labels.coupon)}</strong></p>`, `<p><code style="font-size:16px">${escapeHtml(facts.coupon.code)}</code></p>`, `<p>${escapeHtml(terms)}</p>`);
   }
   if (facts.instructions) {
     text.push(`${labels.instructions}:`, facts.instructions, '');

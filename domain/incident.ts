@@ -5,6 +5,7 @@
  *
  *   OPEN ─resolve (with a public note)─▶ RESOLVED
  */
+import type { CompensationDone } from './compensation';
 import type { OrderStatus, TimelineEntry } from './order';
 
 export const INCIDENT_CAUSES = ['payment_provider', 'delivery', 'supplier', 'other'] as const;
@@ -47,6 +48,8 @@ export interface IncidentView {
   openedBy: string;
   openedAt: string;
   resolvedAt?: string;
+  /** The coupons granted to its buyers (POST /v1/incidents/:id/compensate), once. */
+  compensation?: CompensationDone;
   timeline: IncidentEntry[];
 }
 

@@ -108,7 +108,9 @@ export type OrderEvent =
   | { type: 'refundProgress'; refundId: string; outcome: 'paid' | 'refused' | 'moot'; reason?: string }
   | { type: 'disputed'; dispute: PaymentDispute }
   /** An incident's reconciliation found this order, cancelled without its notice, paid at its provider. */
-  | { type: 'paymentFoundLate'; notice: PaymentNotice; incidentId: string };
+  | { type: 'paymentFoundLate'; notice: PaymentNotice; incidentId: string }
+  /** Its payment, found after its cancel gave the coupon back, redeemed the coupon with no room left on it. */
+  | { type: 'couponOverLimit'; code: string };
 
 export type TimerName = 'paymentDue' | 'restockLook' | 'restockDeadline' | 'refundDecisionDue' | 'refundWindowEnded' | 'complaintWindowEnded';
 
@@ -286,6 +288,12 @@ const HANDLERS: Handlers = {
     if (step.status !== 'AWAITING_PAYMENT') return;
     step.moveTo('CANCELLED', 'payment not received by its due time', 'system');
     closeAtProvider(step);
+  },
+
+  couponOverLimit(step, { code }) {
+    // Money first: the buyer paid the discounted price, so the order keeps it; the coupon is one use over.
+    step.note('coupon_over_limit', `coupon ${code} had no use left when this order's payment was found: redeemed one past its limit, the order kept at the price paid`);
+    step.write();
   },
 
   providerOrderClosed(step, { closed }) {

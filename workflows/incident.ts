@@ -1,5 +1,13 @@
 import { ApplicationFailure, ChildWorkflowFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { ParentClosePolicy, condition, executeChild, setHandler, sleep } from '@temporalio/workflow';
+import { ParentClosePolicy, allHandlersFinished, condition, executeChild, setHandler, sleep } from '@temporalio/workflow';
+import {
+  compensationKey,
+  compensationRefusal,
+  compensationSummary,
+  couponTermsOf,
+  type Compensation,
+  type CompensationDone,
+} from '../domain/compensation';
 import {
   PUBLIC_RESOLVED_FOR_MS,
   newIncident,
@@ -16,10 +24,11 @@ import type { PaymentNotice } from '../domain/order';
 import { latePaymentWorkflowId } from '../domain/orderLife';
 import type { OrderToReconcile } from '../activities/incidents';
 import { provider, store } from './activities';
-import { CONFLICT, incidentView, reconcileIncident, resolveIncident } from './messages';
+import { emailBuyer } from './email';
+import { CONFLICT, compensateIncident, incidentView, reconcileIncident, resolveIncident } from './messages';
 import { now } from './time';
 
-/** Orders asked about at their provider at once during a reconciliation. */
+/** Orders asked about at their provider (or buyers granted a coupon) at once. */
 const RECONCILE_AT_ONCE = 10;
 
 /**
@@ -63,16 +72,71 @@ export async function incident(input: IncidentInput): Promise<IncidentView> {
     return { status: 'reconciling' as const };
   });
 
+  // One compensation per incident: a repeat (or one asked meanwhile) awaits the first and answers its coupons.
+  let compensating: { terms: Compensation; done: Promise<CompensationDone> } | undefined;
+  setHandler(
+    compensateIncident,
+    async ({ actor, terms }) => {
+      compensating ??= {
+        terms,
+        done: compensate(view, terms, actor).then(
+          async (done) => {
+            view = noted({ ...view, compensation: done }, { at: now(), type: 'compensated', actor, detail: compensationSummary(done) });
+            await write();
+            return done;
+          },
+          (err: unknown) => {
+            // Nothing was promised yet: ops may ask again (grants and emails already made are found, not made twice).
+            compensating = undefined;
+            throw err;
+          },
+        ),
+      };
+      return { coupons: (await compensating.done).coupons };
+    },
+    {
+      validator: ({ terms }) => {
+        const refused = compensationRefusal(view.compensation?.terms ?? compensating?.terms, terms);
+        if (refused) throw ApplicationFailure.nonRetryable(refused, CONFLICT);
+      },
+    },
+  );
+
   await write();
   for (;;) {
     await condition(() => reconcilesAsked > reconcilesDone || followUpOver);
-    if (reconcilesAsked === reconcilesDone) return view;
+    if (reconcilesAsked === reconcilesDone) {
+      await condition(allHandlersFinished);
+      return view;
+    }
     const asked = reconcilesAsked;
     const outcomes = await reconcile(view);
     reconcilesDone = asked;
     view = noted(view, { at: now(), type: 'reconciled', actor: 'system', detail: reconcileSummary(outcomes) });
     await write();
   }
+}
+
+/**
+ * A single-use coupon for each buyer the incident hurt, and an email carrying it. The workflow holds
+ * only the buyers' keyed hashes and order ids: the grant reads the address from order_access, and
+ * the email reads the code from the coupon (activities/coupons.ts, activities/email.ts). The grant
+ * key is also the email's event id, so a retried step grants and sends nothing twice.
+ */
+async function compensate(view: IncidentView, terms: Compensation, actor: string): Promise<CompensationDone> {
+  const at = now();
+  const coupon = couponTermsOf(terms, at);
+  const buyers = await store.buyersToCompensate({ incident: view });
+  for (let i = 0; i < buyers.length; i += RECONCILE_AT_ONCE) {
+    await Promise.all(
+      buyers.slice(i, i + RECONCILE_AT_ONCE).map(async ({ emailHash, orderId }) => {
+        const grantKey = compensationKey(view.incidentId, emailHash);
+        await store.grantBuyerCoupon({ grantKey, orderId, terms: coupon, createdBy: actor });
+        await emailBuyer({ eventId: grantKey, orderId, kind: 'coupon_granted', grantKey });
+      }),
+    );
+  }
+  return { terms, coupons: buyers.length, at, by: actor, validUntil: coupon.validUntil };
 }
 
 async function reconcile(view: IncidentView): Promise<ReconcileOutcome[]> {

@@ -16,6 +16,7 @@ import type {
 } from '../domain/complaint';
 import type { DisputeNotice, DisputeState, PaymentDispute } from '../domain/dispute';
 import type { OrderStatus, OrderView, PaymentNotice } from '../domain/order';
+import type { Compensation } from '../domain/compensation';
 import type { IncidentView } from '../domain/incident';
 import type { OrderState } from '../domain/orderLife';
 import type { RecordState } from './order/record';
@@ -94,3 +95,5 @@ export const incidentView = defineQuery<IncidentView>('incidentView');
 export const resolveIncident = defineUpdate<IncidentView, [ActorInput & { publicNote: string }]>('resolveIncident');
 /** Ops ask for the incident's orders cancelled without a notice to be asked about at their provider; answered once queued. */
 export const reconcileIncident = defineUpdate<{ status: 'reconciling' }, [ActorInput & { note?: string }]>('reconcileIncident');
+/** Ops make good what the incident cost: a coupon per affected buyer, emailed, once; answered when granted (409: other terms than before). */
+export const compensateIncident = defineUpdate<{ coupons: number }, [ActorInput & { terms: Compensation }]>('compensateIncident');

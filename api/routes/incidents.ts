@@ -6,12 +6,12 @@ import type { Config } from '../../config';
 import { affectedCounts, affectedOrders, incidentById, incidentsShownSince, listIncidents, projectIncident } from '../../db/incidents';
 import type { Store } from '../../db/store';
 import { PUBLIC_RESOLVED_FOR_MS, incidentWorkflowId, newIncident, publicStatus, type IncidentInput, type IncidentView } from '../../domain/incident';
-import { reconcileIncident, resolveIncident } from '../../workflows/messages';
+import { compensateIncident, reconcileIncident, resolveIncident } from '../../workflows/messages';
 import { actorName, callerOf, requireDefaultMerchant, requireRole } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { conflict, notFound } from '../errors';
 import { conflictOfUpdate } from '../gateway';
-import { DeclareIncident, IncidentId, IncidentListQuery, ReconcileIncident, ResolveIncident } from '../incidentSchemas';
+import { CompensateIncident, DeclareIncident, IncidentId, IncidentListQuery, ReconcileIncident, ResolveIncident } from '../incidentSchemas';
 import { parse } from '../validate';
 
 /**
@@ -68,6 +68,16 @@ export function incidentRoutes({ store, client, config }: ApiDeps): Router {
       const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
       const { note } = parse(ReconcileIncident, req.body ?? {}, 'body');
       res.status(202).json(await incidents.act(incidentId, reconcileIncident, { actor: actorName(callerOf(req)), ...(note ? { note } : {}) }));
+    }),
+  );
+  router.post(
+    '/v1/incidents/:incidentId/compensate',
+    requireRole('ops'),
+    requireDefaultMerchant('incidents'),
+    handle(async (req, res) => {
+      const incidentId = (await incidents.view(req.params.incidentId as string)).incidentId;
+      const terms = parse(CompensateIncident, req.body, 'body');
+      res.status(201).json(await incidents.act(incidentId, compensateIncident, { actor: actorName(callerOf(req)), terms }));
     }),
   );
   router.post(

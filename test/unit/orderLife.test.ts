@@ -361,6 +361,17 @@ describe('a coupon follows the money', () => {
     expect(lost.state.view.status).toBe('REFUNDED');
     expect(couponEffects(lost.effects)).toEqual([{ type: 'releaseCoupon', code: 'SPRING', because: 'refunded' }]);
   });
+
+  it('a payment found after a cancel gave it back redeems it again; with no use left the order still goes through, noted', () => {
+    const cancelled = run([{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [] }], start()).state;
+    const revived = run([{ type: 'paymentFoundLate', notice: notice('late1', 800, 'reconciled:late1:succeeded'), incidentId: 'inc1' }], cancelled);
+    expect(revived.state.view).toMatchObject({ status: 'PAID', amount: CNY(800) });
+    expect(couponEffects(revived.effects)).toEqual([{ type: 'redeemCoupon', code: 'SPRING', paymentId: 'late1' }]);
+    const over = run([{ type: 'couponOverLimit', code: 'SPRING' }], revived.state);
+    expect(over.state.view.status).toBe('PAID');
+    expect(over.state.view.timeline.at(-1)).toMatchObject({ type: 'coupon_over_limit', detail: expect.stringContaining('coupon SPRING had no use left') });
+    expect(over.effects).toEqual([{ type: 'write', events: [] }]);
+  });
 });
 
 function timelineOf(state: OrderState): string[] {

@@ -97,9 +97,12 @@ export class OrderHands {
         return;
       case 'startComplaint':
         return this.startComplaint(effect.complaintId, effect.filing as Filing, effect.createdAt);
-      case 'redeemCoupon':
-        await localStore.redeemOrderCoupon({ code: effect.code, orderId, paymentId: effect.paymentId });
+      case 'redeemCoupon': {
+        const redeemed = await localStore.redeemOrderCoupon({ code: effect.code, orderId, paymentId: effect.paymentId });
+        // `?.`: histories recorded before it answered anything replay with no answer.
+        if (redeemed?.overLimit) this.tell({ type: 'couponOverLimit', code: effect.code });
         return;
+      }
       case 'releaseCoupon':
         await localStore.releaseOrderCoupon({ code: effect.code, orderId, because: effect.because });
         return;
