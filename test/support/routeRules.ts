@@ -185,6 +185,7 @@ export const DEFAULT_SHOP_ONLY = [
   'GET /v1/incidents/:incidentId/orders',
   'POST /v1/incidents/:incidentId/reconcile',
   'POST /v1/incidents/:incidentId/resolve',
+  'POST /v1/incidents/:incidentId/compensate',
   'POST /v1/coupons',
   'GET /v1/coupons',
   'GET /v1/coupons/:code',

@@ -342,6 +342,8 @@ const en = {
   tl_payment_found_late: 'Payment found at the provider, made good',
   tl_reconcile_requested: 'Reconciliation requested',
   tl_reconciled: 'Reconciled with the provider',
+  tl_compensated: 'Affected buyers compensated with coupons',
+  tl_coupon_over_limit: 'Coupon redeemed past its limit (payment found late)',
   // The buyer's side
   attachments: 'Evidence files',
   noAttachments: 'No files yet.',
@@ -725,6 +727,8 @@ const zh = {
   tl_payment_found_late: '在支付渠道查到付款，已补发',
   tl_reconcile_requested: '已发起对账',
   tl_reconciled: '已与支付渠道对账',
+  tl_compensated: '已向受影响的买家发放补偿优惠券',
+  tl_coupon_over_limit: '优惠券超出次数仍按已付价格兑现（付款迟到）',
   // 买家侧
   attachments: '证据文件',
   noAttachments: '暂无文件。',
