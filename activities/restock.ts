@@ -51,7 +51,27 @@ export async function offerStockToWaitingOrders(deps: RestockDeps, sku: string, 
   return pass;
 }
 
+/** Refusals while the read model still shows the order waiting, asked again before the order counts as no longer waiting. */
+const REFUSED_WHILE_LISTED_TRIES = 5;
+const ASK_AGAIN_AFTER_MS = 1_000;
+
+/**
+ * The read model can run ahead of the order's workflow: the step that moved it to OUT_OF_STOCK is
+ * written from inside a workflow task, and a task that failed after that write (a worker killed, a
+ * task timed out) is run again before the workflow itself is there. An order that refuses while
+ * still listed as waiting is asked again a few times, so the offer is not lost to that moment.
+ */
 async function offerTo(deps: RestockDeps, orderId: string, beat: (details: unknown) => void, pass: RestockPass): Promise<OfferOutcome> {
+  for (let tries = 1; ; tries++) {
+    const outcome = await offerOnce(deps, orderId, beat, pass);
+    if (outcome !== 'no_longer_waiting' || tries >= REFUSED_WHILE_LISTED_TRIES) return outcome;
+    const now = await deps.store.orderViews.findById(orderId, { status: 1 }).lean();
+    if (now?.status !== 'OUT_OF_STOCK') return outcome;
+    await new Promise((resolve) => setTimeout(resolve, ASK_AGAIN_AFTER_MS));
+  }
+}
+
+async function offerOnce(deps: RestockDeps, orderId: string, beat: (details: unknown) => void, pass: RestockPass): Promise<OfferOutcome> {
   const client = deps.client();
   const beating = setInterval(() => beat(pass), BEAT_EVERY_MS);
   try {
