@@ -23,6 +23,7 @@ type OrderFacts = Awaited<ReturnType<typeof store.disputedOrder>>;
 export async function dispute(start: DisputeStart): Promise<DisputeState | null> {
   const { source, externalId } = start;
   const name = `${providerName(source)} ${source === 'wechatpay' ? 'complaint' : 'dispute'} ${externalId}`;
+  const stateOf = (facts: DisputeFacts) => disputeStateOf(start, facts);
   const waiting: DisputeNotice[] = [];
   const seen = new Set<string>();
   setHandler(disputeNoticed, (notice) => {
@@ -59,17 +60,6 @@ export async function dispute(start: DisputeStart): Promise<DisputeState | null>
       await tellOrder(state);
       return state;
     }
-  }
-
-  function stateOf(facts: DisputeFacts): DisputeState {
-    return {
-      source,
-      id: externalId,
-      reason: facts.reason,
-      status: facts.status,
-      ...(facts.outcome ? { outcome: facts.outcome } : {}),
-      ...(facts.dueBy ? { dueBy: facts.dueBy } : {}),
-    };
   }
 
   /** The complaint open on the order follows the dispute; else a new one is opened for it. */
@@ -143,4 +133,16 @@ export async function dispute(start: DisputeStart): Promise<DisputeState | null>
       entry: { at: now(), actor: source, ...entry },
     });
   }
+}
+
+/** The dispute as the provider's latest facts describe it. */
+function disputeStateOf({ source, externalId }: DisputeStart, facts: DisputeFacts): DisputeState {
+  return {
+    source,
+    id: externalId,
+    reason: facts.reason,
+    status: facts.status,
+    ...(facts.outcome ? { outcome: facts.outcome } : {}),
+    ...(facts.dueBy ? { dueBy: facts.dueBy } : {}),
+  };
 }
