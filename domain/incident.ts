@@ -187,14 +187,8 @@ export function detectedIncident(incidentId: string, lateOrders: number, windowF
 
 // ── What the public sees ────────────────────────────────────────────────────────────────────────
 
-export interface PublicIncident {
-  title: string;
-  cause: IncidentCause;
-  status: IncidentStatus;
-  startedAt: string;
-  endedAt?: string;
-  publicNote: string;
-}
+/** An incident as the public status shows it: what happened and when, nothing of who or whom. */
+export type PublicIncident = Pick<IncidentView, 'title' | 'cause' | 'status' | 'startedAt' | 'endedAt' | 'publicNote'>;
 
 /**
  * Open incidents and those resolved in the last 30 days, newest first, with only what the shop
