@@ -6,7 +6,7 @@ import { orderWorkflowId } from '../../domain/order';
 import { NO_PASS, type RestockPass } from '../../domain/restock';
 import { eventually } from '../support/http';
 import { expectKeysConserved } from '../support/invariants';
-import { keyCodes, productWithShop } from '../support/orders';
+import { keyCodes, productWithShop, settledIntoStockWait } from '../support/orders';
 
 /*
  * A product's restock owner (workflows/restock.ts): the import hands it the new stock and answers,
@@ -37,6 +37,7 @@ describe("a product's restock owner", () => {
     await shop.product(sku);
     const [first, second, third] = [await shop.order(sku), await shop.order(sku), await shop.order(sku)];
     await shop.payIntoStockOut([first, second, third]);
+    await settledIntoStockWait(product, [first, second, third].map((o) => o.orderId));
 
     expect(await shop.importKeys(sku, keyCodes(1, 'OWN1'))).toMatchObject({ imported: 1, waitingOrders: 3, restockOffer: 'handed_over', restockWorkflowId: `restock-${sku}` });
     await shop.waitFor(first.orderId, 'DELIVERED');

@@ -1,7 +1,7 @@
 import type { OrderView } from '../../domain/order';
 import type { ApiClient } from '../support/http';
 import { expectKeysConserved, expectMoneyConserved, expectNoCodeLeaked, sandboxRefunds } from '../support/invariants';
-import { keyCodes, productWithShop, type PlacedOrder } from '../support/orders';
+import { keyCodes, productWithShop, settledIntoStockWait, type PlacedOrder } from '../support/orders';
 
 /**
  * Many paid orders racing for fewer keys than they need, through the API against the real worker
@@ -63,6 +63,7 @@ describe('an import while paid orders wait for stock', () => {
     // Created in one order, paid in the reverse one: payment order is what counts.
     const [third, second, first] = [await shop.order(sku), await shop.order(sku), await shop.order(sku)];
     await shop.payIntoStockOut([first, second, third]);
+    await settledIntoStockWait(product, [first, second, third].map((o) => o.orderId));
 
     const statuses = async () => Promise.all([first, second, third].map(async (o) => (await shop.view(o.orderId)).status));
     // The import answers at once; the product's restock workflow offers the keys after it.

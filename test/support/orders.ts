@@ -6,6 +6,7 @@ import type { Store } from '../../db/store';
 import { newId, type Vault } from '../../db/vault';
 import type { Money } from '../../domain/money';
 import { isTerminal, newOrderInput, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
+import { restockLookEvery } from '../../domain/orderLife';
 import { orderView } from '../../workflows/messages';
 import { startProduct, type Product } from './harness';
 import { ApiClient, DEV, eventually, type Answer } from './http';
@@ -115,6 +116,24 @@ export function queryUntil(handle: WorkflowHandle, ready: (v: OrderView) => bool
     const view = await handle.query(orderView);
     return ready(view) ? view : false;
   }, what);
+}
+
+/**
+ * Wait until each order waiting for stock has had its first look at the stock answered: it has set
+ * the timer of its next look (restockLookEvery). Until then the look, a step of the order's own,
+ * can take an imported key ahead of an older order, so tests of "oldest payment first" import after it.
+ */
+export async function settledIntoStockWait(b: Backend, orderIds: string[]): Promise<void> {
+  const lookMs = restockLookEvery(b.config.restockWaitMs);
+  for (const orderId of orderIds) {
+    await eventually(async () => {
+      const history = await b.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+      return (history.events ?? []).some((e) => {
+        const timeout = e.timerStartedEventAttributes?.startToFireTimeout;
+        return timeout !== undefined && timeout !== null && Math.abs(Number(timeout.seconds ?? 0) * 1000 + (timeout.nanos ?? 0) / 1e6 - lookMs) < 1_000;
+      });
+    }, `order ${orderId} to set the timer of its next look at the stock`);
+  }
 }
 
 export function timelineTypes(view: OrderView): string[] {
