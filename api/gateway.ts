@@ -14,6 +14,7 @@ import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { latePaymentWorkflowId, newOrderState } from '../domain/orderLife';
 import { orderViewRow, projectNewer } from '../db/projection';
 import { lateNotesOf } from '../db/orderNotes';
+import { CoalescedReads } from '../db/coalescedReads';
 import { conflict, notFound } from './errors';
 
 /**
@@ -21,11 +22,16 @@ import { conflict, notFound } from './errors';
  * an order's state itself; the order workflow is the single writer.
  */
 export class OrderGateway {
+  /** Buyers' pages ask about their orders again and again; their reads go to the store together. */
+  private readonly rows: CoalescedReads<{ _id: string; view: OrderView; lateNotes?: boolean }>;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly store: Store,
-  ) {}
+  ) {
+    this.rows = new CoalescedReads((ids) => store.orderViews.find({ _id: { $in: ids } }, { view: 1, lateNotes: 1 }).lean(), (row) => row._id);
+  }
 
   /** Start the order's workflow; starting it again (an idempotent retry) is not an error. */
   async start(input: OrderInput): Promise<void> {
@@ -65,7 +71,7 @@ export class OrderGateway {
    * order's first row before it answers: reading it costs the engine nothing.
    */
   async view(orderId: string): Promise<OrderView> {
-    const row = await this.store.orderViews.findById(orderId, { view: 1, lateNotes: 1 }).lean();
+    const row = await this.rows.get(orderId);
     if (!row) throw notFound(`order ${orderId} does not exist`);
     if (!row.lateNotes) return row.view;
     return { ...row.view, timeline: [...row.view.timeline, ...(await lateNotesOf(this.store, orderId))] };
