@@ -5,9 +5,10 @@ import { buyersOf, type BuyerToCompensate } from '../domain/compensation';
 import { watchFrom, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import { orderWorkflowId, type PaymentNotice } from '../domain/order';
+import { merchantOr } from '../domain/merchant';
 import { lateFindRefusal } from '../domain/orderLife';
 import type { PaymentMethod } from '../domain/payment';
-import { ORDER_STATUS, SKU } from '../domain/searchAttributes';
+import { MERCHANT, ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { orderCarry } from '../workflows/messages';
 import type { WaitingOrder } from '../workflows/order';
 import type { WorkerActivityDeps } from './deps';
@@ -74,6 +75,7 @@ export function incidentActivities({ store, config, temporal }: WorkerActivityDe
           typedSearchAttributes: new TypedSearchAttributes([
             { key: ORDER_STATUS, value: carried.state.view.status },
             { key: SKU, value: input.sku },
+            { key: MERCHANT, value: merchantOr(input.listing?.merchantId) },
           ]),
           memo: { summary: `${input.quantity} × ${input.sku}, made good by incident ${incidentId}` },
         });

@@ -89,11 +89,11 @@ export function readModelActivities(deps: ActivityDeps) {
      * The facts a provider's dispute needs of its order, from the read model (the order's workflow
      * may be long closed): its product, its keys (ids only) and the complaint open on it, if any.
      */
-    async disputedOrder({ orderId }: { orderId: string }): Promise<{ known: boolean; sku: string; keyIds: string[]; openComplaintId: string | null }> {
+    async disputedOrder({ orderId }: { orderId: string }): Promise<{ known: boolean; sku: string; keyIds: string[]; openComplaintId: string | null; merchantId?: string }> {
       const row = await store.orderViews.findById(orderId).lean();
       if (!row) return { known: false, sku: '', keyIds: [], openComplaintId: null };
       const open = await store.complaintViews.find({ orderId, status: { $ne: 'CLOSED' } }).select({ _id: 1, createdAt: 1 }).sort({ createdAt: -1 }).limit(1).lean();
-      return { known: true, sku: row.sku, keyIds: (row.view?.keys ?? []).map((k) => k.keyId), openComplaintId: open[0]?._id ?? null };
+      return { known: true, sku: row.sku, keyIds: (row.view?.keys ?? []).map((k) => k.keyId), openComplaintId: open[0]?._id ?? null, ...(row.merchantId ? { merchantId: row.merchantId } : {}) };
     },
 
     /** Which payment an order was paid with, from its read model (the order may be long closed). */

@@ -27,6 +27,7 @@ export const DEV_API_KEYS: ApiKey[] = [
   { role: 'storefront', name: 'dev-shop', secret: 'dev-storefront-key' },
   { role: 'agent', name: 'dev-agent', secret: 'dev-agent-key' },
   { role: 'ops', name: 'dev-ops', secret: 'dev-ops-key' },
+  { role: 'platform', name: 'dev-platform', secret: 'dev-platform-key' },
 ];
 export const DEV_PAYMENT_WEBHOOK_SECRET = 'dev-webhook-secret';
 

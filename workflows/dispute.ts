@@ -1,7 +1,10 @@
+import { TypedSearchAttributes } from '@temporalio/common';
 import { ParentClosePolicy, condition, getExternalWorkflowHandle, log, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { complaintWorkflowId, type ComplaintInput } from '../domain/complaint';
 import { disputeWorkflowId, providerName, type DisputeFacts, type DisputeNotice, type DisputeStart, type DisputeState } from '../domain/dispute';
+import { merchantOr } from '../domain/merchant';
 import { orderWorkflowId } from '../domain/order';
+import { MERCHANT } from '../domain/searchAttributes';
 import { provider, store } from './activities';
 import { disputeChanged, disputeNoticed, paymentDisputed } from './messages';
 import { msUntil, now } from './time';
@@ -91,6 +94,8 @@ export async function dispute(start: DisputeStart): Promise<DisputeState | null>
       workflowId: complaintWorkflowId(id),
       taskQueue: workflowInfo().taskQueue,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      // Found in the Temporal UI with its order's merchant, like a complaint the buyer filed.
+      typedSearchAttributes: new TypedSearchAttributes([{ key: MERCHANT, value: merchantOr(order.merchantId) }]),
       args: [input],
     });
     return id;

@@ -1,4 +1,6 @@
+import { complaintWorkflowId } from '../../../domain/complaint';
 import { disputeWorkflowId } from '../../../domain/dispute';
+import { MERCHANT } from '../../../domain/searchAttributes';
 import { orderWorkflowId } from '../../../domain/order';
 import { capturedLogs } from '../../support/harness';
 import { historyText } from '../../support/history';
@@ -92,6 +94,9 @@ describe('Stripe disputes become complaints', () => {
       return timelineTypes(v).includes('payment_disputed') ? v : false;
     }, 'the order told of the dispute');
     expect(view.complaints).toContain(complaint.complaintId);
+    // Found in the Temporal UI with its order's merchant, like a complaint the buyer filed.
+    const described = await ctx.product.client.workflow.getHandle(complaintWorkflowId(complaint.complaintId)).describe();
+    expect(described.typedSearchAttributes.get(MERCHANT)).toBe('default');
 
     // Stripe resends the event, and sends another that changes nothing: still one complaint.
     expect(stripe.acknowledged(await send(created))).toBe(true);
