@@ -1,3 +1,5 @@
+import { orderWorkflowId } from '../../domain/order';
+import { MERCHANT, SKU } from '../../domain/searchAttributes';
 import { incidentWatchScheduleId, keepIncidentWatchSchedule } from '../../worker/schedules';
 import { eventually, type Answer } from '../support/http';
 import { expectStatus, keyCodes, productWithShop, timelineTypes } from '../support/orders';
@@ -112,6 +114,9 @@ describe('incidents declared by ops', () => {
     for (const view of ends) {
       expect(timelineTypes(view)).toContain('payment_found_late');
       expect(view.paymentId).toMatch(/^pay-lost-/);
+      // The revived run is found in the Temporal UI like the run before it.
+      const attributes = (await product.client.workflow.getHandle(orderWorkflowId(view.orderId)).describe()).typedSearchAttributes;
+      expect([attributes.get(MERCHANT), attributes.get(SKU)]).toEqual(['default', sku]);
     }
     const delivered = ends.find((v) => v.status === 'DELIVERED')!;
     const refunded = ends.find((v) => v.status === 'REFUNDED')!;
