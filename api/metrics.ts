@@ -1,6 +1,7 @@
 import type { Express, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { COMPLAINT_STATUSES } from '../domain/complaint';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
 import { ORDER_STATUSES } from '../domain/order';
 import type { PaymentMethod } from '../domain/payment';
 import { routeNamer, type RouteNamer } from './routeTable';
@@ -18,10 +19,10 @@ export type NoticeCounted = (typeof NOTICE_OUTCOMES)[number];
 export interface MetricSources {
   /** Facts the report ledger's fold has not reached yet; a count that keeps growing means the fold is not running. */
   reportFactsWaiting(): Promise<number>;
-  /** How many orders stand in each status. */
-  ordersByStatus(): Promise<{ status: string; orders: number }[]>;
-  /** Each product's available keys. */
-  stockLevels(): Promise<{ sku: string; available: number }[]>;
+  /** How many orders of each merchant stand in each status. */
+  ordersByStatus(): Promise<{ merchantId: string; status: string; orders: number }[]>;
+  /** Each product's available keys, by merchant. */
+  stockLevels(): Promise<{ merchantId: string; sku: string; available: number }[]>;
   /** Orders waiting on a person (a refund the provider refused): each needs someone at the provider. */
   ordersNeedingAttention(): Promise<number>;
   /** Refunds the provider refused, waiting on a person, by kind (the order's own, an unwanted payment's, a stray payment's). */
@@ -32,10 +33,10 @@ export interface MetricSources {
   webhooksExpired(): Promise<number>;
   /** Orders sitting in a working status longer than /v1/ops/stuck's default (30m). */
   ordersStuck(): Promise<number>;
-  /** The agents' queue: complaints not yet closed, by status. */
-  complaintsByStatus(): Promise<{ status: string; complaints: number }[]>;
-  /** Complaints not yet closed that missed a deadline (first response, resolution). */
-  complaintsPastDeadline(): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]>;
+  /** The agents' queue: complaints not yet closed, by merchant and status. */
+  complaintsByStatus(): Promise<{ merchantId: string; status: string; complaints: number }[]>;
+  /** Complaints not yet closed that missed a deadline (first response, resolution), by merchant. */
+  complaintsPastDeadline(): Promise<{ merchantId: string; sla: 'first_response' | 'resolution'; complaints: number }[]>;
   /** Reserved keys the reservation sweep has returned to stock, ever (each is recorded in the store). */
   reservationsSwept(): Promise<number>;
   /** Incidents open now (declared by ops or opened by the product's watcher). */
@@ -139,13 +140,11 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
 
   new Gauge({
     name: 'kamiflow_orders',
-    help: 'Orders by status: the outcomes (COMPLETED, REFUNDED, CANCELLED) and where the rest stand',
-    labelNames: ['status'],
+    help: 'Orders by merchant and status: the outcomes (COMPLETED, REFUNDED, CANCELLED) and where the rest stand',
+    labelNames: ['merchant', 'status'],
     registers: [registry],
     async collect() {
-      // Every status, 0 when none stands there: a status that empties must read 0, not vanish.
-      const counts = new Map((await sources.ordersByStatus()).map(({ status, orders }) => [status, orders]));
-      for (const status of ORDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+      setEveryLabel(this, 'status', ORDER_STATUSES, (await sources.ordersByStatus()).map(({ merchantId, status, orders }) => ({ merchantId, label: status, value: orders })));
     },
   });
 
@@ -160,34 +159,33 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
 
   new Gauge({
     name: 'kamiflow_complaints_open',
-    help: "The agents' queue: complaints not yet closed, by status",
-    labelNames: ['status'],
+    help: "The agents' queue: complaints not yet closed, by merchant and status",
+    labelNames: ['merchant', 'status'],
     registers: [registry],
     async collect() {
-      const counts = new Map((await sources.complaintsByStatus()).map(({ status, complaints }) => [status, complaints]));
-      for (const status of COMPLAINT_STATUSES) if (status !== 'CLOSED') this.set({ status }, counts.get(status) ?? 0);
+      const open = COMPLAINT_STATUSES.filter((status) => status !== 'CLOSED');
+      setEveryLabel(this, 'status', open, (await sources.complaintsByStatus()).map(({ merchantId, status, complaints }) => ({ merchantId, label: status, value: complaints })));
     },
   });
 
   new Gauge({
     name: 'kamiflow_complaints_sla_breached',
-    help: 'Complaints not yet closed that missed their first-response or resolution deadline (each breach escalates the complaint)',
-    labelNames: ['sla'],
+    help: 'Complaints not yet closed that missed their first-response or resolution deadline (each breach escalates the complaint), by merchant',
+    labelNames: ['merchant', 'sla'],
     registers: [registry],
     async collect() {
-      const counts = new Map((await sources.complaintsPastDeadline()).map(({ sla, complaints }) => [sla, complaints]));
-      for (const sla of ['first_response', 'resolution'] as const) this.set({ sla }, counts.get(sla) ?? 0);
+      setEveryLabel(this, 'sla', ['first_response', 'resolution'], (await sources.complaintsPastDeadline()).map(({ merchantId, sla, complaints }) => ({ merchantId, label: sla, value: complaints })));
     },
   });
 
   new Gauge({
     name: 'kamiflow_stock_available',
-    help: 'Keys of a product no order holds, by sku',
-    labelNames: ['sku'],
+    help: 'Keys of a product no order holds, by merchant and sku',
+    labelNames: ['merchant', 'sku'],
     registers: [registry],
     async collect() {
       this.reset();
-      for (const { sku, available } of await sources.stockLevels()) this.set({ sku }, available);
+      for (const { merchantId, sku, available } of await sources.stockLevels()) this.set({ merchant: merchantId, sku }, available);
     },
   });
 
@@ -213,6 +211,17 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
       paymentNotices.inc({ rail, outcome });
     },
   };
+}
+
+/**
+ * A gauge of counts by merchant and one other label: every value of that label for every merchant
+ * counted, and for `default` always, 0 where none stands: a count that empties must read 0, not vanish.
+ */
+function setEveryLabel<L extends string>(gauge: Gauge<'merchant' | L>, name: L, values: readonly string[], counts: { merchantId: string; label: string; value: number }[]): void {
+  const merchants = new Set([DEFAULT_MERCHANT, ...counts.map((c) => c.merchantId)]);
+  const of = new Map(counts.map((c) => [`${c.merchantId}\u0000${c.label}`, c.value]));
+  gauge.reset();
+  for (const merchant of merchants) for (const value of values) gauge.set({ merchant, [name]: value } as Record<'merchant' | L, string>, of.get(`${merchant}\u0000${value}`) ?? 0);
 }
 
 /**

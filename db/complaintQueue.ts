@@ -8,7 +8,7 @@ import { COMPLAINT_STATUSES, waitingOn, type ComplaintCategory, type ComplaintCh
 import type { Money } from '../domain/money';
 import type { OrderStatus } from '../domain/order';
 import { complaintViewOf, type ComplaintQueueDoc, type ComplaintViewDoc } from './schemas';
-import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { DEFAULT_MERCHANT, merchantOr } from '../domain/merchant';
 import { inMerchant } from './merchants';
 import { isDuplicateKeyError, onlyDuplicateKeyErrors, type Store } from './store';
 
@@ -132,24 +132,21 @@ export async function backfillComplaintQueue(store: Store): Promise<number> {
   return live.length;
 }
 
-/** The queue's depth by status, for the metrics (the queue holds only complaints not yet closed). */
-export async function complaintsByStatus(store: Store): Promise<{ status: string; complaints: number }[]> {
-  const rows = await store.complaintQueue.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
-  return rows.map((r) => ({ status: r._id, complaints: r.n }));
+/** The queue's depth by merchant and status, for the metrics (the queue holds only complaints not yet closed). */
+export async function complaintsByStatus(store: Store): Promise<{ merchantId: string; status: string; complaints: number }[]> {
+  const rows = await store.complaintQueue.aggregate<{ _id: { merchantId?: string | null; status: string }; n: number }>([{ $group: { _id: { merchantId: '$merchantId', status: '$status' }, n: { $sum: 1 } } }]);
+  return rows.map((r) => ({ merchantId: merchantOr(r._id.merchantId ?? undefined), status: r._id.status, complaints: r.n }));
 }
 
 /**
- * Complaints not yet closed that missed a deadline, for the metrics. The read model records a
- * breach as `…OnTime: false` (the complaint workflow escalates it at that moment).
+ * Complaints not yet closed that missed a deadline, by merchant, for the metrics. The read model
+ * records a breach as `…OnTime: false` (the complaint workflow escalates it at that moment).
  */
-export async function complaintsPastDeadline(store: Store): Promise<{ sla: 'first_response' | 'resolution'; complaints: number }[]> {
+export async function complaintsPastDeadline(store: Store): Promise<{ merchantId: string; sla: 'first_response' | 'resolution'; complaints: number }[]> {
   const open = { status: { $in: COMPLAINT_STATUSES.filter((s) => s !== 'CLOSED') } };
-  const [firstResponse, resolution] = await Promise.all([
-    store.complaintViews.countDocuments({ ...open, firstResponseOnTime: false }),
-    store.complaintViews.countDocuments({ ...open, resolutionOnTime: false }),
-  ]);
-  return [
-    { sla: 'first_response', complaints: firstResponse },
-    { sla: 'resolution', complaints: resolution },
-  ];
+  const missed = async (sla: 'first_response' | 'resolution', field: 'firstResponseOnTime' | 'resolutionOnTime') => {
+    const rows = await store.complaintViews.aggregate<{ _id: string | null; n: number }>([{ $match: { ...open, [field]: false } }, { $group: { _id: '$merchantId', n: { $sum: 1 } } }]);
+    return rows.map((r) => ({ merchantId: merchantOr(r._id ?? undefined), sla, complaints: r.n }));
+  };
+  return (await Promise.all([missed('first_response', 'firstResponseOnTime'), missed('resolution', 'resolutionOnTime')])).flat();
 }

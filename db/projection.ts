@@ -1,5 +1,6 @@
 import type { QueryFilter, Model } from 'mongoose';
 import { listingOf, WORKING_ORDER_STATUSES, type OrderListing, type OrderView } from '../domain/order';
+import { merchantOr } from '../domain/merchant';
 import type { OrderViewDoc } from './schemas';
 import { isDuplicateKeyError, type Store } from './store';
 
@@ -28,10 +29,10 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
   }
 }
 
-/** Orders counted by the status their read model shows, for the metrics. */
-export async function ordersByStatus(store: Store): Promise<{ status: string; orders: number }[]> {
-  const rows = await store.orderViews.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
-  return rows.map((r: { _id: string; n: number }) => ({ status: r._id, orders: r.n }));
+/** Orders counted by merchant and the status their read model shows, for the metrics. */
+export async function ordersByStatus(store: Store): Promise<{ merchantId: string; status: string; orders: number }[]> {
+  const rows = await store.orderViews.aggregate<{ _id: { merchantId?: string | null; status: string }; n: number }>([{ $group: { _id: { merchantId: '$merchantId', status: '$status' }, n: { $sum: 1 } } }]);
+  return rows.map((r) => ({ merchantId: merchantOr(r._id.merchantId ?? undefined), status: r._id.status, orders: r.n }));
 }
 
 /** Orders sitting in a working status since before `before` (the {status, statusSince} index). */

@@ -1,3 +1,4 @@
+import { ofStockId } from '../domain/merchant';
 import { freeKeys, freeKeysUpTo } from './inventory';
 import { isDuplicateKeyError, type Store } from './store';
 import type { StockAlertDoc, StockAlertKind } from './schemas';
@@ -69,8 +70,8 @@ export async function markAlertDispatched(store: Store, id: string): Promise<voi
   await store.stockAlerts.updateOne({ _id: id }, { $set: { dispatched: true } });
 }
 
-/** Available stock of every product (a shop's catalog, at most a few hundred), for the metrics. */
-export async function stockLevels(store: Store): Promise<{ sku: string; available: number }[]> {
+/** Available stock of every product by merchant (catalogs of at most a few hundred each), for the metrics. */
+export async function stockLevels(store: Store): Promise<{ merchantId: string; sku: string; available: number }[]> {
   const products = await store.products.find({}, { _id: 1 }).limit(1000).lean();
-  return Promise.all(products.map(async (p) => ({ sku: p._id, available: await freeKeys(store, p._id) })));
+  return Promise.all(products.map(async (p) => ({ ...ofStockId(p._id), available: await freeKeys(store, p._id) })));
 }

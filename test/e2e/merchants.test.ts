@@ -92,6 +92,13 @@ describe('merchants', () => {
     expect((await platform.with({ 'x-merchant': 'acme-cards' }).get(`/v1/orders/${theirs.orderId}`)).status).toBe(200);
     expect((await platform.get(`/v1/orders/${theirs.orderId}`)).status).toBe(404);
     expect((await platform.with({ 'x-merchant': 'no-such-shop' }).get('/v1/orders')).status).toBe(404);
+    // Ops see each merchant apart in /metrics, the same sku twice.
+    const metrics = await (await fetch(`${ctx.product.api.url}/metrics`)).text();
+    for (const merchant of ['default', 'acme-cards']) {
+      expect(metrics).toContain(`kamiflow_stock_available{merchant="${merchant}",sku="${sku}"} 1`);
+      expect(metrics).toMatch(new RegExp(`^kamiflow_orders\\{merchant="${merchant}",status="DELIVERED"\\} [1-9]`, 'm'));
+      expect(metrics).toContain(`kamiflow_orders{merchant="${merchant}",status="REFUNDED"} 0`);
+    }
   });
 
   it("keep each merchant's complaints to itself", async () => {

@@ -58,9 +58,9 @@ describe('metrics', () => {
 
     const api = await eventually(async () => {
       const text = await (await fetch(`${product.api.url}/metrics`)).text();
-      return text.includes('kamiflow_orders{status="DELIVERED"} 2') ? text : false;
+      return text.includes('kamiflow_orders{merchant="default",status="DELIVERED"} 2') ? text : false;
     }, 'two delivered orders in kamiflow_orders');
-    expect(api).toContain('kamiflow_stock_available{sku="metrics-sku"} 1');
+    expect(api).toContain('kamiflow_stock_available{merchant="default",sku="metrics-sku"} 1');
 
     const sdk = await eventually(async () => {
       const text = await (await fetch(workerMetrics)).text();
@@ -134,8 +134,8 @@ describe('metrics', () => {
   });
 
   it('gauges orders by every status (0 too), stuck orders, the complaint queue by status and SLA breaches', async () => {
-    for (const status of ORDER_STATUSES) expect(await sample(`kamiflow_orders{status="${status}"}`)).toBeGreaterThanOrEqual(0);
-    expect(await sample('kamiflow_orders{status="REFUNDED"}')).toBe(0);
+    for (const status of ORDER_STATUSES) expect(await sample(`kamiflow_orders{merchant="default",status="${status}"}`)).toBeGreaterThanOrEqual(0);
+    expect(await sample('kamiflow_orders{merchant="default",status="REFUNDED"}')).toBe(0);
     expect(await sample('kamiflow_orders_stuck')).toBe(0);
 
     // A paid order with no stock waits in OUT_OF_STOCK; once it has sat there past 30 minutes
@@ -151,17 +151,17 @@ describe('metrics', () => {
     expect(stuck.body.items.map((i: { orderId: string }) => i.orderId)).toEqual([waiting.orderId]);
 
     // A complaint joins the queue as OPEN, and misses its first response (2 s here): escalated, counted as a breach.
-    for (const status of ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED', 'RESOLVED']) expect(await sample(`kamiflow_complaints_open{status="${status}"}`)).toBe(0);
-    expect(await sample('kamiflow_complaints_sla_breached{sla="first_response"}')).toBe(0);
+    for (const status of ['OPEN', 'ACKNOWLEDGED', 'AWAITING_BUYER', 'ESCALATED', 'RESOLVED']) expect(await sample(`kamiflow_complaints_open{merchant="default",status="${status}"}`)).toBe(0);
+    expect(await sample('kamiflow_complaints_sla_breached{merchant="default",sla="first_response"}')).toBe(0);
     await shop.product('gauge-keys', {}, keyCodes(1, 'GAUGE'));
     const delivered = await shop.order('gauge-keys');
     await shop.pay(delivered);
     await shop.waitFor(delivered.orderId, 'DELIVERED');
     const filed = await delivered.buyer.post(`/v1/orders/${delivered.orderId}/complaints`, { category: 'service', description: 'slow answer' });
     expect(filed.status).toBe(201);
-    await eventually(async () => (await sample('kamiflow_complaints_open{status="ESCALATED"}')) === 1, 'the complaint escalated in the queue gauge');
-    expect(await sample('kamiflow_complaints_open{status="OPEN"}')).toBe(0);
-    expect(await sample('kamiflow_complaints_sla_breached{sla="first_response"}')).toBe(1);
-    expect(await sample('kamiflow_complaints_sla_breached{sla="resolution"}')).toBe(0);
+    await eventually(async () => (await sample('kamiflow_complaints_open{merchant="default",status="ESCALATED"}')) === 1, 'the complaint escalated in the queue gauge');
+    expect(await sample('kamiflow_complaints_open{merchant="default",status="OPEN"}')).toBe(0);
+    expect(await sample('kamiflow_complaints_sla_breached{merchant="default",sla="first_response"}')).toBe(1);
+    expect(await sample('kamiflow_complaints_sla_breached{merchant="default",sla="resolution"}')).toBe(0);
   });
 });
