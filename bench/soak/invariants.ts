@@ -7,6 +7,7 @@ import type { OrderViewDoc } from '../../db/schemas';
 import type { Store } from '../../db/store';
 import type { Vault } from '../../db/vault';
 import { orderWorkflowId, WORKING_ORDER_STATUSES } from '../../domain/order';
+import type { Money } from '../../domain/money';
 
 /*
  * What must hold once a soak's orders have settled, checked from the store, the payment provider's
@@ -24,6 +25,14 @@ export interface Payout {
   refundId: string;
   orderId: string;
   paymentId: string;
+  amount: Money;
+}
+
+/** A payment the provider took whose notice never came: only the provider (and the soak) know it. */
+export interface PaymentWithoutNotice {
+  orderId: string;
+  paymentId: string;
+  amount: Money;
 }
 
 /**
@@ -68,11 +77,12 @@ export async function nothingLost(store: Store, orderIds: string[], acknowledged
 }
 
 /**
- * Money is conserved: every payment the provider reported as succeeded ends with its order's keys
- * delivered (all of them) or with exactly one refund of it paid out, never both and never neither;
- * no refund is of a payment that never succeeded.
+ * Money is conserved: every payment the provider took (reported as succeeded, or taken with its
+ * notice lost) ends with its order's keys delivered (all of them) or with exactly one refund of it
+ * paid out, never both and never neither; a refund pays back what was paid (a coupon's discount is
+ * not refunded); no refund is of a payment that never succeeded.
  */
-export async function moneyConserved(store: Store, payouts: Payout[]): Promise<Check> {
+export async function moneyConserved(store: Store, payouts: Payout[], withoutNotice: PaymentWithoutNotice[] = []): Promise<Check> {
   const [events, views, delivered] = await Promise.all([
     store.paymentEvents.find({ status: 'succeeded' }).lean(),
     store.orderViews.find({}, { 'view.paymentId': 1, 'view.quantity': 1, status: 1 }).lean<Pick<OrderViewDoc, '_id' | 'status' | 'view'>[]>(),
@@ -81,15 +91,16 @@ export async function moneyConserved(store: Store, payouts: Payout[]): Promise<C
   const viewOf = new Map(views.map((v) => [v._id, v]));
   const deliveredTo = new Map<string, number>();
   for (const c of delivered) deliveredTo.set(c.orderId as string, (deliveredTo.get(c.orderId as string) ?? 0) + 1);
-  const refundsOf = new Map<string, number>();
-  for (const p of payouts) refundsOf.set(`${p.orderId}/${p.paymentId}`, (refundsOf.get(`${p.orderId}/${p.paymentId}`) ?? 0) + 1);
-  const payments = new Map(events.map((e) => [`${e.orderId}/${e.paymentId}`, e]));
+  const refundsOf = new Map<string, Payout[]>();
+  for (const p of payouts) refundsOf.set(`${p.orderId}/${p.paymentId}`, [...(refundsOf.get(`${p.orderId}/${p.paymentId}`) ?? []), p]);
+  const payments = new Map<string, { orderId: string; paymentId: string; amount: Money }>([...events, ...withoutNotice].map((e) => [`${e.orderId}/${e.paymentId}`, e]));
   const violations: string[] = [];
   for (const [id, e] of payments) {
     const row = viewOf.get(e.orderId);
     const kept = row !== undefined && row.view.paymentId === e.paymentId && deliveredTo.get(e.orderId) === row.view.quantity;
-    const refunded = refundsOf.get(id) ?? 0;
-    if ((kept ? 1 : 0) + refunded !== 1) violations.push(`payment ${id} (order ${row?.status ?? 'unknown'}): ${kept ? 'keys delivered' : 'no keys kept'} and ${refunded} refunds`);
+    const refunds = refundsOf.get(id) ?? [];
+    if ((kept ? 1 : 0) + refunds.length !== 1) violations.push(`payment ${id} (order ${row?.status ?? 'unknown'}): ${kept ? 'keys delivered' : 'no keys kept'} and ${refunds.length} refunds`);
+    for (const r of refunds) if (r.amount.amount !== e.amount.amount || r.amount.currency !== e.amount.currency) violations.push(`refund ${r.refundId} of payment ${id} paid back ${r.amount.amount} ${r.amount.currency}, not the ${e.amount.amount} ${e.amount.currency} paid`);
   }
   for (const id of refundsOf.keys()) if (!payments.has(id)) violations.push(`refund of ${id}, a payment that never succeeded`);
   return { name: 'money conserved: each paid order delivered or refunded, exactly once', violations };

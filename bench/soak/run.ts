@@ -18,7 +18,7 @@ import { buildProduct, bundleWorkflows } from '../build';
 import { BenchChild } from '../children';
 import { adminOf, importStock, shippedProductEnv } from '../run';
 import { rssOf } from '../rss';
-import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingLost, nothingStuck, type Check } from './invariants';
+import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, nothingLost, nothingStuck, type Check, type PaymentWithoutNotice } from './invariants';
 import { Traffic, type Scenario } from './traffic';
 
 /*
@@ -72,6 +72,8 @@ const CODE_PATTERN = /SOAK-(?:MAIN|SCARCE)-[A-Z0-9]+-[0-9A-F]{8}-\d+/g;
 const RSS_EVERY_MS = 2_000;
 /** Memory growth is read after a process's start-up: loading code and connecting is not a leak. */
 const WARM_UP_MS = 20_000;
+/** Clients that pay while the provider lags, their notices lost. */
+const LOST_NOTICES = 3;
 /** One in this many key checks finds the key invalid (the order takes another). */
 const INVALID_KEY_ONE_IN = 30;
 
@@ -102,7 +104,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     fakes.push(supplier, provider, hooks);
 
     stack = await startStack({ temporalPort: await freePort(), mongoPort: await freePort(), uiPort: 0, dataDir: dir, log: (m) => say(`stack: ${m}`) });
-    const product = shippedProductEnv(stack, 'soak', dir, opts.logLevel, ['admin', 'storefront', 'agent']);
+    const product = shippedProductEnv(stack, 'soak', dir, opts.logLevel, ['admin', 'storefront', 'agent', 'ops']);
     const { keys, webhookSecret, encryptionKey, mongodbUri } = product;
     database = new URL(mongodbUri).pathname.slice(1);
     const taskQueue = product.env.TASK_QUEUE;
@@ -170,8 +172,22 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     };
     await restock(3);
 
+    const coupon = 'SOAK10';
+    await admin('POST', '/v1/coupons', { code: coupon, percentOff: 10 });
+    // Payments taken with their notice lost: the provider shows them when asked, except while it
+    // lags (a stretch of the timetable), when they stay hidden until their orders were cancelled.
+    const withoutNotice: PaymentWithoutNotice[] = [];
+    const hidden: PaymentWithoutNotice[] = [];
+    let providerLags = false;
+    const showAtProvider = (p: PaymentWithoutNotice) => provider.payments.set(p.orderId, [{ paymentId: p.paymentId, status: 'succeeded', amount: p.amount }]);
+    const paidWithoutNotice = (p: PaymentWithoutNotice) => {
+      withoutNotice.push(p);
+      if (providerLags) hidden.push(p);
+      else showAtProvider(p);
+    };
+
     // ── Load and faults, on a timetable over the run ─────────────────────────────────────────
-    const traffic = new Traffic({ apiUrls, keys, webhookSecret, mainSku, scarceSku }, 120_000);
+    const traffic = new Traffic({ apiUrls, keys, webhookSecret, mainSku, scarceSku, coupon, paidWithoutNotice }, 120_000);
     const faults: Record<string, number> = {
       'worker killed (SIGKILL) and restarted': 0,
       'extra worker started and stopped': 0,
@@ -180,6 +196,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       'supplier failing (500) stretches': 0,
       'supplier hanging stretches': 0,
       'payment provider down (503) stretches': 0,
+      'payment notices lost while the provider lags (made good by an incident)': 0,
       'scarce product restocked': 0,
     };
     // Memory of each process, by incarnation (a killed worker's successor starts afresh).
@@ -227,6 +244,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
         faults[crash ? 'API killed (SIGKILL) and restarted' : 'API restarted under load'] += 1;
       }
     })();
+    let lostNotices: Promise<unknown> = Promise.resolve();
     const timetable = (async () => {
       const stretch = async (from: number, to: number, on: () => void, off: () => void, name: string) => {
         await until(at(from));
@@ -240,7 +258,14 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       await runningAgain(extraWorker);
       faults['extra worker started and stopped'] += 1;
       await stretch(0.3, 0.4, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
+      await until(at(0.45));
+      // The provider's notices stop and its lookups lag: orders paid now are cancelled at their due
+      // time. Three more clients pay then; the lag lasts until they have (an API restart may hold them up).
+      providerLags = true;
+      lostNotices = Promise.all(Array.from({ length: LOST_NOTICES }, () => traffic.runOne('noticeLost')));
       await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
+      while (hidden.length < LOST_NOTICES && Date.now() < end + 60_000) await sleep(250);
+      providerLags = false;
       await until(at(0.6));
       await extraWorker.stop();
       // The store and the Temporal server go down and come back once each, when the soak started them.
@@ -264,6 +289,22 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       }
     })();
     await Promise.all([load, killer, apiRestarts, timetable, restocker]);
+    await lostNotices;
+
+    // ── Ops make good the payments whose notices were lost: an incident over the run, reconciled ─
+    for (const p of hidden) showAtProvider(p);
+    faults['payment notices lost while the provider lags (made good by an incident)'] = hidden.length;
+    const ops = adminOf(apiUrls[0], keys.ops);
+    const incident = await ops('POST', '/v1/incidents', { title: 'Payment notices lost', cause: 'payment_provider', startedAt: new Date(started).toISOString(), endedAt: new Date().toISOString(), publicNote: 'Some payments were not confirmed in time; they are being made good.' });
+    await ops('POST', `/v1/incidents/${incident.incidentId}/reconcile`, { note: 'the provider lagged' });
+    for (const deadline = Date.now() + opts.settleSeconds * 1000; Date.now() < deadline; await sleep(1_000)) {
+      const seen = await ops('GET', `/v1/incidents/${incident.incidentId}`, undefined);
+      const done = seen.timeline.find((e: { type: string }) => e.type === 'reconciled');
+      if (done) {
+        say(`  incident reconciled: ${done.detail}`);
+        break;
+      }
+    }
 
     // ── Settle: everything healthy, stock for whoever waits, then no order left working ──────
     supplierMode.now = 'ok';
@@ -297,7 +338,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     texts.push({ where: 'the webhooks sent', text: hooks.requests.map((r) => r.raw).join('\n') });
     const invariants = [
       await keysConserved(store, vault, [mainSku, scarceSku]),
-      await moneyConserved(store, payouts),
+      await moneyConserved(store, payouts, withoutNotice),
       stuck,
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
       await everyHistoryReplays(bundle, histories),

@@ -21,6 +21,10 @@ export interface SoakAccess {
   mainSku: string;
   /** A little stock at a time: its orders wait OUT_OF_STOCK until the next import. */
   scarceSku: string;
+  /** A promotion some buyers use: what they pay is less than the list price, and what is refunded is what they paid. */
+  coupon: string;
+  /** The buyer paid at the provider and the provider's notice never came (the provider shows the payment when asked, or later). */
+  paidWithoutNotice: (payment: { orderId: string; paymentId: string; amount: Money }) => void;
 }
 
 export const SCENARIOS = {
@@ -40,6 +44,12 @@ export const SCENARIOS = {
   scarce: 10,
   /** Never paid: cancelled when the payment is due, after asking the provider. */
   unpaid: 3,
+  /**
+   * Paid at the provider, its notice lost: delivered when the order asks the provider at its due
+   * time, or cancelled when the provider does not show it yet (then an incident's reconciliation
+   * finds it and makes it good).
+   */
+  noticeLost: 4,
 } as const;
 export type Scenario = keyof typeof SCENARIOS;
 
@@ -75,9 +85,9 @@ export class Traffic {
   ) {}
 
   /** One scenario: each kind once first (so a short run sees them all), then picked by weight. */
-  async runOne(): Promise<void> {
+  async runOne(chosen?: Scenario): Promise<void> {
     const kinds = Object.keys(SCENARIOS) as Scenario[];
-    const scenario = this.started < kinds.length ? kinds[this.started] : pick();
+    const scenario = chosen ?? (this.started < kinds.length ? kinds[this.started] : pick());
     this.started += 1;
     const placed: Placed = { orderId: '', scenario, finished: false };
     try {
@@ -93,7 +103,7 @@ export class Traffic {
   // ── Scenarios ─────────────────────────────────────────────────────────────────────────────────
 
   private async happy(p: Placed): Promise<void> {
-    const order = await this.create(p, this.access.mainSku);
+    const order = await this.create(p, this.access.mainSku, Math.random() < 0.25 ? this.access.coupon : undefined);
     const notice = await this.pay(order);
     const replay = Math.random();
     if (replay < 0.2) await Promise.all([this.notify(notice), this.notify(notice)]);
@@ -156,11 +166,17 @@ export class Traffic {
     await this.create(p, this.access.mainSku);
   }
 
+  private async noticeLost(p: Placed): Promise<void> {
+    const order = await this.create(p, this.access.mainSku);
+    this.access.paidWithoutNotice({ orderId: order.orderId, paymentId: `pay-${randomBytes(6).toString('hex')}`, amount: order.amount });
+    await this.statusOf(order, ['DELIVERED', 'CANCELLED']);
+  }
+
   // ── Steps ─────────────────────────────────────────────────────────────────────────────────────
 
-  private async create(p: Placed, sku: string): Promise<{ orderId: string; orderToken: string; amount: Money }> {
+  private async create(p: Placed, sku: string, coupon?: string): Promise<{ orderId: string; orderToken: string; amount: Money }> {
     // An Idempotency-Key, so a create retried after a lost answer is the same order.
-    const body = { sku, buyer: { email: `buyer${++this.n}@example.com` } };
+    const body = { sku, buyer: { email: `buyer${++this.n}@example.com` }, ...(coupon ? { coupon } : {}) };
     const created = await this.step('create', (api, key) => this.send(api, 'POST', '/v1/orders', { key: this.access.keys.storefront, body, idempotencyKey: key }), [200, 201]);
     p.orderId = created.body.orderId;
     return created.body;

@@ -54,6 +54,7 @@ describe('keys conserved', () => {
 });
 
 describe('money conserved', () => {
+  const ONE = { amount: 1, currency: 'CNY' };
   async function paidOrder(delivered: boolean): Promise<{ orderId: string; paymentId: string }> {
     const orderId = `o-${randomBytes(4).toString('hex')}`;
     const paymentId = `pay-${orderId}`;
@@ -66,17 +67,25 @@ describe('money conserved', () => {
   it('holds when each payment is kept or refunded once, and names one kept and refunded, refunded twice, or neither', async () => {
     const kept = await paidOrder(true);
     const refunded = await paidOrder(false);
-    const payouts = [{ refundId: 'r1', ...refunded }];
+    const payouts = [{ refundId: 'r1', ...refunded, amount: ONE }];
     expect((await moneyConserved(store, payouts)).violations).toEqual([]);
 
-    const twice = await moneyConserved(store, [...payouts, { refundId: 'r2', ...refunded }]);
+    const twice = await moneyConserved(store, [...payouts, { refundId: 'r2', ...refunded, amount: ONE }]);
     expect(twice.violations).toEqual([expect.stringContaining(`payment ${refunded.orderId}/${refunded.paymentId} (order REFUNDED): no keys kept and 2 refunds`)]);
-    const both = await moneyConserved(store, [...payouts, { refundId: 'r3', ...kept }]);
+    const both = await moneyConserved(store, [...payouts, { refundId: 'r3', ...kept, amount: ONE }]);
     expect(both.violations).toEqual([expect.stringContaining(`payment ${kept.orderId}/${kept.paymentId} (order DELIVERED): keys delivered and 1 refunds`)]);
     const neither = await moneyConserved(store, []);
     expect(neither.violations).toEqual([expect.stringContaining('no keys kept and 0 refunds')]);
-    const stray = await moneyConserved(store, [...payouts, { refundId: 'r4', orderId: 'nobody', paymentId: 'none' }]);
+    const stray = await moneyConserved(store, [...payouts, { refundId: 'r4', orderId: 'nobody', paymentId: 'none', amount: ONE }]);
     expect(stray.violations).toEqual([expect.stringContaining('refund of nobody/none, a payment that never succeeded')]);
+
+    // A refund pays back what was paid (after a coupon: the discounted amount), no more.
+    const more = await moneyConserved(store, [{ refundId: 'r5', ...refunded, amount: { amount: 2, currency: 'CNY' } }]);
+    expect(more.violations).toEqual([`refund r5 of payment ${refunded.orderId}/${refunded.paymentId} paid back 2 CNY, not the 1 CNY paid`]);
+    // A payment taken with its notice lost counts like any other: kept or refunded once.
+    const lost = { orderId: 'o-lost', paymentId: 'pay-lost', amount: ONE };
+    expect((await moneyConserved(store, payouts, [lost])).violations).toEqual(['payment o-lost/pay-lost (order unknown): no keys kept and 0 refunds']);
+    expect((await moneyConserved(store, [...payouts, { refundId: 'r6', ...lost }], [lost])).violations).toEqual([]);
   });
 });
 
