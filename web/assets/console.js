@@ -122,8 +122,15 @@ function App() {
   };
 
   const switchMerchant = async (merchantId) => {
+    const before = session.merchant();
     session.actFor(merchantId);
-    setMe(await whoAmI());
+    try {
+      setMe(await whoAmI());
+    } catch {
+      // Not switched (the network, or the key was revoked meanwhile): keep acting for the one shown.
+      session.actFor(before);
+      return;
+    }
     // A page under a tab (an order, a complaint) is the previous merchant's: back to the tab itself.
     if (arg !== undefined) location.hash = `#/${name}`;
   };

@@ -142,6 +142,8 @@ export function PlatformRankingView() {
   const set = (field) => (e) => e.currentTarget.value && setPeriod({ ...period, [field]: e.currentTarget.value });
   const items = ranking.data?.items ?? [];
   const label = (m) => `${m.name} (${m.merchantId})`;
+  // A merchant that sold nothing in the period has no rate: listed in the table, not drawn as 0.
+  const rated = items.filter((m) => m.complaintRate !== null);
   return html`
     <section class="platform-ranking">
       <form class="filters" onSubmit=${(e) => e.preventDefault()}>
@@ -152,23 +154,25 @@ export function PlatformRankingView() {
       ${ranking.data && items.length === 0 ? html`<p class="muted">${t('nothing')}</p>` : null}
       ${items.length
         ? html`<table class="grid" data-ranking>
-            <thead><tr><th>#</th><th>${t('merchant')}</th><th>${t('orders')}</th><th>${t('complaints')}</th><th>${t('complaintRate')}</th>
+            <thead><tr><th>#</th><th>${t('merchant')}</th><th>${t('orders')}</th><th>${t('complaints')}</th><th>${t('complaintRateTotal')}</th>
               <th>${t('refundRate')}</th><th>${t('firstResponseOnTime')}</th><th>${t('resolutionOnTime')}</th><th>${t('satisfied')}</th></tr></thead>
             <tbody>${items.map((m, i) => html`<tr key=${m.merchantId} data-rank=${m.merchantId}>
               <td data-label="#">${i + 1}</td>
               <td data-label=${t('merchant')}>${m.name} <span class="muted mono small">${m.merchantId}</span></td>
               <td data-label=${t('orders')}>${m.orders}</td>
               <td data-label=${t('complaints')}>${m.complaints}</td>
-              <td data-label=${t('complaintRate')} data-figure="complaintRate">${percent(m.complaintRate)}</td>
+              <td data-label=${t('complaintRateTotal')} data-figure="complaintRate">${percent(m.complaintRate)}</td>
               <td data-label=${t('refundRate')}>${percent(m.refundRate)}</td>
               <td data-label=${t('firstResponseOnTime')}>${percent(m.firstResponseOnTime)}</td>
               <td data-label=${t('resolutionOnTime')}>${percent(m.resolutionOnTime)}</td>
               <td data-label=${t('satisfied')}>${percent(m.satisfiedShare)}</td>
             </tr>`)}</tbody>
           </table>
-          <div class="charts">
-            <${BarChart} title=${t('complaintRate')} items=${items} label=${label} value=${(m) => m.complaintRate ?? 0} format=${percent} />
-          </div>`
+          ${rated.length
+            ? html`<div class="charts one-chart">
+                <${BarChart} title=${t('complaintRateTotal')} items=${rated} label=${label} value=${(m) => m.complaintRate} format=${percent} />
+              </div>`
+            : null}`
         : null}
     </section>`;
 }
