@@ -578,6 +578,14 @@ export function describeApi(): OpenAPIRegistry {
       failures: [badQuery()],
     },
     {
+      method: 'get', path: '/report/{merchantId}', tag: 'Reports', callers: ['anyone'],
+      summary: "One merchant's public complaint report page",
+      description: "The page `/report` is, for the one merchant named: its month's figures and notes (`GET /v1/public/complaint-report?merchant=`), 中文 and English. No key; limited per address like buyers.",
+      request: { params: z.object({ merchantId: s.MerchantId }) },
+      ok: { 200: html('the report page') },
+      failures: [fail(400, '`merchantId` is not 3-40 lower-case letters, digits or "-" (a client that does not ask for HTML)'), missing('no such merchant; a browser (`Accept: text/html`) is shown a page saying so instead of the error')],
+    },
+    {
       method: 'post', path: '/v1/public/complaint-report/notes', tag: 'Reports', callers: ['admin'],
       summary: "Publish the shop's note for a month",
       description: "The shop's note on what it improved, published with that month's report.",

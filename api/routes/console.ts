@@ -61,15 +61,20 @@ function strict(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
+/** One of the pages (web/<file>) under the pages' policy; false in a build that has no pages. */
+export function sendPage(res: Response, file: string, status = 200): boolean {
+  if (!WEB_DIR || !existsSync(PREACT)) return false;
+  strict(res);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.status(status).sendFile(join(WEB_DIR, file));
+  return true;
+}
+
 export function consoleRoutes(): Router {
   const router = Router();
   // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
   if (!WEB_DIR || !existsSync(PREACT)) return router;
-  const page = (file: string) => (_req: unknown, res: Response) => {
-    strict(res);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(join(WEB_DIR, file));
-  };
+  const page = (file: string) => (_req: unknown, res: Response) => sendPage(res, file);
   router.get(['/console', '/console/'], page('console.html'));
   router.get(['/report', '/report/'], page('report.html'));
   router.get('/console/vendor/preact.js', (_req, res) => {

@@ -5,8 +5,9 @@ import { findMerchant } from '../../db/merchants';
 import { PLATFORM } from '../../db/report/tally';
 import { notFound } from '../errors';
 import { handle, type ApiDeps } from '../deps';
-import { PublicReportQuery, ReportNoteInput } from '../schemas';
+import { MerchantId, PublicReportQuery, ReportNoteInput } from '../schemas';
 import { parse } from '../validate';
+import { sendPage } from './console';
 
 /**
  * The month's complaint handling as the shop publishes it: open to anyone (limited per address
@@ -20,6 +21,20 @@ export function publicReportRoutes({ store }: ApiDeps): Router {
       const { month, merchant } = parse(PublicReportQuery, req.query, 'query');
       if (merchant !== undefined && !(await findMerchant(store, merchant))) throw notFound(`merchant ${merchant} does not exist`);
       res.json(await publicComplaintReport(store, month ?? new Date().toISOString().slice(0, 7), merchant ?? PLATFORM));
+    }),
+  );
+  // The page of one merchant's report. Here, not with the other pages, because it reads the store:
+  // behind the anonymous rate limit like the report's own figures.
+  router.get(
+    '/report/:merchantId',
+    handle(async (req, res) => {
+      const named = MerchantId.safeParse(req.params.merchantId);
+      const merchant = named.success ? await findMerchant(store, named.data) : null;
+      if (merchant && sendPage(res, 'report.html')) return;
+      // A browser is shown a page saying there is no such merchant; any other client the error.
+      if (!merchant && req.accepts(['json', 'html']) === 'html' && sendPage(res, 'report-missing.html', 404)) return;
+      const merchantId = parse(MerchantId, req.params.merchantId, 'merchantId');
+      throw notFound(merchant ? 'this build serves no pages' : `merchant ${merchantId} does not exist`);
     }),
   );
   router.post(

@@ -27,6 +27,7 @@ const NOT_MERCHANTS: Record<string, string> = {
   'GET /v1/merchants': 'the platform lists merchants',
   'GET /v1/platform/ranking': 'the platform ranks merchants',
   'GET /v1/public/complaint-report': 'public: the platform-wide figures, or the one merchant named',
+  'GET /report/:merchantId': "public: the page of the one merchant named, whose figures GET /v1/public/complaint-report answers",
   'GET /v1/public/status': "public: the open and recent incidents' public notes, nothing of any merchant's",
   'POST /v1/public/complaint-report/notes': "a note of the caller's own merchant",
   'POST /v1/payments/notify': 'signed by the payment provider, not a merchant key (per-merchant secrets: /v1/payments/notify/:merchantId)',

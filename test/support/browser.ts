@@ -101,3 +101,26 @@ export async function atEachWidth(b: BrowserSession, step: string, fn: (width: W
     await b.step(`${step}-${width.name}`, () => fn(width));
   }
 }
+
+/**
+ * The English words of the console's dictionaries that the page shows, though it is in Chinese:
+ * the API's own prose (marked lang="en") and words a role's name repeats are not counted.
+ */
+export async function englishShown(page: Page): Promise<string[]> {
+  const dictionaries = (await page.evaluate(`import('/console/assets/i18n.js').then((m) => m.dictionaries)`)) as Record<'en' | 'zh', Record<string, string>>;
+  const english = Object.entries(dictionaries.en)
+    // A role's name is part of a key's own name too ("dev-admin"): its word is checked beside it, not alone.
+    .filter(([key, text]) => dictionaries.zh[key] !== text && !text.includes('{') && text.length >= 4 && !key.startsWith('role_'))
+    .map(([, text]) => text);
+  const shown = (await page.evaluate(`(() => {
+    const copy = document.body.cloneNode(true);
+    copy.querySelectorAll('[lang="en"]').forEach((e) => e.remove());
+    const attributes = [...copy.querySelectorAll('[placeholder], [aria-label], [title]')].map((e) => [e.getAttribute('placeholder'), e.getAttribute('aria-label'), e.getAttribute('title')].join(' '));
+    document.body.appendChild(copy);
+    copy.hidden = false;
+    const text = copy.innerText;
+    copy.remove();
+    return text + ' ' + attributes.join(' ');
+  })()`)) as string;
+  return english.filter((text) => shown.includes(text));
+}

@@ -96,6 +96,7 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/incidents/:incidentId/compensate': { staff: ['ops'] },
   'POST /v1/incidents/:incidentId/resolve': { staff: ['ops'] },
   'GET /v1/public/status': { public: true },
+  'GET /report/:merchantId': { public: true },
   'POST /v1/coupons': { staff: ['admin'] },
   'GET /v1/coupons': { staff: ['ops'] },
   'GET /v1/coupons/:code': { staff: ['ops'] },

@@ -1,12 +1,30 @@
 // Every call the pages make goes through here, to the public API, with the signed-in key.
 // The key lives in sessionStorage only: it is gone when the browser tab closes.
 const KEY = 'kamiflow.apiKey';
+/** The merchant a platform key acts for (the X-Merchant header); none: the API's `default`. */
+const MERCHANT = 'kamiflow.merchant';
 
 export const session = {
   key: () => sessionStorage.getItem(KEY),
-  signIn: (key) => sessionStorage.setItem(KEY, key),
-  signOut: () => sessionStorage.removeItem(KEY),
+  signIn: (key) => {
+    sessionStorage.removeItem(MERCHANT);
+    sessionStorage.setItem(KEY, key);
+  },
+  signOut: () => {
+    sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(MERCHANT);
+  },
+  merchant: () => sessionStorage.getItem(MERCHANT),
+  actFor: (merchantId) => (merchantId ? sessionStorage.setItem(MERCHANT, merchantId) : sessionStorage.removeItem(MERCHANT)),
 };
+
+/** The signed-in key and, for a platform key, the merchant it acts for. */
+function authHeaders() {
+  const headers = {};
+  if (session.key()) headers.authorization = `Bearer ${session.key()}`;
+  if (session.key() && session.merchant()) headers['x-merchant'] = session.merchant();
+  return headers;
+}
 
 /** An answer other than 2xx, in the contract's error shape. */
 export class ApiError extends Error {
@@ -31,8 +49,7 @@ export function newIdempotencyKey() {
 const RESEND_AFTER_MS = [500, 1500];
 
 export async function call(method, path, body, { auth = true, idempotencyKey, raw } = {}) {
-  const headers = {};
-  if (auth && session.key()) headers.authorization = `Bearer ${session.key()}`;
+  const headers = auth ? authHeaders() : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
@@ -90,7 +107,7 @@ export const remove = (path) => call('DELETE', path).then((a) => a.body);
 
 /** A file the API serves only to who may see it (evidence): fetched with the signed-in key, never by a bare link. */
 export async function download(path) {
-  const res = await fetch(path, { headers: session.key() ? { authorization: `Bearer ${session.key()}` } : {} });
+  const res = await fetch(path, { headers: authHeaders() });
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
   return res.blob();
 }

@@ -1,11 +1,13 @@
 // The console: sign in with an API key, then the views the key's role may use.
 import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, session } from './api.js';
+import { ApiKeysView } from './apiKeys.js';
 import { ComplaintView, QueueView } from './complaints.js';
 import { CouponsView, CouponView } from './coupons.js';
 import { DashboardView } from './dashboard.js';
 import { currentLang, setLang, translate } from './i18n.js';
 import { KeysView } from './keys.js';
+import { MerchantSwitcher, MerchantsView, PlatformRankingView } from './merchants.js';
 import { RankingView, StockView, StuckView } from './ops.js';
 import { OrdersView, OrderView } from './orders.js';
 import { ProductsView } from './products.js';
@@ -16,6 +18,9 @@ import { I18n, Notice, useI18n } from './ui.js';
 
 /** Each tab, who sees it, and the page under it (`#/orders/<id>`) where it has one. */
 const VIEWS = {
+  // A platform key's own pages; on every other page it acts as the admin of the merchant it chose.
+  merchants: { roles: ['platform'], view: MerchantsView },
+  platform: { roles: ['platform'], view: PlatformRankingView },
   dashboard: { roles: ['ops', 'admin'], view: DashboardView },
   orders: { roles: ['agent', 'ops', 'admin'], view: OrdersView, one: OrderView },
   queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
@@ -25,10 +30,26 @@ const VIEWS = {
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
   notes: { roles: ['admin'], view: ReportNotesView },
+  apiKeys: { roles: ['admin'], view: ApiKeysView },
   coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */
 const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };
+
+/** The role a key's views are chosen by: a platform key is the admin of the merchant it acts for. */
+const viewRole = (role) => (role === 'platform' ? 'admin' : role);
+const mayOpen = (me, v) => VIEWS[v].roles.includes(me.role) || VIEWS[v].roles.includes(viewRole(me.role));
+
+/** Who the key is; a platform key whose chosen merchant is gone (404) falls back to the default one. */
+async function whoAmI() {
+  try {
+    return await get('/v1/me');
+  } catch (err) {
+    if (err.status !== 404 || !session.merchant()) throw err;
+    session.actFor(null);
+    return get('/v1/me');
+  }
+}
 
 function useHash() {
   const [hash, setHash] = useState(location.hash);
@@ -90,7 +111,7 @@ function App() {
   }, [lang]);
   useEffect(() => {
     if (!session.key()) return;
-    get('/v1/me')
+    whoAmI()
       .then(setMe, () => session.signOut())
       .finally(() => setChecking(false));
   }, []);
@@ -100,7 +121,21 @@ function App() {
     location.hash = '';
   };
 
-  const allowed = me ? Object.keys(VIEWS).filter((v) => VIEWS[v].roles.includes(me.role)) : [];
+  const switchMerchant = async (merchantId) => {
+    const before = session.merchant();
+    session.actFor(merchantId);
+    try {
+      setMe(await whoAmI());
+    } catch {
+      // Not switched (the network, or the key was revoked meanwhile): keep acting for the one shown.
+      session.actFor(before);
+      return;
+    }
+    // A page under a tab (an order, a complaint) is the previous merchant's: back to the tab itself.
+    if (arg !== undefined) location.hash = `#/${name}`;
+  };
+
+  const allowed = me ? Object.keys(VIEWS).filter((v) => mayOpen(me, v)) : [];
   const below = BELONGS[name];
   const current = below && allowed.includes(below.tab) ? below.tab : allowed.includes(name) ? name : allowed[0];
   let content;
@@ -110,7 +145,7 @@ function App() {
   else {
     const One = arg !== undefined ? (below ? below.one : name === current ? VIEWS[current].one : undefined) : undefined;
     const View = One ?? VIEWS[current].view;
-    content = html`<${View} key=${`${current}/${arg ?? ''}`} id=${arg} role=${me.role} />`;
+    content = html`<${View} key=${`${me.merchantId}/${current}/${arg ?? ''}`} id=${arg} role=${viewRole(me.role)} me=${me} />`;
   }
 
   return html`<${I18n.Provider} value=${i18nValue}>
@@ -119,7 +154,8 @@ function App() {
       <div class="row">
         <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
         ${me
-          ? html`<span class="muted small" data-me=${me.role}>${t('signedInAs', { name: me.name, role: t(`role_${me.role}`) })}</span>
+          ? html`${me.role === 'platform' ? html`<${MerchantSwitcher} current=${me.merchantId} onSwitch=${switchMerchant} />` : null}
+            <span class="muted small" data-me=${me.role}>${t('signedInAs', { name: me.name, role: t(`role_${me.role}`) })}</span>
             <button type="button" class="link" onClick=${signOut}>${t('signOut')}</button>`
           : null}
       </div>

@@ -1,4 +1,5 @@
 // The public complaint report (/report): what a shop publishes each month, for anyone to read.
+// /report/<merchantId> is one merchant's; /report the platform's (every merchant's together).
 import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
 import { get, query } from './api.js';
 import { BarChart } from './chart.js';
@@ -6,6 +7,8 @@ import { currentLang, percent, setLang, translate, when } from './i18n.js';
 import { StatusBanner } from './statusBanner.js';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
+/** The merchant the path names (`/report/acme-cards`), or none. */
+const merchant = (/^\/report\/([^/]+)\/?$/.exec(location.pathname) ?? [])[1];
 
 function Report() {
   const [lang, setLangState] = useState(currentLang());
@@ -17,18 +20,18 @@ function Report() {
   // meets text in one language marked as the other.
   useLayoutEffect(() => {
     setLang(lang);
-    document.title = t('reportTitle');
+    document.title = merchant ? `${t('reportTitle')} · ${merchant}` : t('reportTitle');
   }, [lang]);
   useEffect(() => {
     setError(null);
-    get(`/v1/public/complaint-report${query({ month })}`, { auth: false }).then(setReport, setError);
+    get(`/v1/public/complaint-report${query({ month, merchant })}`, { auth: false }).then(setReport, setError);
   }, [month]);
   const r = report;
   const minutes = (n) => (n === null ? '—' : t('minutes', { n }));
   const hours = (n) => (n === null ? '—' : t('hours', { n }));
   return html`
     <header class="top">
-      <h1>${t('reportTitle')}</h1>
+      <h1>${t('reportTitle')}${merchant ? html` · <span class="mono" data-merchant=${merchant}>${merchant}</span>` : null}</h1>
       <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
     </header>
     <main class="report">
@@ -37,7 +40,9 @@ function Report() {
       <form class="filters" onSubmit=${(e) => e.preventDefault()}>
         <label>${t('month')}<input type="month" name="month" value=${month} onChange=${(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} /></label>
       </form>
-      ${error ? html`<p class="notice notice-error" role="alert">${error.message}</p>` : null}
+      ${error && error.status === 404 && merchant
+        ? html`<section class="panel" data-not-found><h2>${t('noSuchMerchant')}</h2><p>${t('noSuchMerchantMore', { id: merchant })}</p><p><a href="/report">${t('platformReport')}</a></p></section>`
+        : error ? html`<p class="notice notice-error" role="alert">${error.message}</p>` : null}
       ${r
         ? html`
           <dl class="figures" data-report=${r.month}>

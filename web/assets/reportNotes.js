@@ -5,13 +5,16 @@ import { Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
-export function ReportNotesView() {
+/** The merchant's own public report page; the first shop's stays at /report, as before merchants. */
+const reportPage = (merchantId) => (merchantId === 'default' ? '/report' : `/report/${encodeURIComponent(merchantId)}`);
+
+export function ReportNotesView({ me }) {
   const { t } = useI18n();
   const [month, setMonth] = useState(thisMonth());
   const [text, setText] = useState('');
   const [notice, setNotice] = useState(null);
   const [busy, setBusy] = useState(false);
-  const report = useLoad(() => get(`/v1/public/complaint-report${query({ month })}`, { auth: false }), [month]);
+  const report = useLoad(() => get(`/v1/public/complaint-report${query({ month, merchant: me.merchantId })}`, { auth: false }), [month]);
   async function publish(e) {
     e.preventDefault();
     setBusy(true);
@@ -35,7 +38,7 @@ export function ReportNotesView() {
         <label>${t('noteText')}<textarea name="noteText" rows="4" maxlength="2000" required value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea></label>
         <div class="buttons">
           <button type="submit" disabled=${busy || !text.trim()}>${t('addNote')}</button>
-          <a class="button secondary" href=${`/report?month=${month}`} target="_blank" rel="noopener">${t('openReport')} ↗</a>
+          <a class="button secondary" href=${`${reportPage(me.merchantId)}?month=${month}`} target="_blank" rel="noopener">${t('openReport')} ↗</a>
         </div>
         <${Notice} notice=${notice} />
       </form>
