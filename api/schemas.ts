@@ -652,6 +652,7 @@ export const ReportNoteInput = z
 export const ReportNote = z.object({ month: z.string(), at: z.string(), text: z.string() }).openapi('ReportNote');
 export const PublicComplaintReport = z
   .object({
+    merchant: z.object({ merchantId: z.string(), name: z.string() }).optional().openapi({ description: 'With `?merchant=` only: the merchant whose report it is' }),
     month: z.string(),
     orders: z.number(),
     complaints: z.number(),

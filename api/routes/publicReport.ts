@@ -19,8 +19,11 @@ export function publicReportRoutes({ store }: ApiDeps): Router {
     '/v1/public/complaint-report',
     handle(async (req, res) => {
       const { month, merchant } = parse(PublicReportQuery, req.query, 'query');
-      if (merchant !== undefined && !(await findMerchant(store, merchant))) throw notFound(`merchant ${merchant} does not exist`);
-      res.json(await publicComplaintReport(store, month ?? new Date().toISOString().slice(0, 7), merchant ?? PLATFORM));
+      const named = merchant === undefined ? undefined : await findMerchant(store, merchant);
+      if (named === null) throw notFound(`merchant ${merchant} does not exist`);
+      const report = await publicComplaintReport(store, month ?? new Date().toISOString().slice(0, 7), merchant ?? PLATFORM);
+      // The shop's name for its readers (the id is in the page's address already).
+      res.json(named ? { merchant: { merchantId: named.merchantId, name: named.name }, ...report } : report);
     }),
   );
   // The page of one merchant's report. Here, not with the other pages, because it reads the store:

@@ -230,7 +230,8 @@ describe('the console of a platform of many merchants', () => {
     await b.step('acme', async () => {
       await page.goto(`${url}/report/acme-cards`);
       await page.locator(`[data-report="${month}"]`).waitFor();
-      expect(await page.locator('h1 [data-merchant]').textContent()).toBe('acme-cards');
+      // The shop's name, as the platform registered it.
+      expect(await page.locator('h1 [data-merchant="acme-cards"]').textContent()).toBe('Shop acme-cards');
       expect(await page.locator('[data-figure="orders"]').textContent()).toBe('2');
       expect(await page.locator('[data-figure="complaints"]').textContent()).toBe('1');
       await page.locator('.notes li', { hasText: note }).waitFor();

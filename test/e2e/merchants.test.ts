@@ -168,8 +168,10 @@ describe('merchants', () => {
     expect((await acme.shop.agent.get('/v1/reports/complaints')).body.totals).toEqual({ orders: 3, complaints: 1, refunds: 0 });
     expect((await ctx.shop.agent.get('/v1/reports/complaints')).body.totals).toEqual({ orders: 1, complaints: 0, refunds: 0 });
     const month = new Date().toISOString().slice(0, 7);
-    expect((await http.get(`/v1/public/complaint-report?merchant=acme-cards&month=${month}`)).body).toMatchObject({ orders: 3, complaints: 1 });
-    expect((await http.get(`/v1/public/complaint-report?month=${month}`)).body).toMatchObject({ orders: 4, complaints: 1 });
+    expect((await http.get(`/v1/public/complaint-report?merchant=acme-cards&month=${month}`)).body).toMatchObject({ merchant: { merchantId: 'acme-cards', name: 'Shop acme-cards' }, orders: 3, complaints: 1 });
+    const platformWide = (await http.get(`/v1/public/complaint-report?month=${month}`)).body;
+    expect(platformWide).toMatchObject({ orders: 4, complaints: 1 });
+    expect(platformWide.merchant).toBeUndefined();
     expect((await http.get(`/v1/public/complaint-report?merchant=no-such-shop&month=${month}`)).status).toBe(404);
   });
 });

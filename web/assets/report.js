@@ -31,7 +31,7 @@ function Report() {
   const hours = (n) => (n === null ? '—' : t('hours', { n }));
   return html`
     <header class="top">
-      <h1>${t('reportTitle')}${merchant ? html` · <span class="mono" data-merchant=${merchant}>${merchant}</span>` : null}</h1>
+      <h1>${t('reportTitle')}${merchant ? html` · <span data-merchant=${merchant}>${report?.merchant?.name ?? merchant}</span>` : null}</h1>
       <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
     </header>
     <main class="report">
