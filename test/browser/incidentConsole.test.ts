@@ -115,6 +115,7 @@ describe('the console’s incidents', () => {
     await b.step('reconcile', async () => {
       await page.setViewportSize(WIDTHS[0]);
       await page.goto(`${url}/console#/incidents/${incidentId}`);
+      expect(await page.locator('[data-reconcile-hint]').textContent()).toContain('still cancelled without a payment notice: 2.');
       await page.locator('[data-incident-action="reconcile"]').click();
       await page.locator('.notice-info', { hasText: 'Reconciliation started' }).waitFor();
       await page.locator('.notice-ok', { hasText: 'Reconciled' }).waitFor({ timeout: 60_000 });
@@ -124,6 +125,7 @@ describe('the console’s incidents', () => {
       await page.reload();
       await page.locator(`[data-affected-order="${orders.lost.orderId}"] [data-status="DELIVERED"]`).waitFor();
       expect(await page.locator(`[data-affected-order="${orders.unpaid.orderId}"] [data-status]`).getAttribute('data-status')).toBe('CANCELLED');
+      expect(await page.locator('[data-reconcile-hint]').textContent()).toContain('still cancelled without a payment notice: 1.');
     });
 
     await eventually(async () => (await ctx.shop.ops.get(`/v1/coupons/${coupon}`)).body.overLimit === 1, 'the redemption past the limit');

@@ -207,14 +207,15 @@ function IncidentActions({ incident: i, orders, onDone }) {
       watchReconcile(before, Date.now());
       return { kind: 'info', text: t('reconcileStarted') };
     });
-  const lost = orders ? orders.items.filter((o) => o.reason === 'cancelled_without_notice').length : 0;
+  // Those still cancelled: one a reconciliation made good keeps its reason but is delivered now.
+  const lost = orders ? orders.items.filter((o) => o.reason === 'cancelled_without_notice' && o.status === 'CANCELLED').length : 0;
 
   return html`<div class="actions-box">
     <h3>${t('actions')}</h3>
     <div class="buttons">
       <button type="button" class="secondary" data-incident-action="reconcile" disabled=${busy} onClick=${reconcile}>${t('reconcile')}</button>
     </div>
-    <p class="muted small">${t('reconcileHint', { n: lost })}</p>
+    <p class="muted small" data-reconcile-hint>${t('reconcileHint', { n: lost })}</p>
     ${i.compensation ? null : html`<${CompensateForm} incident=${i} busy=${busy} run=${run} />`}
     ${i.status === 'OPEN' ? html`<${ResolveForm} incident=${i} busy=${busy} run=${run} />` : null}
     <${Notice} notice=${notice} />
