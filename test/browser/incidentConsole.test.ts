@@ -115,7 +115,7 @@ describe('the console’s incidents', () => {
     await b.step('reconcile', async () => {
       await page.setViewportSize(WIDTHS[0]);
       await page.goto(`${url}/console#/incidents/${incidentId}`);
-      expect(await page.locator('[data-reconcile-hint]').textContent()).toContain('still cancelled without a payment notice: 2.');
+      await page.locator('[data-reconcile-hint]', { hasText: 'still cancelled without a payment notice: 2.' }).waitFor();
       await page.locator('[data-incident-action="reconcile"]').click();
       await page.locator('.notice-info', { hasText: 'Reconciliation started' }).waitFor();
       await page.locator('.notice-ok', { hasText: 'Reconciled' }).waitFor({ timeout: 60_000 });
@@ -125,7 +125,7 @@ describe('the console’s incidents', () => {
       await page.reload();
       await page.locator(`[data-affected-order="${orders.lost.orderId}"] [data-status="DELIVERED"]`).waitFor();
       expect(await page.locator(`[data-affected-order="${orders.unpaid.orderId}"] [data-status]`).getAttribute('data-status')).toBe('CANCELLED');
-      expect(await page.locator('[data-reconcile-hint]').textContent()).toContain('still cancelled without a payment notice: 1.');
+      await page.locator('[data-reconcile-hint]', { hasText: 'still cancelled without a payment notice: 1.' }).waitFor();
     });
 
     await eventually(async () => (await ctx.shop.ops.get(`/v1/coupons/${coupon}`)).body.overLimit === 1, 'the redemption past the limit');
@@ -241,12 +241,20 @@ describe('the console’s incidents', () => {
       .map(([, text]) => text);
     await page.locator('[data-lang-toggle]').click();
     try {
-      for (const view of ['incidents', `incidents/${incidentId}`, `coupons/${coupon}`, 'dashboard']) {
+      // Each view once what it loads is shown (its last part to arrive), so the words checked are the page's, not "Loading…".
+      const views: [string, () => Promise<void>][] = [
+        ['incidents', () => page.locator('[data-empty]').waitFor()],
+        [`incidents/${incidentId}`, () => page.locator('[data-affected-order] [data-status]').first().waitFor()],
+        [`coupons/${coupon}`, () => page.locator('[data-redemption]').first().waitFor()],
+        ['dashboard', async () => {
+          await page.locator('[data-figure="orders"]').waitFor();
+          await page.locator('[data-figure="incidents"] a', { hasText: /^\d+$/ }).waitFor();
+        }],
+      ];
+      for (const [view, shownFully] of views) {
         await b.step(`chinese-${view.replace(/\W+/g, '-')}`, async () => {
           await page.goto(`${url}/console#/${view}`);
-          await page.waitForLoadState('networkidle');
-          await page.locator('main section').first().waitFor();
-          await page.locator('[data-tab="incidents"]', { hasText: '服务事件' }).waitFor();
+          await shownFully();
           const shown = (await page.evaluate(`(() => {
             const copy = document.querySelector('main').cloneNode(true);
             copy.querySelectorAll('[lang="en"], [data-status-banner], [data-public-note], h2, [data-incident-card] strong, [data-incident-link]').forEach((e) => e.remove());

@@ -208,14 +208,14 @@ function IncidentActions({ incident: i, orders, onDone }) {
       return { kind: 'info', text: t('reconcileStarted') };
     });
   // Those still cancelled: one a reconciliation made good keeps its reason but is delivered now.
-  const lost = orders ? orders.items.filter((o) => o.reason === 'cancelled_without_notice' && o.status === 'CANCELLED').length : 0;
+  const lost = orders?.items.filter((o) => o.reason === 'cancelled_without_notice' && o.status === 'CANCELLED').length;
 
   return html`<div class="actions-box">
     <h3>${t('actions')}</h3>
     <div class="buttons">
       <button type="button" class="secondary" data-incident-action="reconcile" disabled=${busy} onClick=${reconcile}>${t('reconcile')}</button>
     </div>
-    <p class="muted small" data-reconcile-hint>${t('reconcileHint', { n: lost })}</p>
+    ${orders ? html`<p class="muted small" data-reconcile-hint>${t('reconcileHint', { n: lost })}</p>` : null}
     ${i.compensation ? null : html`<${CompensateForm} incident=${i} busy=${busy} run=${run} />`}
     ${i.status === 'OPEN' ? html`<${ResolveForm} incident=${i} busy=${busy} run=${run} />` : null}
     <${Notice} notice=${notice} />
