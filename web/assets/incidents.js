@@ -174,8 +174,12 @@ function IncidentActions({ incident: i, orders, onDone }) {
   const { t } = useI18n();
   const [notice, setNotice] = useState(null);
   const [busy, setBusy] = useState(false);
-  const watching = useRef(null);
-  useEffect(() => () => clearTimeout(watching.current), []);
+  // The watch below stops when the page is left, even mid-ask.
+  const watching = useRef({ timer: null, left: false });
+  useEffect(() => () => {
+    watching.current.left = true;
+    clearTimeout(watching.current.timer);
+  }, []);
   const run = async (what) => {
     setBusy(true);
     setNotice(null);
@@ -192,12 +196,14 @@ function IncidentActions({ incident: i, orders, onDone }) {
   const reconciledCount = (view) => view.timeline.filter((e) => e.type === 'reconciled').length;
   /** The reconciliation runs in the incident's workflow: the page asks again until its outcome is in the timeline. */
   function watchReconcile(before, since) {
-    watching.current = setTimeout(async () => {
+    watching.current.timer = setTimeout(async () => {
       const now = await get(`/v1/incidents/${seg(i.incidentId)}`).catch(() => undefined);
+      if (watching.current.left) return;
       if (now && reconciledCount(now) > before) {
         setNotice({ kind: 'ok', text: t('reconciledNow') });
         onDone();
       } else if (Date.now() - since < RECONCILE_WATCH_MS) watchReconcile(before, since);
+      else setNotice({ kind: 'info', text: t('reconcileSlow') });
     }, 1_000);
   }
   const reconcile = () =>
