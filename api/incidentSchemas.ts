@@ -61,15 +61,20 @@ const Affected = z.object({
   buyers: z.number().int().openapi({ description: 'Distinct buyers among them.' }),
 });
 
+/** What anyone may read of an incident (the public status); the staff's view adds to it. */
+const PublicIncident = z.object({
+  title: z.string(),
+  cause: z.enum(INCIDENT_CAUSES),
+  status: z.enum(INCIDENT_STATUSES),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  publicNote: z.string(),
+});
+
 export const Incident = z
   .object({
     incidentId: z.string(),
-    title: z.string(),
-    cause: z.enum(INCIDENT_CAUSES),
-    status: z.enum(INCIDENT_STATUSES),
-    startedAt: z.string(),
-    endedAt: z.string().optional(),
-    publicNote: z.string(),
+    ...PublicIncident.shape,
     openedBy: z.string().openapi({ description: 'The ops key that declared it, or `system` when the product opened it.' }),
     openedAt: z.string(),
     resolvedAt: z.string().optional(),
@@ -110,12 +115,4 @@ export const AffectedOrderList = z
 
 export const Reconciling = z.object({ status: z.literal('reconciling') }).openapi('Reconciling');
 
-const PublicIncident = z.object({
-  title: z.string(),
-  cause: z.enum(INCIDENT_CAUSES),
-  status: z.enum(INCIDENT_STATUSES),
-  startedAt: z.string(),
-  endedAt: z.string().optional(),
-  publicNote: z.string(),
-});
 export const PublicStatus = z.object({ open: z.array(PublicIncident), resolved: z.array(PublicIncident) }).openapi('PublicStatus');

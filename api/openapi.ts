@@ -614,7 +614,7 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/coupons/{code}', tag: 'Coupons', callers: ['ops', 'admin'],
       summary: 'A coupon and its redemptions',
-      description: 'The coupon, its counts, and its most recent 200 redemptions (newest first): each order, its buyer (masked), list price, discount and amount paid, and where the redemption stands.',
+      description: "The coupon, its counts, and its most recent 200 redemptions (newest first): each order, its buyer (masked), list price, discount and amount paid, where the redemption stands, and whether it was redeemed past the coupon's limit (`overLimit`: a payment found after the order's cancel); `overLimit` at the top counts those.",
       request: { params: z.object({ code: s.CouponCode }) },
       ok: { 200: json(s.CouponDetail) },
       failures: [...staffOnly(['ops']), fail(400, '`code` is not a coupon code (3-40 letters, digits, "_" or "-")'), missing('no such coupon')],

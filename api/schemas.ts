@@ -748,10 +748,17 @@ export const CouponRedemption = z
     redeemedAt: z.string().nullable(),
     releasedAt: z.string().nullable(),
     releasedBecause: z.enum(['cancelled', 'refunded']).nullable(),
+    overLimit: z.boolean().openapi({
+      description: "Redeemed past the coupon's limit: a payment found after the order was cancelled unpaid (an incident's reconciliation) when another order had taken the coupon's room meanwhile. The order went through at the price paid.",
+    }),
   })
   .openapi('CouponRedemption');
 
-export const CouponDetail = z.object({ ...CouponFields, redemptions: z.array(CouponRedemption).openapi({ description: 'The most recent 200, newest first.' }) }).openapi('CouponDetail');
+export const CouponDetail = z.object({
+  ...CouponFields,
+  overLimit: z.number().int().openapi({ description: "Redemptions standing past `maxRedemptions` (each marked `overLimit` in `redemptions`): counted as redeemed, so `redeemed` may exceed the limit while `remaining` stays 0." }),
+  redemptions: z.array(CouponRedemption).openapi({ description: 'The most recent 200, newest first.' }),
+}).openapi('CouponDetail');
 
 export const CouponList = z.object({ items: z.array(Coupon), nextCursor: z.string().nullable() }).openapi('CouponList');
 

@@ -267,6 +267,8 @@ export interface RedemptionListed {
   redeemedAt: string | null;
   releasedAt: string | null;
   releasedBecause: string | null;
+  /** Redeemed past the coupon's limit: its payment was found after the order's cancel gave the coupon back, and another order had taken the room. */
+  overLimit: boolean;
 }
 
 export async function couponListed(store: Store, doc: CouponDoc, counts?: RedemptionCounts): Promise<CouponListed> {
@@ -327,5 +329,11 @@ export async function redemptionsOf(store: Store, code: string): Promise<Redempt
     redeemedAt: iso(r.redeemedAt),
     releasedAt: iso(r.releasedAt),
     releasedBecause: r.releasedBecause ?? null,
+    overLimit: r.overLimit === true,
   }));
+}
+
+/** How many of the coupon's redemptions stand past its limit (see redeemReleased): all of them, not only those shown. */
+export function overLimitCount(store: Store, code: string): Promise<number> {
+  return store.couponRedemptions.countDocuments({ code, state: 'redeemed', overLimit: true });
 }

@@ -4,6 +4,7 @@ import express, { Router, type Response } from 'express';
 import { KEY_STATUSES } from '../../db/inventory';
 import { AGENT_CHANNELS, COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '../../domain/complaint';
 import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from '../../domain/evidence';
+import { INCIDENT_CAUSES, INCIDENT_STATUSES } from '../../domain/incident';
 import { ORDER_ACTION_FITS, ORDER_STATUSES } from '../../domain/order';
 
 /**
@@ -50,6 +51,8 @@ export const RULES_MODULE = Object.entries({
   MAX_EVIDENCE_BYTES,
   MAX_EVIDENCE_FILES,
   KEY_STATUSES,
+  INCIDENT_CAUSES,
+  INCIDENT_STATUSES,
 })
   .map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`)
   .join('\n');

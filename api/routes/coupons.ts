@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { couponListed, couponPage, createCoupon, redemptionsOf } from '../../db/coupons';
+import { couponListed, couponPage, createCoupon, overLimitCount, redemptionsOf } from '../../db/coupons';
 import { normalCode } from '../../domain/coupons';
 import { asAction } from '../actionIds';
 import { actorName, callerOf, requireDefaultMerchant, requireRole } from '../auth';
@@ -47,7 +47,7 @@ export function couponRoutes({ store, vault }: ApiDeps): Router {
       const code = normalCode(parse(CouponCode, req.params.code, 'code'));
       const doc = await store.coupons.findById(code).lean();
       if (!doc) throw notFound(`coupon ${code} does not exist`);
-      res.json({ ...(await couponListed(store, doc)), redemptions: await redemptionsOf(store, code) });
+      res.json({ ...(await couponListed(store, doc)), overLimit: await overLimitCount(store, code), redemptions: await redemptionsOf(store, code) });
     }),
   );
 

@@ -179,9 +179,14 @@ describe('compensating the buyers an incident hurt', () => {
     expect(again.timeline.map((e: { type: string }) => e.type)).not.toContain('coupon_over_limit');
     const singleSeen = (await shop.admin.get(`/v1/coupons/${single.body.code}`)).body;
     expect(singleSeen.counts).toEqual({ held: 0, redeemed: 2, released: 0 });
+    // The answer names the redemption past the limit, and only it.
+    expect(singleSeen).toMatchObject({ maxRedemptions: 1, remaining: 0, overLimit: 1 });
+    const flagged = Object.fromEntries(singleSeen.redemptions.map((r: { orderId: string; overLimit: boolean }) => [r.orderId, r.overLimit]));
+    expect(flagged).toEqual({ [tookLast.orderId]: true, [other.orderId]: false });
     expect(await ctx.product.store.couponRedemptions.findById(`${single.body.code}:${tookLast.orderId}`).lean()).toMatchObject({ state: 'redeemed', paymentId: 'pay-rev-1', overLimit: true });
     const roomySeen = (await shop.admin.get(`/v1/coupons/${roomy.body.code}`)).body;
-    expect(roomySeen).toMatchObject({ counts: { held: 0, redeemed: 1, released: 0 }, remaining: 4 });
+    expect(roomySeen).toMatchObject({ counts: { held: 0, redeemed: 1, released: 0 }, remaining: 4, overLimit: 0 });
+    expect(roomySeen.redemptions).toEqual([expect.objectContaining({ orderId: hadRoom.orderId, state: 'redeemed', overLimit: false })]);
     expect(await ctx.product.store.couponRedemptions.findById(`${roomy.body.code}:${hadRoom.orderId}`).lean()).not.toHaveProperty('overLimit');
   });
 });

@@ -15,6 +15,7 @@ import { RefundsView } from './refunds.js';
 import { ReportNotesView } from './reportNotes.js';
 import { StatusBanner } from './statusBanner.js';
 import { I18n, Notice, useI18n } from './ui.js';
+import { IncidentsView, IncidentView } from './incidents.js';
 
 /** Each tab, who sees it, and the page under it (`#/orders/<id>`) where it has one. */
 const VIEWS = {
@@ -26,6 +27,7 @@ const VIEWS = {
   queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
   refunds: { roles: ['agent', 'admin'], view: RefundsView },
   stuck: { roles: ['ops', 'admin'], view: StuckView },
+  incidents: { roles: ['ops', 'admin'], view: IncidentsView, one: IncidentView },
   stock: { roles: ['agent', 'ops', 'admin'], view: StockView },
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
   products: { roles: ['admin'], view: ProductsView, one: KeysView },

@@ -122,12 +122,14 @@ export function CouponView({ id }) {
               <div><dt>${t('discountKind')}</dt><dd><${Terms} coupon=${c} /></dd></div>
               <div><dt>${t('maxRedemptions')}</dt><dd>${c.maxRedemptions ?? t('noLimit')}</dd></div>
               <div><dt>${t('remaining')}</dt><dd data-remaining>${c.remaining ?? t('noLimit')}</dd></div>
+              ${c.overLimit ? html`<div><dt>${t('overLimit')}</dt><dd data-over-limit-count><span class="badge kind-act">${c.overLimit}</span></dd></div>` : null}
               ${c.validFrom ? html`<div><dt>${t('validFrom')}</dt><dd><${When} at=${c.validFrom} /></dd></div>` : null}
               ${c.validUntil ? html`<div><dt>${t('validUntil')}</dt><dd><${When} at=${c.validUntil} /></dd></div>` : null}
               ${c.issuedTo ? html`<div><dt>${t('issuedTo')}</dt><dd>${c.issuedTo}</dd></div>` : null}
               <div><dt>${t('created')}</dt><dd><${When} at=${c.createdAt} /> · ${c.createdBy}</dd></div>
             </dl>
           </div>
+          ${c.overLimit ? html`<p class="notice notice-conflict" data-over-limit-note>${t('overLimitNote', { n: c.overLimit, max: c.maxRedemptions })}</p>` : null}
           <h3>${t('redemptions')}</h3>
           ${c.redemptions.length === 0 ? html`<p class="muted">${t('nothing')}</p>` : null}
           ${c.redemptions.length
@@ -135,13 +137,13 @@ export function CouponView({ id }) {
                 <thead><tr><th>${t('order')}</th><th>${t('buyer')}</th><th>${t('listPrice')}</th><th>${t('discount')}</th><th>${t('amount')}</th><th>${t('status')}</th><th>${t('heldAt')}</th></tr></thead>
                 <tbody>
                   ${c.redemptions.map(
-                    (r) => html`<tr key=${r.orderId} data-redemption=${r.orderId} data-state=${r.state}>
+                    (r) => html`<tr key=${r.orderId} data-redemption=${r.orderId} data-state=${r.state} data-over-limit=${r.overLimit ? 'true' : null}>
                       <td data-label=${t('order')}><a href=${`#/orders/${seg(r.orderId)}`} class="mono">${r.orderId}</a></td>
                       <td data-label=${t('buyer')}>${r.buyer}</td>
                       <td data-label=${t('listPrice')}>${formatMoney(r.listPrice, lang)}</td>
                       <td data-label=${t('discount')}>${formatMoney(r.discount, lang)}</td>
                       <td data-label=${t('amount')} data-paid>${formatMoney(r.amount, lang)}</td>
-                      <td data-label=${t('status')}><span class=${`badge kind-${REDEMPTION_KIND[r.state]}`}>${t(`rd_${r.state}`)}${r.releasedBecause ? ` · ${t(`rb_${r.releasedBecause}`)}` : ''}</span></td>
+                      <td data-label=${t('status')}><span class=${`badge kind-${REDEMPTION_KIND[r.state]}`}>${t(`rd_${r.state}`)}${r.releasedBecause ? ` · ${t(`rb_${r.releasedBecause}`)}` : ''}</span>${r.overLimit ? html` <span class="badge kind-act" data-past-limit>${t('pastLimit')}</span>` : null}</td>
                       <td data-label=${t('heldAt')}><${When} at=${r.heldAt} /></td>
                     </tr>`,
                   )}

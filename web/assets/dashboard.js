@@ -1,9 +1,9 @@
 // The shop at a glance: sales, revenue, refunds and complaints by day, and what waits on someone.
 import { html, useState } from '/console/vendor/preact.js';
-import { get, query } from './api.js';
+import { get, query, seg } from './api.js';
 import { DayChart } from './chart.js';
 import { formatMoney, fractionDigits } from './money.js';
-import { Loading, useI18n, useLoad } from './ui.js';
+import { Loading, When, useI18n, useLoad } from './ui.js';
 
 const PERIODS = [7, 30, 90];
 
@@ -25,6 +25,7 @@ export function DashboardView() {
   }, [days]);
   const stuck = useLoad(() => get('/v1/ops/stuck'), []);
   const queue = useLoad(() => get('/v1/complaints?limit=100'), []);
+  const incidents = useLoad(() => get('/v1/incidents?status=OPEN'), []);
   const s = sales.data;
   const currency = s?.totals.revenue.currency ?? 'CNY';
   const major = (m) => m.amount / 10 ** fractionDigits(m.currency);
@@ -39,7 +40,13 @@ export function DashboardView() {
       <dl class="figures">
         <div><dt>${t('needAttention')}</dt><dd data-figure="attention"><a href="#/stuck">${stuck.data ? stuck.data.items.length : '…'}</a></dd></div>
         <div><dt>${t('openComplaints')}</dt><dd data-figure="waiting"><a href="#/queue">${waiting === undefined ? '…' : `${waiting}${queue.data.nextCursor ? '+' : ''}`}</a></dd></div>
+        <div><dt>${t('openIncidents')}</dt><dd data-figure="incidents"><a href="#/incidents">${incidents.data ? incidents.data.items.length : incidents.error ? '—' : '…'}</a></dd></div>
       </dl>
+      ${incidents.data?.items.length
+        ? html`<ul class="plain" data-open-incidents>${incidents.data.items.map(
+            (i) => html`<li key=${i.incidentId}><a href=${`#/incidents/${seg(i.incidentId)}`} data-incident-link=${i.incidentId}>${i.title}</a> <span class="muted small">· <${When} at=${i.startedAt} /></span></li>`,
+          )}</ul>`
+        : null}
       ${s
         ? html`
           <dl class="figures" data-period=${`${s.byDay[0]?.day}/${s.byDay.at(-1)?.day}`}>
