@@ -42,7 +42,7 @@ describe('the console of a platform of many merchants', () => {
     await b.step('sign in', async () => {
       await signIn(page, url, PLATFORM_KEY);
       expect(await page.locator('[data-me]').getAttribute('data-me')).toBe('platform');
-      expect(await tabs()).toEqual(['merchants', 'platform', 'dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']);
+      expect(await tabs()).toEqual(['merchants', 'platform', 'dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']);
       await page.locator('tr[data-merchant="acme-cards"]').waitFor();
     });
 
@@ -121,6 +121,11 @@ describe('the console of a platform of many merchants', () => {
       expect(await page.locator('[data-merchant-switcher]').inputValue()).toBe('acme-cards');
       await page.locator('[data-tab="apiKeys"]').click();
       await page.locator('tr[data-role="storefront"]').waitFor();
+      // The first shop's own tabs are not offered for another merchant; its dashboard counts no incidents.
+      expect((await tabs()).filter((tab) => tab === 'coupons' || tab === 'incidents')).toEqual([]);
+      await page.locator('[data-tab="dashboard"]').click();
+      await page.locator('[data-figure="attention"]').waitFor();
+      expect(await page.locator('[data-figure="incidents"]').count()).toBe(0);
     });
     await b.step('default', async () => {
       await page.locator('[data-tab="products"]').click();
@@ -133,9 +138,10 @@ describe('the console of a platform of many merchants', () => {
   it("never shows a merchant's own keys the switcher or the platform's pages", async () => {
     const { page } = b;
     for (const [key, expected] of [
-      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']],
+      // Coupons and incidents are the first shop's alone in this release.
+      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys']],
       [acme.keys.agent, ['orders', 'queue', 'refunds', 'stock', 'ranking']],
-      [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']],
+      [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']],
     ] as const) {
       await b.step(`tabs of ${key.slice(0, 8)}`, async () => {
         await signIn(page, url, key);

@@ -1,13 +1,12 @@
 // A merchant's API keys, for its admin (or the platform acting for it): who holds which role, when
 // each was last used, a new key issued (its secret shown once) and a key revoked at once.
 import { html, useState } from '/console/vendor/preact.js';
-import { get, post, remove, seg } from './api.js';
+import { FIRST_SHOP, get, post, remove, seg } from './api.js';
 import { ShownOnce } from './shownOnce.js';
 import { Confirm, Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
 
 const ROLES = ['admin', 'storefront', 'agent', 'ops'];
 /** The merchant whose keys API_KEYS also holds: those are configured, not issued, and not listed. */
-const DEFAULT_MERCHANT = 'default';
 
 export function ApiKeysView({ me }) {
   const { t } = useI18n();
@@ -24,7 +23,7 @@ export function ApiKeysView({ me }) {
       <${IssueKey} base=${base} onIssued=${(k) => { setIssued(k); keys.reload(); }} />
       ${issued ? html`<${ShownOnce} title=${t('newKeyOf', { name: issued.name })} secret=${issued.secret} onDismiss=${() => setIssued(null)} />` : null}
       <h3>${t('apiKeysOf', { id: me.merchantId })}</h3>
-      ${me.merchantId === DEFAULT_MERCHANT ? html`<p class="muted small">${t('configuredKeysNotListed')}</p>` : null}
+      ${me.merchantId === FIRST_SHOP ? html`<p class="muted small">${t('configuredKeysNotListed')}</p>` : null}
       <${Notice} notice=${revoked} />
       <${Loading} state=${keys} />
       ${keys.data && keys.data.items.length === 0 ? html`<p class="muted">${t('nothing')}</p>` : null}

@@ -1,6 +1,6 @@
 // The console: sign in with an API key, then the views the key's role may use.
 import { html, render, useEffect, useLayoutEffect, useState } from '/console/vendor/preact.js';
-import { get, session } from './api.js';
+import { FIRST_SHOP, get, session } from './api.js';
 import { ApiKeysView } from './apiKeys.js';
 import { ComplaintView, QueueView } from './complaints.js';
 import { CouponsView, CouponView } from './coupons.js';
@@ -27,20 +27,20 @@ const VIEWS = {
   queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
   refunds: { roles: ['agent', 'admin'], view: RefundsView },
   stuck: { roles: ['ops', 'admin'], view: StuckView },
-  incidents: { roles: ['ops', 'admin'], view: IncidentsView, one: IncidentView },
+  incidents: { roles: ['ops', 'admin'], view: IncidentsView, one: IncidentView, firstShopOnly: true },
   stock: { roles: ['agent', 'ops', 'admin'], view: StockView },
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
   notes: { roles: ['admin'], view: ReportNotesView },
   apiKeys: { roles: ['admin'], view: ApiKeysView },
-  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView },
+  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView, firstShopOnly: true },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */
 const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };
 
 /** The role a key's views are chosen by: a platform key is the admin of the merchant it acts for. */
 const viewRole = (role) => (role === 'platform' ? 'admin' : role);
-const mayOpen = (me, v) => VIEWS[v].roles.includes(me.role) || VIEWS[v].roles.includes(viewRole(me.role));
+const mayOpen = (me, v) => (VIEWS[v].roles.includes(me.role) || VIEWS[v].roles.includes(viewRole(me.role))) && (!VIEWS[v].firstShopOnly || me.merchantId === FIRST_SHOP);
 
 /** Who the key is; a platform key whose chosen merchant is gone (404) falls back to the default one. */
 async function whoAmI() {
@@ -125,6 +125,7 @@ function App() {
 
   const switchMerchant = async (merchantId) => {
     const before = session.merchant();
+    const shown = location.hash;
     session.actFor(merchantId);
     try {
       setMe(await whoAmI());
@@ -133,8 +134,9 @@ function App() {
       session.actFor(before);
       return;
     }
-    // A page under a tab (an order, a complaint) is the previous merchant's: back to the tab itself.
-    if (arg !== undefined) location.hash = `#/${name}`;
+    // A page under a tab (an order, a complaint) is the previous merchant's: back to the tab itself,
+    // unless the user has gone elsewhere while the switch was asked.
+    if (arg !== undefined && location.hash === shown) location.hash = `#/${name}`;
   };
 
   const allowed = me ? Object.keys(VIEWS).filter((v) => mayOpen(me, v)) : [];

@@ -1,12 +1,12 @@
 // The shop's notes on the public complaint report (/report): what it improved, month by month.
 import { html, useState } from '/console/vendor/preact.js';
-import { get, post, query } from './api.js';
+import { FIRST_SHOP, get, post, query } from './api.js';
 import { Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
 /** The merchant's own public report page; the first shop's stays at /report, as before merchants. */
-const reportPage = (merchantId) => (merchantId === 'default' ? '/report' : `/report/${encodeURIComponent(merchantId)}`);
+const reportPage = (merchantId) => (merchantId === FIRST_SHOP ? '/report' : `/report/${encodeURIComponent(merchantId)}`);
 
 export function ReportNotesView({ me }) {
   const { t } = useI18n();
