@@ -182,6 +182,10 @@ describe("a merchant's settings", () => {
       return row?.delivery === 'sent' ? row : false;
     }, 'the outbox entry sent');
     expect(entry.delivery).toBe('sent');
+    // Its products' stock alerts too.
+    await a.shop.product('set-low', { lowStockThreshold: 1 }, keyCodes(2, 'LOW'));
+    await a.shop.delivered('set-low');
+    await eventually(async () => delivered.some((r) => r.path === '/a' && r.body?.type === 'stock.low' && r.body?.sku === 'set-low'), "A's low-stock alert at its webhook");
     // B set no webhook: none of its orders' events come here.
     const theirs = await b.shop.order(sku);
     expectStatus(await b.shop.storefront.post(`/v1/orders/${theirs.orderId}/cancel`, {}), 200, 'cancel B');
