@@ -852,7 +852,15 @@ export const MerchantSettingsInput = z
     paymentWebhookSecret: nullable(settingSecret(16)),
     webhook: nullable(z.object({ url: settingUrl, secret: settingSecret(16) }).strict()),
     rails: nullable(MerchantRails),
-    complaintPolicy: nullable(z.object({ firstResponse: BoundedDuration, resolution: BoundedDuration }).strict()),
+    complaintPolicy: nullable(
+      z
+        .object({ firstResponse: BoundedDuration, resolution: BoundedDuration })
+        .strict()
+        .refine((p) => !isDuration(p.firstResponse) || !isDuration(p.resolution) || parseDuration(p.resolution) >= parseDuration(p.firstResponse), {
+          path: ['resolution'],
+          message: 'must be no shorter than firstResponse',
+        }),
+    ),
   })
   .strict()
   .openapi('MerchantSettingsInput', { description: 'Each section given replaces that section; `null` removes it; a section left out stays as it is.' });

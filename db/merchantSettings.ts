@@ -1,7 +1,7 @@
 import { applySettingsChange, noticeReachesOrder, type MerchantSettings, type MerchantSettingsChange } from '../domain/merchantSettings';
 import { DEFAULT_MERCHANT, merchantOr } from '../domain/merchant';
 import type { Store } from './store';
-import type { Vault } from './vault';
+import type { Sealed, Vault } from './vault';
 
 /**
  * A merchant's settings, opened from the vault; none written yet reads as none set. They are read
@@ -10,25 +10,35 @@ import type { Vault } from './vault';
  */
 export async function readSettings(store: Store, vault: Vault, merchantId: string): Promise<MerchantSettings> {
   const row = await store.merchants.findById(merchantId, { settings: 1 }).lean();
-  return row?.settings ? (JSON.parse(vault.open(row.settings)) as MerchantSettings) : {};
+  return opened(vault, row?.settings);
+}
+
+function opened(vault: Vault, sealed: Sealed | undefined): MerchantSettings {
+  return sealed ? (JSON.parse(vault.open(sealed)) as MerchantSettings) : {};
 }
 
 /**
  * Apply a change and keep the result sealed; the first shop's row is written on its first change,
- * as its status is. Null when there is no such merchant.
+ * as its status is. Null when there is no such merchant. Written only over the settings it was
+ * applied to (each seal is unique), so two admins saving at once never lose one's section: the
+ * later one is applied again over the earlier.
  */
 export async function changeSettings(store: Store, vault: Vault, merchantId: string, change: MerchantSettingsChange): Promise<MerchantSettings | null> {
-  const exists = merchantId === DEFAULT_MERCHANT || (await store.merchants.exists({ _id: merchantId })) !== null;
-  if (!exists) return null;
-  const next = applySettingsChange(await readSettings(store, vault, merchantId), change);
-  const set = { $set: { settings: vault.seal(JSON.stringify(next)) } };
   if (merchantId === DEFAULT_MERCHANT) {
-    await store.merchants.updateOne({ _id: merchantId }, { ...set, $setOnInsert: { name: 'default', status: 'ACTIVE', contactEmail: { iv: '', tag: '', data: '' } } }, { upsert: true });
-  } else {
-    await store.merchants.updateOne({ _id: merchantId }, set);
+    await store.merchants.updateOne({ _id: merchantId }, { $setOnInsert: { name: 'default', status: 'ACTIVE', contactEmail: { iv: '', tag: '', data: '' } } }, { upsert: true });
   }
-  return next;
+  for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+    const row = await store.merchants.findById(merchantId, { settings: 1 }).lean();
+    if (!row) return null;
+    const next = applySettingsChange(opened(vault, row.settings), change);
+    const unchanged = row.settings ? { 'settings.data': row.settings.data } : { settings: { $exists: false } };
+    const { matchedCount } = await store.merchants.updateOne({ _id: merchantId, ...unchanged }, { $set: { settings: vault.seal(JSON.stringify(next)) } });
+    if (matchedCount === 1) return next;
+  }
+  throw new Error(`the settings of merchant ${merchantId} kept changing while being saved`);
 }
+
+const SAVE_ATTEMPTS = 5;
 
 /** Whether a payment notice that came for `merchantId` may touch the order it names (another merchant's may not). */
 export async function noticeMayReach(store: Store, merchantId: string, orderId: string): Promise<boolean> {

@@ -117,6 +117,15 @@ describe("a merchant's settings", () => {
     expectStatus(await admin(b).put(settingsOf(b), { complaintPolicy: { firstResponse: '1h', resolution: '1d' } }), 200, 'B sets a policy');
     const cleared = await admin(b).put(settingsOf(b), { complaintPolicy: null });
     expect(cleared.body).toEqual({ paymentWebhookSecret: '********' });
+    // Two sections saved at once by two callers: both kept.
+    const [first, second] = await Promise.all([
+      admin(b).put(settingsOf(b), { complaintPolicy: { firstResponse: '3h', resolution: '2d' } }),
+      ctx.shop.http.as(PLATFORM_KEY).put(settingsOf(b), { webhook: { url: `${hook.url}/b-unused`, secret: hookSecret } }),
+    ]);
+    expectStatus(first, 200, 'policy saved');
+    expectStatus(second, 200, 'webhook saved');
+    expect(Object.keys((await admin(b).get(settingsOf(b))).body).sort()).toEqual(['complaintPolicy', 'paymentWebhookSecret', 'webhook']);
+    expectStatus(await admin(b).put(settingsOf(b), { complaintPolicy: null, webhook: null }), 200, 'B back to its secret alone');
   });
 
   it("answers another merchant's settings as not there", async () => {
@@ -139,6 +148,7 @@ describe("a merchant's settings", () => {
       [{ webhook: { url: 'ftp://example.com/x', secret: hookSecret } }, 'webhook.url'],
       [{ webhook: { url: `${hook.url}/a` } }, 'webhook.secret'],
       [{ complaintPolicy: { firstResponse: 'soon', resolution: '1d' } }, 'complaintPolicy.firstResponse'],
+      [{ complaintPolicy: { firstResponse: '2d', resolution: '1d' } }, 'complaintPolicy.resolution'],
       [{ rails: { alipay: { appId: 'x', privateKey: '/etc/passwd', publicKey: '-----BEGIN PUBLIC KEY-----' } } }, 'rails.alipay.privateKey'],
       [{ rails: { alipay: { appId: 'x', privateKey: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----', publicKey: '-----BEGIN PUBLIC KEY-----\nno\n-----END PUBLIC KEY-----' } } }, 'rails.alipay.privateKey'],
       [{ rails: { paypal: {} } }, 'rails'],
