@@ -45,3 +45,32 @@ export async function noticeMayReach(store: Store, merchantId: string, orderId: 
   const access = await store.orderAccess.findById(orderId, { merchantId: 1 }).lean();
   return noticeReachesOrder(merchantId, access ? merchantOr(access.merchantId) : undefined);
 }
+
+/**
+ * Merchants' settings as the notice routes read them: every notice, signed or not, needs its
+ * merchant's secret before the anonymous rate limit can tell them apart, so a flood of unsigned
+ * notices would otherwise cost a read each. Kept `ttlMs` (a change reaches notices that much later),
+ * for a bounded number of merchants.
+ */
+export class RecentSettings {
+  private readonly known = new Map<string, { at: number; settings: Promise<MerchantSettings> }>();
+  constructor(
+    private readonly store: Store,
+    private readonly vault: Vault,
+    private readonly ttlMs = 5_000,
+    private readonly size = 1_000,
+  ) {}
+
+  of(merchantId: string): Promise<MerchantSettings> {
+    const now = Date.now();
+    const kept = this.known.get(merchantId);
+    if (kept && now - kept.at < this.ttlMs) return kept.settings;
+    const settings = readSettings(this.store, this.vault, merchantId);
+    this.known.delete(merchantId);
+    if (this.known.size >= this.size) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(merchantId, { at: now, settings });
+    // A failed read is not kept: the next notice reads again.
+    settings.catch(() => this.known.delete(merchantId));
+    return settings;
+  }
+}

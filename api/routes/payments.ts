@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { noticeMayReach, readSettings } from '../../db/merchantSettings';
+import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
 import { isDuplicateKeyError } from '../../db/store';
 import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
 import { noticeSecretOf } from '../../domain/merchantSettings';
@@ -20,6 +20,7 @@ import { parse } from '../validate';
  */
 export function paymentRoutes({ config, store, vault, orders, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
+  const settings = new RecentSettings(store, vault);
   // The first shop's notices keep their address; every merchant's (the first shop's too) have their own.
   for (const path of ['/v1/payments/notify', '/v1/payments/notify/:merchantId']) {
     router.post(
@@ -70,7 +71,7 @@ export function paymentRoutes({ config, store, vault, orders, logger }: ApiDeps,
   /** The merchant's own secret; the platform's only for the first shop; none for a merchant that set none (or a name that is no merchant). */
   async function secretOf(merchantId: string): Promise<string | undefined> {
     if (!MERCHANT_ID.test(merchantId)) return undefined;
-    return noticeSecretOf(merchantId, await readSettings(store, vault, merchantId), config.paymentWebhookSecret);
+    return noticeSecretOf(merchantId, await settings.of(merchantId), config.paymentWebhookSecret);
   }
 
   /**

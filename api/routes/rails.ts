@@ -1,6 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { parseMerchantRails } from '../../config/rails';
-import { noticeMayReach, readSettings } from '../../db/merchantSettings';
+import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
 import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/payment';
 import { providerRailsOf, type NoticeOutcome, type NoticeReply, type NoticeRequest, type ProviderRail } from '../../payments/rails';
@@ -22,6 +22,7 @@ const PROVIDER_METHODS = PAYMENT_METHODS.filter((m): m is ProviderMethod => m !=
  */
 export function railRoutes({ rails, orders, client, config, store, vault, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
+  const settings = new RecentSettings(store, vault);
   const raw = express.raw({ type: () => true, limit: '64kb' });
   const disputes = new DisputeGateway(client, config.temporal.taskQueue, config.complaint);
   const verifyNotice = (rail: ProviderRail, request: NoticeRequest) => rail.verifyNotice(request);
@@ -97,7 +98,7 @@ export function railRoutes({ rails, orders, client, config, store, vault, logger
 
   async function merchantRail(method: ProviderMethod, merchantId: string): Promise<{ rail?: ProviderRail; merchantId: string }> {
     if (!MERCHANT_ID.test(merchantId)) return { merchantId };
-    const accounts = (await readSettings(store, vault, merchantId)).rails?.[method];
+    const accounts = (await settings.of(merchantId)).rails?.[method];
     if (!accounts) return merchantId === DEFAULT_MERCHANT ? platformRail(method) : { merchantId };
     const own = providerRailsOf(parseMerchantRails({ [method]: accounts }, config.rails.publicBaseUrl).rails, config)[method];
     return { rail: own, merchantId };
