@@ -7,6 +7,7 @@ import type { Notification } from '../domain/notification';
 import type { ActivityDeps } from './deps';
 import { DEFAULT_MERCHANT, ofStockId } from '../domain/merchant';
 import { OrderMerchants } from '../db/merchants';
+import { readSettings } from '../db/merchantSettings';
 import { callJson, isRefusal, isSuccess, safeUrl } from './http';
 
 
@@ -26,20 +27,20 @@ function webhookBody(entry: OutboxDoc): Record<string, unknown> {
   };
 }
 
-export function notificationActivities({ store, config }: ActivityDeps) {
+export function notificationActivities({ store, vault, config }: ActivityDeps) {
   const merchants = new OrderMerchants(store);
   /**
-   * Where an order's event goes: the webhook of the storefront that created the order
-   * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own. The
-   * configured webhooks are the merchant `default`'s: no other merchant's event goes to them.
+   * Where an event goes. Another merchant's order or product: that merchant's own webhook (its
+   * settings), or nowhere. The first shop's order: the webhook of the storefront that created it
+   * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own.
    */
   async function targetOf(event: { orderId?: string; sku?: string }): Promise<{ url: string; secret: string } | undefined> {
     const { orderId } = event;
+    const merchantId = orderId !== undefined ? await merchants.of(orderId) : event.sku !== undefined ? ofStockId(event.sku).merchantId : DEFAULT_MERCHANT;
+    if (merchantId !== DEFAULT_MERCHANT) return (await readSettings(store, vault, merchantId)).webhook;
     const configured = config.storefrontWebhook !== undefined || Object.keys(config.storefrontWebhooks).length > 0;
     if (!configured) return undefined;
-    if (orderId === undefined) return event.sku !== undefined && ofStockId(event.sku).merchantId !== DEFAULT_MERCHANT ? undefined : config.storefrontWebhook;
-    if ((await merchants.of(orderId)) !== DEFAULT_MERCHANT) return undefined;
-    if (Object.keys(config.storefrontWebhooks).length === 0) return config.storefrontWebhook;
+    if (orderId === undefined || Object.keys(config.storefrontWebhooks).length === 0) return config.storefrontWebhook;
     const access = await store.orderAccess.findById(orderId, { storefront: 1 }).lean();
     const own = access ? config.storefrontWebhooks[access.storefront] : undefined;
     return own ?? config.storefrontWebhook;

@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { alertEventId, markAlertDispatched, raiseStockAlerts } from '../db/stockAlerts';
+import { readSettings } from '../db/merchantSettings';
 import { isDuplicateKeyError } from '../db/store';
+import { DEFAULT_MERCHANT, ofStockId } from '../domain/merchant';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -9,10 +11,12 @@ import type { ActivityDeps } from './deps';
  * `stock.out` once per crossing: kept in the outbox, carried by the same notification workflow as
  * every other event (retried until the storefront answers 2xx).
  */
-export function stockWatch({ store, config, logger }: ActivityDeps) {
+export function stockWatch({ store, vault, config, logger }: ActivityDeps) {
   async function dispatch(alert: Awaited<ReturnType<typeof raiseStockAlerts>>[number]): Promise<void> {
     const eventId = alertEventId(alert);
-    const webhook = config.storefrontWebhook !== undefined;
+    // The first shop's alerts go to the configured webhook; another merchant's to its own, if it set one.
+    const { merchantId } = ofStockId(alert.sku);
+    const webhook = merchantId === DEFAULT_MERCHANT ? config.storefrontWebhook !== undefined : (await readSettings(store, vault, merchantId)).webhook !== undefined;
     try {
       await store.outbox.create({
         _id: eventId,

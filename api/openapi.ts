@@ -377,11 +377,14 @@ export function describeApi(): OpenAPIRegistry {
       failures: [...staffOnly(['agent']), badParam('orderId'), ...actionBody(), fail(400, 'a rejection (`approve: false`) without a `note`'), missing('no such order'), conflict('no refund request is pending on the order, or an open payment dispute holds its refunds')],
     },
     // ── Payments ──
-    {
-      method: 'post', path: '/v1/payments/notify', tag: 'Payments', callers: ['provider'],
-      summary: 'A payment notice (generic rail)',
-      description: "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed either way with PAYMENT_WEBHOOK_SECRET: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, or as Standard Webhooks (`webhook-id`, `webhook-timestamp` within 5 minutes of now, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<raw body>\">`; the key is the secret's base64 part if it is written `whsec_<base64>`, else its UTF-8 bytes, so a sender's library takes `whsec_` + base64(secret)). A request with any `webhook-*` header is judged by those headers. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice; so a replayed `webhook-id` is harmless) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
+    ...([undefined, 'merchant'] as const).map((merchant) => ({
+      method: 'post' as const, path: merchant ? '/v1/payments/notify/{merchantId}' : '/v1/payments/notify', tag: 'Payments', callers: ['provider'] as Caller[],
+      summary: merchant ? "A merchant's payment notice (generic rail)" : 'A payment notice (generic rail)',
+      description: (merchant
+        ? "The notice of one merchant's payment, as below but signed with that merchant's own `paymentWebhookSecret` (its settings) and nothing else: another merchant's secret, or the platform's, is a 401 (the first shop, `default`, falls back to PAYMENT_WEBHOOK_SECRET). A merchant that set no secret takes no notice. A notice naming another merchant's order is answered 200 as if the order did not exist, and touches nothing. "
+        : "The first shop's (`default`) notices; another merchant's order named here is answered as if it did not exist. ") + "The payment provider's (or your own translator's) notice that a payment succeeded or failed, signed either way with PAYMENT_WEBHOOK_SECRET: `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, or as Standard Webhooks (`webhook-id`, `webhook-timestamp` within 5 minutes of now, `webhook-signature: v1,<base64 HMAC-SHA256 of \"<id>.<timestamp>.<raw body>\">`; the key is the secret's base64 part if it is written `whsec_<base64>`, else its UTF-8 bytes, so a sender's library takes `whsec_` + base64(secret)). A request with any `webhook-*` header is judged by those headers. Every well-formed signed notice answers 200, also a duplicate (same `eventId`: no effect twice; so a replayed `webhook-id` is harmless) and a late one, so the sender stops retrying. A success for a cancelled order, a second payment or a wrong amount is refunded automatically. A refused notice records nothing.",
       request: {
+        ...(merchant ? { params: z.object({ merchantId: s.MerchantId }) } : {}),
         headers: z.object({
           'X-Signature': z.string().optional(),
           'webhook-id': z.string().optional(),
@@ -396,7 +399,7 @@ export function describeApi(): OpenAPIRegistry {
         fail(400, 'a signed body that is not JSON or not a notice (`details` names each field)'),
         rawBody,
       ],
-    },
+    })),
     {
       method: 'post', path: '/v1/payments/alipay/notify', tag: 'Payments', callers: ['provider'],
       summary: 'Alipay payment notice',
@@ -790,6 +793,38 @@ function merchantOperations(): Operation[] {
       ok: { 200: json(z.object({ keyId: z.string(), revoked: z.literal(true) }), 'revoked') },
       failures: [...merchantAdmin, badMerchant, fail(400, '`keyId` is not a valid id, or a body other than `{}`'), ...jsonBody(), missing('the merchant has no such key')],
     },
+    {
+      method: 'put', path: '/v1/merchants/{merchantId}/settings', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: "Change a merchant's settings",
+      description: "The merchant's own payment notice secret (`paymentWebhookSecret`, for `/v1/payments/notify/{merchantId}`), storefront webhook (its orders' and products' events go there, signed with its secret, instead of nowhere), payment rail accounts (per rail the settings of the configuration's rail variables, camelCase without the prefix, keys as PEM text; they verify `/v1/rails/{rail}/notify/{merchantId}`) and complaint deadlines (`firstResponse`, `resolution` as durations, for complaints filed from now on its orders). A section given replaces that section, `null` removes it, one left out stays. Stored encrypted; the answer is the settings with every secret masked.",
+      request: { params: merchantParam, ...body(s.MerchantSettingsInput) },
+      ok: { 200: json(s.MerchantSettings, 'changed') },
+      failures: [...merchantAdmin, badMerchant, fail(400, 'a field that is not valid, named in `details` (a rail key that does not load, a secret sent back as its mask, a duration that is not one)'), ...jsonBody()],
+    },
+    {
+      method: 'get', path: '/v1/merchants/{merchantId}/settings', tag: 'Merchants', callers: ['platform', 'admin'],
+      summary: "A merchant's settings",
+      description: 'The settings as set, every secret shown as `********` (never a character of it); `{}` when none are set (`Cache-Control: no-store`).',
+      request: { params: merchantParam },
+      ok: { 200: json(s.MerchantSettings) },
+      failures: merchantAdmin,
+    },
+    ...(
+      [
+        ['post', 'alipay'],
+        ['post', 'wechatpay'],
+        ['post', 'stripe'],
+        ['get', 'epay'],
+        ['post', 'epay'],
+      ] as const
+    ).map(([method, rail]) => ({
+      method, path: `/v1/rails/${rail}/notify/{merchantId}`, tag: 'Payments', callers: ['provider'] as Caller[],
+      summary: `A merchant's ${rail} notice${rail === 'epay' ? ` (${method.toUpperCase()})` : ''}`,
+      description: `The ${rail} notice of one merchant's payment, verified with that merchant's own ${rail} account (its settings' \`rails.${rail}\`) only, and answered as the platform's ${rail} notice address answers; the first shop (\`default\`) falls back to the platform's ${rail} settings. A notice naming another merchant's order touches nothing.`,
+      request: { params: merchantParam },
+      ok: { 200: { description: `as the provider expects (see the platform's ${rail} notice)` } },
+      failures: [missing(`no ${rail} account for this merchant`), ...(method === 'post' ? [rawBody] : [])],
+    })),
     {
       method: 'get', path: '/v1/platform/ranking', tag: 'Merchants', callers: ['platform'],
       summary: "The platform's complaint ranking of its merchants",

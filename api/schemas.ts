@@ -12,6 +12,7 @@ import { isDuration, parseDuration } from '../domain/duration';
 import { ORDER_STATUSES, STUCK_AFTER, type OrderView as OrderViewOf } from '../domain/order';
 import type { ComplaintView as ComplaintViewOf } from '../domain/complaint';
 import { MERCHANT_ID, MERCHANT_KEY_ROLES } from '../domain/merchant';
+import { MASKED } from '../domain/merchantSettings';
 import { PAYMENT_METHODS } from '../domain/payment';
 
 extendZodWithOpenApi(z);
@@ -813,3 +814,69 @@ export const MerchantRanking = z
   })
   .openapi('MerchantRanking');
 export const MerchantResume = z.object({ note: z.string().trim().min(1, 'must not be blank').max(500, 'must be at most 500 characters').optional() }).strict().openapi('MerchantResume');
+
+// ── A merchant's settings ──
+/** A secret the merchant sets: never the mask GET shows in its place (a settings page sending back what it was shown). */
+const settingSecret = (min: number) =>
+  z
+    .string()
+    .min(min, `must be at least ${min} characters`)
+    .max(10_000, 'must be at most 10000 characters')
+    .refine((v) => v !== MASKED, 'is the mask shown in place of the secret: send the secret itself');
+const pem = (kind: string) => z.string().max(20_000, 'must be at most 20000 characters').refine((v) => v.includes('-----BEGIN'), `must be a PEM ${kind} (its text, not a path)`);
+const settingText = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+// url() last: the description takes the field's format from its last format check.
+const settingUrl = z.string().regex(/^https?:\/\//, 'must be an http(s) URL').url('must be an http(s) URL');
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+export const MerchantRails = z
+  .object({
+    alipay: nullable(z.object({ appId: settingText, privateKey: pem('private key').pipe(settingSecret(1)), publicKey: pem('public key'), gateway: settingUrl.optional() }).strict()),
+    wechatpay: nullable(
+      z
+        .object({
+          mchid: settingText,
+          appid: settingText,
+          serial: settingText,
+          privateKey: pem('private key').pipe(settingSecret(1)),
+          apiV3Key: settingSecret(32).max(32, 'must be the 32-character APIv3 key'),
+          platformPublicKey: pem('public key or certificate'),
+          platformSerial: settingText,
+          platformKeys: z
+            .string()
+            .max(100_000)
+            .refine((v) => v.split(',').every((entry) => !entry.trim() || entry.slice(entry.indexOf('=') + 1).includes('-----BEGIN')), 'must be serial=<PEM text>,… (PEM text, not paths)')
+            .optional(),
+          baseUrl: settingUrl.optional(),
+        })
+        .strict(),
+    ),
+    stripe: nullable(z.object({ secretKey: settingSecret(8), webhookSecret: settingSecret(8), apiBase: settingUrl.optional() }).strict()),
+    epay: nullable(z.object({ url: settingUrl, pid: settingText, key: settingSecret(8) }).strict()),
+  })
+  .strict()
+  .openapi('MerchantRails', { description: 'Per rail, the settings of "Payment rails" (the variables without their rail prefix, camelCase); keys as PEM text.' });
+export const MerchantSettingsInput = z
+  .object({
+    paymentWebhookSecret: nullable(settingSecret(16)),
+    webhook: nullable(z.object({ url: settingUrl, secret: settingSecret(16) }).strict()),
+    rails: nullable(MerchantRails),
+    complaintPolicy: nullable(
+      z
+        .object({ firstResponse: BoundedDuration, resolution: BoundedDuration })
+        .strict()
+        .refine((p) => !isDuration(p.firstResponse) || !isDuration(p.resolution) || parseDuration(p.resolution) >= parseDuration(p.firstResponse), {
+          path: ['resolution'],
+          message: 'must be no shorter than firstResponse',
+        }),
+    ),
+  })
+  .strict()
+  .openapi('MerchantSettingsInput', { description: 'Each section given replaces that section; `null` removes it; a section left out stays as it is.' });
+export const MerchantSettings = z
+  .object({
+    paymentWebhookSecret: z.literal(MASKED).optional(),
+    webhook: z.object({ url: z.string(), secret: z.literal(MASKED) }).optional(),
+    rails: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+    complaintPolicy: z.object({ firstResponse: z.string(), resolution: z.string() }).optional(),
+  })
+  .openapi('MerchantSettings', { description: `The merchant's settings, every secret shown as "${MASKED}".` });

@@ -216,3 +216,51 @@ export function redactedRails(rails: RailsConfig, redacted: string): Record<stri
     ...(epay ? { epay: { url: epay.url, pid: epay.pid, key: redacted } } : {}),
   };
 }
+
+/** A merchant's rail settings (domain/merchantSettings.ts MerchantRails): each field, the variable it stands for. */
+const MERCHANT_RAIL_FIELDS: Record<string, Record<string, RailVariable>> = {
+  alipay: { appId: 'ALIPAY_APP_ID', privateKey: 'ALIPAY_PRIVATE_KEY', publicKey: 'ALIPAY_PUBLIC_KEY', gateway: 'ALIPAY_GATEWAY' },
+  wechatpay: {
+    mchid: 'WECHATPAY_MCHID',
+    appid: 'WECHATPAY_APPID',
+    serial: 'WECHATPAY_SERIAL',
+    privateKey: 'WECHATPAY_PRIVATE_KEY',
+    apiV3Key: 'WECHATPAY_APIV3_KEY',
+    platformPublicKey: 'WECHATPAY_PLATFORM_PUBLIC_KEY',
+    platformSerial: 'WECHATPAY_PLATFORM_SERIAL',
+    platformKeys: 'WECHATPAY_PLATFORM_KEYS',
+    baseUrl: 'WECHATPAY_BASE_URL',
+  },
+  stripe: { secretKey: 'STRIPE_SECRET_KEY', webhookSecret: 'STRIPE_WEBHOOK_SECRET', apiBase: 'STRIPE_API_BASE' },
+  epay: { url: 'EPAY_URL', pid: 'EPAY_PID', key: 'EPAY_KEY' },
+};
+
+/**
+ * A merchant's own rail accounts, checked and loaded exactly as the platform's variables are (the
+ * same rules, the same key loading), with each problem naming the settings field instead of the
+ * variable: `rails.alipay.publicKey: must be a PEM public key…`. Keys must be PEM text here: a
+ * merchant names no file on the platform's disk.
+ */
+export function parseMerchantRails(rails: object, publicBaseUrl: string | undefined): { rails: RailsConfig; problems: { path: string; reason: string }[] } {
+  const env: Env = publicBaseUrl ? { PUBLIC_BASE_URL: publicBaseUrl } : {};
+  const fieldOf = new Map<string, string>();
+  for (const [rail, fields] of Object.entries(MERCHANT_RAIL_FIELDS)) {
+    for (const [field, variable] of Object.entries(fields)) {
+      fieldOf.set(variable, `rails.${rail}.${field}`);
+      const value = (rails as Record<string, Record<string, string | undefined> | null | undefined>)[rail]?.[field];
+      if (value !== undefined) env[variable] = value;
+    }
+  }
+  const problems: string[] = [];
+  const parsed = parseRails(env, false, problems);
+  return {
+    rails: parsed,
+    problems: problems.map((line) => {
+      const at = line.indexOf(': ');
+      const variable = line.slice(0, at);
+      const reason = line.slice(at + 2).replace(/, or the path of a file holding one$/, '');
+      if (variable === 'PUBLIC_BASE_URL') return { path: 'rails', reason: `the platform has no PUBLIC_BASE_URL: ${reason}` };
+      return { path: fieldOf.get(variable) ?? 'rails', reason };
+    }),
+  };
+}

@@ -835,6 +835,8 @@ export interface MerchantDoc {
   contactEmail: Sealed;
   status: MerchantStatus;
   suspendedReason?: string;
+  /** The merchant's own settings (domain/merchantSettings.ts), sealed as a whole: they hold its secrets. */
+  settings?: Sealed;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -845,6 +847,7 @@ export const merchantSchema = new Schema<MerchantDoc>(
     contactEmail: { type: sealed, required: true },
     status: { type: String, enum: MERCHANT_STATUSES, required: true },
     suspendedReason: String,
+    settings: sealed,
   },
   { timestamps: true, versionKey: false },
 );

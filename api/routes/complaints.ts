@@ -1,5 +1,8 @@
 import { Router } from 'express';
 import { complaintQueuePage } from '../../db/complaintQueue';
+import { OrderMerchants } from '../../db/merchants';
+import { readSettings } from '../../db/merchantSettings';
+import { complaintPolicyOf } from '../../domain/merchantSettings';
 import { buyerConfirm, buyerReply, complaintAction, fileComplaint } from '../../workflows/messages';
 import { asAction } from '../actionIds';
 import { actorName, callerOf, merchantOf, refuseOthersOrder, requireBuyerOr, requireComplainantOr, requireOwnComplaint, requireRole } from '../auth';
@@ -13,8 +16,11 @@ import { parse } from '../validate';
  * Complaints: the buyer files one on their order, the agents work the queue, the buyer replies and
  * confirms. Each complaint is a workflow; these routes validate, ask it, and map its answer.
  */
-export function complaintRoutes({ store, client, orders, config }: ApiDeps): Router {
+export function complaintRoutes({ store, vault, client, orders, config }: ApiDeps): Router {
   const complaints = new ComplaintGateway(client, store);
+  const merchants = new OrderMerchants(store);
+  /** The deadlines of a complaint on this order: its merchant's own, else the platform's. */
+  const policyFor = async (orderId: string) => complaintPolicyOf(config.complaint, await readSettings(store, vault, await merchants.of(orderId)));
   const router = Router();
   const complainant = (...roles: Parameters<typeof requireRole>) => requireComplainantOr(store, (id) => complaints.orderOf(id), ...roles);
 
@@ -25,7 +31,8 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const orderId = parse(OrderId, req.params.orderId, 'orderId');
       const body = parse(FileComplaint, req.body, 'body');
       const { category, description, evidence } = body;
-      const filed = await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy: config.complaint }, updateId));
+      const policy = await policyFor(orderId);
+      const filed = await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, { category, description, evidence: evidence ?? [], policy }, updateId));
       res.status(201).json(filed);
     }),
   );
@@ -38,7 +45,7 @@ export function complaintRoutes({ store, client, orders, config }: ApiDeps): Rou
       const { orderId, channel, externalRef, category, description } = body;
       await refuseOthersOrder(store, callerOf(req), orderId);
       // The order's own filing, with its rules (paid orders, one open at a time), carrying where it came in.
-      const filing = { category, description, evidence: [], channel, ...(externalRef ? { externalRef } : {}), filedBy: actorName(callerOf(req)), policy: config.complaint };
+      const filing = { category, description, evidence: [], channel, ...(externalRef ? { externalRef } : {}), filedBy: actorName(callerOf(req)), policy: await policyFor(orderId) };
       res.status(201).json(await asAction(store, req, body, (updateId) => orders.act(orderId, fileComplaint, filing, updateId)));
     }),
   );

@@ -1,9 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { createMerchant, findMerchant, issueKey, listKeys, listMerchants, revokeKey, setMerchantStatus } from '../../db/merchants';
+import { changeSettings, readSettings } from '../../db/merchantSettings';
+import { parseMerchantRails } from '../../config/rails';
+import { maskedSettings, type MerchantSettingsChange } from '../../domain/merchantSettings';
 import { requirePlatform } from '../auth';
 import { handle, type ApiDeps } from '../deps';
-import { conflict, forbidden, notFound, unauthenticated } from '../errors';
-import { MerchantId, MerchantInput, MerchantKeyId, MerchantKeyInput, MerchantResume, MerchantSuspend, NoBody } from '../schemas';
+import { badRequest, conflict, forbidden, notFound, unauthenticated } from '../errors';
+import { MerchantId, MerchantInput, MerchantKeyId, MerchantKeyInput, MerchantResume, MerchantSettingsInput, MerchantSuspend, NoBody } from '../schemas';
 import { parse } from '../validate';
 
 /**
@@ -11,7 +14,7 @@ import { parse } from '../validate';
  * merchant's own admin issues, lists and revokes its keys. A merchant's admin asking about another
  * merchant hears that it does not exist.
  */
-export function merchantRoutes({ store, vault, logger }: ApiDeps): Router {
+export function merchantRoutes({ store, vault, logger, config }: ApiDeps): Router {
   const router = Router();
 
   router.post(
@@ -100,6 +103,33 @@ export function merchantRoutes({ store, vault, logger }: ApiDeps): Router {
       if (!merchant) throw notFound(`merchant ${merchantId} does not exist`);
       logger.info({ merchantId, ...(note ? { note } : {}) }, 'merchant resumed');
       res.json(merchant);
+    }),
+  );
+
+  router.put(
+    '/v1/merchants/:merchantId/settings',
+    merchantAdmin(),
+    handle(async (req, res) => {
+      const merchantId = (await existing(req.params.merchantId as string)).merchantId;
+      const change = parse(MerchantSettingsInput, req.body, 'body') as MerchantSettingsChange;
+      if (change.rails) {
+        // The rails' own rules (keys that load, URLs) as the platform's variables meet them.
+        const { problems } = parseMerchantRails(change.rails, config.rails.publicBaseUrl);
+        if (problems.length > 0) throw badRequest('the body is not valid', problems);
+      }
+      const settings = await changeSettings(store, vault, merchantId, change);
+      if (!settings) throw notFound(`merchant ${merchantId} does not exist`);
+      logger.info({ merchantId, changed: Object.keys(change) }, 'merchant settings changed');
+      res.set('cache-control', 'no-store').json(maskedSettings(settings));
+    }),
+  );
+
+  router.get(
+    '/v1/merchants/:merchantId/settings',
+    merchantAdmin(),
+    handle(async (req, res) => {
+      const merchantId = (await existing(req.params.merchantId as string)).merchantId;
+      res.set('cache-control', 'no-store').json(maskedSettings(await readSettings(store, vault, merchantId)));
     }),
   );
 

@@ -1,5 +1,8 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
+import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
 import { isDuplicateKeyError } from '../../db/store';
+import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
+import { noticeSecretOf } from '../../domain/merchantSettings';
 import { checkSignature, SIGNATURE_REFUSALS } from '../../security/signature';
 import { checkStandardSignature, presentsStandardSignature, STANDARD_REFUSALS } from '../../security/standardWebhooks';
 import { handle, type ApiDeps } from '../deps';
@@ -15,37 +18,61 @@ import { parse } from '../validate';
  * provider stops retrying. `limit` is the anonymous rate limit: signed notices pass it, the rest
  * count against their address.
  */
-export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
+export function paymentRoutes({ config, store, vault, orders, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
-  router.post(
-    '/v1/payments/notify',
-    express.raw({ type: () => true, limit: '64kb' }),
-    (req, res, next) => {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      res.locals.signatureRefusal = signatureRefusal(raw, req);
-      res.locals.signedByProvider = res.locals.signatureRefusal === undefined;
-      next();
-    },
-    limit,
-    handle(async (req, res) => {
-      const refusal = res.locals.signatureRefusal as string | undefined;
-      if (refusal !== undefined) {
-        metrics.countNotice('generic', 'refused');
-        throw unauthenticated(refusal);
-      }
-      const notice = signedNotice(req.body as Buffer);
-      try {
-        await store.paymentEvents.create({ _id: notice.eventId, ...notice, receivedAt: new Date() });
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-      }
-      const outcome = await orders.notifyPayment(notice);
-      metrics.countNotice('generic', outcome);
-      logger.info({ orderId: notice.orderId, eventId: notice.eventId, paymentStatus: notice.status, outcome }, 'payment notice');
-      res.json({ received: true });
-    }),
-  );
+  const settings = new RecentSettings(store, vault);
+  // The first shop's notices keep their address; every merchant's (the first shop's too) have their own.
+  for (const path of ['/v1/payments/notify', '/v1/payments/notify/:merchantId']) {
+    router.post(
+      path,
+      express.raw({ type: () => true, limit: '64kb' }),
+      (req, res, next) => {
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const merchantId = (req.params.merchantId as string | undefined) ?? DEFAULT_MERCHANT;
+        secretOf(merchantId)
+          .then((secret) => {
+            res.locals.noticeMerchant = merchantId;
+            res.locals.signatureRefusal = secret === undefined ? NO_SECRET : signatureRefusal(raw, req, secret);
+            res.locals.signedByProvider = res.locals.signatureRefusal === undefined;
+            next();
+          })
+          .catch(next);
+      },
+      limit,
+      handle(async (req, res) => {
+        const refusal = res.locals.signatureRefusal as string | undefined;
+        if (refusal !== undefined) {
+          metrics.countNotice('generic', 'refused');
+          throw unauthenticated(refusal);
+        }
+        const merchantId = res.locals.noticeMerchant as string;
+        const notice = signedNotice(req.body as Buffer);
+        if (!(await noticeMayReach(store, merchantId, notice.orderId))) {
+          // Another merchant's order: answered as an order that is not there, and it is never touched.
+          metrics.countNotice('generic', 'ignored');
+          logger.warn({ merchantId, orderId: notice.orderId, eventId: notice.eventId }, "payment notice names another merchant's order; ignored");
+          res.json({ received: true });
+          return;
+        }
+        try {
+          await store.paymentEvents.create({ _id: notice.eventId, ...notice, receivedAt: new Date() });
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+        }
+        const outcome = await orders.notifyPayment(notice);
+        metrics.countNotice('generic', outcome);
+        logger.info({ merchantId, orderId: notice.orderId, eventId: notice.eventId, paymentStatus: notice.status, outcome }, 'payment notice');
+        res.json({ received: true });
+      }),
+    );
+  }
   return router;
+
+  /** The merchant's own secret; the platform's only for the first shop; none for a merchant that set none (or a name that is no merchant). */
+  async function secretOf(merchantId: string): Promise<string | undefined> {
+    if (!MERCHANT_ID.test(merchantId)) return undefined;
+    return noticeSecretOf(merchantId, await settings.of(merchantId), config.paymentWebhookSecret);
+  }
 
   /**
    * Why the notice's signature does not hold, or undefined when it does. A sender that signs the
@@ -53,8 +80,7 @@ export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit:
    * wrong one is refused even beside an `X-Signature`. A replayed `webhook-id` within the window is
    * harmless: notices are deduplicated by their eventId.
    */
-  function signatureRefusal(raw: Buffer, req: Request): string | undefined {
-    const secret = config.paymentWebhookSecret;
+  function signatureRefusal(raw: Buffer, req: Request, secret: string): string | undefined {
     const standard = { id: req.header('webhook-id'), timestamp: req.header('webhook-timestamp'), signature: req.header('webhook-signature') };
     if (presentsStandardSignature(standard)) {
       const check = checkStandardSignature(raw, standard, secret);
@@ -80,3 +106,6 @@ export function paymentRoutes({ config, store, orders, logger }: ApiDeps, limit:
     }
   }
 }
+
+/** Said alike whether the merchant does not exist or set no secret: a sender learns nothing of which. */
+const NO_SECRET = 'this merchant takes no signed notices here: its paymentWebhookSecret is not set';

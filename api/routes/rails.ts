@@ -1,12 +1,16 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { PaymentMethod } from '../../domain/payment';
-import type { NoticeOutcome, NoticeReply, NoticeRequest, ProviderRail } from '../../payments/rails';
+import { parseMerchantRails } from '../../config/rails';
+import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
+import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
+import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/payment';
+import { providerRailsOf, type NoticeOutcome, type NoticeReply, type NoticeRequest, type ProviderRail } from '../../payments/rails';
 import { handle, type ApiDeps } from '../deps';
 import { DisputeGateway } from '../disputeGateway';
 import { notFound } from '../errors';
 import type { Metrics } from '../metrics';
 
 type ProviderMethod = Exclude<PaymentMethod, 'generic'>;
+const PROVIDER_METHODS = PAYMENT_METHODS.filter((m): m is ProviderMethod => m !== 'generic');
 
 /**
  * The providers' own notices. Each is verified over the raw bytes by its rail before anything is
@@ -16,35 +20,50 @@ type ProviderMethod = Exclude<PaymentMethod, 'generic'>;
  * complaint) goes to the dispute's workflow. A refused notice records nothing. `limit` is the
  * anonymous rate limit: authentic notices pass it, the rest count against their address.
  */
-export function railRoutes({ rails, orders, client, config, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
+export function railRoutes({ rails, orders, client, config, store, vault, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
+  const settings = new RecentSettings(store, vault);
   const raw = express.raw({ type: () => true, limit: '64kb' });
   const disputes = new DisputeGateway(client, config.temporal.taskQueue, config.complaint);
   const verifyNotice = (rail: ProviderRail, request: NoticeRequest) => rail.verifyNotice(request);
+  /** The first shop's rails at their old addresses: the platform's configuration. */
+  const platformRail = async (method: ProviderMethod) => ({ rail: rails[method] as ProviderRail | undefined, merchantId: DEFAULT_MERCHANT });
 
-  const notice = (method: ProviderMethod, verify = verifyNotice): RequestHandler[] => [
+  const notice = (method: ProviderMethod, verify = verifyNotice, railOf: (req: Request) => Promise<{ rail?: ProviderRail; merchantId: string }> = () => platformRail(method)): RequestHandler[] => [
     (req, res, next) => {
-      const rail: ProviderRail | undefined = rails[method];
-      if (!rail) return next(notFound(`the ${method} rail is not configured`));
-      const outcome: NoticeOutcome = verify(rail, {
-        method: req.method,
-        raw: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        query: new URL(req.originalUrl, 'http://notice').searchParams,
-        header: (name) => req.header(name),
-      });
-      res.locals.railOutcome = outcome;
-      res.locals.signedByProvider = outcome.kind !== 'refused';
-      next();
+      railOf(req)
+        .then(({ rail, merchantId }) => {
+          if (!rail) return next(notFound(`the ${method} rail is not configured${merchantId === DEFAULT_MERCHANT ? '' : ` for merchant ${merchantId}`}`));
+          const outcome: NoticeOutcome = verify(rail, {
+            method: req.method,
+            raw: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+            query: new URL(req.originalUrl, 'http://notice').searchParams,
+            header: (name) => req.header(name),
+          });
+          res.locals.rail = rail;
+          res.locals.noticeMerchant = merchantId;
+          res.locals.railOutcome = outcome;
+          res.locals.signedByProvider = outcome.kind !== 'refused';
+          next();
+        })
+        .catch(next);
     },
     limit,
     handle(async (_req: Request, res: Response) => {
-      const rail = rails[method] as ProviderRail;
+      const rail = res.locals.rail as ProviderRail;
+      const merchantId = res.locals.noticeMerchant as string;
       const outcome = res.locals.railOutcome as NoticeOutcome;
       if (outcome.kind === 'payment') {
         const { notice: event } = outcome;
-        const handled = await orders.notifyPayment(event);
-        metrics.countNotice(method, handled);
-        logger.info({ rail: method, orderId: event.orderId, eventId: event.eventId, paymentStatus: event.status, outcome: handled }, 'payment notice');
+        if (!(await noticeMayReach(store, merchantId, event.orderId))) {
+          // Another merchant's order: answered as an order that is not there, and never touched.
+          metrics.countNotice(method, 'ignored');
+          logger.warn({ rail: method, merchantId, orderId: event.orderId, eventId: event.eventId }, "payment notice names another merchant's order; ignored");
+        } else {
+          const handled = await orders.notifyPayment(event);
+          metrics.countNotice(method, handled);
+          logger.info({ rail: method, merchantId, orderId: event.orderId, eventId: event.eventId, paymentStatus: event.status, outcome: handled }, 'payment notice');
+        }
       } else if (outcome.kind === 'dispute') {
         const { dispute } = outcome;
         const handled = await disputes.notify(dispute);
@@ -52,7 +71,7 @@ export function railRoutes({ rails, orders, client, config, logger }: ApiDeps, l
         logger.info({ rail: method, disputeId: dispute.externalId, eventId: dispute.eventId, action: dispute.action, outcome: handled }, 'dispute notice');
       } else if (outcome.kind === 'refused') {
         metrics.countNotice(method, 'refused');
-        logger.warn({ rail: method, why: outcome.why }, 'payment notice refused');
+        logger.warn({ rail: method, merchantId, why: outcome.why }, 'payment notice refused');
       } else {
         metrics.countNotice(method, 'ignored');
         logger.info({ rail: method, why: outcome.why }, 'payment notice acknowledged, nothing to pay');
@@ -68,7 +87,22 @@ export function railRoutes({ rails, orders, client, config, logger }: ApiDeps, l
   router.post('/v1/payments/stripe/webhook', raw, ...notice('stripe'));
   router.get('/v1/payments/epay/notify', ...notice('epay'));
   router.post('/v1/payments/epay/notify', raw, ...notice('epay'));
+
+  // Each merchant's notices, verified with its own accounts only (the first shop's fall back to the platform's).
+  for (const method of PROVIDER_METHODS) {
+    const own = notice(method, verifyNotice, (req) => merchantRail(method, req.params.merchantId as string));
+    router.post(`/v1/rails/${method}/notify/:merchantId`, raw, ...own);
+    if (method === 'epay') router.get(`/v1/rails/${method}/notify/:merchantId`, ...own);
+  }
   return router;
+
+  async function merchantRail(method: ProviderMethod, merchantId: string): Promise<{ rail?: ProviderRail; merchantId: string }> {
+    if (!MERCHANT_ID.test(merchantId)) return { merchantId };
+    const accounts = (await settings.of(merchantId)).rails?.[method];
+    if (!accounts) return merchantId === DEFAULT_MERCHANT ? platformRail(method) : { merchantId };
+    const own = providerRailsOf(parseMerchantRails({ [method]: accounts }, config.rails.publicBaseUrl).rails, config)[method];
+    return { rail: own, merchantId };
+  }
 }
 
 function send(res: Response, reply: NoticeReply): void {

@@ -1,4 +1,5 @@
 import type { Config } from '../../config';
+import type { RailsConfig } from '../../config/rails';
 import type { Store } from '../../db/store';
 import type { PaymentMethod } from '../../domain/payment';
 import { alipayRail } from './alipay';
@@ -20,9 +21,13 @@ export interface Rails {
 
 /** The rails this shop has on: generic always, a provider's when its settings are present. */
 export function createRails(config: Config, store: Store): Rails {
-  const { alipay, wechatpay, stripe, epay } = config.rails;
+  return { generic: genericRail(config, store), ...providerRailsOf(config.rails, config) };
+}
+
+/** The provider rails of one merchant's own accounts (its settings, parsed by config/rails.ts parseMerchantRails). */
+export function providerRailsOf(accounts: RailsConfig, config: Config): Omit<Rails, 'generic'> {
+  const { alipay, wechatpay, stripe, epay } = accounts;
   return {
-    generic: genericRail(config, store),
     ...(alipay ? { alipay: alipayRail(alipay, config) } : {}),
     ...(wechatpay ? { wechatpay: wechatpayRail(wechatpay, config) } : {}),
     ...(stripe ? { stripe: stripeRail(stripe, config) } : {}),

@@ -31,6 +31,7 @@ const NOT_MERCHANTS: Record<string, string> = {
   'GET /v1/public/status': "public: the open and recent incidents' public notes, nothing of any merchant's",
   'POST /v1/public/complaint-report/notes': "a note of the caller's own merchant",
   'POST /v1/payments/notify': 'signed by the payment provider, not a merchant key (per-merchant secrets: /v1/payments/notify/:merchantId)',
+  'POST /v1/payments/notify/:merchantId': "signed with the merchant's own secret, not a key: another merchant's secret is refused (test/e2e/merchantSettings.test.ts)",
 };
 /** Lists of the merchant's things: another merchant's answer is its own list, without them. */
 const LISTS = ['GET /v1/products', 'GET /v1/orders', 'GET /v1/feedback', 'GET /v1/complaints', 'GET /v1/ops/stuck', 'GET /v1/ops/attention', 'GET /v1/reports/complaints', 'GET /v1/reports/feedback', 'GET /v1/reports/sales'];

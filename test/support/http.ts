@@ -57,10 +57,10 @@ export class ApiClient {
     return { status: res.status, body: parsed as T };
   }
 
-  /** The payment provider's signed notice, exactly as a provider would send it. */
-  notifyPayment(notice: object, secret: string): Promise<Answer> {
+  /** The payment provider's signed notice, exactly as a provider would send it (to a merchant's own address when `merchantId` is given). */
+  notifyPayment(notice: object, secret: string, merchantId?: string): Promise<Answer> {
     const raw = JSON.stringify(notice);
-    return this.send('POST', '/v1/payments/notify', raw, { 'x-signature': sign(raw, secret) });
+    return this.send('POST', merchantId ? `/v1/payments/notify/${merchantId}` : '/v1/payments/notify', raw, { 'x-signature': sign(raw, secret) });
   }
 }
 

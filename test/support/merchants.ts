@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ApiClient, DEV } from './http';
 import { expectStatus, Shop } from './orders';
 
@@ -10,10 +11,15 @@ export interface Merchant {
   merchantId: string;
   keys: Record<keyof typeof DEV, string>;
   shop: Shop;
+  /** The merchant's own payment notice secret (its settings' paymentWebhookSecret). */
+  noticeSecret: string;
 }
 
-/** The platform creates the merchant; its admin issues itself a storefront, an agent and an ops key. */
-export async function newMerchant(http: ApiClient, webhookSecret: string, merchantId: string): Promise<Merchant> {
+/**
+ * The platform creates the merchant; its admin issues itself a storefront, an agent and an ops key
+ * and sets its own payment notice secret (the platform's, `platformSecret`, pays none of its orders).
+ */
+export async function newMerchant(http: ApiClient, platformSecret: string, merchantId: string): Promise<Merchant> {
   const created = await http.as(PLATFORM_KEY).post('/v1/merchants', { merchantId, name: `Shop ${merchantId}`, contactEmail: `owner@${merchantId}.example` });
   expectStatus(created, 201, `create merchant ${merchantId}`);
   const admin = created.body.adminKey as string;
@@ -23,5 +29,7 @@ export async function newMerchant(http: ApiClient, webhookSecret: string, mercha
     return issued.body.secret as string;
   };
   const keys = { admin, storefront: await issue('storefront'), agent: await issue('agent'), ops: await issue('ops') };
-  return { merchantId, keys, shop: new Shop(http, webhookSecret, keys) };
+  const noticeSecret = `${merchantId}-${randomBytes(16).toString('hex')}`;
+  expectStatus(await http.as(admin).put(`/v1/merchants/${merchantId}/settings`, { paymentWebhookSecret: noticeSecret }), 200, `settings of ${merchantId}`);
+  return { merchantId, keys, noticeSecret, shop: new Shop(http, noticeSecret, keys, merchantId) };
 }

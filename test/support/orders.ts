@@ -166,6 +166,8 @@ export class Shop {
     private readonly webhookSecret: string,
     /** The staff keys: the dev keys (the merchant `default`'s), or another merchant's. */
     keys: Record<keyof typeof DEV, string> = DEV,
+    /** Another merchant's: its notices go to its own address, signed with its own secret. */
+    private readonly merchantId?: string,
   ) {
     this.admin = http.as(keys.admin);
     this.storefront = http.as(keys.storefront);
@@ -232,7 +234,7 @@ export class Shop {
 
   /** Send a notice exactly as given (a replay sends the same one again). */
   async notify(notice: PaymentNotice): Promise<void> {
-    expectStatus(await this.http.notifyPayment(notice, this.webhookSecret), 200, `payment notice ${notice.eventId}`);
+    expectStatus(await this.http.notifyPayment(notice, this.webhookSecret, this.merchantId), 200, `payment notice ${notice.eventId}`);
   }
 
   /**
