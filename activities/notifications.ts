@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { isDuplicateKeyError, onlyDuplicateKeyErrors } from '../db/store';
+import { reachedAddressRefusal } from '../security/outboundAddress';
 import { sign } from '../security/signature';
 import { standardWebhookHeaders } from '../security/standardWebhooks';
 import type { OutboxDoc } from '../db/schemas';
@@ -34,10 +35,13 @@ export function notificationActivities({ store, vault, config }: ActivityDeps) {
    * settings), or nowhere. The first shop's order: the webhook of the storefront that created it
    * (STOREFRONT_WEBHOOKS), so no storefront hears of another's orders; else the shop's own.
    */
-  async function targetOf(event: { orderId?: string; sku?: string }): Promise<{ url: string; secret: string } | undefined> {
+  async function targetOf(event: { orderId?: string; sku?: string }): Promise<{ url: string; secret: string; merchants?: true } | undefined> {
     const { orderId } = event;
     const merchantId = orderId !== undefined ? await merchants.of(orderId) : event.sku !== undefined ? ofStockId(event.sku).merchantId : DEFAULT_MERCHANT;
-    if (merchantId !== DEFAULT_MERCHANT) return (await readSettings(store, vault, merchantId)).webhook;
+    if (merchantId !== DEFAULT_MERCHANT) {
+      const own = (await readSettings(store, vault, merchantId)).webhook;
+      return own ? { ...own, merchants: true } : undefined;
+    }
     const configured = config.storefrontWebhook !== undefined || Object.keys(config.storefrontWebhooks).length > 0;
     if (!configured) return undefined;
     if (orderId === undefined || Object.keys(config.storefrontWebhooks).length === 0) return config.storefrontWebhook;
@@ -72,6 +76,12 @@ export function notificationActivities({ store, vault, config }: ActivityDeps) {
       if (!entry) throw ApplicationFailure.nonRetryable(`outbox entry ${eventId} does not exist`, 'UnknownNotification');
       const target = await targetOf(entry);
       if (!target || entry.delivery === 'sent') return;
+      // A merchant's own URL, on a platform that keeps them off its network: checked again before each call (its name may resolve elsewhere now).
+      const refused = target.merchants && config.merchantWebhookAddresses === 'public' ? await reachedAddressRefusal(target.url) : undefined;
+      if (refused) {
+        await store.outbox.updateOne({ _id: eventId }, { $set: { delivery: 'refused', refusedReason: refused } });
+        return;
+      }
       const body = JSON.stringify(webhookBody(entry));
       await store.outbox.updateOne({ _id: eventId }, { $set: { attempts: entry.attempts + 1 } });
       // Signed at each attempt: a Standard Webhooks receiver refuses a timestamp over 5 minutes old.

@@ -217,6 +217,7 @@ export const envSchema = z
     STOREFRONT_WEBHOOK_SECRET: webhookSecret.optional(),
     STOREFRONT_WEBHOOKS: storefrontWebhooks.optional(),
     OUTBOUND_HTTP_TIMEOUT: duration('10s'),
+    MERCHANT_WEBHOOK_ADDRESSES: z.enum(['public', 'any']).optional(),
     DATA_DIR: z.string().default('.data'),
     WORKFLOW_BUNDLE_PATH: z.string().optional(),
     STORE_PROFILE_FILE: z.string().min(1).optional(),
@@ -278,6 +279,8 @@ export const ENV_DOCS: Record<keyof typeof envSchema.shape, string> = {
   STOREFRONT_WEBHOOK_SECRET: "The secret of the webhook's `X-Signature`, 16+ characters; required in production when STOREFRONT_WEBHOOK_URL is set.",
   STOREFRONT_WEBHOOKS: 'Each storefront\'s own webhook, JSON keyed by its key\'s name in API_KEYS: `{"shop": {"url": "https://…", "secret": "16+ characters"}}`.',
   OUTBOUND_HTTP_TIMEOUT: "Timeout of each call to the supplier, the payment provider and the storefront's webhook.",
+  MERCHANT_WEBHOOK_ADDRESSES:
+    "Where a merchant's own webhook (its settings) may point: `public`, https to an address outside the platform's network only (checked when set and before each call; the default with NODE_ENV=production), or `any` (the default otherwise, for local receivers).",
   DATA_DIR: 'Where development data lives (the generated encryption key, the embedded store).',
   WORKFLOW_BUNDLE_PATH: "A prebuilt workflow bundle for the worker (the image's); without one it bundles at start.",
   WORKFLOW_CACHE_SIZE: "Workflows the worker keeps in memory between their tasks. Delivered orders stay open for their refund and complaint windows; past this many, the least recently used is evicted and replayed from its history if it wakes. The SDK's own default grows with the heap (thousands on a large machine), so memory would grow with every sale. Each cached order is ~110 KB of the worker's heap (the heap flags in config/nodeRuntime.ts leave room for some 8,000).",
@@ -358,6 +361,8 @@ export interface Config {
   /** Each storefront's own webhook by its key's name; events of other storefronts' orders go to storefrontWebhook. */
   storefrontWebhooks: Record<string, { url: string; secret: string }>;
   outboundHttpTimeoutMs: number;
+  /** `public`: a merchant's webhook must be https to an address outside the platform's network (security/outboundAddress.ts). */
+  merchantWebhookAddresses: 'public' | 'any';
   dataDir: string;
   /** A prebuilt workflow bundle (bundleWorkflowCode); without one the worker bundles at start. */
   workflowBundlePath?: string;
@@ -452,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     storefrontWebhooks: e.STOREFRONT_WEBHOOKS ?? {},
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT,
+    merchantWebhookAddresses: e.MERCHANT_WEBHOOK_ADDRESSES ?? (e.NODE_ENV === 'production' ? 'public' : 'any'),
     dataDir,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     storeProfileFile: e.STORE_PROFILE_FILE,

@@ -310,6 +310,8 @@ export interface OutboxDoc {
   sentAt?: Date;
   /** The storefront's answer when it refused the event. */
   refusedStatus?: number;
+  /** Not sent at all: the merchant's URL points at the platform's own network (MERCHANT_WEBHOOK_ADDRESSES=public). */
+  refusedReason?: string;
   /** How long the event was carried before it expired (WEBHOOK_GIVE_UP then). */
   expiredAfter?: string;
 }
@@ -327,6 +329,7 @@ export const outboxSchema = new Schema<OutboxDoc>(
     attempts: { type: Number, default: 0 },
     sentAt: Date,
     refusedStatus: Number,
+    refusedReason: String,
     expiredAfter: String,
   },
   { versionKey: false },

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import { urlRefusal } from '../../security/outboundAddress';
 import { createMerchant, findMerchant, issueKey, listKeys, listMerchants, revokeKey, setMerchantStatus } from '../../db/merchants';
 import { changeSettings, readSettings } from '../../db/merchantSettings';
 import { parseMerchantRails } from '../../config/rails';
@@ -112,6 +113,8 @@ export function merchantRoutes({ store, vault, logger, config }: ApiDeps): Route
     handle(async (req, res) => {
       const merchantId = (await existing(req.params.merchantId as string)).merchantId;
       const change = parse(MerchantSettingsInput, req.body, 'body') as MerchantSettingsChange;
+      const webhookRefused = change.webhook && config.merchantWebhookAddresses === 'public' ? urlRefusal(change.webhook.url) : undefined;
+      if (webhookRefused) throw badRequest('the body is not valid', [{ path: 'webhook.url', reason: webhookRefused }]);
       if (change.rails) {
         // The rails' own rules (keys that load, URLs) as the platform's variables meet them.
         const { problems } = parseMerchantRails(change.rails, config.rails.publicBaseUrl);

@@ -5,6 +5,7 @@ import { ApiClient, eventually } from '../support/http';
 import { newMerchant, PLATFORM_KEY, WITH_PLATFORM, type Merchant } from '../support/merchants';
 import { expectStatus, keyCodes, paymentNotice, productWithShop, type PlacedOrder } from '../support/orders';
 import { EpayStandIn } from '../support/rails/epay';
+import { changeSettings } from '../../db/merchantSettings';
 
 /*
  * A merchant's own settings over HTTP: set by its admin (or the platform), shown with every secret
@@ -219,5 +220,52 @@ describe("a merchant's settings", () => {
     expectStatus(onB, 201, 'complaint on B');
     const bView = (await b.shop.agent.get(`/v1/complaints/${onB.body.complaintId}`)).body;
     expect(Date.parse(onB.body.firstResponseDueAt) - Date.parse(bView.createdAt)).toBe(ctx.product.config.complaint.firstResponseMs);
+  });
+});
+
+describe("a platform that keeps merchants' webhooks off its own network (MERCHANT_WEBHOOK_ADDRESSES=public)", () => {
+  const delivered: Recorded[] = [];
+  let hook: FakeServer;
+  beforeAll(async () => {
+    hook = await new FakeServer((r): Reply => {
+      delivered.push(r);
+      return { status: 204 };
+    }).start();
+  });
+  afterAll(async () => hook?.stop());
+  const ctx = productWithShop(() => ({ API_KEYS: WITH_PLATFORM, MERCHANT_WEBHOOK_ADDRESSES: 'public' }));
+  let m: Merchant;
+  beforeAll(async () => {
+    m = await newMerchant(new ApiClient(ctx.product.api.url), ctx.product.config.paymentWebhookSecret, 'net-a');
+    await m.shop.product('net-card', {}, keyCodes(1, 'NET'));
+  });
+  const secret = `hook-${randomBytes(12).toString('hex')}`;
+
+  it('refuses a webhook URL on its network or not https, naming the field, and keeps a public https one', async () => {
+    for (const [url, reason] of [
+      [`${hook.url}/hook`, 'must be an https URL'],
+      ['https://127.0.0.1/hook', "must not point at the platform's own network (127.0.0.1)"],
+      ['https://169.254.169.254/latest/meta-data', "must not point at the platform's own network (169.254.169.254)"],
+      ['https://localhost./hook', "must not point at the platform's own network (localhost)"],
+    ]) {
+      const answer = await m.shop.admin.put(`/v1/merchants/${m.merchantId}/settings`, { webhook: { url, secret } });
+      expect({ url, status: answer.status, details: answer.body.error?.details }).toEqual({ url, status: 400, details: [{ path: 'webhook.url', reason }] });
+    }
+    expect((await m.shop.admin.get(`/v1/merchants/${m.merchantId}/settings`)).body.webhook).toBeUndefined();
+    expectStatus(await m.shop.admin.put(`/v1/merchants/${m.merchantId}/settings`, { webhook: { url: 'https://hooks.example.com/kamiflow', secret } }), 200, 'a public https webhook');
+  });
+
+  it('does not call a URL on its network saved before the platform refused them, and records why', async () => {
+    // Saved while the platform allowed any address (as its settings were then), the receiver on this machine.
+    await changeSettings(ctx.product.store, ctx.product.vault, m.merchantId, { webhook: { url: `${hook.url}/hook`, secret } });
+    const order = await m.shop.order('net-card');
+    expectStatus(await m.shop.storefront.post(`/v1/orders/${order.orderId}/cancel`, {}), 200, 'cancel');
+    const entry = await eventually(async () => {
+      const row = await ctx.product.store.outbox.findOne({ orderId: order.orderId, status: 'CANCELLED' }).lean();
+      return row?.delivery === 'refused' ? row : false;
+    }, 'the cancellation kept, not sent');
+    expect(entry.refusedReason).toBe('must be an https URL');
+    expect(entry.attempts).toBe(0);
+    expect(delivered).toEqual([]);
   });
 });
