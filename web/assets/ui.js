@@ -5,14 +5,24 @@ import { span, statusKind } from './i18n.js';
 export const I18n = createContext({ lang: 'en', t: (k) => k });
 export const useI18n = () => useContext(I18n);
 
-/** Run `load` now and whenever `deps` change; `reload` runs it again, keeping what was shown meanwhile. */
+/**
+ * Run `load` now and whenever `deps` change; `reload` runs it again, keeping what was shown meanwhile.
+ * Only the latest load's answer is shown: one asked for earlier (a filter changed twice quickly) may
+ * answer last, and must not put the old filter's data back.
+ */
 export function useLoad(load, deps) {
   const [state, setState] = useState({ loading: true, data: undefined, error: undefined });
+  const latest = useRef(0);
   const reload = useCallback(() => {
+    const mine = ++latest.current;
     setState((s) => ({ ...s, loading: true }));
     return load().then(
-      (data) => setState({ loading: false, data, error: undefined }),
-      (error) => setState((s) => ({ ...s, loading: false, error })),
+      (data) => {
+        if (mine === latest.current) setState({ loading: false, data, error: undefined });
+      },
+      (error) => {
+        if (mine === latest.current) setState((s) => ({ ...s, loading: false, error }));
+      },
     );
   }, deps);
   useEffect(() => {
