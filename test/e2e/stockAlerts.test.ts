@@ -83,6 +83,6 @@ describe('stock alerts', () => {
     expect(stockEvents(sku).map((e) => e.type)).toEqual(['stock.low']);
 
     const metrics = await (await fetch(`${shop.http.baseUrl}/metrics`)).text();
-    expect(metrics).toContain(`kamiflow_stock_available{sku="${sku}"} 2`);
+    expect(metrics).toContain(`kamiflow_stock_available{merchant="default",sku="${sku}"} 2`);
   });
 });
