@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import mongoose from 'mongoose';
 import { testEnv } from '../support/harness';
-import { ApiClient, DEV } from '../support/http';
+import { ApiClient, DEV, eventually } from '../support/http';
 import { keyCodes, Shop } from '../support/orders';
 import { ChildProduct, runScript } from '../support/processes';
 
@@ -51,8 +51,13 @@ describe('two APIs and two workers (npm start -- --apis 2 --workers 2)', () => {
     expect(new Set(urls).size).toBe(2);
     for (const url of urls) expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect(deployment.output).toMatch(/Processes\s+2 API, 2 worker/);
-    const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: env.TASK_QUEUE }, taskQueueType: 1 });
-    expect(new Set((pollers ?? []).map((p) => p.identity)).size).toBe(2);
+    // The server lists a poller once its first poll has reached it: a worker that printed it runs may be a moment from that.
+    const identities = await eventually(async () => {
+      const { pollers } = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: env.TASK_QUEUE }, taskQueueType: 1 });
+      const seen = new Set((pollers ?? []).map((p) => p.identity));
+      return seen.size >= 2 ? seen : false;
+    }, 'both workers polling the task queue');
+    expect(identities.size).toBe(2);
   });
 
   it('a buyer waiting for keys on one API hears of the delivery a worker made for an order paid through the other', async () => {
