@@ -112,8 +112,12 @@ describe("a merchant's settings", () => {
     });
     const text = JSON.stringify((await admin(a).get(settingsOf(a))).body);
     for (const secret of [a.noticeSecret, hookSecret, epayA.key]) expect(text).not.toContain(secret);
-    const row = JSON.stringify(await ctx.product.store.merchants.findById(a.merchantId).lean());
-    for (const secret of [a.noticeSecret, hookSecret, epayA.key, '2h']) expect(row).not.toContain(secret);
+    const stored = await ctx.product.store.merchants.findById(a.merchantId).lean();
+    const row = JSON.stringify(stored);
+    for (const secret of [a.noticeSecret, hookSecret, epayA.key]) expect(row).not.toContain(secret);
+    // Sealed whole: the row's settings are one sealed value, nothing of them in the clear (not even the deadlines).
+    expect(Object.keys((stored as unknown as { settings: object }).settings).sort()).toEqual(['data', 'iv', 'kid', 'salt', 'tag']);
+    for (const clear of ['complaintPolicy', 'firstResponse', 'webhook', epayA.url]) expect(row).not.toContain(clear);
     // Null removes a section; one left out stays.
     expectStatus(await admin(b).put(settingsOf(b), { complaintPolicy: { firstResponse: '1h', resolution: '1d' } }), 200, 'B sets a policy');
     const cleared = await admin(b).put(settingsOf(b), { complaintPolicy: null });
