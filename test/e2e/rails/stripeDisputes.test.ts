@@ -184,7 +184,11 @@ describe('Stripe disputes become complaints', () => {
     expect(stripe.acknowledged(await send(created))).toBe(true);
     const refunded = await ctx.shop.waitFor(order.orderId, 'REFUNDED');
     expect(timelineTypes(refunded).filter((t) => t === 'charged_back')).toHaveLength(1);
-    const found = await complaintsOn(order.orderId);
+    // The complaint hears the outcome from the dispute beside the order, not through it: it may settle a moment after.
+    const found = await eventually(async () => {
+      const all = await complaintsOn(order.orderId);
+      return all.some((c) => c.status !== 'OPEN') ? all : false;
+    }, 'the complaint told the outcome');
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ status: 'RESOLVED', resolution: 'refunded', dispute: { outcome: 'lost' } });
     expect(stripe.payouts(order.orderId)).toEqual([]);
