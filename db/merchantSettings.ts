@@ -1,5 +1,6 @@
 import { applySettingsChange, noticeReachesOrder, type MerchantSettings, type MerchantSettingsChange } from '../domain/merchantSettings';
 import { DEFAULT_MERCHANT, merchantOr } from '../domain/merchant';
+import { orderAccessOf } from './orderAccess';
 import type { Store } from './store';
 import type { Sealed, Vault } from './vault';
 
@@ -42,7 +43,8 @@ const SAVE_ATTEMPTS = 5;
 
 /** Whether a payment notice that came for `merchantId` may touch the order it names (another merchant's may not). */
 export async function noticeMayReach(store: Store, merchantId: string, orderId: string): Promise<boolean> {
-  const access = await store.orderAccess.findById(orderId, { merchantId: 1 }).lean();
+  // The access row a buyer's page reads too, kept by the process: written once, its merchant never changes.
+  const access = await orderAccessOf(store, orderId);
   return noticeReachesOrder(merchantId, access ? merchantOr(access.merchantId) : undefined);
 }
 
