@@ -77,4 +77,9 @@ describe('the Node versions', () => {
     expect(needs.filter((n) => semver.validRange(n.node) && !semver.satisfies(lowest, n.node))).toEqual([]);
     expect(semver.satisfies(process.versions.node, engines)).toBe(true);
   });
+
+  it('the README names the lowest Node that engines admits', () => {
+    const named = /\*\*Node\.js (\d+\.\d+\.\d+) or newer\*\*/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    expect(named?.[1]).toBe(semver.minVersion(engines)!.version);
+  });
 });
