@@ -4,7 +4,8 @@ import { ApiClient, eventually, type Answer } from '../../support/http';
 import { newMerchant, WITH_PLATFORM, type Merchant } from '../../support/merchants';
 import { expectStatus, keyCodes, productWithShop, timelineTypes, type PlacedOrder } from '../../support/orders';
 import { AlipayStandIn } from '../../support/rails/alipay';
-import type { ProviderStandIn, SignedNotice } from '../../support/rails/standIn';
+import { randomId, type ProviderStandIn, type SignedNotice } from '../../support/rails/standIn';
+import { StripeStandIn } from '../../support/rails/stripe';
 import { WechatPayStandIn } from '../../support/rails/wechatpay';
 
 /** The orders wait this long for payment, so a lost notice is reconciled within the test. */
@@ -25,7 +26,9 @@ describe("each merchant's own payment rail accounts", () => {
   const alipayB = new AlipayStandIn();
   const wechatA = new WechatPayStandIn();
   const wechatB = new WechatPayStandIn();
-  const standIns: ProviderStandIn[] = [platformAlipay, alipayA, alipayB, wechatA, wechatB];
+  const stripeA = new StripeStandIn();
+  const stripeB = new StripeStandIn();
+  const standIns: ProviderStandIn[] = [platformAlipay, alipayA, alipayB, wechatA, wechatB, stripeA, stripeB];
   beforeAll(() => Promise.all(standIns.map((s) => s.start())));
   afterAll(() => Promise.all(standIns.map((s) => s.stop())));
   const ctx = productWithShop(() => ({ ...platformAlipay.env(), API_KEYS: WITH_PLATFORM, PUBLIC_BASE_URL: BASE, PAYMENT_TIMEOUT }));
@@ -35,7 +38,8 @@ describe("each merchant's own payment rail accounts", () => {
   let b: Merchant;
   let c: Merchant;
 
-  const accounts = (alipay: AlipayStandIn, wechat: WechatPayStandIn) => ({
+  const accounts = (alipay: AlipayStandIn, wechat: WechatPayStandIn, stripe: StripeStandIn) => ({
+    stripe: { secretKey: stripe.secretKey, webhookSecret: stripe.webhookSecret, apiBase: stripe.url },
     alipay: { appId: alipay.appId, privateKey: alipay.app.privateKey, publicKey: alipay.alipay.publicKey, gateway: `${alipay.url}/gateway.do` },
     wechatpay: {
       mchid: wechat.mchid,
@@ -53,12 +57,12 @@ describe("each merchant's own payment rail accounts", () => {
     const http = new ApiClient(ctx.product.api.url);
     [a, b, c] = await Promise.all(['rail-a', 'rail-b', 'rail-c'].map((id) => newMerchant(http, ctx.product.config.paymentWebhookSecret, id)));
     const settings = (m: Merchant, body: object) => m.shop.admin.put(`/v1/merchants/${m.merchantId}/settings`, body);
-    expectStatus(await settings(a, { rails: accounts(alipayA, wechatA) }), 200, "A's accounts");
-    expectStatus(await settings(b, { rails: accounts(alipayB, wechatB), complaintPolicy: { firstResponse: '3h', resolution: '4d' } }), 200, "B's accounts");
+    expectStatus(await settings(a, { rails: accounts(alipayA, wechatA, stripeA) }), 200, "A's accounts");
+    expectStatus(await settings(b, { rails: accounts(alipayB, wechatB, stripeB), complaintPolicy: { firstResponse: '3h', resolution: '4d' } }), 200, "B's accounts");
     await Promise.all([a, b, c].map((m) => m.shop.product(sku, { price }, keyCodes(6, m.merchantId.toUpperCase()))));
   });
 
-  async function order(m: Merchant, method: 'alipay' | 'wechatpay'): Promise<PlacedOrder & { checkout: Record<string, string> }> {
+  async function order(m: Merchant, method: 'alipay' | 'wechatpay' | 'stripe'): Promise<PlacedOrder & { checkout: Record<string, string> }> {
     const answer = await m.shop.storefront.post('/v1/orders', { sku, buyer: { email: 'buyer@example.com' }, payment: { method } });
     expectStatus(answer, 201, `${method} order of ${m.merchantId}`);
     const { orderId, orderToken, amount } = answer.body;
@@ -162,5 +166,30 @@ describe("each merchant's own payment rail accounts", () => {
     expect(wechatB.badRequests).toEqual([]);
     expect(wechatA.complaintResponses).toEqual([]);
     expect(wechatA.server.requests.filter((r) => r.path.includes(id))).toEqual([]);
+  });
+
+  it("creates B's PaymentIntent with B's Stripe key, and opens a dispute at B's address with B's deadlines, read with B's key", async () => {
+    const placed = await order(b, 'stripe');
+    const intent = stripeB.intents.get(placed.checkout.paymentIntentId);
+    expect(intent?.metadata.orderId).toBe(placed.orderId);
+    const path = `/v1/rails/stripe/notify/${b.merchantId}`;
+    expect(stripeB.acknowledged(await send(stripeB, at(stripeB.paidNotice(placed.orderId, {}, placed.amount), path)))).toBe(true);
+    await b.shop.waitFor(placed.orderId, 'DELIVERED');
+
+    const dispute = { id: randomId('dp_', 12), status: 'needs_response' };
+    // Signed with A's webhook secret: refused at B's address.
+    stripeA.trade(placed.orderId, placed.amount);
+    expect((await send(stripeA, at(stripeA.disputeEvent('charge.dispute.created', placed.orderId, dispute), path))).status).toBe(400);
+    expect(stripeB.acknowledged(await send(stripeB, at(stripeB.disputeEvent('charge.dispute.created', placed.orderId, dispute), path)))).toBe(true);
+    const complaint = await eventually(async () => {
+      const items = (await b.shop.agent.get('/v1/complaints?limit=100')).body.items as any[];
+      return items.find((i) => i.orderId === placed.orderId) ?? false;
+    }, "the Stripe dispute in B's queue");
+    expect(complaint).toMatchObject({ source: 'stripe_dispute', external: { id: dispute.id } });
+    const view = (await b.shop.agent.get(`/v1/complaints/${complaint.complaintId}`)).body;
+    expect(Date.parse(view.firstResponseDueAt) - Date.parse(view.createdAt)).toBe(3 * 3_600_000);
+    expect(Date.parse(view.resolutionDueAt) - Date.parse(view.createdAt)).toBe(4 * 86_400_000);
+    untouchedElsewhere(placed.orderId, stripeA);
+    expect(stripeA.server.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
   });
 });
