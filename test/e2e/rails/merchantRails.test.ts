@@ -1,4 +1,5 @@
 import { createVerify } from 'node:crypto';
+import { disputeWorkflowId } from '../../../domain/dispute';
 import { toMajorUnits } from '../../../domain/money';
 import { ApiClient, eventually, type Answer } from '../../support/http';
 import { newMerchant, WITH_PLATFORM, type Merchant } from '../../support/merchants';
@@ -191,5 +192,17 @@ describe("each merchant's own payment rail accounts", () => {
     expect(Date.parse(view.resolutionDueAt) - Date.parse(view.createdAt)).toBe(4 * 86_400_000);
     untouchedElsewhere(placed.orderId, stripeA);
     expect(stripeA.server.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
+  });
+
+  it("opens nothing on A's order for a dispute at B's Stripe account that names it", async () => {
+    const theirs = await a.shop.delivered(sku);
+    // B's Stripe account holds a PaymentIntent whose metadata names A's order (B's own doing, or a forgery at B).
+    stripeB.paidNotice(theirs.orderId, {}, theirs.amount);
+    const dispute = { id: randomId('dp_', 12), status: 'needs_response' };
+    const path = `/v1/rails/stripe/notify/${b.merchantId}`;
+    expect(stripeB.acknowledged(await send(stripeB, at(stripeB.disputeEvent('charge.dispute.created', theirs.orderId, dispute), path)))).toBe(true);
+    expect(await ctx.product.client.workflow.getHandle(disputeWorkflowId('stripe_dispute', dispute.id)).result()).toBeNull();
+    expect(await ctx.product.store.complaintViews.countDocuments({ orderId: theirs.orderId })).toBe(0);
+    expect((await a.shop.view(theirs.orderId)).status).toBe('DELIVERED');
   });
 });
