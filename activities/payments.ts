@@ -3,7 +3,10 @@ import type { DisputeFacts, DisputeNotice } from '../domain/dispute';
 import { alreadyPosted, type ProviderReply } from '../domain/providerReply';
 import type { Checkout, PaymentMethod } from '../domain/payment';
 import { openCheckout, providerRefOf, type CheckoutFor } from '../payments/checkouts';
-import { createRails, providerRail, railOf, RailOffError, type FoundPayment, type RailRefund } from '../payments/rails';
+import { RecentSettings } from '../db/merchantSettings';
+import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { MerchantRails } from '../payments/merchantRails';
+import { providerRail, railOf, RailOffError, type FoundPayment, type Rails, type RailRefund } from '../payments/rails';
 import type { ActivityDeps } from './deps';
 import { attempt, heartbeat } from './http';
 
@@ -16,6 +19,8 @@ export interface ProviderComplaintReply {
   reply: ProviderReply;
   /** Replies like this one the complaint posted before (see alreadyPosted). */
   earlier: number;
+  /** Our order the complaint is on: the reply goes out through its merchant's account (absent = the first shop's). */
+  orderId?: string;
 }
 
 export interface RefundOrder extends RailRefund {
@@ -25,34 +30,40 @@ export interface RefundOrder extends RailRefund {
 
 /**
  * The payment rails as activities. Each names the rail (the order's, or the one a payment came
- * by); one refund id pays out once however often it is retried, at every provider.
+ * by); one refund id pays out once however often it is retried, at every provider. Each goes out
+ * through the account of the order's own merchant (payments/merchantRails.ts), found from the order.
  */
-export function paymentActivities({ store, config }: ActivityDeps) {
-  const rails = createRails(config, store);
+export function paymentActivities({ store, vault, config }: ActivityDeps) {
+  const merchantRails = new MerchantRails(config, store, new RecentSettings(store, vault));
   return {
     async refundPayment(refund: RefundOrder): Promise<{ refundId: string; refundedAt: string }> {
       const { method, ...order } = refund;
-      await beating(() => rail(method).refund(order));
+      const rails = await merchantRails.ofOrder(order.orderId);
+      await beating(() => rail(rails, method).refund(order));
       return { refundId: refund.refundId, refundedAt: new Date().toISOString() };
     },
 
     /** Reconciliation: ask the order's rail what it knows of the order's payments before giving up on it. */
     async findProviderPayments({ orderId, method }: { orderId: string; method?: PaymentMethod }): Promise<FoundPayment[]> {
       const providerRef = method && method !== 'generic' ? await providerRefOf(store, orderId) : undefined;
-      return beating(() => rail(method).findPayments({ orderId, ...(providerRef ? { providerRef } : {}) }));
+      const rails = await merchantRails.ofOrder(orderId);
+      return beating(() => rail(rails, method).findPayments({ orderId, ...(providerRef ? { providerRef } : {}) }));
     },
 
     /** A cancelled order's provider order closed, so it cannot be paid late. */
     async closeProviderOrder({ orderId, method }: { orderId: string; method: PaymentMethod }): Promise<boolean> {
       const providerRef = await providerRefOf(store, orderId);
-      return beating(() => rail(method).close({ orderId, ...(providerRef ? { providerRef } : {}) }));
+      const rails = await merchantRails.ofOrder(orderId);
+      return beating(() => rail(rails, method).close({ orderId, ...(providerRef ? { providerRef } : {}) }));
     },
 
     /** What the provider says of a dispute now: its order, reason, status and outcome. */
     async readProviderDispute(notice: DisputeNotice): Promise<DisputeFacts> {
       const method = notice.source === 'stripe_dispute' ? 'stripe' : 'wechatpay';
-      const read = providerRail(rails, method)?.readDispute;
-      if (!read) throw ApplicationFailure.retryable(`the ${method} rail is not configured on this process`, 'RailOff');
+      // Read with the account of the merchant whose address the notice came to.
+      const merchantId = notice.merchantId ?? DEFAULT_MERCHANT;
+      const read = providerRail(await merchantRails.of(merchantId), method)?.readDispute;
+      if (!read) throw ApplicationFailure.retryable(`the ${method} rail is not configured for merchant ${merchantId}`, 'RailOff');
       return beating(() => read(notice));
     },
 
@@ -62,7 +73,7 @@ export function paymentActivities({ store, config }: ActivityDeps) {
      * it, so a refusal stays retryable here as it was (a non-retryable failure would break their loop).
      */
     async answerProviderComplaint({ complaintId, text, complete }: { complaintId: string; text?: string; complete?: boolean }): Promise<void> {
-      const wechat = wechatRail();
+      const wechat = wechatRail(await merchantRails.of(DEFAULT_MERCHANT));
       await beating(async () => {
         try {
           if (text) await wechat.answerComplaint(complaintId, text);
@@ -82,8 +93,8 @@ export function paymentActivities({ store, config }: ActivityDeps) {
      * `earlier` is how many replies like this one the complaint posted before. A refusal fails with
      * ProviderReplyRefused, not retried.
      */
-    async replyToProviderComplaint({ complaintId, reply, earlier }: ProviderComplaintReply): Promise<{ posted: 'now' | 'before' }> {
-      const wechat = wechatRail();
+    async replyToProviderComplaint({ complaintId, reply, earlier, orderId }: ProviderComplaintReply): Promise<{ posted: 'now' | 'before' }> {
+      const wechat = wechatRail(await (orderId ? merchantRails.ofOrder(orderId) : merchantRails.of(DEFAULT_MERCHANT)));
       return beating(async () => {
         if (attempt() > 1 && alreadyPosted(await wechat.complaintHistory(complaintId), reply, earlier)) return { posted: 'before' as const };
         if ('complete' in reply) await wechat.completeComplaint(complaintId);
@@ -94,22 +105,24 @@ export function paymentActivities({ store, config }: ActivityDeps) {
 
     /** The checkout the buyer pays with, made once; retried while the provider cannot be reached. */
     async openCheckout(order: CheckoutFor): Promise<Checkout> {
+      const rails = await merchantRails.ofOrder(order.orderId);
       return (await beating(() => openCheckout(store, rails, order))).checkout;
     },
   };
+}
 
-  function wechatRail() {
-    if (!rails.wechatpay) throw ApplicationFailure.retryable('the wechatpay rail is not configured on this process', 'RailOff');
-    return rails.wechatpay;
-  }
+function wechatRail(rails: Rails) {
+  if (!rails.wechatpay) throw ApplicationFailure.retryable('the wechatpay rail is not configured for this merchant', 'RailOff');
+  return rails.wechatpay;
+}
 
-  function rail(method: PaymentMethod | undefined) {
-    try {
-      return railOf(rails, method);
-    } catch (err) {
-      if (err instanceof RailOffError) throw ApplicationFailure.retryable(err.message, 'RailOff');
-      throw err;
-    }
+/** The order's rail among its merchant's; one it does not have is a configuration fault, retried until it is set. */
+function rail(rails: Rails, method: PaymentMethod | undefined) {
+  try {
+    return railOf(rails, method);
+  } catch (err) {
+    if (err instanceof RailOffError) throw ApplicationFailure.retryable(err.message, 'RailOff');
+    throw err;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import type { Store } from '../db/store';
 import type { Vault } from '../db/vault';
+import type { MerchantRails } from '../payments/merchantRails';
 import type { Rails } from '../payments/rails';
 import type { OrderGateway } from './gateway';
 import type { RestockGateway } from './restockGateway';
@@ -17,8 +18,10 @@ export interface ApiDeps {
   /** Hands imported stock to the sku's restock owner. */
   restock: RestockGateway;
   logger: Logger;
-  /** The payment rails that are on: checkouts at order creation, provider notices. */
+  /** The platform's payment rails: the first shop's notices at their old addresses. */
   rails: Rails;
+  /** Each merchant's own rails: its checkouts at order creation, its notices at its own address. */
+  merchantRails: MerchantRails;
 }
 
 /** Hands a rejected promise to the error handler (express 5 does so itself; kept so every route reads alike). */

@@ -826,6 +826,15 @@ function merchantOperations(): Operation[] {
       failures: [missing(`no ${rail} account for this merchant`), ...(method === 'post' ? [rawBody] : [])],
     })),
     {
+      method: 'post', path: '/v1/payments/wechatpay/complaints/notify/{merchantId}', tag: 'Payments', callers: ['provider'],
+      summary: "A merchant's WeChat Pay consumer complaint notice",
+      description: "A WeChat Pay 消费者投诉2.0 notice for one merchant (the URL its own account registered), verified with that merchant's own WeChat Pay account (its settings' `rails.wechatpay`) only; the first shop (`default`) falls back to the platform's. The complaint is read, and replied to, through that account, and the complaint it opens on the merchant's order keeps the merchant's own deadlines; one naming another merchant's order opens nothing.",
+      request: { params: merchantParam },
+      ok: { 204: { description: 'received' } },
+      own: { 401: json(z.object({ code: z.literal('FAIL'), message: z.string() }), 'the signature, timestamp or merchant does not hold; nothing recorded') },
+      failures: [missing('no wechatpay account for this merchant'), rawBody],
+    },
+    {
       method: 'get', path: '/v1/platform/ranking', tag: 'Merchants', callers: ['platform'],
       summary: "The platform's complaint ranking of its merchants",
       description: 'Each merchant with its orders sold, complaints, complaint and refund rates, the share of complaints answered and resolved on time and of buyers satisfied, for orders and complaints created in [from, to) (default the last 30 days, at most 366): worst complaint rate first, merchants that sold nothing last. A period the report query refuses is a 400, as for `/v1/reports/complaints`.',

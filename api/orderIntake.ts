@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { listingOf, newOrderInput } from '../domain/order';
 import type { Checkout, OrderPayment, PaymentMethod } from '../domain/payment';
-import type { Logger } from '../config/logger';
 import { openCheckout, type CheckoutFor } from '../payments/checkouts';
 import type { Rails } from '../payments/rails';
 import type { OrderAccessDoc } from '../db/schemas';
@@ -61,7 +60,9 @@ export async function takeOrder(
     throw productUnavailable(request.sku);
   }
   const method = request.payment?.method ?? config.rails.defaultMethod;
-  refuseRailThatCannotTake(deps.rails, method, product.price.currency);
+  // The merchant's own accounts take its money: a rail it has no account for is not there for it.
+  const rails = await deps.merchantRails.of(merchantId);
+  refuseRailThatCannotTake(rails, method, product.price.currency);
 
   let orderId = newId();
   let token = newSecretToken();
@@ -125,7 +126,7 @@ export async function takeOrder(
   await orders.start(input);
   await orders.showNew(input);
   const view = created ? undefined : await orders.view(orderId);
-  const checkout = await firstCheckout(deps, {
+  const checkout = await firstCheckout(deps, rails, {
     orderId,
     method: input.payment?.method ?? 'generic',
     amount: input.amount,
@@ -164,9 +165,9 @@ const CHECKOUT_WAIT_MS = 5_000;
  * The buyer's checkout, if the provider answers soon. A provider down now does not stop the order:
  * the workflow retries, and the order view shows the checkout once it exists.
  */
-async function firstCheckout(deps: { store: ApiDeps['store']; rails: Rails; logger: Logger; config: ApiDeps['config'] }, order: CheckoutFor): Promise<Checkout> {
+async function firstCheckout(deps: Pick<ApiDeps, 'store' | 'logger' | 'config'>, rails: Rails, order: CheckoutFor): Promise<Checkout> {
   if (order.method === 'generic') return null;
-  const attempt = openCheckout(deps.store, deps.rails, order).then((opened) => opened.checkout);
+  const attempt = openCheckout(deps.store, rails, order).then((opened) => opened.checkout);
   const wait = Math.min(CHECKOUT_WAIT_MS, deps.config.outboundHttpTimeoutMs + 500);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
@@ -185,7 +186,7 @@ async function firstCheckout(deps: { store: ApiDeps['store']; rails: Rails; logg
 function refuseRailThatCannotTake(rails: Rails, method: PaymentMethod, currency: string): void {
   if (method === 'generic') return;
   const rail = rails[method];
-  if (!rail) throw badRequest(`the ${method} rail is not configured on this shop`, [{ path: 'payment.method', reason: `${method} is not configured` }]);
+  if (!rail) throw badRequest(`the ${method} rail is not configured on this shop`, [{ path: 'payment.method', reason: `${method} is not configured for this merchant` }]);
   if (rail.currencies && !rail.currencies.includes(currency)) {
     throw badRequest(`the ${method} rail takes ${rail.currencies.join(', ')} only`, [{ path: 'payment.method', reason: `${method} cannot take ${currency}` }]);
   }

@@ -6,7 +6,8 @@ import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import { openStore } from '../db/store';
 import { Vault } from '../db/vault';
-import { createRails } from '../payments/rails';
+import { RecentSettings } from '../db/merchantSettings';
+import { MerchantRails } from '../payments/merchantRails';
 import { createApp } from './app';
 import { OrderGateway } from './gateway';
 import { answerUnparsableRequests } from './httpGuards';
@@ -31,7 +32,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
   const restock = new RestockGateway(client, config.temporal.taskQueue, store, logger);
-  const app = createApp({ config, store, vault, client, orders, restock, logger, rails: createRails(config, store) });
+  const merchantRails = new MerchantRails(config, store, new RecentSettings(store, vault));
+  const app = createApp({ config, store, vault, client, orders, restock, logger, rails: merchantRails.platform, merchantRails });
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 hands a failure to listen (the port taken) to this callback.
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));

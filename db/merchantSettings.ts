@@ -51,8 +51,9 @@ export async function noticeMayReach(store: Store, merchantId: string, orderId: 
 /**
  * Merchants' settings as the notice routes read them: every notice, signed or not, needs its
  * merchant's secret before the anonymous rate limit can tell them apart, so a flood of unsigned
- * notices would otherwise cost a read each. Kept `ttlMs` (a change reaches notices that much later),
- * for a bounded number of merchants.
+ * notices would otherwise cost a read each. The rails of each merchant's calls to its providers are
+ * built from these too (payments/merchantRails.ts). Kept `ttlMs` (a change reaches notices and calls
+ * that much later), for a bounded number of merchants.
  */
 export class RecentSettings {
   private readonly known = new Map<string, { at: number; settings: Promise<MerchantSettings> }>();

@@ -26,6 +26,8 @@ export interface DisputeNotice {
   externalId: string;
   /** The provider's own word for what happened (Stripe's event type, WeChat Pay's action_type). */
   action: string;
+  /** The merchant whose address the notice came to: the dispute is read with its account (absent = the first shop's). */
+  merchantId?: string;
   /** Stripe: the dispute as the event carries it. WeChat Pay's notice names only the complaint: it is read from the API. */
   stripe?: {
     paymentIntentId: string | null;
@@ -73,7 +75,10 @@ export interface PaymentDispute {
 export interface DisputeStart {
   source: DisputeSource;
   externalId: string;
+  /** The merchant's deadlines (its own complaint policy, else the platform's). */
   policy: ComplaintPolicy;
+  /** The merchant whose account the dispute is at: only its orders are disputed by it (absent = any, as before merchants). */
+  merchantId?: string;
 }
 
 export function disputeWorkflowId(source: DisputeSource, externalId: string): string {

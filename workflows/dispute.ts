@@ -43,9 +43,9 @@ export async function dispute(start: DisputeStart): Promise<DisputeState | null>
     const facts = await provider.readProviderDispute(waiting.shift() as DisputeNotice);
     if (!state) {
       const found = facts.orderId ? await store.disputedOrder({ orderId: facts.orderId }) : undefined;
-      if (!found?.known) {
-        // Not one of our orders: nothing to attach it to (an agent finds it in the provider's console).
-        log.warn('dispute names no order of this shop', { dispute: name, orderId: facts.orderId });
+      if (!found?.known || (start.merchantId !== undefined && merchantOr(found.merchantId) !== start.merchantId)) {
+        // Not one of our orders (or another merchant's): nothing to attach it to (an agent finds it in the provider's console).
+        log.warn('dispute names no order of this shop', { dispute: name, orderId: facts.orderId, merchantId: start.merchantId });
         return null;
       }
       order = { ...found, orderId: facts.orderId as string };

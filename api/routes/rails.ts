@@ -1,9 +1,9 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { parseMerchantRails } from '../../config/rails';
-import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
+import { noticeMayReach } from '../../db/merchantSettings';
 import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
+import { complaintPolicyOf } from '../../domain/merchantSettings';
 import { PAYMENT_METHODS, type PaymentMethod } from '../../domain/payment';
-import { providerRailsOf, type NoticeOutcome, type NoticeReply, type NoticeRequest, type ProviderRail } from '../../payments/rails';
+import type { NoticeOutcome, NoticeReply, NoticeRequest, ProviderRail, Rails } from '../../payments/rails';
 import { handle, type ApiDeps } from '../deps';
 import { DisputeGateway } from '../disputeGateway';
 import { notFound } from '../errors';
@@ -17,15 +17,17 @@ const PROVIDER_METHODS = PAYMENT_METHODS.filter((m): m is ProviderMethod => m !=
  * read from it; an authentic payment becomes the same signal a generic notice sends (same duplicate,
  * late, second-payment and mismatch rules in the order), and the provider hears the answer it
  * expects so it stops retrying. An authentic dispute event (a Stripe chargeback, a WeChat Pay
- * complaint) goes to the dispute's workflow. A refused notice records nothing. `limit` is the
- * anonymous rate limit: authentic notices pass it, the rest count against their address.
+ * complaint) goes to the dispute's workflow, with the deadlines of the merchant it came for. A
+ * refused notice records nothing. `limit` is the anonymous rate limit: authentic notices pass it,
+ * the rest count against their address.
  */
-export function railRoutes({ rails, orders, client, config, store, vault, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
+export function railRoutes({ rails, merchantRails, orders, client, config, store, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
-  const settings = new RecentSettings(store, vault);
   const raw = express.raw({ type: () => true, limit: '64kb' });
   const disputes = new DisputeGateway(client, config.temporal.taskQueue, config.complaint);
   const verifyNotice = (rail: ProviderRail, request: NoticeRequest) => rail.verifyNotice(request);
+  // 消费者投诉2.0 notices come to their own address, signed and encrypted like payment notices.
+  const verifyComplaintNotice = (rail: ProviderRail, request: NoticeRequest) => (rail as NonNullable<Rails['wechatpay']>).verifyComplaintNotice(request);
   /** The first shop's rails at their old addresses: the platform's configuration. */
   const platformRail = async (method: ProviderMethod) => ({ rail: rails[method] as ProviderRail | undefined, merchantId: DEFAULT_MERCHANT });
 
@@ -65,10 +67,10 @@ export function railRoutes({ rails, orders, client, config, store, vault, logger
           logger.info({ rail: method, merchantId, orderId: event.orderId, eventId: event.eventId, paymentStatus: event.status, outcome: handled }, 'payment notice');
         }
       } else if (outcome.kind === 'dispute') {
-        const { dispute } = outcome;
-        const handled = await disputes.notify(dispute);
+        const dispute = merchantId === DEFAULT_MERCHANT ? outcome.dispute : { ...outcome.dispute, merchantId };
+        const handled = await disputes.notify(dispute, complaintPolicyOf(config.complaint, await merchantRails.settings.of(merchantId)));
         metrics.countNotice(method, handled === 'signalled' ? 'signalled' : 'ignored');
-        logger.info({ rail: method, disputeId: dispute.externalId, eventId: dispute.eventId, action: dispute.action, outcome: handled }, 'dispute notice');
+        logger.info({ rail: method, merchantId, disputeId: dispute.externalId, eventId: dispute.eventId, action: dispute.action, outcome: handled }, 'dispute notice');
       } else if (outcome.kind === 'refused') {
         metrics.countNotice(method, 'refused');
         logger.warn({ rail: method, merchantId, why: outcome.why }, 'payment notice refused');
@@ -83,7 +85,7 @@ export function railRoutes({ rails, orders, client, config, store, vault, logger
   router.post('/v1/payments/alipay/notify', raw, ...notice('alipay'));
   router.post('/v1/payments/wechatpay/notify', raw, ...notice('wechatpay'));
   // 消费者投诉2.0: registered once per merchant (POST /v3/merchant-service/complaint-notifications).
-  router.post('/v1/payments/wechatpay/complaints/notify', raw, ...notice('wechatpay', (_rail, request) => (rails.wechatpay as NonNullable<typeof rails.wechatpay>).verifyComplaintNotice(request)));
+  router.post('/v1/payments/wechatpay/complaints/notify', raw, ...notice('wechatpay', verifyComplaintNotice));
   router.post('/v1/payments/stripe/webhook', raw, ...notice('stripe'));
   router.get('/v1/payments/epay/notify', ...notice('epay'));
   router.post('/v1/payments/epay/notify', raw, ...notice('epay'));
@@ -94,14 +96,14 @@ export function railRoutes({ rails, orders, client, config, store, vault, logger
     router.post(`/v1/rails/${method}/notify/:merchantId`, raw, ...own);
     if (method === 'epay') router.get(`/v1/rails/${method}/notify/:merchantId`, ...own);
   }
+  // Each merchant's WeChat Pay complaint notices (registered with its own account), verified with that account only.
+  router.post('/v1/payments/wechatpay/complaints/notify/:merchantId', raw, ...notice('wechatpay', verifyComplaintNotice, (req) => merchantRail('wechatpay', req.params.merchantId as string)));
   return router;
 
+  /** The merchant's own rail (payments/merchantRails.ts: the first shop's falls back to the platform's). */
   async function merchantRail(method: ProviderMethod, merchantId: string): Promise<{ rail?: ProviderRail; merchantId: string }> {
     if (!MERCHANT_ID.test(merchantId)) return { merchantId };
-    const accounts = (await settings.of(merchantId)).rails?.[method];
-    if (!accounts) return merchantId === DEFAULT_MERCHANT ? platformRail(method) : { merchantId };
-    const own = providerRailsOf(parseMerchantRails({ [method]: accounts }, config.rails.publicBaseUrl).rails, config)[method];
-    return { rail: own, merchantId };
+    return { rail: (await merchantRails.of(merchantId))[method], merchantId };
   }
 }
 

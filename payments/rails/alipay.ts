@@ -14,7 +14,7 @@ const PAID = new Set(['TRADE_SUCCESS', 'TRADE_FINISHED']);
  * queries are signed with our app key and their answers verified with Alipay's public key; notices
  * are form posts signed RSA2 over the sorted parameters.
  */
-export function alipayRail(settings: AlipaySettings, config: Config): ProviderRail {
+export function alipayRail(settings: AlipaySettings, config: Config, notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/alipay/notify`): ProviderRail {
   const sdk = new (loadAlipaySdk())({
     appId: settings.appId,
     privateKey: settings.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
@@ -25,7 +25,6 @@ export function alipayRail(settings: AlipaySettings, config: Config): ProviderRa
     camelcase: false,
     timeout: config.outboundHttpTimeoutMs,
   });
-  const notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/alipay/notify`;
 
   /** An OpenAPI call whose answer is verified; a transport, HTTP or signature failure is retried. */
   async function call(method: string, bizContent: Record<string, string>, failure: Parameters<typeof providerFailed>[0]): Promise<AlipaySdkCommonResult> {

@@ -12,9 +12,8 @@ type EpaySettings = NonNullable<RailsConfig['epay']>;
  * 易支付 (the V1 protocol its many gateways share): MD5-signed forms, no SDK. V1 has no refund id,
  * so before a refund is sent (again) the order is asked whether it is refunded already.
  */
-export function epayRail(settings: EpaySettings, config: Config): ProviderRail {
+export function epayRail(settings: EpaySettings, config: Config, notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/epay/notify`): ProviderRail {
   const timeout = config.outboundHttpTimeoutMs;
-  const notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/epay/notify`;
   const api = `${settings.url}/api.php`;
 
   async function orderAtProvider(orderId: string, failure: 'ProviderRefundFailed' | 'ProviderLookupFailed') {

@@ -24,14 +24,19 @@ export function createRails(config: Config, store: Store): Rails {
   return { generic: genericRail(config, store), ...providerRailsOf(config.rails, config) };
 }
 
-/** The provider rails of one merchant's own accounts (its settings, parsed by config/rails.ts parseMerchantRails). */
-export function providerRailsOf(accounts: RailsConfig, config: Config): Omit<Rails, 'generic'> {
+/**
+ * The provider rails of one merchant's own accounts (its settings, parsed by config/rails.ts
+ * parseMerchantRails). With `merchantId`, the provider is told to notify that merchant's own address
+ * (`/v1/rails/:rail/notify/:merchantId`), where its notices are verified with these accounts.
+ */
+export function providerRailsOf(accounts: RailsConfig, config: Config, merchantId?: string): Omit<Rails, 'generic'> {
   const { alipay, wechatpay, stripe, epay } = accounts;
+  const notifyUrl = (method: string) => (merchantId === undefined ? undefined : `${config.rails.publicBaseUrl}/v1/rails/${method}/notify/${merchantId}`);
   return {
-    ...(alipay ? { alipay: alipayRail(alipay, config) } : {}),
-    ...(wechatpay ? { wechatpay: wechatpayRail(wechatpay, config) } : {}),
+    ...(alipay ? { alipay: alipayRail(alipay, config, notifyUrl('alipay')) } : {}),
+    ...(wechatpay ? { wechatpay: wechatpayRail(wechatpay, config, notifyUrl('wechatpay')) } : {}),
     ...(stripe ? { stripe: stripeRail(stripe, config) } : {}),
-    ...(epay ? { epay: epayRail(epay, config) } : {}),
+    ...(epay ? { epay: epayRail(epay, config, notifyUrl('epay')) } : {}),
   };
 }
 

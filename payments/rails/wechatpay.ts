@@ -22,9 +22,8 @@ const NOTICE_TOLERANCE_S = 300;
  * newer 微信支付公钥 side by side, so a key switch-over does not fail), resources decrypted with
  * the APIv3 key.
  */
-export function wechatpayRail(settings: WechatSettings, config: Config): ProviderRail & WechatApi {
+export function wechatpayRail(settings: WechatSettings, config: Config, notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/wechatpay/notify`): ProviderRail & WechatApi {
   const timeout = config.outboundHttpTimeoutMs;
-  const notifyUrl = `${config.rails.publicBaseUrl}/v1/payments/wechatpay/notify`;
 
   /** A signed call; its answer's signature is checked before its body is believed. */
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {

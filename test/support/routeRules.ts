@@ -62,6 +62,7 @@ export const RULES: Record<string, Rule> = {
   'POST /v1/rails/stripe/notify/:merchantId': { railOff: true },
   'POST /v1/rails/epay/notify/:merchantId': { railOff: true },
   'GET /v1/rails/epay/notify/:merchantId': { railOff: true },
+  'POST /v1/payments/wechatpay/complaints/notify/:merchantId': { railOff: true },
   'GET /v1/me': { anyStaff: true },
   'PUT /v1/products/:sku': { staff: ['admin'] },
   'GET /v1/products': { staff: ['storefront', 'agent', 'ops'] },

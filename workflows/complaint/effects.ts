@@ -21,7 +21,7 @@ export class ComplaintHands {
     private readonly input: ComplaintInput,
     private readonly tell: (event: ComplaintEvent) => void,
   ) {
-    this.replies = new ProviderReplies(input.complaintId, (why) => tell({ type: 'providerReplyFailed', why }));
+    this.replies = new ProviderReplies(input.complaintId, input.orderId, (why) => tell({ type: 'providerReplyFailed', why }));
   }
 
   /** Nothing beside the complaint still running: it may end. */

@@ -19,10 +19,12 @@ export class ProviderReplies {
 
   /**
    * @param complaintId this complaint's id, which names each reply (domain/providerReply.ts: replyId)
+   * @param orderId the order it is on: its merchant's WeChat Pay account posts the replies
    * @param failed tells the agents why a reply did not reach WeChat Pay; the next waits for it
    */
   constructor(
     private readonly complaintId: string,
+    private readonly orderId: string,
     private readonly failed: (why: string) => void,
   ) {}
 
@@ -46,7 +48,7 @@ export class ProviderReplies {
       this.seq += 1;
       const earlier = this.posted.filter((r) => sameReply(r, reply)).length;
       try {
-        await providerReply(replyId(this.complaintId, this.seq)).replyToProviderComplaint({ complaintId: providerComplaintId, reply, earlier });
+        await providerReply(replyId(this.complaintId, this.seq)).replyToProviderComplaint({ complaintId: providerComplaintId, reply, earlier, orderId: this.orderId });
         this.posted.push(reply);
       } catch (err) {
         if (isCancellation(err)) return;
