@@ -53,8 +53,26 @@ export function orderViewRow(seq: number, view: OrderView, statusSince: string, 
     deliveredAt: view.deliveredAt ? new Date(view.deliveredAt) : undefined,
     refundedAt: view.refund?.refundedAt ? new Date(view.refund.refundedAt) : undefined,
     paymentId: view.paymentId,
+    paidMinute: view.paidAt ? minuteOf(view.paidAt) : undefined,
+    deliveredMinute: view.deliveredAt ? minuteOf(view.deliveredAt) : undefined,
     needsAttention: view.attention?.reason ?? null,
     ...(listing.storefront ? listingOf(listing as OrderListing) : {}),
     view,
   };
+}
+
+/** The UTC minute of an instant, as the rows' `paidMinute` and `deliveredMinute` hold it. */
+export function minuteOf(at: string | Date): string {
+  return (typeof at === 'string' ? new Date(at) : at).toISOString().slice(0, 16);
+}
+
+/**
+ * Every minute from `from`'s to one past `to`'s (a writer's clock a little ahead of the reader's
+ * still falls inside), as `minuteOf` names them: what a look at the last few minutes asks for.
+ */
+export function minutesBetween(from: string, to: string): string[] {
+  const minutes: string[] = [];
+  const last = Math.floor(Date.parse(to) / 60_000) + 1;
+  for (let m = Math.floor(Date.parse(from) / 60_000); m <= last; m++) minutes.push(minuteOf(new Date(m * 60_000)));
+  return minutes;
 }

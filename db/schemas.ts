@@ -203,6 +203,13 @@ export interface OrderViewDoc {
   deliveredAt?: Date;
   refundedAt?: Date;
   paymentId?: string;
+  /**
+   * The minute (`YYYY-MM-DDTHH:MM`, UTC) of paidAt and of deliveredAt: the incident watcher finds the
+   * last few minutes' orders by these, an equality the embedded store answers from an index (it
+   * reads every row for a range on a date).
+   */
+  paidMinute?: string;
+  deliveredMinute?: string;
   /** Who created the order and the buyer's email hash, copied from order_access for the order list. */
   storefront?: string;
   /** The order's merchant (absent: `default`, as on rows written before merchants). */
@@ -226,6 +233,8 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
     deliveredAt: Date,
     refundedAt: Date,
     paymentId: String,
+    paidMinute: String,
+    deliveredMinute: String,
     storefront: String,
     merchantId: String,
     emailHash: String,
@@ -243,6 +252,8 @@ orderViewSchema.index({ storefront: 1, createdAt: 1 });
 orderViewSchema.index({ status: 1, createdAt: 1 });
 orderViewSchema.index({ emailHash: 1 }, { sparse: true });
 orderViewSchema.index({ needsAttention: 1 }, { sparse: true });
+orderViewSchema.index({ paidMinute: 1 }, { sparse: true });
+orderViewSchema.index({ deliveredMinute: 1 }, { sparse: true });
 // A merchant's own orders: its list, its queue of refunds, its stuck orders.
 orderViewSchema.index({ merchantId: 1, createdAt: 1 });
 orderViewSchema.index({ merchantId: 1, status: 1, statusSince: 1 });
