@@ -5,7 +5,7 @@ import { affectedBy, harmOf, type AffectedReason, type IncidentStatus, type Inci
 import type { Money } from '../domain/money';
 import type { OrderStatus, TimelineEntry } from '../domain/order';
 import type { PaymentMethod } from '../domain/payment';
-import { projectNewer } from './projection';
+import { minutesBetween, projectNewer } from './projection';
 import type { Store } from './store';
 
 /** The incidents read model: written by each incident's workflow at every change, read by the API and the watcher. */
@@ -171,7 +171,7 @@ export function affectedCounts(orders: AffectedOrder[]): { orders: number; buyer
 export async function lateOrderCount(store: Store, since: string, sloMs: number, now: string): Promise<number> {
   await incidents(store); // its paidAt index
   const rows = await store.orderViews
-    .find({ paidAt: { $gte: new Date(since) } }, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1 })
+    .find({ paidMinute: { $in: minutesBetween(since, now) }, paidAt: { $gte: new Date(since) } }, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1 })
     .limit(MAX_ORDERS_IN_A_WINDOW)
     .lean<Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt'>[]>();
   return rows.filter((r) => {

@@ -1,4 +1,5 @@
 import { mongo, type Model } from 'mongoose';
+import { minutesBetween } from '../../db/projection';
 import { openStore, type Store } from '../../db/store';
 import { testConfig } from '../support/harness';
 
@@ -109,6 +110,8 @@ describe('the lookups the product makes are index searches', () => {
     ['notes of an order', () => store.orderNotes, { orderId: 'o1' }, ['orderId_1']],
     ['orders waiting for stock of a sku', () => store.orderViews, { sku: 's', status: 'OUT_OF_STOCK' }, ['sku_1_status_1_paidAt_1', 'status_1_statusSince_1', 'status_1_createdAt_1']],
     ['complaints of a closed status', () => store.complaintViews, { status: 'CLOSED' }, ['status_1_dueAt_1__id_1']],
+    ['orders paid in the last minutes (the incident watcher)', () => store.orderViews, { paidMinute: { $in: minutesBetween('2026-12-04T03:00:10Z', '2026-12-04T03:05:10Z') }, paidAt: { $gte: new Date('2026-12-04T03:00:10Z') } }, ['paidMinute_1']],
+    ['orders delivered in the last minutes (the incident watcher)', () => store.orderViews, { deliveredMinute: { $in: minutesBetween('2026-12-04T03:00:10Z', '2026-12-04T03:05:10Z') } }, ['deliveredMinute_1']],
   ])('find by indexed equality: %s', async (_name, model, filter, indexes) => {
     await expectIndexSearch(model(), filter, indexes);
   });
