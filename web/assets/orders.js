@@ -7,7 +7,7 @@ import { timelineType } from './i18n.js';
 import { formatMoney } from './money.js';
 import { RefundDecision, RefundFacts, fits } from './refunds.js';
 import { ORDER_STATUSES } from '/console/rules.js';
-import { Loading, Notice, Status, When, refusal, useI18n, useLoad } from './ui.js';
+import { Loading, Notice, Status, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const EMPTY = { text: '', status: '', sku: '', from: '', to: '' };
 
@@ -153,23 +153,15 @@ export function Timeline({ entries }) {
 /** Staff actions on an order: offered only where the status fits (the API's own table) and the role may act. */
 function OrderActions({ order, role, onDone }) {
   const { t } = useI18n();
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const canDecide = (role === 'agent' || role === 'admin') && fits('refundDecision', order.status);
   const canCancel = role === 'admin' && fits('cancel', order.status);
-  async function cancel() {
-    setBusy(true);
-    setNotice(null);
-    try {
+  const { busy, notice, submit: cancel } = useSubmit(
+    async () => {
       await act(`/v1/orders/${seg(order.orderId)}/cancel`, {});
-      setNotice({ kind: 'ok', text: t('cancelled') });
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-      onDone();
-    }
-  }
+      return { kind: 'ok', text: t('cancelled') };
+    },
+    { after: onDone },
+  );
   // Kept once there is a refund, so what the decision's answer said stays after the order moves on.
   const decides = (role === 'agent' || role === 'admin') && order.refund;
   if (!decides && !canCancel && !notice) return null;
