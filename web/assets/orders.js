@@ -6,29 +6,24 @@ import { FileForBuyer } from './fileComplaint.js';
 import { timelineType } from './i18n.js';
 import { formatMoney } from './money.js';
 import { RefundDecision, RefundFacts, fits } from './refunds.js';
-import { ORDER_STATUSES } from '/console/rules.js';
+import { shopDayStart } from './shopDay.js';
+import { ORDER_STATUSES, SHOP_TIME_ZONE } from '/console/rules.js';
 import { Loading, Notice, Status, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const EMPTY = { text: '', status: '', sku: '', from: '', to: '' };
 
 /**
  * The API's filters from the form: the search box is an order id, or an email when it has an @.
- * Dates are days on this browser's calendar, sent as the instants they begin and end.
+ * Dates are the shop's days (as the sales dashboard's are), sent as the instants they begin and end.
  */
 function filtersOf(form) {
   const text = form.text.trim();
-  const startOf = (day) => new Date(`${day}T00:00:00`).toISOString();
-  const dayAfter = (day) => {
-    const d = new Date(`${day}T00:00:00`);
-    d.setDate(d.getDate() + 1);
-    return d.toISOString();
-  };
   return {
     ...(text ? (text.includes('@') ? { email: text } : { orderId: text }) : {}),
     status: form.status,
     sku: form.sku.trim(),
-    ...(form.from ? { from: startOf(form.from) } : {}),
-    ...(form.to ? { to: dayAfter(form.to) } : {}),
+    ...(form.from ? { from: shopDayStart(form.from) } : {}),
+    ...(form.to ? { to: shopDayStart(form.to, 1) } : {}),
   };
 }
 
@@ -63,6 +58,7 @@ export function OrdersView() {
         <label>${t('sku')}<input name="sku" value=${form.sku} onInput=${field('sku')} /></label>
         <label>${t('from')}<input name="from" type="date" value=${form.from} onInput=${field('from')} /></label>
         <label>${t('to')}<input name="to" type="date" value=${form.to} onInput=${field('to')} /></label>
+        <p class="muted small" data-shop-zone=${SHOP_TIME_ZONE}>${t('ordersDayNote', { zone: SHOP_TIME_ZONE })}</p>
         <div class="buttons">
           <button type="submit">${t('search')}</button>
           <button type="button" class="secondary" onClick=${() => { setForm(EMPTY); apply(EMPTY); }}>${t('clear')}</button>
