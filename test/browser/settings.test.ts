@@ -15,31 +15,27 @@ import { MASKED } from '../../domain/merchantSettings';
  */
 describe("a merchant's settings page", () => {
   const ctx = productWithShop(() => ({ API_KEYS: WITH_PLATFORM }));
-  let b: BrowserSession;
-  let http: ApiClient;
+  const url = () => ctx.product.api.url;
   let acme: Merchant;
-  let url: string;
-
+  let b: BrowserSession;
   beforeAll(async () => {
-    url = ctx.product.api.url;
-    http = new ApiClient(url);
-    acme = await newMerchant(http, ctx.product.config.paymentWebhookSecret, 'acme-settings');
+    acme = await newMerchant(new ApiClient(url()), ctx.product.config.paymentWebhookSecret, 'acme-settings');
     b = await openBrowser('settings', { width: 1280, height: 900 });
   });
   afterAll(() => b?.close());
   afterEach(() => expect(b.problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]));
 
   const stored = () => readSettings(ctx.product.store, ctx.product.vault, acme.merchantId);
-  const shown = async () => (await http.as(acme.keys.admin).get(`/v1/merchants/${acme.merchantId}/settings`)).body;
+  const shown = async () => (await acme.shop.admin.get(`/v1/merchants/${acme.merchantId}/settings`)).body;
   const section = (id: string) => b.page.locator(`form[data-section="${id}"]`);
 
   it('sets the webhook and the complaint deadlines, masked once saved, refusals beside their field, removed once confirmed', async () => {
     const { page } = b;
-    await signIn(page, url, acme.keys.admin);
+    await signIn(page, url(), acme.keys.admin);
     await atEachWidth(b, 'settings', async (width) => {
       const secret = `hook-${width.name}-${randomBytes(12).toString('hex')}`;
       const hookUrl = `https://hooks.example.com/${width.name}`;
-      await page.goto(`${url}/console#/settings`);
+      await page.goto(`${url()}/console#/settings`);
       const webhook = section('webhook');
       const policy = section('complaintPolicy');
       await webhook.waitFor();
@@ -104,8 +100,8 @@ describe("a merchant's settings page", () => {
 
   it("names a rail's field the API refuses, and a secret left empty that none is stored for", async () => {
     const { page } = b;
-    await signIn(page, url, acme.keys.admin);
-    await page.goto(`${url}/console#/settings`);
+    await signIn(page, url(), acme.keys.admin);
+    await page.goto(`${url()}/console#/settings`);
     const epay = section('rails.epay');
     await epay.locator('input[name="rails.epay.url"]').fill('not a url');
     await epay.locator('input[name="rails.epay.pid"]').fill('1001');
@@ -122,14 +118,14 @@ describe("a merchant's settings page", () => {
 
   it('shows the platform, acting for the merchant, its notice addresses, in Chinese as well', async () => {
     const { page } = b;
-    await signIn(page, url, PLATFORM_KEY);
+    await signIn(page, url(), PLATFORM_KEY);
     await page.locator('[data-merchant-switcher]').selectOption(acme.merchantId);
     await page.locator('[data-tab="settings"]').click();
     await page.locator(`[data-settings="${acme.merchantId}"]`).waitFor();
     const addresses = await page.locator('[data-notice-address]').evaluateAll((els) => els.map((e) => e.getAttribute('data-notice-address')));
     expect(addresses).toEqual([
-      `${url}/v1/payments/notify/${acme.merchantId}`,
-      ...['alipay', 'wechatpay', 'stripe', 'epay'].map((rail) => `${url}/v1/rails/${rail}/notify/${acme.merchantId}`),
+      `${url()}/v1/payments/notify/${acme.merchantId}`,
+      ...['alipay', 'wechatpay', 'stripe', 'epay'].map((rail) => `${url()}/v1/rails/${rail}/notify/${acme.merchantId}`),
     ]);
     expect(await section('paymentWebhookSecret').getAttribute('data-stored')).toBe('yes');
     await page.locator('[data-lang-toggle]').click();
@@ -143,12 +139,12 @@ describe("a merchant's settings page", () => {
 
   it('is not offered to a key that is not an admin', async () => {
     const { page } = b;
-    await signIn(page, url, acme.keys.agent);
-    await page.goto(`${url}/console#/settings`);
+    await signIn(page, url(), acme.keys.agent);
+    await page.goto(`${url()}/console#/settings`);
     await page.locator('[data-tab="orders"]').waitFor();
     expect(await page.locator('[data-tab="settings"]').count()).toBe(0);
     expect(await page.locator('[data-settings]').count()).toBe(0);
     // And the API behind it refuses the agent too.
-    expect((await http.as(acme.keys.agent).get(`/v1/merchants/${acme.merchantId}/settings`)).status).toBe(403);
+    expect((await acme.shop.agent.get(`/v1/merchants/${acme.merchantId}/settings`)).status).toBe(403);
   });
 });
