@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { alertEventId, markAlertDispatched, raiseStockAlerts } from '../db/stockAlerts';
 import { readSettings } from '../db/merchantSettings';
 import { isDuplicateKeyError } from '../db/store';
@@ -7,11 +7,12 @@ import { DEFAULT_MERCHANT, ofStockId } from '../domain/merchant';
 import type { ActivityDeps } from './deps';
 
 /**
- * Watches a product's stock after an order took from it, and tells the storefront `stock.low` /
- * `stock.out` once per crossing: kept in the outbox, carried by the same notification workflow as
- * every other event (retried until the storefront answers 2xx).
+ * Watches a product's stock after an order took from it (or an admin removed an unsold key), and
+ * tells the storefront `stock.low` / `stock.out` once per crossing: kept in the outbox, carried by
+ * the same notification workflow as every other event (retried until the storefront answers 2xx).
+ * `temporal` starts that workflow: the activity's own client in the worker, the API's in the API.
  */
-export function stockWatch({ store, vault, config, logger }: ActivityDeps) {
+export function stockWatch({ store, vault, config, logger }: ActivityDeps, temporal: () => Client = () => Context.current().client) {
   async function dispatch(alert: Awaited<ReturnType<typeof raiseStockAlerts>>[number]): Promise<void> {
     const eventId = alertEventId(alert);
     // The first shop's alerts go to the configured webhook; another merchant's to its own, if it set one.
@@ -33,7 +34,7 @@ export function stockWatch({ store, vault, config, logger }: ActivityDeps) {
     }
     if (webhook) {
       try {
-        await Context.current().client.workflow.start('storefrontNotificationWorkflow', {
+        await temporal().workflow.start('storefrontNotificationWorkflow', {
           args: [eventId],
           workflowId: `notify-${eventId}`,
           taskQueue: config.temporal.taskQueue,

@@ -828,17 +828,19 @@ const settingText = z.string().trim().min(1, 'must not be empty').max(200, 'must
 // url() last: the description takes the field's format from its last format check.
 const settingUrl = z.string().regex(/^https?:\/\//, 'must be an http(s) URL').url('must be an http(s) URL');
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+/** A secret inside a section: `null` keeps the one stored (a page that was shown only the mask). */
+const kept = <T extends z.ZodType>(schema: T) => schema.nullable().describe('null keeps the stored secret');
 export const MerchantRails = z
   .object({
-    alipay: nullable(z.object({ appId: settingText, privateKey: pem('private key').pipe(settingSecret(1)), publicKey: pem('public key'), gateway: settingUrl.optional() }).strict()),
+    alipay: nullable(z.object({ appId: settingText, privateKey: kept(pem('private key').pipe(settingSecret(1))), publicKey: pem('public key'), gateway: settingUrl.optional() }).strict()),
     wechatpay: nullable(
       z
         .object({
           mchid: settingText,
           appid: settingText,
           serial: settingText,
-          privateKey: pem('private key').pipe(settingSecret(1)),
-          apiV3Key: settingSecret(32).max(32, 'must be the 32-character APIv3 key'),
+          privateKey: kept(pem('private key').pipe(settingSecret(1))),
+          apiV3Key: kept(settingSecret(32).max(32, 'must be the 32-character APIv3 key')),
           platformPublicKey: pem('public key or certificate'),
           platformSerial: settingText,
           platformKeys: z
@@ -850,15 +852,15 @@ export const MerchantRails = z
         })
         .strict(),
     ),
-    stripe: nullable(z.object({ secretKey: settingSecret(8), webhookSecret: settingSecret(8), apiBase: settingUrl.optional() }).strict()),
-    epay: nullable(z.object({ url: settingUrl, pid: settingText, key: settingSecret(8) }).strict()),
+    stripe: nullable(z.object({ secretKey: kept(settingSecret(8)), webhookSecret: kept(settingSecret(8)), apiBase: settingUrl.optional() }).strict()),
+    epay: nullable(z.object({ url: settingUrl, pid: settingText, key: kept(settingSecret(8)) }).strict()),
   })
   .strict()
   .openapi('MerchantRails', { description: 'Per rail, the settings of "Payment rails" (the variables without their rail prefix, camelCase); keys as PEM text.' });
 export const MerchantSettingsInput = z
   .object({
     paymentWebhookSecret: nullable(settingSecret(16)),
-    webhook: nullable(z.object({ url: settingUrl, secret: settingSecret(16) }).strict()),
+    webhook: nullable(z.object({ url: settingUrl, secret: kept(settingSecret(16)) }).strict()),
     rails: nullable(MerchantRails),
     complaintPolicy: nullable(
       z
@@ -871,7 +873,7 @@ export const MerchantSettingsInput = z
     ),
   })
   .strict()
-  .openapi('MerchantSettingsInput', { description: 'Each section given replaces that section; `null` removes it; a section left out stays as it is.' });
+  .openapi('MerchantSettingsInput', { description: 'Each section given replaces that section; `null` removes it; a section left out stays as it is. Inside a section given, a secret set to `null` keeps the one stored (a 400 naming it when none is).' });
 export const MerchantSettings = z
   .object({
     paymentWebhookSecret: z.literal(MASKED).optional(),

@@ -56,6 +56,42 @@ export function applySettingsChange(current: MerchantSettings, change: MerchantS
   return next as MerchantSettings;
 }
 
+/**
+ * A change as a settings page sends it: a secret it leaves `null` inside a section it gives is the
+ * one stored (the page was shown only the mask, and the mask is refused). A section replaces its own
+ * whole, so a page saving one rail sends the others as shown, their secrets `null`.
+ */
+export type MerchantSettingsEdit = {
+  [K in keyof MerchantSettingsChange]?: K extends 'webhook' ? { url: string; secret: string | null } | null : K extends 'rails' ? RailsEdit | null : MerchantSettingsChange[K];
+};
+type RailsEdit = { [R in keyof MerchantRails]?: { [F in keyof NonNullable<MerchantRails[R]>]?: NonNullable<MerchantRails[R]>[F] | null } | null };
+
+/**
+ * The change with every `null` secret taken from the stored settings; a secret left `null` that is
+ * not stored is a problem naming its field.
+ */
+export function withStoredSecrets(current: MerchantSettings, edit: MerchantSettingsEdit): { change: MerchantSettingsChange; problems: { path: string; reason: string }[] } {
+  const problems: { path: string; reason: string }[] = [];
+  const kept = (path: string, stored: string | undefined): string => {
+    if (stored === undefined) problems.push({ path, reason: 'is required: none is stored to keep' });
+    return stored ?? '';
+  };
+  const change = { ...edit } as MerchantSettingsChange;
+  if (edit.webhook && edit.webhook.secret === null) change.webhook = { url: edit.webhook.url, secret: kept('webhook.secret', current.webhook?.secret) };
+  if (edit.rails) {
+    const rails: Record<string, Record<string, unknown> | null | undefined> = { ...edit.rails };
+    for (const [rail, given] of Object.entries(edit.rails) as [keyof MerchantRails, Record<string, unknown> | null | undefined][]) {
+      if (!given) continue;
+      const stored = current.rails?.[rail] as Record<string, string> | undefined;
+      const filled = { ...given };
+      for (const field of RAIL_SECRETS[rail] as string[]) if (filled[field] === null) filled[field] = kept(`rails.${rail}.${field}`, stored?.[field]);
+      rails[rail] = filled;
+    }
+    change.rails = rails as MerchantRails;
+  }
+  return { change, problems };
+}
+
 /** The settings as they are shown: every secret replaced by MASKED, never a character of it. */
 export function maskedSettings(settings: MerchantSettings): MerchantSettings {
   const masked: MerchantSettings = { ...settings };

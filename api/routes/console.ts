@@ -73,7 +73,12 @@ export function sendPage(res: Response, file: string, status = 200): boolean {
   return true;
 }
 
-export function consoleRoutes(): Router {
+/**
+ * `shopTimeZone` (SHOP_TIME_ZONE) goes to the pages beside the rules: a day the console filters by
+ * is the shop's day, as the sales dashboard's are, not the day on the browser's calendar.
+ */
+export function consoleRoutes(shopTimeZone = 'UTC'): Router {
+  const rules = `${RULES_MODULE}\nexport const SHOP_TIME_ZONE = ${JSON.stringify(shopTimeZone)};`;
   const router = Router();
   // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
   if (!WEB_DIR || !existsSync(PREACT)) return router;
@@ -87,7 +92,7 @@ export function consoleRoutes(): Router {
   router.get('/console/rules.js', (_req, res) => {
     strict(res);
     res.setHeader('Cache-Control', 'no-cache');
-    res.type('application/javascript').send(RULES_MODULE);
+    res.type('application/javascript').send(rules);
   });
   router.get('/favicon.ico', (_req, res) => {
     strict(res);

@@ -3,7 +3,7 @@ import { urlRefusal } from '../../security/outboundAddress';
 import { createMerchant, findMerchant, issueKey, listKeys, listMerchants, revokeKey, setMerchantStatus } from '../../db/merchants';
 import { changeSettings, readSettings } from '../../db/merchantSettings';
 import { parseMerchantRails } from '../../config/rails';
-import { maskedSettings, type MerchantSettingsChange } from '../../domain/merchantSettings';
+import { maskedSettings, withStoredSecrets, type MerchantSettingsEdit } from '../../domain/merchantSettings';
 import { requirePlatform } from '../auth';
 import { handle, type ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, notFound, unauthenticated } from '../errors';
@@ -112,7 +112,10 @@ export function merchantRoutes({ store, vault, logger, config }: ApiDeps): Route
     merchantAdmin(),
     handle(async (req, res) => {
       const merchantId = (await existing(req.params.merchantId as string)).merchantId;
-      const change = parse(MerchantSettingsInput, req.body, 'body') as MerchantSettingsChange;
+      const edit = parse(MerchantSettingsInput, req.body, 'body') as MerchantSettingsEdit;
+      // A secret left null is the stored one, read here: one removed between this read and the write is written back.
+      const { change, problems: unkept } = withStoredSecrets(await readSettings(store, vault, merchantId), edit);
+      if (unkept.length > 0) throw badRequest('the body is not valid', unkept);
       const webhookRefused = change.webhook && config.merchantWebhookAddresses === 'public' ? urlRefusal(change.webhook.url) : undefined;
       if (webhookRefused) throw badRequest('the body is not valid', [{ path: 'webhook.url', reason: webhookRefused }]);
       if (change.rails) {

@@ -3,6 +3,7 @@ import { onSale, productPage } from '../../db/catalog';
 import { countNotMatching, importKeys, keyPage, removeAvailableKey, stockOf } from '../../db/inventory';
 import type { ProductDoc } from '../../db/schemas';
 import { rearmStockAlerts } from '../../db/stockAlerts';
+import { stockWatch } from '../../activities/stockAlerts';
 import { asAction } from '../actionIds';
 import { actorName, callerOf, merchantOf, requireRole } from '../auth';
 import { merchantField } from '../../db/merchants';
@@ -13,8 +14,10 @@ import { conflict, notFound } from '../errors';
 import { KeyId, KeyImport, KeyListQuery, NoBody, ProductInput, ProductListQuery, ProductSwitch, Sku } from '../schemas';
 import { parse } from '../validate';
 
-export function productRoutes({ store, vault, restock, config, logger }: ApiDeps): Router {
+export function productRoutes({ store, vault, client, restock, config, logger }: ApiDeps): Router {
   const router = Router();
+  // The same watch an order's key take goes through: a removed key may cross the line too.
+  const stock = stockWatch({ store, vault, config, logger }, () => client);
 
   router.put(
     '/v1/products/:sku',
@@ -132,6 +135,8 @@ export function productRoutes({ store, vault, restock, config, logger }: ApiDeps
       if (!outcome.removed && outcome.status === 'missing') throw notFound(`product ${sku} has no key ${keyId}`);
       if (!outcome.removed) throw conflict(`key ${keyId} is ${outcome.status}, not available: only a key no order holds can be removed`, { status: outcome.status });
       logger.info({ sku: id, keyId, actor: actorName(callerOf(req)) }, 'key removed from stock');
+      // Raised before the answer (afterTaking never fails): the admin's next look sees the alert sent.
+      await stock.afterTaking(id);
       res.json({ keyId, removed: true, stock: await stockOf(store, id) });
     }),
   );

@@ -42,7 +42,7 @@ describe('the console of a platform of many merchants', () => {
     await b.step('sign in', async () => {
       await signIn(page, url, PLATFORM_KEY);
       expect(await page.locator('[data-me]').getAttribute('data-me')).toBe('platform');
-      expect(await tabs()).toEqual(['merchants', 'platform', 'dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']);
+      expect(await tabs()).toEqual(['merchants', 'platform', 'dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']);
       await page.locator('tr[data-merchant="acme-cards"]').waitFor();
     });
 
@@ -141,9 +141,9 @@ describe('the console of a platform of many merchants', () => {
     const { page } = b;
     for (const [key, expected] of [
       // Coupons and incidents are the first shop's alone in this release.
-      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys']],
+      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings']],
       [acme.keys.agent, ['orders', 'queue', 'refunds', 'stock', 'ranking']],
-      [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'coupons']],
+      [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
     ] as const) {
       await b.step(`tabs of ${key.slice(0, 8)}`, async () => {
         await signIn(page, url, key);

@@ -4,6 +4,7 @@ import { atEachWidth as eachWidth, englishShown, inView, openBrowser, pageWidth,
 import { DEV, eventually } from '../support/http';
 import { expectStatus, keyCodes, productWithShop, type Shop } from '../support/orders';
 import { FakeProvider } from '../support/provider';
+import { dayIn } from '../../domain/calendar';
 
 /**
  * The orders grid and one order's page, ops' view of what needs attention, and the console in
@@ -45,10 +46,8 @@ describe('orders in the console', () => {
     const bob = await refundRequested();
     const unpaid = await shop.order(sku, 1, 'ann@example.com');
     const other = await delivered('carol@example.com', otherSku);
-    const day = (offset: number) => {
-      const d = new Date(Date.now() + offset * 86_400_000);
-      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-    };
+    // The grid's dates are the shop's days (SHOP_TIME_ZONE), not the browser's.
+    const day = (offset: number) => dayIn(Date.now() + offset * 86_400_000, ctx.product.config.shopTimeZone);
     await atEachWidth('grid', async (width) => {
       const { page } = b;
       await signIn(page, url, DEV.agent);

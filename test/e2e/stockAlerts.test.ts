@@ -85,4 +85,25 @@ describe('stock alerts', () => {
     const metrics = await (await fetch(`${shop.http.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`kamiflow_stock_available{merchant="default",sku="${sku}"} 2`);
   });
+
+  it('removing unsold keys raises stock.low and stock.out as soon as the stock crosses the line, as an order taking them would', async () => {
+    const sku = 'steam-alerts-removed';
+    await shop.product(sku, { keyPattern: '^STEAM-', lowStockThreshold: 2 }, keyCodes(3, 'STEAM'));
+    const keyIds: string[] = (await shop.admin.get(`/v1/products/${sku}/keys?status=available`)).body.items.map((k: { keyId: string }) => k.keyId);
+    expect(keyIds).toHaveLength(3);
+    const removeKey = async (keyId: string) => expect((await shop.admin.delete(`/v1/products/${sku}/keys/${keyId}`)).status).toBe(200);
+
+    await removeKey(keyIds[0]);
+    // Handed to the notification workflow before the answer: it arrives within moments, not at the next order.
+    await eventually(async () => stockEvents(sku).length === 1, 'stock.low after a removal', 10_000);
+    expect(stockEvents(sku)[0]).toMatchObject({ type: 'stock.low', sku, available: 2 });
+    await removeKey(keyIds[1]);
+    await removeKey(keyIds[2]);
+    await eventually(async () => stockEvents(sku).length === 2, 'stock.out after the last removal', 10_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(stockEvents(sku).map((e) => [e.type, e.available])).toEqual([
+      ['stock.low', 2],
+      ['stock.out', 0],
+    ]);
+  });
 });

@@ -28,15 +28,15 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** One browser per test file, a phone-sized page unless told otherwise. */
-export async function openBrowser(file: string, viewport = { width: 390, height: 844 }): Promise<BrowserSession> {
+/** One browser per test file, a phone-sized page unless told otherwise; on the machine's clock unless given a `timezoneId`. */
+export async function openBrowser(file: string, viewport = { width: 390, height: 844 }, { timezoneId }: { timezoneId?: string } = {}): Promise<BrowserSession> {
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     // CI runs as root, where Chromium's sandbox refuses to start.
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const context = await browser.newContext({ viewport, locale: 'en-US', ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 import type { ComplaintPolicy } from '../../domain/complaint';
-import { applySettingsChange, complaintPolicyOf, MASKED, maskedSettings, noticeReachesOrder, noticeSecretOf, type MerchantSettings } from '../../domain/merchantSettings';
+import { applySettingsChange, complaintPolicyOf, MASKED, maskedSettings, noticeReachesOrder, noticeSecretOf, withStoredSecrets, type MerchantSettings } from '../../domain/merchantSettings';
 
 const full: MerchantSettings = {
   paymentWebhookSecret: 'notice-secret-0123456789',
@@ -31,6 +31,24 @@ describe("a merchant's settings", () => {
     expect(next.complaintPolicy).toEqual({ firstResponse: '1h', resolution: '1d' });
     expect(next.rails).toBe(full.rails);
     expect(next.paymentWebhookSecret).toBe(full.paymentWebhookSecret);
+  });
+
+  it('keeps a stored secret a page leaves null, and names one left null that is not stored', () => {
+    const kept = withStoredSecrets(full, {
+      webhook: { url: 'https://shop.example/new', secret: null },
+      rails: { alipay: { appId: '2022', privateKey: null, publicKey: '-----BEGIN PUBLIC KEY-----e' }, epay: { url: 'https://pay.example', pid: '1001', key: 'epay-key-new' } },
+    });
+    expect(kept.problems).toEqual([]);
+    expect(kept.change.webhook).toEqual({ url: 'https://shop.example/new', secret: full.webhook!.secret });
+    expect(kept.change.rails).toEqual({
+      alipay: { appId: '2022', privateKey: full.rails!.alipay!.privateKey, publicKey: '-----BEGIN PUBLIC KEY-----e' },
+      epay: { url: 'https://pay.example', pid: '1001', key: 'epay-key-new' },
+    });
+    const none = withStoredSecrets({}, { webhook: { url: 'https://shop.example/new', secret: null }, rails: { stripe: { secretKey: null, webhookSecret: 'whsec_1234567' } } });
+    expect(none.problems).toEqual([
+      { path: 'webhook.secret', reason: 'is required: none is stored to keep' },
+      { path: 'rails.stripe.secretKey', reason: 'is required: none is stored to keep' },
+    ]);
   });
 
   it("signs notices with the merchant's own secret; only the first shop falls back to the platform's", () => {

@@ -3,7 +3,7 @@
 import { html, useState } from '/console/vendor/preact.js';
 import { FIRST_SHOP, get, post, remove, seg } from './api.js';
 import { ShownOnce } from './shownOnce.js';
-import { Confirm, Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const ROLES = ['admin', 'storefront', 'agent', 'ops'];
 /** The merchant whose keys API_KEYS also holds: those are configured, not issued, and not listed. */
@@ -40,23 +40,12 @@ function IssueKey({ base, onIssued }) {
   const { t } = useI18n();
   const [role, setRole] = useState('agent');
   const [name, setName] = useState('');
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function issue(e) {
-    e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
-      const { body } = await post(base, { role, name: name.trim() });
-      setNotice({ kind: 'ok', text: t('keyIssued', { name: name.trim(), role: t(`role_${role}`) }) });
-      onIssued({ ...body, name: name.trim() });
-      setName('');
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit: issue } = useSubmit(async () => {
+    const { body } = await post(base, { role, name: name.trim() });
+    onIssued({ ...body, name: name.trim() });
+    setName('');
+    return { kind: 'ok', text: t('keyIssued', { name: name.trim(), role: t(`role_${role}`) }) };
+  });
   return html`<form class="panel coupon-form keyed-form" onSubmit=${issue} data-issue-key>
     <h3>${t('issueKey')}</h3>
     <label>${t('keyRole')}<select name="role" value=${role} onChange=${(e) => setRole(e.currentTarget.value)}>
@@ -71,16 +60,11 @@ function IssueKey({ base, onIssued }) {
 function ApiKeyRow({ base, item: k, onRevoked }) {
   const { t } = useI18n();
   const [asking, setAsking] = useState(false);
-  const [notice, setNotice] = useState(null);
-  async function revoke() {
+  const { notice, submit: revoke } = useSubmit(async () => {
     setAsking(false);
-    try {
-      await remove(`${base}/${seg(k.keyId)}`);
-      onRevoked(k);
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-  }
+    await remove(`${base}/${seg(k.keyId)}`);
+    onRevoked(k);
+  });
   return html`<tr data-api-key=${k.keyId} data-role=${k.role}>
     <td data-label=${t('keyName')}>${k.name}</td>
     <td data-label=${t('keyRole')}>${t(`role_${k.role}`)}</td>

@@ -5,7 +5,7 @@ import { formatMoney } from './money.js';
 import { Attachments } from './evidence.js';
 import { OrderFacts, Timeline } from './orders.js';
 import { COMPLAINT_ACTIONS, COMPLAINT_ACTION_FITS, COMPLAINT_CATEGORIES, COMPLAINT_CHANNELS, COMPLAINT_STATUSES } from '/console/rules.js';
-import { Confirm, Loading, Notice, Sla, Status, When, refusal, useEvery, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, Sla, Status, When, useEvery, useI18n, useLoad, useSubmit } from './ui.js';
 
 export function QueueView() {
   const { t, lang } = useI18n();
@@ -121,38 +121,29 @@ export function ComplaintView({ id, role }) {
 function ComplaintActions({ complaint: c, order, onAnswer, onChanged }) {
   const { t, lang } = useI18n();
   const [note, setNote] = useState('');
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
   const noteRef = useRef(null);
   const remedyPending = c.remedy?.status === 'pending';
   const offered = remedyPending ? [] : COMPLAINT_ACTIONS.filter((a) => COMPLAINT_ACTION_FITS[a].includes(c.status));
   const amount = order ? formatMoney(order.amount, lang) : '';
 
-  async function run(action) {
-    setBusy(true);
-    setAsking(false);
-    setNotice(null);
-    try {
+  const { busy, notice, setNotice, submit: run } = useSubmit(
+    async (action) => {
+      setAsking(false);
       const answer = await act(`/v1/complaints/${seg(c.complaintId)}/actions`, { action, ...(note.trim() ? { note: note.trim() } : {}) });
+      setNote('');
       if (answer.status === 202) {
-        setNotice({ kind: 'info', text: t('pending') });
         // Work that takes long (a refund paid out, a key checked): look again until it shows.
         for (const wait of [1000, 2000, 4000, 8000]) setTimeout(onChanged, wait);
-      } else {
-        onAnswer(answer.body);
-        setNotice({ kind: 'ok', text: t('done', { status: t(`st_${answer.body.status}`) }) });
-        onChanged();
+        return { kind: 'info', text: t('pending') };
       }
-      setNote('');
-    } catch (err) {
-      setNotice(refusal(t, err));
-      // Whatever changed under the agent, show what it is now.
+      onAnswer(answer.body);
       onChanged();
-    } finally {
-      setBusy(false);
-    }
-  }
+      return { kind: 'ok', text: t('done', { status: t(`st_${answer.body.status}`) }) };
+    },
+    // Whatever changed under the agent, show what it is now.
+    { refused: onChanged },
+  );
   function click(action) {
     if (action === 'reject' && !note.trim()) {
       setNotice({ kind: 'error', text: t('noteRequired') });

@@ -13,6 +13,7 @@ import { OrdersView, OrderView } from './orders.js';
 import { ProductsView } from './products.js';
 import { RefundsView } from './refunds.js';
 import { ReportNotesView } from './reportNotes.js';
+import { SettingsView } from './settings.js';
 import { StatusBanner } from './statusBanner.js';
 import { I18n, Notice, useI18n } from './ui.js';
 import { IncidentsView, IncidentView } from './incidents.js';
@@ -33,6 +34,7 @@ const VIEWS = {
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
   notes: { roles: ['admin'], view: ReportNotesView },
   apiKeys: { roles: ['admin'], view: ApiKeysView },
+  settings: { roles: ['admin'], view: SettingsView },
   coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView, firstShopOnly: true },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */

@@ -2,7 +2,7 @@
 import { html, useState } from '/console/vendor/preact.js';
 import { act, get, query, seg } from './api.js';
 import { formatMoney, fractionDigits, parseMajor } from './money.js';
-import { Loading, Notice, refusal, useI18n, useLoad, When } from './ui.js';
+import { Loading, Notice, useI18n, useLoad, When, useSubmit } from './ui.js';
 
 const EMPTY = { code: '', kind: 'amount', off: '', currency: 'CNY', minSpend: '', maxRedemptions: '', validFrom: '', validUntil: '', firstOrderOnly: false, buyerEmail: '' };
 const REDEMPTION_KIND = { held: 'wait', redeemed: 'ok', released: 'end' };
@@ -47,7 +47,6 @@ export function CouponsView({ role }) {
 function CouponForm({ onMade }) {
   const { t, lang } = useI18n();
   const [form, setForm] = useState(EMPTY);
-  const [notice, setNotice] = useState(null);
   const currency = form.currency.trim().toUpperCase() || 'CNY';
   const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.type === 'checkbox' ? e.currentTarget.checked : e.currentTarget.value });
   const field = (name, label, attrs = {}) => html`<label>${label}<input name=${name} value=${form[name]} onInput=${set(name)} ...${attrs} /></label>`;
@@ -55,13 +54,11 @@ function CouponForm({ onMade }) {
     const amount = parseMajor(text, currency);
     return amount === undefined ? undefined : { amount, currency };
   };
-  async function make(e) {
-    e.preventDefault();
+  const { notice, submit: make } = useSubmit(async () => {
     const off = form.kind === 'amount' ? money(form.off) : undefined;
     const minSpend = form.minSpend ? money(form.minSpend) : undefined;
     if ((form.kind === 'amount' && !off) || (form.minSpend && !minSpend)) {
-      setNotice({ kind: 'error', text: t('badPrice', { currency, digits: fractionDigits(currency) }) });
-      return;
+      return { kind: 'error', text: t('badPrice', { currency, digits: fractionDigits(currency) }) };
     }
     const body = {
       ...(form.code.trim() ? { code: form.code.trim() } : {}),
@@ -73,16 +70,12 @@ function CouponForm({ onMade }) {
       ...(form.firstOrderOnly ? { firstOrderOnly: true } : {}),
       ...(form.buyerEmail.trim() ? { buyerEmail: form.buyerEmail.trim() } : {}),
     };
-    try {
-      const made = (await act('/v1/coupons', body)).body;
-      const what = made.amountOff ? t('amountOffIs', { amount: formatMoney(made.amountOff, lang) }) : t('percentOffIs', { percent: made.percentOff });
-      setNotice({ kind: 'ok', text: t('couponMade', { code: made.code, what }) });
-      setForm(EMPTY);
-      onMade();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-  }
+    const made = (await act('/v1/coupons', body)).body;
+    const what = made.amountOff ? t('amountOffIs', { amount: formatMoney(made.amountOff, lang) }) : t('percentOffIs', { percent: made.percentOff });
+    setForm(EMPTY);
+    onMade();
+    return { kind: 'ok', text: t('couponMade', { code: made.code, what }) };
+  });
   return html`
     <div class="panel">
       <form class="coupon-form" onSubmit=${make}>

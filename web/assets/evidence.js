@@ -4,7 +4,7 @@
 import { html, useEffect, useState } from '/console/vendor/preact.js';
 import { download, seg, upload } from './api.js';
 import { EVIDENCE_TYPES, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from '/console/rules.js';
-import { Notice, When, refusal, useI18n } from './ui.js';
+import { Notice, When, refusal, useI18n, useSubmit } from './ui.js';
 
 const IMAGE = /^image\/(png|jpeg|webp)$/;
 const fileOf = (complaintId, a) => `/v1/complaints/${seg(complaintId)}/attachments/${seg(a.attachmentId)}`;
@@ -60,9 +60,16 @@ function Attachment({ complaintId, file: a }) {
 
 function AddAttachment({ complaintId, onAdded }) {
   const { t } = useI18n();
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function pick(e) {
+  const { busy, notice, setNotice, submit: send } = useSubmit(async (input, file) => {
+    try {
+      await upload(`/v1/complaints/${seg(complaintId)}/attachments`, file);
+    } finally {
+      input.value = '';
+    }
+    onAdded();
+    return { kind: 'ok', text: t('attachmentAdded', { name: file.name }) };
+  });
+  function pick(e) {
     const input = e.currentTarget;
     const file = input.files && input.files[0];
     if (!file) return;
@@ -70,17 +77,7 @@ function AddAttachment({ complaintId, onAdded }) {
     // Said before sending: the API would refuse it the same way (415, 413), after the upload.
     if (!EVIDENCE_TYPES.includes(file.type)) return setNotice({ kind: 'error', text: t('badAttachmentType') });
     if (file.size > MAX_EVIDENCE_BYTES) return setNotice({ kind: 'error', text: t('attachmentTooBig') });
-    setBusy(true);
-    try {
-      await upload(`/v1/complaints/${seg(complaintId)}/attachments`, file);
-      setNotice({ kind: 'ok', text: t('attachmentAdded', { name: file.name }) });
-      onAdded();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-      input.value = '';
-    }
+    send(input, file);
   }
   return html`<label class="add-file">${t('addAttachment')}
       <input type="file" name="attachment" accept=${EVIDENCE_TYPES.join(',')} disabled=${busy} onChange=${pick} /></label>

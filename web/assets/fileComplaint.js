@@ -4,7 +4,7 @@
 import { html, useState } from '/console/vendor/preact.js';
 import { act } from './api.js';
 import { AGENT_CHANNELS, COMPLAINT_CATEGORIES } from '/console/rules.js';
-import { Notice, refusal, useI18n } from './ui.js';
+import { Notice, useI18n, useSubmit } from './ui.js';
 
 const EMPTY = { channel: 'phone', externalRef: '', category: 'key_invalid', description: '' };
 
@@ -12,30 +12,19 @@ export function FileForBuyer({ order, onFiled }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState(EMPTY);
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const set = (field) => (e) => setForm({ ...form, [field]: e.currentTarget.value });
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
-      const { body } = await act('/v1/complaints', {
-        orderId: order.orderId,
-        channel: form.channel,
-        ...(form.externalRef.trim() ? { externalRef: form.externalRef.trim() } : {}),
-        category: form.category,
-        description: form.description.trim(),
-      });
-      setForm(EMPTY);
-      setOpen(false);
-      onFiled(body.complaintId);
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit } = useSubmit(async () => {
+    const { body } = await act('/v1/complaints', {
+      orderId: order.orderId,
+      channel: form.channel,
+      ...(form.externalRef.trim() ? { externalRef: form.externalRef.trim() } : {}),
+      category: form.category,
+      description: form.description.trim(),
+    });
+    setForm(EMPTY);
+    setOpen(false);
+    onFiled(body.complaintId);
+  });
   if (!open) {
     return html`<div class="buttons"><button type="button" class="secondary" data-file-for-buyer onClick=${() => setOpen(true)}>${t('fileForBuyer')}</button></div>`;
   }

@@ -5,7 +5,7 @@ import { act, get, query, seg } from './api.js';
 import { formatMoney, fractionDigits, parseMajor } from './money.js';
 import { Timeline } from './orders.js';
 import { INCIDENT_CAUSES } from '/console/rules.js';
-import { Confirm, Loading, Notice, Status, When, refusal, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, Status, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 /** An incident's status as a badge: open asks the shop to act, resolved is done. */
 function IncidentStatus({ value }) {
@@ -59,23 +59,12 @@ function localNow() {
 function DeclareForm() {
   const { t } = useI18n();
   const [form, setForm] = useState({ title: '', cause: 'payment_provider', startedAt: localNow(), endedAt: '', publicNote: '' });
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const set = (name) => (e) => setForm({ ...form, [name]: e.currentTarget.value });
-  async function declare(e) {
-    e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
-      const body = { title: form.title, cause: form.cause, startedAt: instant(form.startedAt), ...(form.endedAt ? { endedAt: instant(form.endedAt) } : {}), publicNote: form.publicNote };
-      const made = (await act('/v1/incidents', body)).body;
-      location.hash = `#/incidents/${seg(made.incidentId)}`;
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit: declare } = useSubmit(async () => {
+    const body = { title: form.title, cause: form.cause, startedAt: instant(form.startedAt), ...(form.endedAt ? { endedAt: instant(form.endedAt) } : {}), publicNote: form.publicNote };
+    const made = (await act('/v1/incidents', body)).body;
+    location.hash = `#/incidents/${seg(made.incidentId)}`;
+  });
   return html`<div class="panel">
     <form class="incident-form" onSubmit=${declare}>
       <label class="grow">${t('incidentTitle')}<input name="title" required maxlength="200" value=${form.title} onInput=${set('title')} /></label>
@@ -172,26 +161,13 @@ function AffectedOrders({ items }) {
  */
 function IncidentActions({ incident: i, orders, onDone }) {
   const { t } = useI18n();
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   // The watch below stops when the page is left, even mid-ask.
   const watching = useRef({ timer: null, left: false });
   useEffect(() => () => {
     watching.current.left = true;
     clearTimeout(watching.current.timer);
   }, []);
-  const run = async (what) => {
-    setBusy(true);
-    setNotice(null);
-    try {
-      setNotice(await what());
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-      onDone();
-    }
-  };
+  const { busy, notice, setNotice, submit: run } = useSubmit((what) => what(), { after: onDone });
 
   const reconciledCount = (view) => view.timeline.filter((e) => e.type === 'reconciled').length;
   /** The reconciliation runs in the incident's workflow: the page asks again until its outcome is in the timeline. */

@@ -5,7 +5,7 @@ import { html, useRef, useState } from '/console/vendor/preact.js';
 import { get, post, query, remove, seg } from './api.js';
 import { formatMoney } from './money.js';
 import { KEY_STATUSES } from '/console/rules.js';
-import { Confirm, Loading, Notice, Status, When, refusal, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, Status, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const BATCH = 1000;
 
@@ -66,17 +66,12 @@ export function KeysView({ id: sku }) {
 function KeyRow({ sku, item: k, onRemoved }) {
   const { t } = useI18n();
   const [asking, setAsking] = useState(false);
-  const [notice, setNotice] = useState(null);
-  async function removeKey() {
+  const { notice, submit: removeKey } = useSubmit(async () => {
     setAsking(false);
-    try {
-      await remove(`/v1/products/${seg(sku)}/keys/${seg(k.keyId)}`);
-      setNotice({ kind: 'ok', text: t('removed', { masked: k.masked }) });
-      onRemoved();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-  }
+    await remove(`/v1/products/${seg(sku)}/keys/${seg(k.keyId)}`);
+    onRemoved();
+    return { kind: 'ok', text: t('removed', { masked: k.masked }) };
+  });
   return html`<tr data-key=${k.keyId} data-key-status=${k.status}>
     <td data-label=${t('maskedCode')} class="mono">${k.masked}</td>
     <td data-label=${t('status')}><${Status} of="key" value=${k.status} /></td>
@@ -125,16 +120,11 @@ function KeyImport({ sku, onDone }) {
   const [text, setText] = useState('');
   const [progress, setProgress] = useState(null);
   const [result, setResult] = useState(null);
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
-  async function run(e) {
-    e.preventDefault();
-    setBusy(true);
+  const { busy, notice, submit: run } = useSubmit(async () => {
     const totals = { sent: 0, imported: 0, duplicates: 0, rejected: 0, resumedOrders: 0, offerPending: false, details: [] };
     let read = 0;
     const pasted = text.split(/\r?\n/).filter((l) => l.trim());
     const size = (file ? file.size : 0) + pasted.join('\n').length;
-    setNotice(null);
     setResult(null);
     setProgress({ ...totals, fraction: 0 });
     let batch = [];
@@ -149,29 +139,23 @@ function KeyImport({ sku, onDone }) {
       batch = [];
       setProgress({ ...totals, fraction: Math.min(1, read / Math.max(size, 1)) });
     };
-    try {
-      const sources = [...(file ? [fileLines(file, (n) => (read += n))] : []), ...(pasted.length ? [pasted] : [])];
-      for (const lines of sources) {
-        for await (const code of codesOf(lines)) {
-          if (lines === pasted) read += code.length + 1;
-          batch.push(code);
-          if (batch.length === BATCH) await send();
-        }
+    const sources = [...(file ? [fileLines(file, (n) => (read += n))] : []), ...(pasted.length ? [pasted] : [])];
+    for (const lines of sources) {
+      for await (const code of codesOf(lines)) {
+        if (lines === pasted) read += code.length + 1;
+        batch.push(code);
+        if (batch.length === BATCH) await send();
       }
-      if (batch.length) await send();
-      setProgress({ ...totals, fraction: 1 });
-      setResult(totals);
-      setNotice({ kind: 'ok', text: t('importDone', totals) });
-      setFile(null);
-      setText('');
-      if (fileInput.current) fileInput.current.value = '';
-      onDone();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
     }
-  }
+    if (batch.length) await send();
+    setProgress({ ...totals, fraction: 1 });
+    setResult(totals);
+    setFile(null);
+    setText('');
+    if (fileInput.current) fileInput.current.value = '';
+    onDone();
+    return { kind: 'ok', text: t('importDone', totals) };
+  });
   return html`
     <form class="import panel" onSubmit=${run}>
       <h3>${t('importKeys')}</h3>

@@ -5,7 +5,7 @@ import { get, post, query, seg, session } from './api.js';
 import { BarChart } from './chart.js';
 import { percent } from './i18n.js';
 import { ShownOnce } from './shownOnce.js';
-import { Confirm, Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 /** Told by the merchants page whenever the list changed, so the switcher in the header lists it as it is. */
 const CHANGED = 'kamiflow:merchants';
@@ -60,25 +60,14 @@ function NewMerchant({ onCreated }) {
   const { t } = useI18n();
   const empty = { merchantId: '', name: '', contactEmail: '' };
   const [form, setForm] = useState(empty);
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const field = (name, label, type = 'text') =>
     html`<label>${t(label)}<input name=${name} type=${type} required value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} /></label>`;
-  async function create(e) {
-    e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
-      const { body } = await post('/v1/merchants', { merchantId: form.merchantId.trim(), name: form.name.trim(), contactEmail: form.contactEmail.trim() });
-      setNotice({ kind: 'ok', text: t('merchantCreated', { id: body.merchantId }) });
-      setForm(empty);
-      onCreated(body);
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit: create } = useSubmit(async () => {
+    const { body } = await post('/v1/merchants', { merchantId: form.merchantId.trim(), name: form.name.trim(), contactEmail: form.contactEmail.trim() });
+    setForm(empty);
+    onCreated(body);
+    return { kind: 'ok', text: t('merchantCreated', { id: body.merchantId }) };
+  });
   return html`<form class="panel coupon-form keyed-form" onSubmit=${create} data-new-merchant>
     <h3>${t('newMerchant')}</h3>
     ${field('merchantId', 'merchantId')}${field('name', 'merchantName')}${field('contactEmail', 'contactEmail', 'email')}
@@ -92,23 +81,14 @@ function MerchantRow({ merchant: m, onChanged }) {
   const { t } = useI18n();
   const [asking, setAsking] = useState(false);
   const [reason, setReason] = useState('');
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const suspending = m.status === 'ACTIVE';
-  async function change() {
-    setBusy(true);
-    try {
-      await post(`/v1/merchants/${seg(m.merchantId)}/${suspending ? 'suspend' : 'resume'}`, suspending ? { reason: reason.trim() } : {});
-      setAsking(false);
-      setReason('');
-      setNotice({ kind: 'ok', text: t(suspending ? 'merchantSuspended' : 'merchantResumed', { id: m.merchantId }) });
-      onChanged();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit: change } = useSubmit(async () => {
+    await post(`/v1/merchants/${seg(m.merchantId)}/${suspending ? 'suspend' : 'resume'}`, suspending ? { reason: reason.trim() } : {});
+    setAsking(false);
+    setReason('');
+    onChanged();
+    return { kind: 'ok', text: t(suspending ? 'merchantSuspended' : 'merchantResumed', { id: m.merchantId }) };
+  });
   return html`<tr data-merchant=${m.merchantId}>
     <td data-label=${t('merchantId')} class="mono">${m.merchantId}</td>
     <td data-label=${t('merchantName')}>${m.name}</td>

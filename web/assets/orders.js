@@ -6,29 +6,24 @@ import { FileForBuyer } from './fileComplaint.js';
 import { timelineType } from './i18n.js';
 import { formatMoney } from './money.js';
 import { RefundDecision, RefundFacts, fits } from './refunds.js';
-import { ORDER_STATUSES } from '/console/rules.js';
-import { Loading, Notice, Status, When, refusal, useI18n, useLoad } from './ui.js';
+import { shopDayStart } from './shopDay.js';
+import { ORDER_STATUSES, SHOP_TIME_ZONE } from '/console/rules.js';
+import { Loading, Notice, Status, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const EMPTY = { text: '', status: '', sku: '', from: '', to: '' };
 
 /**
  * The API's filters from the form: the search box is an order id, or an email when it has an @.
- * Dates are days on this browser's calendar, sent as the instants they begin and end.
+ * Dates are the shop's days (as the sales dashboard's are), sent as the instants they begin and end.
  */
 function filtersOf(form) {
   const text = form.text.trim();
-  const startOf = (day) => new Date(`${day}T00:00:00`).toISOString();
-  const dayAfter = (day) => {
-    const d = new Date(`${day}T00:00:00`);
-    d.setDate(d.getDate() + 1);
-    return d.toISOString();
-  };
   return {
     ...(text ? (text.includes('@') ? { email: text } : { orderId: text }) : {}),
     status: form.status,
     sku: form.sku.trim(),
-    ...(form.from ? { from: startOf(form.from) } : {}),
-    ...(form.to ? { to: dayAfter(form.to) } : {}),
+    ...(form.from ? { from: shopDayStart(form.from) } : {}),
+    ...(form.to ? { to: shopDayStart(form.to, 1) } : {}),
   };
 }
 
@@ -63,6 +58,7 @@ export function OrdersView() {
         <label>${t('sku')}<input name="sku" value=${form.sku} onInput=${field('sku')} /></label>
         <label>${t('from')}<input name="from" type="date" value=${form.from} onInput=${field('from')} /></label>
         <label>${t('to')}<input name="to" type="date" value=${form.to} onInput=${field('to')} /></label>
+        <p class="muted small" data-shop-zone=${SHOP_TIME_ZONE}>${t('ordersDayNote', { zone: SHOP_TIME_ZONE })}</p>
         <div class="buttons">
           <button type="submit">${t('search')}</button>
           <button type="button" class="secondary" onClick=${() => { setForm(EMPTY); apply(EMPTY); }}>${t('clear')}</button>
@@ -153,23 +149,15 @@ export function Timeline({ entries }) {
 /** Staff actions on an order: offered only where the status fits (the API's own table) and the role may act. */
 function OrderActions({ order, role, onDone }) {
   const { t } = useI18n();
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const canDecide = (role === 'agent' || role === 'admin') && fits('refundDecision', order.status);
   const canCancel = role === 'admin' && fits('cancel', order.status);
-  async function cancel() {
-    setBusy(true);
-    setNotice(null);
-    try {
+  const { busy, notice, submit: cancel } = useSubmit(
+    async () => {
       await act(`/v1/orders/${seg(order.orderId)}/cancel`, {});
-      setNotice({ kind: 'ok', text: t('cancelled') });
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-      onDone();
-    }
-  }
+      return { kind: 'ok', text: t('cancelled') };
+    },
+    { after: onDone },
+  );
   // Kept once there is a refund, so what the decision's answer said stays after the order moves on.
   const decides = (role === 'agent' || role === 'admin') && order.refund;
   if (!decides && !canCancel && !notice) return null;

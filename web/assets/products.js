@@ -3,7 +3,7 @@
 import { html, useState } from '/console/vendor/preact.js';
 import { get, patch, put, query, seg } from './api.js';
 import { formatMoney, fractionDigits, majorText, parseMajor } from './money.js';
-import { Loading, Notice, refusal, useI18n, useLoad } from './ui.js';
+import { Loading, Notice, useI18n, useLoad, useSubmit } from './ui.js';
 
 const EMPTY = { sku: '', name: '', price: '', currency: 'CNY', refundWindow: '', complaintWindow: '', keyPattern: '', validationUrl: '', lowStockThreshold: '', instructionsZh: '', instructionsEn: '' };
 /** The API's limit on each language's usage instructions. */
@@ -15,17 +15,13 @@ export function ProductsView() {
   const [typed, setTyped] = useState('');
   const list = useLoad(() => get(`/v1/products${query({ ...filter, limit: 500 })}`), [filter.q, filter.active]);
   const [editing, setEditing] = useState(null);
-  const [notice, setNotice] = useState(null);
-  async function toggle(p) {
-    setNotice(null);
-    try {
+  const { notice, submit: toggle } = useSubmit(
+    async (p) => {
       const changed = await patch(`/v1/products/${seg(p.sku)}`, { active: !p.active });
-      setNotice({ kind: 'ok', text: t(changed.active ? 'nowOn' : 'nowOff', { sku: p.sku }) });
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-    list.reload();
-  }
+      return { kind: 'ok', text: t(changed.active ? 'nowOn' : 'nowOff', { sku: p.sku }) };
+    },
+    { after: () => list.reload() },
+  );
   return html`
     <section>
       <form class="filters" onSubmit=${(e) => { e.preventDefault(); setFilter({ ...filter, q: typed.trim() }); }}>
@@ -88,20 +84,15 @@ function instructionsOf(form) {
 function ProductForm({ initial, onSaved }) {
   const { t, lang } = useI18n();
   const [form, setForm] = useState(initial);
-  const [notice, setNotice] = useState(null);
   const currency = form.currency.trim().toUpperCase() || 'CNY';
   const field = (name, label, attrs = {}) =>
     html`<label>${label}<input name=${name} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })} ...${attrs} /></label>`;
   // The buyer reads these with the keys and in the email: written in their language, so marked as such.
   const area = (name, label, lang) =>
     html`<label class="grow">${label}<textarea name=${name} lang=${lang} rows="4" maxlength=${INSTRUCTIONS_MAX} value=${form[name]} onInput=${(e) => setForm({ ...form, [name]: e.currentTarget.value })}></textarea></label>`;
-  async function save(e) {
-    e.preventDefault();
+  const { notice, submit: save } = useSubmit(async () => {
     const amount = parseMajor(form.price, currency);
-    if (amount === undefined) {
-      setNotice({ kind: 'error', text: t('badPrice', { currency, digits: fractionDigits(currency) }) });
-      return;
-    }
+    if (amount === undefined) return { kind: 'error', text: t('badPrice', { currency, digits: fractionDigits(currency) }) };
     const body = {
       name: form.name,
       price: { amount, currency },
@@ -112,15 +103,11 @@ function ProductForm({ initial, onSaved }) {
       ...(form.lowStockThreshold !== '' ? { lowStockThreshold: Number(form.lowStockThreshold) } : {}),
       ...instructionsOf(form),
     };
-    try {
-      const saved = await put(`/v1/products/${seg(form.sku.trim())}`, body);
-      setNotice({ kind: 'ok', text: t('saved', { name: saved.name, price: formatMoney(saved.price, lang) }) });
-      setForm({ ...form, price: majorText(saved.price), instructionsZh: saved.instructions?.zh ?? '', instructionsEn: saved.instructions?.en ?? '', isNew: false });
-      onSaved();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    }
-  }
+    const saved = await put(`/v1/products/${seg(form.sku.trim())}`, body);
+    setForm({ ...form, price: majorText(saved.price), instructionsZh: saved.instructions?.zh ?? '', instructionsEn: saved.instructions?.en ?? '', isNew: false });
+    onSaved();
+    return { kind: 'ok', text: t('saved', { name: saved.name, price: formatMoney(saved.price, lang) }) };
+  });
   return html`
     <div class="panel">
       <form class="product-form" onSubmit=${save}>

@@ -4,7 +4,7 @@ import { act, get, seg } from './api.js';
 import { when } from './i18n.js';
 import { formatMoney } from './money.js';
 import { ORDER_ACTION_FITS } from '/console/rules.js';
-import { Confirm, Loading, Notice, Status, When, refusal, useEvery, useI18n, useLoad } from './ui.js';
+import { Confirm, Loading, Notice, Status, When, useEvery, useI18n, useLoad, useSubmit } from './ui.js';
 
 export const fits = (action, status) => ORDER_ACTION_FITS[action].includes(status);
 
@@ -54,28 +54,20 @@ export function RefundFacts({ refund }) {
 export function RefundDecision({ order, onDecided }) {
   const { t, lang } = useI18n();
   const [note, setNote] = useState('');
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const [asking, setAsking] = useState(false);
   const open = fits('refundDecision', order.status) && order.refund?.status === 'REQUESTED';
   const amount = formatMoney(order.amount, lang);
 
-  async function decide(approve) {
-    setBusy(true);
-    setAsking(false);
-    setNotice(null);
-    try {
+  const { busy, notice, setNotice, submit: decide } = useSubmit(
+    async (approve) => {
+      setAsking(false);
       const answer = await act(`/v1/orders/${seg(order.orderId)}/refund-decision`, { approve, ...(note.trim() ? { note: note.trim() } : {}) });
       const status = t(`st_${answer.body.status}`, {}, answer.body.status);
-      setNotice(answer.status === 202 ? { kind: 'info', text: t('pending') } : { kind: 'ok', text: t(approve ? 'approvedNow' : 'rejectedNow', { amount, status }) });
       setNote('');
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-      onDecided();
-    }
-  }
+      return answer.status === 202 ? { kind: 'info', text: t('pending') } : { kind: 'ok', text: t(approve ? 'approvedNow' : 'rejectedNow', { amount, status }) };
+    },
+    { after: onDecided },
+  );
   function reject() {
     if (!note.trim()) {
       setNotice({ kind: 'error', text: t('noteRequired') });

@@ -1,7 +1,7 @@
 // The shop's notes on the public complaint report (/report): what it improved, month by month.
 import { html, useState } from '/console/vendor/preact.js';
 import { FIRST_SHOP, get, post, query } from './api.js';
-import { Loading, Notice, When, refusal, useI18n, useLoad } from './ui.js';
+import { Loading, Notice, When, useI18n, useLoad, useSubmit } from './ui.js';
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
@@ -12,24 +12,13 @@ export function ReportNotesView({ me }) {
   const { t } = useI18n();
   const [month, setMonth] = useState(thisMonth());
   const [text, setText] = useState('');
-  const [notice, setNotice] = useState(null);
-  const [busy, setBusy] = useState(false);
   const report = useLoad(() => get(`/v1/public/complaint-report${query({ month, merchant: me.merchantId })}`, { auth: false }), [month]);
-  async function publish(e) {
-    e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
-      await post('/v1/public/complaint-report/notes', { month, text: text.trim() });
-      setNotice({ kind: 'ok', text: t('notePublished') });
-      setText('');
-      report.reload();
-    } catch (err) {
-      setNotice(refusal(t, err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { busy, notice, submit: publish } = useSubmit(async () => {
+    await post('/v1/public/complaint-report/notes', { month, text: text.trim() });
+    setText('');
+    report.reload();
+    return { kind: 'ok', text: t('notePublished') };
+  });
   return html`
     <section class="report-notes">
       <p class="muted small">${t('notesIntro')}</p>

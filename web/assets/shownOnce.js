@@ -7,7 +7,7 @@ import { useI18n } from './ui.js';
  * The clipboard API exists only in a secure context, and the console may be opened over plain http
  * inside a shop's network: there the text is selected and copied the older way.
  */
-async function copyText(input) {
+export async function copyText(input) {
   if (navigator.clipboard && window.isSecureContext) {
     await navigator.clipboard.writeText(input.value);
     return true;

@@ -60,6 +60,34 @@ export function refusal(t, err) {
   return { kind: err.status === 409 ? 'conflict' : 'error', text: t('refused', { message }) };
 }
 
+/**
+ * A form's or a button's action: `busy` while it runs, the last notice cleared when it starts and
+ * set to what `action` answers (a notice, or nothing to leave it empty) or to the API's refusal.
+ * `refused(err)` runs after a refusal, `after()` whichever way it ended. A form's submit event is not
+ * let through to reload the page.
+ */
+export function useSubmit(action, { refused, after } = {}) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState(null);
+  async function submit(...args) {
+    if (args[0] instanceof Event && args[0].type === 'submit') args[0].preventDefault();
+    setBusy(true);
+    setNotice(null);
+    try {
+      const shown = await action(...args);
+      if (shown) setNotice(shown);
+    } catch (err) {
+      setNotice(refusal(t, err));
+      if (refused) refused(err);
+    } finally {
+      setBusy(false);
+      if (after) after();
+    }
+  }
+  return { busy, notice, setNotice, submit };
+}
+
 /** A notice, brought into view when it appears: on a phone the buttons' answer must not land below the fold. */
 export function Notice({ notice }) {
   const ref = useRef(null);
