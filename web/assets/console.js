@@ -33,7 +33,7 @@ const VIEWS = {
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
   notes: { roles: ['admin'], view: ReportNotesView },
   apiKeys: { roles: ['admin'], view: ApiKeysView },
-  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView, firstShopOnly: true },
+  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */
 const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };
