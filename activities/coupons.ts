@@ -1,10 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { grantCoupon, redeemCoupon, redeemReleased, releaseCoupon, type CouponGrant } from '../db/coupons';
+import { merchantOr } from '../domain/merchant';
+import { OrderMerchants } from '../db/merchants';
 import { termsProblems, type ReleaseCause } from '../domain/coupons';
 import type { ActivityDeps } from './deps';
 
-/** A coupon's hold follows its order's money (domain/orderLife.ts followCoupon); grants compensate buyers. */
+/**
+ * A coupon's hold follows its order's money (domain/orderLife.ts followCoupon); grants compensate
+ * buyers. The order names its coupon by code alone: the coupon is its merchant's, read from the order.
+ */
 export function couponActivities({ store, vault, logger }: ActivityDeps) {
+  const merchants = new OrderMerchants(store);
+
   async function grant(grant: CouponGrant): Promise<{ code: string; created: boolean }> {
     const problems = termsProblems(grant.terms);
     if (problems.length > 0) throw ApplicationFailure.nonRetryable(`the coupon's terms do not hold: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, 'BadCouponTerms');
@@ -17,7 +24,8 @@ export function couponActivities({ store, vault, logger }: ActivityDeps) {
      * its cancel gave back (the payment found later by an incident) is taken again, or, with no room
      * left, redeemed past the limit (`overLimit`): the money was paid, so the order goes through.
      */
-    async redeemOrderCoupon(args: { code: string; orderId: string; paymentId: string }): Promise<{ overLimit: boolean }> {
+    async redeemOrderCoupon(given: { code: string; orderId: string; paymentId: string }): Promise<{ overLimit: boolean }> {
+      const args = { ...given, merchantId: await merchants.of(given.orderId) };
       if ((await redeemCoupon(store, args)) !== 'released') return { overLimit: false };
       const access = await store.orderAccess.findById(args.orderId, { email: 1 }).lean();
       // Without its buyer on record only the buyer's claim cannot be taken again; a hash of nothing stands in.
@@ -29,24 +37,25 @@ export function couponActivities({ store, vault, logger }: ActivityDeps) {
 
     /** The order's hold on its coupon is given back (cancelled unpaid, or refunded); harmless twice. */
     async releaseOrderCoupon(args: { code: string; orderId: string; because: ReleaseCause }): Promise<void> {
-      await releaseCoupon(store, args);
+      await releaseCoupon(store, { ...args, merchantId: await merchants.of(args.orderId) });
     },
 
     /**
-     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<emailHash>`): asked again it
-     * answers the same code. Terms that do not hold fail for good (BadCouponTerms).
+     * A single-use coupon for one buyer, once per grant key (`incident:<id>:<emailHash>`), of the
+     * merchant the grant names (absent: `default`): asked again it answers the same code. Terms that
+     * do not hold fail for good (BadCouponTerms).
      */
     grantCoupon: grant,
 
     /**
      * grantCoupon for the buyer of an order, named by the order alone: the address is read from
      * order_access here and the answer leaves the code out, so neither reaches the caller's history
-     * (the buyer's email reads the code by its grant key).
+     * (the buyer's email reads the code by its grant key). The coupon is the order's merchant's.
      */
-    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail'> & { orderId: string }): Promise<{ created: boolean }> {
-      const access = await store.orderAccess.findById(orderId, { email: 1 }).lean();
+    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail' | 'merchantId'> & { orderId: string }): Promise<{ created: boolean }> {
+      const access = await store.orderAccess.findById(orderId, { email: 1, merchantId: 1 }).lean();
       if (!access) throw ApplicationFailure.nonRetryable(`order ${orderId} has no buyer on record`, 'UnknownOrder');
-      const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email) });
+      const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email), merchantId: merchantOr(access.merchantId) });
       return { created };
     },
   };

@@ -1,8 +1,8 @@
-import { stockId } from '../domain/merchant';
+import { merchantOr, stockId } from '../domain/merchant';
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { addressOf } from '../config';
-import { couponOf } from '../db/coupons';
+import { couponOf, grantedCoupon } from '../db/coupons';
 import { complaintViewOf, type EmailSentDoc } from '../db/schemas';
 import { isDuplicateKeyError } from '../db/store';
 import {
@@ -71,7 +71,7 @@ export function emailActivities({ store, vault, config }: ActivityDeps) {
       case 'refund_paid':
         return { ...facts, refund: view.amount };
       case 'coupon_granted': {
-        const coupon = event.grantKey ? await store.coupons.findOne({ grantKey: event.grantKey }).lean() : null;
+        const coupon = event.grantKey ? await grantedCoupon(store, merchantOr(row.merchantId), event.grantKey) : null;
         // The grant is made before its email is handed over: none is an event that cannot be written.
         if (!coupon) throw ApplicationFailure.nonRetryable(`a coupon_granted email names no granted coupon`, 'BadEmailEvent');
         const { code, amountOff, percentOff, minSpend, validUntil } = couponOf(coupon);

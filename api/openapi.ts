@@ -322,7 +322,7 @@ export function describeApi(): OpenAPIRegistry {
         ...staffOnly(['storefront']), ...jsonBody(), badIdempotencyKey, fail(400, "`payment.method` names a rail that is not configured, or one that cannot take the product's currency"), missing('no product with this sku'),
         conflict('this Idempotency-Key was used with another body'),
         { status: 409, code: 'product_unavailable', when: 'the product is off sale (`active: false`); a retry with the Idempotency-Key of an order taken before still answers that order' },
-        { status: 409, code: 'coupon_not_applicable', when: 'the `coupon` does not apply; `reason` (and `details[0].reason`) names why: unknown, not_yet_valid, expired, issued_to_another_buyer, currency, minimum_spend, first_order_only, already_used, used_up' },
+        { status: 409, code: 'coupon_not_applicable', when: "the `coupon` does not apply; `reason` (and `details[0].reason`) names why: unknown (the merchant has no such code; another merchant's code is unknown too), not_yet_valid, expired, issued_to_another_buyer, currency, minimum_spend, first_order_only (at this merchant), already_used, used_up" },
       ],
     },
     {
@@ -601,15 +601,15 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'post', path: '/v1/coupons', idempotent: true, tag: 'Coupons', callers: ['admin'],
       summary: 'Make a coupon',
-      description: 'An amount or a percent off (限时折扣 with `validFrom`/`validUntil`, 满减 with `minSpend`, 首单立减 with `firstOrderOnly`), for anyone or issued to one buyer (`buyerEmail`: single-use unless `maxRedemptions` says more). An order names it in `coupon`; its payment redeems it, a cancel before payment or a refund gives it back. See docs/coupons.md.',
+      description: "A coupon of the caller's merchant (the platform's: of the merchant `X-Merchant` names): an amount or a percent off (限时折扣 with `validFrom`/`validUntil`, 满减 with `minSpend`, 首单立减 with `firstOrderOnly`: the buyer's first order at this merchant), for anyone or issued to one buyer (`buyerEmail`: single-use unless `maxRedemptions` says more). Codes are unique per merchant: another merchant may have the same code with other terms. That merchant's orders alone name it in `coupon`; its payment redeems it, a cancel before payment or a refund gives it back. See docs/coupons.md.",
       request: body(s.CreateCoupon),
       ok: { 201: json(s.Coupon, 'made') },
-      failures: [...staffOnly(['admin']), ...actionBody(), conflict('a coupon with this `code` exists already')],
+      failures: [...staffOnly(['admin']), ...actionBody(), conflict('the merchant has a coupon with this `code` already')],
     },
     {
       method: 'get', path: '/v1/coupons', tag: 'Coupons', callers: ['ops', 'admin'],
       summary: 'List coupons',
-      description: 'The newest first, each with its redemptions counted (held by unpaid orders, redeemed by paid ones, released) and how many remain; `nextCursor` pages on.',
+      description: "The caller's merchant's coupons (no other merchant's), newest first, each with its redemptions counted (held by unpaid orders, redeemed by paid ones, released) and how many remain; `nextCursor` pages on.",
       request: { query: s.CouponListQuery },
       ok: { 200: json(s.CouponList) },
       failures: [...staffOnly(['ops']), badQuery(), fail(400, '`cursor` is not one this API gave')],
@@ -617,10 +617,10 @@ export function describeApi(): OpenAPIRegistry {
     {
       method: 'get', path: '/v1/coupons/{code}', tag: 'Coupons', callers: ['ops', 'admin'],
       summary: 'A coupon and its redemptions',
-      description: "The coupon, its counts, and its most recent 200 redemptions (newest first): each order, its buyer (masked), list price, discount and amount paid, where the redemption stands, and whether it was redeemed past the coupon's limit (`overLimit`: a payment found after the order's cancel); `overLimit` at the top counts those.",
+      description: "The caller's merchant's coupon of this code (another merchant's is not there: 404), its counts, and its most recent 200 redemptions (newest first): each order, its buyer (masked), list price, discount and amount paid, where the redemption stands, and whether it was redeemed past the coupon's limit (`overLimit`: a payment found after the order's cancel); `overLimit` at the top counts those.",
       request: { params: z.object({ code: s.CouponCode }) },
       ok: { 200: json(s.CouponDetail) },
-      failures: [...staffOnly(['ops']), fail(400, '`code` is not a coupon code (3-40 letters, digits, "_" or "-")'), missing('no such coupon')],
+      failures: [...staffOnly(['ops']), fail(400, '`code` is not a coupon code (3-40 letters, digits, "_" or "-")'), missing("the merchant has no coupon of this code (another merchant's coupon answers the same)")],
     },
   ];
 
@@ -729,7 +729,7 @@ export function buildOpenApi(): object {
       { name: 'Complaints', description: 'Buyers file, agents work the queue, buyers confirm.' },
       { name: 'Catalog', description: 'Products and their keys (admin).' },
       { name: 'Reports', description: 'Sales by day, the complaint ranking and the published monthly report.' },
-      { name: 'Coupons', description: 'Promotions and compensation: coupons, and the orders that redeem them.' },
+      { name: 'Coupons', description: "Promotions and compensation: each merchant's coupons, and the orders that redeem them." },
       { name: 'Operations', description: 'What ops look at first.' },
       { name: 'Incidents', description: 'Outages declared or detected, the orders they hurt, making good, and the public status.' },
       { name: 'Merchants', description: "The platform's shops, their keys, and their suspension." },

@@ -87,9 +87,7 @@ export async function takeOrder(
     }
   }
 
-  // Coupons are the first shop's (`default`) in this release: another merchant's code is one it does not know.
-  if (request.coupon && merchantId !== DEFAULT_MERCHANT) throw couponNotApplicable(refusalMessage(normalCode(request.coupon), 'unknown'), 'unknown');
-  const coupon = request.coupon ? await heldCoupon(deps, request, orderId, multiply(product.price, request.quantity)) : undefined;
+  const coupon = request.coupon ? await heldCoupon(deps, merchantId, request, orderId, multiply(product.price, request.quantity)) : undefined;
 
   // A retried request (same Idempotency-Key) finds the access its first try wrote, and that time.
   let access: Pick<OrderAccessDoc, 'createdAt' | 'storefront' | 'emailHash' | 'merchantId'> = {
@@ -147,13 +145,14 @@ export async function takeOrder(
 }
 
 /**
- * The order's coupon held for it, with the price it gives, or a 409 naming why it does not apply.
+ * The order's coupon held for it, with the price it gives, or a 409 naming why it does not apply
+ * (another merchant's code is one this merchant does not know: `unknown`).
  * A retry of the same order (its Idempotency-Key) finds the hold its first try took. A hold whose
  * order never starts (the API dies between the two, and the storefront never retries) stays held.
  */
-async function heldCoupon(deps: ApiDeps, request: z.infer<typeof CreateOrder>, orderId: string, listPrice: Money) {
+async function heldCoupon(deps: ApiDeps, merchantId: string, request: z.infer<typeof CreateOrder>, orderId: string, listPrice: Money) {
   const code = request.coupon as string;
-  const outcome = await holdCoupon(deps.store, deps.vault, { code, orderId, buyerEmail: request.buyer.email, listPrice, at: new Date().toISOString() });
+  const outcome = await holdCoupon(deps.store, deps.vault, { merchantId, code, orderId, buyerEmail: request.buyer.email, listPrice, at: new Date().toISOString() });
   if ('refused' in outcome) throw couponNotApplicable(refusalMessage(normalCode(code), outcome.refused, outcome.coupon), outcome.refused);
   return outcome.held;
 }

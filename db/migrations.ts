@@ -1,3 +1,4 @@
+import { couponsIntoDefault } from './couponMigration';
 import { flagNotedOrders } from './orderNotes';
 import type { Store } from './store';
 
@@ -21,9 +22,10 @@ async function keysFreeOf(store: Store): Promise<void> {
   }
 }
 
-const STEPS: [string, (store: Store) => Promise<void>][] = [
+const STEPS: [string, (store: Store) => Promise<unknown>][] = [
   ['keys-free-of', keysFreeOf],
   ['order-late-notes', flagNotedOrders],
+  ['coupons-per-merchant', couponsIntoDefault],
 ];
 
 export async function migrate(store: Store): Promise<void> {

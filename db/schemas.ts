@@ -741,7 +741,12 @@ attachmentSchema.index({ complaintId: 1, slot: 1 }, { unique: true });
 
 /** A coupon (db/coupons.ts): its terms, and the buyer it was issued to (keyed hash, masked email). */
 export interface CouponDoc {
+  /** couponKey(merchant, code): the code alone for `default`, `<merchant>:<code>` for any other. */
   _id: string;
+  /** Absent on rows written before coupons were per merchant (those are `default`'s; the migration names it). */
+  merchantId?: string;
+  /** The code as buyers type it (before the migration, a row's code is its _id). */
+  code?: string;
   amountOff?: Money;
   percentOff?: number;
   minSpend?: Money;
@@ -759,6 +764,8 @@ export interface CouponDoc {
 export const couponSchema = new Schema<CouponDoc>(
   {
     _id: String,
+    merchantId: String,
+    code: String,
     amountOff: { type: money, default: undefined },
     percentOff: Number,
     minSpend: { type: money, default: undefined },
@@ -774,16 +781,19 @@ export const couponSchema = new Schema<CouponDoc>(
   },
   { versionKey: false },
 );
-couponSchema.index({ createdAt: -1, _id: -1 });
-couponSchema.index({ grantKey: 1 }, { sparse: true });
+couponSchema.index({ merchantId: 1, createdAt: -1, _id: -1 });
+couponSchema.index({ merchantId: 1, grantKey: 1 }, { sparse: true });
 
 /**
  * What an order holds of a coupon, settled by unique ids as key claims are: a redemption slot
- * (`<code>#<n>`, n up to maxRedemptions) and, for a coupon once per buyer, the buyer's claim
- * (`<code>@<emailHash>`). The unique (code, kind, orderId) keeps an order to one of each.
+ * (`<key>#<n>`, n up to maxRedemptions) and, for a coupon once per buyer, the buyer's claim
+ * (`<key>@<emailHash>`), where the key is the coupon's id (couponKey), so each merchant's claims
+ * are its own. The unique (merchantId, code, kind, orderId) keeps an order to one of each.
  */
 export interface CouponClaimDoc {
+  /** `<couponKey>#<n>` or `<couponKey>@<emailHash>`. */
   _id: string;
+  merchantId?: string;
   code: string;
   kind: 'slot' | 'buyer';
   orderId: string;
@@ -792,6 +802,7 @@ export interface CouponClaimDoc {
 export const couponClaimSchema = new Schema<CouponClaimDoc>(
   {
     _id: String,
+    merchantId: String,
     code: { type: String, required: true },
     kind: { type: String, required: true },
     orderId: { type: String, required: true },
@@ -799,11 +810,12 @@ export const couponClaimSchema = new Schema<CouponClaimDoc>(
   },
   { versionKey: false },
 );
-couponClaimSchema.index({ code: 1, kind: 1, orderId: 1 }, { unique: true });
+couponClaimSchema.index({ merchantId: 1, code: 1, kind: 1, orderId: 1 }, { unique: true });
 
-/** One order's use of a coupon (`<code>:<orderId>`), as the console lists it. */
+/** One order's use of a coupon (`<code>:<orderId>`: an order is of one merchant), as the console lists it. */
 export interface CouponRedemptionDoc {
   _id: string;
+  merchantId?: string;
   code: string;
   orderId: string;
   state: 'held' | 'redeemed' | 'released';
@@ -822,6 +834,7 @@ export interface CouponRedemptionDoc {
 export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
   {
     _id: String,
+    merchantId: String,
     code: { type: String, required: true },
     orderId: { type: String, required: true },
     state: { type: String, required: true },
@@ -838,7 +851,7 @@ export const couponRedemptionSchema = new Schema<CouponRedemptionDoc>(
   },
   { versionKey: false },
 );
-couponRedemptionSchema.index({ code: 1, heldAt: 1 });
+couponRedemptionSchema.index({ merchantId: 1, code: 1, heldAt: 1 });
 /**
  * A merchant the platform hosts. `default` (the first shop) needs no row: without one it is ACTIVE.
  * The contact email is sealed like a buyer's.

@@ -3,6 +3,7 @@
  * applies to an order. Pure decisions: the store (db/coupons.ts) brings the facts and settles the
  * races (how many redemptions are left, whether this buyer used it already).
  */
+import { stockId } from './merchant';
 import { formatMoney, type Money } from './money';
 
 /** A coupon's terms, as the admin (or a grant) set them. Money is in minor units. */
@@ -115,6 +116,16 @@ export function priceWith(terms: CouponTerms, listPrice: Money): CouponPrice {
 /** Codes are compared without case: `spring-10` is `SPRING-10`. */
 export function normalCode(code: string): string {
   return code.trim().toUpperCase();
+}
+
+/**
+ * A coupon's id in the store, scoped as the catalog's products are (stockId): codes are unique per
+ * merchant, so the id is the code for `default` (the first shop's coupons keep the ids they had)
+ * and `<merchant>:<code>` for any other. A code never holds ":", so no merchant's coupon can take
+ * the id of another's.
+ */
+export function couponKey(merchantId: string | undefined, code: string): string {
+  return stockId(merchantId, code);
 }
 
 export const COUPON_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/;

@@ -28,6 +28,9 @@ describe('the console of a platform of many merchants', () => {
     const complained = await acme.shop.delivered('acme-card');
     await acme.shop.delivered('acme-card');
     expectStatus(await complained.buyer.post(`/v1/orders/${complained.orderId}/complaints`, { category: 'key_invalid', description: 'Already redeemed.' }), 201, 'complaint');
+    // Each side has a coupon of its own.
+    expectStatus(await ctx.shop.admin.post('/v1/coupons', { code: 'DEFAULT-ONLY', percentOff: 10 }), 201, "default's coupon");
+    expectStatus(await acme.shop.admin.post('/v1/coupons', { code: 'ACME-ONLY', percentOff: 20 }), 201, "acme's coupon");
     b = await openBrowser('merchants', { width: 1280, height: 900 });
     await b.page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
   });
@@ -123,8 +126,12 @@ describe('the console of a platform of many merchants', () => {
       expect(await page.locator('[data-merchant-switcher]').inputValue()).toBe('acme-cards');
       await page.locator('[data-tab="apiKeys"]').click();
       await page.locator('tr[data-role="storefront"]').waitFor();
-      // The first shop's own tabs are not offered for another merchant; its dashboard counts no incidents.
-      expect((await tabs()).filter((tab) => tab === 'coupons' || tab === 'incidents')).toEqual([]);
+      // The first shop's own tab (incidents) is not offered for another merchant; its dashboard counts no incidents.
+      expect((await tabs()).filter((tab) => tab === 'coupons' || tab === 'incidents')).toEqual(['coupons']);
+      // Coupons are every merchant's: acme's own, never the first shop's.
+      await page.locator('[data-tab="coupons"]').click();
+      await page.locator('[data-coupon="ACME-ONLY"]').waitFor();
+      expect(await page.locator('[data-coupon="DEFAULT-ONLY"]').count()).toBe(0);
       await page.locator('[data-tab="dashboard"]').click();
       await page.locator('[data-figure="attention"]').waitFor();
       expect(await page.locator('[data-figure="incidents"]').count()).toBe(0);
@@ -140,8 +147,8 @@ describe('the console of a platform of many merchants', () => {
   it("never shows a merchant's own keys the switcher or the platform's pages", async () => {
     const { page } = b;
     for (const [key, expected] of [
-      // Coupons and incidents are the first shop's alone in this release.
-      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings']],
+      // Incidents are the first shop's alone in this release; coupons are every merchant's.
+      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
       [acme.keys.agent, ['orders', 'queue', 'refunds', 'stock', 'ranking']],
       [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
     ] as const) {

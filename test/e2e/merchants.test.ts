@@ -123,7 +123,7 @@ describe('merchants', () => {
     expect((await acme.shop.agent.get(`/v1/complaints/${id}`)).status).toBe(200);
   });
 
-  it("cannot use the first shop's coupons, which are its own this release", async () => {
+  it("cannot use the first shop's coupons, which are its own", async () => {
     const sku = 'coupon-across';
     await acme.shop.product(sku, {}, keyCodes(1, 'CPN'));
     const made = await ctx.shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });

@@ -199,12 +199,9 @@ export const DEFAULT_SHOP_ONLY = [
   'POST /v1/incidents/:incidentId/reconcile',
   'POST /v1/incidents/:incidentId/resolve',
   'POST /v1/incidents/:incidentId/compensate',
-  'POST /v1/coupons',
-  'GET /v1/coupons',
-  'GET /v1/coupons/:code',
 ];
 
-/** `defaultShop: false`: the shop is another merchant's, which has no incidents or coupons to try. */
+/** `defaultShop: false`: the shop is another merchant's, which has no incidents to try. */
 export async function routeFixture(shop: Shop, sku: string, { defaultShop = true }: { defaultShop?: boolean } = {}): Promise<RouteFixture> {
   await shop.product(sku, {}, keyCodes(4, 'FIX'));
   const delivered = await shop.order(sku);
@@ -220,12 +217,13 @@ export async function routeFixture(shop: Shop, sku: string, { defaultShop = true
   const available = await shop.admin.get(`/v1/products/${sku}/keys?status=available&limit=1`);
   expectStatus(available, 200, 'an available key');
   const fixture = { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
-  if (!defaultShop) return { ...fixture, incidentId: 'none-here', couponCode: 'NONEHERE' };
-  const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
-  expectStatus(incident, 201, 'an incident');
   const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
   expectStatus(coupon, 201, 'a coupon');
-  return { ...fixture, incidentId: incident.body.incidentId, couponCode: coupon.body.code };
+  const withCoupon = { ...fixture, couponCode: coupon.body.code as string };
+  if (!defaultShop) return { ...withCoupon, incidentId: 'none-here' };
+  const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
+  expectStatus(incident, 201, 'an incident');
+  return { ...withCoupon, incidentId: incident.body.incidentId };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */

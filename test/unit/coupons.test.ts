@@ -1,4 +1,4 @@
-import { couponRefusal, oncePerBuyer, priceWith, refusalMessage, termsProblems, type Coupon, type CouponUse } from '../../domain/coupons';
+import { couponKey, couponRefusal, oncePerBuyer, priceWith, refusalMessage, termsProblems, type Coupon, type CouponUse } from '../../domain/coupons';
 
 /** Whether a coupon applies and what it takes off, without a store. */
 const CNY = (amount: number) => ({ amount, currency: 'CNY' });
@@ -72,5 +72,11 @@ describe('termsProblems', () => {
     expect(oncePerBuyer({ firstOrderOnly: true })).toBe(true);
     expect(oncePerBuyer({ buyerEmailHash: 'h' })).toBe(true);
     expect(oncePerBuyer({ amountOff: CNY(1) })).toBe(false);
+  });
+});
+
+describe('couponKey', () => {
+  it("is the code for the first shop (its coupons keep their ids) and the merchant's own for any other", () => {
+    expect([couponKey('default', 'WELCOME10'), couponKey(undefined, 'WELCOME10'), couponKey('acme-cards', 'WELCOME10')]).toEqual(['WELCOME10', 'WELCOME10', 'acme-cards:WELCOME10']);
   });
 });

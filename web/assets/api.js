@@ -4,7 +4,7 @@ const KEY = 'kamiflow.apiKey';
 /** The merchant a platform key acts for (the X-Merchant header); none: the API's `default`. */
 const MERCHANT = 'kamiflow.merchant';
 
-/** The first shop: coupons and incidents are its alone in this release (the API answers 404 to other merchants). */
+/** The first shop: incidents are its alone in this release (the API answers 404 to other merchants). */
 export const FIRST_SHOP = 'default';
 
 export const session = {

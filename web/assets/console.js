@@ -35,7 +35,7 @@ const VIEWS = {
   notes: { roles: ['admin'], view: ReportNotesView },
   apiKeys: { roles: ['admin'], view: ApiKeysView },
   settings: { roles: ['admin'], view: SettingsView },
-  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView, firstShopOnly: true },
+  coupons: { roles: ['ops', 'admin'], view: CouponsView, one: CouponView },
 };
 /** Pages reached from a tab without being one: a complaint belongs under the queue. */
 const BELONGS = { complaints: { tab: 'queue', one: ComplaintView } };
