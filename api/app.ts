@@ -56,7 +56,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(corsFor(deps.config.corsOrigins));
   app.use(systemRoutes(deps, metrics));
   // The console's and the report's static pages: public files, before auth and rate limits.
-  app.use(consoleRoutes(deps.config.shopTimeZone));
+  app.use(consoleRoutes(deps.config.shopTimeZone, deps.config.rails.publicBaseUrl));
   app.use(bearerAuth(deps.config.apiKeys, deps.store));
   app.use(guardOrderTokens(deps.config.orderTokenFailuresPerHour, deps.logger));
   app.use(shedLoad(deps.config.maxRequestsInFlight));

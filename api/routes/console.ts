@@ -75,10 +75,16 @@ export function sendPage(res: Response, file: string, status = 200): boolean {
 
 /**
  * `shopTimeZone` (SHOP_TIME_ZONE) goes to the pages beside the rules: a day the console filters by
- * is the shop's day, as the sales dashboard's are, not the day on the browser's calendar.
+ * is the shop's day, as the sales dashboard's are, not the day on the browser's calendar. So does
+ * `publicBaseUrl` (PUBLIC_BASE_URL), where providers reach the notice addresses the settings page
+ * shows: behind a proxy it is not the address the console was opened at.
  */
-export function consoleRoutes(shopTimeZone = 'UTC'): Router {
-  const rules = `${RULES_MODULE}\nexport const SHOP_TIME_ZONE = ${JSON.stringify(shopTimeZone)};`;
+export function consoleRoutes(shopTimeZone = 'UTC', publicBaseUrl?: string): Router {
+  const rules = [
+    RULES_MODULE,
+    `export const SHOP_TIME_ZONE = ${JSON.stringify(shopTimeZone)};`,
+    `export const PUBLIC_BASE_URL = ${JSON.stringify(publicBaseUrl ?? null)};`,
+  ].join('\n');
   const router = Router();
   // A build without the pages (compiled elsewhere, web/ not copied) still serves the API.
   if (!WEB_DIR || !existsSync(PREACT)) return router;

@@ -14,7 +14,9 @@ import { MASKED } from '../../domain/merchantSettings';
  * not an admin's has no such page.
  */
 describe("a merchant's settings page", () => {
-  const ctx = productWithShop(() => ({ API_KEYS: WITH_PLATFORM }));
+  // Providers reach the product at its public address, not at the one the console is opened at.
+  const PUBLIC = 'https://pay.shop.example';
+  const ctx = productWithShop(() => ({ API_KEYS: WITH_PLATFORM, PUBLIC_BASE_URL: PUBLIC }));
   const url = () => ctx.product.api.url;
   let acme: Merchant;
   let b: BrowserSession;
@@ -120,12 +122,14 @@ describe("a merchant's settings page", () => {
     const { page } = b;
     await signIn(page, url(), PLATFORM_KEY);
     await page.locator('[data-merchant-switcher]').selectOption(acme.merchantId);
+    // Switched once the tabs are acme's (they are drawn again, so a click before may land on another).
+    await page.locator(`nav[data-acting-for="${acme.merchantId}"]`).waitFor();
     await page.locator('[data-tab="settings"]').click();
     await page.locator(`[data-settings="${acme.merchantId}"]`).waitFor();
     const addresses = await page.locator('[data-notice-address]').evaluateAll((els) => els.map((e) => e.getAttribute('data-notice-address')));
     expect(addresses).toEqual([
-      `${url()}/v1/payments/notify/${acme.merchantId}`,
-      ...['alipay', 'wechatpay', 'stripe', 'epay'].map((rail) => `${url()}/v1/rails/${rail}/notify/${acme.merchantId}`),
+      `${PUBLIC}/v1/payments/notify/${acme.merchantId}`,
+      ...['alipay', 'wechatpay', 'stripe', 'epay'].map((rail) => `${PUBLIC}/v1/rails/${rail}/notify/${acme.merchantId}`),
     ]);
     expect(await section('paymentWebhookSecret').getAttribute('data-stored')).toBe('yes');
     await page.locator('[data-lang-toggle]').click();

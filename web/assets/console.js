@@ -167,7 +167,7 @@ function App() {
       </div>
     </header>
     ${me && allowed.length
-      ? html`<nav class="tabs">${allowed.map((v) => html`<a href=${`#/${v}`} class=${v === current ? 'active' : ''} data-tab=${v}>${t(v)}</a>`)}</nav>`
+      ? html`<nav class="tabs" data-acting-for=${me.merchantId}>${allowed.map((v) => html`<a href=${`#/${v}`} class=${v === current ? 'active' : ''} data-tab=${v}>${t(v)}</a>`)}</nav>`
       : null}
     <main><${StatusBanner} lang=${lang} />${content}</main>
   <//>`;

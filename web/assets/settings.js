@@ -3,6 +3,7 @@
 // deadlines. Each section is saved or removed on its own. Secrets are write-only: the page is shown
 // only the mask, never puts it back, and a secret left empty keeps the stored one (sent as null).
 import { html, useRef, useState } from '/console/vendor/preact.js';
+import { PUBLIC_BASE_URL } from '/console/rules.js';
 import { get, put, seg } from './api.js';
 import { copyText } from './shownOnce.js';
 import { Confirm, Loading, Notice, useI18n, useLoad, useSubmit } from './ui.js';
@@ -58,7 +59,8 @@ export function SettingsView({ me }) {
   const base = `/v1/merchants/${seg(me.merchantId)}/settings`;
   const settings = useLoad(() => get(base), [base]);
   const s = settings.data;
-  const address = (path) => `${location.origin}${path}`;
+  // Where providers reach this product (PUBLIC_BASE_URL), else the address the console was opened at.
+  const address = (path) => `${PUBLIC_BASE_URL ?? location.origin}${path}`;
   const common = { base, onSaved: settings.set };
   return html`<section class="settings" data-settings=${me.merchantId}>
     <h3>${t('settingsOf', { id: me.merchantId })}</h3>
