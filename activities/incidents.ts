@@ -1,8 +1,8 @@
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { affectedOrders, lastDetectedResolvedAt, lateOrderCount, openIncidentCount, projectIncident } from '../db/incidents';
+import { affectedOrders, lastDetectedResolvedAt, lateOrdersSeen, openIncidentCount, projectIncident } from '../db/incidents';
 import { buyersOf, type BuyerToCompensate } from '../domain/compensation';
-import { watchFrom, type IncidentView } from '../domain/incident';
+import { watchFrom, type DeliveryWatch, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import { orderWorkflowId, type PaymentNotice } from '../domain/order';
 import { merchantOr } from '../domain/merchant';
@@ -40,11 +40,12 @@ export function incidentActivities({ store, config, temporal }: WorkerActivityDe
     },
 
     /** The last few minutes of deliveries, as the watcher judges them (domain/incident.ts: shouldOpen). */
-    async watchDeliveries(): Promise<{ lateOrders: number; openIncident: boolean; from: string }> {
+    async watchDeliveries(): Promise<DeliveryWatch & { from: string }> {
       const now = new Date().toISOString();
-      const from = watchFrom(now, await lastDetectedResolvedAt(store));
-      const [lateOrders, open] = await Promise.all([lateOrderCount(store, from, sloMs, now), openIncidentCount(store)]);
-      return { lateOrders, openIncident: open > 0, from };
+      const lastResolvedAt = await lastDetectedResolvedAt(store);
+      const from = watchFrom(now, lastResolvedAt);
+      const [seen, open] = await Promise.all([lateOrdersSeen(store, from, lastResolvedAt, sloMs, now), openIncidentCount(store)]);
+      return { ...seen, openIncident: open > 0, from };
     },
 
     /**

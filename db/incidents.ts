@@ -1,7 +1,7 @@
 import { Schema, type Model } from 'mongoose';
 import { inMerchant } from './merchants';
 import { DEFAULT_MERCHANT } from '../domain/merchant';
-import { affectedBy, harmOf, type AffectedReason, type IncidentStatus, type IncidentView } from '../domain/incident';
+import { affectedBy, lateForWatch, type AffectedReason, type DeliveryWatch, type IncidentStatus, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import type { OrderStatus, TimelineEntry } from '../domain/order';
 import type { PaymentMethod } from '../domain/payment';
@@ -39,7 +39,7 @@ const ready = new WeakMap<Store, Promise<Model<IncidentDoc>>>();
 /**
  * The incidents collection of this store, its indexes made once per connection (kept beside the
  * store rather than in it: incidents are one capability, and their collection is theirs). The
- * order rows get an index on `paidAt`, which the watcher counts by.
+ * order rows get indexes on `paidAt` and `deliveredAt`, which the watcher looks by.
  */
 export function incidents(store: Store): Promise<Model<IncidentDoc>> {
   let model = ready.get(store);
@@ -48,6 +48,7 @@ export function incidents(store: Store): Promise<Model<IncidentDoc>> {
       const m = (store.connection.models.Incident as Model<IncidentDoc> | undefined) ?? store.connection.model<IncidentDoc>('Incident', incidentSchema, 'incidents');
       await m.createIndexes();
       await store.orderViews.collection.createIndex({ paidAt: 1 }, { sparse: true });
+      await store.orderViews.collection.createIndex({ deliveredAt: 1 }, { sparse: true });
       return m;
     })();
     model.catch(() => ready.delete(store));
@@ -167,15 +168,28 @@ export function affectedCounts(orders: AffectedOrder[]): { orders: number; buyer
   return { orders: orders.length, buyers: new Set(orders.map((o) => o.emailHash ?? `order:${o.orderId}`)).size };
 }
 
-/** Orders paid since `since` that missed the delivery promise: delivered later than it, or still without keys past it. */
-export async function lateOrderCount(store: Store, since: string, sloMs: number, now: string): Promise<number> {
-  await incidents(store); // its paidAt index
+/**
+ * The orders the watcher judges (domain/incident.ts lateForWatch): paid since `since`, or given keys
+ * since then (an order whose notice was lost is paid from the provider's time, long before it shows
+ * late), but none paid before `notBefore` (the last incident the product opened and resolved).
+ */
+export async function lateOrdersSeen(store: Store, since: string, notBefore: string | undefined, sloMs: number, now: string): Promise<Omit<DeliveryWatch, 'openIncident'>> {
+  await incidents(store); // its paidAt and deliveredAt indexes
+  const recent = { $or: [{ paidAt: { $gte: new Date(since) } }, { deliveredAt: { $gte: new Date(since) } }] };
   const rows = await store.orderViews
-    .find({ paidAt: { $gte: new Date(since) } }, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1 })
+    .find(notBefore ? { $and: [recent, { paidAt: { $gte: new Date(notBefore) } }] } : recent, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, 'view.timeline': 1 })
     .limit(MAX_ORDERS_IN_A_WINDOW)
-    .lean<Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt'>[]>();
-  return rows.filter((r) => {
-    const harm = harmOf({ status: r.status, createdAt: r.createdAt.toISOString(), paidAt: r.paidAt?.toISOString(), deliveredAt: r.deliveredAt?.toISOString(), timeline: [] }, sloMs, now);
-    return harm === 'delivered_late' || harm === 'undelivered';
-  }).length;
+    .lean<Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt' | 'view'>[]>();
+  let lateOrders = 0;
+  let learnedByAsking = 0;
+  let firstCreatedAt: string | undefined;
+  for (const r of rows) {
+    const createdAt = r.createdAt.toISOString();
+    const learned = lateForWatch({ status: r.status, createdAt, paidAt: r.paidAt?.toISOString(), deliveredAt: r.deliveredAt?.toISOString(), timeline: r.view?.timeline ?? [] }, sloMs, now);
+    if (!learned) continue;
+    lateOrders += 1;
+    if (learned === 'provider') learnedByAsking += 1;
+    if (!firstCreatedAt || createdAt < firstCreatedAt) firstCreatedAt = createdAt;
+  }
+  return { lateOrders, learnedByAsking, ...(firstCreatedAt ? { firstCreatedAt } : {}) };
 }

@@ -28,6 +28,8 @@ export interface IncidentInput {
   /** Who declared it: an ops key's name, or `system` for one the product opened itself. */
   openedBy: string;
   openedAt: string;
+  /** Why the product opened it (what its watcher saw): its timeline's first entry. */
+  reason?: string;
 }
 
 export interface IncidentEntry {
@@ -58,8 +60,8 @@ export function incidentWorkflowId(incidentId: string): string {
 }
 
 export function newIncident(input: IncidentInput): IncidentView {
-  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt } = input;
-  const detail = openedBy === 'system' ? `opened by the product: ${title}` : `declared: ${title}`;
+  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt, reason } = input;
+  const detail = openedBy === 'system' ? `opened by the product: ${reason ?? title}` : `declared: ${title}`;
   return {
     incidentId,
     title,
@@ -149,16 +151,39 @@ export function affectedBy(incident: Pick<IncidentView, 'cause' | 'startedAt' | 
 
 // ── The product opens one itself ────────────────────────────────────────────────────────────────
 
+/**
+ * How a paid order that missed the delivery promise learned it was paid: from the provider's notice,
+ * or by asking the provider at its due time because no notice came (its timeline says `payment_due`
+ * before it was paid).
+ */
+export type PaymentLearned = 'notice' | 'provider';
+
+/**
+ * Whether the watcher counts the order as late, and how it learned of its payment: delivered later
+ * than the promise, or paid and still without keys past it. An order an incident's reconciliation
+ * made good is that incident's already, never counted again.
+ */
+export function lateForWatch(order: OrderFacts, sloMs: number, now: string): PaymentLearned | undefined {
+  if (order.timeline.some((e) => e.type === 'payment_found_late')) return undefined;
+  const harm = harmOf(order, sloMs, now);
+  if (harm !== 'delivered_late' && harm !== 'undelivered') return undefined;
+  return order.timeline.some((e) => e.type === 'payment_due') ? 'provider' : 'notice';
+}
+
 /** What the watcher saw over the last DETECTION_WINDOW_MS. */
 export interface DeliveryWatch {
-  /** Orders paid in the window that took longer than the promise to get keys, or still have none past it. */
+  /** Orders paid (or given keys) in the window that took longer than the promise to get keys, or still have none past it. */
   lateOrders: number;
+  /** Of them, those that learned of their payment by asking the provider: their notices never came. */
+  learnedByAsking?: number;
+  /** When the first of them was made: the incident covers it (a lost notice's order was made long before it showed late). */
+  firstCreatedAt?: string;
   /** An incident is open already (declared by ops or opened by the product): this outage has one. */
   openIncident: boolean;
 }
 
 /**
- * Orders paid since when count: the last DETECTION_WINDOW_MS, but none paid before the last
+ * Since when the watcher looks: the last DETECTION_WINDOW_MS, but none paid before the last
  * incident was resolved (they were that incident's, and opening another for them would be two
  * incidents for one outage).
  */
@@ -172,17 +197,32 @@ export function shouldOpen(watch: DeliveryWatch, minOrders: number): boolean {
   return !watch.openIncident && watch.lateOrders >= minOrders;
 }
 
-/** The incident the product opens for late deliveries, starting at the window's start. */
-export function detectedIncident(incidentId: string, lateOrders: number, windowFrom: string, at: string, sloMs: number): IncidentInput {
-  return {
-    incidentId,
-    title: `Deliveries are slow: ${lateOrders} paid orders waited longer than ${Math.round(sloMs / 1000)}s for their keys`,
-    cause: 'delivery',
-    startedAt: windowFrom,
-    publicNote: 'Some orders are taking longer than usual to deliver. We are on it; every paid order will get its keys or its money back.',
-    openedBy: 'system',
-    openedAt: at,
-  };
+/**
+ * What the product blames: the payment provider when most late orders learned of their payment
+ * only by asking it (their notices were lost, so the keys waited for the due time), else delivery.
+ */
+export function detectedCause(watch: Pick<DeliveryWatch, 'lateOrders' | 'learnedByAsking'>): IncidentCause {
+  return (watch.learnedByAsking ?? 0) * 2 > watch.lateOrders ? 'payment_provider' : 'delivery';
+}
+
+/** The incident the product opens for late deliveries, from the window's start (or the first late order's making, if earlier). */
+export function detectedIncident(incidentId: string, watch: DeliveryWatch, windowFrom: string, at: string, sloMs: number): IncidentInput {
+  const { lateOrders, learnedByAsking = 0, firstCreatedAt } = watch;
+  const cause = detectedCause(watch);
+  const slo = `${Math.round(sloMs / 1000)}s`;
+  const startedAt = firstCreatedAt && Date.parse(firstCreatedAt) < Date.parse(windowFrom) ? firstCreatedAt : windowFrom;
+  const reason = `${lateOrders} paid order(s) waited longer than ${slo} from payment to keys over the last ${DETECTION_WINDOW_MS / 60_000} minutes; ${learnedByAsking} of them learned of their payment only by asking the provider at their due time (no payment notice came)`;
+  const told =
+    cause === 'payment_provider'
+      ? {
+          title: `Payment notices are not arriving: ${lateOrders} paid orders waited longer than ${slo} for their keys`,
+          publicNote: 'Payment confirmations are arriving late, so some orders take longer than usual to deliver. Every paid order will get its keys or its money back.',
+        }
+      : {
+          title: `Deliveries are slow: ${lateOrders} paid orders waited longer than ${slo} for their keys`,
+          publicNote: 'Some orders are taking longer than usual to deliver. We are on it; every paid order will get its keys or its money back.',
+        };
+  return { incidentId, ...told, cause, startedAt, openedBy: 'system', openedAt: at, reason };
 }
 
 // ── What the public sees ────────────────────────────────────────────────────────────────────────
@@ -217,6 +257,8 @@ export interface FoundPaymentFacts {
   paymentId: string;
   status: 'succeeded' | 'failed';
   amount: { amount: number; currency: string };
+  /** When the buyer paid, as the provider says. */
+  paidAt?: string;
 }
 
 /** The payment the provider holds for an order cancelled without its notice: a success of the order's amount, if any. */

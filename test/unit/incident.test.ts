@@ -1,6 +1,9 @@
 import {
   affectedBy,
+  detectedCause,
+  detectedIncident,
   harmOf,
+  lateForWatch,
   newIncident,
   paymentToMakeGood,
   publicStatus,
@@ -73,6 +76,36 @@ describe('the product opens an incident itself', () => {
     expect(shouldOpen({ lateOrders: 10, openIncident: false }, 10)).toBe(true);
     expect(shouldOpen({ lateOrders: 9, openIncident: false }, 10)).toBe(false);
     expect(shouldOpen({ lateOrders: 50, openIncident: true }, 10)).toBe(false);
+  });
+
+  it('counts an order late from when the buyer paid, and knows whether it learned of its payment by a notice or by asking', () => {
+    const byNotice: OrderFacts = { status: 'DELIVERED', createdAt: at(0), paidAt: at(10), deliveredAt: at(100), timeline: [{ type: 'payment_received' }] };
+    const byAsking: OrderFacts = { ...byNotice, timeline: [{ type: 'payment_due' }, { type: 'payment_received' }] };
+    expect(lateForWatch(byNotice, SLO, at(200))).toBe('notice');
+    expect(lateForWatch(byAsking, SLO, at(200))).toBe('provider');
+    expect(lateForWatch({ ...byAsking, deliveredAt: at(20) }, SLO, at(200))).toBeUndefined();
+    expect(lateForWatch({ ...byAsking, status: 'PAID', deliveredAt: undefined }, SLO, at(200))).toBe('provider');
+    // Made good by an incident's reconciliation: that incident's already.
+    expect(lateForWatch({ ...byAsking, timeline: [{ type: 'payment_due' }, { type: 'payment_found_late' }] }, SLO, at(200))).toBeUndefined();
+    expect(lateForWatch({ ...byAsking, status: 'CANCELLED', paidAt: undefined, deliveredAt: undefined }, SLO, at(200))).toBeUndefined();
+  });
+
+  it('blames the payment provider when most late orders learned of their payment by asking it, delivery otherwise', () => {
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 6 })).toBe('payment_provider');
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 5 })).toBe('delivery');
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 0 })).toBe('delivery');
+    expect(detectedCause({ lateOrders: 10 })).toBe('delivery');
+  });
+
+  it('opens from the first late order\'s making when that is before the window, saying why in its timeline', () => {
+    const lost = detectedIncident('i9', { lateOrders: 12, learnedByAsking: 10, firstCreatedAt: at(-600), openIncident: false }, at(0), at(300), SLO);
+    expect(lost).toMatchObject({ cause: 'payment_provider', startedAt: at(-600), openedBy: 'system', openedAt: at(300) });
+    expect(newIncident(lost).timeline).toEqual([
+      { at: at(300), type: 'opened', actor: 'system', detail: expect.stringMatching(/^opened by the product: 12 paid order\(s\) waited longer than 60s .* 10 of them learned of their payment only by asking the provider/) },
+    ]);
+    const slow = detectedIncident('i10', { lateOrders: 12, learnedByAsking: 1, firstCreatedAt: at(60), openIncident: false }, at(0), at(300), SLO);
+    expect(slow).toMatchObject({ cause: 'delivery', startedAt: at(0) });
+    expect(slow.title).toMatch(/^Deliveries are slow/);
   });
 
   it('looks back 5 minutes, but not past the last incident it resolved', () => {
