@@ -43,9 +43,12 @@ export function couponActivities({ store, vault, logger }: ActivityDeps) {
      * order_access here and the answer leaves the code out, so neither reaches the caller's history
      * (the buyer's email reads the code by its grant key).
      */
-    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail'> & { orderId: string }): Promise<{ created: boolean }> {
+    async grantBuyerCoupon({ orderId, merchantId, ...rest }: Omit<CouponGrant, 'buyerEmail'> & { orderId: string; merchantId?: string }): Promise<{ created: boolean }> {
       const access = await store.orderAccess.findById(orderId, { email: 1 }).lean();
       if (!access) throw ApplicationFailure.nonRetryable(`order ${orderId} has no buyer on record`, 'UnknownOrder');
+      // MERCHANT COUPONS (to wire on merge): the coupon is `merchantOr(merchantId)`'s, the merchant of
+      // the buyer's affected order; once db/coupons.ts creates coupons per merchant, pass it here.
+      void merchantId;
       const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email) });
       return { created };
     },

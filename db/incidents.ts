@@ -1,6 +1,6 @@
 import { Schema, type Model } from 'mongoose';
 import { inMerchant } from './merchants';
-import { DEFAULT_MERCHANT } from '../domain/merchant';
+import { merchantOr } from '../domain/merchant';
 import { affectedBy, lateForWatch, type AffectedReason, type DeliveryWatch, type IncidentStatus, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import type { OrderStatus, TimelineEntry } from '../domain/order';
@@ -16,6 +16,8 @@ export interface IncidentDoc {
   openedBy: string;
   openedAt: Date;
   resolvedAt?: Date;
+  /** The merchant whose incident it is; absent = platform-wide. */
+  merchantId?: string;
   view: IncidentView;
 }
 
@@ -27,6 +29,7 @@ const incidentSchema = new Schema<IncidentDoc>(
     openedBy: { type: String, required: true },
     openedAt: { type: Date, required: true },
     resolvedAt: Date,
+    merchantId: String,
     view: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false, minimize: false },
@@ -67,6 +70,7 @@ export async function projectIncident(store: Store, seq: number, view: IncidentV
     openedBy: view.openedBy,
     openedAt: new Date(view.openedAt),
     ...(view.resolvedAt ? { resolvedAt: new Date(view.resolvedAt) } : {}),
+    ...(view.merchantId ? { merchantId: view.merchantId } : {}),
     view,
   });
 }
@@ -76,20 +80,23 @@ export async function incidentById(store: Store, incidentId: string): Promise<In
   return row?.view ?? null;
 }
 
-/** Incidents newest first, of one status or all. */
-export async function listIncidents(store: Store, status?: IncidentStatus, limit = 200): Promise<IncidentView[]> {
+/** The incidents a merchant sees: its own and the platform-wide ones (null also matches a row without the field). */
+const seenBy = (merchantId: string) => ({ merchantId: { $in: [merchantId, null] } });
+
+/** A merchant's incidents and the platform-wide ones, newest first, of one status or all. */
+export async function listIncidents(store: Store, merchantId: string, status?: IncidentStatus, limit = 200): Promise<IncidentView[]> {
   const rows = await (await incidents(store))
-    .find(status ? { status } : {}, { view: 1 })
+    .find({ ...seenBy(merchantId), ...(status ? { status } : {}) }, { view: 1 })
     .sort({ openedAt: -1 })
     .limit(limit)
     .lean();
   return rows.map((r) => r.view);
 }
 
-/** What the public status page is made of: open incidents, and those resolved since `since`. */
-export async function incidentsShownSince(store: Store, since: Date): Promise<IncidentView[]> {
+/** What a merchant's public status is made of: its and the platform-wide open incidents, and those resolved since `since`. */
+export async function incidentsShownSince(store: Store, merchantId: string, since: Date): Promise<IncidentView[]> {
   const rows = await (await incidents(store))
-    .find({ $or: [{ status: 'OPEN' }, { resolvedAt: { $gte: since } }] }, { view: 1 })
+    .find({ $and: [seenBy(merchantId), { $or: [{ status: 'OPEN' }, { resolvedAt: { $gte: since } }] }] }, { view: 1 })
     .limit(500)
     .lean();
   return rows.map((r) => r.view);
@@ -97,6 +104,12 @@ export async function incidentsShownSince(store: Store, since: Date): Promise<In
 
 export async function openIncidentCount(store: Store): Promise<number> {
   return (await incidents(store)).countDocuments({ status: 'OPEN' });
+}
+
+/** Whose the open incidents are (absent = platform-wide): the watcher asks whether one covers an outage. */
+export async function openIncidentOwners(store: Store): Promise<Pick<IncidentView, 'merchantId'>[]> {
+  const rows = await (await incidents(store)).find({ status: 'OPEN' }, { merchantId: 1 }).lean();
+  return rows.map((r) => (r.merchantId ? { merchantId: r.merchantId } : {}));
 }
 
 /** When the last incident the product opened itself was resolved (the watcher counts from there). */
@@ -108,6 +121,8 @@ export async function lastDetectedResolvedAt(store: Store): Promise<string | und
 /** One order an incident touched, as ops see it. */
 export interface AffectedOrder {
   orderId: string;
+  /** The merchant whose order it is (a platform-wide incident's orders are many merchants'). */
+  merchantId: string;
   reason: AffectedReason;
   status: OrderStatus;
   sku: string;
@@ -122,6 +137,7 @@ export interface AffectedOrder {
 
 interface OrderRowFacts {
   _id: string;
+  merchantId?: string;
   sku: string;
   status: OrderStatus;
   createdAt: Date;
@@ -134,14 +150,13 @@ interface OrderRowFacts {
 /** Orders an incident can touch are made in its window: read once, judged by domain/incident.ts. */
 const MAX_ORDERS_IN_A_WINDOW = 100_000;
 
-/** The orders made in the incident's window that it hurt, oldest first. */
-export async function affectedOrders(store: Store, incident: IncidentView, sloMs: number, now: string): Promise<AffectedOrder[]> {
+/** The orders made in the incident's window that it hurt, oldest first: of one merchant (domain/incident.ts ordersOf), or of every merchant. */
+export async function affectedOrders(store: Store, incident: IncidentView, sloMs: number, now: string, merchantId?: string): Promise<AffectedOrder[]> {
   const to = incident.endedAt ?? now;
   const rows = await store.orderViews
     .find(
-      // An incident is the first shop's (`default`) in this release: its orders alone are listed.
-      { ...inMerchant(DEFAULT_MERCHANT), createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
-      { sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
+      { ...(merchantId ? inMerchant(merchantId) : {}), createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
+      { merchantId: 1, sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
     )
     .sort({ createdAt: 1 })
     .limit(MAX_ORDERS_IN_A_WINDOW)
@@ -158,7 +173,7 @@ export async function affectedOrders(store: Store, incident: IncidentView, sloMs
     const reason = affectedBy(incident, facts, sloMs, now);
     if (!reason) continue;
     const { timeline: _timeline, ...dates } = facts;
-    found.push({ orderId: row._id, reason, sku: row.sku, amount: row.view.amount, method: row.view.payment?.method ?? 'generic', ...dates, ...(row.emailHash ? { emailHash: row.emailHash } : {}) });
+    found.push({ orderId: row._id, merchantId: merchantOr(row.merchantId), reason, sku: row.sku, amount: row.view.amount, method: row.view.payment?.method ?? 'generic', ...dates, ...(row.emailHash ? { emailHash: row.emailHash } : {}) });
   }
   return found;
 }

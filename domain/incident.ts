@@ -6,6 +6,7 @@
  *   OPEN ─resolve (with a public note)─▶ RESOLVED
  */
 import type { CompensationDone } from './compensation';
+import { DEFAULT_MERCHANT } from './merchant';
 import type { OrderStatus, TimelineEntry } from './order';
 
 export const INCIDENT_CAUSES = ['payment_provider', 'delivery', 'supplier', 'other'] as const;
@@ -30,6 +31,8 @@ export interface IncidentInput {
   openedAt: string;
   /** Why the product opened it (what its watcher saw): its timeline's first entry. */
   reason?: string;
+  /** The merchant whose incident it is (declared by its ops); absent = platform-wide (declared by the platform, or opened by the product). */
+  merchantId?: string;
 }
 
 export interface IncidentEntry {
@@ -49,6 +52,8 @@ export interface IncidentView {
   publicNote: string;
   openedBy: string;
   openedAt: string;
+  /** The merchant whose incident it is; absent = platform-wide: every merchant's orders, on every merchant's status. */
+  merchantId?: string;
   resolvedAt?: string;
   /** The coupons granted to its buyers (POST /v1/incidents/:id/compensate), once. */
   compensation?: CompensationDone;
@@ -60,7 +65,7 @@ export function incidentWorkflowId(incidentId: string): string {
 }
 
 export function newIncident(input: IncidentInput): IncidentView {
-  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt, reason } = input;
+  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt, reason, merchantId } = input;
   const detail = openedBy === 'system' ? `opened by the product: ${reason ?? title}` : `declared: ${title}`;
   return {
     incidentId,
@@ -72,6 +77,7 @@ export function newIncident(input: IncidentInput): IncidentView {
     publicNote,
     openedBy,
     openedAt,
+    ...(merchantId ? { merchantId } : {}),
     timeline: [{ at: openedAt, type: 'opened', actor: openedBy, detail }],
   };
 }
@@ -95,6 +101,54 @@ export function resolve(incident: IncidentView, publicNote: string, actor: strin
 
 export function noted(incident: IncidentView, entry: IncidentEntry): IncidentView {
   return { ...incident, timeline: [...incident.timeline, entry] };
+}
+
+// ── Whose incident it is ────────────────────────────────────────────────────────────────────────
+
+/**
+ * Who reads or acts on incidents: staff of one merchant. The operator is the platform's keys and the
+ * first shop's own (API_KEYS: the operator runs that shop): it may act on platform-wide incidents.
+ */
+export interface IncidentStaff {
+  merchantId: string;
+  operator: boolean;
+  /** A platform key: what it declares is platform-wide. */
+  platform: boolean;
+}
+
+/** Staff as incidents see them: the platform's keys and the first shop's own are the operator. */
+export function incidentStaffOf(caller: { role: string; merchantId: string }): IncidentStaff {
+  const platform = caller.role === 'platform';
+  return { merchantId: caller.merchantId, platform, operator: platform || caller.merchantId === DEFAULT_MERCHANT };
+}
+
+/** The merchant an incident declared by these staff belongs to; undefined = platform-wide (the platform's). */
+export function declaredFor(staff: IncidentStaff): string | undefined {
+  return staff.platform ? undefined : staff.merchantId;
+}
+
+/** A merchant's staff see their merchant's incidents and the platform-wide ones; another merchant's is not there (404). */
+export function visibleTo(incident: Pick<IncidentView, 'merchantId'>, staff: IncidentStaff): boolean {
+  return incident.merchantId === undefined || incident.merchantId === staff.merchantId;
+}
+
+/** Why these staff may not reconcile, compensate or resolve it (a platform-wide incident is the operator's), or undefined. */
+export function actRefusal(incident: Pick<IncidentView, 'merchantId'>, staff: IncidentStaff): string | undefined {
+  return incident.merchantId === undefined && !staff.operator ? 'a platform-wide incident is acted on by the platform' : undefined;
+}
+
+/**
+ * Whose orders count, as these staff are shown them (or, without staff, as the incident's own
+ * workflow reconciles and compensates): a merchant's incident its own; a platform-wide one every
+ * merchant's, but each merchant's staff see only theirs. Undefined = every merchant's.
+ */
+export function ordersOf(incident: Pick<IncidentView, 'merchantId'>, staff?: IncidentStaff): string | undefined {
+  return incident.merchantId ?? (staff && !staff.operator ? staff.merchantId : undefined);
+}
+
+/** The open incidents that keep the watcher from opening another: platform-wide ones, and the operator's own shop's. */
+export function coversOutage(incident: Pick<IncidentView, 'merchantId'>, operatorShop: string): boolean {
+  return incident.merchantId === undefined || incident.merchantId === operatorShop;
 }
 
 // ── Affected orders ─────────────────────────────────────────────────────────────────────────────

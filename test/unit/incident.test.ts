@@ -1,5 +1,11 @@
 import {
+  actRefusal,
   affectedBy,
+  coversOutage,
+  declaredFor,
+  incidentStaffOf,
+  ordersOf,
+  visibleTo,
   detectedCause,
   detectedIncident,
   harmOf,
@@ -113,6 +119,48 @@ describe('the product opens an incident itself', () => {
     expect(watchFrom(now)).toBe(at(700));
     expect(watchFrom(now, at(900))).toBe(at(900));
     expect(watchFrom(now, at(100))).toBe(at(700));
+  });
+});
+
+describe('whose incident it is', () => {
+  const shopA = incidentStaffOf({ role: 'ops', merchantId: 'shop-a' });
+  const shopB = incidentStaffOf({ role: 'agent', merchantId: 'shop-b' });
+  const firstShop = incidentStaffOf({ role: 'ops', merchantId: 'default' });
+  const platform = incidentStaffOf({ role: 'platform', merchantId: 'shop-a' });
+
+  it("a merchant's ops declare its own; a platform key declares a platform-wide one", () => {
+    expect(declaredFor(shopA)).toBe('shop-a');
+    expect(declaredFor(firstShop)).toBe('default');
+    expect(declaredFor(platform)).toBeUndefined();
+  });
+
+  it("another merchant's is not there; a platform-wide one is every merchant's to read", () => {
+    expect(visibleTo({ merchantId: 'shop-a' }, shopA)).toBe(true);
+    expect(visibleTo({ merchantId: 'shop-a' }, shopB)).toBe(false);
+    expect(visibleTo({ merchantId: 'shop-a' }, firstShop)).toBe(false);
+    expect(visibleTo({}, shopB)).toBe(true);
+  });
+
+  it('a platform-wide one is acted on by the operator (the platform, the first shop) only', () => {
+    expect(actRefusal({}, shopA)).toMatch(/platform-wide/);
+    expect(actRefusal({}, platform)).toBeUndefined();
+    expect(actRefusal({}, firstShop)).toBeUndefined();
+    expect(actRefusal({ merchantId: 'shop-a' }, shopA)).toBeUndefined();
+  });
+
+  it("counts a merchant's incident's orders of that merchant, and of a platform-wide one each merchant's own, the operator's every merchant's", () => {
+    expect(ordersOf({ merchantId: 'shop-a' })).toBe('shop-a');
+    expect(ordersOf({ merchantId: 'shop-a' }, platform)).toBe('shop-a');
+    expect(ordersOf({})).toBeUndefined();
+    expect(ordersOf({}, shopB)).toBe('shop-b');
+    expect(ordersOf({}, firstShop)).toBeUndefined();
+    expect(ordersOf({}, platform)).toBeUndefined();
+  });
+
+  it("an outage is covered by an open platform-wide incident or the first shop's, not another merchant's", () => {
+    expect(coversOutage({}, 'default')).toBe(true);
+    expect(coversOutage({ merchantId: 'default' }, 'default')).toBe(true);
+    expect(coversOutage({ merchantId: 'shop-a' }, 'default')).toBe(false);
   });
 });
 
