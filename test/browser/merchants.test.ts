@@ -287,4 +287,29 @@ describe('the console of a platform of many merchants', () => {
       expect(await pageWidth(page)).toBeLessThanOrEqual(width.width);
     });
   });
+
+  it("offers a merchant's ops its own incident to act on, and a platform-wide one to read only; the banner shows both", async () => {
+    const { page } = b;
+    const incident = (title: string) => ({ title, cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: `${title}：处理中` });
+    const own = await acme.shop.ops.post('/v1/incidents', incident('本店发货延迟'));
+    expectStatus(own, 201, "acme's incident");
+    const wide = await http.as(PLATFORM_KEY).post('/v1/incidents', incident('支付通道故障'));
+    expectStatus(wide, 201, 'a platform-wide incident');
+    await signIn(page, url, acme.keys.admin);
+    await b.step('its own', async () => {
+      await page.goto(`${url}/console#/incidents/${own.body.incidentId}`);
+      await page.locator(`[data-incident-view="${own.body.incidentId}"]`).waitFor();
+      await page.locator('[data-scope="acme-cards"]').waitFor();
+      await page.locator('[data-incident-action="reconcile"]').waitFor();
+      await page.locator('[data-status-banner]', { hasText: '本店发货延迟' }).waitFor();
+      await page.locator('[data-status-banner]', { hasText: '支付通道故障' }).waitFor();
+    });
+    await b.step('platform-wide', async () => {
+      await page.goto(`${url}/console#/incidents/${wide.body.incidentId}`);
+      await page.locator(`[data-incident-view="${wide.body.incidentId}"]`).waitFor();
+      await page.locator('[data-scope="platform"]').waitFor();
+      await page.locator('[data-platform-wide]').waitFor();
+      expect(await page.locator('[data-incident-action]').count()).toBe(0);
+    });
+  });
 });
