@@ -50,9 +50,10 @@ export function couponActivities({ store, vault, logger }: ActivityDeps) {
     /**
      * grantCoupon for the buyer of an order, named by the order alone: the address is read from
      * order_access here and the answer leaves the code out, so neither reaches the caller's history
-     * (the buyer's email reads the code by its grant key). The coupon is the order's merchant's.
+     * (the buyer's email reads the code by its grant key). The coupon is the order's merchant's, as
+     * order_access says (the incident workflow names it too; the row is the one trusted).
      */
-    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail' | 'merchantId'> & { orderId: string }): Promise<{ created: boolean }> {
+    async grantBuyerCoupon({ orderId, ...rest }: Omit<CouponGrant, 'buyerEmail' | 'merchantId'> & { orderId: string; merchantId?: string }): Promise<{ created: boolean }> {
       const access = await store.orderAccess.findById(orderId, { email: 1, merchantId: 1 }).lean();
       if (!access) throw ApplicationFailure.nonRetryable(`order ${orderId} has no buyer on record`, 'UnknownOrder');
       const { created } = await grant({ ...rest, buyerEmail: vault.open(access.email), merchantId: merchantOr(access.merchantId) });

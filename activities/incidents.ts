@@ -1,11 +1,11 @@
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { affectedOrders, lastDetectedResolvedAt, lateOrderCount, openIncidentCount, projectIncident } from '../db/incidents';
+import { affectedOrders, lastDetectedResolvedAt, lateOrdersSeen, openIncidentOwners, projectIncident } from '../db/incidents';
 import { buyersOf, type BuyerToCompensate } from '../domain/compensation';
-import { watchFrom, type IncidentView } from '../domain/incident';
+import { coversOutage, ordersOf, watchFrom, type DeliveryWatch, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import { orderWorkflowId, type PaymentNotice } from '../domain/order';
-import { merchantOr } from '../domain/merchant';
+import { DEFAULT_MERCHANT, merchantOr } from '../domain/merchant';
 import { lateFindRefusal } from '../domain/orderLife';
 import type { PaymentMethod } from '../domain/payment';
 import { MERCHANT, ORDER_STATUS, SKU } from '../domain/searchAttributes';
@@ -30,21 +30,22 @@ export function incidentActivities({ store, config, temporal }: WorkerActivityDe
 
     /** The incident's orders cancelled at their due time without a payment notice: the ones to ask the provider about. */
     async ordersToReconcile({ incident }: { incident: IncidentView }): Promise<OrderToReconcile[]> {
-      const orders = await affectedOrders(store, incident, sloMs, new Date().toISOString());
+      const orders = await affectedOrders(store, incident, sloMs, new Date().toISOString(), ordersOf(incident));
       return orders.filter((o) => o.reason === 'cancelled_without_notice').map(({ orderId, amount, method }) => ({ orderId, amount, method }));
     },
 
-    /** Each buyer the incident hurt, once, by keyed hash with their latest affected order: whom its compensation grants a coupon. */
+    /** Each buyer the incident hurt, once per merchant, by keyed hash with their latest affected order there: whom its compensation grants a coupon. */
     async buyersToCompensate({ incident }: { incident: IncidentView }): Promise<BuyerToCompensate[]> {
-      return buyersOf(await affectedOrders(store, incident, sloMs, new Date().toISOString()));
+      return buyersOf(await affectedOrders(store, incident, sloMs, new Date().toISOString(), ordersOf(incident)));
     },
 
     /** The last few minutes of deliveries, as the watcher judges them (domain/incident.ts: shouldOpen). */
-    async watchDeliveries(): Promise<{ lateOrders: number; openIncident: boolean; from: string }> {
+    async watchDeliveries(): Promise<DeliveryWatch & { from: string }> {
       const now = new Date().toISOString();
-      const from = watchFrom(now, await lastDetectedResolvedAt(store));
-      const [lateOrders, open] = await Promise.all([lateOrderCount(store, from, sloMs, now), openIncidentCount(store)]);
-      return { lateOrders, openIncident: open > 0, from };
+      const lastResolvedAt = await lastDetectedResolvedAt(store);
+      const from = watchFrom(now, lastResolvedAt);
+      const [seen, open] = await Promise.all([lateOrdersSeen(store, from, lastResolvedAt, sloMs, now), openIncidentOwners(store)]);
+      return { ...seen, openIncident: open.some((i) => coversOutage(i, DEFAULT_MERCHANT)), from };
     },
 
     /**

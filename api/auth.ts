@@ -100,7 +100,7 @@ function sha256(text: string): Buffer {
 
 /** Staff of these roles (admin always, and the platform as the admin of the merchant it acts for) may pass. */
 /**
- * Features the platform's first shop (`default`) alone has in this release (coupons, incidents):
+ * Features the platform's first shop (`default`) alone has in this release (coupons):
  * to any other merchant they are not there, as another merchant's things are not.
  */
 export function requireDefaultMerchant(what: string): RequestHandler {

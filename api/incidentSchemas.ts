@@ -4,7 +4,7 @@ import { ORDER_STATUSES } from '../domain/order';
 import { PAYMENT_METHODS } from '../domain/payment';
 import { termsRules } from '../domain/coupons';
 import { isDuration, parseDuration } from '../domain/duration';
-import { BoundedDuration, Money, OrderId, z } from './schemas';
+import { BoundedDuration, MerchantId, Money, OrderId, z } from './schemas';
 
 const isoTime = z
   .string()
@@ -54,6 +54,10 @@ export const Compensated = z
   .object({ coupons: z.number().int().openapi({ description: 'Coupons granted, one per affected buyer; a repeat answers the same.' }) })
   .openapi('Compensated');
 
+export const PublicStatusQuery = z
+  .object({ merchant: MerchantId.optional().openapi({ description: "One merchant's status: its incidents and the platform-wide ones; without it, the platform's (/report), which is the first shop's too" }) })
+  .strict();
+
 export const IncidentListQuery = z.object({ status: z.enum(INCIDENT_STATUSES, { error: 'must be OPEN or RESOLVED' }).optional() }).strict();
 
 const Affected = z.object({
@@ -77,6 +81,7 @@ export const Incident = z
     ...PublicIncident.shape,
     openedBy: z.string().openapi({ description: 'The ops key that declared it, or `system` when the product opened it.' }),
     openedAt: z.string(),
+    merchantId: z.string().optional().openapi({ description: 'The merchant whose incident it is (declared by its ops); absent: platform-wide (declared by a platform key, or opened by the product), hurting orders of every merchant.' }),
     resolvedAt: z.string().optional(),
     compensation: z
       .object({
@@ -100,6 +105,7 @@ export const AffectedOrderList = z
     items: z.array(
       z.object({
         orderId: OrderId,
+        merchantId: z.string(),
         reason: z.enum(AFFECTED_REASONS),
         status: z.enum(ORDER_STATUSES),
         sku: z.string(),

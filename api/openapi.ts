@@ -138,12 +138,13 @@ function errorResponse(failures: Failure[]) {
 /** Incidents and the public status page (docs/incidents.md). */
 function incidentOperations(): Operation[] {
   const incidentParam = z.object({ incidentId: is.IncidentId });
-  const unknown = missing('no such incident');
+  const unknown = missing("no such incident, or another merchant's");
+  const platformWide = fail(403, "a platform-wide incident, and the key is another merchant's than the platform's or the first shop's");
   return [
     {
       method: 'post', path: '/v1/incidents', tag: 'Incidents', callers: ['ops', 'admin'],
       summary: 'Declare an incident',
-      description: 'An outage ops confirm: its cause, when it began (and ended, if known) and the note the public status page shows at once. The incident is a workflow of its own; its timeline keeps what was done. The product also opens one by itself when INCIDENT_MIN_ORDERS paid orders over 5 minutes miss INCIDENT_DELIVERY_SLO (`openedBy: "system"`).',
+      description: 'An outage ops confirm: its cause, when it began (and ended, if known) and the note the public status page shows at once. The incident is a workflow of its own; its timeline keeps what was done. A merchant\'s ops declare that merchant\'s incident (its orders only, on its public status); a platform key declares a platform-wide one (every merchant\'s orders, on every merchant\'s status). The product also opens a platform-wide one by itself when INCIDENT_MIN_ORDERS paid orders over 5 minutes miss INCIDENT_DELIVERY_SLO from payment (as the provider dates it) to keys (`openedBy: "system"`; `cause: "payment_provider"` when most of them learned of their payment only by asking the provider).',
       request: body(is.DeclareIncident),
       ok: { 201: json(is.Incident, 'declared') },
       failures: [...staffOnly(['ops']), ...jsonBody()],
@@ -151,7 +152,7 @@ function incidentOperations(): Operation[] {
     {
       method: 'get', path: '/v1/incidents', tag: 'Incidents', callers: ['ops', 'agent', 'admin'],
       summary: 'Incidents, newest first',
-      description: 'Of one `status` or all, each with how many orders and buyers it hurt.',
+      description: "The caller's merchant's incidents and the platform-wide ones, of one `status` or all, each with how many orders and buyers it hurt (of a platform-wide one, the caller's merchant's orders; the platform's keys and the first shop's count every merchant's).",
       request: { query: is.IncidentListQuery },
       ok: { 200: json(is.IncidentList) },
       failures: [...staffOnly(['ops', 'agent']), badQuery()],
@@ -159,7 +160,7 @@ function incidentOperations(): Operation[] {
     {
       method: 'get', path: '/v1/incidents/{incidentId}', tag: 'Incidents', callers: ['ops', 'agent', 'admin'],
       summary: 'One incident',
-      description: 'Its cause, window, public note, status, timeline, and `affected: {orders, buyers}`.',
+      description: "Its cause, window, public note, status, timeline, and `affected: {orders, buyers}`. Another merchant's incident is a 404.",
       request: { params: incidentParam },
       ok: { 200: json(is.Incident) },
       failures: [...staffOnly(['ops', 'agent']), badParam('incidentId'), unknown],
@@ -178,7 +179,7 @@ function incidentOperations(): Operation[] {
       description: "Each affected order cancelled without a payment notice is asked about at its provider (its rail's query); one paid there is delivered, or refunded when there is no stock. Runs in the incident's workflow; its timeline says what was found. Repeating it settles nothing twice: a payment is made good, or refunded as a late payment, once.",
       request: { params: incidentParam, ...body(is.ReconcileIncident) },
       ok: { 202: json(is.Reconciling, 'queued') },
-      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident was resolved more than 30 days ago')],
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, platformWide, ...jsonBody(), conflict('the incident was resolved more than 30 days ago')],
     },
     {
       method: 'post', path: '/v1/incidents/{incidentId}/compensate', tag: 'Incidents', callers: ['ops', 'admin'],
@@ -186,7 +187,7 @@ function incidentOperations(): Operation[] {
       description: "One single-use coupon per affected buyer (one per buyer email among its affected orders), issued to that buyer only and emailed to them in their language (`coupon_granted`). Exactly one of `amountOff` and `percentOff`; each coupon holds from now for `validFor`. Runs in the incident's workflow; its timeline and `compensation` say what was granted. Once per incident: repeating it answers the same coupons and grants or emails nothing more; other terms than the first are a 409.",
       request: { params: incidentParam, ...body(is.CompensateIncident) },
       ok: { 201: json(is.Compensated, 'granted and emailed') },
-      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident was compensated with other terms, or resolved more than 30 days ago')],
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, platformWide, ...jsonBody(), conflict('the incident was compensated with other terms, or resolved more than 30 days ago')],
     },
     {
       method: 'post', path: '/v1/incidents/{incidentId}/resolve', tag: 'Incidents', callers: ['ops', 'admin'],
@@ -194,14 +195,15 @@ function incidentOperations(): Operation[] {
       description: 'The note replaces the public one; the window ends now unless it was given. It stays on the public status page for 30 days.',
       request: { params: incidentParam, ...body(is.ResolveIncident) },
       ok: { 200: json(is.Incident, 'resolved') },
-      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, ...jsonBody(), conflict('the incident is already resolved')],
+      failures: [...staffOnly(['ops']), badParam('incidentId'), unknown, platformWide, ...jsonBody(), conflict('the incident is already resolved')],
     },
     {
       method: 'get', path: '/v1/public/status', tag: 'Incidents', callers: ['anyone'],
       summary: "The shop's public status",
-      description: 'Open incidents and those resolved in the last 30 days, with their public notes (no key; limited per address like buyers): no ids, emails or amounts of anyone. `/report` and the console show it as a banner.',
+      description: "Open incidents and those resolved in the last 30 days, with their public notes (no key; limited per address like buyers): no ids, emails or amounts of anyone. With `merchant`, that merchant's incidents and the platform-wide ones (`/report/<merchantId>`); without it, the platform's page (`/report`), which is also the first shop's. `/report` and the console show it as a banner.",
+      request: { query: is.PublicStatusQuery },
       ok: { 200: json(is.PublicStatus) },
-      failures: [],
+      failures: [badQuery(), missing('no such merchant')],
     },
   ];
 }

@@ -1,7 +1,7 @@
 import { Schema, type Model } from 'mongoose';
 import { inMerchant } from './merchants';
-import { DEFAULT_MERCHANT } from '../domain/merchant';
-import { affectedBy, harmOf, type AffectedReason, type IncidentStatus, type IncidentView } from '../domain/incident';
+import { merchantOr } from '../domain/merchant';
+import { affectedBy, lateForWatch, type AffectedReason, type DeliveryWatch, type IncidentStatus, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
 import type { OrderStatus, TimelineEntry } from '../domain/order';
 import type { PaymentMethod } from '../domain/payment';
@@ -16,6 +16,8 @@ export interface IncidentDoc {
   openedBy: string;
   openedAt: Date;
   resolvedAt?: Date;
+  /** The merchant whose incident it is; absent = platform-wide. */
+  merchantId?: string;
   view: IncidentView;
 }
 
@@ -27,6 +29,7 @@ const incidentSchema = new Schema<IncidentDoc>(
     openedBy: { type: String, required: true },
     openedAt: { type: Date, required: true },
     resolvedAt: Date,
+    merchantId: String,
     view: { type: Schema.Types.Mixed, required: true },
   },
   { versionKey: false, minimize: false },
@@ -39,7 +42,7 @@ const ready = new WeakMap<Store, Promise<Model<IncidentDoc>>>();
 /**
  * The incidents collection of this store, its indexes made once per connection (kept beside the
  * store rather than in it: incidents are one capability, and their collection is theirs). The
- * order rows get an index on `paidAt`, which the watcher counts by.
+ * watcher looks up order rows by the minutes they were paid and delivered (db/schemas.ts indexes them).
  */
 export function incidents(store: Store): Promise<Model<IncidentDoc>> {
   let model = ready.get(store);
@@ -47,7 +50,6 @@ export function incidents(store: Store): Promise<Model<IncidentDoc>> {
     model = (async () => {
       const m = (store.connection.models.Incident as Model<IncidentDoc> | undefined) ?? store.connection.model<IncidentDoc>('Incident', incidentSchema, 'incidents');
       await m.createIndexes();
-      await store.orderViews.collection.createIndex({ paidAt: 1 }, { sparse: true });
       return m;
     })();
     model.catch(() => ready.delete(store));
@@ -66,6 +68,7 @@ export async function projectIncident(store: Store, seq: number, view: IncidentV
     openedBy: view.openedBy,
     openedAt: new Date(view.openedAt),
     ...(view.resolvedAt ? { resolvedAt: new Date(view.resolvedAt) } : {}),
+    ...(view.merchantId ? { merchantId: view.merchantId } : {}),
     view,
   });
 }
@@ -75,20 +78,23 @@ export async function incidentById(store: Store, incidentId: string): Promise<In
   return row?.view ?? null;
 }
 
-/** Incidents newest first, of one status or all. */
-export async function listIncidents(store: Store, status?: IncidentStatus, limit = 200): Promise<IncidentView[]> {
+/** The incidents a merchant sees: its own and the platform-wide ones (null also matches a row without the field). */
+const seenBy = (merchantId: string) => ({ merchantId: { $in: [merchantId, null] } });
+
+/** A merchant's incidents and the platform-wide ones, newest first, of one status or all. */
+export async function listIncidents(store: Store, merchantId: string, status?: IncidentStatus, limit = 200): Promise<IncidentView[]> {
   const rows = await (await incidents(store))
-    .find(status ? { status } : {}, { view: 1 })
+    .find({ ...seenBy(merchantId), ...(status ? { status } : {}) }, { view: 1 })
     .sort({ openedAt: -1 })
     .limit(limit)
     .lean();
   return rows.map((r) => r.view);
 }
 
-/** What the public status page is made of: open incidents, and those resolved since `since`. */
-export async function incidentsShownSince(store: Store, since: Date): Promise<IncidentView[]> {
+/** What a merchant's public status is made of: its and the platform-wide open incidents, and those resolved since `since`. */
+export async function incidentsShownSince(store: Store, merchantId: string, since: Date): Promise<IncidentView[]> {
   const rows = await (await incidents(store))
-    .find({ $or: [{ status: 'OPEN' }, { resolvedAt: { $gte: since } }] }, { view: 1 })
+    .find({ $and: [seenBy(merchantId), { $or: [{ status: 'OPEN' }, { resolvedAt: { $gte: since } }] }] }, { view: 1 })
     .limit(500)
     .lean();
   return rows.map((r) => r.view);
@@ -96,6 +102,12 @@ export async function incidentsShownSince(store: Store, since: Date): Promise<In
 
 export async function openIncidentCount(store: Store): Promise<number> {
   return (await incidents(store)).countDocuments({ status: 'OPEN' });
+}
+
+/** Whose the open incidents are (absent = platform-wide): the watcher asks whether one covers an outage. */
+export async function openIncidentOwners(store: Store): Promise<Pick<IncidentView, 'merchantId'>[]> {
+  const rows = await (await incidents(store)).find({ status: 'OPEN' }, { merchantId: 1 }).lean();
+  return rows.map((r) => (r.merchantId ? { merchantId: r.merchantId } : {}));
 }
 
 /** When the last incident the product opened itself was resolved (the watcher counts from there). */
@@ -107,6 +119,8 @@ export async function lastDetectedResolvedAt(store: Store): Promise<string | und
 /** One order an incident touched, as ops see it. */
 export interface AffectedOrder {
   orderId: string;
+  /** The merchant whose order it is (a platform-wide incident's orders are many merchants'). */
+  merchantId: string;
   reason: AffectedReason;
   status: OrderStatus;
   sku: string;
@@ -121,6 +135,7 @@ export interface AffectedOrder {
 
 interface OrderRowFacts {
   _id: string;
+  merchantId?: string;
   sku: string;
   status: OrderStatus;
   createdAt: Date;
@@ -133,14 +148,13 @@ interface OrderRowFacts {
 /** Orders an incident can touch are made in its window: read once, judged by domain/incident.ts. */
 const MAX_ORDERS_IN_A_WINDOW = 100_000;
 
-/** The orders made in the incident's window that it hurt, oldest first. */
-export async function affectedOrders(store: Store, incident: IncidentView, sloMs: number, now: string): Promise<AffectedOrder[]> {
+/** The orders made in the incident's window that it hurt, oldest first: of one merchant (domain/incident.ts ordersOf), or of every merchant. */
+export async function affectedOrders(store: Store, incident: IncidentView, sloMs: number, now: string, merchantId?: string): Promise<AffectedOrder[]> {
   const to = incident.endedAt ?? now;
   const rows = await store.orderViews
     .find(
-      // An incident is the first shop's (`default`) in this release: its orders alone are listed.
-      { ...inMerchant(DEFAULT_MERCHANT), createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
-      { sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
+      { ...(merchantId ? inMerchant(merchantId) : {}), createdAt: { $gte: new Date(incident.startedAt), $lte: new Date(to) } },
+      { merchantId: 1, sku: 1, status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, emailHash: 1, 'view.amount': 1, 'view.timeline': 1, 'view.payment': 1 },
     )
     .sort({ createdAt: 1 })
     .limit(MAX_ORDERS_IN_A_WINDOW)
@@ -157,7 +171,7 @@ export async function affectedOrders(store: Store, incident: IncidentView, sloMs
     const reason = affectedBy(incident, facts, sloMs, now);
     if (!reason) continue;
     const { timeline: _timeline, ...dates } = facts;
-    found.push({ orderId: row._id, reason, sku: row.sku, amount: row.view.amount, method: row.view.payment?.method ?? 'generic', ...dates, ...(row.emailHash ? { emailHash: row.emailHash } : {}) });
+    found.push({ orderId: row._id, merchantId: merchantOr(row.merchantId), reason, sku: row.sku, amount: row.view.amount, method: row.view.payment?.method ?? 'generic', ...dates, ...(row.emailHash ? { emailHash: row.emailHash } : {}) });
   }
   return found;
 }
@@ -167,15 +181,36 @@ export function affectedCounts(orders: AffectedOrder[]): { orders: number; buyer
   return { orders: orders.length, buyers: new Set(orders.map((o) => o.emailHash ?? `order:${o.orderId}`)).size };
 }
 
-/** Orders paid since `since` that missed the delivery promise: delivered later than it, or still without keys past it. */
-export async function lateOrderCount(store: Store, since: string, sloMs: number, now: string): Promise<number> {
-  await incidents(store); // its paidAt index
-  const rows = await store.orderViews
-    .find({ paidMinute: { $in: minutesBetween(since, now) }, paidAt: { $gte: new Date(since) } }, { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1 })
-    .limit(MAX_ORDERS_IN_A_WINDOW)
-    .lean<Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt'>[]>();
-  return rows.filter((r) => {
-    const harm = harmOf({ status: r.status, createdAt: r.createdAt.toISOString(), paidAt: r.paidAt?.toISOString(), deliveredAt: r.deliveredAt?.toISOString(), timeline: [] }, sloMs, now);
-    return harm === 'delivered_late' || harm === 'undelivered';
-  }).length;
+/**
+ * The orders the watcher judges (domain/incident.ts lateForWatch): paid since `since`, or given keys
+ * since then (an order whose notice was lost is paid from the provider's time, long before it shows
+ * late), but none paid before `notBefore` (the last incident the product opened and resolved).
+ */
+export async function lateOrdersSeen(store: Store, since: string, notBefore: string | undefined, sloMs: number, now: string): Promise<Omit<DeliveryWatch, 'openIncident'>> {
+  // By the minute, two equality lookups the embedded store answers from indexes; the exact bounds
+  // are then applied here (a range on a date would read every order row there).
+  const minutes = minutesBetween(since, now);
+  const fields = { status: 1, createdAt: 1, paidAt: 1, deliveredAt: 1, 'view.timeline': 1 };
+  type Row = Pick<OrderRowFacts, 'status' | 'createdAt' | 'paidAt' | 'deliveredAt' | 'view'> & { _id: string };
+  const [paid, delivered] = await Promise.all(
+    (['paidMinute', 'deliveredMinute'] as const).map((field) => store.orderViews.find({ [field]: { $in: minutes } }, fields).limit(MAX_ORDERS_IN_A_WINDOW).lean<Row[]>()),
+  );
+  const from = Date.parse(since);
+  const seen = new Map<string, Row>();
+  for (const r of [...paid, ...delivered]) seen.set(r._id, r);
+  const rows = [...seen.values()].filter(
+    (r) => ((r.paidAt?.getTime() ?? -Infinity) >= from || (r.deliveredAt?.getTime() ?? -Infinity) >= from) && (!notBefore || (r.paidAt?.getTime() ?? -Infinity) >= Date.parse(notBefore)),
+  );
+  let lateOrders = 0;
+  let learnedByAsking = 0;
+  let firstCreatedAt: string | undefined;
+  for (const r of rows) {
+    const createdAt = r.createdAt.toISOString();
+    const learned = lateForWatch({ status: r.status, createdAt, paidAt: r.paidAt?.toISOString(), deliveredAt: r.deliveredAt?.toISOString(), timeline: r.view?.timeline ?? [] }, sloMs, now);
+    if (!learned) continue;
+    lateOrders += 1;
+    if (learned === 'provider') learnedByAsking += 1;
+    if (!firstCreatedAt || createdAt < firstCreatedAt) firstCreatedAt = createdAt;
+  }
+  return { lateOrders, learnedByAsking, ...(firstCreatedAt ? { firstCreatedAt } : {}) };
 }

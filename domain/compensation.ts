@@ -4,6 +4,7 @@
  * (workflows/incident.ts); the store settles that a grant key is one coupon (db/coupons.ts).
  */
 import type { CouponTerms } from './coupons';
+import { DEFAULT_MERCHANT } from './merchant';
 import { parseDuration } from './duration';
 import { formatMoney, type Money } from './money';
 
@@ -28,20 +29,28 @@ export interface CompensationDone {
 /** An affected buyer, as the workflow knows them: a keyed hash and one of their orders (never the address). */
 export interface BuyerToCompensate {
   emailHash: string;
+  /** The merchant of the buyer's affected order: the coupon is that merchant's (a platform-wide incident grants one per merchant). */
+  merchantId?: string;
   /** The buyer's latest affected order: its order_access row has the address and the language to write in. */
   orderId: string;
 }
 
-/** One coupon per buyer per incident: the grant key, which is also the email's event id (and so its Message-ID). */
-export function compensationKey(incidentId: string, emailHash: string): string {
-  return `incident:${incidentId}:${emailHash}`;
+/**
+ * One coupon per buyer per merchant per incident: the grant key, which is also the email's event id
+ * (and so its Message-ID). The first shop's keeps the key it had before merchants.
+ */
+export function compensationKey(incidentId: string, emailHash: string, merchantId = DEFAULT_MERCHANT): string {
+  return `incident:${incidentId}:${emailHash}${merchantId === DEFAULT_MERCHANT ? '' : `:${merchantId}`}`;
 }
 
-/** One entry per buyer (orders without a known buyer are left out), with their latest order; `orders` oldest first. */
-export function buyersOf(orders: { orderId: string; emailHash?: string }[]): BuyerToCompensate[] {
-  const latest = new Map<string, string>();
-  for (const { orderId, emailHash } of orders) if (emailHash) latest.set(emailHash, orderId);
-  return [...latest].map(([emailHash, orderId]) => ({ emailHash, orderId }));
+/**
+ * One entry per buyer in each merchant (orders without a known buyer are left out), with their
+ * latest order there; `orders` oldest first.
+ */
+export function buyersOf(orders: { orderId: string; emailHash?: string; merchantId?: string }[]): BuyerToCompensate[] {
+  const latest = new Map<string, BuyerToCompensate>();
+  for (const { orderId, emailHash, merchantId = DEFAULT_MERCHANT } of orders) if (emailHash) latest.set(`${merchantId}\u0000${emailHash}`, { emailHash, orderId, merchantId });
+  return [...latest.values()];
 }
 
 /** The coupon's terms for a grant made at `at`: valid from then for `validFor`. */

@@ -6,6 +6,7 @@
  *   OPEN ─resolve (with a public note)─▶ RESOLVED
  */
 import type { CompensationDone } from './compensation';
+import { DEFAULT_MERCHANT } from './merchant';
 import type { OrderStatus, TimelineEntry } from './order';
 
 export const INCIDENT_CAUSES = ['payment_provider', 'delivery', 'supplier', 'other'] as const;
@@ -28,6 +29,10 @@ export interface IncidentInput {
   /** Who declared it: an ops key's name, or `system` for one the product opened itself. */
   openedBy: string;
   openedAt: string;
+  /** Why the product opened it (what its watcher saw): its timeline's first entry. */
+  reason?: string;
+  /** The merchant whose incident it is (declared by its ops); absent = platform-wide (declared by the platform, or opened by the product). */
+  merchantId?: string;
 }
 
 export interface IncidentEntry {
@@ -47,6 +52,8 @@ export interface IncidentView {
   publicNote: string;
   openedBy: string;
   openedAt: string;
+  /** The merchant whose incident it is; absent = platform-wide: every merchant's orders, on every merchant's status. */
+  merchantId?: string;
   resolvedAt?: string;
   /** The coupons granted to its buyers (POST /v1/incidents/:id/compensate), once. */
   compensation?: CompensationDone;
@@ -58,8 +65,8 @@ export function incidentWorkflowId(incidentId: string): string {
 }
 
 export function newIncident(input: IncidentInput): IncidentView {
-  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt } = input;
-  const detail = openedBy === 'system' ? `opened by the product: ${title}` : `declared: ${title}`;
+  const { incidentId, title, cause, startedAt, endedAt, publicNote, openedBy, openedAt, reason, merchantId } = input;
+  const detail = openedBy === 'system' ? `opened by the product: ${reason ?? title}` : `declared: ${title}`;
   return {
     incidentId,
     title,
@@ -70,6 +77,7 @@ export function newIncident(input: IncidentInput): IncidentView {
     publicNote,
     openedBy,
     openedAt,
+    ...(merchantId ? { merchantId } : {}),
     timeline: [{ at: openedAt, type: 'opened', actor: openedBy, detail }],
   };
 }
@@ -93,6 +101,54 @@ export function resolve(incident: IncidentView, publicNote: string, actor: strin
 
 export function noted(incident: IncidentView, entry: IncidentEntry): IncidentView {
   return { ...incident, timeline: [...incident.timeline, entry] };
+}
+
+// ── Whose incident it is ────────────────────────────────────────────────────────────────────────
+
+/**
+ * Who reads or acts on incidents: staff of one merchant. The operator is the platform's keys and the
+ * first shop's own (API_KEYS: the operator runs that shop): it may act on platform-wide incidents.
+ */
+export interface IncidentStaff {
+  merchantId: string;
+  operator: boolean;
+  /** A platform key: what it declares is platform-wide. */
+  platform: boolean;
+}
+
+/** Staff as incidents see them: the platform's keys and the first shop's own are the operator. */
+export function incidentStaffOf(caller: { role: string; merchantId: string }): IncidentStaff {
+  const platform = caller.role === 'platform';
+  return { merchantId: caller.merchantId, platform, operator: platform || caller.merchantId === DEFAULT_MERCHANT };
+}
+
+/** The merchant an incident declared by these staff belongs to; undefined = platform-wide (the platform's). */
+export function declaredFor(staff: IncidentStaff): string | undefined {
+  return staff.platform ? undefined : staff.merchantId;
+}
+
+/** A merchant's staff see their merchant's incidents and the platform-wide ones; another merchant's is not there (404). */
+export function visibleTo(incident: Pick<IncidentView, 'merchantId'>, staff: IncidentStaff): boolean {
+  return incident.merchantId === undefined || incident.merchantId === staff.merchantId;
+}
+
+/** Why these staff may not reconcile, compensate or resolve it (a platform-wide incident is the operator's), or undefined. */
+export function actRefusal(incident: Pick<IncidentView, 'merchantId'>, staff: IncidentStaff): string | undefined {
+  return incident.merchantId === undefined && !staff.operator ? 'a platform-wide incident is acted on by the platform' : undefined;
+}
+
+/**
+ * Whose orders count, as these staff are shown them (or, without staff, as the incident's own
+ * workflow reconciles and compensates): a merchant's incident its own; a platform-wide one every
+ * merchant's, but each merchant's staff see only theirs. Undefined = every merchant's.
+ */
+export function ordersOf(incident: Pick<IncidentView, 'merchantId'>, staff?: IncidentStaff): string | undefined {
+  return incident.merchantId ?? (staff && !staff.operator ? staff.merchantId : undefined);
+}
+
+/** The open incidents that keep the watcher from opening another: platform-wide ones, and the operator's own shop's. */
+export function coversOutage(incident: Pick<IncidentView, 'merchantId'>, operatorShop: string): boolean {
+  return incident.merchantId === undefined || incident.merchantId === operatorShop;
 }
 
 // ── Affected orders ─────────────────────────────────────────────────────────────────────────────
@@ -149,16 +205,39 @@ export function affectedBy(incident: Pick<IncidentView, 'cause' | 'startedAt' | 
 
 // ── The product opens one itself ────────────────────────────────────────────────────────────────
 
+/**
+ * How a paid order that missed the delivery promise learned it was paid: from the provider's notice,
+ * or by asking the provider at its due time because no notice came (its timeline says `payment_due`
+ * before it was paid).
+ */
+export type PaymentLearned = 'notice' | 'provider';
+
+/**
+ * Whether the watcher counts the order as late, and how it learned of its payment: delivered later
+ * than the promise, or paid and still without keys past it. An order an incident's reconciliation
+ * made good is that incident's already, never counted again.
+ */
+export function lateForWatch(order: OrderFacts, sloMs: number, now: string): PaymentLearned | undefined {
+  if (order.timeline.some((e) => e.type === 'payment_found_late')) return undefined;
+  const harm = harmOf(order, sloMs, now);
+  if (harm !== 'delivered_late' && harm !== 'undelivered') return undefined;
+  return order.timeline.some((e) => e.type === 'payment_due') ? 'provider' : 'notice';
+}
+
 /** What the watcher saw over the last DETECTION_WINDOW_MS. */
 export interface DeliveryWatch {
-  /** Orders paid in the window that took longer than the promise to get keys, or still have none past it. */
+  /** Orders paid (or given keys) in the window that took longer than the promise to get keys, or still have none past it. */
   lateOrders: number;
+  /** Of them, those that learned of their payment by asking the provider: their notices never came. */
+  learnedByAsking?: number;
+  /** When the first of them was made: the incident covers it (a lost notice's order was made long before it showed late). */
+  firstCreatedAt?: string;
   /** An incident is open already (declared by ops or opened by the product): this outage has one. */
   openIncident: boolean;
 }
 
 /**
- * Orders paid since when count: the last DETECTION_WINDOW_MS, but none paid before the last
+ * Since when the watcher looks: the last DETECTION_WINDOW_MS, but none paid before the last
  * incident was resolved (they were that incident's, and opening another for them would be two
  * incidents for one outage).
  */
@@ -172,17 +251,32 @@ export function shouldOpen(watch: DeliveryWatch, minOrders: number): boolean {
   return !watch.openIncident && watch.lateOrders >= minOrders;
 }
 
-/** The incident the product opens for late deliveries, starting at the window's start. */
-export function detectedIncident(incidentId: string, lateOrders: number, windowFrom: string, at: string, sloMs: number): IncidentInput {
-  return {
-    incidentId,
-    title: `Deliveries are slow: ${lateOrders} paid orders waited longer than ${Math.round(sloMs / 1000)}s for their keys`,
-    cause: 'delivery',
-    startedAt: windowFrom,
-    publicNote: 'Some orders are taking longer than usual to deliver. We are on it; every paid order will get its keys or its money back.',
-    openedBy: 'system',
-    openedAt: at,
-  };
+/**
+ * What the product blames: the payment provider when most late orders learned of their payment
+ * only by asking it (their notices were lost, so the keys waited for the due time), else delivery.
+ */
+export function detectedCause(watch: Pick<DeliveryWatch, 'lateOrders' | 'learnedByAsking'>): IncidentCause {
+  return (watch.learnedByAsking ?? 0) * 2 > watch.lateOrders ? 'payment_provider' : 'delivery';
+}
+
+/** The incident the product opens for late deliveries, from the window's start (or the first late order's making, if earlier). */
+export function detectedIncident(incidentId: string, watch: DeliveryWatch, windowFrom: string, at: string, sloMs: number): IncidentInput {
+  const { lateOrders, learnedByAsking = 0, firstCreatedAt } = watch;
+  const cause = detectedCause(watch);
+  const slo = `${Math.round(sloMs / 1000)}s`;
+  const startedAt = firstCreatedAt && Date.parse(firstCreatedAt) < Date.parse(windowFrom) ? firstCreatedAt : windowFrom;
+  const reason = `${lateOrders} paid order(s) waited longer than ${slo} from payment to keys over the last ${DETECTION_WINDOW_MS / 60_000} minutes; ${learnedByAsking} of them learned of their payment only by asking the provider at their due time (no payment notice came)`;
+  const told =
+    cause === 'payment_provider'
+      ? {
+          title: `Payment notices are not arriving: ${lateOrders} paid orders waited longer than ${slo} for their keys`,
+          publicNote: 'Payment confirmations are arriving late, so some orders take longer than usual to deliver. Every paid order will get its keys or its money back.',
+        }
+      : {
+          title: `Deliveries are slow: ${lateOrders} paid orders waited longer than ${slo} for their keys`,
+          publicNote: 'Some orders are taking longer than usual to deliver. We are on it; every paid order will get its keys or its money back.',
+        };
+  return { incidentId, ...told, cause, startedAt, openedBy: 'system', openedAt: at, reason };
 }
 
 // ── What the public sees ────────────────────────────────────────────────────────────────────────
@@ -217,6 +311,8 @@ export interface FoundPaymentFacts {
   paymentId: string;
   status: 'succeeded' | 'failed';
   amount: { amount: number; currency: string };
+  /** When the buyer paid, as the provider says. */
+  paidAt?: string;
 }
 
 /** The payment the provider holds for an order cancelled without its notice: a success of the order's amount, if any. */

@@ -249,6 +249,8 @@ export interface PaymentNotice {
   amount: Money;
   /** The rail that carried it, and so the one that refunds it; absent = generic. */
   method?: PaymentMethod;
+  /** When the buyer paid, as the provider records it: carried by a payment found by asking the provider. */
+  paidAt?: string;
 }
 
 export function orderWorkflowId(orderId: string): string {

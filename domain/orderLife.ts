@@ -510,7 +510,7 @@ const HANDLERS: Handlers = {
     state.seenNotices.push(notice.eventId);
     state.handledPayments.push(notice.paymentId);
     state.foundLateBy = incidentId;
-    state.view.paidAt = step.at;
+    state.view.paidAt = paidAtOf(notice, step.at);
     state.view.paymentId = notice.paymentId;
     state.paidVia = notice.method;
     step.note('payment_found_late', `payment ${notice.paymentId} of ${formatMoney(notice.amount)} found at the provider by incident ${incidentId}'s reconciliation; the order is made good`, 'system');
@@ -558,7 +558,7 @@ function takeNotice(step: Step, notice: PaymentNotice): void {
     return giveBackPayment(step, notice, 'amount does not match the order');
   }
   if (step.status === 'AWAITING_PAYMENT') {
-    state.view.paidAt = step.at;
+    state.view.paidAt = paidAtOf(notice, step.at);
     state.view.paymentId = paymentId;
     state.paidVia = notice.method;
     step.note('payment_received', `payment ${paymentId} of ${formatMoney(notice.amount)}`);
@@ -568,6 +568,16 @@ function takeNotice(step: Step, notice: PaymentNotice): void {
   const why = step.status === 'CANCELLED' ? 'paid after the order was cancelled' : 'a second payment for an order already paid';
   step.note('payment_unexpected', `payment ${paymentId}: ${why}`);
   giveBackPayment(step, notice, why);
+}
+
+/**
+ * When the order was paid: when the provider says the buyer paid, for a payment found by asking it
+ * (its notice lost), so "payment → keys" counts the wait for the lost notice; otherwise when the
+ * order heard of it. Never later than that (a provider's clock ahead of ours).
+ */
+export function paidAtOf(notice: Pick<PaymentNotice, 'paidAt'>, heardAt: string): string {
+  const said = notice.paidAt ? Date.parse(notice.paidAt) : NaN;
+  return Number.isFinite(said) && said < Date.parse(heardAt) ? new Date(said).toISOString() : heardAt;
 }
 
 /** Money the order must not keep: its own refund, not waited for; another payment never waits on it. */

@@ -118,7 +118,8 @@ export async function incident(input: IncidentInput): Promise<IncidentView> {
 }
 
 /**
- * A single-use coupon for each buyer the incident hurt, and an email carrying it. The workflow holds
+ * A single-use coupon for each buyer the incident hurt, in the merchant of their affected order (a
+ * platform-wide incident's buyer of two merchants gets one from each), and an email carrying it. The workflow holds
  * only the buyers' keyed hashes and order ids: the grant reads the address from order_access, and
  * the email reads the code from the coupon (activities/coupons.ts, activities/email.ts). The grant
  * key is also the email's event id, so a retried step grants and sends nothing twice.
@@ -129,9 +130,9 @@ async function compensate(view: IncidentView, terms: Compensation, actor: string
   const buyers = await store.buyersToCompensate({ incident: view });
   for (let i = 0; i < buyers.length; i += RECONCILE_AT_ONCE) {
     await Promise.all(
-      buyers.slice(i, i + RECONCILE_AT_ONCE).map(async ({ emailHash, orderId }) => {
-        const grantKey = compensationKey(view.incidentId, emailHash);
-        await store.grantBuyerCoupon({ grantKey, orderId, terms: coupon, createdBy: actor });
+      buyers.slice(i, i + RECONCILE_AT_ONCE).map(async ({ emailHash, orderId, merchantId }) => {
+        const grantKey = compensationKey(view.incidentId, emailHash, merchantId);
+        await store.grantBuyerCoupon({ grantKey, orderId, terms: coupon, createdBy: actor, ...(merchantId ? { merchantId } : {}) });
         await emailBuyer({ eventId: grantKey, orderId, kind: 'coupon_granted', grantKey });
       }),
     );

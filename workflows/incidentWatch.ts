@@ -17,7 +17,8 @@ export interface IncidentWatch {
 
 /**
  * The product's own look-out for an outage: every INCIDENT_CHECK_EVERY it counts the paid orders of
- * the last 5 minutes that missed INCIDENT_DELIVERY_SLO, and opens an incident when there are
+ * the last 5 minutes that missed INCIDENT_DELIVERY_SLO (paid from when the provider says the buyer
+ * paid, so orders whose notices were lost count too), and opens an incident when there are
  * INCIDENT_MIN_ORDERS of them and none is open. One run keeps watch (a schedule starts it again if
  * it ever ends), so two incidents are never opened for one outage: the incident is in the read
  * model before the next look, and orders paid before the last one was resolved were that one's.
@@ -28,7 +29,7 @@ export async function incidentWatchWorkflow(watch: IncidentWatch): Promise<void>
     const seen = await store.watchDeliveries();
     if (shouldOpen(seen, watch.minOrders)) {
       const incidentId = uuid4().replace(/-/g, '');
-      const input = detectedIncident(incidentId, seen.lateOrders, seen.from, now(), watch.sloMs);
+      const input = detectedIncident(incidentId, seen, seen.from, now(), watch.sloMs);
       await store.recordIncident({ seq: 0, view: newIncident(input) });
       await startChild('incident', { workflowId: incidentWorkflowId(incidentId), args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
     }

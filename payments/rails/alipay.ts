@@ -2,7 +2,7 @@ import type { AlipaySdk, AlipaySdkCommonResult } from 'alipay-sdk';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { fromMajorUnits, toMajorUnits } from '../../domain/money';
-import { beijingTime } from './clock';
+import { beijingTime, providerPaidAt } from './clock';
 import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type AlipaySettings = NonNullable<RailsConfig['alipay']>;
@@ -87,7 +87,8 @@ export function alipayRail(settings: AlipaySettings, config: Config, notifyUrl =
       if (!PAID.has(answer.trade_status)) return [];
       const amount = fromMajorUnits(String(answer.total_amount), 'CNY');
       if (!amount || typeof answer.trade_no !== 'string') throw providerFailed('ProviderLookupFailed', 'alipay.trade.query answered a trade without trade_no or total_amount');
-      return [{ paymentId: answer.trade_no, status: 'succeeded', amount }];
+      const paidAt = providerPaidAt(answer.send_pay_date);
+      return [{ paymentId: answer.trade_no, status: 'succeeded', amount, ...(paidAt ? { paidAt } : {}) }];
     },
 
     verifyNotice({ raw }) {

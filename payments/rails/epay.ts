@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { fromMajorUnits, toMajorUnits } from '../../domain/money';
+import { providerPaidAt } from './clock';
 import { jsonOf, request } from './http';
 import { isRefusal } from '../../activities/http';
 import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
@@ -21,7 +22,7 @@ export function epayRail(settings: EpaySettings, config: Config, notifyUrl = `${
     const answer = await request('GET', `${api}?${query}`, timeout);
     const body = jsonOf(answer.text);
     if (answer.status !== 200 || body === undefined) throw providerFailed(failure, `epay act=order answered ${answer.status}`);
-    return body as { code?: number | string; status?: number | string; trade_no?: string; money?: string };
+    return body as { code?: number | string; status?: number | string; trade_no?: string; money?: string; endtime?: string };
   }
 
   return {
@@ -56,7 +57,9 @@ export function epayRail(settings: EpaySettings, config: Config, notifyUrl = `${
       if (Number(known.code) !== 1 || Number(known.status) !== 1) return [];
       const amount = fromMajorUnits(String(known.money ?? ''), 'CNY');
       if (!amount || typeof known.trade_no !== 'string') throw providerFailed('ProviderLookupFailed', 'epay act=order answered a paid order without trade_no or money');
-      return [{ paymentId: known.trade_no, status: 'succeeded', amount }];
+      // `endtime` is when the order was paid, on the gateway's (Beijing) clock.
+      const paidAt = providerPaidAt(known.endtime);
+      return [{ paymentId: known.trade_no, status: 'succeeded', amount, ...(paidAt ? { paidAt } : {}) }];
     },
 
     verifyNotice({ method, raw, query }): NoticeOutcome {

@@ -2,6 +2,7 @@ import type { Config } from '../../config';
 import { isDuplicateKeyError, type Store } from '../../db/store';
 import { jsonOf, placeOf, request } from './http';
 import { isRefusal } from '../../activities/http';
+import { providerPaidAt } from './clock';
 import { providerFailed, providerRefused, type FoundPayment, type PaymentRail } from './rail';
 
 /**
@@ -54,10 +55,13 @@ export function genericRail(config: Config, store: Store): PaymentRail {
         if (answer.status < 200 || answer.status > 299) throw providerFailed('ProviderLookupFailed', `payment lookup at ${placeOf(url)} answered ${answer.status}`);
         const payments = jsonOf(answer.text)?.payments;
         if (!Array.isArray(payments)) throw providerFailed('ProviderLookupFailed', `payment lookup at ${placeOf(url)} gave no payments list`);
-        return payments.filter(isFoundPayment);
+        return payments.filter(isFoundPayment).map(({ paymentId, status, amount, paidAt }) => {
+          const at = providerPaidAt(paidAt);
+          return { paymentId, status, amount, ...(at ? { paidAt: at } : {}) };
+        });
       }
       const events = await store.paymentEvents.find({ orderId }).sort({ receivedAt: 1 }).lean();
-      return events.map((e) => ({ paymentId: e.paymentId, status: e.status, amount: { amount: e.amount.amount, currency: e.amount.currency } }));
+      return events.map((e) => ({ paymentId: e.paymentId, status: e.status, amount: { amount: e.amount.amount, currency: e.amount.currency }, paidAt: e.receivedAt.toISOString() }));
     },
   };
 }

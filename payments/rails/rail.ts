@@ -32,6 +32,11 @@ export interface FoundPayment {
   paymentId: string;
   status: 'succeeded' | 'failed';
   amount: Money;
+  /**
+   * When the buyer paid, as the provider records it (ISO), when it says: an order that learns of its
+   * payment only by asking is paid from then, not from when it asked (docs/incidents.md).
+   */
+  paidAt?: string;
 }
 
 /** An incoming provider request exactly as it came: verified over these raw bytes first. */

@@ -3,6 +3,7 @@ import type { Config } from '../../config';
 import type { RailsConfig } from '../../config/rails';
 import { stripeOutcome, type DisputeFacts, type DisputeNotice } from '../../domain/dispute';
 import { isRefusal } from '../../activities/http';
+import { unixPaidAt } from './clock';
 import { providerFailed, providerRefused, type NoticeOutcome, type ProviderRail } from './rail';
 
 type StripeSettings = NonNullable<RailsConfig['stripe']>;
@@ -102,12 +103,15 @@ export function stripeRail(
       if (!providerRef) return []; // no PaymentIntent was ever made: nothing can have been paid
       let intent: Stripe.PaymentIntent;
       try {
-        intent = await client.paymentIntents.retrieve(providerRef);
+        // Its charge says when the buyer paid (the intent's own `created` is when checkout began).
+        intent = await client.paymentIntents.retrieve(providerRef, { expand: ['latest_charge'] });
       } catch (err) {
         throw providerFailed('ProviderLookupFailed', `stripe PaymentIntent ${providerRef} lookup failed: ${why(err)}`);
       }
       if (intent.status !== 'succeeded') return [];
-      return [{ paymentId: intent.id, status: 'succeeded', amount: { amount: intent.amount_received, currency: intent.currency.toUpperCase() } }];
+      const charge = intent.latest_charge;
+      const paidAt = typeof charge === 'object' && charge ? unixPaidAt(charge.created) : undefined;
+      return [{ paymentId: intent.id, status: 'succeeded', amount: { amount: intent.amount_received, currency: intent.currency.toUpperCase() }, ...(paidAt ? { paidAt } : {}) }];
     },
 
     verifyNotice({ raw, header }): NoticeOutcome {

@@ -5,7 +5,7 @@ import type { RailsConfig } from '../../config/rails';
 import type { ComplaintCategory } from '../../domain/complaint';
 import type { DisputeFacts, DisputeNotice } from '../../domain/dispute';
 import { PROVIDER_REPLY_REFUSED, replyContent, type NegotiationEntry } from '../../domain/providerReply';
-import { beijingTime } from './clock';
+import { beijingTime, providerPaidAt } from './clock';
 import { jsonOf, request, type RawAnswer } from './http';
 import { isRefusal } from '../../activities/http';
 import { providerFailed, providerRefused, type NoticeOutcome, type NoticeRequest, type ProviderRail } from './rail';
@@ -133,7 +133,8 @@ export function wechatpayRail(settings: WechatSettings, config: Config, notifyUr
       const t = answer.body;
       if (t?.trade_state !== 'SUCCESS' || t.mchid !== settings.mchid) return [];
       if (typeof t.transaction_id !== 'string' || !Number.isSafeInteger(t.amount?.total)) throw providerFailed('ProviderLookupFailed', 'wechatpay order query answered a paid order without transaction_id or amount');
-      return [{ paymentId: t.transaction_id, status: 'succeeded', amount: { amount: t.amount.total, currency: t.amount.currency ?? 'CNY' } }];
+      const paidAt = providerPaidAt(t.success_time);
+      return [{ paymentId: t.transaction_id, status: 'succeeded', amount: { amount: t.amount.total, currency: t.amount.currency ?? 'CNY' }, ...(paidAt ? { paidAt } : {}) }];
     },
 
     /**

@@ -115,8 +115,8 @@ describe('the console of a platform of many merchants', () => {
     await signIn(page, url, PLATFORM_KEY);
     await b.step('acme', async () => {
       await page.locator('[data-merchant-switcher]').selectOption('acme-cards');
-      // Switched once the first shop's own tabs have gone (the tabs after them move left then).
-      await page.locator('[data-tab="incidents"]').waitFor({ state: 'detached' });
+      // Switched once the tabs are acme's (drawn again: a click before may land on another).
+      await page.locator('nav[data-acting-for="acme-cards"]').waitFor();
       await page.locator('[data-tab="products"]').click();
       await page.locator('[data-sku="acme-card"]').waitFor();
       expect(await page.locator('[data-sku="default-card"]').count()).toBe(0);
@@ -126,15 +126,14 @@ describe('the console of a platform of many merchants', () => {
       expect(await page.locator('[data-merchant-switcher]').inputValue()).toBe('acme-cards');
       await page.locator('[data-tab="apiKeys"]').click();
       await page.locator('tr[data-role="storefront"]').waitFor();
-      // The first shop's own tab (incidents) is not offered for another merchant; its dashboard counts no incidents.
-      expect((await tabs()).filter((tab) => tab === 'coupons' || tab === 'incidents')).toEqual(['coupons']);
-      // Coupons are every merchant's: acme's own, never the first shop's.
+      // Incidents and coupons are every merchant's: acme's own, never the first shop's; its dashboard counts its own incidents.
+      expect((await tabs()).filter((tab) => tab === 'coupons' || tab === 'incidents')).toEqual(['incidents', 'coupons']);
       await page.locator('[data-tab="coupons"]').click();
       await page.locator('[data-coupon="ACME-ONLY"]').waitFor();
       expect(await page.locator('[data-coupon="DEFAULT-ONLY"]').count()).toBe(0);
       await page.locator('[data-tab="dashboard"]').click();
       await page.locator('[data-figure="attention"]').waitFor();
-      expect(await page.locator('[data-figure="incidents"]').count()).toBe(0);
+      await page.locator('[data-figure="incidents"] a', { hasText: '0' }).waitFor();
     });
     await b.step('default', async () => {
       await page.locator('[data-tab="products"]').click();
@@ -147,8 +146,8 @@ describe('the console of a platform of many merchants', () => {
   it("never shows a merchant's own keys the switcher or the platform's pages", async () => {
     const { page } = b;
     for (const [key, expected] of [
-      // Incidents are the first shop's alone in this release; coupons are every merchant's.
-      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
+      // Incidents and coupons are every merchant's.
+      [acme.keys.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
       [acme.keys.agent, ['orders', 'queue', 'refunds', 'stock', 'ranking']],
       [DEV.admin, ['dashboard', 'orders', 'queue', 'refunds', 'stuck', 'incidents', 'stock', 'ranking', 'products', 'notes', 'apiKeys', 'settings', 'coupons']],
     ] as const) {
@@ -292,6 +291,31 @@ describe('the console of a platform of many merchants', () => {
       await page.locator('[data-report]').waitFor();
       expect(await englishShown(page)).toEqual([]);
       expect(await pageWidth(page)).toBeLessThanOrEqual(width.width);
+    });
+  });
+
+  it("offers a merchant's ops its own incident to act on, and a platform-wide one to read only; the banner shows both", async () => {
+    const { page } = b;
+    const incident = (title: string) => ({ title, cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: `${title}：处理中` });
+    const own = await acme.shop.ops.post('/v1/incidents', incident('本店发货延迟'));
+    expectStatus(own, 201, "acme's incident");
+    const wide = await http.as(PLATFORM_KEY).post('/v1/incidents', incident('支付通道故障'));
+    expectStatus(wide, 201, 'a platform-wide incident');
+    await signIn(page, url, acme.keys.admin);
+    await b.step('its own', async () => {
+      await page.goto(`${url}/console#/incidents/${own.body.incidentId}`);
+      await page.locator(`[data-incident-view="${own.body.incidentId}"]`).waitFor();
+      await page.locator('[data-scope="acme-cards"]').waitFor();
+      await page.locator('[data-incident-action="reconcile"]').waitFor();
+      await page.locator('[data-status-banner]', { hasText: '本店发货延迟' }).waitFor();
+      await page.locator('[data-status-banner]', { hasText: '支付通道故障' }).waitFor();
+    });
+    await b.step('platform-wide', async () => {
+      await page.goto(`${url}/console#/incidents/${wide.body.incidentId}`);
+      await page.locator(`[data-incident-view="${wide.body.incidentId}"]`).waitFor();
+      await page.locator('[data-scope="platform"]').waitFor();
+      await page.locator('[data-platform-wide]').waitFor();
+      expect(await page.locator('[data-incident-action]').count()).toBe(0);
     });
   });
 });

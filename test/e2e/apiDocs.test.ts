@@ -194,6 +194,7 @@ describe('the API description', () => {
     expect(await probe('patch', '/v1/products/{sku}', `/v1/products/${offSale}`, { headers: asAdmin, body: '{"active": false}' }, 'off sale')).toBe(200);
     expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: offSale, buyer: { email: 'a@example.com' } }) }, 'a product off sale')).toBe(409);
     expect(await probe('get', '/v1/ops/stuck', '/v1/ops/stuck?olderThan=forever', { headers: { authorization: `Bearer ${DEV.ops}` } }, 'a bad olderThan')).toBe(400);
+    expect(await probe('get', '/v1/public/status', '/v1/public/status?merchant=no-such-shop', { headers: {} }, 'the status of no merchant')).toBe(404);
     // A shop's order for a product that is not there; a signed notice that is not one.
     expect(await probe('post', '/v1/orders', '/v1/orders', { headers: asShop, body: JSON.stringify({ sku: 'no-such-sku', buyer: { email: 'a@example.com' } }) }, 'an unknown sku')).toBe(404);
     // An agent filing for an order that is not there; evidence over 5 MB.

@@ -1,6 +1,7 @@
 import { orderWorkflowId } from '../../domain/order';
 import { MERCHANT, SKU } from '../../domain/searchAttributes';
 import { incidentWatchScheduleId, keepIncidentWatchSchedule } from '../../worker/schedules';
+import type { Product } from '../support/harness';
 import { eventually, type Answer } from '../support/http';
 import { expectStatus, keyCodes, productWithShop, timelineTypes } from '../support/orders';
 import { FakeProvider } from '../support/provider';
@@ -153,8 +154,7 @@ describe('the product opens an incident itself', () => {
     const { client, config } = product;
     const sku = 'incident-no-stock';
     await shop.product(sku);
-    const schedule = client.schedule.getHandle(incidentWatchScheduleId(config));
-    await keepIncidentWatchSchedule(client, config, product.logger, { passesPerRun: 5 });
+    const schedule = await startWatcher(product);
     try {
       const first = await shop.order(sku);
       await shop.pay(first);
@@ -186,9 +186,7 @@ describe('the product opens an incident itself', () => {
       expect((await shop.ops.get('/v1/incidents')).body.items).toHaveLength(1);
       expect(await (await fetch(`${product.api.url}/metrics`)).text()).toMatch(/^kamiflow_incidents_open 0$/m);
     } finally {
-      const runs = (await schedule.describe()).info.runningActions;
-      await schedule.delete();
-      for (const run of runs) await client.workflow.getHandle(run.workflow.workflowId).terminate('test over');
+      await stopWatcher(product);
     }
 
     /** Wait until the watcher has looked `n` more times (each look is one activity of its runs). */
@@ -207,3 +205,61 @@ describe('the product opens an incident itself', () => {
     }
   });
 });
+
+describe('the product opens an incident itself when payment notices are lost', () => {
+  const provider = new FakeProvider();
+  beforeAll(() => provider.start());
+  afterAll(() => provider.stop());
+  const ctx = productWithShop(() => ({
+    PAYMENT_PROVIDER: 'http',
+    PAYMENT_PROVIDER_URL: provider.url,
+    PAYMENT_TIMEOUT: '3s',
+    INCIDENT_DELIVERY_SLO: '1s',
+    INCIDENT_MIN_ORDERS: '2',
+    INCIDENT_CHECK_EVERY: '1s',
+  }));
+
+  it('orders paid at the provider whose notices never come are delivered at their due time, late from when the buyer paid: an incident blaming the provider', async () => {
+    const { shop, product } = ctx;
+    const sku = 'incident-notices-lost';
+    await shop.product(sku, {}, keyCodes(2, 'NOTICE'));
+    await startWatcher(product);
+    try {
+      const orders = [await shop.order(sku, 1, 'cat@example.com'), await shop.order(sku, 1, 'dan@example.com')];
+      // Paid at the provider at once; the provider's notices never come.
+      for (const [i, o] of orders.entries()) provider.payments.set(o.orderId, [{ paymentId: `pay-unheard-${i}`, status: 'succeeded', amount: o.amount, paidAt: new Date().toISOString() }]);
+      const views = await Promise.all(orders.map((o) => shop.waitFor(o.orderId, 'DELIVERED')));
+      for (const view of views) {
+        expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_due', 'payment_received']));
+        // Paid from when the buyer paid at the provider, not from when the order asked: it waited its due time for keys.
+        expect(Date.parse(view.deliveredAt!) - Date.parse(view.paidAt!)).toBeGreaterThan(1_000);
+      }
+
+      const opened = await eventually(async () => {
+        const items = (await shop.ops.get('/v1/incidents?status=OPEN')).body.items;
+        return items.length > 0 ? items : false;
+      }, 'an incident opened by the watcher', 15_000);
+      expect(opened).toHaveLength(1);
+      expect(opened[0]).toMatchObject({ openedBy: 'system', cause: 'payment_provider', status: 'OPEN', affected: { orders: 2, buyers: 2 } });
+      expect(opened[0].timeline[0].detail).toMatch(/2 paid order\(s\) waited longer than 1s .*2 of them learned of their payment only by asking the provider/);
+      const hurt = (await shop.ops.get(`/v1/incidents/${opened[0].incidentId}/orders`)).body;
+      expect(hurt.items.map((o: { orderId: string; reason: string }) => [o.orderId, o.reason]).sort()).toEqual(orders.map((o) => [o.orderId, 'delivered_late']).sort());
+      expect((await shop.http.get('/v1/public/status')).body.open).toEqual([expect.objectContaining({ cause: 'payment_provider', status: 'OPEN' })]);
+    } finally {
+      await stopWatcher(product);
+    }
+  });
+});
+
+/** The product's incident watcher, started as the worker's schedule would, a few passes a run. */
+async function startWatcher(product: Product) {
+  await keepIncidentWatchSchedule(product.client, product.config, product.logger, { passesPerRun: 5 });
+  return product.client.schedule.getHandle(incidentWatchScheduleId(product.config));
+}
+
+async function stopWatcher({ client, config }: Product): Promise<void> {
+  const schedule = client.schedule.getHandle(incidentWatchScheduleId(config));
+  const runs = (await schedule.describe()).info.runningActions;
+  await schedule.delete();
+  for (const run of runs) await client.workflow.getHandle(run.workflow.workflowId).terminate('test over');
+}

@@ -1,7 +1,7 @@
 import { ApiClient, type Answer } from '../support/http';
 import { newMerchant, PLATFORM_KEY, WITH_PLATFORM, type Merchant } from '../support/merchants';
 import { keyCodes, productWithShop } from '../support/orders';
-import { actingBodies, DEFAULT_SHOP_ONLY, fixtureIds, requestPath, routeFixture, RULES, type Rule, type RouteFixture } from '../support/routeRules';
+import { actingBodies, fixtureIds, requestPath, routeFixture, RULES, type Rule, type RouteFixture } from '../support/routeRules';
 import { routeKey, servedRoutes, type ServedRoute } from '../support/routeTable';
 import { settledState, stateChanges } from '../support/state';
 
@@ -29,13 +29,14 @@ const NOT_MERCHANTS: Record<string, string> = {
   'GET /v1/platform/ranking': 'the platform ranks merchants',
   'GET /v1/public/complaint-report': 'public: the platform-wide figures, or the one merchant named',
   'GET /report/:merchantId': "public: the page of the one merchant named, whose figures GET /v1/public/complaint-report answers",
-  'GET /v1/public/status': "public: the open and recent incidents' public notes, nothing of any merchant's",
+  'GET /v1/public/status': "public: the open and recent incidents' public notes of the one merchant named (and the platform's), no ids, people or amounts",
+  'POST /v1/incidents': "declares an incident of the caller's own merchant",
   'POST /v1/public/complaint-report/notes': "a note of the caller's own merchant",
   'POST /v1/payments/notify': 'signed by the payment provider, not a merchant key (per-merchant secrets: /v1/payments/notify/:merchantId)',
   'POST /v1/payments/notify/:merchantId': "signed with the merchant's own secret, not a key: another merchant's secret is refused (test/e2e/merchantSettings.test.ts)",
 };
 /** Lists of the merchant's things: another merchant's answer is its own list, without them. */
-const LISTS = ['GET /v1/products', 'GET /v1/orders', 'GET /v1/feedback', 'GET /v1/complaints', 'GET /v1/ops/stuck', 'GET /v1/ops/attention', 'GET /v1/reports/complaints', 'GET /v1/reports/feedback', 'GET /v1/reports/sales', 'GET /v1/coupons'];
+const LISTS = ['GET /v1/incidents', 'GET /v1/products', 'GET /v1/orders', 'GET /v1/feedback', 'GET /v1/complaints', 'GET /v1/ops/stuck', 'GET /v1/ops/attention', 'GET /v1/reports/complaints', 'GET /v1/reports/feedback', 'GET /v1/reports/sales', 'GET /v1/coupons'];
 
 const staffRoles = (rule: Rule): string[] | undefined =>
   'staff' in rule ? rule.staff : 'order' in rule ? rule.order : 'complaint' in rule ? rule.complaint : 'anyStaff' in rule ? ['agent'] : undefined;
@@ -53,8 +54,8 @@ describe('isolation between merchants, every route × caller', () => {
     a = await newMerchant(http, ctx.product.config.paymentWebhookSecret, 'iso-a');
     b = await newMerchant(http, ctx.product.config.paymentWebhookSecret, 'iso-b');
     // The same sku on both sides, and one only A sells.
-    fa = await routeFixture(a.shop, 'iso-card', { defaultShop: false });
-    fb = await routeFixture(b.shop, 'iso-card', { defaultShop: false });
+    fa = await routeFixture(a.shop, 'iso-card');
+    fb = await routeFixture(b.shop, 'iso-card');
     onlyA = 'iso-a-only';
     await a.shop.product(onlyA, {}, keyCodes(1, 'ONLY'));
   });
@@ -92,15 +93,14 @@ describe('isolation between merchants, every route × caller', () => {
           : who === 'other' ? { authorization: `Bearer ${keyOf(b, role)}` }
           : who === 'platform' ? { authorization: `Bearer ${PLATFORM_KEY}`, 'x-merchant': 'iso-a' }
           : { 'x-order-token': fb.delivered.orderToken };
-        // Incidents are the first shop's alone this release: not there for A, B or the platform acting as A.
-        const expected = DEFAULT_SHOP_ONLY.includes(key) && who !== 'otherBuyer' ? 404 : expectedFor(key, rule, who, roles);
+        const expected = expectedFor(key, rule, who, roles);
         const body = expected === 'pass' ? { [PROBE_FIELD]: true } : (bodies[key] ?? {});
         const answer: Answer = await http.send(method, path, method === 'GET' ? undefined : JSON.stringify(body), headers);
         covered.push(`${key} ${who}`);
         const seen = `${key} as ${who}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 160)}`;
         if (expected === 'list') {
           const text = JSON.stringify(answer.body);
-          const leaked = [fa.delivered.orderId, fa.unpaid.orderId, fa.complaintId, fa.keyId, fa.couponCode].filter((id) => text.includes(id));
+          const leaked = [fa.delivered.orderId, fa.unpaid.orderId, fa.complaintId, fa.keyId, fa.couponCode, fa.incidentId].filter((id) => text.includes(id));
           if (answer.status !== 200 || leaked.length > 0) wrong.push(`${seen}; expected 200 without ${leaked.join(', ')}`);
         } else if (expected === 'pass') {
           if (method === 'GET') {

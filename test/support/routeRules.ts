@@ -184,25 +184,14 @@ export interface RouteFixture {
   complaintId: string;
   /** An evidence file on the complaint. */
   attachmentId: string;
-  /** An incident ops declared. */
+  /** An incident the shop's ops declared (the shop's own). */
   incidentId: string;
   /** A coupon. */
   couponCode: string;
 }
 
-/** Routes of features the first shop (`default`) alone has in this release: to any other merchant they are not there. */
-export const DEFAULT_SHOP_ONLY = [
-  'POST /v1/incidents',
-  'GET /v1/incidents',
-  'GET /v1/incidents/:incidentId',
-  'GET /v1/incidents/:incidentId/orders',
-  'POST /v1/incidents/:incidentId/reconcile',
-  'POST /v1/incidents/:incidentId/resolve',
-  'POST /v1/incidents/:incidentId/compensate',
-];
-
-/** `defaultShop: false`: the shop is another merchant's, which has no incidents to try. */
-export async function routeFixture(shop: Shop, sku: string, { defaultShop = true }: { defaultShop?: boolean } = {}): Promise<RouteFixture> {
+/** What each route is tried on: one shop's product, its orders, complaint, evidence, incident and coupon. */
+export async function routeFixture(shop: Shop, sku: string): Promise<RouteFixture> {
   await shop.product(sku, {}, keyCodes(4, 'FIX'));
   const delivered = await shop.order(sku);
   await shop.pay(delivered);
@@ -219,11 +208,9 @@ export async function routeFixture(shop: Shop, sku: string, { defaultShop = true
   const fixture = { sku, keyId: available.body.items[0].keyId, delivered, unpaid, complaintId: filed.body.complaintId, attachmentId };
   const coupon = await shop.admin.post('/v1/coupons', { amountOff: { amount: 100, currency: 'CNY' } });
   expectStatus(coupon, 201, 'a coupon');
-  const withCoupon = { ...fixture, couponCode: coupon.body.code as string };
-  if (!defaultShop) return { ...withCoupon, incidentId: 'none-here' };
   const incident = await shop.ops.post('/v1/incidents', { title: 'For the route checks', cause: 'other', startedAt: new Date(Date.now() - 60_000).toISOString(), publicNote: 'For the route checks.' });
   expectStatus(incident, 201, 'an incident');
-  return { ...withCoupon, incidentId: incident.body.incidentId };
+  return { ...fixture, couponCode: coupon.body.code as string, incidentId: incident.body.incidentId as string };
 }
 
 /** The path values of the fixture: its sku, an available key, the delivered order, its complaint. */

@@ -12,11 +12,28 @@ describe("an incident's compensation (pure)", () => {
       { orderId: 'o4', emailHash: 'ann' },
     ];
     expect(buyersOf(orders)).toEqual([
-      { emailHash: 'ann', orderId: 'o4' },
-      { emailHash: 'bob', orderId: 'o2' },
+      { emailHash: 'ann', orderId: 'o4', merchantId: 'default' },
+      { emailHash: 'bob', orderId: 'o2', merchantId: 'default' },
     ]);
     expect(buyersOf([])).toEqual([]);
     expect(compensationKey('inc1', 'ann')).toBe('incident:inc1:ann');
+  });
+
+  it('is one coupon per buyer in each merchant of their affected orders (a platform-wide incident)', () => {
+    const orders = [
+      { orderId: 'o1', emailHash: 'ann', merchantId: 'shop-a' },
+      { orderId: 'o2', emailHash: 'ann', merchantId: 'shop-b' },
+      { orderId: 'o3', emailHash: 'ann', merchantId: 'shop-a' },
+      { orderId: 'o4', emailHash: 'ann', merchantId: 'default' },
+    ];
+    expect(buyersOf(orders)).toEqual([
+      { emailHash: 'ann', orderId: 'o3', merchantId: 'shop-a' },
+      { emailHash: 'ann', orderId: 'o2', merchantId: 'shop-b' },
+      { emailHash: 'ann', orderId: 'o4', merchantId: 'default' },
+    ]);
+    // The first shop keeps the key it had; another merchant's names it, so each grant is its own coupon.
+    expect(compensationKey('inc1', 'ann', 'default')).toBe('incident:inc1:ann');
+    expect(compensationKey('inc1', 'ann', 'shop-a')).toBe('incident:inc1:ann:shop-a');
   });
 
   it('makes the coupon valid from the grant for validFor, with the money off asked', () => {

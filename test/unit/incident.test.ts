@@ -1,6 +1,15 @@
 import {
+  actRefusal,
   affectedBy,
+  coversOutage,
+  declaredFor,
+  incidentStaffOf,
+  ordersOf,
+  visibleTo,
+  detectedCause,
+  detectedIncident,
   harmOf,
+  lateForWatch,
   newIncident,
   paymentToMakeGood,
   publicStatus,
@@ -75,11 +84,83 @@ describe('the product opens an incident itself', () => {
     expect(shouldOpen({ lateOrders: 50, openIncident: true }, 10)).toBe(false);
   });
 
+  it('counts an order late from when the buyer paid, and knows whether it learned of its payment by a notice or by asking', () => {
+    const byNotice: OrderFacts = { status: 'DELIVERED', createdAt: at(0), paidAt: at(10), deliveredAt: at(100), timeline: [{ type: 'payment_received' }] };
+    const byAsking: OrderFacts = { ...byNotice, timeline: [{ type: 'payment_due' }, { type: 'payment_received' }] };
+    expect(lateForWatch(byNotice, SLO, at(200))).toBe('notice');
+    expect(lateForWatch(byAsking, SLO, at(200))).toBe('provider');
+    expect(lateForWatch({ ...byAsking, deliveredAt: at(20) }, SLO, at(200))).toBeUndefined();
+    expect(lateForWatch({ ...byAsking, status: 'PAID', deliveredAt: undefined }, SLO, at(200))).toBe('provider');
+    // Made good by an incident's reconciliation: that incident's already.
+    expect(lateForWatch({ ...byAsking, timeline: [{ type: 'payment_due' }, { type: 'payment_found_late' }] }, SLO, at(200))).toBeUndefined();
+    expect(lateForWatch({ ...byAsking, status: 'CANCELLED', paidAt: undefined, deliveredAt: undefined }, SLO, at(200))).toBeUndefined();
+  });
+
+  it('blames the payment provider when most late orders learned of their payment by asking it, delivery otherwise', () => {
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 6 })).toBe('payment_provider');
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 5 })).toBe('delivery');
+    expect(detectedCause({ lateOrders: 10, learnedByAsking: 0 })).toBe('delivery');
+    expect(detectedCause({ lateOrders: 10 })).toBe('delivery');
+  });
+
+  it('opens from the first late order\'s making when that is before the window, saying why in its timeline', () => {
+    const lost = detectedIncident('i9', { lateOrders: 12, learnedByAsking: 10, firstCreatedAt: at(-600), openIncident: false }, at(0), at(300), SLO);
+    expect(lost).toMatchObject({ cause: 'payment_provider', startedAt: at(-600), openedBy: 'system', openedAt: at(300) });
+    expect(newIncident(lost).timeline).toEqual([
+      { at: at(300), type: 'opened', actor: 'system', detail: expect.stringMatching(/^opened by the product: 12 paid order\(s\) waited longer than 60s .* 10 of them learned of their payment only by asking the provider/) },
+    ]);
+    const slow = detectedIncident('i10', { lateOrders: 12, learnedByAsking: 1, firstCreatedAt: at(60), openIncident: false }, at(0), at(300), SLO);
+    expect(slow).toMatchObject({ cause: 'delivery', startedAt: at(0) });
+    expect(slow.title).toMatch(/^Deliveries are slow/);
+  });
+
   it('looks back 5 minutes, but not past the last incident it resolved', () => {
     const now = at(1000);
     expect(watchFrom(now)).toBe(at(700));
     expect(watchFrom(now, at(900))).toBe(at(900));
     expect(watchFrom(now, at(100))).toBe(at(700));
+  });
+});
+
+describe('whose incident it is', () => {
+  const shopA = incidentStaffOf({ role: 'ops', merchantId: 'shop-a' });
+  const shopB = incidentStaffOf({ role: 'agent', merchantId: 'shop-b' });
+  const firstShop = incidentStaffOf({ role: 'ops', merchantId: 'default' });
+  const platform = incidentStaffOf({ role: 'platform', merchantId: 'shop-a' });
+
+  it("a merchant's ops declare its own; a platform key declares a platform-wide one", () => {
+    expect(declaredFor(shopA)).toBe('shop-a');
+    expect(declaredFor(firstShop)).toBe('default');
+    expect(declaredFor(platform)).toBeUndefined();
+  });
+
+  it("another merchant's is not there; a platform-wide one is every merchant's to read", () => {
+    expect(visibleTo({ merchantId: 'shop-a' }, shopA)).toBe(true);
+    expect(visibleTo({ merchantId: 'shop-a' }, shopB)).toBe(false);
+    expect(visibleTo({ merchantId: 'shop-a' }, firstShop)).toBe(false);
+    expect(visibleTo({}, shopB)).toBe(true);
+  });
+
+  it('a platform-wide one is acted on by the operator (the platform, the first shop) only', () => {
+    expect(actRefusal({}, shopA)).toMatch(/platform-wide/);
+    expect(actRefusal({}, platform)).toBeUndefined();
+    expect(actRefusal({}, firstShop)).toBeUndefined();
+    expect(actRefusal({ merchantId: 'shop-a' }, shopA)).toBeUndefined();
+  });
+
+  it("counts a merchant's incident's orders of that merchant, and of a platform-wide one each merchant's own, the operator's every merchant's", () => {
+    expect(ordersOf({ merchantId: 'shop-a' })).toBe('shop-a');
+    expect(ordersOf({ merchantId: 'shop-a' }, platform)).toBe('shop-a');
+    expect(ordersOf({})).toBeUndefined();
+    expect(ordersOf({}, shopB)).toBe('shop-b');
+    expect(ordersOf({}, firstShop)).toBeUndefined();
+    expect(ordersOf({}, platform)).toBeUndefined();
+  });
+
+  it("an outage is covered by an open platform-wide incident or the first shop's, not another merchant's", () => {
+    expect(coversOutage({}, 'default')).toBe(true);
+    expect(coversOutage({ merchantId: 'default' }, 'default')).toBe(true);
+    expect(coversOutage({ merchantId: 'shop-a' }, 'default')).toBe(false);
   });
 });
 

@@ -245,6 +245,27 @@ describe('the order ends', () => {
   });
 });
 
+describe('an order paid from when the buyer paid', () => {
+  it('a payment found by asking the provider at the due time is paid from the provider\'s time, so its wait for the lost notice counts', () => {
+    const found = { ...notice('p1', 1000, 'reconciled:p1:succeeded'), paidAt: at(0.5) };
+    const { state } = run([{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [found] }]);
+    expect(state.view).toMatchObject({ status: 'PAID', paidAt: at(0.5) });
+    expect(state.view.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['payment_due', 'payment_received']));
+  });
+
+  it('a notice without a time, or a provider clock ahead of ours, is paid from when the order heard it', () => {
+    expect(run(paid).state.view.paidAt).toBe(at(2));
+    expect(run([{ type: 'created' }, { type: 'paymentNotice', notice: { ...notice('p1'), paidAt: at(60) } }]).state.view.paidAt).toBe(at(2));
+    expect(run([{ type: 'created' }, { type: 'paymentNotice', notice: { ...notice('p1'), paidAt: 'not a time' } }]).state.view.paidAt).toBe(at(2));
+  });
+
+  it('an incident\'s reconciliation pays a cancelled order from the provider\'s time', () => {
+    const cancelled = run([{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [] }]).state;
+    const revived = run([{ type: 'paymentFoundLate', notice: { ...notice('late1', 1000, 'reconciled:late1:succeeded'), paidAt: at(0.5) }, incidentId: 'inc1' }], cancelled);
+    expect(revived.state.view.paidAt).toBe(at(0.5));
+  });
+});
+
 describe('an incident finds a cancelled order paid at its provider', () => {
   const cancelledUnpaid: OrderEvent[] = [{ type: 'created' }, { type: 'paymentDue' }, { type: 'reconciled', found: [] }];
   const found = (paymentId = 'late1', amount = 1000): OrderEvent => ({ type: 'paymentFoundLate', notice: notice(paymentId, amount, `reconciled:${paymentId}:succeeded`), incidentId: 'inc1' });

@@ -28,7 +28,7 @@ const VIEWS = {
   queue: { roles: ['agent', 'ops', 'admin'], view: QueueView },
   refunds: { roles: ['agent', 'admin'], view: RefundsView },
   stuck: { roles: ['ops', 'admin'], view: StuckView },
-  incidents: { roles: ['ops', 'admin'], view: IncidentsView, one: IncidentView, firstShopOnly: true },
+  incidents: { roles: ['ops', 'admin'], view: IncidentsView, one: IncidentView },
   stock: { roles: ['agent', 'ops', 'admin'], view: StockView },
   ranking: { roles: ['agent', 'ops', 'admin'], view: RankingView },
   products: { roles: ['admin'], view: ProductsView, one: KeysView },
@@ -169,7 +169,7 @@ function App() {
     ${me && allowed.length
       ? html`<nav class="tabs" data-acting-for=${me.merchantId}>${allowed.map((v) => html`<a href=${`#/${v}`} class=${v === current ? 'active' : ''} data-tab=${v}>${t(v)}</a>`)}</nav>`
       : null}
-    <main><${StatusBanner} lang=${lang} />${content}</main>
+    <main><${StatusBanner} lang=${lang} merchant=${me?.merchantId} />${content}</main>
   <//>`;
 }
 

@@ -1,6 +1,6 @@
 // The shop at a glance: sales, revenue, refunds and complaints by day, and what waits on someone.
 import { html, useState } from '/console/vendor/preact.js';
-import { FIRST_SHOP, get, query, seg } from './api.js';
+import { get, query, seg } from './api.js';
 import { DayChart } from './chart.js';
 import { formatMoney, fractionDigits } from './money.js';
 import { Loading, When, useI18n, useLoad } from './ui.js';
@@ -13,7 +13,6 @@ function daysBefore(day, n) {
 }
 
 export function DashboardView({ me }) {
-  const firstShop = me?.merchantId === FIRST_SHOP;
   const { t, lang } = useI18n();
   const [days, setDays] = useState(30);
   // The shop's today is the API's (SHOP_TIME_ZONE), not this browser's: learnt from the first answer.
@@ -26,7 +25,7 @@ export function DashboardView({ me }) {
   }, [days]);
   const stuck = useLoad(() => get('/v1/ops/stuck'), []);
   const queue = useLoad(() => get('/v1/complaints?limit=100'), []);
-  const incidents = useLoad(() => (firstShop ? get('/v1/incidents?status=OPEN') : Promise.resolve(null)), []);
+  const incidents = useLoad(() => get('/v1/incidents?status=OPEN'), []);
   const s = sales.data;
   const currency = s?.totals.revenue.currency ?? 'CNY';
   const major = (m) => m.amount / 10 ** fractionDigits(m.currency);
@@ -41,7 +40,7 @@ export function DashboardView({ me }) {
       <dl class="figures">
         <div><dt>${t('needAttention')}</dt><dd data-figure="attention"><a href="#/stuck">${stuck.data ? stuck.data.items.length : '…'}</a></dd></div>
         <div><dt>${t('openComplaints')}</dt><dd data-figure="waiting"><a href="#/queue">${waiting === undefined ? '…' : `${waiting}${queue.data.nextCursor ? '+' : ''}`}</a></dd></div>
-        ${firstShop ? html`<div><dt>${t('openIncidents')}</dt><dd data-figure="incidents"><a href="#/incidents">${incidents.data ? incidents.data.items.length : incidents.error ? '—' : '…'}</a></dd></div>` : null}
+        <div><dt>${t('openIncidents')}</dt><dd data-figure="incidents"><a href="#/incidents">${incidents.data ? incidents.data.items.length : incidents.error ? '—' : '…'}</a></dd></div>
       </dl>
       ${incidents.data?.items.length
         ? html`<ul class="plain" data-open-incidents>${incidents.data.items.map(

@@ -1,7 +1,7 @@
 // Incidents: ops declare one, follow the orders it hurt, ask the provider about the payments it lost,
 // make good with a coupon per buyer, and resolve it with a note the public reads.
 import { html, useEffect, useRef, useState } from '/console/vendor/preact.js';
-import { act, get, query, seg } from './api.js';
+import { FIRST_SHOP, act, get, query, seg } from './api.js';
 import { formatMoney, fractionDigits, parseMajor } from './money.js';
 import { Timeline } from './orders.js';
 import { INCIDENT_CAUSES } from '/console/rules.js';
@@ -84,7 +84,7 @@ function DeclareForm() {
 const RECONCILE_WATCH_MS = 60_000;
 
 /** One incident: what it is, whom it hurt, what was done, and the actions that fit it now. */
-export function IncidentView({ id, role }) {
+export function IncidentView({ id, role, me }) {
   const { t } = useI18n();
   const incident = useLoad(() => get(`/v1/incidents/${seg(id)}`), [id]);
   const orders = useLoad(() => get(`/v1/incidents/${seg(id)}/orders`), [id]);
@@ -99,7 +99,11 @@ export function IncidentView({ id, role }) {
             <article class="panel">
               <h2>${i.title} <${IncidentStatus} value=${i.status} /></h2>
               <${IncidentFacts} incident=${i} />
-              ${role === 'ops' || role === 'admin' ? html`<${IncidentActions} incident=${i} orders=${orders.data} onDone=${reload} />` : null}
+              ${role === 'ops' || role === 'admin'
+                ? mayAct(i, me)
+                  ? html`<${IncidentActions} incident=${i} orders=${orders.data} onDone=${reload} />`
+                  : html`<p class="muted small" data-platform-wide>${t('platformWideIncident')}</p>`
+                : null}
               <h3>${t('affectedOrders')}</h3>
               <${Loading} state=${orders} />
               ${orders.data ? html`<${AffectedOrders} items=${orders.data.items} />` : null}
@@ -113,6 +117,9 @@ export function IncidentView({ id, role }) {
     </section>`;
 }
 
+/** A platform-wide incident (no merchant) is acted on by the platform and the first shop's own keys; a merchant's by its ops. */
+const mayAct = (i, me) => Boolean(i.merchantId) || me?.role === 'platform' || me?.merchantId === FIRST_SHOP;
+
 function IncidentFacts({ incident: i }) {
   const { t, lang } = useI18n();
   const c = i.compensation;
@@ -121,6 +128,7 @@ function IncidentFacts({ incident: i }) {
     <div><dt>${t('window')}</dt><dd data-window><${When} at=${i.startedAt} /> – ${i.endedAt ? html`<${When} at=${i.endedAt} />` : t('ongoing')}</dd></div>
     <div><dt>${t('affected')}</dt><dd data-affected>${affectedText(t, i.affected)}</dd></div>
     <div><dt>${t('openedBy')}</dt><dd>${i.openedBy === 'system' ? t('openedBySystem') : i.openedBy} · <${When} at=${i.openedAt} /></dd></div>
+    <div><dt>${t('incidentScope')}</dt><dd data-scope=${i.merchantId ?? 'platform'}>${i.merchantId ? t('incidentOfMerchant', { id: i.merchantId }) : t('incidentPlatformWide')}</dd></div>
     ${i.resolvedAt ? html`<div><dt>${t('resolvedAt')}</dt><dd><${When} at=${i.resolvedAt} /></dd></div>` : null}
     <div class="wide-fact"><dt>${t('publicNote')}</dt><dd data-public-note>${i.publicNote}</dd></div>
     ${c

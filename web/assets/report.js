@@ -35,7 +35,7 @@ function Report() {
       <button type="button" class="link" data-lang-toggle onClick=${() => setLangState(lang === 'zh' ? 'en' : 'zh')}>${t('language')}</button>
     </header>
     <main class="report">
-      <${StatusBanner} lang=${lang} />
+      <${StatusBanner} lang=${lang} merchant=${merchant} />
       <p class="muted">${t('reportIntro')}</p>
       <form class="filters" onSubmit=${(e) => e.preventDefault()}>
         <label>${t('month')}<input type="month" name="month" value=${month} onChange=${(e) => e.currentTarget.value && setMonth(e.currentTarget.value)} /></label>

@@ -1,8 +1,9 @@
 // The shop's public status as a banner (/report and the console): open incidents and those resolved
-// in the last 30 days, with the notes the shop published. It reads /v1/public/status, which holds
-// nothing private, and shows nothing when all is well.
+// in the last 30 days, with the notes the shop published. It reads /v1/public/status (one merchant's
+// with `merchant`: its incidents and the platform-wide ones), which holds nothing private, and shows
+// nothing when all is well.
 import { html, useEffect, useState } from '/console/vendor/preact.js';
-import { get } from './api.js';
+import { get, query } from './api.js';
 import { when } from './i18n.js';
 
 const WORDS = {
@@ -10,12 +11,12 @@ const WORDS = {
   en: { open: 'Ongoing incident', resolved: 'Resolved recently', since: 'since', ended: 'ended' },
 };
 
-export function StatusBanner({ lang }) {
+export function StatusBanner({ lang, merchant }) {
   const [status, setStatus] = useState(null);
   useEffect(() => {
     // The banner is a courtesy: a page whose status cannot be read shows without it.
-    get('/v1/public/status', { auth: false }).then(setStatus, () => setStatus(null));
-  }, []);
+    get(`/v1/public/status${query({ merchant })}`, { auth: false }).then(setStatus, () => setStatus(null));
+  }, [merchant]);
   if (!status || (status.open.length === 0 && status.resolved.length === 0)) return null;
   const w = WORDS[lang] ?? WORDS.en;
   const item = (i) => html`<li data-incident=${i.status}>

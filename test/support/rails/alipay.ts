@@ -1,6 +1,7 @@
 import { createSign, createVerify } from 'node:crypto';
 import { fromMajorUnits, toMajorUnits } from '../../../domain/money';
 import type { Money } from '../../../domain/money';
+import { beijingTime } from '../../../payments/rails/clock';
 import type { Recorded, Reply } from '../fakeServer';
 import type { Answer } from '../http';
 import { ProviderStandIn, randomId, rsaKeys, type NoticeOptions, type SignedNotice } from './standIn';
@@ -59,6 +60,7 @@ export class AlipayStandIn extends ProviderStandIn {
       return this.answer(key, {
         code: '10000', msg: 'Success', out_trade_no: trade.orderId, trade_no: trade.paymentId,
         trade_status: trade.paid ? 'TRADE_SUCCESS' : 'WAIT_BUYER_PAY', total_amount: toMajorUnits(trade.amount),
+        ...(trade.paidAt ? { send_pay_date: beijingTime(trade.paidAt, ' ') } : {}),
       });
     }
     if (method === 'alipay.trade.close') {

@@ -1,4 +1,5 @@
 import { fromMajorUnits, toMajorUnits, type Money } from '../../../domain/money';
+import { beijingTime } from '../../../payments/rails/clock';
 import type { Recorded, Reply } from '../fakeServer';
 import type { Answer } from '../http';
 import { ProviderStandIn, randomId, type NoticeOptions, type SignedNotice } from './standIn';
@@ -47,7 +48,7 @@ export class EpayStandIn extends ProviderStandIn {
       const trade = this.trades.get(orderId);
       if (!trade) return { status: 200, body: { code: -1, msg: '订单编号不存在' } };
       const status = trade.refunded ? 2 : trade.paid ? 1 : 0;
-      return { status: 200, body: { code: 1, msg: '查询订单号成功！', trade_no: trade.paymentId, out_trade_no: orderId, type: 'alipay', pid: this.pid, money: toMajorUnits(trade.amount), status } };
+      return { status: 200, body: { code: 1, msg: '查询订单号成功！', trade_no: trade.paymentId, out_trade_no: orderId, type: 'alipay', pid: this.pid, money: toMajorUnits(trade.amount), status, ...(trade.paidAt ? { endtime: beijingTime(trade.paidAt, ' ') } : {}) } };
     }
     if (act === 'refund' && req.method === 'POST') {
       const trade = [...this.trades.values()].find((t) => t.paymentId === form.trade_no);

@@ -21,6 +21,8 @@ export interface Trade {
   paymentId: string;
   amount: Money;
   paid: boolean;
+  /** When the buyer paid (whole seconds, as providers tell it), which its query answers. */
+  paidAt?: string;
   refunded: boolean;
 }
 
@@ -118,6 +120,7 @@ export abstract class ProviderStandIn {
   markPaid(orderId: string, amount: Money): Trade {
     const trade = this.trade(orderId, amount);
     trade.paid = true;
+    trade.paidAt = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
     return trade;
   }
 

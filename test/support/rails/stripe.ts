@@ -13,6 +13,7 @@ interface Intent {
   status: string;
   client_secret: string;
   metadata: Record<string, string>;
+  latest_charge?: string | { id: string; object: 'charge'; created: number };
 }
 
 /**
@@ -66,7 +67,7 @@ export class StripeStandIn extends ProviderStandIn {
     if (req.method === 'GET' && byId) {
       const intent = this.intents.get(byId[1]);
       this.lookups.push(intent?.metadata.orderId ?? byId[1]);
-      return intent ? { status: 200, body: this.current(intent) } : { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing' } } };
+      return intent ? { status: 200, body: this.current(intent, [...req.query].some(([k, v]) => k.startsWith('expand') && v === 'latest_charge')) } : { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing' } } };
     }
     if (req.method === 'POST' && req.path === '/v1/refunds') {
       const intent = this.intents.get(form.payment_intent);
@@ -97,9 +98,12 @@ export class StripeStandIn extends ProviderStandIn {
     return intent;
   }
 
-  private current(intent: Intent): Intent {
+  private current(intent: Intent, expandCharge = false): Intent {
     const trade = this.trades.get(intent.metadata.orderId);
-    return trade?.paid ? { ...intent, status: 'succeeded', amount_received: trade.amount.amount } : intent;
+    if (!trade?.paid) return intent;
+    const charge = `ch_${intent.id.slice(3)}`;
+    const latest_charge = expandCharge && trade.paidAt ? { id: charge, object: 'charge' as const, created: Date.parse(trade.paidAt) / 1000 } : charge;
+    return { ...intent, status: 'succeeded', amount_received: trade.amount.amount, latest_charge };
   }
 
   /**

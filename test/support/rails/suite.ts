@@ -135,6 +135,8 @@ export function railSuite(standIn: ProviderStandIn): void {
     }, `${placed.orderId} reconciled and delivered`, 60_000);
     expect(view.paymentId).toBe(trade.paymentId);
     expect(timelineTypes(view)).toEqual(expect.arrayContaining(['payment_due', 'payment_received']));
+    // Paid from when the provider says the buyer paid, not from when the order asked at its due time.
+    expect(view.paidAt).toBe(trade.paidAt);
     expect(standIn.lookups).toContain(placed.orderId);
   });
 

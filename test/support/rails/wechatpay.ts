@@ -1,5 +1,6 @@
 import { createCipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { Money } from '../../../domain/money';
+import { beijingTime } from '../../../payments/rails/clock';
 import type { Recorded, Reply } from '../fakeServer';
 import type { Answer } from '../http';
 import { pemBody } from './alipay';
@@ -89,6 +90,7 @@ export class WechatPayStandIn extends ProviderStandIn {
       return this.answer(200, {
         appid: this.appid, mchid: this.mchid, out_trade_no: orderId,
         trade_state: trade.paid ? 'SUCCESS' : 'NOTPAY',
+        ...(trade.paidAt ? { success_time: beijingTime(trade.paidAt, 'T') } : {}),
         ...(trade.paid ? { transaction_id: trade.paymentId, amount: { total: trade.amount.amount, payer_total: trade.amount.amount, currency: 'CNY', payer_currency: 'CNY' } } : {}),
       });
     }
