@@ -52,8 +52,9 @@ export async function noticeMayReach(store: Store, merchantId: string, orderId: 
  * Merchants' settings as the notice routes read them: every notice, signed or not, needs its
  * merchant's secret before the anonymous rate limit can tell them apart, so a flood of unsigned
  * notices would otherwise cost a read each. The rails of each merchant's calls to its providers are
- * built from these too (payments/merchantRails.ts). Kept `ttlMs` (a change reaches notices and calls
- * that much later), for a bounded number of merchants.
+ * built from these too (payments/merchantRails.ts). Kept `ttlMs` (a change reaches the other API
+ * processes' notices and calls that much later; the process that saved it forgets its copy at once),
+ * for a bounded number of merchants.
  */
 export class RecentSettings {
   private readonly known = new Map<string, { at: number; settings: Promise<MerchantSettings> }>();
@@ -75,5 +76,10 @@ export class RecentSettings {
     // A failed read is not kept: the next notice reads again.
     settings.catch(() => this.known.delete(merchantId));
     return settings;
+  }
+
+  /** The merchant's settings changed here: the next notice or call reads them again. */
+  forget(merchantId: string): void {
+    this.known.delete(merchantId);
   }
 }

@@ -15,7 +15,7 @@ import { parse } from '../validate';
  * merchant's own admin issues, lists and revokes its keys. A merchant's admin asking about another
  * merchant hears that it does not exist.
  */
-export function merchantRoutes({ store, vault, logger, config }: ApiDeps): Router {
+export function merchantRoutes({ store, vault, logger, config, merchantRails }: ApiDeps): Router {
   const router = Router();
 
   router.post(
@@ -125,6 +125,7 @@ export function merchantRoutes({ store, vault, logger, config }: ApiDeps): Route
       }
       const settings = await changeSettings(store, vault, merchantId, change);
       if (!settings) throw notFound(`merchant ${merchantId} does not exist`);
+      merchantRails.settings.forget(merchantId);
       logger.info({ merchantId, changed: Object.keys(change) }, 'merchant settings changed');
       res.set('cache-control', 'no-store').json(maskedSettings(settings));
     }),

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { noticeMayReach, RecentSettings } from '../../db/merchantSettings';
+import { noticeMayReach } from '../../db/merchantSettings';
 import { isDuplicateKeyError } from '../../db/store';
 import { DEFAULT_MERCHANT, MERCHANT_ID } from '../../domain/merchant';
 import { noticeSecretOf } from '../../domain/merchantSettings';
@@ -18,9 +18,10 @@ import { parse } from '../validate';
  * provider stops retrying. `limit` is the anonymous rate limit: signed notices pass it, the rest
  * count against their address.
  */
-export function paymentRoutes({ config, store, vault, orders, logger }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
+export function paymentRoutes({ config, store, orders, logger, merchantRails }: ApiDeps, limit: RequestHandler, metrics: Metrics): Router {
   const router = Router();
-  const settings = new RecentSettings(store, vault);
+  // The settings every notice route and provider call reads, kept once per process (db/merchantSettings.ts).
+  const { settings } = merchantRails;
   // The first shop's notices keep their address; every merchant's (the first shop's too) have their own.
   for (const path of ['/v1/payments/notify', '/v1/payments/notify/:merchantId']) {
     router.post(

@@ -185,6 +185,22 @@ describe("a merchant's settings", () => {
     await a.shop.waitFor(order.orderId, 'DELIVERED');
   });
 
+  it('takes a rail account at once in the process that saved it, and drops a removed one at once', async () => {
+    const order = await a.shop.order(sku);
+    const atB = () => {
+      const notice = epayB.paidNotice(order.orderId, {}, order.amount);
+      return epayB.send(ctx.shop.http, { ...notice, path: notice.path.replace('/v1/payments/epay/notify', `/v1/rails/epay/notify/${b.merchantId}`) });
+    };
+    // B's settings as the notice routes keep them: no 易支付 account.
+    expect((await atB()).status).toBe(404);
+    expectStatus(await admin(b).put(settingsOf(b), { rails: { epay: { url: epayB.url, pid: epayB.pid, key: epayB.key } } }), 200, "B's rail set");
+    // At once, not 5 s later: B's account verifies the notice, which names A's order and so touches nothing.
+    expect(await atB()).toMatchObject({ status: 200, body: 'success' });
+    expectStatus(await admin(b).put(settingsOf(b), { rails: null }), 200, "B's rail removed");
+    expect((await atB()).status).toBe(404);
+    await untouched(order, epayB.trade(order.orderId).paymentId);
+  });
+
   it("sends a merchant's order events to its own webhook, signed with its own secret", async () => {
     const order = await a.shop.order(sku);
     expectStatus(await a.shop.storefront.post(`/v1/orders/${order.orderId}/cancel`, {}), 200, 'cancel');
