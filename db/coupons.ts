@@ -53,6 +53,9 @@ export function couponOf(doc: CouponDoc): Coupon {
 
 const money = (m: Money): Money => ({ amount: m.amount, currency: m.currency });
 
+/** An order's redemption of the coupon, as its merchant's row. */
+const redemptionOf = (merchantId: string, code: string, orderId: string) => ({ _id: redemptionId(code, orderId), ...inMerchant<CouponRedemptionDoc>(merchantId) });
+
 /** The merchant a stored row is of: rows written before coupons were per merchant are `default`'s. */
 const merchantOfRow = (row: { merchantId?: string | null }): string => merchantOr(row.merchantId);
 
@@ -157,8 +160,7 @@ export async function holdCoupon(store: Store, vault: Vault, hold: CouponHold): 
   if (!doc) return { refused: 'unknown' };
   const coupon = couponOf(doc);
   const { code } = coupon;
-  const redemptions = { _id: redemptionId(code, orderId), ...inMerchant<CouponRedemptionDoc>(merchantId) };
-  const earlier = await store.couponRedemptions.findOne(redemptions).lean();
+  const earlier = await store.couponRedemptions.findOne(redemptionOf(merchantId, code, orderId)).lean();
   if (earlier) return { held: { code, listPrice: money(earlier.listPrice), discount: money(earlier.discount), amount: money(earlier.amount) } };
 
   const hashes = vault.lookupHashes(hold.buyerEmail);
@@ -234,9 +236,6 @@ async function takeSlot(store: Store, of: ClaimsOf, max: number, orderId: string
  * before, given back by a refund, or no hold).
  */
 export type RedeemOutcome = 'redeemed' | 'released' | 'unchanged';
-
-/** An order's redemption of the coupon, as its merchant's row. */
-const redemptionOf = (merchantId: string, code: string, orderId: string) => ({ _id: redemptionId(code, orderId), ...inMerchant<CouponRedemptionDoc>(merchantId) });
 
 /** An order's use of its coupon: the order's merchant (its coupons alone), the code, the order. */
 export interface OrderCoupon {

@@ -127,9 +127,14 @@ export function declaredFor(staff: IncidentStaff): string | undefined {
   return staff.platform ? undefined : staff.merchantId;
 }
 
+/** Whether the incident concerns this merchant: it is that merchant's own, or platform-wide. */
+function concerns(incident: Pick<IncidentView, 'merchantId'>, merchantId: string): boolean {
+  return incident.merchantId === undefined || incident.merchantId === merchantId;
+}
+
 /** A merchant's staff see their merchant's incidents and the platform-wide ones; another merchant's is not there (404). */
 export function visibleTo(incident: Pick<IncidentView, 'merchantId'>, staff: IncidentStaff): boolean {
-  return incident.merchantId === undefined || incident.merchantId === staff.merchantId;
+  return concerns(incident, staff.merchantId);
 }
 
 /** Why these staff may not reconcile, compensate or resolve it (a platform-wide incident is the operator's), or undefined. */
@@ -148,7 +153,7 @@ export function ordersOf(incident: Pick<IncidentView, 'merchantId'>, staff?: Inc
 
 /** The open incidents that keep the watcher from opening another: platform-wide ones, and the operator's own shop's. */
 export function coversOutage(incident: Pick<IncidentView, 'merchantId'>, operatorShop: string): boolean {
-  return incident.merchantId === undefined || incident.merchantId === operatorShop;
+  return concerns(incident, operatorShop);
 }
 
 // ── Affected orders ─────────────────────────────────────────────────────────────────────────────
