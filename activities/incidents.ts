@@ -1,6 +1,6 @@
 import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { affectedOrders, lastDetectedResolvedAt, lateOrdersSeen, openIncidentOwners, projectIncident } from '../db/incidents';
+import { affectedOrders, lastDetectedResolvedAt, lateOrdersSeen, openIncidents, projectIncident } from '../db/incidents';
 import { buyersOf, type BuyerToCompensate } from '../domain/compensation';
 import { coversOutage, ordersOf, watchFrom, type DeliveryWatch, type IncidentView } from '../domain/incident';
 import type { Money } from '../domain/money';
@@ -39,13 +39,14 @@ export function incidentActivities({ store, config, temporal }: WorkerActivityDe
       return buyersOf(await affectedOrders(store, incident, sloMs, new Date().toISOString(), ordersOf(incident)));
     },
 
-    /** The last few minutes of deliveries, as the watcher judges them (domain/incident.ts: shouldOpen). */
+    /** The last few minutes of deliveries, as the watcher judges them (domain/incident.ts: incidentToOpen). */
     async watchDeliveries(): Promise<DeliveryWatch & { from: string }> {
       const now = new Date().toISOString();
       const lastResolvedAt = await lastDetectedResolvedAt(store);
       const from = watchFrom(now, lastResolvedAt);
-      const [seen, open] = await Promise.all([lateOrdersSeen(store, from, lastResolvedAt, sloMs, now), openIncidentOwners(store)]);
-      return { ...seen, openIncident: open.some((i) => coversOutage(i, DEFAULT_MERCHANT)), from };
+      const [seen, open] = await Promise.all([lateOrdersSeen(store, from, lastResolvedAt, sloMs, now), openIncidents(store)]);
+      const covering = open.filter((i) => coversOutage(i, DEFAULT_MERCHANT));
+      return { ...seen, openIncident: covering.length > 0, openCauses: covering.map((i) => i.cause), from };
     },
 
     /**

@@ -104,10 +104,10 @@ export async function openIncidentCount(store: Store): Promise<number> {
   return (await incidents(store)).countDocuments({ status: 'OPEN' });
 }
 
-/** Whose the open incidents are (absent = platform-wide): the watcher asks whether one covers an outage. */
-export async function openIncidentOwners(store: Store): Promise<Pick<IncidentView, 'merchantId'>[]> {
-  const rows = await (await incidents(store)).find({ status: 'OPEN' }, { merchantId: 1 }).lean();
-  return rows.map((r) => (r.merchantId ? { merchantId: r.merchantId } : {}));
+/** The open incidents' owners (absent = platform-wide) and causes: the watcher asks whether one covers an outage, and which late orders it explains. */
+export async function openIncidents(store: Store): Promise<Pick<IncidentView, 'merchantId' | 'cause'>[]> {
+  const rows = await (await incidents(store)).find({ status: 'OPEN' }, { merchantId: 1, 'view.cause': 1 }).lean<Pick<IncidentDoc, 'merchantId' | 'view'>[]>();
+  return rows.map((r) => ({ cause: r.view.cause, ...(r.merchantId ? { merchantId: r.merchantId } : {}) }));
 }
 
 /** When the last incident the product opened itself was resolved (the watcher counts from there). */
@@ -186,7 +186,7 @@ export function affectedCounts(orders: AffectedOrder[]): { orders: number; buyer
  * since then (an order whose notice was lost is paid from the provider's time, long before it shows
  * late), but none paid before `notBefore` (the last incident the product opened and resolved).
  */
-export async function lateOrdersSeen(store: Store, since: string, notBefore: string | undefined, sloMs: number, now: string): Promise<Omit<DeliveryWatch, 'openIncident'>> {
+export async function lateOrdersSeen(store: Store, since: string, notBefore: string | undefined, sloMs: number, now: string): Promise<Omit<DeliveryWatch, 'openIncident' | 'openCauses'>> {
   // By the minute, two equality lookups the embedded store answers from indexes; the exact bounds
   // are then applied here (a range on a date would read every order row there).
   const minutes = minutesBetween(since, now);

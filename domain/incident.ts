@@ -237,9 +237,25 @@ export interface DeliveryWatch {
   learnedByAsking?: number;
   /** When the first of them was made: the incident covers it (a lost notice's order was made long before it showed late). */
   firstCreatedAt?: string;
-  /** An incident is open already (declared by ops or opened by the product): this outage has one. */
+  /** An incident is open already (declared by ops or opened by the product). */
   openIncident: boolean;
+  /**
+   * The causes of the open incidents: each explains its kind of late order, so another outage
+   * (notices lost while deliveries are slow, or the other way round) still gets an incident of its
+   * own. Absent (a watcher's pass recorded before it was told): an open incident explains everything.
+   */
+  openCauses?: IncidentCause[];
 }
+
+const EVERY_CAUSE_EXPLAINED: readonly IncidentCause[] = ['other'];
+
+/** Which late orders each cause explains: those whose notices never came (learned by asking the provider), or those slow to get keys. */
+const LATE_ORDERS_EXPLAINED: Record<IncidentCause, readonly PaymentLearned[]> = {
+  payment_provider: ['provider'],
+  delivery: ['notice'],
+  supplier: ['notice'],
+  other: ['provider', 'notice'],
+};
 
 /**
  * Since when the watcher looks: the last DETECTION_WINDOW_MS, but none paid before the last
@@ -251,9 +267,19 @@ export function watchFrom(now: string, lastResolvedAt?: string): string {
   return new Date(Math.max(windowFrom, lastResolvedAt ? Date.parse(lastResolvedAt) : windowFrom)).toISOString();
 }
 
-/** Whether to open an incident now: enough paid orders missed the promise and no open incident covers them. */
-export function shouldOpen(watch: DeliveryWatch, minOrders: number): boolean {
-  return !watch.openIncident && watch.lateOrders >= minOrders;
+/**
+ * Which incident to open now, if any: with none open, one when enough paid orders missed the promise
+ * (its cause what most of them point at); with some open, one more only when enough late orders of
+ * a kind no open incident explains have gathered (lost notices during a delivery incident, slow
+ * deliveries during a payment one), so one outage never gets two incidents and two outages get two.
+ */
+export function incidentToOpen(watch: DeliveryWatch, minOrders: number): IncidentCause | undefined {
+  if (!watch.openIncident) return watch.lateOrders >= minOrders ? detectedCause(watch) : undefined;
+  const explained = new Set((watch.openCauses ?? EVERY_CAUSE_EXPLAINED).flatMap((cause) => LATE_ORDERS_EXPLAINED[cause]));
+  const byAsking = watch.learnedByAsking ?? 0;
+  if (!explained.has('provider') && byAsking >= minOrders) return 'payment_provider';
+  if (!explained.has('notice') && watch.lateOrders - byAsking >= minOrders) return 'delivery';
+  return undefined;
 }
 
 /**
@@ -265,9 +291,8 @@ export function detectedCause(watch: Pick<DeliveryWatch, 'lateOrders' | 'learned
 }
 
 /** The incident the product opens for late deliveries, from the window's start (or the first late order's making, if earlier). */
-export function detectedIncident(incidentId: string, watch: DeliveryWatch, windowFrom: string, at: string, sloMs: number): IncidentInput {
+export function detectedIncident(incidentId: string, watch: DeliveryWatch, windowFrom: string, at: string, sloMs: number, cause: IncidentCause = detectedCause(watch)): IncidentInput {
   const { lateOrders, learnedByAsking = 0, firstCreatedAt } = watch;
-  const cause = detectedCause(watch);
   const slo = `${Math.round(sloMs / 1000)}s`;
   const startedAt = firstCreatedAt && Date.parse(firstCreatedAt) < Date.parse(windowFrom) ? firstCreatedAt : windowFrom;
   const reason = `${lateOrders} paid order(s) waited longer than ${slo} from payment to keys over the last ${DETECTION_WINDOW_MS / 60_000} minutes; ${learnedByAsking} of them learned of their payment only by asking the provider at their due time (no payment notice came)`;

@@ -72,6 +72,8 @@ const CODE_PATTERN = /SOAK-(?:MAIN|SCARCE)-[A-Z0-9]+-[0-9A-F]{8}-\d+/g;
 const RSS_EVERY_MS = 2_000;
 /** Memory growth is read after a process's start-up: loading code and connecting is not a leak. */
 const WARM_UP_MS = 20_000;
+/** Clients that pay while the provider's notices have stopped (it shows their payments when asked). */
+const STOPPED_NOTICES = 4;
 /** Clients that pay while the provider lags, their notices lost. */
 const LOST_NOTICES = 3;
 /** One in this many key checks finds the key invalid (the order takes another). */
@@ -116,6 +118,11 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       STOREFRONT_WEBHOOK_SECRET: randomBytes(18).toString('base64url'),
       // Unpaid orders end within the run; a hanging supplier or provider is given up on quickly.
       PAYMENT_TIMEOUT: '20s',
+      // The delivery promise well inside that due time: a payment whose notice was lost, found by
+      // asking the provider at its due time, misses it, and the product opens an incident itself.
+      INCIDENT_DELIVERY_SLO: '10s',
+      INCIDENT_MIN_ORDERS: String(STOPPED_NOTICES),
+      INCIDENT_CHECK_EVERY: '3s',
       OUTBOUND_HTTP_TIMEOUT: '2s',
       ORDER_TOKEN_FAILURES_PER_HOUR: '100000000',
     };
@@ -179,15 +186,19 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     const withoutNotice: PaymentWithoutNotice[] = [];
     const hidden: PaymentWithoutNotice[] = [];
     let providerLags = false;
-    const showAtProvider = (p: PaymentWithoutNotice) => provider.payments.set(p.orderId, [{ paymentId: p.paymentId, status: 'succeeded', amount: p.amount }]);
+    let noticesStopped = false;
+    // The provider says when the buyer paid, as every real one does: the order is paid from then.
+    const paidAt = new Map<string, string>();
+    const showAtProvider = (p: PaymentWithoutNotice) => provider.payments.set(p.orderId, [{ paymentId: p.paymentId, status: 'succeeded', amount: p.amount, paidAt: paidAt.get(p.paymentId) }]);
     const paidWithoutNotice = (p: PaymentWithoutNotice) => {
+      paidAt.set(p.paymentId, new Date().toISOString());
       withoutNotice.push(p);
       if (providerLags) hidden.push(p);
       else showAtProvider(p);
     };
 
     // ── Load and faults, on a timetable over the run ─────────────────────────────────────────
-    const traffic = new Traffic({ apiUrls, keys, webhookSecret, mainSku, scarceSku, coupon, paidWithoutNotice }, 120_000);
+    const traffic = new Traffic({ apiUrls, keys, webhookSecret, mainSku, scarceSku, coupon, paidWithoutNotice, noticesStopped: () => noticesStopped }, 120_000);
     const faults: Record<string, number> = {
       'worker killed (SIGKILL) and restarted': 0,
       'extra worker started and stopped': 0,
@@ -196,6 +207,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       'supplier failing (500) stretches': 0,
       'supplier hanging stretches': 0,
       'payment provider down (503) stretches': 0,
+      'payment notices stopped (the provider answers when asked)': 0,
       'payment notices lost while the provider lags (made good by an incident)': 0,
       'scarce product restocked': 0,
     };
@@ -259,13 +271,21 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       faults['extra worker started and stopped'] += 1;
       await stretch(0.3, 0.4, () => (provider.down = true), () => (provider.down = false), 'payment provider down (503) stretches');
       await until(at(0.45));
-      // The provider's notices stop and its lookups lag: orders paid now are cancelled at their due
-      // time. Three more clients pay then; the lag lasts until they have (an API restart may hold them up).
+      // The provider's notices stop: buyers who pay now get their keys only when their orders ask
+      // the provider at their due time, past the delivery promise, and the product opens an incident.
+      // Four more clients pay then, so there are enough of them however short the run.
+      noticesStopped = true;
+      faults['payment notices stopped (the provider answers when asked)'] += 1;
+      const stopped = Promise.all(Array.from({ length: STOPPED_NOTICES }, () => traffic.runOne('noticeLost')));
+      // Then its lookups lag too: orders paid now are cancelled at their due time. Three more clients
+      // pay then; the lag lasts until they have (an API restart may hold them up).
+      await until(at(0.5));
       providerLags = true;
-      lostNotices = Promise.all(Array.from({ length: LOST_NOTICES }, () => traffic.runOne('noticeLost')));
+      lostNotices = Promise.all([stopped, ...Array.from({ length: LOST_NOTICES }, () => traffic.runOne('noticeLost'))]);
       await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
       while (hidden.length < LOST_NOTICES && Date.now() < end + 60_000) await sleep(250);
       providerLags = false;
+      noticesStopped = false;
       await until(at(0.6));
       await extraWorker.stop();
       // The store and the Temporal server go down and come back once each, when the soak started them.
@@ -291,20 +311,10 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     await Promise.all([load, killer, apiRestarts, timetable, restocker]);
     await lostNotices;
 
-    // ── Ops make good the payments whose notices were lost: an incident over the run, reconciled ─
+    // ── The product's incident for the lost notices: found by its watcher, reconciled by ops ──────
     for (const p of hidden) showAtProvider(p);
     faults['payment notices lost while the provider lags (made good by an incident)'] = hidden.length;
-    const ops = adminOf(apiUrls[0], keys.ops);
-    const incident = await ops('POST', '/v1/incidents', { title: 'Payment notices lost', cause: 'payment_provider', startedAt: new Date(started).toISOString(), endedAt: new Date().toISOString(), publicNote: 'Some payments were not confirmed in time; they are being made good.' });
-    await ops('POST', `/v1/incidents/${incident.incidentId}/reconcile`, { note: 'the provider lagged' });
-    for (const deadline = Date.now() + opts.settleSeconds * 1000; Date.now() < deadline; await sleep(1_000)) {
-      const seen = await ops('GET', `/v1/incidents/${incident.incidentId}`, undefined);
-      const done = seen.timeline.find((e: { type: string }) => e.type === 'reconciled');
-      if (done) {
-        say(`  incident reconciled: ${done.detail}`);
-        break;
-      }
-    }
+    const incidentCheck = await productIncidentMadeGood(adminOf(apiUrls[0], keys.ops), hidden, opts.settleSeconds * 1000, say);
 
     // ── Settle: everything healthy, stock for whoever waits, then no order left working ──────
     supplierMode.now = 'ok';
@@ -343,6 +353,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
       await everyHistoryReplays(bundle, histories),
       await nothingLost(store, traffic.placed.map((p) => p.orderId), traffic.acknowledged),
+      incidentCheck,
     ];
     // The last text is a real code: the search must have found it there, or it finds nothing anywhere.
     const leaks = invariants[3].violations;
@@ -439,6 +450,34 @@ export function soakMarkdown(r: SoakReport): string {
     ...Object.entries(r.memoryMb).map(([name, m]) => `| ${name} RSS, MB: first → last over its longest life; max of ${m.lives} lives | ${m.first} → ${m.last} over ${m.longestLifeSeconds} s; max ${m.max} |`),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The product, not ops, opens the incident for the lost notices (its watcher sees paid orders miss
+ * the delivery promise, most of them found paid only by asking the provider); ops reconcile it, and
+ * every payment whose order was cancelled while the provider lagged is among the orders it makes good.
+ */
+async function productIncidentMadeGood(ops: ReturnType<typeof adminOf>, hidden: PaymentWithoutNotice[], withinMs: number, say: (line: string) => void): Promise<Check> {
+  const name = 'the product opened an incident for the lost notices, and its reconciliation made them good';
+  const deadline = Date.now() + withinMs;
+  let incident: { incidentId: string; reason?: string } | undefined;
+  for (; !incident && Date.now() < deadline; await sleep(1_000)) {
+    const open = await ops('GET', '/v1/incidents?status=OPEN', undefined);
+    incident = open.items.find((i: { openedBy: string; cause: string }) => i.openedBy === 'system' && i.cause === 'payment_provider');
+  }
+  if (!incident) return { name, violations: [`no incident opened by the product for the payment provider within ${withinMs / 1000} s`] };
+  say(`  the product opened incident ${incident.incidentId}; reconciling it`);
+  await ops('POST', `/v1/incidents/${incident.incidentId}/reconcile`, { note: 'the provider lagged' });
+  for (; Date.now() < deadline; await sleep(1_000)) {
+    const seen = await ops('GET', `/v1/incidents/${incident.incidentId}`, undefined);
+    const done = seen.timeline.find((e: { type: string }) => e.type === 'reconciled');
+    if (!done) continue;
+    say(`  incident reconciled: ${done.detail}`);
+    const affected = await ops('GET', `/v1/incidents/${incident.incidentId}/orders`, undefined);
+    const listed = new Set(affected.items.filter((o: { reason: string }) => o.reason === 'cancelled_without_notice').map((o: { orderId: string }) => o.orderId));
+    return { name, violations: hidden.filter((p) => !listed.has(p.orderId)).map((p) => `order ${p.orderId}, paid while the provider lagged, is not among the incident's orders cancelled without a notice`) };
+  }
+  return { name, violations: [`incident ${incident.incidentId} not reconciled within ${withinMs / 1000} s`] };
 }
 
 function count(text: string, needle: string): number {

@@ -25,6 +25,8 @@ export interface SoakAccess {
   coupon: string;
   /** The buyer paid at the provider and the provider's notice never came (the provider shows the payment when asked, or later). */
   paidWithoutNotice: (payment: { orderId: string; paymentId: string; amount: Money }) => void;
+  /** The provider's notices have stopped: a buyer who pays now pays without one (the happy path becomes `noticeLost`). */
+  noticesStopped: () => boolean;
 }
 
 export const SCENARIOS = {
@@ -87,7 +89,8 @@ export class Traffic {
   /** One scenario: each kind once first (so a short run sees them all), then picked by weight. */
   async runOne(chosen?: Scenario): Promise<void> {
     const kinds = Object.keys(SCENARIOS) as Scenario[];
-    const scenario = chosen ?? (this.started < kinds.length ? kinds[this.started] : pick());
+    const picked = chosen ?? (this.started < kinds.length ? kinds[this.started] : pick());
+    const scenario = picked === 'happy' && this.access.noticesStopped() ? 'noticeLost' : picked;
     this.started += 1;
     const placed: Placed = { orderId: '', scenario, finished: false };
     try {

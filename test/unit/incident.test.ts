@@ -8,6 +8,7 @@ import {
   visibleTo,
   detectedCause,
   detectedIncident,
+  incidentToOpen,
   harmOf,
   lateForWatch,
   newIncident,
@@ -16,7 +17,6 @@ import {
   reconcileSummary,
   resolve,
   resolveRefusal,
-  shouldOpen,
   watchFrom,
   type IncidentInput,
   type OrderFacts,
@@ -78,10 +78,27 @@ describe('how an order was hurt', () => {
 });
 
 describe('the product opens an incident itself', () => {
-  it('when enough paid orders missed the promise and none is open', () => {
-    expect(shouldOpen({ lateOrders: 10, openIncident: false }, 10)).toBe(true);
-    expect(shouldOpen({ lateOrders: 9, openIncident: false }, 10)).toBe(false);
-    expect(shouldOpen({ lateOrders: 50, openIncident: true }, 10)).toBe(false);
+  it('when enough paid orders missed the promise and none is open, blaming what most of them point at', () => {
+    expect(incidentToOpen({ lateOrders: 10, openIncident: false }, 10)).toBe('delivery');
+    expect(incidentToOpen({ lateOrders: 10, learnedByAsking: 6, openIncident: false, openCauses: [] }, 10)).toBe('payment_provider');
+    expect(incidentToOpen({ lateOrders: 9, learnedByAsking: 9, openIncident: false }, 10)).toBeUndefined();
+  });
+
+  it('never twice for one outage: an open incident that explains the late orders holds the next one back', () => {
+    expect(incidentToOpen({ lateOrders: 50, learnedByAsking: 50, openIncident: true, openCauses: ['payment_provider'] }, 10)).toBeUndefined();
+    expect(incidentToOpen({ lateOrders: 50, openIncident: true, openCauses: ['delivery'] }, 10)).toBeUndefined();
+    expect(incidentToOpen({ lateOrders: 50, openIncident: true, openCauses: ['supplier'] }, 10)).toBeUndefined();
+    expect(incidentToOpen({ lateOrders: 50, learnedByAsking: 25, openIncident: true, openCauses: ['other'] }, 10)).toBeUndefined();
+    // A pass recorded before the watcher was told the open incidents' causes: the open one explains everything.
+    expect(incidentToOpen({ lateOrders: 50, learnedByAsking: 25, openIncident: true }, 10)).toBeUndefined();
+  });
+
+  it('once more for a second outage: lost notices during a delivery incident, slow deliveries during a payment one', () => {
+    expect(incidentToOpen({ lateOrders: 30, learnedByAsking: 10, openIncident: true, openCauses: ['delivery'] }, 10)).toBe('payment_provider');
+    expect(incidentToOpen({ lateOrders: 30, learnedByAsking: 9, openIncident: true, openCauses: ['supplier'] }, 10)).toBeUndefined();
+    expect(incidentToOpen({ lateOrders: 30, learnedByAsking: 20, openIncident: true, openCauses: ['payment_provider'] }, 10)).toBe('delivery');
+    expect(incidentToOpen({ lateOrders: 30, learnedByAsking: 21, openIncident: true, openCauses: ['payment_provider'] }, 10)).toBeUndefined();
+    expect(incidentToOpen({ lateOrders: 30, learnedByAsking: 15, openIncident: true, openCauses: ['payment_provider', 'delivery'] }, 10)).toBeUndefined();
   });
 
   it('counts an order late from when the buyer paid, and knows whether it learned of its payment by a notice or by asking', () => {
