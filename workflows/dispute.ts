@@ -43,7 +43,8 @@ export async function dispute(start: DisputeStart): Promise<DisputeState | null>
     const facts = await provider.readProviderDispute(waiting.shift() as DisputeNotice);
     if (!state) {
       const found = facts.orderId ? await store.disputedOrder({ orderId: facts.orderId }) : undefined;
-      if (!found?.known || (start.merchantId !== undefined && merchantOr(found.merchantId) !== start.merchantId)) {
+      // A dispute at the platform's own addresses (no merchant named) is the first shop's: its accounts are the platform's.
+      if (!found?.known || merchantOr(found.merchantId) !== merchantOr(start.merchantId)) {
         // Not one of our orders (or another merchant's): nothing to attach it to (an agent finds it in the provider's console).
         log.warn('dispute names no order of this shop', { dispute: name, orderId: facts.orderId, merchantId: start.merchantId });
         return null;

@@ -23,16 +23,17 @@ const BASE = 'https://platform.example.test';
  */
 describe("each merchant's own payment rail accounts", () => {
   const platformAlipay = new AlipayStandIn();
+  const platformWechat = new WechatPayStandIn();
   const alipayA = new AlipayStandIn();
   const alipayB = new AlipayStandIn();
   const wechatA = new WechatPayStandIn();
   const wechatB = new WechatPayStandIn();
   const stripeA = new StripeStandIn();
   const stripeB = new StripeStandIn();
-  const standIns: ProviderStandIn[] = [platformAlipay, alipayA, alipayB, wechatA, wechatB, stripeA, stripeB];
+  const standIns: ProviderStandIn[] = [platformAlipay, platformWechat, alipayA, alipayB, wechatA, wechatB, stripeA, stripeB];
   beforeAll(() => Promise.all(standIns.map((s) => s.start())));
   afterAll(() => Promise.all(standIns.map((s) => s.stop())));
-  const ctx = productWithShop(() => ({ ...platformAlipay.env(), API_KEYS: WITH_PLATFORM, PUBLIC_BASE_URL: BASE, PAYMENT_TIMEOUT }));
+  const ctx = productWithShop(() => ({ ...platformAlipay.env(), ...platformWechat.env(), API_KEYS: WITH_PLATFORM, PUBLIC_BASE_URL: BASE, PAYMENT_TIMEOUT }));
   const sku = 'own-rail-card';
   const price = { amount: 4200, currency: 'CNY' };
   let a: Merchant;
@@ -192,6 +193,19 @@ describe("each merchant's own payment rail accounts", () => {
     expect(Date.parse(view.resolutionDueAt) - Date.parse(view.createdAt)).toBe(4 * 86_400_000);
     untouchedElsewhere(placed.orderId, stripeA);
     expect(stripeA.server.requests.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
+  });
+
+  it("opens nothing on B's order for a WeChat Pay complaint at the platform's own address, which is the first shop's", async () => {
+    const placed = await order(b, 'wechatpay');
+    expect(wechatB.acknowledged(await send(wechatB, at(wechatB.paidNotice(placed.orderId, {}, placed.amount), `/v1/rails/wechatpay/notify/${b.merchantId}`)))).toBe(true);
+    await b.shop.waitFor(placed.orderId, 'DELIVERED');
+    // The platform's WeChat Pay account holds a complaint whose trade names B's order.
+    platformWechat.trade(placed.orderId, placed.amount);
+    const id = platformWechat.complain(placed.orderId, { detail: '卡密无效' });
+    expect(platformWechat.acknowledged(await send(platformWechat, platformWechat.complaintNotice(id, 'CREATE_COMPLAINT')))).toBe(true);
+    expect(await ctx.product.client.workflow.getHandle(disputeWorkflowId('wechatpay', id)).result()).toBeNull();
+    expect(await ctx.product.store.complaintViews.countDocuments({ orderId: placed.orderId })).toBe(0);
+    expect((await b.shop.view(placed.orderId)).status).toBe('DELIVERED');
   });
 
   it("opens nothing on A's order for a dispute at B's Stripe account that names it", async () => {
