@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { mongo } from 'mongoose';
 import { ZodError } from 'zod';
 
 export interface ErrorDetail {
@@ -59,7 +60,7 @@ export function errorHandler(log: (err: unknown, status: number) => void): Error
   };
 }
 
-function toHttpError(err: unknown): HttpError {
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ZodError) return badRequest('the request is not valid', zodDetails(err));
   const e = err as { type?: string; status?: number; name?: string; message?: string };
@@ -83,9 +84,18 @@ function toHttpError(err: unknown): HttpError {
   return new HttpError(500, 'internal', 'something went wrong on our side; it has been logged');
 }
 
+/**
+ * Temporal or the store cannot be reached. Every network failure of the store's driver is one
+ * (a connection cut mid-request, a timeout, a pool cleared after the store restarted), not only
+ * those it names so: a request caught by a restart is told to come back, not that we failed.
+ */
 function isUnavailable(err: unknown): boolean {
   const e = err as { name?: string; code?: number | string; message?: string };
   return (
+    err instanceof mongo.MongoNetworkError ||
+    err instanceof mongo.MongoServerSelectionError ||
+    err instanceof mongo.MongoNotConnectedError ||
+    err instanceof mongo.MongoTopologyClosedError ||
     e.name === 'ServiceError' ||
     e.name === 'MongoServerSelectionError' ||
     e.name === 'MongoNetworkError' ||
