@@ -12,9 +12,9 @@ import { MERCHANT, ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { merchantOr } from '../domain/merchant';
 import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { latePaymentWorkflowId, newOrderState } from '../domain/orderLife';
-import { orderViewRow, projectNewer } from '../db/projection';
+import { orderViewRow, projectOrderRow } from '../db/projection';
 import { lateNotesOf } from '../db/orderNotes';
-import { CoalescedReads } from '../db/coalescedReads';
+import { OrderViewReads } from '../db/orderViewReads';
 import { conflict, notFound } from './errors';
 
 /**
@@ -22,15 +22,15 @@ import { conflict, notFound } from './errors';
  * an order's state itself; the order workflow is the single writer.
  */
 export class OrderGateway {
-  /** Buyers' pages ask about their orders again and again; their reads go to the store together. */
-  private readonly rows: CoalescedReads<{ _id: string; view: OrderView; lateNotes?: boolean }>;
+  /** Buyers' pages ask about their orders again and again: read together, and whole only when they moved. */
+  private readonly rows: OrderViewReads;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly store: Store,
   ) {
-    this.rows = new CoalescedReads((ids) => store.orderViews.find({ _id: { $in: ids } }, { view: 1, lateNotes: 1 }).lean(), (row) => row._id);
+    this.rows = new OrderViewReads(store);
   }
 
   /** Start the order's workflow; starting it again (an idempotent retry) is not an error. */
@@ -80,7 +80,7 @@ export class OrderGateway {
   /** A new order is listed and readable the moment it is taken; its workflow's first step supersedes this row. */
   async showNew(input: OrderInput): Promise<void> {
     const { view, statusSince } = newOrderState(input);
-    await projectNewer(this.store.orderViews, orderViewRow(0, view, statusSince, input.listing ?? {}));
+    await projectOrderRow(this.store, orderViewRow(0, view, statusSince, input.listing ?? {}));
   }
 
   /**

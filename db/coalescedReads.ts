@@ -13,6 +13,8 @@ interface Waiter<Row> {
 export class CoalescedReads<Row> {
   private queued = new Map<string, Waiter<Row>[]>();
   private reading = false;
+  private lastStart = -Infinity;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     /** The rows of these ids that exist, in any order. */
@@ -20,6 +22,11 @@ export class CoalescedReads<Row> {
     private readonly idOf: (row: Row) => string,
     /** The most ids one read asks for. */
     private readonly most = 500,
+    /**
+     * Reads begin at least this far apart: an ask waits up to this long for the next read, which
+     * takes every ask of the meantime along (a quick store would otherwise be sent a command per ask).
+     */
+    private readonly gapMs = 0,
   ) {}
 
   /** The row of `id`, or undefined when there is none. */
@@ -33,7 +40,16 @@ export class CoalescedReads<Row> {
   }
 
   private readNext(): void {
-    if (this.reading || this.queued.size === 0) return;
+    if (this.reading || this.queued.size === 0 || this.timer) return;
+    const wait = this.lastStart + this.gapMs - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.readNext();
+      }, wait);
+      return;
+    }
+    this.lastStart = Date.now();
     const batch = new Map<string, Waiter<Row>[]>();
     for (const [id, waiters] of this.queued) {
       if (batch.size >= this.most) break;

@@ -29,6 +29,17 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
   }
 }
 
+/**
+ * An order's read-model row at its step (unless a newer one stands), then the step it stands at in
+ * order_versions (db/orderViewReads.ts asks that first). Both are written before the step is shown
+ * to anyone (an answer, a webhook), so a reader who was told of a step finds its version.
+ */
+export async function projectOrderRow(store: Store, row: OrderViewDoc): Promise<OrderViewDoc> {
+  const stands = await projectNewer(store.orderViews, row);
+  await projectNewer(store.orderVersions, { _id: row._id, seq: stands.seq });
+  return stands;
+}
+
 /** Orders counted by merchant and the status their read model shows, for the metrics. */
 export async function ordersByStatus(store: Store): Promise<{ merchantId: string; status: string; orders: number }[]> {
   const rows = await store.orderViews.aggregate<{ _id: { merchantId?: string | null; status: string }; n: number }>([{ $group: { _id: { merchantId: '$merchantId', status: '$status' }, n: { $sum: 1 } } }]);

@@ -1,12 +1,13 @@
 import { CoalescedReads } from '../../db/coalescedReads';
 
 /** A store whose reads the test answers by hand, recording what each asked for. */
-function manualStore() {
+function manualStore(gapMs = 0) {
   const reads: { ids: string[]; answer: (rows: { id: string; v: number }[]) => void; fail: (err: Error) => void }[] = [];
   const reader = new CoalescedReads<{ id: string; v: number }>(
     (ids) => new Promise((resolve, reject) => reads.push({ ids, answer: resolve, fail: reject })),
     (row) => row.id,
     3,
+    gapMs,
   );
   return { reads, reader };
 }
@@ -68,5 +69,29 @@ describe('coalesced reads by id', () => {
     await settle();
     reads[1].answer([{ id: 'b', v: 2 }]);
     expect(await later).toEqual({ id: 'b', v: 2 });
+  });
+
+  it('with a gap, begins reads at least that far apart, the next one taking every ask of the meantime', async () => {
+    jest.useFakeTimers();
+    try {
+      const { reads, reader } = manualStore(50);
+      const a = reader.get('a');
+      expect(reads.map((r) => r.ids)).toEqual([['a']]);
+      reads[0].answer([{ id: 'a', v: 1 }]);
+      expect(await a).toEqual({ id: 'a', v: 1 });
+      const [b, c] = [reader.get('b'), reader.get('c')];
+      await jest.advanceTimersByTimeAsync(49);
+      expect(reads).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reads.map((r) => r.ids)).toEqual([['a'], ['b', 'c']]);
+      reads[1].answer([{ id: 'b', v: 2 }, { id: 'c', v: 3 }]);
+      expect(await Promise.all([b, c])).toEqual([{ id: 'b', v: 2 }, { id: 'c', v: 3 }]);
+      // Long after the last read, an ask is read at once.
+      await jest.advanceTimersByTimeAsync(500);
+      reader.get('d');
+      expect(reads).toHaveLength(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
