@@ -22,8 +22,9 @@ const KEPT_VIEWS = 5_000;
  * the order stands at (its order_versions row, a few bytes), with every other ask of the moment
  * (CoalescedReads); the view row itself, about four times the store's work, is read only when that
  * step is newer than the view kept here from the last read. Both reads begin after the ask, and the
- * order writes its version after its row and before it shows the step to anyone, so an answer is
- * never older than what its asker was told. An order with no version row (written before them, or
+ * order writes its version and its row before it shows the step to anyone, so an answer is never
+ * older than what its asker was told (a view kept at a step is served only while the version says
+ * no newer one was written). An order with no version row (written before them, or
  * with notes added after it closed, db/orderNotes.ts) is read whole each time.
  */
 export class OrderViewReads {

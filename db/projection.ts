@@ -30,13 +30,13 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
 }
 
 /**
- * An order's read-model row at its step (unless a newer one stands), then the step it stands at in
- * order_versions (db/orderViewReads.ts asks that first). Both are written before the step is shown
- * to anyone (an answer, a webhook), so a reader who was told of a step finds its version.
+ * An order's read-model row at its step (unless a newer one stands), and beside it the newest step
+ * in order_versions (db/orderViewReads.ts asks that first). Written together, not one after the
+ * other, to keep the order's step one store round trip long: both are written before the step is
+ * shown to anyone (an answer, a webhook), which is all a reader needs.
  */
 export async function projectOrderRow(store: Store, row: OrderViewDoc): Promise<OrderViewDoc> {
-  const stands = await projectNewer(store.orderViews, row);
-  await projectNewer(store.orderVersions, { _id: row._id, seq: stands.seq });
+  const [stands] = await Promise.all([projectNewer(store.orderViews, row), projectNewer(store.orderVersions, { _id: row._id, seq: row.seq })]);
   return stands;
 }
 

@@ -259,7 +259,7 @@ orderViewSchema.index({ merchantId: 1, createdAt: 1 });
 orderViewSchema.index({ merchantId: 1, status: 1, statusSince: 1 });
 
 /**
- * The step an order's read-model row stands at, in a row of its own, written after the row: a buyer's
+ * The newest step an order's read-model row was written at, in a row of its own: a buyer's
  * page polling the order asks this (a few bytes; the embedded store reads a whole view row for about
  * four times the work) and is read the view again only when it moved (db/orderViewReads.ts). No row:
  * the order is read whole each time (rows written before it, and orders with late notes).
