@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { orderViewRow, projectOrderRow } from '../db/projection';
+import { orderViewRow, projectNewer } from '../db/projection';
 import { figuresChange, orderEntry } from '../db/report/entries';
 import { recordEntry } from '../db/report/ledger';
 import { addOrderNote } from '../db/orderNotes';
@@ -59,7 +59,7 @@ export function readModelActivities(deps: ActivityDeps) {
     // DELIVERED projection, known by reading what stood before.
     const before = !step && view.status === 'DELIVERED' ? await store.orderViews.findById(view.orderId, { status: 1 }).lean() : null;
     const delivers = step ? step.events.some((e) => e.type === 'order.delivered') : view.status === 'DELIVERED' && before?.status !== 'DELIVERED';
-    const stands = await projectOrderRow(store, { _id: view.orderId, ...fields });
+    const stands = await projectNewer(store.orderViews, { _id: view.orderId, ...fields });
     if (delivers && stands.seq === seq && view.paidAt && view.deliveredAt) {
       observeDelivery((Date.parse(view.deliveredAt) - Date.parse(view.paidAt)) / 1000);
     }

@@ -12,7 +12,7 @@ import { MERCHANT, ORDER_STATUS, SKU } from '../domain/searchAttributes';
 import { merchantOr } from '../domain/merchant';
 import { CONFLICT, paymentNotified } from '../workflows/messages';
 import { latePaymentWorkflowId, newOrderState } from '../domain/orderLife';
-import { orderViewRow, projectOrderRow } from '../db/projection';
+import { orderViewRow, projectNewer } from '../db/projection';
 import { lateNotesOf } from '../db/orderNotes';
 import { OrderViewReads } from '../db/orderViewReads';
 import { conflict, notFound } from './errors';
@@ -80,7 +80,7 @@ export class OrderGateway {
   /** A new order is listed and readable the moment it is taken; its workflow's first step supersedes this row. */
   async showNew(input: OrderInput): Promise<void> {
     const { view, statusSince } = newOrderState(input);
-    await projectOrderRow(this.store, orderViewRow(0, view, statusSince, input.listing ?? {}));
+    await projectNewer(this.store.orderViews, orderViewRow(0, view, statusSince, input.listing ?? {}));
   }
 
   /**

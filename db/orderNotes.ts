@@ -9,8 +9,6 @@ import { isDuplicateKeyError, type Store } from './store';
  */
 export async function addOrderNote(store: Store, noteId: string, orderId: string, entry: TimelineEntry): Promise<void> {
   await store.orderViews.updateOne({ _id: orderId }, { $set: { lateNotes: true } });
-  // Its version row goes, so readers keeping its view read it whole from now on (db/orderViewReads.ts).
-  await store.orderVersions.deleteOne({ _id: orderId });
   try {
     await store.orderNotes.create({ _id: noteId, orderId, ...entry, at: new Date(entry.at) });
   } catch (err) {

@@ -29,17 +29,6 @@ export async function projectNewer<T extends { _id: string; seq: number }>(model
   }
 }
 
-/**
- * An order's read-model row at its step (unless a newer one stands), and beside it the newest step
- * in order_versions (db/orderViewReads.ts asks that first). Written together, not one after the
- * other, to keep the order's step one store round trip long: both are written before the step is
- * shown to anyone (an answer, a webhook), which is all a reader needs.
- */
-export async function projectOrderRow(store: Store, row: OrderViewDoc): Promise<OrderViewDoc> {
-  const [stands] = await Promise.all([projectNewer(store.orderViews, row), projectNewer(store.orderVersions, { _id: row._id, seq: row.seq })]);
-  return stands;
-}
-
 /** Orders counted by merchant and the status their read model shows, for the metrics. */
 export async function ordersByStatus(store: Store): Promise<{ merchantId: string; status: string; orders: number }[]> {
   const rows = await store.orderViews.aggregate<{ _id: { merchantId?: string | null; status: string }; n: number }>([{ $group: { _id: { merchantId: '$merchantId', status: '$status' }, n: { $sum: 1 } } }]);

@@ -258,18 +258,6 @@ orderViewSchema.index({ deliveredMinute: 1 }, { sparse: true });
 orderViewSchema.index({ merchantId: 1, createdAt: 1 });
 orderViewSchema.index({ merchantId: 1, status: 1, statusSince: 1 });
 
-/**
- * The newest step an order's read-model row was written at, in a row of its own: a buyer's
- * page polling the order asks this (a few bytes; the embedded store reads a whole view row for about
- * four times the work) and is read the view again only when it moved (db/orderViewReads.ts). No row:
- * the order is read whole each time (rows written before it, and orders with late notes).
- */
-export interface OrderVersionDoc {
-  _id: string;
-  seq: number;
-}
-export const orderVersionSchema = new Schema<OrderVersionDoc>({ _id: String, seq: { type: Number, required: true } }, { versionKey: false });
-
 /** Every signed payment notice, kept so reconciliation can find one whose signal was lost. */
 export interface PaymentEventDoc {
   _id: string;

@@ -17,7 +17,6 @@ import {
   keySchema,
   orderAccessSchema,
   orderNoteSchema,
-  orderVersionSchema,
   orderViewSchema,
   outboxSchema,
   paymentEventSchema,
@@ -45,7 +44,6 @@ import {
   type KeyDoc,
   type OrderAccessDoc,
   type OrderNoteDoc,
-  type OrderVersionDoc,
   type OrderViewDoc,
   type OutboxDoc,
   type PaymentEventDoc,
@@ -74,7 +72,6 @@ export interface Store {
   actionRequests: Model<ActionRequestDoc>;
   orderViews: Model<OrderViewDoc>;
   orderNotes: Model<OrderNoteDoc>;
-  orderVersions: Model<OrderVersionDoc>;
   paymentEvents: Model<PaymentEventDoc>;
   refunds: Model<RefundDoc>;
   /** Refunds the provider refused, waiting on a person (see RefundAttentionDoc). */
@@ -135,7 +132,6 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     complaintViews: connection.model<ComplaintViewDoc>('ComplaintView', complaintViewSchema, 'complaint_views'),
     complaintQueue: connection.model<ComplaintQueueDoc>('ComplaintQueueEntry', complaintQueueSchema, 'complaint_queue'),
     orderNotes: connection.model<OrderNoteDoc>('OrderNote', orderNoteSchema, 'order_notes'),
-    orderVersions: connection.model<OrderVersionDoc>('OrderVersion', orderVersionSchema, 'order_versions'),
     reportInbox: connection.model<ReportFactDoc>('ReportFact', reportFactSchema, 'report_inbox'),
     reportHours: (month) => monthly(connection, 'ReportHours', reportHourSchema, 'report_hours', month),
     reportDays: (month) => monthly(connection, 'ReportDays', reportDaySchema, 'report_days', month),
@@ -159,7 +155,7 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
   };
   const models: Model<any>[] = [
     store.products, store.keys, store.claims, store.orderAccess, store.idempotency,
-    store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes, store.orderVersions,
+    store.orderViews, store.paymentEvents, store.refunds, store.refundAttention, store.outbox, store.complaintViews, store.complaintQueue, store.orderNotes,
     store.reportNotes, store.stockAlerts, store.emailsSent, store.feedback, store.attachments,
     store.coupons, store.couponClaims, store.couponRedemptions,
     store.merchants, store.merchantKeys,
