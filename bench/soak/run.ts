@@ -187,6 +187,8 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
     const hidden: PaymentWithoutNotice[] = [];
     let providerLags = false;
     let noticesStopped = false;
+    /** Payments made while the notices had stopped and the provider still answered lookups. */
+    let shownWhileStopped = 0;
     // The provider says when the buyer paid, as every real one does: the order is paid from then.
     const paidAt = new Map<string, string>();
     const showAtProvider = (p: PaymentWithoutNotice) => provider.payments.set(p.orderId, [{ paymentId: p.paymentId, status: 'succeeded', amount: p.amount, paidAt: paidAt.get(p.paymentId) }]);
@@ -195,6 +197,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       withoutNotice.push(p);
       if (providerLags) hidden.push(p);
       else showAtProvider(p);
+      if (noticesStopped && !providerLags) shownWhileStopped += 1;
     };
 
     // ── Load and faults, on a timetable over the run ─────────────────────────────────────────
@@ -278,8 +281,11 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       faults['payment notices stopped (the provider answers when asked)'] += 1;
       const stopped = Promise.all(Array.from({ length: STOPPED_NOTICES }, () => traffic.runOne('noticeLost')));
       // Then its lookups lag too: orders paid now are cancelled at their due time. Three more clients
-      // pay then; the lag lasts until they have (an API restart may hold them up).
+      // pay then; the lag lasts until they have (an API restart may hold them up). It begins once
+      // the four have paid, however slowly their orders were taken (in a short run the stretch's
+      // first half is a second or two).
       await until(at(0.5));
+      while (shownWhileStopped < STOPPED_NOTICES && Date.now() < end + 60_000) await sleep(250);
       providerLags = true;
       lostNotices = Promise.all([stopped, ...Array.from({ length: LOST_NOTICES }, () => traffic.runOne('noticeLost'))]);
       await stretch(0.5, 0.55, () => (supplierMode.now = 'hanging'), () => (supplierMode.now = 'ok'), 'supplier hanging stretches');
