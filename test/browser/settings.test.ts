@@ -125,7 +125,7 @@ describe("a merchant's settings page", () => {
     // Switched once the tabs are acme's (they are drawn again, so a click before may land on another).
     await page.locator(`nav[data-acting-for="${acme.merchantId}"]`).waitFor();
     await page.locator('[data-tab="settings"]').click();
-    await page.locator(`[data-settings="${acme.merchantId}"]`).waitFor();
+    await page.locator(`[data-settings="${acme.merchantId}"][aria-busy="false"]`).waitFor();
     const addresses = await page.locator('[data-notice-address]').evaluateAll((els) => els.map((e) => e.getAttribute('data-notice-address')));
     expect(addresses).toEqual([
       `${PUBLIC}/v1/payments/notify/${acme.merchantId}`,

@@ -62,7 +62,8 @@ export function SettingsView({ me }) {
   // Where providers reach this product (PUBLIC_BASE_URL), else the address the console was opened at.
   const address = (path) => `${PUBLIC_BASE_URL ?? location.origin}${path}`;
   const common = { base, onSaved: settings.set };
-  return html`<section class="settings" data-settings=${me.merchantId}>
+  // Busy until the stored settings are in: screen readers wait, and so can a test.
+  return html`<section class="settings" data-settings=${me.merchantId} aria-busy=${s ? 'false' : 'true'}>
     <h3>${t('settingsOf', { id: me.merchantId })}</h3>
     <p class="muted small">${t('settingsIntro')}</p>
     <${Loading} state=${settings} />
