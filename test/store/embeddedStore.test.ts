@@ -116,6 +116,10 @@ describe('the lookups the product makes are index searches', () => {
     await expectIndexSearch(model(), filter, indexes);
   });
 
+  it('the orders that need a person (the stuck list, the metrics): a sparse string field compared with ""', async () => {
+    await expectIndexSearch(store.orderViews, { needsAttention: { $gt: '' } }, ['needsAttention_1']);
+  });
+
   it('the keys a buyer fetches: keys and claims by _id $in', async () => {
     await expectIndexSearch(store.keys, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
     await expectIndexSearch(store.claims, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
@@ -186,6 +190,15 @@ describe('equality pushed down to SQLite answers as MongoDB does', () => {
     expect(await ids({ tag: { $in: ['y', awkward] } })).toEqual(['array', awkward, 'other'].sort());
     expect(await ids({ _id: { $in: ['plain', 'other', 'missing', oid] } })).toEqual([oid.toHexString(), 'other', 'plain'].sort());
     expect(await ids({ ref: { $in: [oid, 'nothing'] } })).toEqual(['array', 'plain']);
+  });
+
+  it('comparisons with a string match strings and arrays holding one, no other type', async () => {
+    expect(await ids({ tag: { $gt: '' } })).toEqual(['array', awkward, oid.toHexString(), 'other', 'plain'].sort());
+    expect(await ids({ tag: { $gt: 'x' } })).toEqual(['array', 'other']);
+    expect(await ids({ tag: { $gte: 'x' } })).toEqual(['array', 'other', 'plain']);
+    expect(await ids({ tag: { $gte: 'a', $lt: 'c' } })).toEqual([awkward, oid.toHexString()].sort());
+    // Bools and numbers are not strings: only the document whose flag is the string 'true'.
+    expect(await ids({ flag: { $gt: '' } })).toEqual(['empty-array']);
   });
 
   it('conditions it cannot push down still hold: $in with other types, $ne, dotted paths', async () => {
