@@ -120,6 +120,10 @@ describe('the lookups the product makes are index searches', () => {
     await expectIndexSearch(store.orderViews, { needsAttention: { $gt: '' } }, ['needsAttention_1']);
   });
 
+  it("an incident's orders: a window of creation dates", async () => {
+    await expectIndexSearch(store.orderViews, { createdAt: { $gte: new Date('2026-12-04T03:00:00Z'), $lte: new Date('2026-12-04T05:00:00Z') } }, ['createdAt_1']);
+  });
+
   it('the keys a buyer fetches: keys and claims by _id $in', async () => {
     await expectIndexSearch(store.keys, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
     await expectIndexSearch(store.claims, { _id: { $in: ['k1', 'k2', 'k3'] } }, ['_id_']);
@@ -131,7 +135,7 @@ describe('the lookups the product makes are index searches', () => {
   });
 });
 
-describe('equality pushed down to SQLite answers as MongoDB does', () => {
+describe('conditions pushed down to SQLite answer as MongoDB does', () => {
   let things: Collection<Document>;
   const oid = new ObjectId();
   const awkward = 'a<b&"c\\d é\u2028';
@@ -199,6 +203,29 @@ describe('equality pushed down to SQLite answers as MongoDB does', () => {
     expect(await ids({ tag: { $gte: 'a', $lt: 'c' } })).toEqual([awkward, oid.toHexString()].sort());
     // Bools and numbers are not strings: only the document whose flag is the string 'true'.
     expect(await ids({ flag: { $gt: '' } })).toEqual(['empty-array']);
+  });
+
+  it('a window of dates matches the dates in it and arrays holding one, not the same milliseconds as a number', async () => {
+    const at = raw('pushdown_dates');
+    await at.createIndexes([{ key: { at: 1 } }]);
+    const day = (d: number) => new Date(Date.UTC(2026, 11, d));
+    await at.insertMany([
+      { _id: 'before', at: day(1) },
+      { _id: 'first', at: day(2) },
+      { _id: 'inside', at: new Date(day(2).getTime() + 1) },
+      { _id: 'last', at: day(3) },
+      { _id: 'after', at: day(4) },
+      { _id: 'array', at: [day(1), new Date(day(2).getTime() + 5)] },
+      { _id: 'number', at: day(2).getTime() + 1 },
+      { _id: 'string', at: day(2).toISOString() },
+      { _id: 'long ago', at: new Date('1990-01-01T00:00:00Z') },
+    ]);
+    const dated = async (filter: Filter<Document>) => (await at.find(filter).toArray()).map((d) => String(d._id)).sort();
+    expect(await dated({ at: { $gte: day(2), $lte: day(3) } })).toEqual(['array', 'first', 'inside', 'last']);
+    expect(await dated({ at: { $gt: day(2), $lt: day(3) } })).toEqual(['array', 'inside']);
+    // A window reaching back past 2001 (dates of fewer digits) is left to FerretDB, and still answers right.
+    expect(await dated({ at: { $gte: new Date('1980-01-01T00:00:00Z'), $lt: day(2) } })).toEqual(['array', 'before', 'long ago']);
+    expect((await at.find({ at: { $gte: new Date('1980-01-01T00:00:00Z'), $lt: day(2) } }).explain()).filterPushdown).toBe(false);
   });
 
   it('conditions it cannot push down still hold: $in with other types, $ne, dotted paths', async () => {
