@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { stockLevels } from '../db/stockAlerts';
 import { complaintsByStatus, complaintsPastDeadline } from '../db/complaintQueue';
-import { openIncidentCount } from '../db/incidents';
+import { openIncidentsByMerchant } from '../db/incidents';
 import { ordersByStatus, sittingSince } from '../db/projection';
 import { parseDuration } from '../domain/duration';
 import { STUCK_AFTER } from '../domain/order';
@@ -46,7 +46,7 @@ export function createApp(deps: ApiDeps): Express {
     complaintsByStatus: () => complaintsByStatus(deps.store),
     complaintsPastDeadline: () => complaintsPastDeadline(deps.store),
     reservationsSwept: () => deps.store.sweptReservations.countDocuments(),
-    incidentsOpen: () => openIncidentCount(deps.store),
+    incidentsOpen: () => openIncidentsByMerchant(deps.store),
   }, { rails: railsOn(deps.config.rails) });
   app.disable('x-powered-by');
   // Only proxies on private networks may tell us the client's address (rate limits key on it).

@@ -40,8 +40,8 @@ export interface MetricSources {
   complaintsPastDeadline(): Promise<{ merchantId: string; sla: 'first_response' | 'resolution'; complaints: number }[]>;
   /** Reserved keys the reservation sweep has returned to stock, ever (each is recorded in the store). */
   reservationsSwept(): Promise<number>;
-  /** Incidents open now (declared by ops or opened by the product's watcher). */
-  incidentsOpen?(): Promise<number>;
+  /** Incidents open now (declared by ops or opened by the product's watcher), by the merchant they concern (none: platform-wide). */
+  incidentsOpen?(): Promise<{ merchantId?: string; incidents: number }[]>;
 }
 
 /** The rails whose notices this process takes: each has a series per outcome from the start. */
@@ -73,10 +73,14 @@ export function createMetrics(sources: MetricSources, { rails }: MetricOptions) 
   if (incidentsOpen) {
     new Gauge({
       name: 'kamiflow_incidents_open',
-      help: 'Incidents open now, declared by ops or opened by the product when paid orders miss the delivery promise; /v1/incidents lists them',
+      help: `Incidents open now, declared by ops or opened by the product when paid orders miss the delivery promise, by merchant ("${EVERY_MERCHANT}": platform-wide, every merchant's); /v1/incidents lists them`,
+      labelNames: ['merchant'],
       registers: [registry],
       async collect() {
-        this.set(await incidentsOpen());
+        const open = await incidentsOpen();
+        this.reset();
+        for (const merchant of [EVERY_MERCHANT, DEFAULT_MERCHANT]) this.set({ merchant }, 0);
+        for (const { merchantId, incidents } of open) this.set({ merchant: merchantId ?? EVERY_MERCHANT }, incidents);
       },
     });
   }
@@ -234,6 +238,9 @@ function setEveryLabel<L extends string>(gauge: Gauge<'merchant' | L>, name: L, 
   gauge.reset();
   for (const merchant of merchants) for (const value of values) gauge.set({ merchant, [name]: value } as Record<'merchant' | L, string>, of.get(`${merchant}\u0000${value}`) ?? 0);
 }
+
+/** The merchant label of what concerns every merchant (a platform-wide incident): no merchant id can be it. */
+export const EVERY_MERCHANT = '*';
 
 /**
  * The one label of every request no route answers (a 404, a probe): the route template, never the

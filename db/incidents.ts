@@ -100,8 +100,11 @@ export async function incidentsShownSince(store: Store, merchantId: string, sinc
   return rows.map((r) => r.view);
 }
 
-export async function openIncidentCount(store: Store): Promise<number> {
-  return (await incidents(store)).countDocuments({ status: 'OPEN' });
+/** Incidents open now, by the merchant they concern (none: platform-wide). */
+export async function openIncidentsByMerchant(store: Store): Promise<{ merchantId?: string; incidents: number }[]> {
+  const counted = new Map<string | undefined, number>();
+  for (const { merchantId } of await openIncidents(store)) counted.set(merchantId, (counted.get(merchantId) ?? 0) + 1);
+  return [...counted].map(([merchantId, incidents]) => ({ ...(merchantId ? { merchantId } : {}), incidents }));
 }
 
 /** The open incidents' owners (absent = platform-wide) and causes: the watcher asks whether one covers an outage, and which late orders it explains. */

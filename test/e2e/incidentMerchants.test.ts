@@ -53,6 +53,10 @@ describe('incidents per merchant', () => {
     const { incidentId } = declared.body;
     expect(declared.body).toMatchObject({ merchantId: 'inc-a', affected: { orders: 1, buyers: 1 } });
     expect(await orderIds(a.shop.ops, incidentId)).toEqual([placed.a.orderId]);
+    // Counted as A's on /metrics, not as every merchant's.
+    const metrics = await (await fetch(`${ctx.product.api.url}/metrics`)).text();
+    expect(metrics).toMatch(/^kamiflow_incidents_open\{merchant="inc-a"\} 1$/m);
+    expect(metrics).not.toMatch(/^kamiflow_incidents_open\{merchant="inc-b"\}/m);
 
     for (const path of [`/v1/incidents/${incidentId}`, `/v1/incidents/${incidentId}/orders`]) expect((await b.shop.ops.get(path)).status).toBe(404);
     expect((await b.shop.ops.post(`/v1/incidents/${incidentId}/resolve`, { publicNote: 'not mine' })).status).toBe(404);

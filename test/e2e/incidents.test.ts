@@ -172,7 +172,7 @@ describe('the product opens an incident itself', () => {
       expect(opened).toHaveLength(1);
       expect(opened[0]).toMatchObject({ openedBy: 'system', cause: 'delivery', status: 'OPEN' });
       const metrics = await (await fetch(`${product.api.url}/metrics`)).text();
-      expect(metrics).toMatch(/^kamiflow_incidents_open 1$/m);
+      expect(metrics).toMatch(/^kamiflow_incidents_open\{merchant="\*"\} 1$/m);
       const hurt = (await shop.ops.get(`/v1/incidents/${opened[0].incidentId}/orders`)).body;
       expect(hurt.items.map((o: { orderId: string; reason: string }) => [o.orderId, o.reason]).sort()).toEqual(
         [[first.orderId, 'undelivered'], [second.orderId, 'undelivered']].sort(),
@@ -184,7 +184,7 @@ describe('the product opens an incident itself', () => {
       expectStatus(await shop.ops.post(`/v1/incidents/${opened[0].incidentId}/resolve`, { publicNote: 'Restocked.' }), 200, 'resolve');
       await waitPasses(4);
       expect((await shop.ops.get('/v1/incidents')).body.items).toHaveLength(1);
-      expect(await (await fetch(`${product.api.url}/metrics`)).text()).toMatch(/^kamiflow_incidents_open 0$/m);
+      expect(await (await fetch(`${product.api.url}/metrics`)).text()).toMatch(/^kamiflow_incidents_open\{merchant="\*"\} 0$/m);
     } finally {
       await stopWatcher(product);
     }
