@@ -17,6 +17,15 @@ export const IMPORT_BODY_LIMIT = '8mb';
 /** Orders, complaints (5000 characters and 10 pieces of evidence), actions: far below this. */
 export const BODY_LIMIT = '256kb';
 
+/**
+ * How long an idle keep-alive connection stays open. Proxies and load balancers keep their idle
+ * connections to the API for up to a minute (nginx's upstream keepalive_timeout, set to 50 s in
+ * ops/nginx/kamiflow.conf; 60 s at most cloud load balancers) and so do storefronts' HTTP clients: if
+ * the API closed one sooner (node's default is 5 s), a request sent on it as it closed would meet a
+ * reset, which a proxy answers 502 without trying again for a POST (an order, a payment notice).
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** helmet's headers (nosniff, frame-ancestors none, HSTS, a same-origin CSP for the pages we serve). */
 export function securityHeaders(): RequestHandler {
   return helmet();

@@ -10,7 +10,7 @@ import { RecentSettings } from '../db/merchantSettings';
 import { MerchantRails } from '../payments/merchantRails';
 import { createApp } from './app';
 import { OrderGateway } from './gateway';
-import { answerUnparsableRequests } from './httpGuards';
+import { KEEP_ALIVE_MS, answerUnparsableRequests } from './httpGuards';
 import { RestockGateway } from './restockGateway';
 
 export interface RunningApi {
@@ -23,6 +23,7 @@ export interface RunningApi {
 
 /** How long requests in flight may finish when the API stops. */
 const STOP_GRACE_MS = 2_000;
+
 
 /** Connect to Temporal and the store, then serve. */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
@@ -38,6 +39,9 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     // Express 5 hands a failure to listen (the port taken) to this callback.
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Past the keep-alive time, so a connection is never cut by the one while it waits by the other.
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   answerUnparsableRequests(server);
   const port = (server.address() as AddressInfo).port;
   logger.info({ port }, 'api listening');

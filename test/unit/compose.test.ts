@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { parse } from 'yaml';
+import { KEEP_ALIVE_MS } from '../../api/httpGuards';
 import { loadConfig } from '../../config';
 
 /**
@@ -158,6 +159,10 @@ describe('docker-compose.yml', () => {
     expect(nginx).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;/);
     const readTimeout = Number(/proxy_read_timeout\s+(\d+)s;/.exec(nginx)?.[1]);
     expect(readTimeout).toBeGreaterThan(20);
+    // Its idle connections to the APIs close on its side first: never a request on one an API is closing.
+    expect(upstream).toMatch(/^\s*keepalive\s+\d+;/m);
+    const idle = Number(/^\s*keepalive_timeout\s+(\d+)s;/m.exec(upstream)?.[1]);
+    expect(idle * 1000).toBeLessThan(KEEP_ALIVE_MS);
     expect(services.proxy.volumes).toEqual(['./ops/nginx/kamiflow.conf:/etc/nginx/conf.d/default.conf:ro']);
   });
 });
