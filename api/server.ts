@@ -24,7 +24,6 @@ export interface RunningApi {
 /** How long requests in flight may finish when the API stops. */
 const STOP_GRACE_MS = 2_000;
 
-
 /** Connect to Temporal and the store, then serve. */
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
   const connection = await Connection.connect({ address: config.temporal.address });
@@ -40,7 +39,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     const s = app.listen(config.port, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   server.keepAliveTimeout = KEEP_ALIVE_MS;
-  // Past the keep-alive time, so a connection is never cut by the one while it waits by the other.
+  // Above the keep-alive time, so an idle kept connection is never taken for a request slow to send its headers.
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   answerUnparsableRequests(server);
   const port = (server.address() as AddressInfo).port;
