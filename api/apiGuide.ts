@@ -116,7 +116,7 @@ export function apiGuide(): string {
     '',
     '## Who calls what',
     '- **Staff** send `Authorization: Bearer <api key>` (keys from `API_KEYS`, `role:name:secret`; roles `admin`, `storefront`, `agent`, `ops`; admin may do everything). A storefront sees, cancels and is notified about only the orders it created.',
-    "- **Buyers** have no key: they send `X-Order-Token: <orderToken>` (returned when their order was created). It opens that order and its complaints only.",
+    "- **Buyers** have no key: they send `X-Order-Token: <orderToken>` (returned when their order was created). It opens that order and its complaints only. A page waiting for the keys asks `GET /v1/orders/{orderId}/keys?wait=20`, answered the moment they are delivered (or with 409 after 20 s), rather than polling the order.",
     '- **Payment providers** sign their notices (the generic notice: `X-Signature`, or Standard Webhooks headers; each rail its own scheme).',
     '- Each operation below says who may call it (`x-callers`), and lists every error it can answer with what causes it.',
     '',
