@@ -120,6 +120,10 @@ describe('the lookups the product makes are index searches', () => {
     await expectIndexSearch(store.orderViews, { needsAttention: { $gt: '' } }, ['needsAttention_1']);
   });
 
+  it("a buyer's wait: its orders by _id, those no longer on their way to their keys", async () => {
+    await expectIndexSearch(store.orderViews, { _id: { $in: ['o1', 'o2'] }, status: { $nin: ['AWAITING_PAYMENT', 'PAID', 'DELIVERING'] } }, ['_id_']);
+  });
+
   it("an incident's orders: a window of creation dates", async () => {
     await expectIndexSearch(store.orderViews, { createdAt: { $gte: new Date('2026-12-04T03:00:00Z'), $lte: new Date('2026-12-04T05:00:00Z') } }, ['createdAt_1']);
   });
@@ -226,6 +230,31 @@ describe('conditions pushed down to SQLite answer as MongoDB does', () => {
     // A window reaching back past 2001 (dates of fewer digits) is left to FerretDB, and still answers right.
     expect(await dated({ at: { $gte: new Date('1980-01-01T00:00:00Z'), $lt: day(2) } })).toEqual(['array', 'before', 'long ago']);
     expect((await at.find({ at: { $gte: new Date('1980-01-01T00:00:00Z'), $lt: day(2) } }).explain()).filterPushdown).toBe(false);
+  });
+
+  it('$nin keeps every document whose field is none of the values: missing, null, arrays without them, other types', async () => {
+    const kinds = raw('pushdown_nin');
+    await kinds.createIndexes([{ key: { s: 1 } }]);
+    await kinds.insertMany([
+      { _id: 'paid', s: 'PAID' },
+      { _id: 'delivered', s: 'DELIVERED' },
+      { _id: 'missing' },
+      { _id: 'null', s: null },
+      { _id: 'array with', s: ['PAID', 'X'] },
+      { _id: 'array without', s: ['X'] },
+      { _id: 'true', s: true },
+      { _id: 'number', s: 1 },
+      { _id: 'object id', s: oid },
+      { _id: 'hex', s: oid.toHexString() },
+    ]);
+    const kept = async (filter: Filter<Document>) => (await kinds.find(filter).toArray()).map((d) => String(d._id)).sort();
+    expect(await kept({ s: { $nin: ['PAID', 'AWAITING_PAYMENT'] } })).toEqual(['array without', 'delivered', 'hex', 'missing', 'null', 'number', 'object id', 'true'].sort());
+    expect(await kept({ _id: { $in: ['paid', 'delivered', 'missing'] }, s: { $nin: ['PAID'] } })).toEqual(['delivered', 'missing']);
+    expect(await kept({ s: { $nin: [true] } })).toEqual(['array with', 'array without', 'delivered', 'hex', 'missing', 'null', 'number', 'object id', 'paid'].sort());
+    // A string that could be an ObjectId's hex is left to FerretDB, which tells the two apart.
+    expect(await kept({ s: { $nin: [oid.toHexString()] } })).toEqual(['array with', 'array without', 'delivered', 'missing', 'null', 'number', 'object id', 'paid', 'true'].sort());
+    expect((await kinds.find({ s: { $nin: ['PAID'] } }).explain()).filterPushdown).toBe(true);
+    expect((await kinds.find({ s: { $nin: [oid.toHexString()] } }).explain()).filterPushdown).toBe(false);
   });
 
   it('conditions it cannot push down still hold: $in with other types, $ne, dotted paths', async () => {
