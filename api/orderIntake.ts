@@ -16,6 +16,7 @@ import { onSale } from '../db/catalog';
 import { merchantField } from '../db/merchants';
 import { DEFAULT_MERCHANT, stockId } from '../domain/merchant';
 import type { CreateOrder } from './schemas';
+import { within } from './within';
 
 export interface OrderCreated {
   orderId: string;
@@ -168,15 +169,12 @@ async function firstCheckout(deps: Pick<ApiDeps, 'store' | 'logger' | 'config'>,
   if (order.method === 'generic') return null;
   const attempt = openCheckout(deps.store, rails, order).then((opened) => opened.checkout);
   const wait = Math.min(CHECKOUT_WAIT_MS, deps.config.outboundHttpTimeoutMs + 500);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), wait)));
   try {
-    return await Promise.race([attempt, late]);
+    return await within(attempt, wait, null);
   } catch (err) {
     deps.logger.warn({ orderId: order.orderId, rail: order.method, why: (err as Error).message }, 'checkout not made yet; the order retries it');
     return null;
   } finally {
-    clearTimeout(timer);
     attempt.catch(() => undefined);
   }
 }

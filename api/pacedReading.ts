@@ -1,3 +1,5 @@
+import { within } from './within';
+
 /** How a paced reading spends the store's time. */
 export interface Pace {
   /** The most of the time reading may take: after a read of d ms the next starts no sooner than d ÷ share ms later. */
@@ -33,7 +35,7 @@ export class PacedReading<T> {
     if (!this.reading && this.now() >= this.nextReadAt) this.reading = this.readOnce();
     if (this.reading) {
       if (!this.last) await this.reading;
-      else await waitAtMost(this.reading, this.pace.waitMs);
+      else await within(this.reading, this.pace.waitMs, undefined);
     }
     if (!this.last) throw new Error('the store has not been read yet');
     return this.last;
@@ -47,19 +49,5 @@ export class PacedReading<T> {
       this.nextReadAt = this.now() + (this.now() - started) / this.pace.share;
       this.reading = undefined;
     }
-  }
-}
-
-/** Wait for `work` (and its failure) at most `ms`. */
-async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([work, timeUp]);
-  } finally {
-    clearTimeout(timer);
   }
 }
