@@ -58,18 +58,87 @@ export async function orderListPage(store: Store, f: OrderListFilter): Promise<{
     and.push({ $or: [{ [timeField]: { [beyond]: f.after.at } }, { [timeField]: f.after.at, _id: { [beyond]: f.after.id } }] });
   }
   if (and.length > 0) query.$and = and;
-  const rows = await store.orderViews
-    .find(query)
-    .sort({ [timeField]: direction, _id: direction })
-    .limit(f.limit + 1)
-    .select({ view: 1, status: 1, createdAt: 1, statusSince: 1 })
-    .lean();
+  const read = (q: QueryFilter<OrderViewDoc>, n: number) =>
+    store.orderViews.find(q).sort({ [timeField]: direction, _id: direction }).limit(n).select({ view: 1, status: 1, createdAt: 1, statusSince: 1 }).lean();
+  const wanted = f.limit + 1;
+  // Unsorted, so a store that sorts in memory reads one row of the window, not all of them.
+  const holdsOne = async (q: QueryFilter<OrderViewDoc>) => (await store.orderViews.exists(q)) !== null;
+  const rows = queue || f.orderId !== undefined ? await read(query, wanted) : await newestFirst(query, f, wanted, { read, holdsOne });
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
     items: page.map((row) => summaryOf(row.view, row.status)),
     ...(rows.length > f.limit && last ? { next: { at: queue ? last.statusSince : last.createdAt, id: last._id } } : {}),
   };
+}
+
+/** A look back reads an hour of orders at first, twice as long at each next look that found some. */
+const FIRST_LOOK_MS = 3_600_000;
+/**
+ * Orders are stamped when the product creates them, and none predates 2001-09-09 (the first
+ * 13-digit millisecond): the walk back stops there, so each of its looks is a window closed on both
+ * sides. Nor is any stamped more than a few minutes ahead of this process's clock.
+ */
+const NO_ORDER_BEFORE = new Date(1e12);
+const CLOCKS_APART_MS = 5 * 60_000;
+
+interface Looks<Row> {
+  /** Up to n orders of q, newest first. */
+  read: (q: QueryFilter<OrderViewDoc>, n: number) => Promise<Row[]>;
+  /** Whether q holds an order at all. */
+  holdsOne: (q: QueryFilter<OrderViewDoc>) => Promise<boolean>;
+}
+
+/**
+ * Newest first, by windows of creation time walking back from the newest an order can be, until the
+ * page is full: a busy shop's first page comes from its last hour. A window that finds nothing is a
+ * gap in the shop's sales, whose far side is found by asking only whether a window holds an order
+ * (halving it), so no look reads more than about twice the orders it needs. MongoDB answers one
+ * sorted query from its indexes either way; the embedded store answers a closed window of dates from
+ * the index but sorts in Go every row it selects, where one query sorted every order of the shop
+ * (16 s on 50,000 orders).
+ */
+async function newestFirst<Row>(query: QueryFilter<OrderViewDoc>, f: OrderListFilter, wanted: number, { read, holdsOne }: Looks<Row>): Promise<Row[]> {
+  const floor = f.from && f.from > NO_ORDER_BEFORE ? f.from.getTime() : NO_ORDER_BEFORE.getTime();
+  const within = (lower: number, upper: number): QueryFilter<OrderViewDoc> => ({ ...query, createdAt: { $gte: new Date(lower), $lt: new Date(upper) } });
+  let upper = Math.min(f.to?.getTime() ?? Infinity, f.after ? f.after.at.getTime() + 1 : Infinity, Date.now() + CLOCKS_APART_MS);
+  const rows: Row[] = [];
+  for (let span = FIRST_LOOK_MS; rows.length < wanted && upper > floor; ) {
+    const lower = Math.max(upper - span, floor);
+    const found = await read(within(lower, upper), wanted - rows.length);
+    rows.push(...found);
+    upper = lower;
+    if (found.length > 0) {
+      span *= 2;
+      continue;
+    }
+    const newest = await hourOfNewest(upper, floor, (lower, upper) => holdsOne(within(lower, upper)));
+    if (newest === undefined) break;
+    upper = newest;
+    span = FIRST_LOOK_MS;
+  }
+  return rows;
+}
+
+/** The end of the hour (or less) that holds the newest order before `upper`, by asking windows whether they hold one. */
+async function hourOfNewest(upper: number, floor: number, holdsOne: (lower: number, upper: number) => Promise<boolean>): Promise<number | undefined> {
+  let empty = upper;
+  let span = FIRST_LOOK_MS;
+  for (;;) {
+    const lower = Math.max(upper - span, floor);
+    if (await holdsOne(lower, empty)) break;
+    if (lower === floor) return undefined;
+    empty = lower;
+    span *= 2;
+  }
+  // The newest order is in [upper - span, empty): halve it down to an hour.
+  let low = Math.max(upper - span, floor);
+  while (empty - low > FIRST_LOOK_MS) {
+    const middle = low + Math.floor((empty - low) / 2);
+    if (await holdsOne(middle, empty)) low = middle;
+    else empty = middle;
+  }
+  return empty;
 }
 
 function summaryOf(view: OrderView, status: OrderStatus): OrderSummary {
