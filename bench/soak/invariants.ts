@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -131,13 +134,25 @@ export async function nothingStuck(store: Store, client: Client, taskQueue: stri
  * one that had it cached dies: one that fails (a nondeterminism error) stops at its next task, on
  * whichever worker, and waits for a person to reset it, whether or not the run happened to replay it.
  */
-export async function everyHistoryReplays(workflowBundlePath: string, histories: HistoryAndWorkflowId[]): Promise<Check> {
+export async function everyHistoryReplays(workflowBundlePath: string, histories: HistoryAndWorkflowId[], keepFailedIn?: string): Promise<Check> {
   const violations: string[] = [];
+  const byId = new Map(histories.map((h) => [h.workflowId, h.history]));
   for await (const { workflowId, error } of Worker.runReplayHistories({ workflowBundle: { codePath: workflowBundlePath } }, histories)) {
+    if (!error) continue;
     // The SDK wraps core's failure in its own words: the failure's message is what says why.
-    if (error) violations.push(`${workflowId} fails on replay: ${(/message: "((?:[^"\\]|\\.)*)"/.exec(error.message)?.[1] ?? error.message).slice(0, 240)}`);
+    let violation = `${workflowId} fails on replay: ${(/message: "((?:[^"\\]|\\.)*)"/.exec(error.message)?.[1] ?? error.message).slice(0, 240)}`;
+    // The history is what tells why, and the server that had it may not outlive the run.
+    if (keepFailedIn) violation += ` (its history: ${keepHistory(keepFailedIn, workflowId, byId.get(workflowId))})`;
+    violations.push(violation);
   }
   return { name: 'every workflow replays on a new worker', violations };
+}
+
+function keepHistory(dir: string, workflowId: string, history: HistoryAndWorkflowId['history'] | undefined): string {
+  const file = join(dir, `${workflowId.replace(/[^\w.-]/g, '_')}.json`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ workflowId, history: history ? JSON.parse(historyToJSON(history as temporal.api.history.v1.IHistory)) : null }, null, 1)}\n`);
+  return file;
 }
 
 /** How many stuck orders the soak explains (each costs a history fetch). */

@@ -357,7 +357,7 @@ export async function runSoak(opts: SoakOptions, say: (line: string) => void): P
       await moneyConserved(store, payouts, withoutNotice),
       stuck,
       noCodeLeaked(CODE_PATTERN, [...texts, { where: 'the store (a code, decrypted, to show the search finds one)', text: vault.open((await store.keys.findOne().lean())!.code) }]),
-      await everyHistoryReplays(bundle, histories),
+      await everyHistoryReplays(bundle, histories, join(dir, 'unreplayable')),
       await nothingLost(store, traffic.placed.map((p) => p.orderId), traffic.acknowledged),
       incidentCheck,
     ];

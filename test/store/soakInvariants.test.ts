@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { everyHistoryReplays, keysConserved, moneyConserved, noCodeLeaked, stuckReason } from '../../bench/soak/invariants';
@@ -134,8 +135,15 @@ describe('every workflow replays', () => {
     };
     const good = recording('histories/order-completed.local-check.json');
     const superseded = recording('superseded/order-refunded-out-of-stock.unreleased-796d907.json');
-    const check = await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [good, superseded]);
-    expect(check.violations).toEqual([expect.stringMatching(/^superseded\/order-refunded-out-of-stock\.unreleased-796d907\.json fails on replay: \[TMPRL1100\] Nondeterminism error: .*countAvailableKeys/)]);
+    const kept = mkdtempSync(join(tmpdir(), 'unreplayable-'));
+    const check = await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [good, superseded], kept);
+    expect(check.violations).toEqual([expect.stringMatching(/^superseded\/order-refunded-out-of-stock\.unreleased-796d907\.json fails on replay: \[TMPRL1100\] Nondeterminism error: .*countAvailableKeys.* \(its history: .*\.json\)$/)]);
+    // The history that failed is kept where the report says, whole, to look at after the servers are gone.
+    const file = /\(its history: (.*)\)$/.exec(check.violations[0])![1];
+    expect(readdirSync(kept)).toEqual([basename(file)]);
+    const again = JSON.parse(readFileSync(file, 'utf8'));
+    expect(again.workflowId).toBe(superseded.workflowId);
+    expect((await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [{ workflowId: 'kept', history: historyFromJSON(again.history) }])).violations).toEqual([expect.stringMatching(/^kept fails on replay: .*countAvailableKeys/)]);
     expect((await everyHistoryReplays(process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string, [good])).violations).toEqual([]);
   });
 });
