@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import { openStore } from '../db/store';
+import { watchStore } from '../db/storeWatch';
 import { Vault } from '../db/vault';
 import { RecentSettings } from '../db/merchantSettings';
 import { MerchantRails } from '../payments/merchantRails';
@@ -29,6 +30,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const store = await openStore(config.mongodbUri, config.storeProfileFile);
+  const storeWatch = watchStore(store, config.mongodbUri, logger);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const orders = new OrderGateway(client, config.temporal.taskQueue, store);
   const restock = new RestockGateway(client, config.temporal.taskQueue, store, logger);
@@ -56,6 +58,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       const cut = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
       await closed;
       clearTimeout(cut);
+      storeWatch.stop();
       await store.close();
       await connection.close();
     },

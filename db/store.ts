@@ -104,6 +104,8 @@ export interface Store {
   merchants: Model<MerchantDoc>;
   merchantKeys: Model<MerchantKeyDoc>;
   ping(): Promise<void>;
+  /** Drop the client and connect afresh, the models kept (see db/storeWatch.ts). */
+  reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,7 +114,8 @@ export interface Store {
  * `profileTo`: a file where the time each kind of store command takes is kept (the benchmark's).
  */
 export async function openStore(uri: string, profileTo?: string): Promise<Store> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false, monitorCommands: profileTo !== undefined });
+  const options = { serverSelectionTimeoutMS: 5_000, autoIndex: false, monitorCommands: profileTo !== undefined };
+  const connection = mongoose.createConnection(uri, options);
   await connection.asPromise();
   if (profileTo) profileCommands(connection, profileTo);
   const store: Store = {
@@ -148,6 +151,11 @@ export async function openStore(uri: string, profileTo?: string): Promise<Store>
     merchantKeys: connection.model<MerchantKeyDoc>('MerchantKey', merchantKeySchema, 'merchant_keys'),
     async ping() {
       await connection.db!.admin().command({ ping: 1 });
+    },
+    async reopen() {
+      // Not forced: mongoose refuses a connection that was ever force-closed; calls under way end by their own timeouts.
+      await connection.close();
+      await connection.openUri(uri, options);
     },
     async close() {
       await connection.close();

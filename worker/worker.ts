@@ -4,6 +4,7 @@ import { createActivities } from '../activities';
 import type { Config } from '../config';
 import type { Logger } from '../config/logger';
 import { openStore, type Store } from '../db/store';
+import { watchStore } from '../db/storeWatch';
 import { Vault } from '../db/vault';
 
 export interface RunningWorker {
@@ -53,6 +54,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const store = await openStore(config.mongodbUri, config.storeProfileFile);
+  const storeWatch = watchStore(store, config.mongodbUri, logger);
   const vault = new Vault(config.keyEncryptionKey, config.oldKeyEncryptionKeys);
   const worker = await Worker.create({
     ...workerOptions(config, conn),
@@ -69,6 +71,7 @@ export async function startWorker(
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done.catch(() => undefined);
+      storeWatch.stop();
       await store.close();
       if (!connection) await conn.close();
     },
