@@ -11,7 +11,7 @@ import { conflictOfUpdate } from './gateway';
 
 /**
  * Everything the API asks of Temporal about complaints. The complaint workflow is the single
- * writer of its complaint; the API reads the live view, or the read model once it has closed.
+ * writer of its complaint; the API reads what it wrote to the read model.
  */
 export class ComplaintGateway {
   constructor(
@@ -19,13 +19,19 @@ export class ComplaintGateway {
     private readonly store: Store,
   ) {}
 
+  /**
+   * From the read model, which the workflow writes at every step before it answers anyone: agents'
+   * pages and buyers ask again and again, and a query runs through the engine and the worker that
+   * carry the sale's orders. A complaint filed a moment ago, whose first step is not written yet, is
+   * asked of its workflow.
+   */
   async view(complaintId: string): Promise<ComplaintView> {
+    const projected = await this.store.complaintViews.findById(complaintId).lean();
+    if (projected) return this.present(complaintViewOf(projected));
     try {
       return this.present(await this.handle(complaintId).query(complaintView));
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const projected = await this.store.complaintViews.findById(complaintId).lean();
-      if (projected) return this.present(complaintViewOf(projected));
       throw notFound(`complaint ${complaintId} does not exist`);
     }
   }

@@ -3,9 +3,10 @@ import { monthDays } from '../../db/report/ledger';
 import { combine, emptyTally } from '../../db/report/tally';
 import { keepReportFoldSchedule, reportFoldScheduleId } from '../../worker/schedules';
 import { FakeServer } from '../support/fakeServer';
-import { eventually } from '../support/http';
-import { keyCodes, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
-import type { Product } from '../support/harness';
+import { startWorker, type RunningWorker } from '../../worker/worker';
+import { ApiClient, eventually } from '../support/http';
+import { keyCodes, productWithShop, Shop, type PlacedOrder } from '../support/orders';
+import { startProduct, type Product } from '../support/harness';
 
 /**
  * Complaints end to end through HTTP against the dev server, the worker and the store: buyers file,
@@ -300,5 +301,49 @@ describe('complaints through the API', () => {
       await schedule.delete();
       for (const action of running) await product.client.workflow.getHandle(action.workflow.workflowId).terminate('test over');
     }
+  });
+});
+
+describe('a complaint read while no worker runs', () => {
+  let product: Product;
+  let worker: RunningWorker | undefined;
+  const bundle = { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } };
+  beforeAll(async () => {
+    product = await startProduct({}, { worker: false });
+    worker = await startWorker(product.config, product.logger, bundle);
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await product?.stop();
+  });
+
+  it('is answered at once from what its workflow wrote, to the agent and to the buyer', async () => {
+    const shop = new Shop(new ApiClient(product.api.url), product.config.paymentWebhookSecret);
+    const sku = 'steam-read-model';
+    await shop.product(sku, {}, keyCodes(1, 'READ'));
+    const order = await shop.order(sku);
+    await shop.pay(order);
+    await shop.waitFor(order.orderId, 'DELIVERED');
+    const filed = await order.buyer.post(`/v1/orders/${order.orderId}/complaints`, { category: 'service', description: 'Nobody answers my mail.' });
+    expect(filed.status).toBe(201);
+    const { complaintId } = filed.body;
+    const acknowledged = await shop.agent.post(`/v1/complaints/${complaintId}/actions`, { action: 'acknowledge', note: 'On it.' });
+    expect(acknowledged.status).toBe(200);
+    const live = (await shop.agent.get(`/v1/complaints/${complaintId}`)).body;
+    expect(live).toMatchObject({ complaintId, status: 'ACKNOWLEDGED' });
+
+    // The workers are gone (a deploy, a crash): the engine has no one to ask, the pages still open.
+    await worker!.stop();
+    worker = undefined;
+    for (const reader of [shop.agent, order.buyer]) {
+      const started = Date.now();
+      const seen = await reader.get(`/v1/complaints/${complaintId}`);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(seen.status).toBe(200);
+      expect(seen.body).toEqual(live);
+    }
+    expect(live.messages.map((m: { text: string }) => m.text)).toEqual(['Nobody answers my mail.', 'On it.']);
+
+    worker = await startWorker(product.config, product.logger, bundle);
   });
 });
