@@ -93,7 +93,8 @@ interface Looks<Row> {
  * Newest first, by windows of creation time walking back from the newest an order can be, until the
  * page is full: a busy shop's first page comes from its last hour. A window that finds nothing is a
  * gap in the shop's sales, whose far side is found by asking only whether a window holds an order
- * (halving it), so no look reads more than about twice the orders it needs. MongoDB answers one
+ * (halving it), so where sales are steady the looks read about the orders the page needs, and never
+ * the shop's whole history. MongoDB answers one
  * sorted query from its indexes either way; the embedded store answers a closed window of dates from
  * the index but sorts in Go every row it selects, where one query sorted every order of the shop
  * (16 s on 50,000 orders).
