@@ -63,7 +63,11 @@ export async function orderListPage(store: Store, f: OrderListFilter): Promise<{
   const wanted = f.limit + 1;
   // Unsorted, so a store that sorts in memory reads one row of the window, not all of them.
   const holdsOne = async (q: QueryFilter<OrderViewDoc>) => (await store.orderViews.exists(q)) !== null;
-  const rows = queue || f.orderId !== undefined ? await read(query, wanted) : await newestFirst(query, f, wanted, { read, holdsOne });
+  // A window pays where an index holds the filter's equality and then the creation date ({createdAt},
+  // {merchantId|status|storefront, createdAt}). A product has none: one would lead the embedded
+  // store's planner to read a product's every order for those waiting for its stock.
+  const walk = !queue && f.orderId === undefined && f.sku === undefined;
+  const rows = walk ? await newestFirst(query, f, wanted, { read, holdsOne }) : await read(query, wanted);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {

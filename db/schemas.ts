@@ -247,10 +247,9 @@ export const orderViewSchema = new Schema<OrderViewDoc>(
 orderViewSchema.index({ status: 1, statusSince: 1 });
 orderViewSchema.index({ sku: 1, status: 1, paidAt: 1 });
 orderViewSchema.index({ createdAt: 1 });
-// The order list (GET /v1/orders): equality first (a storefront's own, a status, a product, an email), then time.
+// The order list (GET /v1/orders): equality first (a storefront's own, a status, an email), then time.
 orderViewSchema.index({ storefront: 1, createdAt: 1 });
 orderViewSchema.index({ status: 1, createdAt: 1 });
-orderViewSchema.index({ sku: 1, createdAt: 1 });
 orderViewSchema.index({ emailHash: 1 }, { sparse: true });
 orderViewSchema.index({ needsAttention: 1 }, { sparse: true });
 orderViewSchema.index({ paidMinute: 1 }, { sparse: true });
