@@ -1,9 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { sign } from '../../security/signature';
-import { startWorker, type RunningWorker } from '../../worker/worker';
-import { capturedLogs, startProduct, type Product } from '../support/harness';
+import { capturedLogs } from '../support/harness';
 import { ApiClient, DEV, eventually, OTHER_SHOP_KEY, TWO_STOREFRONTS } from '../support/http';
-import { expectStatus, keyCodes, productWithShop, Shop, type PlacedOrder } from '../support/orders';
+import { expectStatus, keyCodes, productWithOwnWorker, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
 
 /*
  * The API's own correctness and security through HTTP against the real worker, dev server and
@@ -339,26 +338,16 @@ describe('without CORS_ORIGINS', () => {
 });
 
 describe('a key import while no worker answers the waiting orders', () => {
-  let product: Product;
-  let worker: RunningWorker | undefined;
-  beforeAll(async () => {
-    product = await startProduct({}, { worker: false });
-    worker = await startWorker(product.config, product.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await product?.stop();
-  });
+  const own = productWithOwnWorker();
 
   it('answers once the keys are stored; the waiting order takes them when a worker is back', async () => {
-    const shop = new Shop(new ApiClient(product.api.url), product.config.paymentWebhookSecret);
+    const { shop } = own;
     const sku = 'stalled-card';
     await shop.product(sku);
     const order = await shop.order(sku);
     await shop.pay(order);
     await shop.waitFor(order.orderId, 'OUT_OF_STOCK');
-    await worker!.stop();
-    worker = undefined;
+    await own.stopWorker();
 
     const started = Date.now();
     const answer = await shop.admin.post(`/v1/products/${sku}/keys`, { keys: keyCodes(1, 'STALL') });
@@ -367,7 +356,7 @@ describe('a key import while no worker answers the waiting orders', () => {
     expect(answer.body).toEqual({ imported: 1, duplicates: 0, rejected: 0, details: [], waitingOrders: 1, restockOffer: 'handed_over', restockWorkflowId: `restock-${sku}` });
     expect(await shop.stock(sku)).toMatchObject({ available: 1 });
 
-    worker = await startWorker(product.config, product.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });
+    await own.startWorker();
     await shop.waitFor(order.orderId, 'DELIVERED');
   });
 });

@@ -3,10 +3,9 @@ import { monthDays } from '../../db/report/ledger';
 import { combine, emptyTally } from '../../db/report/tally';
 import { keepReportFoldSchedule, reportFoldScheduleId } from '../../worker/schedules';
 import { FakeServer } from '../support/fakeServer';
-import { startWorker, type RunningWorker } from '../../worker/worker';
-import { ApiClient, eventually } from '../support/http';
-import { keyCodes, productWithShop, Shop, type PlacedOrder } from '../support/orders';
-import { startProduct, type Product } from '../support/harness';
+import { eventually } from '../support/http';
+import { keyCodes, productWithOwnWorker, productWithShop, type PlacedOrder, type Shop } from '../support/orders';
+import type { Product } from '../support/harness';
 
 /**
  * Complaints end to end through HTTP against the dev server, the worker and the store: buyers file,
@@ -305,20 +304,10 @@ describe('complaints through the API', () => {
 });
 
 describe('a complaint read while no worker runs', () => {
-  let product: Product;
-  let worker: RunningWorker | undefined;
-  const bundle = { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } };
-  beforeAll(async () => {
-    product = await startProduct({}, { worker: false });
-    worker = await startWorker(product.config, product.logger, bundle);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await product?.stop();
-  });
+  const own = productWithOwnWorker();
 
   it('is answered at once from what its workflow wrote, to the agent and to the buyer', async () => {
-    const shop = new Shop(new ApiClient(product.api.url), product.config.paymentWebhookSecret);
+    const { shop } = own;
     const sku = 'steam-read-model';
     await shop.product(sku, {}, keyCodes(1, 'READ'));
     const order = await shop.order(sku);
@@ -333,8 +322,7 @@ describe('a complaint read while no worker runs', () => {
     expect(live).toMatchObject({ complaintId, status: 'ACKNOWLEDGED' });
 
     // The workers are gone (a deploy, a crash): the engine has no one to ask, the pages still open.
-    await worker!.stop();
-    worker = undefined;
+    await own.stopWorker();
     for (const reader of [shop.agent, order.buyer]) {
       const started = Date.now();
       const seen = await reader.get(`/v1/complaints/${complaintId}`);
@@ -344,6 +332,6 @@ describe('a complaint read while no worker runs', () => {
     }
     expect(live.messages.map((m: { text: string }) => m.text)).toEqual(['Nobody answers my mail.', 'On it.']);
 
-    worker = await startWorker(product.config, product.logger, bundle);
+    await own.startWorker();
   });
 });

@@ -1,9 +1,8 @@
 import { orderWorkflowId } from '../../domain/order';
 import { sign } from '../../security/signature';
-import { startWorker, type RunningWorker } from '../../worker/worker';
 import { startProduct, type Product } from '../support/harness';
 import { ApiClient, DEV, eventually, type Answer } from '../support/http';
-import { expectStatus, keyCodes, paymentNotice, PRICE, Shop, type PlacedOrder } from '../support/orders';
+import { expectStatus, keyCodes, paymentNotice, PRICE, productWithOwnWorker, Shop, type PlacedOrder } from '../support/orders';
 
 /*
  * The edges of every route of issue 2, through HTTP against the real worker, dev server and store:
@@ -363,21 +362,10 @@ describe('Idempotency-Key', () => {
 describe('a closed order', () => {
   // A product of its own, whose worker this test stops: a closed order must then still be served,
   // from the read model, since no worker is left to answer a query.
-  let own: Product;
-  let worker: RunningWorker | undefined;
-
-  beforeAll(async () => {
-    own = await startProduct({}, { worker: false });
-    worker = await startWorker(own.config, own.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await own?.stop();
-  });
+  const ctx = productWithOwnWorker();
 
   it('is still served from the read model once its workflow has completed', async () => {
-    const ownShop = new Shop(new ApiClient(own.api.url), own.config.paymentWebhookSecret);
+    const { product: own, shop: ownShop } = ctx;
     await ownShop.product(SKU, PRODUCT, keyCodes(1));
     const request = { sku: SKU, buyer: { email: 'closed@example.com' } };
     const created = await ownShop.storefront.post('/v1/orders', request, { 'idempotency-key': 'cart-closed' });
@@ -398,8 +386,7 @@ describe('a closed order', () => {
       'the cancelled order in visibility',
     );
 
-    await worker!.stop();
-    worker = undefined;
+    await ctx.stopWorker();
 
     const projected = await own.store.orderViews.findById(orderId).lean();
     expect(projected!.status).toBe('CANCELLED');

@@ -8,6 +8,7 @@ import type { Money } from '../../domain/money';
 import { isTerminal, newOrderInput, orderWorkflowId, type OrderInput, type OrderStatus, type OrderView, type PaymentNotice } from '../../domain/order';
 import { restockLookEvery } from '../../domain/orderLife';
 import { orderView } from '../../workflows/messages';
+import { startWorker, type RunningWorker } from '../../worker/worker';
 import { startProduct, type Product } from './harness';
 import { ApiClient, DEV, eventually, type Answer } from './http';
 
@@ -304,6 +305,33 @@ export function productWithShop(env: () => Record<string, string> = () => ({})):
     ctx.shop = new Shop(new ApiClient(ctx.product.api.url), ctx.product.config.paymentWebhookSecret);
   });
   afterAll(async () => {
+    await ctx.product?.stop();
+  });
+  return ctx;
+}
+
+/**
+ * A product of its own whose one worker a test may stop, to see what still holds with no worker (a
+ * deploy, a crash), and start again.
+ */
+export function productWithOwnWorker(env: () => Record<string, string> = () => ({})): { product: Product; shop: Shop; stopWorker(): Promise<void>; startWorker(): Promise<void> } {
+  let worker: RunningWorker | undefined;
+  const ctx = {
+    async startWorker() {
+      worker = await startWorker(ctx.product.config, ctx.product.logger, { workflowBundle: { codePath: process.env.KAMIFLOW_TEST_WORKFLOW_BUNDLE as string } });
+    },
+    async stopWorker() {
+      await worker?.stop();
+      worker = undefined;
+    },
+  } as { product: Product; shop: Shop; stopWorker(): Promise<void>; startWorker(): Promise<void> };
+  beforeAll(async () => {
+    ctx.product = await startProduct(env(), { worker: false });
+    ctx.shop = new Shop(new ApiClient(ctx.product.api.url), ctx.product.config.paymentWebhookSecret);
+    await ctx.startWorker();
+  });
+  afterAll(async () => {
+    await ctx.stopWorker();
     await ctx.product?.stop();
   });
   return ctx;
