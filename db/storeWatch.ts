@@ -33,15 +33,17 @@ export interface StoreWatch {
 export function watchStore(store: Store, uri: string, logger: Logger, everyMs = STORE_WATCH_EVERY_MS): StoreWatch {
   let strikes = 0;
   let looking = false;
+  let stopped = false;
   const look = async () => {
-    if (looking) return;
+    if (looking || stopped) return;
     looking = true;
     try {
       const ours = await succeeds(() => store.ping());
       const fresh = ours ? undefined : await succeeds(() => pingAfresh(uri));
       const judged = afterLook(strikes, ours, fresh);
       strikes = judged.strikes;
-      if (!judged.reopen) return;
+      // A process stopping closes its store meanwhile: not to be opened again behind it.
+      if (!judged.reopen || stopped) return;
       logger.error({ strikes: STRIKES_TO_REOPEN }, 'store client found no server while fresh clients did: connecting again');
       await store.reopen();
       logger.info('store client connected again');
@@ -53,7 +55,13 @@ export function watchStore(store: Store, uri: string, logger: Logger, everyMs = 
   };
   const timer = setInterval(() => void look(), everyMs);
   timer.unref();
-  return { look, stop: () => clearInterval(timer) };
+  return {
+    look,
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }
 
 async function succeeds(attempt: () => Promise<unknown>): Promise<boolean> {
